@@ -1,0 +1,52 @@
+#include "allocation/adapters/in_memory/in_memory_store.hpp"
+
+#include "allocation/service_layer/errors.hpp"
+
+namespace allocation::adapters {
+
+std::optional<domain::Product> InMemoryStore::find(std::string_view sku) const {
+  std::lock_guard lock(mutex_);
+  auto it = products_.find(sku);
+  if (it == products_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<domain::Product> InMemoryStore::find_by_batchref(std::string_view reference) const {
+  std::lock_guard lock(mutex_);
+  auto owner = sku_by_batchref_.find(reference);
+  if (owner == sku_by_batchref_.end()) return std::nullopt;
+  return products_.at(owner->second);
+}
+
+void InMemoryStore::commit(const std::vector<const service_layer::TrackedProduct*>& changed) {
+  std::lock_guard lock(mutex_);
+  for (const auto* tracked : changed) {
+    const auto& sku = tracked->product.sku();
+    auto stored = products_.find(sku);
+    const bool still_as_loaded =
+        tracked->is_new() ? stored == products_.end()
+                          : stored != products_.end() &&
+                                stored->second.version_number() == *tracked->loaded_version;
+    if (!still_as_loaded) throw service_layer::ConcurrencyError("product " + sku + " changed");
+    for (const auto& batch : tracked->product.batches()) {
+      auto owner = sku_by_batchref_.find(batch.reference());
+      if (owner != sku_by_batchref_.end() && owner->second != sku) {
+        throw service_layer::ConcurrencyError("batch " + batch.reference() + " was taken");
+      }
+    }
+  }
+  for (const auto* tracked : changed) {
+    domain::Product copy = tracked->product;
+    copy.take_events();  // events belong to the unit of work, not to the stored state
+    for (const auto& batch : copy.batches()) sku_by_batchref_[batch.reference()] = copy.sku();
+    products_.insert_or_assign(copy.sku(), std::move(copy));
+    ++commits_;
+  }
+}
+
+int InMemoryStore::commits() const {
+  std::lock_guard lock(mutex_);
+  return commits_;
+}
+
+}  // namespace allocation::adapters

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "allocation/domain/product.hpp"
+#include "allocation/service_layer/ports/product_repository.hpp"
+
+namespace allocation::adapters {
+
+// The "database" of the in-memory adapters: every product, shared by all units of work made
+// from it. One mutex guards it; it is held only to copy products in or out, never while a
+// handler runs, so units of work race exactly as they would on a database.
+class InMemoryStore {
+ public:
+  std::optional<domain::Product> find(std::string_view sku) const;
+  std::optional<domain::Product> find_by_batchref(std::string_view reference) const;
+
+  // Writes the changed products all at once, if each is still at the version it was loaded at
+  // (absent, for a new one) and no batch reference went to another SKU meanwhile. Otherwise
+  // throws service_layer::ConcurrencyError and writes nothing.
+  void commit(const std::vector<const service_layer::TrackedProduct*>& changed);
+
+  // How many times a product was written: lets tests see that a commit happened.
+  int commits() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, domain::Product, std::less<>> products_;
+  std::map<std::string, std::string, std::less<>> sku_by_batchref_;
+  int commits_ = 0;
+};
+
+}  // namespace allocation::adapters

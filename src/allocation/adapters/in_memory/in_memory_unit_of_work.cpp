@@ -1,0 +1,29 @@
+#include "allocation/adapters/in_memory/in_memory_unit_of_work.hpp"
+
+namespace allocation::adapters {
+
+std::optional<domain::Product> InMemoryProductRepository::load(std::string_view sku,
+                                                               std::string_view /*orderid*/) {
+  return store_.find(sku);
+}
+
+std::optional<domain::Product> InMemoryProductRepository::load_by_batchref(
+    std::string_view reference) {
+  return store_.find_by_batchref(reference);
+}
+
+void InMemoryUnitOfWork::write_changes() {
+  std::vector<const service_layer::TrackedProduct*> changed;
+  for (const auto& [sku, tracked] : products_.seen()) {
+    if (tracked.changed()) changed.push_back(&tracked);
+  }
+  if (!changed.empty()) store_->commit(changed);
+}
+
+service_layer::UnitOfWorkFactory in_memory_unit_of_work(std::shared_ptr<InMemoryStore> store) {
+  return [store = std::move(store)]() -> std::unique_ptr<service_layer::UnitOfWork> {
+    return std::make_unique<InMemoryUnitOfWork>(store);
+  };
+}
+
+}  // namespace allocation::adapters

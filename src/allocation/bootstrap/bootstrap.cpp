@@ -1,0 +1,44 @@
+#include "allocation/bootstrap/bootstrap.hpp"
+
+#include "allocation/service_layer/handlers.hpp"
+
+namespace allocation::bootstrap {
+
+using namespace allocation::domain;
+namespace handlers = allocation::service_layer::handlers;
+using service_layer::UnitOfWork;
+
+service_layer::MessageBus make_message_bus(Adapters adapters, service_layer::RetryPolicy retry,
+                                           service_layer::BusObserver observer) {
+  service_layer::CommandHandlers commands(handlers::add_batch, handlers::allocate,
+                                          handlers::change_batch_quantity);
+
+  service_layer::EventHandlers events;
+  events
+      .on<events::Allocated>(
+          "add_allocation_to_read_model",
+          [read_model = adapters.read_model](const events::Allocated& e, UnitOfWork&) {
+            handlers::add_allocation_to_read_model(e, *read_model);
+          })
+      .on<events::Allocated>(
+          "publish_allocated_event",
+          [publisher = adapters.publisher](const events::Allocated& e, UnitOfWork&) {
+            handlers::publish_allocated_event(e, *publisher);
+          })
+      .on<events::Deallocated>(
+          "remove_allocation_from_read_model",
+          [read_model = adapters.read_model](const events::Deallocated& e, UnitOfWork&) {
+            handlers::remove_allocation_from_read_model(e, *read_model);
+          })
+      .on<events::Deallocated>("reallocate", handlers::reallocate)
+      .on<events::OutOfStock>(
+          "send_out_of_stock_notification",
+          [notifications = adapters.notifications](const events::OutOfStock& e, UnitOfWork&) {
+            handlers::send_out_of_stock_notification(e, *notifications);
+          });
+
+  return service_layer::MessageBus(std::move(adapters.unit_of_work), std::move(commands),
+                                   std::move(events), retry, std::move(observer));
+}
+
+}  // namespace allocation::bootstrap

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <memory>
+
+#include "allocation/service_layer/message_bus.hpp"
+#include "allocation/service_layer/ports/event_publisher.hpp"
+#include "allocation/service_layer/ports/notifications.hpp"
+#include "allocation/service_layer/ports/read_model.hpp"
+
+namespace allocation::bootstrap {
+
+// The adapters a bus is built on. The handlers share them, hence shared ownership; each
+// adapter is thread-safe on its own.
+struct Adapters {
+  service_layer::UnitOfWorkFactory unit_of_work;
+  std::shared_ptr<service_layer::ReadModel> read_model;
+  std::shared_ptr<service_layer::Notifications> notifications;
+  std::shared_ptr<service_layer::EventPublisher> publisher;
+};
+
+// The composition root: binds every handler to the adapters it needs and returns a ready bus.
+// Tests pass in-memory adapters; the service passes the real ones.
+service_layer::MessageBus make_message_bus(Adapters adapters, service_layer::RetryPolicy retry = {},
+                                           service_layer::BusObserver observer = {});
+
+}  // namespace allocation::bootstrap

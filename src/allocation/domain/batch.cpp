@@ -1,0 +1,71 @@
+#include "allocation/domain/batch.hpp"
+
+#include <algorithm>
+#include <numeric>
+#include <stdexcept>
+
+namespace allocation::domain {
+
+Batch::Batch(std::string reference, std::string sku, int purchased_quantity,
+             std::optional<Date> eta)
+    : reference_(std::move(reference)),
+      sku_(std::move(sku)),
+      purchased_quantity_(purchased_quantity),
+      eta_(eta) {
+  if (reference_.empty()) throw std::invalid_argument("a batch needs a reference");
+  if (sku_.empty()) throw std::invalid_argument("a batch needs a sku");
+  if (purchased_quantity_ < 0) throw std::invalid_argument("a batch's qty must be >= 0");
+}
+
+Batch Batch::restore(std::string reference, std::string sku, int purchased_quantity,
+                     std::optional<Date> eta, int allocated_quantity,
+                     std::vector<OrderLine> loaded_lines) {
+  Batch batch(std::move(reference), std::move(sku), purchased_quantity, eta);
+  batch.allocated_quantity_ = allocated_quantity;
+  batch.lines_ = std::move(loaded_lines);
+  return batch;
+}
+
+bool Batch::all_lines_loaded() const {
+  const int loaded = std::accumulate(lines_.begin(), lines_.end(), 0,
+                                     [](int sum, const OrderLine& l) { return sum + l.qty(); });
+  return loaded == allocated_quantity_;
+}
+
+bool Batch::can_allocate(const OrderLine& line) const {
+  return line.sku() == sku_ && available_quantity() >= line.qty();
+}
+
+const OrderLine* Batch::line_of(std::string_view orderid) const {
+  auto it = std::find_if(lines_.begin(), lines_.end(),
+                         [&](const OrderLine& l) { return l.orderid() == orderid; });
+  return it == lines_.end() ? nullptr : &*it;
+}
+
+bool Batch::has_same_data(const Batch& other) const {
+  return sku_ == other.sku_ && purchased_quantity_ == other.purchased_quantity_ &&
+         eta_ == other.eta_;
+}
+
+void Batch::allocate(const OrderLine& line) {
+  if (std::find(lines_.begin(), lines_.end(), line) != lines_.end()) return;
+  lines_.push_back(line);
+  allocated_quantity_ += line.qty();
+}
+
+OrderLine Batch::deallocate_most_recent() {
+  if (lines_.empty() || !all_lines_loaded()) {
+    throw std::logic_error("batch " + reference_ + ": its lines were not loaded");
+  }
+  OrderLine line = lines_.back();
+  lines_.pop_back();
+  allocated_quantity_ -= line.qty();
+  return line;
+}
+
+void Batch::set_purchased_quantity(int quantity) {
+  if (quantity < 0) throw std::invalid_argument("a batch's qty must be >= 0");
+  purchased_quantity_ = quantity;
+}
+
+}  // namespace allocation::domain

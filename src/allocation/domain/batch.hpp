@@ -1,0 +1,64 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "allocation/domain/date.hpp"
+#include "allocation/domain/order_line.hpp"
+
+namespace allocation::domain {
+
+// Stock of one SKU that arrived (no eta) or is expected (eta). An entity: its identity is its
+// reference. Only its Product changes it.
+//
+// A batch always knows the exact total it has allocated, but may hold only some of its order
+// lines: a repository loads the lines an operation needs, so that allocating does not get slower
+// as history grows (see Product).
+class Batch {
+ public:
+  // A new, empty batch. Throws std::invalid_argument for an empty reference or sku, or a
+  // negative quantity.
+  Batch(std::string reference, std::string sku, int purchased_quantity, std::optional<Date> eta);
+
+  // A stored batch: `allocated_quantity` is the total of all its lines; `loaded_lines`, oldest
+  // first, are the most recent of them or all of them.
+  static Batch restore(std::string reference, std::string sku, int purchased_quantity,
+                       std::optional<Date> eta, int allocated_quantity,
+                       std::vector<OrderLine> loaded_lines);
+
+  const std::string& reference() const { return reference_; }
+  const std::string& sku() const { return sku_; }
+  const std::optional<Date>& eta() const { return eta_; }
+  int purchased_quantity() const { return purchased_quantity_; }
+  int allocated_quantity() const { return allocated_quantity_; }
+  int available_quantity() const { return purchased_quantity_ - allocated_quantity_; }
+  const std::vector<OrderLine>& loaded_lines() const { return lines_; }
+  bool all_lines_loaded() const;
+
+  bool can_allocate(const OrderLine& line) const;
+  // The loaded line of this order, if any.
+  const OrderLine* line_of(std::string_view orderid) const;
+  // Same sku, purchased quantity and eta: what makes a second add of this batch a no-op.
+  bool has_same_data(const Batch& other) const;
+
+ private:
+  friend class Product;
+
+  // Adds the line; the same line twice changes nothing. The caller checked can_allocate().
+  void allocate(const OrderLine& line);
+  // Takes off the most recently allocated line. Needs every line loaded: a repository that
+  // loaded fewer for a batch whose quantity changes has a bug, reported by std::logic_error.
+  OrderLine deallocate_most_recent();
+  void set_purchased_quantity(int quantity);
+
+  std::string reference_;
+  std::string sku_;
+  int purchased_quantity_;
+  std::optional<Date> eta_;
+  int allocated_quantity_ = 0;
+  std::vector<OrderLine> lines_;
+};
+
+}  // namespace allocation::domain

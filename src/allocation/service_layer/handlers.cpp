@@ -1,0 +1,60 @@
+#include "allocation/service_layer/handlers.hpp"
+
+#include "allocation/domain/errors.hpp"
+#include "allocation/service_layer/errors.hpp"
+
+namespace allocation::service_layer::handlers {
+
+using namespace allocation::domain;
+
+void add_batch(const commands::CreateBatch& command, UnitOfWork& uow) {
+  Batch batch(command.ref, command.sku, command.qty, command.eta);
+  ProductRepository& products = uow.products();
+  // References are unique across SKUs, not only within a product.
+  if (const Product* owner = products.get_by_batchref(command.ref);
+      owner && owner->sku() != command.sku) {
+    throw BatchConflict(command.ref);
+  }
+  Product* product = products.get(command.sku);
+  if (!product) product = &products.add(Product(command.sku));
+  if (product->add_batch(std::move(batch))) uow.commit();
+}
+
+std::optional<std::string> allocate(const commands::Allocate& command, UnitOfWork& uow) {
+  OrderLine line(command.orderid, command.sku, command.qty);
+  Product* product = uow.products().get(command.sku, command.orderid);
+  if (!product) throw InvalidSku(command.sku);
+  auto batchref = product->allocate(line);
+  uow.commit();
+  return batchref;
+}
+
+void change_batch_quantity(const commands::ChangeBatchQuantity& command, UnitOfWork& uow) {
+  Product* product = uow.products().get_by_batchref(command.ref);
+  if (!product) throw UnknownBatch(command.ref);
+  product->change_batch_quantity(command.ref, command.qty);
+  uow.commit();
+}
+
+void add_allocation_to_read_model(const events::Allocated& event, ReadModel& read_model) {
+  read_model.add(event.orderid, event.sku, event.batchref);
+}
+
+void remove_allocation_from_read_model(const events::Deallocated& event, ReadModel& read_model) {
+  read_model.remove(event.orderid, event.sku);
+}
+
+void reallocate(const events::Deallocated& event, UnitOfWork& uow) {
+  allocate(commands::Allocate{event.orderid, event.sku, event.qty}, uow);
+}
+
+void publish_allocated_event(const events::Allocated& event, EventPublisher& publisher) {
+  publisher.publish(kLineAllocatedChannel, event);
+}
+
+void send_out_of_stock_notification(const events::OutOfStock& event, Notifications& notifications) {
+  notifications.send(std::string(kStockTeamSubject) + " for " + event.sku,
+                     "Out of stock for " + event.sku);
+}
+
+}  // namespace allocation::service_layer::handlers

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "allocation/domain/commands.hpp"
+#include "allocation/domain/events.hpp"
+#include "allocation/service_layer/ports/event_publisher.hpp"
+#include "allocation/service_layer/ports/notifications.hpp"
+#include "allocation/service_layer/ports/read_model.hpp"
+#include "allocation/service_layer/ports/unit_of_work.hpp"
+
+// The use cases: small functions that receive what they need as arguments. The bootstrap binds
+// them to the adapters; the message bus calls them.
+namespace allocation::service_layer::handlers {
+
+// Command handlers. Each commits its unit of work when it changed something.
+
+// Throws domain::BatchConflict when the reference exists with other data.
+void add_batch(const domain::commands::CreateBatch& command, UnitOfWork& uow);
+// The batch the line went to, nullopt when out of stock. Throws InvalidSku.
+std::optional<std::string> allocate(const domain::commands::Allocate& command, UnitOfWork& uow);
+// Throws domain::UnknownBatch.
+void change_batch_quantity(const domain::commands::ChangeBatchQuantity& command, UnitOfWork& uow);
+
+// Event handlers.
+
+inline constexpr std::string_view kLineAllocatedChannel = "line_allocated";
+inline constexpr std::string_view kStockTeamSubject = "Out of stock";
+
+void add_allocation_to_read_model(const domain::events::Allocated& event, ReadModel& read_model);
+void remove_allocation_from_read_model(const domain::events::Deallocated& event,
+                                       ReadModel& read_model);
+void reallocate(const domain::events::Deallocated& event, UnitOfWork& uow);
+void publish_allocated_event(const domain::events::Allocated& event, EventPublisher& publisher);
+void send_out_of_stock_notification(const domain::events::OutOfStock& event,
+                                    Notifications& notifications);
+
+}  // namespace allocation::service_layer::handlers

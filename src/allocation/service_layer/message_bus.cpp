@@ -1,0 +1,78 @@
+#include "allocation/service_layer/message_bus.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <deque>
+#include <random>
+#include <thread>
+
+#include "allocation/service_layer/errors.hpp"
+
+namespace allocation::service_layer {
+
+namespace {
+
+std::chrono::microseconds jittered_backoff(const RetryPolicy& policy, int attempt) {
+  // Each thread draws its own pauses: no lock, and threads that collided spread apart.
+  thread_local std::minstd_rand random(std::random_device{}());
+  const auto ceiling = std::min<std::chrono::microseconds>(
+      policy.max_backoff, policy.first_backoff * (1 << std::min(attempt, 20)));
+  std::uniform_int_distribution<long long> pause(0, ceiling.count());
+  return std::chrono::microseconds(pause(random));
+}
+
+}  // namespace
+
+MessageBus::MessageBus(UnitOfWorkFactory unit_of_work, CommandHandlers commands,
+                       EventHandlers events, RetryPolicy retry, BusObserver observer)
+    : unit_of_work_(std::move(unit_of_work)),
+      commands_(std::move(commands)),
+      events_(std::move(events)),
+      retry_(retry),
+      observer_(std::move(observer)) {}
+
+void MessageBus::handle(const domain::Command& command) const {
+  std::visit([this](const auto& c) { (void)handle(c); }, command);
+}
+
+std::vector<domain::Event> MessageBus::run_in_unit_of_work(
+    const std::function<void(UnitOfWork&)>& work) const {
+  for (int attempt = 1;; ++attempt) {
+    auto uow = unit_of_work_();
+    try {
+      work(*uow);
+      return uow->collect_new_events();
+    } catch (const ConcurrencyError&) {
+      if (attempt >= retry_.max_attempts) throw;
+    }
+    if (observer_.on_conflict_retry) observer_.on_conflict_retry();
+    std::this_thread::sleep_for(jittered_backoff(retry_, attempt));
+  }
+}
+
+void MessageBus::dispatch(std::vector<domain::Event> first) const {
+  std::deque<domain::Event> queue(std::make_move_iterator(first.begin()),
+                                  std::make_move_iterator(first.end()));
+  while (!queue.empty()) {
+    const domain::Event event = std::move(queue.front());
+    queue.pop_front();
+    std::visit(
+        [&](const auto& e) {
+          using E = std::decay_t<decltype(e)>;
+          for (const auto& handler : events_.template handlers<E>()) {
+            try {
+              auto more = run_in_unit_of_work([&](UnitOfWork& uow) { handler.handle(e, uow); });
+              std::move(more.begin(), more.end(), std::back_inserter(queue));
+            } catch (const std::exception& error) {
+              spdlog::error("event handler {} failed: {}", handler.name, error.what());
+              if (observer_.on_event_handler_failure)
+                observer_.on_event_handler_failure(handler.name);
+            }
+          }
+        },
+        event);
+  }
+}
+
+}  // namespace allocation::service_layer

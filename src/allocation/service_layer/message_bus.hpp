@@ -1,0 +1,154 @@
+#pragma once
+
+#include <chrono>
+#include <concepts>
+#include <functional>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+#include "allocation/domain/commands.hpp"
+#include "allocation/domain/events.hpp"
+#include "allocation/service_layer/ports/unit_of_work.hpp"
+
+namespace allocation::service_layer {
+
+// What handling a command gives back to its caller: nothing, unless said here.
+template <class C>
+struct CommandResult {
+  using type = void;
+};
+template <>
+struct CommandResult<domain::commands::Allocate> {
+  using type = std::optional<std::string>;  // the batch, nullopt when out of stock
+};
+template <class C>
+using CommandResultT = typename CommandResult<C>::type;
+
+template <class C>
+using CommandHandler = std::function<CommandResultT<C>(const C&, UnitOfWork&)>;
+template <class E>
+using EventHandler = std::function<void(const E&, UnitOfWork&)>;
+
+template <class T, class Variant>
+struct IsAlternative;
+template <class T, class... Ts>
+struct IsAlternative<T, std::variant<Ts...>> : std::bool_constant<(std::same_as<T, Ts> || ...)> {};
+
+template <class C>
+concept CommandType = IsAlternative<C, domain::Command>::value;
+template <class E>
+concept EventType = IsAlternative<E, domain::Event>::value;
+
+template <class Variant>
+class CommandHandlerTable;
+
+// Exactly one handler per command of domain::Command, given in the variant's order. There is no
+// default constructor: adding a command to the variant without giving it a handler does not
+// compile.
+template <class... Commands>
+class CommandHandlerTable<std::variant<Commands...>> {
+ public:
+  explicit CommandHandlerTable(CommandHandler<Commands>... handlers)
+      : handlers_(std::move(handlers)...) {}
+
+  template <class C>
+  const CommandHandler<C>& handler() const {
+    return std::get<CommandHandler<C>>(handlers_);
+  }
+
+ private:
+  std::tuple<CommandHandler<Commands>...> handlers_;
+};
+
+using CommandHandlers = CommandHandlerTable<domain::Command>;
+
+template <class Variant>
+class EventHandlerTable;
+
+// Zero or more handlers per event of domain::Event, each with a name for the log.
+template <class... Events>
+class EventHandlerTable<std::variant<Events...>> {
+ public:
+  template <class E>
+  struct Named {
+    std::string name;
+    EventHandler<E> handle;
+  };
+
+  template <EventType E>
+  EventHandlerTable& on(std::string name, EventHandler<E> handler) {
+    std::get<std::vector<Named<E>>>(handlers_).push_back({std::move(name), std::move(handler)});
+    return *this;
+  }
+
+  template <EventType E>
+  const std::vector<Named<E>>& handlers() const {
+    return std::get<std::vector<Named<E>>>(handlers_);
+  }
+
+ private:
+  std::tuple<std::vector<Named<Events>>...> handlers_;
+};
+
+using EventHandlers = EventHandlerTable<domain::Event>;
+
+// How a message that lost an optimistic-concurrency race is tried again: in a fresh unit of
+// work, after a random pause ("full jitter") that doubles its range each time.
+struct RetryPolicy {
+  int max_attempts = 20;
+  std::chrono::microseconds first_backoff{100};
+  std::chrono::microseconds max_backoff{20'000};
+};
+
+// Counts of what the bus did, for metrics. Called from many threads at once.
+struct BusObserver {
+  std::function<void()> on_conflict_retry;
+  std::function<void(std::string_view handler)> on_event_handler_failure;
+};
+
+// The internal message bus. Immutable once built, so one bus serves any number of threads at
+// once: each message it handles gets a unit of work of its own from the factory, and the
+// adapters behind the factory are what is shared (each says how it is thread-safe).
+class MessageBus {
+ public:
+  MessageBus(UnitOfWorkFactory unit_of_work, CommandHandlers commands, EventHandlers events,
+             RetryPolicy retry = {}, BusObserver observer = {});
+
+  // Handles the command, then every event that follows from it, in order, before returning.
+  // The command handler's error reaches the caller (ConcurrencyError once retries are used up);
+  // an event handler's error is logged and the other handlers still run.
+  template <CommandType C>
+  CommandResultT<C> handle(const C& command) const {
+    const auto& handler = commands_.template handler<C>();
+    if constexpr (std::is_void_v<CommandResultT<C>>) {
+      dispatch(run_in_unit_of_work([&](UnitOfWork& uow) { handler(command, uow); }));
+    } else {
+      std::optional<CommandResultT<C>> result;
+      auto events = run_in_unit_of_work([&](UnitOfWork& uow) { result = handler(command, uow); });
+      dispatch(std::move(events));
+      return std::move(*result);
+    }
+  }
+
+  // For entrypoints that decode a command of any type (a broker message); the result is dropped.
+  void handle(const domain::Command& command) const;
+
+ private:
+  // Runs `work` in a fresh unit of work, and again in another one while it loses races.
+  // Returns the events of the unit of work that committed.
+  std::vector<domain::Event> run_in_unit_of_work(
+      const std::function<void(UnitOfWork&)>& work) const;
+  void dispatch(std::vector<domain::Event> events) const;
+
+  UnitOfWorkFactory unit_of_work_;
+  CommandHandlers commands_;
+  EventHandlers events_;
+  RetryPolicy retry_;
+  BusObserver observer_;
+};
+
+}  // namespace allocation::service_layer

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "allocation/domain/events.hpp"
+#include "allocation/service_layer/ports/product_repository.hpp"
+
+namespace allocation::service_layer {
+
+// Port: one atomic change of the products. RAII: a unit of work that is destroyed without
+// commit() rolls back (implementations do so in their destructors), so an exception anywhere in
+// a handler leaves the store as it was. Used by one thread at a time.
+class UnitOfWork {
+ public:
+  UnitOfWork() = default;
+  UnitOfWork(const UnitOfWork&) = delete;
+  UnitOfWork& operator=(const UnitOfWork&) = delete;
+  virtual ~UnitOfWork() = default;
+
+  virtual ProductRepository& products() = 0;
+
+  // Writes every change at once. Throws ConcurrencyError, writing nothing, when a product
+  // changed since this unit of work loaded it. A unit of work commits at most once.
+  void commit();
+
+  // The events of the products loaded or added, once committed (a unit of work that did not
+  // commit changed nothing, so it has nothing to tell).
+  std::vector<domain::Event> collect_new_events();
+
+ private:
+  virtual void write_changes() = 0;
+
+  bool committed_ = false;
+};
+
+using UnitOfWorkFactory = std::function<std::unique_ptr<UnitOfWork>()>;
+
+}  // namespace allocation::service_layer

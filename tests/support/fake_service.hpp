@@ -1,0 +1,31 @@
+#pragma once
+
+#include <memory>
+
+#include "allocation/adapters/in_memory/in_memory_read_model.hpp"
+#include "allocation/adapters/in_memory/in_memory_store.hpp"
+#include "allocation/adapters/in_memory/in_memory_unit_of_work.hpp"
+#include "allocation/adapters/in_memory/recording_notifications.hpp"
+#include "allocation/adapters/in_memory/recording_publisher.hpp"
+#include "allocation/bootstrap/bootstrap.hpp"
+
+namespace allocation::testing {
+
+// The service wired to in-memory adapters, which tests can look into.
+struct FakeService {
+  std::shared_ptr<adapters::InMemoryStore> store = std::make_shared<adapters::InMemoryStore>();
+  std::shared_ptr<adapters::InMemoryReadModel> read_model =
+      std::make_shared<adapters::InMemoryReadModel>();
+  std::shared_ptr<adapters::RecordingNotifications> notifications =
+      std::make_shared<adapters::RecordingNotifications>();
+  std::shared_ptr<adapters::RecordingPublisher> publisher =
+      std::make_shared<adapters::RecordingPublisher>();
+
+  bootstrap::Adapters adapters() const {
+    return {adapters::in_memory_unit_of_work(store), read_model, notifications, publisher};
+  }
+
+  service_layer::MessageBus bus = bootstrap::make_message_bus(adapters());
+};
+
+}  // namespace allocation::testing

@@ -1,0 +1,172 @@
+#include "allocation/service_layer/handlers.hpp"
+
+#include <gtest/gtest.h>
+
+#include "allocation/domain/errors.hpp"
+#include "allocation/service_layer/errors.hpp"
+#include "support/fake_service.hpp"
+
+namespace allocation::service_layer {
+namespace {
+
+using domain::commands::Allocate;
+using domain::commands::ChangeBatchQuantity;
+using domain::commands::CreateBatch;
+using Rows = std::vector<AllocationRow>;
+
+const auto kTomorrow = domain::parse_date("2030-01-02");
+const auto kLater = domain::parse_date("2030-02-01");
+
+class Handlers : public ::testing::Test {
+ protected:
+  testing::FakeService service;
+  const MessageBus& bus = service.bus;
+
+  int available(const std::string& sku, const std::string& ref) const {
+    return service.store->find(sku)->batch(ref)->available_quantity();
+  }
+};
+
+TEST_F(Handlers, AddBatchForNewProduct) {
+  bus.handle(CreateBatch{"b1", "CRUNCHY-ARMCHAIR", 100, std::nullopt});
+  auto product = service.store->find("CRUNCHY-ARMCHAIR");
+  ASSERT_TRUE(product);
+  EXPECT_EQ(product->batches().size(), 1u);
+  EXPECT_EQ(service.store->commits(), 1);
+}
+
+TEST_F(Handlers, AddBatchForExistingProduct) {
+  bus.handle(CreateBatch{"b1", "GARISH-RUG", 100, std::nullopt});
+  bus.handle(CreateBatch{"b2", "GARISH-RUG", 99, kTomorrow});
+  auto product = service.store->find("GARISH-RUG");
+  ASSERT_EQ(product->batches().size(), 2u);
+  EXPECT_EQ(product->batches()[1].reference(), "b2");
+  EXPECT_EQ(product->batches()[1].eta(), kTomorrow);
+}
+
+TEST_F(Handlers, AddingTheSameBatchTwiceIsANoOp) {
+  bus.handle(CreateBatch{"b1", "RUG", 100, kTomorrow});
+  bus.handle(CreateBatch{"b1", "RUG", 100, kTomorrow});
+  EXPECT_EQ(service.store->find("RUG")->batches().size(), 1u);
+  EXPECT_EQ(service.store->commits(), 1);
+}
+
+TEST_F(Handlers, SameReferenceWithOtherDataIsAConflictAndChangesNothing) {
+  bus.handle(CreateBatch{"b1", "RUG", 100, std::nullopt});
+  EXPECT_THROW(bus.handle(CreateBatch{"b1", "RUG", 101, std::nullopt}), domain::BatchConflict);
+  EXPECT_THROW(bus.handle(CreateBatch{"b1", "LAMP", 100, std::nullopt}), domain::BatchConflict);
+  EXPECT_FALSE(service.store->find("LAMP"));
+  EXPECT_EQ(service.store->find("RUG")->batch("b1")->purchased_quantity(), 100);
+}
+
+TEST_F(Handlers, AllocateReturnsTheBatch) {
+  bus.handle(CreateBatch{"batch1", "COMPLICATED-LAMP", 100, std::nullopt});
+  EXPECT_EQ(bus.handle(Allocate{"o1", "COMPLICATED-LAMP", 10}), "batch1");
+  EXPECT_EQ(available("COMPLICATED-LAMP", "batch1"), 90);
+}
+
+TEST_F(Handlers, AllocateCommits) {
+  bus.handle(CreateBatch{"b1", "OMINOUS-MIRROR", 100, std::nullopt});
+  const int before = service.store->commits();
+  bus.handle(Allocate{"o1", "OMINOUS-MIRROR", 10});
+  EXPECT_EQ(service.store->commits(), before + 1);
+}
+
+TEST_F(Handlers, AllocateErrorsForInvalidSkuAndChangesNothing) {
+  bus.handle(CreateBatch{"b1", "AREALSKU", 100, std::nullopt});
+  try {
+    bus.handle(Allocate{"o1", "NONEXISTENTSKU", 10});
+    FAIL() << "no error";
+  } catch (const InvalidSku& error) {
+    EXPECT_STREQ(error.what(), "Invalid sku NONEXISTENTSKU");
+  }
+  EXPECT_EQ(service.store->commits(), 1);
+  EXPECT_TRUE(service.read_model->allocations("o1").empty());
+}
+
+TEST_F(Handlers, AllocateUpdatesTheReadModelAndPublishes) {
+  bus.handle(CreateBatch{"sku1batch", "sku1", 50, std::nullopt});
+  bus.handle(CreateBatch{"sku2batch", "sku2", 50, kTomorrow});
+  bus.handle(Allocate{"order1", "sku1", 20});
+  bus.handle(Allocate{"order1", "sku2", 20});
+  EXPECT_EQ(service.read_model->allocations("order1"),
+            (Rows{{"sku1", "sku1batch"}, {"sku2", "sku2batch"}}));
+  auto published = service.publisher->published();
+  ASSERT_EQ(published.size(), 2u);
+  EXPECT_EQ(published[0].channel, "line_allocated");
+  EXPECT_EQ(published[0].event,
+            domain::Event(domain::events::Allocated{"order1", "sku1", 20, "sku1batch"}));
+}
+
+TEST_F(Handlers, AllocatingTheSameLineAgainReturnsTheSameBatchAndChangesNothing) {
+  bus.handle(CreateBatch{"b1", "LAMP", 10, std::nullopt});
+  EXPECT_EQ(bus.handle(Allocate{"o1", "LAMP", 3}), "b1");
+  const int commits = service.store->commits();
+  EXPECT_EQ(bus.handle(Allocate{"o1", "LAMP", 3}), "b1");
+  EXPECT_EQ(available("LAMP", "b1"), 7);
+  EXPECT_EQ(service.store->commits(), commits);
+  EXPECT_EQ(service.publisher->published().size(), 1u);
+}
+
+TEST_F(Handlers, OutOfStockReturnsNoBatchAndNotifiesNamingTheSku) {
+  bus.handle(CreateBatch{"b1", "POPULAR-CURTAINS", 9, std::nullopt});
+  EXPECT_EQ(bus.handle(Allocate{"o1", "POPULAR-CURTAINS", 10}), std::nullopt);
+  auto sent = service.notifications->sent();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].body, "Out of stock for POPULAR-CURTAINS");
+  EXPECT_NE(sent[0].subject.find("POPULAR-CURTAINS"), std::string::npos);
+  EXPECT_EQ(available("POPULAR-CURTAINS", "b1"), 9);
+  EXPECT_TRUE(service.read_model->allocations("o1").empty());
+}
+
+TEST_F(Handlers, ChangeBatchQuantityChangesAvailable) {
+  bus.handle(CreateBatch{"batch1", "ADORABLE-SETTEE", 100, std::nullopt});
+  bus.handle(ChangeBatchQuantity{"batch1", 50});
+  EXPECT_EQ(available("ADORABLE-SETTEE", "batch1"), 50);
+}
+
+TEST_F(Handlers, ChangeBatchQuantityReallocatesToTheNextBatch) {
+  bus.handle(CreateBatch{"batch1", "INDIFFERENT-TABLE", 50, std::nullopt});
+  bus.handle(CreateBatch{"batch2", "INDIFFERENT-TABLE", 50, kTomorrow});
+  bus.handle(Allocate{"order1", "INDIFFERENT-TABLE", 20});
+  bus.handle(Allocate{"order2", "INDIFFERENT-TABLE", 20});
+  EXPECT_EQ(available("INDIFFERENT-TABLE", "batch1"), 10);
+
+  bus.handle(ChangeBatchQuantity{"batch1", 25});
+
+  // order2 was the most recent: it moves to batch2; order1 stays.
+  EXPECT_EQ(available("INDIFFERENT-TABLE", "batch1"), 5);
+  EXPECT_EQ(available("INDIFFERENT-TABLE", "batch2"), 30);
+  EXPECT_EQ(service.read_model->allocations("order1"), (Rows{{"INDIFFERENT-TABLE", "batch1"}}));
+  EXPECT_EQ(service.read_model->allocations("order2"), (Rows{{"INDIFFERENT-TABLE", "batch2"}}));
+  auto published = service.publisher->published();
+  EXPECT_EQ(published.back().event,
+            domain::Event(domain::events::Allocated{"order2", "INDIFFERENT-TABLE", 20, "batch2"}));
+}
+
+TEST_F(Handlers, ChangeBatchQuantityWithNowhereToGoIsOutOfStock) {
+  bus.handle(CreateBatch{"batch1", "RARE-VASE", 10, std::nullopt});
+  bus.handle(Allocate{"order1", "RARE-VASE", 10});
+  bus.handle(ChangeBatchQuantity{"batch1", 5});
+  EXPECT_EQ(available("RARE-VASE", "batch1"), 5);
+  EXPECT_TRUE(service.read_model->allocations("order1").empty());
+  ASSERT_EQ(service.notifications->sent().size(), 1u);
+  EXPECT_EQ(service.notifications->sent()[0].body, "Out of stock for RARE-VASE");
+}
+
+TEST_F(Handlers, ChangeBatchQuantityOfUnknownBatchFails) {
+  EXPECT_THROW(bus.handle(ChangeBatchQuantity{"ghost", 5}), domain::UnknownBatch);
+}
+
+TEST_F(Handlers, InvalidValuesAreRejectedAndChangeNothing) {
+  EXPECT_THROW(bus.handle(CreateBatch{"b1", "LAMP", -1, std::nullopt}), std::invalid_argument);
+  EXPECT_FALSE(service.store->find("LAMP"));
+  bus.handle(CreateBatch{"b1", "LAMP", 10, std::nullopt});
+  EXPECT_THROW(bus.handle(Allocate{"o1", "LAMP", 0}), std::invalid_argument);
+  EXPECT_THROW(bus.handle(ChangeBatchQuantity{"b1", -5}), std::invalid_argument);
+  EXPECT_EQ(available("LAMP", "b1"), 10);
+  EXPECT_EQ(service.store->commits(), 1);
+}
+
+}  // namespace
+}  // namespace allocation::service_layer

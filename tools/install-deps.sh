@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages the project needs to build, test and benchmark.
+# Idempotent: asks apt only for what is missing, so a second run costs a dpkg query.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ cmake ninja-build pkg-config clang-format
+  # libraries
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libsoci-dev libsqlite3-dev libpq-dev
+  libcpp-httplib-dev nlohmann-json3-dev libhiredis-dev libcurl4-openssl-dev
+  libspdlog-dev libfmt-dev libcli11-dev
+  # servers the tests start on 127.0.0.1, and load tools
+  postgresql redis-server python3-aiosmtpd wrk python3-requests sqlite3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ $status == "install ok installed" ]] || missing+=("$p")
+done
+((${#missing[@]} == 0)) && exit 0
+
+sudo=()
+((EUID == 0)) || sudo=(sudo)
+echo "installing: ${missing[*]}"
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
