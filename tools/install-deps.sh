@@ -8,7 +8,7 @@ packages=(
   g++ cmake ninja-build pkg-config clang-format
   # libraries
   libgtest-dev libgmock-dev libbenchmark-dev
-  libsoci-dev libsqlite3-dev libpq-dev
+  libsoci-dev libboost-dev libsqlite3-dev libpq-dev  # Debian's SOCI headers include Boost's
   libcpp-httplib-dev nlohmann-json3-dev libhiredis-dev libcurl4-openssl-dev
   libspdlog-dev libfmt-dev libcli11-dev
   # servers the tests start on 127.0.0.1, and load tools

@@ -37,15 +37,19 @@ void MessageBus::handle(const domain::Command& command) const {
 }
 
 std::vector<domain::Event> MessageBus::run_in_unit_of_work(
-    const std::function<void(UnitOfWork&)>& work) const {
+    std::optional<std::string_view> key, const std::function<void(UnitOfWork&)>& work) const {
   for (int attempt = 1;; ++attempt) {
-    auto uow = unit_of_work_();
-    try {
-      work(*uow);
-      return uow->collect_new_events();
-    } catch (const ConcurrencyError&) {
-      if (attempt >= retry_.max_attempts) throw;
-    }
+    {
+      std::unique_lock<std::mutex> turn;
+      if (key) turn = locks_->lock(*key);
+      auto uow = unit_of_work_();
+      try {
+        work(*uow);
+        return uow->collect_new_events();
+      } catch (const ConcurrencyError&) {
+        if (attempt >= retry_.max_attempts) throw;
+      }
+    }  // rolled back, and others may go while this one backs off
     if (observer_.on_conflict_retry) observer_.on_conflict_retry();
     std::this_thread::sleep_for(jittered_backoff(retry_, attempt));
   }
@@ -62,7 +66,8 @@ void MessageBus::dispatch(std::vector<domain::Event> first) const {
           using E = std::decay_t<decltype(e)>;
           for (const auto& handler : events_.template handlers<E>()) {
             try {
-              auto more = run_in_unit_of_work([&](UnitOfWork& uow) { handler.handle(e, uow); });
+              auto more = run_in_unit_of_work(product_key(e),
+                                              [&](UnitOfWork& uow) { handler.handle(e, uow); });
               std::move(more.begin(), more.end(), std::back_inserter(queue));
             } catch (const std::exception& error) {
               spdlog::error("event handler {} failed: {}", handler.name, error.what());

@@ -13,6 +13,7 @@
 #include "allocation/domain/commands.hpp"
 #include "allocation/domain/events.hpp"
 #include "allocation/service_layer/ports/unit_of_work.hpp"
+#include "allocation/service_layer/product_locks.hpp"
 
 namespace allocation::service_layer {
 
@@ -27,6 +28,23 @@ struct CommandResult<domain::commands::Allocate> {
 };
 template <class C>
 using CommandResultT = typename CommandResult<C>::type;
+
+// The product a message changes, when it is known before loading anything: the bus lets such
+// messages of one product take turns (ProductLocks). Others run unserialised and rely on the
+// optimistic version check alone.
+template <class M>
+std::optional<std::string_view> product_key(const M&) {
+  return std::nullopt;
+}
+inline std::optional<std::string_view> product_key(const domain::commands::Allocate& c) {
+  return c.sku;
+}
+inline std::optional<std::string_view> product_key(const domain::commands::CreateBatch& c) {
+  return c.sku;
+}
+inline std::optional<std::string_view> product_key(const domain::events::Deallocated& e) {
+  return e.sku;  // its handler allocates the line again
+}
 
 template <class C>
 using CommandHandler = std::function<CommandResultT<C>(const C&, UnitOfWork&)>;
@@ -125,10 +143,12 @@ class MessageBus {
   CommandResultT<C> handle(const C& command) const {
     const auto& handler = commands_.template handler<C>();
     if constexpr (std::is_void_v<CommandResultT<C>>) {
-      dispatch(run_in_unit_of_work([&](UnitOfWork& uow) { handler(command, uow); }));
+      dispatch(run_in_unit_of_work(product_key(command),
+                                   [&](UnitOfWork& uow) { handler(command, uow); }));
     } else {
       std::optional<CommandResultT<C>> result;
-      auto events = run_in_unit_of_work([&](UnitOfWork& uow) { result = handler(command, uow); });
+      auto events = run_in_unit_of_work(product_key(command),
+                                        [&](UnitOfWork& uow) { result = handler(command, uow); });
       dispatch(std::move(events));
       return std::move(*result);
     }
@@ -138,10 +158,11 @@ class MessageBus {
   void handle(const domain::Command& command) const;
 
  private:
-  // Runs `work` in a fresh unit of work, and again in another one while it loses races.
-  // Returns the events of the unit of work that committed.
+  // Runs `work` in a fresh unit of work, and again in another one while it loses races, taking
+  // turns with the other writers of product `key`, if given. Returns the events of the unit of
+  // work that committed.
   std::vector<domain::Event> run_in_unit_of_work(
-      const std::function<void(UnitOfWork&)>& work) const;
+      std::optional<std::string_view> key, const std::function<void(UnitOfWork&)>& work) const;
   void dispatch(std::vector<domain::Event> events) const;
 
   UnitOfWorkFactory unit_of_work_;
@@ -149,6 +170,8 @@ class MessageBus {
   EventHandlers events_;
   RetryPolicy retry_;
   BusObserver observer_;
+  // Shared by the threads handling messages; mutable because taking a turn changes it.
+  std::unique_ptr<ProductLocks> locks_ = std::make_unique<ProductLocks>();
 };
 
 }  // namespace allocation::service_layer

@@ -1,0 +1,89 @@
+// Time per allocation of one SKU after 100 and after 20,000 prior allocations of it, through
+// the real message bus, unit of work and database: does allocating slow down as history grows?
+//
+//   allocate_history [--history N] [--samples S] DB_URL...
+//
+// Prints one line per database: median and p90 of S timed allocations at each checkpoint, and
+// the ratio of the medians (late / early).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "allocation/adapters/in_memory/recording_notifications.hpp"
+#include "allocation/adapters/in_memory/recording_publisher.hpp"
+#include "allocation/adapters/sql/migrations.hpp"
+#include "allocation/adapters/sql/sql_read_model.hpp"
+#include "allocation/adapters/sql/sql_unit_of_work.hpp"
+#include "allocation/bootstrap/bootstrap.hpp"
+
+using namespace allocation;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Sample {
+  double median_us;
+  double p90_us;
+};
+
+Sample time_allocations(const service_layer::MessageBus& bus, const std::string& sku, int& next,
+                        int samples) {
+  std::vector<double> times;
+  for (int i = 0; i < samples; ++i) {
+    const auto start = Clock::now();
+    bus.handle(domain::commands::Allocate{"h-" + std::to_string(next++), sku, 1});
+    times.push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());
+  }
+  std::sort(times.begin(), times.end());
+  return {times[times.size() / 2], times[times.size() * 9 / 10]};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int history = 20'000, samples = 200;
+  std::vector<std::string> urls;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--history" && i + 1 < argc) {
+      history = std::atoi(argv[++i]);
+    } else if (arg == "--samples" && i + 1 < argc) {
+      samples = std::atoi(argv[++i]);
+    } else {
+      urls.push_back(arg);
+    }
+  }
+  if (urls.empty() || history <= 100 || samples < 10) {
+    std::fprintf(stderr, "usage: allocate_history [--history N>100] [--samples S>=10] DB_URL...\n");
+    return 2;
+  }
+  std::printf("%-12s %14s %14s %14s %14s %8s\n", "database", "median@100", "p90@100",
+              ("median@" + std::to_string(history)).c_str(),
+              ("p90@" + std::to_string(history)).c_str(), "ratio");
+  for (const auto& url : urls) {
+    auto database = std::make_shared<adapters::sql::Database>(url);
+    adapters::sql::migrate(*database);
+    auto bus = bootstrap::make_message_bus({adapters::sql::sql_unit_of_work(database),
+                                            std::make_shared<adapters::sql::SqlReadModel>(database),
+                                            std::make_shared<adapters::RecordingNotifications>(),
+                                            std::make_shared<adapters::RecordingPublisher>()});
+    const std::string sku =
+        "HIST-" + std::to_string(Clock::now().time_since_epoch().count() % 1'000'000'000);
+    bus.handle(domain::commands::CreateBatch{sku + "-wh", sku, 2'000'000'000, std::nullopt});
+    int next = 0;
+    while (next < 100)
+      bus.handle(domain::commands::Allocate{"h-" + std::to_string(next++), sku, 1});
+    const Sample early = time_allocations(bus, sku, next, samples);
+    while (next < history) {
+      bus.handle(domain::commands::Allocate{"h-" + std::to_string(next++), sku, 1});
+    }
+    const Sample late = time_allocations(bus, sku, next, samples);
+    std::printf("%-12s %12.0fus %12.0fus %12.0fus %12.0fus %8.2f\n",
+                url.starts_with("sqlite") ? "sqlite" : "postgresql", early.median_us, early.p90_us,
+                late.median_us, late.p90_us, late.median_us / early.median_us);
+  }
+  return 0;
+}

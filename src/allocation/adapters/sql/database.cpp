@@ -1,0 +1,152 @@
+#include "allocation/adapters/sql/database.hpp"
+
+#include <soci/connection-pool.h>
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/session.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+#include <sqlite3.h>
+
+#include "allocation/service_layer/errors.hpp"
+
+namespace allocation::adapters::sql {
+
+using service_layer::ConcurrencyError;
+using service_layer::Unavailable;
+
+namespace {
+
+// SQLSTATEs of a lost race: serialization failure, deadlock, unique violation (two writers
+// inserting the same product or batch).
+bool is_lost_race(const std::string& sqlstate) {
+  return sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "23505";
+}
+
+// Connection exceptions, and the server shutting down or starting up.
+bool is_connection_loss(const std::string& sqlstate) {
+  return sqlstate.starts_with("08") || sqlstate.starts_with("57P");
+}
+
+std::string postgres_target(const std::string& url) {
+  // A server that does not answer must not hang start-up or a request for minutes.
+  if (url.find("connect_timeout=") != std::string::npos) return url;
+  return url + (url.find('?') == std::string::npos ? "?" : "&") + "connect_timeout=5";
+}
+
+}  // namespace
+
+Database::Database(std::string_view url, DatabaseOptions options) : options_(options) {
+  const DatabaseUrl parsed = parse_database_url(url);
+  backend_ = parsed.backend;
+  target_ = backend_ == Backend::postgresql ? postgres_target(parsed.target) : parsed.target;
+  if (options_.pool_size < 1) throw std::invalid_argument("database pool size must be >= 1");
+  pool_ = std::make_unique<soci::connection_pool>(options_.pool_size);
+  for (int i = 0; i < options_.pool_size; ++i) {
+    try {
+      open(pool_->at(i));
+    } catch (const soci::soci_error& error) {
+      throw Unavailable("cannot open database " + std::string(url) + ": " +
+                        error.get_error_message());
+    }
+  }
+}
+
+Database::~Database() = default;
+
+void Database::open(soci::session& session) const {
+  if (backend_ == Backend::sqlite) {
+    session.open(*soci::factory_sqlite3(), "db=" + target_);
+  } else {
+    session.open(*soci::factory_postgresql(), target_);
+  }
+  configure(session);
+}
+
+void Database::configure(soci::session& session) const {
+  if (backend_ != Backend::sqlite) return;
+  // WAL: readers never wait for the writer. synchronous=FULL: a commit is on disk before it is
+  // acknowledged, so an allocation answered 202 survives a power loss. Writers wait for each
+  // other (busy_timeout) rather than fail with "database is locked".
+  session << "PRAGMA busy_timeout = 10000";
+  session << "PRAGMA journal_mode = WAL";
+  session << "PRAGMA synchronous = FULL";
+  session << "PRAGMA foreign_keys = ON";
+}
+
+Database::Lease::Lease(Database& database, std::size_t position)
+    : database_(&database), position_(position) {}
+
+Database::Lease::Lease(Lease&& other) noexcept
+    : database_(std::exchange(other.database_, nullptr)), position_(other.position_) {}
+
+Database::Lease::~Lease() {
+  if (database_) database_->pool_->give_back(position_);
+}
+
+soci::session& Database::Lease::session() const { return database_->pool_->at(position_); }
+
+Database::Lease Database::acquire() {
+  std::size_t position = 0;
+  if (!pool_->try_lease(position, static_cast<int>(options_.acquire_timeout.count()))) {
+    throw Unavailable("no database connection became free in time");
+  }
+  Lease lease(*this, position);
+  soci::session& session = lease.session();
+  if (!session.is_connected()) {
+    try {
+      session.reconnect();
+      configure(session);
+    } catch (const soci::soci_error& error) {
+      throw Unavailable(std::string("database unreachable: ") + error.get_error_message());
+    }
+  }
+  return lease;
+}
+
+void Database::translate_errors(const Lease& lease, const std::function<void()>& work) const {
+  try {
+    work();
+  } catch (const soci::postgresql_soci_error& error) {
+    const std::string state = error.sqlstate();
+    if (is_lost_race(state)) throw ConcurrencyError(error.get_error_message());
+    if (is_connection_loss(state) || !lease.session().is_connected()) {
+      throw Unavailable("database connection lost: " + error.get_error_message());
+    }
+    throw;
+  } catch (const soci::sqlite3_soci_error& error) {
+    switch (error.result() & 0xff) {
+      case SQLITE_BUSY:
+      case SQLITE_LOCKED:
+        throw ConcurrencyError(error.get_error_message());
+      case SQLITE_IOERR:
+      case SQLITE_FULL:
+      case SQLITE_CANTOPEN:
+      case SQLITE_READONLY:
+        throw Unavailable("database unusable: " + error.get_error_message());
+      default:
+        throw;
+    }
+  } catch (const soci::soci_error& error) {
+    if (!lease.session().is_connected()) {
+      throw Unavailable("database connection lost: " + error.get_error_message());
+    }
+    throw;
+  }
+}
+
+void Database::execute_first(const Lease& lease, const std::string& sql) const {
+  soci::session& session = lease.session();
+  try {
+    session << sql;
+    return;
+  } catch (const soci::soci_error&) {
+    if (session.is_connected()) translate_errors(lease, [] { throw; });
+  }
+  // The connection may have died while idle: one fresh connection, one more try.
+  translate_errors(lease, [&] {
+    session.reconnect();
+    configure(session);
+    session << sql;
+  });
+}
+
+}  // namespace allocation::adapters::sql

@@ -1,0 +1,115 @@
+#include "allocation/adapters/sql/migrations.hpp"
+
+#include <soci/into.h>
+#include <soci/session.h>
+#include <soci/use.h>
+
+#include <vector>
+
+namespace allocation::adapters::sql {
+
+namespace {
+
+struct Migration {
+  int version;
+  const char* description;
+  std::vector<const char*> statements;  // `@ID@` stands for the dialect's auto-increment key
+};
+
+// Append only: a migration that shipped never changes.
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> all = {
+      {1,
+       "products, batches, allocations, read model",
+       {
+           "CREATE TABLE products ("
+           " sku TEXT PRIMARY KEY,"
+           " version_number INTEGER NOT NULL)",
+           // allocated_quantity is the sum of the batch's allocations, kept with them, so that
+           // allocating reads one row per batch instead of every past allocation.
+           "CREATE TABLE batches ("
+           " id @ID@,"
+           " reference TEXT NOT NULL UNIQUE,"
+           " sku TEXT NOT NULL REFERENCES products (sku),"
+           " purchased_quantity INTEGER NOT NULL CHECK (purchased_quantity >= 0),"
+           " eta TEXT,"
+           " allocated_quantity INTEGER NOT NULL DEFAULT 0,"
+           " CHECK (allocated_quantity >= 0 AND allocated_quantity <= purchased_quantity))",
+           "CREATE INDEX batches_by_sku ON batches (sku, id)",
+           // id orders a batch's lines: the highest is the most recently allocated.
+           "CREATE TABLE allocations ("
+           " id @ID@,"
+           " orderid TEXT NOT NULL,"
+           " sku TEXT NOT NULL,"
+           " qty INTEGER NOT NULL CHECK (qty > 0),"
+           " batchref TEXT NOT NULL REFERENCES batches (reference),"
+           " UNIQUE (orderid, sku))",
+           "CREATE INDEX allocations_by_batch ON allocations (batchref, id)",
+           "CREATE TABLE allocations_view ("
+           " id @ID@,"
+           " orderid TEXT NOT NULL,"
+           " sku TEXT NOT NULL,"
+           " batchref TEXT NOT NULL,"
+           " UNIQUE (orderid, sku))",
+       }},
+  };
+  return all;
+}
+
+std::string for_backend(const char* statement, Backend backend) {
+  static constexpr std::string_view kId = "@ID@";
+  std::string sql = statement;
+  for (auto at = sql.find(kId); at != std::string::npos; at = sql.find(kId, at)) {
+    sql.replace(at, kId.size(),
+                backend == Backend::sqlite ? "INTEGER PRIMARY KEY"
+                                           : "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY");
+  }
+  return sql;
+}
+
+}  // namespace
+
+int latest_schema_version() { return migrations().back().version; }
+
+int migrate(Database& database) {
+  auto lease = database.acquire();
+  soci::session& session = lease.session();
+  int version = 0;
+  database.translate_errors(lease, [&] {
+    if (database.backend() == Backend::sqlite) {
+      database.execute_first(lease, "BEGIN IMMEDIATE");
+    } else {
+      database.execute_first(lease, "BEGIN");
+      // Serialises processes migrating at once; released at commit.
+      session << "SELECT pg_advisory_xact_lock(7283190)";
+    }
+    try {
+      session << "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                 " version INTEGER PRIMARY KEY, description TEXT NOT NULL)";
+      soci::indicator found = soci::i_null;
+      session << "SELECT MAX(version) FROM schema_migrations", soci::into(version, found);
+      if (found == soci::i_null) version = 0;
+      if (version > latest_schema_version()) throw SchemaTooNew(version, latest_schema_version());
+      for (const Migration& migration : migrations()) {
+        if (migration.version <= version) continue;
+        for (const char* statement : migration.statements) {
+          session << for_backend(statement, database.backend());
+        }
+        std::string description = migration.description;
+        session << "INSERT INTO schema_migrations (version, description) VALUES (:v, :d)",
+            soci::use(migration.version), soci::use(description);
+        version = migration.version;
+      }
+      session << "COMMIT";
+    } catch (...) {
+      try {
+        session << "ROLLBACK";
+      } catch (...) {
+      }
+      throw;
+    }
+  });
+  return version;
+}
+
+}  // namespace allocation::adapters::sql

@@ -1,0 +1,265 @@
+#include "allocation/adapters/sql/sql_unit_of_work.hpp"
+
+#include <soci/into.h>
+#include <soci/session.h>
+#include <soci/statement.h>
+#include <soci/use.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+
+#include "allocation/domain/date.hpp"
+#include "allocation/service_layer/errors.hpp"
+
+namespace allocation::adapters::sql {
+
+namespace {
+
+using domain::Batch;
+using domain::OrderLine;
+using domain::Product;
+
+// One database transaction, begun on first use.
+class Transaction {
+ public:
+  explicit Transaction(Database& database) : database_(database) {}
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  ~Transaction() {
+    if (!active_) return;
+    try {
+      lease_->session() << "ROLLBACK";
+    } catch (...) {
+      // The connection is gone, and the transaction with it.
+    }
+  }
+
+  // Runs `work` on this transaction's connection, with the database's errors translated.
+  void run(const std::function<void(soci::session&)>& work) {
+    begin_if_needed();
+    database_.translate_errors(*lease_, [&] { work(lease_->session()); });
+  }
+
+  void commit() {
+    if (!active_) return;
+    database_.translate_errors(*lease_, [&] { lease_->session() << "COMMIT"; });
+    active_ = false;
+  }
+
+ private:
+  void begin_if_needed() {
+    if (active_) return;
+    lease_.emplace(database_.acquire());
+    database_.execute_first(*lease_, database_.backend() == Backend::sqlite
+                                         ? "BEGIN IMMEDIATE"
+                                         : "BEGIN ISOLATION LEVEL READ COMMITTED");
+    active_ = true;
+  }
+
+  Database& database_;
+  std::optional<Database::Lease> lease_;
+  bool active_ = false;
+};
+
+// What a batch was when loaded: what the commit compares with to know what to write.
+struct LoadedBatch {
+  int purchased_quantity;
+  int allocated_quantity;
+  std::vector<OrderLine> lines;
+};
+using LoadedBatches = std::map<std::string, LoadedBatch, std::less<>>;
+
+class SqlProductRepository final : public service_layer::ProductRepository {
+ public:
+  explicit SqlProductRepository(Transaction& transaction) : transaction_(transaction) {}
+
+  // Writes one changed product: its version first (the race check), then its batches and
+  // lines as they differ from what was loaded.
+  void save(const service_layer::TrackedProduct& tracked, soci::session& session);
+
+ private:
+  std::optional<Product> load(std::string_view sku, std::string_view orderid) override {
+    return load_product(std::string(sku), std::string(orderid), "");
+  }
+  std::optional<Product> load_by_batchref(std::string_view reference) override;
+
+  // The product with every batch and its total; of the lines, those of `orderid` and all those
+  // of batch `full_batch`.
+  std::optional<Product> load_product(const std::string& sku, const std::string& orderid,
+                                      const std::string& full_batch);
+
+  Transaction& transaction_;
+  std::map<std::string, LoadedBatches, std::less<>> loaded_;
+};
+
+std::optional<Product> SqlProductRepository::load_by_batchref(std::string_view reference) {
+  std::string ref(reference), sku;
+  bool found = false;
+  transaction_.run([&](soci::session& session) {
+    session << "SELECT sku FROM batches WHERE reference = :ref", soci::use(ref), soci::into(sku);
+    found = session.got_data();
+  });
+  if (!found) return std::nullopt;
+  return load_product(sku, "", ref);
+}
+
+std::optional<Product> SqlProductRepository::load_product(const std::string& sku,
+                                                          const std::string& orderid,
+                                                          const std::string& full_batch) {
+  std::optional<int> version;
+  std::vector<Batch> batches;
+  LoadedBatches loaded;
+  transaction_.run([&](soci::session& session) {
+    // One round trip: the product, its batches in the order they were added, and the line of
+    // this order if it has one.
+    int version_number = 0, purchased = 0, allocated = 0, line_qty = 0;
+    std::string reference, eta;
+    soci::indicator reference_null, purchased_null, eta_null, allocated_null, line_null;
+    soci::statement rows =
+        (session.prepare
+             << "SELECT p.version_number, b.reference, b.purchased_quantity, b.eta,"
+                " b.allocated_quantity, a.qty"
+                " FROM products p"
+                " LEFT JOIN batches b ON b.sku = p.sku"
+                " LEFT JOIN allocations a"
+                "  ON a.orderid = :orderid AND a.sku = p.sku AND a.batchref = b.reference"
+                " WHERE p.sku = :sku ORDER BY b.id",
+         soci::use(orderid, "orderid"), soci::use(sku, "sku"), soci::into(version_number),
+         soci::into(reference, reference_null), soci::into(purchased, purchased_null),
+         soci::into(eta, eta_null), soci::into(allocated, allocated_null),
+         soci::into(line_qty, line_null));
+    rows.execute();
+    while (rows.fetch()) {
+      version = version_number;
+      if (reference_null == soci::i_null) continue;  // a product with no batch yet
+      std::vector<OrderLine> lines;
+      if (line_null == soci::i_ok) lines.emplace_back(orderid, sku, line_qty);
+      std::optional<domain::Date> eta_date;
+      if (eta_null == soci::i_ok) eta_date = domain::parse_date(eta);
+      batches.push_back(Batch::restore(reference, sku, purchased, eta_date, allocated, lines));
+    }
+    if (!version || full_batch.empty()) return;
+    // Every line of the batch whose quantity changes, oldest first.
+    std::string line_orderid;
+    soci::statement lines =
+        (session.prepare
+             << "SELECT orderid, qty FROM allocations WHERE batchref = :ref ORDER BY id",
+         soci::use(full_batch), soci::into(line_orderid), soci::into(line_qty));
+    lines.execute();
+    std::vector<OrderLine> all;
+    while (lines.fetch()) all.emplace_back(line_orderid, sku, line_qty);
+    for (Batch& batch : batches) {
+      if (batch.reference() == full_batch) {
+        batch = Batch::restore(batch.reference(), sku, batch.purchased_quantity(), batch.eta(),
+                               batch.allocated_quantity(), std::move(all));
+      }
+    }
+  });
+  if (!version) return std::nullopt;
+  for (const Batch& batch : batches) {
+    loaded[batch.reference()] = {batch.purchased_quantity(), batch.allocated_quantity(),
+                                 batch.loaded_lines()};
+  }
+  loaded_[sku] = std::move(loaded);
+  return Product(sku, std::move(batches), *version);
+}
+
+bool contains(const std::vector<OrderLine>& lines, const OrderLine& line) {
+  return std::find(lines.begin(), lines.end(), line) != lines.end();
+}
+
+void SqlProductRepository::save(const service_layer::TrackedProduct& tracked,
+                                soci::session& session) {
+  const Product& product = tracked.product;
+  std::string sku = product.sku();
+  int version = product.version_number();
+  if (tracked.is_new()) {
+    // A concurrent creator makes this a unique violation: a lost race.
+    session << "INSERT INTO products (sku, version_number) VALUES (:sku, :v)", soci::use(sku),
+        soci::use(version);
+  } else {
+    int old_version = *tracked.loaded_version, written = 0;
+    session << "UPDATE products SET version_number = :v WHERE sku = :sku AND version_number = :old"
+               " RETURNING version_number",
+        soci::use(version), soci::use(sku), soci::use(old_version), soci::into(written);
+    if (!session.got_data()) {
+      throw service_layer::ConcurrencyError("product " + sku + " changed since it was read");
+    }
+  }
+  static const LoadedBatches kNone;
+  auto known = loaded_.find(sku);
+  const LoadedBatches& before = known == loaded_.end() ? kNone : known->second;
+  const auto lines_before = [&](const std::string& reference) -> const std::vector<OrderLine>& {
+    static const std::vector<OrderLine> kEmpty;
+    auto it = before.find(reference);
+    return it == before.end() ? kEmpty : it->second.lines;
+  };
+
+  // Lines taken off first, so that a line may move within one commit.
+  for (const Batch& batch : product.batches()) {
+    for (const OrderLine& line : lines_before(batch.reference())) {
+      if (contains(batch.loaded_lines(), line)) continue;
+      std::string orderid = line.orderid();
+      session << "DELETE FROM allocations WHERE orderid = :o AND sku = :s", soci::use(orderid),
+          soci::use(sku);
+    }
+  }
+  for (const Batch& batch : product.batches()) {
+    std::string reference = batch.reference();
+    int purchased = batch.purchased_quantity(), allocated = batch.allocated_quantity();
+    auto was = before.find(reference);
+    if (was == before.end()) {
+      std::string eta = batch.eta() ? domain::format_date(*batch.eta()) : "";
+      soci::indicator eta_null = batch.eta() ? soci::i_ok : soci::i_null;
+      session << "INSERT INTO batches (reference, sku, purchased_quantity, eta, allocated_quantity)"
+                 " VALUES (:r, :s, :p, :e, :a)",
+          soci::use(reference), soci::use(sku), soci::use(purchased), soci::use(eta, eta_null),
+          soci::use(allocated);
+    } else if (was->second.purchased_quantity != purchased ||
+               was->second.allocated_quantity != allocated) {
+      session << "UPDATE batches SET purchased_quantity = :p, allocated_quantity = :a"
+                 " WHERE reference = :r",
+          soci::use(purchased), soci::use(allocated), soci::use(reference);
+    }
+    for (const OrderLine& line : batch.loaded_lines()) {
+      if (contains(lines_before(reference), line)) continue;
+      std::string orderid = line.orderid();
+      int qty = line.qty();
+      session << "INSERT INTO allocations (orderid, sku, qty, batchref) VALUES (:o, :s, :q, :b)",
+          soci::use(orderid), soci::use(sku), soci::use(qty), soci::use(reference);
+    }
+  }
+}
+
+class SqlUnitOfWork final : public service_layer::UnitOfWork {
+ public:
+  explicit SqlUnitOfWork(std::shared_ptr<Database> database)
+      : database_(std::move(database)), transaction_(*database_), products_(transaction_) {}
+
+  service_layer::ProductRepository& products() override { return products_; }
+
+ private:
+  void write_changes() override {
+    for (const auto& [sku, tracked] : products_.seen()) {
+      if (!tracked.changed()) continue;
+      transaction_.run([&](soci::session& session) { products_.save(tracked, session); });
+    }
+    transaction_.commit();
+  }
+
+  std::shared_ptr<Database> database_;
+  Transaction transaction_;
+  SqlProductRepository products_;
+};
+
+}  // namespace
+
+service_layer::UnitOfWorkFactory sql_unit_of_work(std::shared_ptr<Database> database) {
+  return [database = std::move(database)]() -> std::unique_ptr<service_layer::UnitOfWork> {
+    return std::make_unique<SqlUnitOfWork>(database);
+  };
+}
+
+}  // namespace allocation::adapters::sql

@@ -1,0 +1,80 @@
+#include "allocation/adapters/sql/migrations.hpp"
+
+#include <gtest/gtest.h>
+#include <soci/session.h>
+
+#include <thread>
+
+#include "allocation/service_layer/errors.hpp"
+#include "support/sql_test.hpp"
+
+namespace allocation::adapters::sql {
+namespace {
+
+class Migrations : public testing::SqlTest {};
+
+TEST_P(Migrations, MigratingAgainIsHarmlessAndKeepsData) {
+  add_product("LAMP", {{"b1", 10, std::nullopt}});
+  EXPECT_EQ(migrate(*database), latest_schema_version());
+  EXPECT_EQ(migrate(*database), latest_schema_version());
+  auto uow = new_uow();
+  EXPECT_TRUE(uow->products().get("LAMP"));
+}
+
+TEST_P(Migrations, ProcessesStartingTogetherMigrateOnce) {
+  testing::ScratchDatabase fresh(GetParam());
+  std::vector<std::thread> starters;
+  std::atomic<int> failures = 0;
+  for (int i = 0; i < 4; ++i) {
+    starters.emplace_back([&] {
+      try {
+        Database own(fresh.url(), {.pool_size = 1});
+        migrate(own);
+      } catch (...) {
+        ++failures;
+      }
+    });
+  }
+  for (auto& starter : starters) starter.join();
+  EXPECT_EQ(failures, 0);
+}
+
+TEST_P(Migrations, ADatabaseNewerThanTheBinaryIsAClearError) {
+  {
+    auto lease = database->acquire();
+    lease.session()
+        << "INSERT INTO schema_migrations (version, description) VALUES (999, 'future')";
+  }
+  try {
+    migrate(*database);
+    FAIL() << "no error";
+  } catch (const SchemaTooNew& error) {
+    EXPECT_NE(std::string(error.what()).find("999"), std::string::npos) << error.what();
+  }
+}
+
+INSTANTIATE_FOR_BOTH_DATABASES(Migrations);
+
+TEST(DatabaseUrl, AcceptsSqliteAndPostgresql) {
+  EXPECT_EQ(parse_database_url("sqlite:allocation.db").target, "allocation.db");
+  EXPECT_EQ(parse_database_url("sqlite:///var/lib/a.db").target, "/var/lib/a.db");
+  auto pg = parse_database_url("postgresql://u:p@localhost:5432/alloc");
+  EXPECT_EQ(pg.backend, Backend::postgresql);
+  EXPECT_EQ(pg.target, "postgresql://u:p@localhost:5432/alloc");
+  EXPECT_EQ(parse_database_url("postgres://h/db").backend, Backend::postgresql);
+}
+
+TEST(DatabaseUrl, RejectsMalformedUrls) {
+  for (const char* url : {"", "sqlite:", "mysql://h/db", "postgresql://", "postgresql://host",
+                          "postgresql://host/", "postgresql:///db", "allocation.db"}) {
+    EXPECT_THROW(parse_database_url(url), std::invalid_argument) << url;
+  }
+}
+
+TEST(Database, UnreachableDatabaseIsUnavailable) {
+  EXPECT_THROW(Database("sqlite:/nonexistent-folder/x/allocation.db"), service_layer::Unavailable);
+  EXPECT_THROW(Database("postgresql://nobody:x@127.0.0.1:1/none"), service_layer::Unavailable);
+}
+
+}  // namespace
+}  // namespace allocation::adapters::sql

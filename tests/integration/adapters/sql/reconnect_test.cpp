@@ -1,0 +1,34 @@
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "allocation/adapters/sql/sql_read_model.hpp"
+#include "allocation/adapters/sql/sql_unit_of_work.hpp"
+#include "allocation/service_layer/errors.hpp"
+#include "support/scratch_database.hpp"
+
+namespace allocation::adapters::sql {
+namespace {
+
+// Restarts the test server: its binary runs alone (RUN_SERIAL), not beside other tests.
+TEST(PostgresqlOutage, RequestsFailCleanlyDuringItAndWorkAfterIt) {
+  testing::ScratchDatabase scratch(Backend::postgresql);
+  SKIP_UNLESS_AVAILABLE(scratch);
+  auto database = scratch.open({.pool_size = 2});
+  SqlReadModel view(database);
+  view.add("o1", "LAMP", "b1");
+
+  ASSERT_EQ(std::system(std::getenv("ALLOCATION_TEST_PG_STOP")), 0);
+  EXPECT_THROW(view.allocations("o1"), service_layer::Unavailable);
+  ASSERT_EQ(std::system(std::getenv("ALLOCATION_TEST_PG_START")), 0);
+
+  // Every pooled connection died with the server; each is replaced when next used, by a unit
+  // of work (its BEGIN meets the dead connection) as by a single statement.
+  auto unit_of_work = sql_unit_of_work(database);
+  EXPECT_EQ(unit_of_work()->products().get("LAMP"), nullptr);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(view.allocations("o1").size(), 1u);
+  EXPECT_EQ(unit_of_work()->products().get("LAMP"), nullptr);
+}
+
+}  // namespace
+}  // namespace allocation::adapters::sql

@@ -1,0 +1,96 @@
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "allocation/service_layer/errors.hpp"
+#include "support/sql_test.hpp"
+
+namespace allocation::adapters::sql {
+namespace {
+
+using domain::OrderLine;
+using testing::SqlTest;
+
+class SqlUnitOfWork : public SqlTest {
+ protected:
+  int available(const std::string& ref) {
+    auto uow = new_uow();
+    return uow->products().get_by_batchref(ref)->batch(ref)->available_quantity();
+  }
+};
+
+TEST_P(SqlUnitOfWork, CommitWritesTheChange) {
+  add_product("HIPSTER-WORKBENCH", {{"b1", 100, std::nullopt}});
+  auto uow = new_uow();
+  uow->products()
+      .get("HIPSTER-WORKBENCH", "o1")
+      ->allocate(OrderLine("o1", "HIPSTER-WORKBENCH", 10));
+  uow->commit();
+  EXPECT_EQ(available("b1"), 90);
+}
+
+TEST_P(SqlUnitOfWork, RollsBackUncommittedWorkByDefault) {
+  add_product("MEDIUM-PLINTH", {{"b1", 100, std::nullopt}});
+  {
+    auto uow = new_uow();
+    uow->products().get("MEDIUM-PLINTH", "o1")->allocate(OrderLine("o1", "MEDIUM-PLINTH", 10));
+  }
+  EXPECT_EQ(available("b1"), 100);
+}
+
+TEST_P(SqlUnitOfWork, RollsBackOnError) {
+  add_product("LARGE-FORK", {{"b1", 100, std::nullopt}});
+  try {
+    auto uow = new_uow();
+    uow->products().get("LARGE-FORK", "o1")->allocate(OrderLine("o1", "LARGE-FORK", 10));
+    throw std::runtime_error("handler failed");
+  } catch (const std::runtime_error&) {
+  }
+  EXPECT_EQ(available("b1"), 100);
+}
+
+TEST_P(SqlUnitOfWork, AUnitOfWorkThatReadsNothingTakesNoConnection) {
+  auto small = scratch.open({.pool_size = 1, .acquire_timeout = std::chrono::milliseconds(100)});
+  auto factory = sql_unit_of_work(small);
+  auto idle = factory();  // holds nothing
+  auto busy = factory();
+  EXPECT_EQ(busy->products().get("NOPE"), nullptr);  // took the only connection
+  auto starved = factory();
+  EXPECT_THROW(starved->products().get("NOPE"), service_layer::Unavailable);
+}
+
+// Two units of work change one product at once, the first committing first. PostgreSQL lets
+// both read, and the second commit finds the version moved: a conflict, nothing written.
+// SQLite makes the second wait for the first to commit (BEGIN IMMEDIATE), so it reads the
+// first's result and adds to it. Either way, no update is lost.
+TEST_P(SqlUnitOfWork, ConcurrentChangesOfOneProductNeverLoseAnUpdate) {
+  add_product("LAMP", {{"b1", 10, std::nullopt}});
+  auto first = new_uow();
+  first->products().get("LAMP", "o1")->allocate(OrderLine("o1", "LAMP", 3));
+
+  std::promise<void> first_committed;
+  auto second = std::async(std::launch::async, [&, committed = first_committed.get_future()] {
+    auto uow = new_uow();
+    uow->products().get("LAMP", "o2")->allocate(OrderLine("o2", "LAMP", 3));
+    committed.wait();
+    uow->commit();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the second has read, or waits
+  first->commit();
+  first_committed.set_value();
+
+  if (GetParam() == Backend::postgresql) {
+    EXPECT_THROW(second.get(), service_layer::ConcurrencyError);
+    EXPECT_EQ(available("b1"), 7);
+  } else {
+    EXPECT_NO_THROW(second.get());
+    EXPECT_EQ(available("b1"), 4);
+  }
+}
+
+INSTANTIATE_FOR_BOTH_DATABASES(SqlUnitOfWork);
+
+}  // namespace
+}  // namespace allocation::adapters::sql

@@ -1,0 +1,114 @@
+#include <gtest/gtest.h>
+
+#include <future>
+#include <latch>
+#include <thread>
+
+#include "allocation/adapters/in_memory/recording_notifications.hpp"
+#include "allocation/adapters/in_memory/recording_publisher.hpp"
+#include "allocation/adapters/sql/sql_read_model.hpp"
+#include "allocation/bootstrap/bootstrap.hpp"
+#include "support/sql_test.hpp"
+
+namespace allocation {
+namespace {
+
+using domain::commands::Allocate;
+using domain::commands::ChangeBatchQuantity;
+using domain::commands::CreateBatch;
+
+// The message bus on a real database, with several threads at once.
+class SqlBus : public testing::SqlTest {
+ protected:
+  void SetUp() override {
+    SqlTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    read_model = std::make_shared<adapters::sql::SqlReadModel>(database);
+    bus.emplace(bootstrap::make_message_bus(
+        {new_uow, read_model, std::make_shared<adapters::RecordingNotifications>(), publisher}));
+  }
+
+  domain::Product product(const std::string& sku) {
+    auto uow = new_uow();
+    return *uow->products().get_by_batchref(sku + "-b1");
+  }
+
+  std::shared_ptr<adapters::sql::SqlReadModel> read_model;
+  std::shared_ptr<adapters::RecordingPublisher> publisher =
+      std::make_shared<adapters::RecordingPublisher>();
+  std::optional<service_layer::MessageBus> bus;
+};
+
+TEST_P(SqlBus, TwoConcurrentAllocationsOfOneProductBothLand) {
+  bus->handle(CreateBatch{"LAMP-b1", "LAMP", 10, std::nullopt});
+  const int version = product("LAMP").version_number();
+  std::latch start(2);
+  auto allocate = [&](std::string orderid) {
+    start.arrive_and_wait();
+    return bus->handle(Allocate{orderid, "LAMP", 2});
+  };
+  auto first = std::async(std::launch::async, allocate, "o1");
+  auto second = std::async(std::launch::async, allocate, "o2");
+  EXPECT_EQ(first.get(), "LAMP-b1");
+  EXPECT_EQ(second.get(), "LAMP-b1");
+  EXPECT_EQ(product("LAMP").version_number(), version + 2);
+  EXPECT_EQ(product("LAMP").batch("LAMP-b1")->allocated_quantity(), 4);
+  EXPECT_EQ(read_model->allocations("o1").size(), 1u);
+  EXPECT_EQ(read_model->allocations("o2").size(), 1u);
+}
+
+TEST_P(SqlBus, ManyThreadsNeverOverAllocateAndLoseNoLine) {
+  const std::vector<std::string> skus = {"LAMP", "DESK"};
+  for (const auto& sku : skus) {
+    bus->handle(CreateBatch{sku + "-b1", sku, 30, std::nullopt});
+    bus->handle(CreateBatch{sku + "-b2", sku, 30, domain::parse_date("2031-01-01")});
+  }
+  constexpr int kThreads = 6, kOrders = 15;  // 90 lines of 1..2 units, 135 against 120 units
+  std::latch start(kThreads);
+  std::vector<std::thread> threads;
+  std::atomic<int> allocated_units = 0, allocated_lines = 0;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      start.arrive_and_wait();
+      for (int i = 0; i < kOrders; ++i) {
+        const int qty = 1 + (t + i) % 2;
+        auto batch = bus->handle(
+            Allocate{"o" + std::to_string(t) + "-" + std::to_string(i), skus[i % 2], qty});
+        if (batch) {
+          allocated_units += qty;
+          ++allocated_lines;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  int total = 0;
+  for (const auto& sku : skus) {
+    auto stored = product(sku);
+    for (const auto& batch : stored.batches()) {
+      EXPECT_LE(batch.allocated_quantity(), batch.purchased_quantity());
+      total += batch.allocated_quantity();
+    }
+  }
+  EXPECT_EQ(total, allocated_units.load());
+  EXPECT_GE(total, 116) << "demand exceeded stock: at most one unit may stay idle per batch";
+  EXPECT_EQ(publisher->published().size(), static_cast<size_t>(allocated_lines.load()));
+  EXPECT_EQ(read_model->allocations("o3-7").size(), 1u);
+}
+
+TEST_P(SqlBus, ChangeOfQuantityReallocatesThroughTheDatabase) {
+  bus->handle(CreateBatch{"LAMP-b1", "LAMP", 10, std::nullopt});
+  bus->handle(CreateBatch{"LAMP-b2", "LAMP", 10, domain::parse_date("2031-01-01")});
+  bus->handle(Allocate{"o1", "LAMP", 6});
+  bus->handle(Allocate{"o2", "LAMP", 4});
+  bus->handle(ChangeBatchQuantity{"LAMP-b1", 6});
+  EXPECT_EQ(read_model->allocations("o2"),
+            (std::vector<service_layer::AllocationRow>{{"LAMP", "LAMP-b2"}}));
+  EXPECT_EQ(product("LAMP").batch("LAMP-b2")->allocated_quantity(), 4);
+  EXPECT_EQ(product("LAMP").batch("LAMP-b1")->allocated_quantity(), 6);
+}
+
+INSTANTIATE_FOR_BOTH_DATABASES(SqlBus);
+
+}  // namespace
+}  // namespace allocation

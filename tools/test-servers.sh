@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Starts and stops the servers the integration and end-to-end tests talk to, on 127.0.0.1 and
+# free ports, with all their files in one folder:
+#   tools/test-servers.sh start DIR   # writes DIR/env: the variables the tests read
+#   tools/test-servers.sh stop DIR
+# PostgreSQL refuses to run as root, so as root it runs as the `postgres` user the Debian
+# package creates.
+set -euo pipefail
+
+cmd=${1:?start or stop}
+dir=${2:?folder for the server files}
+
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+as_pg=()
+((EUID == 0)) && as_pg=(runuser -u postgres --)
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+start_postgres() {
+  local data=$dir/postgres port
+  port=$(free_port)
+  mkdir -p "$data"
+  ((EUID == 0)) && chown postgres: "$data"
+  "${as_pg[@]}" "$pg_bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 >"$dir/initdb.log"
+  # fsync stays on: the durability the tests check is the real one.
+  "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$data" -l "$data/server.log" -w -o \
+    "-p $port -k $data -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+  "$pg_bin/psql" -q -h 127.0.0.1 -p "$port" -U postgres -d postgres \
+    -c "CREATE ROLE allocation LOGIN PASSWORD 'allocation'" \
+    -c "CREATE DATABASE allocation OWNER allocation" >/dev/null
+  local options="-p $port -k $data -c listen_addresses=127.0.0.1 -c max_connections=200"
+  # Scripts the tests run to take the server down and back (outage tests).
+  printf '#!/bin/sh\n%s %s/pg_ctl -D %s -m fast -w stop >/dev/null\n' \
+    "${as_pg[*]}" "$pg_bin" "$data" >"$dir/postgres-stop"
+  printf '#!/bin/sh\n%s %s/pg_ctl -D %s -l %s/server.log -w -o "%s" start >/dev/null\n' \
+    "${as_pg[*]}" "$pg_bin" "$data" "$data" "$options" >"$dir/postgres-start"
+  chmod +x "$dir/postgres-stop" "$dir/postgres-start"
+  {
+    echo "export ALLOCATION_TEST_PG=postgresql://allocation:allocation@127.0.0.1:$port/allocation"
+    echo "export ALLOCATION_TEST_PG_STOP=$dir/postgres-stop"
+    echo "export ALLOCATION_TEST_PG_START=$dir/postgres-start"
+  } >>"$dir/env"
+}
+
+stop_postgres() {
+  [[ -d $dir/postgres ]] || return 0
+  "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$dir/postgres" -m immediate -w stop >/dev/null 2>&1 || true
+}
+
+case $cmd in
+  start)
+    mkdir -p "$dir"
+    ((EUID == 0)) && chmod 755 "$dir"
+    : >"$dir/env"
+    start_postgres
+    ;;
+  stop)
+    stop_postgres
+    ;;
+  *)
+    echo "usage: $0 start|stop DIR" >&2
+    exit 2
+    ;;
+esac
