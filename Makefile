@@ -19,7 +19,7 @@ build: configure
 	@cmake --build $(BUILD_DIR) -j$(JOBS)
 
 run: build
-	$(BUILD_DIR)/bin/allocation --help
+	$(BUILD_DIR)/bin/allocation serve
 
 # Every test tier, through ctest.
 test: build

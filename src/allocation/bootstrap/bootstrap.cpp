@@ -8,8 +8,7 @@ using namespace allocation::domain;
 namespace handlers = allocation::service_layer::handlers;
 using service_layer::UnitOfWork;
 
-service_layer::MessageBus make_message_bus(Adapters adapters, service_layer::RetryPolicy retry,
-                                           service_layer::BusObserver observer) {
+service_layer::MessageBus make_message_bus(Adapters adapters, service_layer::RetryPolicy retry) {
   service_layer::CommandHandlers commands(handlers::add_batch, handlers::allocate,
                                           handlers::change_batch_quantity);
 
@@ -37,6 +36,20 @@ service_layer::MessageBus make_message_bus(Adapters adapters, service_layer::Ret
             handlers::send_out_of_stock_notification(e, *notifications);
           });
 
+  service_layer::BusObserver observer;
+  if (auto metrics = adapters.metrics) {
+    events
+        .on<events::Allocated>(
+            "count_allocation",
+            [metrics](const events::Allocated&, UnitOfWork&) { metrics->count_allocation(); })
+        .on<events::OutOfStock>(
+            "count_out_of_stock",
+            [metrics](const events::OutOfStock&, UnitOfWork&) { metrics->count_out_of_stock(); });
+    observer.on_conflict_retry = [metrics] { metrics->count_conflict_retry(); };
+    observer.on_event_handler_failure = [metrics](std::string_view) {
+      metrics->count_event_handler_failure();
+    };
+  }
   return service_layer::MessageBus(std::move(adapters.unit_of_work), std::move(commands),
                                    std::move(events), retry, std::move(observer));
 }

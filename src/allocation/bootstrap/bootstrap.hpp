@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "allocation/adapters/prometheus_metrics.hpp"
 #include "allocation/service_layer/message_bus.hpp"
 #include "allocation/service_layer/ports/event_publisher.hpp"
 #include "allocation/service_layer/ports/notifications.hpp"
@@ -16,11 +17,13 @@ struct Adapters {
   std::shared_ptr<service_layer::ReadModel> read_model;
   std::shared_ptr<service_layer::Notifications> notifications;
   std::shared_ptr<service_layer::EventPublisher> publisher;
+  // Optional: counts allocations, out-of-stock events, retries and handler failures.
+  std::shared_ptr<adapters::PrometheusMetrics> metrics = nullptr;
 };
 
 // The composition root: binds every handler to the adapters it needs and returns a ready bus.
 // Tests pass in-memory adapters; the service passes the real ones.
-service_layer::MessageBus make_message_bus(Adapters adapters, service_layer::RetryPolicy retry = {},
-                                           service_layer::BusObserver observer = {});
+service_layer::MessageBus make_message_bus(Adapters adapters,
+                                           service_layer::RetryPolicy retry = {});
 
 }  // namespace allocation::bootstrap

@@ -149,4 +149,9 @@ void Database::execute_first(const Lease& lease, const std::string& sql) const {
   });
 }
 
+void Database::ping() {
+  auto lease = acquire();
+  execute_first(lease, "SELECT 1");
+}
+
 }  // namespace allocation::adapters::sql

@@ -64,6 +64,9 @@ class Database {
   // and runs it once more, as nothing was done on the dead connection. Errors translated.
   void execute_first(const Lease& lease, const std::string& sql) const;
 
+  // Throws service_layer::Unavailable unless the database answers a query now.
+  void ping();
+
  private:
   void open(soci::session& session) const;
   void configure(soci::session& session) const;

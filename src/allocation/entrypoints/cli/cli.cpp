@@ -1,22 +1,213 @@
 #include "allocation/entrypoints/cli/cli.hpp"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
+#include <climits>
+#include <deque>
 #include <iostream>
 
+#include "allocation/bootstrap/application.hpp"
+#include "allocation/domain/date.hpp"
+#include "allocation/entrypoints/decoding.hpp"
+#include "allocation/entrypoints/serve.hpp"
+
 namespace allocation::entrypoints {
+
+namespace {
+
+namespace commands = domain::commands;
+
+// Usage errors (exit 2) for values the service would refuse.
+CLI::Validator identifier(const char* name) {
+  return CLI::Validator(
+      [name](std::string& value) -> std::string {
+        try {
+          check_identifier(value, name);
+          return {};
+        } catch (const BadRequest& error) {
+          return error.what();
+        }
+      },
+      "ID");
+}
+
+const CLI::Validator kDate(
+    [](std::string& value) -> std::string {
+      return domain::parse_date(value) ? "" : "'" + value + "' is not a real date YYYY-MM-DD";
+    },
+    "YYYY-MM-DD");
+
+// Options every subcommand that opens the database takes.
+void add_database_options(CLI::App& command, bootstrap::Settings& settings) {
+  command
+      .add_option("--db", settings.database_url,
+                  "sqlite:PATH or postgresql://user:pass@host:port/dbname")
+      ->envname("ALLOCATION_DB")
+      ->capture_default_str();
+  command.add_option("--db-pool", settings.database_pool, "Database connections kept open")
+      ->envname("ALLOCATION_DB_POOL")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+}
+
+// Errors of libraries (libpq) span lines; an operator gets one.
+std::string one_line(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  std::string line;
+  for (char c : text) {
+    if (c == '\n') {
+      line += "; ";
+    } else if (c != '\t' && c != '\r') {
+      line += c;
+    }
+  }
+  return line;
+}
+
+}  // namespace
 
 int run_cli(int argc, char** argv) {
   CLI::App app{"allocation: allocates order lines to stock batches"};
   app.require_subcommand(1);
-  app.add_subcommand("version", "Print the version")->callback([] {
-    std::cout << "allocation 0.1.0\n";
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+      ->envname("ALLOCATION_LOG_LEVEL")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+      ->capture_default_str();
+
+  // One Settings per subcommand: CLI11 applies environment variables to the options of every
+  // subcommand, so a shared one would let the environment overwrite the chosen command's flag.
+  std::deque<bootstrap::Settings> all_settings;
+  std::function<int()> action;
+
+  HttpOptions http;
+  auto* serve_command = app.add_subcommand("serve", "Serve the HTTP API");
+  serve_command->add_option("--host", http.host, "Address to listen on")
+      ->envname("ALLOCATION_HOST")
+      ->capture_default_str();
+  serve_command->add_option("--port", http.port, "Port to listen on (0: any free port)")
+      ->envname("ALLOCATION_PORT")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  serve_command->add_option("--threads", http.threads, "HTTP connections served at once")
+      ->envname("ALLOCATION_THREADS")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  auto& serve_command_settings = all_settings.emplace_back();
+  add_database_options(*serve_command, serve_command_settings);
+  serve_command->callback([&] { action = [&] { return serve(serve_command_settings, http); }; });
+
+  auto* migrate_command = app.add_subcommand("migrate", "Create or upgrade the database schema");
+  auto& migrate_command_settings = all_settings.emplace_back();
+  add_database_options(*migrate_command, migrate_command_settings);
+  migrate_command->callback([&] {
+    action = [&] {
+      bootstrap::Application application(migrate_command_settings);
+      std::cout << "schema at version " << application.schema_version() << "\n";
+      return 0;
+    };
   });
+
+  commands::CreateBatch create{};
+  std::string eta;
+  auto* add_batch = app.add_subcommand("add-batch", "Add a batch of stock");
+  add_batch->add_option("--ref", create.ref, "Batch reference")
+      ->required()
+      ->check(identifier("ref"));
+  add_batch->add_option("--sku", create.sku, "Product SKU")->required()->check(identifier("sku"));
+  add_batch->add_option("--qty", create.qty, "Purchased quantity")
+      ->required()
+      ->check(CLI::Range(0, INT_MAX));
+  add_batch->add_option("--eta", eta, "Expected arrival; none: in the warehouse")->check(kDate);
+  auto& add_batch_settings = all_settings.emplace_back();
+  add_database_options(*add_batch, add_batch_settings);
+  add_batch->callback([&] {
+    action = [&] {
+      if (!eta.empty()) create.eta = domain::parse_date(eta);
+      bootstrap::Application application(add_batch_settings);
+      application.bus().handle(create);
+      std::cout << "batch " << create.ref << " added\n";
+      return 0;
+    };
+  });
+
+  commands::Allocate allocate{};
+  auto* allocate_command = app.add_subcommand("allocate", "Allocate an order line");
+  allocate_command->add_option("--orderid", allocate.orderid, "Order id")
+      ->required()
+      ->check(identifier("orderid"));
+  allocate_command->add_option("--sku", allocate.sku, "Product SKU")
+      ->required()
+      ->check(identifier("sku"));
+  allocate_command->add_option("--qty", allocate.qty, "Quantity")
+      ->required()
+      ->check(CLI::Range(1, INT_MAX));
+  auto& allocate_command_settings = all_settings.emplace_back();
+  add_database_options(*allocate_command, allocate_command_settings);
+  allocate_command->callback([&] {
+    action = [&] {
+      bootstrap::Application application(allocate_command_settings);
+      const auto batchref = application.bus().handle(allocate);
+      std::cout << (batchref ? *batchref : "out of stock") << "\n";
+      return 0;
+    };
+  });
+
+  commands::ChangeBatchQuantity change{};
+  auto* change_command =
+      app.add_subcommand("change-batch-quantity", "Set a batch's purchased quantity");
+  change_command->add_option("--ref", change.ref, "Batch reference")
+      ->required()
+      ->check(identifier("ref"));
+  change_command->add_option("--qty", change.qty, "New purchased quantity")
+      ->required()
+      ->check(CLI::Range(0, INT_MAX));
+  auto& change_command_settings = all_settings.emplace_back();
+  add_database_options(*change_command, change_command_settings);
+  change_command->callback([&] {
+    action = [&] {
+      bootstrap::Application application(change_command_settings);
+      application.bus().handle(change);
+      std::cout << "batch " << change.ref << " now holds " << change.qty << "\n";
+      return 0;
+    };
+  });
+
+  std::string orderid;
+  auto* allocations = app.add_subcommand("allocations", "List an order's allocations");
+  allocations->add_option("orderid", orderid, "Order id")->required()->check(identifier("orderid"));
+  auto& allocations_settings = all_settings.emplace_back();
+  add_database_options(*allocations, allocations_settings);
+  allocations->callback([&] {
+    action = [&] {
+      bootstrap::Application application(allocations_settings);
+      const auto rows = application.read_model().allocations(orderid);
+      if (rows.empty()) {
+        std::cerr << "allocation: no allocation for order " << orderid << "\n";
+        return 1;
+      }
+      for (const auto& row : rows) std::cout << row.sku << " " << row.batchref << "\n";
+      return 0;
+    };
+  });
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    return app.exit(error) == 0 ? 0 : 2;
+    const int code = app.exit(error);
+    return code == 0 ? 0 : 2;
   }
-  return 0;
+  // The log goes to stderr: stdout carries the commands' own output.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("allocation"));
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  try {
+    return action();
+  } catch (const std::exception& error) {
+    std::cerr << "allocation: " << one_line(error.what()) << "\n";
+    return 1;
+  }
 }
 
 }  // namespace allocation::entrypoints

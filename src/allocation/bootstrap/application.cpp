@@ -1,0 +1,30 @@
+#include "allocation/bootstrap/application.hpp"
+
+#include "allocation/adapters/log_notifications.hpp"
+#include "allocation/adapters/log_publisher.hpp"
+#include "allocation/adapters/sql/database.hpp"
+#include "allocation/adapters/sql/migrations.hpp"
+#include "allocation/adapters/sql/sql_read_model.hpp"
+#include "allocation/adapters/sql/sql_unit_of_work.hpp"
+#include "allocation/bootstrap/bootstrap.hpp"
+
+namespace allocation::bootstrap {
+
+Application::Application(const Settings& settings)
+    : database_(std::make_shared<adapters::sql::Database>(
+          settings.database_url,
+          adapters::sql::DatabaseOptions{.pool_size = settings.database_pool})),
+      schema_version_(adapters::sql::migrate(*database_)),
+      metrics_(std::make_shared<adapters::PrometheusMetrics>()),
+      read_model_(std::make_shared<adapters::sql::SqlReadModel>(database_)),
+      unit_of_work_(adapters::sql::sql_unit_of_work(database_)) {
+  bus_ = std::make_unique<service_layer::MessageBus>(
+      make_message_bus({unit_of_work_, read_model_, std::make_shared<adapters::LogNotifications>(),
+                        std::make_shared<adapters::LogPublisher>(), metrics_}));
+}
+
+Application::~Application() = default;
+
+void Application::check_health() const { database_->ping(); }
+
+}  // namespace allocation::bootstrap

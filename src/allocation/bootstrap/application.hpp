@@ -1,0 +1,44 @@
+#pragma once
+
+#include <memory>
+
+#include "allocation/adapters/prometheus_metrics.hpp"
+#include "allocation/bootstrap/settings.hpp"
+#include "allocation/service_layer/message_bus.hpp"
+#include "allocation/service_layer/ports/read_model.hpp"
+
+namespace allocation::adapters::sql {
+class Database;
+}
+
+namespace allocation::bootstrap {
+
+// The running service, composed from settings: the one place that picks the real adapters.
+// Entrypoints (HTTP, command line) take what they need from it.
+class Application {
+ public:
+  // Opens the database and creates or upgrades its schema. Throws std::invalid_argument for
+  // bad settings, service_layer::Unavailable for an unreachable database, and
+  // adapters::sql::SchemaTooNew.
+  explicit Application(const Settings& settings);
+  ~Application();
+
+  const service_layer::MessageBus& bus() const { return *bus_; }
+  service_layer::ReadModel& read_model() const { return *read_model_; }
+  service_layer::UnitOfWorkFactory unit_of_work() const { return unit_of_work_; }
+  adapters::PrometheusMetrics& metrics() const { return *metrics_; }
+  int schema_version() const { return schema_version_; }
+
+  // Throws service_layer::Unavailable unless the database answers now.
+  void check_health() const;
+
+ private:
+  std::shared_ptr<adapters::sql::Database> database_;
+  int schema_version_ = 0;
+  std::shared_ptr<adapters::PrometheusMetrics> metrics_;
+  std::shared_ptr<service_layer::ReadModel> read_model_;
+  service_layer::UnitOfWorkFactory unit_of_work_;
+  std::unique_ptr<service_layer::MessageBus> bus_;
+};
+
+}  // namespace allocation::bootstrap

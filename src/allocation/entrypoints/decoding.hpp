@@ -1,0 +1,32 @@
+#pragma once
+
+#include <stdexcept>
+#include <string_view>
+
+#include "allocation/domain/commands.hpp"
+
+// Turns outside input (an HTTP body, a broker message) into commands, checking every field.
+namespace allocation::entrypoints {
+
+// The input is not acceptable; what() says why, naming the field.
+class BadRequest : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+// Identifiers (references, SKUs, order ids) are 1..255 characters with no control character.
+inline constexpr std::size_t kMaxIdentifierLength = 255;
+
+// {"ref": str, "sku": str, "qty": int >= 0, "eta": "YYYY-MM-DD" | null | absent}
+domain::commands::CreateBatch decode_create_batch(std::string_view json);
+// {"orderid": str, "sku": str, "qty": int > 0}
+domain::commands::Allocate decode_allocate(std::string_view json);
+// {<reference_field>: str, "qty": int >= 0}; the HTTP API names the batch "ref", the broker
+// message "batchref".
+domain::commands::ChangeBatchQuantity decode_change_batch_quantity(
+    std::string_view json, const char* reference_field = "ref");
+
+// Checks an identifier that arrives outside a JSON body (a path segment). Throws BadRequest.
+void check_identifier(std::string_view value, const char* name);
+
+}  // namespace allocation::entrypoints

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "allocation/adapters/prometheus_metrics.hpp"
+#include "allocation/service_layer/message_bus.hpp"
+#include "allocation/service_layer/ports/read_model.hpp"
+
+namespace allocation::entrypoints {
+
+struct HttpOptions {
+  std::string host = "127.0.0.1";
+  int port = 5005;
+  // One thread serves one keep-alive connection for as long as it is open (cpp-httplib), so
+  // this is also how many clients are served at once.
+  int threads = 64;
+  std::size_t max_body_bytes = 64 * 1024;
+  std::chrono::seconds read_timeout{10};
+  std::chrono::seconds write_timeout{10};
+  std::chrono::seconds keep_alive_timeout{5};
+};
+
+// What the HTTP API turns requests into, and reads from.
+struct HttpServices {
+  const service_layer::MessageBus& bus;
+  service_layer::ReadModel& read_model;
+  service_layer::UnitOfWorkFactory unit_of_work;  // read-only queries (product view)
+  std::function<void()> check_health;             // throws when the database is down
+  adapters::PrometheusMetrics& metrics;
+};
+
+// The HTTP API (SPEC section 2): JSON in and out; every error is {"message": ...}.
+class HttpApi {
+ public:
+  HttpApi(HttpServices services, HttpOptions options);
+  ~HttpApi();
+
+  // Binds the listening socket; throws std::runtime_error when it cannot. Returns the port
+  // (the one asked for, or the one the system chose for port 0).
+  int bind();
+  // Serves until stop(); then returns once the requests in flight are answered.
+  void serve();
+  // Stops accepting; safe from another thread.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace allocation::entrypoints

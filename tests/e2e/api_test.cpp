@@ -1,0 +1,131 @@
+#include <algorithm>
+
+#include "e2e/e2e_test.hpp"
+
+namespace allocation::testing {
+namespace {
+
+class Api : public EndToEnd {};
+
+// The reference application's scenarios, unchanged.
+TEST_P(Api, AllocatesToTheEarliestBatchAndReturnsItsReference) {
+  add_batch("laterbatch", "SKU-1", 100, "2011-01-02");
+  add_batch("earlybatch", "SKU-1", 100, "2011-01-01");
+  add_batch("otherbatch", "SKU-OTHER", 100, nullptr);
+  const Reply r = allocate("order-1", "SKU-1", 3);
+  EXPECT_EQ(r.status, 202);
+  EXPECT_EQ(r.body, (json{{"batchref", "earlybatch"}}));
+  const Reply allocations = get("/allocations/order-1");
+  EXPECT_EQ(allocations.status, 200);
+  EXPECT_EQ(allocations.body, (json::array({{{"sku", "SKU-1"}, {"batchref", "earlybatch"}}})));
+}
+
+TEST_P(Api, PrefersWarehouseStock) {
+  add_batch("shipment", "SKU-2", 100, "2011-01-01");
+  add_batch("warehouse", "SKU-2", 100, nullptr);
+  EXPECT_EQ(allocate("order-1", "SKU-2", 3).body, (json{{"batchref", "warehouse"}}));
+}
+
+TEST_P(Api, UnknownSkuIs400WithTheExactMessageAndTheOrderIsNotFound) {
+  const Reply r = allocate("order-1", "UNKNOWN-SKU", 3);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body, (json{{"message", "Invalid sku UNKNOWN-SKU"}}));
+  EXPECT_EQ(get("/allocations/order-1").status, 404);
+}
+
+TEST_P(Api, OutOfStockAnswersNullBatch) {
+  add_batch("small", "SKU-3", 2, nullptr);
+  const Reply r = allocate("order-1", "SKU-3", 3);
+  EXPECT_EQ(r.status, 202);
+  EXPECT_EQ(r.body, (json{{"batchref", nullptr}}));
+  EXPECT_EQ(get("/allocations/order-1").status, 404);
+}
+
+TEST_P(Api, AllocatingTheSameLineAgainAnswersTheSameBatch) {
+  add_batch("b1", "SKU-4", 10, nullptr);
+  EXPECT_EQ(allocate("order-1", "SKU-4", 3).body["batchref"], "b1");
+  add_batch("b0", "SKU-4", 10, nullptr);
+  EXPECT_EQ(allocate("order-1", "SKU-4", 3).body["batchref"], "b1");
+  EXPECT_EQ(get("/products/SKU-4").body["batches"][0]["allocated"], 3);
+}
+
+TEST_P(Api, ChangingABatchQuantityReallocates) {
+  add_batch("wh", "SKU-5", 10, nullptr);
+  add_batch("ship", "SKU-5", 10, "2031-05-01");
+  ASSERT_EQ(allocate("order-1", "SKU-5", 6).body["batchref"], "wh");
+  ASSERT_EQ(allocate("order-2", "SKU-5", 4).body["batchref"], "wh");
+  const Reply r = post("/change_batch_quantity", json{{"ref", "wh"}, {"qty", 6}});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(get("/allocations/order-2").body,
+            (json::array({{{"sku", "SKU-5"}, {"batchref", "ship"}}})));
+  EXPECT_EQ(get("/allocations/order-1").body,
+            (json::array({{{"sku", "SKU-5"}, {"batchref", "wh"}}})));
+}
+
+TEST_P(Api, ShowsAProductsBatchesAndVersion) {
+  add_batch("wh", "SKU-6", 10, nullptr);
+  add_batch("ship", "SKU-6", 20, "2031-05-01");
+  allocate("order-1", "SKU-6", 4);
+  const Reply r = get("/products/SKU-6");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, (json{{"sku", "SKU-6"},
+                          {"version", 3},
+                          {"batches",
+                           {{{"ref", "wh"},
+                             {"eta", nullptr},
+                             {"purchased", 10},
+                             {"allocated", 4},
+                             {"available", 6}},
+                            {{"ref", "ship"},
+                             {"eta", "2031-05-01"},
+                             {"purchased", 20},
+                             {"allocated", 0},
+                             {"available", 20}}}}}));
+  EXPECT_EQ(get("/products/NOPE").status, 404);
+}
+
+TEST_P(Api, AddingTheSameBatchTwiceIsFineAndOtherDataIsAConflict) {
+  add_batch("b1", "SKU-7", 10, "2031-01-01");
+  add_batch("b1", "SKU-7", 10, "2031-01-01");
+  const Reply conflict = post("/add_batch", json{{"ref", "b1"}, {"sku", "SKU-7"}, {"qty", 11}});
+  EXPECT_EQ(conflict.status, 409);
+  EXPECT_NE(conflict.body["message"].get<std::string>().find("b1"), std::string::npos);
+  EXPECT_EQ(get("/products/SKU-7").body["batches"].size(), 1u);
+}
+
+TEST_P(Api, HealthMetricsAndOpenApi) {
+  EXPECT_EQ(get("/health").body, (json{{"status", "ok"}}));
+  add_batch("b1", "SKU-8", 1, nullptr);
+  allocate("o1", "SKU-8", 1);
+  allocate("o2", "SKU-8", 1);  // out of stock
+  // A request is counted just after its answer is sent: poll briefly rather than race it.
+  std::string metrics;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  const std::vector<std::string> expected = {
+      "allocation_allocations_total 1", "allocation_out_of_stock_total 1",
+      "allocation_http_requests_total{route=\"/allocate\",status=\"202\"} 2",
+      "allocation_http_request_duration_seconds_count{route=\"/allocate\"} 2",
+      "allocation_conflict_retries_total 0"};
+  const auto all_present = [&] {
+    return std::all_of(expected.begin(), expected.end(),
+                       [&](const auto& line) { return metrics.find(line) != std::string::npos; });
+  };
+  do {
+    auto result = service->client().Get("/metrics");
+    ASSERT_TRUE(result);
+    EXPECT_EQ(result->status, 200);
+    metrics = result->body;
+  } while (!all_present() && std::chrono::steady_clock::now() < deadline);
+  for (const auto& line : expected)
+    EXPECT_NE(metrics.find(line), std::string::npos) << line << "\n" << metrics;
+  const Reply openapi = get("/openapi.json");
+  EXPECT_EQ(openapi.status, 200);
+  EXPECT_EQ(openapi.body["openapi"], "3.0.3");
+  EXPECT_TRUE(openapi.body["paths"].contains("/allocate"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Databases, Api, ::testing::Values(Backend::sqlite, Backend::postgresql),
+                         backend_test_name);
+
+}  // namespace
+}  // namespace allocation::testing

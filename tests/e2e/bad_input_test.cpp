@@ -1,0 +1,181 @@
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "e2e/e2e_test.hpp"
+
+namespace allocation::testing {
+namespace {
+
+struct BadRequestCase {
+  const char* name;
+  const char* method;
+  std::string path;
+  std::string body;
+  int status;
+  const char* message_part;  // what the message must say, e.g. the field's name
+};
+
+// Each case: the status, a JSON message saying what was wrong, nothing changed, and the server
+// still serves.
+const std::vector<BadRequestCase>& cases() {
+  static const std::string long_id(256, 'x');
+  static const std::vector<BadRequestCase> all = {
+      {"malformed_json", "POST", "/allocate", R"({"orderid": "o1",)", 400, "malformed JSON"},
+      {"empty_body", "POST", "/allocate", "", 400, "malformed JSON"},
+      {"array_body", "POST", "/allocate", "[]", 400, "JSON object"},
+      {"string_body", "POST", "/allocate", R"("o1")", 400, "JSON object"},
+      {"null_body", "POST", "/allocate", "null", 400, "JSON object"},
+      {"missing_orderid", "POST", "/allocate", R"({"sku": "LAMP", "qty": 1})", 400, "'orderid'"},
+      {"missing_sku", "POST", "/allocate", R"({"orderid": "o1", "qty": 1})", 400, "'sku'"},
+      {"missing_qty", "POST", "/allocate", R"({"orderid": "o1", "sku": "LAMP"})", 400, "'qty'"},
+      {"string_qty", "POST", "/allocate", R"({"orderid": "o1", "sku": "LAMP", "qty": "3"})", 400,
+       "'qty' must be an integer"},
+      {"float_qty", "POST", "/allocate", R"({"orderid": "o1", "sku": "LAMP", "qty": 1.5})", 400,
+       "'qty' must be an integer"},
+      {"null_qty", "POST", "/allocate", R"({"orderid": "o1", "sku": "LAMP", "qty": null})", 400,
+       "'qty' must be an integer"},
+      {"bool_qty", "POST", "/allocate", R"({"orderid": "o1", "sku": "LAMP", "qty": true})", 400,
+       "'qty' must be an integer"},
+      {"numeric_sku", "POST", "/allocate", R"({"orderid": "o1", "sku": 42, "qty": 1})", 400,
+       "'sku' must be a string"},
+      {"null_orderid", "POST", "/allocate", R"({"orderid": null, "sku": "LAMP", "qty": 1})", 400,
+       "'orderid' must be a string"},
+      {"zero_qty", "POST", "/allocate", R"({"orderid": "o1", "sku": "LAMP", "qty": 0})", 400,
+       "'qty' must be > 0"},
+      {"negative_qty", "POST", "/allocate", R"({"orderid": "o1", "sku": "LAMP", "qty": -3})", 400,
+       "'qty' must be > 0"},
+      {"huge_qty", "POST", "/allocate", R"({"orderid": "o1", "sku": "LAMP", "qty": 2147483648})",
+       400, "'qty' is out of range"},
+      {"enormous_qty", "POST", "/allocate",
+       R"({"orderid": "o1", "sku": "LAMP", "qty": 99999999999999999999999})", 400,
+       "'qty' must be an integer"},
+      {"hugely_negative_qty", "POST", "/allocate",
+       R"({"orderid": "o1", "sku": "LAMP", "qty": -9223372036854775808})", 400,
+       "'qty' must be > 0"},
+      {"empty_orderid", "POST", "/allocate", R"({"orderid": "", "sku": "LAMP", "qty": 1})", 400,
+       "'orderid' must not be empty"},
+      {"empty_sku", "POST", "/allocate", R"({"orderid": "o1", "sku": "", "qty": 1})", 400,
+       "'sku' must not be empty"},
+      {"long_orderid", "POST", "/allocate",
+       R"({"orderid": ")" + long_id + R"(", "sku": "LAMP", "qty": 1})", 400,
+       "'orderid' is longer than 255"},
+      {"control_character", "POST", "/allocate",
+       R"({"orderid": "o\u0000", "sku": "LAMP", "qty": 1})", 400,
+       "'orderid' must not contain control"},
+      {"not_utf8", "POST", "/allocate",
+       "{\"orderid\": \"o\xff\xfe\", \"sku\": \"LAMP\", \"qty\": 1}", 400, "malformed JSON"},
+      {"batch_missing_ref", "POST", "/add_batch", R"({"sku": "LAMP", "qty": 1})", 400, "'ref'"},
+      {"batch_negative_qty", "POST", "/add_batch", R"({"ref": "b9", "sku": "LAMP", "qty": -1})",
+       400, "'qty' must be >= 0"},
+      {"batch_impossible_date", "POST", "/add_batch",
+       R"({"ref": "b9", "sku": "LAMP", "qty": 1, "eta": "2030-02-30"})", 400,
+       "'eta' must be a real date"},
+      {"batch_malformed_date", "POST", "/add_batch",
+       R"({"ref": "b9", "sku": "LAMP", "qty": 1, "eta": "tomorrow"})", 400,
+       "'eta' must be a real date"},
+      {"batch_numeric_date", "POST", "/add_batch",
+       R"({"ref": "b9", "sku": "LAMP", "qty": 1, "eta": 20300101})", 400, "'eta' must be a date"},
+      {"batch_time_in_date", "POST", "/add_batch",
+       R"({"ref": "b9", "sku": "LAMP", "qty": 1, "eta": "2030-01-01T10:00:00"})", 400,
+       "'eta' must be a real date"},
+      {"batch_conflict", "POST", "/add_batch", R"({"ref": "b1", "sku": "LAMP", "qty": 11})", 409,
+       "b1"},
+      {"change_missing_qty", "POST", "/change_batch_quantity", R"({"ref": "b1"})", 400, "'qty'"},
+      {"change_negative_qty", "POST", "/change_batch_quantity", R"({"ref": "b1", "qty": -5})", 400,
+       "'qty' must be >= 0"},
+      {"change_unknown_batch", "POST", "/change_batch_quantity", R"({"ref": "nope", "qty": 5})",
+       404, "nope"},
+      {"too_large", "POST", "/allocate", std::string(70 * 1024, ' '), 413, "too large"},
+      {"unknown_route", "GET", "/nowhere", "", 404, "not found"},
+      {"wrong_method_allocate", "GET", "/allocate", "", 405, "POST"},
+      {"wrong_method_add_batch", "PUT", "/add_batch", "", 405, "POST"},
+      {"wrong_method_allocations", "POST", "/allocations/o1", "{}", 405, "GET"},
+      {"delete_allocations", "DELETE", "/allocations/o1", "", 405, "GET"},
+      {"long_orderid_in_path", "GET", "/allocations/" + long_id, "", 400,
+       "'orderid' is longer than 255"},
+  };
+  return all;
+}
+
+class BadInput : public EndToEnd {
+ protected:
+  void SetUp() override {
+    EndToEnd::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    add_batch("b1", "LAMP", 10, nullptr);
+    ASSERT_EQ(allocate("o0", "LAMP", 2).status, 202);
+  }
+
+  Reply send(const BadRequestCase& c) const {
+    auto client = service->client();
+    const std::string method = c.method;
+    if (method == "GET") return reply(client.Get(c.path));
+    if (method == "PUT") return reply(client.Put(c.path, c.body, "application/json"));
+    if (method == "DELETE") return reply(client.Delete(c.path));
+    return reply(client.Post(c.path, c.body, "application/json"));
+  }
+};
+
+TEST_P(BadInput, EachGetsAClearErrorAndChangesNothing) {
+  const json before = get("/products/LAMP").body;
+  for (const auto& c : cases()) {
+    SCOPED_TRACE(c.name);
+    const Reply r = send(c);
+    EXPECT_EQ(r.status, c.status) << r.text;
+    ASSERT_TRUE(r.body.is_object()) << r.text;
+    ASSERT_TRUE(r.body["message"].is_string()) << r.text;
+    EXPECT_NE(r.body["message"].get<std::string>().find(c.message_part), std::string::npos)
+        << r.body["message"];
+    EXPECT_EQ(get("/products/LAMP").body, before) << "something changed";
+    EXPECT_EQ(get("/health").status, 200) << "the server stopped serving";
+  }
+  EXPECT_EQ(get("/allocations/o1").status, 404);
+  EXPECT_EQ(get("/products/").status, 404);
+}
+
+TEST_P(BadInput, StringsThatLookLikeSqlAreData) {
+  const std::string orderid = "o1'); DROP TABLE allocations; --";
+  const std::string sku = "LAMP\"; DELETE FROM batches; --";
+  add_batch("b'2", sku, 5, nullptr);
+  EXPECT_EQ(allocate(orderid, sku, 1).body, (json{{"batchref", "b'2"}}));
+  std::string encoded;
+  for (unsigned char c : orderid) {
+    static const char* hex = "0123456789ABCDEF";
+    encoded += std::isalnum(c) ? std::string(1, static_cast<char>(c))
+                               : std::string{'%', hex[c >> 4], hex[c & 15]};
+  }
+  const Reply r = reply(service->client().Get("/allocations/" + encoded));
+  EXPECT_EQ(r.status, 200) << r.text;
+  EXPECT_EQ(r.body, (json::array({{{"sku", sku}, {"batchref", "b'2"}}})));
+  EXPECT_EQ(get("/products/LAMP").body["batches"][0]["allocated"], 2);
+}
+
+TEST_P(BadInput, GarbageOnTheSocketDoesNotTakeTheServerDown) {
+  for (const std::string& garbage : std::vector<std::string>{
+           std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11),
+           std::string("GET\r\n\r\n"),
+           "POST /allocate HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n",
+           "GET /health HTTP/1.1\r\nX-Big: " + std::string(100 * 1024, 'a') + "\r\n\r\n"}) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(service->port()));
+    ::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    (void)::send(fd, garbage.data(), garbage.size(), MSG_NOSIGNAL);
+    ::shutdown(fd, SHUT_WR);
+    char buffer[4096];
+    while (::recv(fd, buffer, sizeof buffer, 0) > 0) {
+    }
+    ::close(fd);
+    EXPECT_EQ(get("/health").status, 200);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Databases, BadInput,
+                         ::testing::Values(Backend::sqlite, Backend::postgresql),
+                         backend_test_name);
+
+}  // namespace
+}  // namespace allocation::testing

@@ -1,0 +1,203 @@
+#include <signal.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "e2e/e2e_test.hpp"
+
+namespace allocation::testing {
+namespace {
+
+class Lifecycle : public EndToEnd {
+ protected:
+  // Orders answered 202 while `load` ran, from 4 threads until `stop` is set.
+  std::vector<std::string> allocate_until(std::atomic<bool>& stop, int port) {
+    std::mutex mutex;
+    std::vector<std::string> acknowledged;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        httplib::Client client("127.0.0.1", port);
+        for (int i = 0; !stop; ++i) {
+          const std::string orderid = "t" + std::to_string(t) + "-" + std::to_string(i);
+          const json body = {{"orderid", orderid}, {"sku", "LAMP"}, {"qty", 1}};
+          auto result = client.Post("/allocate", body.dump(), "application/json");
+          if (!result) break;  // the server went away
+          EXPECT_EQ(result->status, 202) << result->body;
+          if (result->status == 202) {
+            std::lock_guard lock(mutex);
+            acknowledged.push_back(orderid);
+          }
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    return acknowledged;
+  }
+
+  // Every acknowledged allocation is there, read by a fresh process on the same database.
+  void expect_all_present(const std::vector<std::string>& acknowledged) {
+    ServiceProcess again({"--db", scratch.url()});
+    auto client = again.client();
+    for (const auto& orderid : acknowledged) {
+      auto result = client.Get("/allocations/" + orderid);
+      ASSERT_TRUE(result);
+      EXPECT_EQ(result->status, 200) << orderid << " was acknowledged and is gone";
+    }
+  }
+};
+
+TEST_P(Lifecycle, SigtermFinishesRequestsInFlightAndExitsZero) {
+  add_batch("b1", "LAMP", 1'000'000, nullptr);
+  std::atomic<bool> stop = false;
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    service->signal(SIGTERM);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    stop = true;
+  });
+  const auto acknowledged = allocate_until(stop, service->port());
+  stopper.join();
+  EXPECT_EQ(service->wait(), 0) << service->log();
+  EXPECT_GT(acknowledged.size(), 10u);
+  expect_all_present(acknowledged);
+}
+
+TEST_P(Lifecycle, AnAcknowledgedAllocationSurvivesKillMinus9) {
+  add_batch("b1", "LAMP", 1'000'000, nullptr);
+  std::atomic<bool> stop = false;
+  std::thread killer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    service->signal(SIGKILL);
+    stop = true;
+  });
+  const auto acknowledged = allocate_until(stop, service->port());
+  killer.join();
+  service->wait();
+  EXPECT_GT(acknowledged.size(), 10u);
+  expect_all_present(acknowledged);
+}
+
+INSTANTIATE_TEST_SUITE_P(Databases, Lifecycle,
+                         ::testing::Values(Backend::sqlite, Backend::postgresql),
+                         backend_test_name);
+
+// Exactly one line on stderr, and a non-zero exit.
+void expect_one_clear_line(const RunResult& r, const std::string& part) {
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find(part), std::string::npos) << r.err;
+}
+
+TEST(Configuration, MalformedDatabaseUrlIsOneClearLine) {
+  expect_one_clear_line(run_allocation({"serve", "--db", "mysql://localhost/x"}),
+                        "malformed database URL");
+  expect_one_clear_line(run_allocation({"serve", "--db", "postgresql://host-without-database"}),
+                        "no database name");
+}
+
+TEST(Configuration, UnreachableDatabaseIsOneClearLine) {
+  expect_one_clear_line(run_allocation({"serve", "--db", "postgresql://u:p@127.0.0.1:1/none"}),
+                        "cannot open database");
+  expect_one_clear_line(run_allocation({"serve", "--db", "sqlite:/no/such/folder/a.db"}),
+                        "cannot open database");
+}
+
+TEST(Configuration, PortInUseIsOneClearLine) {
+  ScratchDatabase db(Backend::sqlite);
+  ServiceProcess first({"--db", db.url()});
+  expect_one_clear_line(
+      run_allocation({"serve", "--db", db.url(), "--port", std::to_string(first.port())}),
+      "cannot listen");
+}
+
+TEST(Configuration, FlagWinsOverEnvironmentWhichWinsOverDefault) {
+  ScratchDatabase from_env(Backend::sqlite), from_flag(Backend::sqlite);
+  const auto path = [](const ScratchDatabase& db) { return db.url().substr(7); };
+  ::setenv("ALLOCATION_DB", from_env.url().c_str(), 1);
+  EXPECT_EQ(run_allocation({"migrate"}).exit_code, 0);
+  EXPECT_TRUE(std::filesystem::exists(path(from_env)));
+  EXPECT_EQ(run_allocation({"migrate", "--db", from_flag.url()}).exit_code, 0);
+  EXPECT_TRUE(std::filesystem::exists(path(from_flag)));
+  ::unsetenv("ALLOCATION_DB");
+}
+
+TEST(Configuration, ServesOnTheEmbeddedDefaultWithNoConfiguration) {
+  const auto folder =
+      std::filesystem::temp_directory_path() / ("alloc-default-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(folder);
+  const auto previous = std::filesystem::current_path();
+  std::filesystem::current_path(folder);
+  {
+    ServiceProcess service({});
+    auto result = service.client().Get("/health");
+    ASSERT_TRUE(result);
+    EXPECT_EQ(result->status, 200);
+    EXPECT_NE(service.log().find("sqlite:allocation.db"), std::string::npos) << service.log();
+  }
+  EXPECT_TRUE(std::filesystem::exists(folder / "allocation.db"));
+  std::filesystem::current_path(previous);
+  std::filesystem::remove_all(folder);
+}
+
+TEST(CommandLine, OperatorCommandsWorkOnOneDatabase) {
+  ScratchDatabase db(Backend::sqlite);
+  const std::vector<std::string> on = {"--db", db.url()};
+  auto with_db = [&](std::vector<std::string> args) {
+    args.insert(args.end(), on.begin(), on.end());
+    return run_allocation(args);
+  };
+  EXPECT_EQ(with_db({"migrate"}).out, "schema at version 1\n");
+  EXPECT_EQ(with_db({"add-batch", "--ref", "wh", "--sku", "LAMP", "--qty", "5"}).exit_code, 0);
+  EXPECT_EQ(
+      with_db({"add-batch", "--ref", "ship", "--sku", "LAMP", "--qty", "8", "--eta", "2031-01-01"})
+          .exit_code,
+      0);
+  EXPECT_EQ(with_db({"allocate", "--orderid", "o1", "--sku", "LAMP", "--qty", "4"}).out, "wh\n");
+  EXPECT_EQ(with_db({"allocate", "--orderid", "o2", "--sku", "LAMP", "--qty", "4"}).out, "ship\n");
+  EXPECT_EQ(with_db({"allocate", "--orderid", "o3", "--sku", "LAMP", "--qty", "5"}).out,
+            "out of stock\n");
+  EXPECT_EQ(with_db({"allocations", "o1"}).out, "LAMP wh\n");
+  EXPECT_EQ(with_db({"change-batch-quantity", "--ref", "wh", "--qty", "0"}).exit_code, 0);
+  EXPECT_EQ(with_db({"allocations", "o1"}).out, "LAMP ship\n");
+
+  expect_one_clear_line(with_db({"allocate", "--orderid", "o9", "--sku", "NOPE", "--qty", "1"}),
+                        "Invalid sku NOPE");
+  expect_one_clear_line(with_db({"allocations", "o9"}), "no allocation for order o9");
+  expect_one_clear_line(with_db({"add-batch", "--ref", "wh", "--sku", "LAMP", "--qty", "7"}),
+                        "already exists");
+  expect_one_clear_line(with_db({"change-batch-quantity", "--ref", "zz", "--qty", "1"}),
+                        "Unknown batch zz");
+}
+
+TEST(CommandLine, UsageErrorsExitTwo) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {},
+           {"frobnicate"},
+           {"allocate", "--sku", "LAMP", "--qty", "1"},
+           {"allocate", "--orderid", "o", "--sku", "L", "--qty", "0"},
+           {"allocate", "--orderid", "o", "--sku", "L", "--qty", "x"},
+           {"add-batch", "--ref", "b", "--sku", "L", "--qty", "1", "--eta", "2030-02-30"},
+           {"add-batch", "--ref", "", "--sku", "L", "--qty", "1"},
+           {"serve", "--port", "70000"}}) {
+    const auto r = run_allocation(args);
+    EXPECT_EQ(r.exit_code, 2) << ::testing::PrintToString(args) << r.err;
+    EXPECT_FALSE(r.err.empty());
+  }
+}
+
+TEST(CommandLine, EverySubcommandHasHelp) {
+  for (const char* command :
+       {"serve", "migrate", "add-batch", "allocate", "allocations", "change-batch-quantity"}) {
+    const auto r = run_allocation({command, "--help"});
+    EXPECT_EQ(r.exit_code, 0) << command;
+    EXPECT_NE(r.out.find("--db"), std::string::npos) << command << r.out;
+  }
+  const auto top = run_allocation({"--help"});
+  EXPECT_EQ(top.exit_code, 0);
+  EXPECT_NE(top.out.find("serve"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace allocation::testing

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <httplib.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace allocation::testing {
+
+// The real `allocation` binary (ALLOCATION_BINARY, set by the build), run as a child process.
+struct RunResult {
+  int exit_code;
+  std::string out;
+  std::string err;
+};
+
+// Runs `allocation ARGS...` to completion.
+RunResult run_allocation(const std::vector<std::string>& args);
+
+// `allocation serve --port 0 ARGS...`, started and waited for until it answers.
+class ServiceProcess {
+ public:
+  explicit ServiceProcess(std::vector<std::string> args);
+  ~ServiceProcess();  // SIGKILL if still running
+  ServiceProcess(const ServiceProcess&) = delete;
+  ServiceProcess& operator=(const ServiceProcess&) = delete;
+
+  int port() const { return port_; }
+  httplib::Client client() const;
+  // Sends a signal; wait() collects the exit code.
+  void signal(int signal) const;
+  int wait(std::chrono::seconds timeout = std::chrono::seconds(10));
+  std::string log() const;
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::string log_path_;
+};
+
+}  // namespace allocation::testing
