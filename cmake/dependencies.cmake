@@ -21,3 +21,5 @@ foreach(part core sqlite3 postgresql)
 endforeach()
 set_property(TARGET soci_sqlite3 PROPERTY INTERFACE_LINK_LIBRARIES soci_core SQLite::SQLite3)
 set_property(TARGET soci_postgresql PROPERTY INTERFACE_LINK_LIBRARIES soci_core)
+
+find_package(CURL REQUIRED)  # SMTP notifications

@@ -44,6 +44,26 @@ start_postgres() {
   } >>"$dir/env"
 }
 
+# aiosmtpd prints each mail it receives (Debian's python3, not another one on PATH).
+start_smtp() {
+  local port
+  port=$(free_port)
+  /usr/bin/python3 -u -m aiosmtpd -n -l "127.0.0.1:$port" >"$dir/smtp.log" 2>&1 &
+  echo $! >"$dir/smtp.pid"
+  for _ in $(seq 100); do
+    (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.05
+  done
+  {
+    echo "export ALLOCATION_TEST_SMTP=smtp://127.0.0.1:$port"
+    echo "export ALLOCATION_TEST_SMTP_LOG=$dir/smtp.log"
+  } >>"$dir/env"
+}
+
+stop_smtp() {
+  [[ -f $dir/smtp.pid ]] && kill "$(cat "$dir/smtp.pid")" 2>/dev/null || true
+}
+
 stop_postgres() {
   [[ -d $dir/postgres ]] || return 0
   "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$dir/postgres" -m immediate -w stop >/dev/null 2>&1 || true
@@ -55,8 +75,10 @@ case $cmd in
     ((EUID == 0)) && chmod 755 "$dir"
     : >"$dir/env"
     start_postgres
+    start_smtp
     ;;
   stop)
+    stop_smtp
     stop_postgres
     ;;
   *)

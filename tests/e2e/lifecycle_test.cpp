@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "e2e/e2e_test.hpp"
@@ -197,6 +198,48 @@ TEST(CommandLine, EverySubcommandHasHelp) {
   const auto top = run_allocation({"--help"});
   EXPECT_EQ(top.exit_code, 0);
   EXPECT_NE(top.out.find("serve"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace allocation::testing
+
+namespace allocation::testing {
+namespace {
+
+TEST(Notifications, OutOfStockMailsTheStockTeamNamingTheSku) {
+  const char* smtp = std::getenv("ALLOCATION_TEST_SMTP");
+  const char* log = std::getenv("ALLOCATION_TEST_SMTP_LOG");
+  if (!smtp || !log) {
+    if (std::getenv("ALLOCATION_REQUIRE_SERVERS")) FAIL() << "no SMTP server set";
+    GTEST_SKIP() << "ALLOCATION_TEST_SMTP is not set";
+  }
+  ScratchDatabase db(Backend::sqlite);
+  ServiceProcess service({"--db", db.url(), "--smtp", smtp, "--mail-to", "stock@example.com"});
+  auto client = service.client();
+  const std::string sku = "RARE-" + std::to_string(::getpid());
+  const json batch = {{"ref", sku + "-b"}, {"sku", sku}, {"qty", 1}};
+  ASSERT_EQ(client.Post("/add_batch", batch.dump(), "application/json")->status, 201);
+  const json line = {{"orderid", "o1"}, {"sku", sku}, {"qty", 2}};
+  auto result = client.Post("/allocate", line.dump(), "application/json");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 202);
+  EXPECT_EQ(json::parse(result->body), (json{{"batchref", nullptr}}));
+
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::string mails;
+  while (std::chrono::steady_clock::now() < deadline &&
+         mails.find("Out of stock for " + sku) == std::string::npos) {
+    std::ifstream in(log);
+    mails.assign(std::istreambuf_iterator<char>(in), {});
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_NE(mails.find("Subject: Out of stock for " + sku), std::string::npos) << mails;
+}
+
+TEST(Configuration, MalformedSmtpUrlIsOneClearLine) {
+  ScratchDatabase db(Backend::sqlite);
+  expect_one_clear_line(run_allocation({"serve", "--db", db.url(), "--smtp", "mail.example.com"}),
+                        "malformed SMTP URL");
 }
 
 }  // namespace

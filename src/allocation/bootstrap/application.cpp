@@ -2,6 +2,7 @@
 
 #include "allocation/adapters/log_notifications.hpp"
 #include "allocation/adapters/log_publisher.hpp"
+#include "allocation/adapters/smtp_notifications.hpp"
 #include "allocation/adapters/sql/database.hpp"
 #include "allocation/adapters/sql/migrations.hpp"
 #include "allocation/adapters/sql/sql_read_model.hpp"
@@ -9,6 +10,20 @@
 #include "allocation/bootstrap/bootstrap.hpp"
 
 namespace allocation::bootstrap {
+
+namespace {
+
+std::shared_ptr<service_layer::Notifications> notifications(const Settings& settings) {
+  if (!settings.smtp_url) return std::make_shared<adapters::LogNotifications>();
+  if (!settings.smtp_url->starts_with("smtp://")) {
+    throw std::invalid_argument("malformed SMTP URL '" + *settings.smtp_url +
+                                "': expected smtp://host:port");
+  }
+  return std::make_shared<adapters::SmtpNotifications>(adapters::SmtpSettings{
+      .url = *settings.smtp_url, .from = settings.mail_from, .to = settings.mail_to});
+}
+
+}  // namespace
 
 Application::Application(const Settings& settings)
     : database_(std::make_shared<adapters::sql::Database>(
@@ -19,7 +34,7 @@ Application::Application(const Settings& settings)
       read_model_(std::make_shared<adapters::sql::SqlReadModel>(database_)),
       unit_of_work_(adapters::sql::sql_unit_of_work(database_)) {
   bus_ = std::make_unique<service_layer::MessageBus>(
-      make_message_bus({unit_of_work_, read_model_, std::make_shared<adapters::LogNotifications>(),
+      make_message_bus({unit_of_work_, read_model_, notifications(settings),
                         std::make_shared<adapters::LogPublisher>(), metrics_}));
 }
 

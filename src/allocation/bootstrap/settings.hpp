@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 
 namespace allocation::bootstrap {
@@ -8,6 +9,10 @@ namespace allocation::bootstrap {
 struct Settings {
   std::string database_url = "sqlite:allocation.db";
   int database_pool = 16;
+  // smtp://host:port; none: notifications go to the log.
+  std::optional<std::string> smtp_url;
+  std::string mail_from = "allocation@localhost";
+  std::string mail_to = "stock@localhost";
 };
 
 }  // namespace allocation::bootstrap

@@ -39,7 +39,7 @@ const CLI::Validator kDate(
     },
     "YYYY-MM-DD");
 
-// Options every subcommand that opens the database takes.
+// Options every subcommand that runs the service's handlers takes.
 void add_database_options(CLI::App& command, bootstrap::Settings& settings) {
   command
       .add_option("--db", settings.database_url,
@@ -49,6 +49,15 @@ void add_database_options(CLI::App& command, bootstrap::Settings& settings) {
   command.add_option("--db-pool", settings.database_pool, "Database connections kept open")
       ->envname("ALLOCATION_DB_POOL")
       ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  command
+      .add_option("--smtp", settings.smtp_url, "smtp://host:port; none: notifications are logged")
+      ->envname("ALLOCATION_SMTP");
+  command.add_option("--mail-from", settings.mail_from, "Sender of notifications")
+      ->envname("ALLOCATION_MAIL_FROM")
+      ->capture_default_str();
+  command.add_option("--mail-to", settings.mail_to, "Who is told when a SKU runs out")
+      ->envname("ALLOCATION_MAIL_TO")
       ->capture_default_str();
 }
 

@@ -1,0 +1,103 @@
+#include "allocation/adapters/smtp_notifications.hpp"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+extern char** environ;
+
+namespace allocation::adapters {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Waits up to `seconds` for `part` to appear in the mail server's log.
+bool received(const std::string& log, const std::string& part, int seconds = 10) {
+  const auto deadline = Clock::now() + std::chrono::seconds(seconds);
+  while (Clock::now() < deadline) {
+    if (read_file(log).find(part) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+std::string unique(const char* prefix) {
+  return prefix + std::to_string(::getpid()) + "-" +
+         std::to_string(Clock::now().time_since_epoch().count() % 1'000'000'007);
+}
+
+TEST(SmtpNotifications, DeliversAMailNamingTheSku) {
+  const char* url = std::getenv("ALLOCATION_TEST_SMTP");
+  const char* log = std::getenv("ALLOCATION_TEST_SMTP_LOG");
+  if (!url || !log) {
+    if (std::getenv("ALLOCATION_REQUIRE_SERVERS")) FAIL() << "no SMTP server set";
+    GTEST_SKIP() << "ALLOCATION_TEST_SMTP is not set";
+  }
+  const std::string sku = unique("SKU-");
+  SmtpNotifications mail({.url = url, .from = "allocation@test", .to = "stock@test"});
+  mail.send("Out of stock for " + sku, "Out of stock for " + sku);
+  EXPECT_TRUE(received(log, "Subject: Out of stock for " + sku)) << read_file(log);
+}
+
+// The mail server is down when the notification is sent: send() does not wait for it, and the
+// mail arrives once the server is up.
+TEST(SmtpNotifications, RetriesWhileTheServerIsDownWithoutDelayingTheSender) {
+  const int port = [] {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    socklen_t length = sizeof address;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    ::close(fd);
+    return ntohs(address.sin_port);
+  }();
+  char folder[] = "/tmp/allocation-smtp-XXXXXX";
+  const std::string log = std::string(::mkdtemp(folder)) + "/smtp.log";
+
+  SmtpNotifications mail({.url = "smtp://127.0.0.1:" + std::to_string(port),
+                          .first_retry = std::chrono::milliseconds(100),
+                          .max_retry = std::chrono::milliseconds(400)});
+  const std::string sku = unique("LATE-");
+  const auto before = Clock::now();
+  mail.send("Out of stock for " + sku, "Out of stock for " + sku);
+  EXPECT_LT(Clock::now() - before, std::chrono::milliseconds(100)) << "send() waited";
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // some attempts fail
+
+  const std::string listen = "127.0.0.1:" + std::to_string(port);
+  std::vector<std::string> args = {"/usr/bin/python3", "-u", "-m", "aiosmtpd", "-n", "-l", listen};
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t server = -1;
+  ASSERT_EQ(posix_spawn(&server, argv[0], &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+
+  EXPECT_TRUE(received(log, "Subject: Out of stock for " + sku)) << read_file(log);
+  ::kill(server, SIGTERM);
+  ::waitpid(server, nullptr, 0);
+}
+
+}  // namespace
+}  // namespace allocation::adapters
