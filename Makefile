@@ -5,7 +5,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build run test format clean
+.PHONY: all deps configure build run test test-sanitize format clean
 
 all: build
 
@@ -30,3 +30,13 @@ format:
 
 clean:
 	rm -rf $(BUILD_DIR)
+
+# The whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer, then
+# ThreadSanitizer (separate build folders).
+test-sanitize: deps
+	@cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DALLOCATION_SANITIZE=address >/dev/null
+	@cmake --build build-asan -j$(JOBS)
+	@tools/run-tests.sh build-asan
+	@cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DALLOCATION_SANITIZE=thread >/dev/null
+	@cmake --build build-tsan -j$(JOBS)
+	@tools/run-tests.sh build-tsan

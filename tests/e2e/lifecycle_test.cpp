@@ -2,10 +2,10 @@
 
 #include <atomic>
 #include <filesystem>
-#include <fstream>
 #include <thread>
 
 #include "e2e/e2e_test.hpp"
+#include "support/mail_log.hpp"
 
 namespace allocation::testing {
 namespace {
@@ -207,12 +207,8 @@ namespace allocation::testing {
 namespace {
 
 TEST(Notifications, OutOfStockMailsTheStockTeamNamingTheSku) {
+  SKIP_UNLESS_SMTP_SERVER();
   const char* smtp = std::getenv("ALLOCATION_TEST_SMTP");
-  const char* log = std::getenv("ALLOCATION_TEST_SMTP_LOG");
-  if (!smtp || !log) {
-    if (std::getenv("ALLOCATION_REQUIRE_SERVERS")) FAIL() << "no SMTP server set";
-    GTEST_SKIP() << "ALLOCATION_TEST_SMTP is not set";
-  }
   ScratchDatabase db(Backend::sqlite);
   ServiceProcess service({"--db", db.url(), "--smtp", smtp, "--mail-to", "stock@example.com"});
   auto client = service.client();
@@ -225,15 +221,8 @@ TEST(Notifications, OutOfStockMailsTheStockTeamNamingTheSku) {
   EXPECT_EQ(result->status, 202);
   EXPECT_EQ(json::parse(result->body), (json{{"batchref", nullptr}}));
 
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  std::string mails;
-  while (std::chrono::steady_clock::now() < deadline &&
-         mails.find("Out of stock for " + sku) == std::string::npos) {
-    std::ifstream in(log);
-    mails.assign(std::istreambuf_iterator<char>(in), {});
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  EXPECT_NE(mails.find("Subject: Out of stock for " + sku), std::string::npos) << mails;
+  const std::string log = std::getenv("ALLOCATION_TEST_SMTP_LOG");
+  EXPECT_TRUE(mail_received(log, "Subject: Out of stock for " + sku)) << read_text(log);
 }
 
 TEST(Configuration, MalformedSmtpUrlIsOneClearLine) {

@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
 #include <thread>
+
+#include "support/mail_log.hpp"
 
 extern char** environ;
 
@@ -21,39 +21,20 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// Waits up to `seconds` for `part` to appear in the mail server's log.
-bool received(const std::string& log, const std::string& part, int seconds = 10) {
-  const auto deadline = Clock::now() + std::chrono::seconds(seconds);
-  while (Clock::now() < deadline) {
-    if (read_file(log).find(part) != std::string::npos) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
-}
-
 std::string unique(const char* prefix) {
   return prefix + std::to_string(::getpid()) + "-" +
          std::to_string(Clock::now().time_since_epoch().count() % 1'000'000'007);
 }
 
 TEST(SmtpNotifications, DeliversAMailNamingTheSku) {
-  const char* url = std::getenv("ALLOCATION_TEST_SMTP");
-  const char* log = std::getenv("ALLOCATION_TEST_SMTP_LOG");
-  if (!url || !log) {
-    if (std::getenv("ALLOCATION_REQUIRE_SERVERS")) FAIL() << "no SMTP server set";
-    GTEST_SKIP() << "ALLOCATION_TEST_SMTP is not set";
-  }
+  SKIP_UNLESS_SMTP_SERVER();
+  const std::string log = std::getenv("ALLOCATION_TEST_SMTP_LOG");
   const std::string sku = unique("SKU-");
-  SmtpNotifications mail({.url = url, .from = "allocation@test", .to = "stock@test"});
+  SmtpNotifications mail(
+      {.url = std::getenv("ALLOCATION_TEST_SMTP"), .from = "allocation@test", .to = "stock@test"});
   mail.send("Out of stock for " + sku, "Out of stock for " + sku);
-  EXPECT_TRUE(received(log, "Subject: Out of stock for " + sku)) << read_file(log);
+  EXPECT_TRUE(testing::mail_received(log, "Subject: Out of stock for " + sku))
+      << testing::read_text(log);
 }
 
 // The mail server is down when the notification is sent: send() does not wait for it, and the
@@ -94,7 +75,8 @@ TEST(SmtpNotifications, RetriesWhileTheServerIsDownWithoutDelayingTheSender) {
   ASSERT_EQ(posix_spawn(&server, argv[0], &actions, nullptr, argv.data(), environ), 0);
   posix_spawn_file_actions_destroy(&actions);
 
-  EXPECT_TRUE(received(log, "Subject: Out of stock for " + sku)) << read_file(log);
+  EXPECT_TRUE(testing::mail_received(log, "Subject: Out of stock for " + sku))
+      << testing::read_text(log);
   ::kill(server, SIGTERM);
   ::waitpid(server, nullptr, 0);
 }
