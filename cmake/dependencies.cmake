@@ -23,3 +23,6 @@ set_property(TARGET soci_sqlite3 PROPERTY INTERFACE_LINK_LIBRARIES soci_core SQL
 set_property(TARGET soci_postgresql PROPERTY INTERFACE_LINK_LIBRARIES soci_core)
 
 find_package(CURL REQUIRED)  # SMTP notifications
+
+# hiredis: Debian's CMake config for it is broken; pkg-config works.
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)

@@ -64,6 +64,22 @@ stop_smtp() {
   [[ -f $dir/smtp.pid ]] && kill "$(cat "$dir/smtp.pid")" 2>/dev/null || true
 }
 
+start_redis() {
+  local port
+  port=$(free_port)
+  redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no \
+    --dir "$dir" --logfile "$dir/redis.log" --daemonize yes --pidfile "$dir/redis.pid"
+  for _ in $(seq 100); do
+    redis-cli -p "$port" ping >/dev/null 2>&1 && break
+    sleep 0.05
+  done
+  echo "export ALLOCATION_TEST_REDIS=redis://127.0.0.1:$port" >>"$dir/env"
+}
+
+stop_redis() {
+  [[ -f $dir/redis.pid ]] && kill "$(cat "$dir/redis.pid")" 2>/dev/null || true
+}
+
 stop_postgres() {
   [[ -d $dir/postgres ]] || return 0
   "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$dir/postgres" -m immediate -w stop >/dev/null 2>&1 || true
@@ -76,8 +92,10 @@ case $cmd in
     : >"$dir/env"
     start_postgres
     start_smtp
+    start_redis
     ;;
   stop)
+    stop_redis
     stop_smtp
     stop_postgres
     ;;

@@ -2,6 +2,7 @@
 
 #include "allocation/adapters/log_notifications.hpp"
 #include "allocation/adapters/log_publisher.hpp"
+#include "allocation/adapters/redis/redis_publisher.hpp"
 #include "allocation/adapters/smtp_notifications.hpp"
 #include "allocation/adapters/sql/database.hpp"
 #include "allocation/adapters/sql/migrations.hpp"
@@ -23,19 +24,30 @@ std::shared_ptr<service_layer::Notifications> notifications(const Settings& sett
       .url = *settings.smtp_url, .from = settings.mail_from, .to = settings.mail_to});
 }
 
+std::optional<adapters::redis::RedisAddress> broker_address(const Settings& settings) {
+  if (!settings.redis_url) return std::nullopt;
+  return adapters::redis::parse_redis_url(*settings.redis_url);
+}
+
+std::shared_ptr<service_layer::EventPublisher> publisher(
+    const std::optional<adapters::redis::RedisAddress>& broker) {
+  if (!broker) return std::make_shared<adapters::LogPublisher>();
+  return std::make_shared<adapters::redis::RedisPublisher>(*broker);
+}
+
 }  // namespace
 
 Application::Application(const Settings& settings)
-    : database_(std::make_shared<adapters::sql::Database>(
+    : broker_(broker_address(settings)),
+      database_(std::make_shared<adapters::sql::Database>(
           settings.database_url,
           adapters::sql::DatabaseOptions{.pool_size = settings.database_pool})),
       schema_version_(adapters::sql::migrate(*database_)),
       metrics_(std::make_shared<adapters::PrometheusMetrics>()),
       read_model_(std::make_shared<adapters::sql::SqlReadModel>(database_)),
       unit_of_work_(adapters::sql::sql_unit_of_work(database_)) {
-  bus_ = std::make_unique<service_layer::MessageBus>(
-      make_message_bus({unit_of_work_, read_model_, notifications(settings),
-                        std::make_shared<adapters::LogPublisher>(), metrics_}));
+  bus_ = std::make_unique<service_layer::MessageBus>(make_message_bus(
+      {unit_of_work_, read_model_, notifications(settings), publisher(broker_), metrics_}));
 }
 
 Application::~Application() = default;

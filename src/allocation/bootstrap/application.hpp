@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "allocation/adapters/prometheus_metrics.hpp"
+#include "allocation/adapters/redis/redis_connection.hpp"
 #include "allocation/bootstrap/settings.hpp"
 #include "allocation/service_layer/message_bus.hpp"
 #include "allocation/service_layer/ports/read_model.hpp"
@@ -28,11 +29,14 @@ class Application {
   service_layer::UnitOfWorkFactory unit_of_work() const { return unit_of_work_; }
   adapters::PrometheusMetrics& metrics() const { return *metrics_; }
   int schema_version() const { return schema_version_; }
+  // The message broker, when one is configured.
+  const std::optional<adapters::redis::RedisAddress>& broker() const { return broker_; }
 
   // Throws service_layer::Unavailable unless the database answers now.
   void check_health() const;
 
  private:
+  std::optional<adapters::redis::RedisAddress> broker_;
   std::shared_ptr<adapters::sql::Database> database_;
   int schema_version_ = 0;
   std::shared_ptr<adapters::PrometheusMetrics> metrics_;

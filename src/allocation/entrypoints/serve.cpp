@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "allocation/bootstrap/application.hpp"
+#include "allocation/entrypoints/redis_consumer.hpp"
 
 namespace allocation::entrypoints {
 
@@ -36,6 +37,14 @@ int serve(const bootstrap::Settings& settings, const HttpOptions& http) {
   spdlog::info("allocation serving on http://{}:{} (database {}, schema version {})", http.host,
                port, settings.database_url, app.schema_version());
 
+  // The broker consumer, when a broker is configured; stopped (and joined) on the way out.
+  std::optional<RedisConsumer> consumer;
+  std::jthread consuming;
+  if (app.broker()) {
+    consumer.emplace(*app.broker(), app.bus());
+    consuming = std::jthread([&consumer](std::stop_token stop) { consumer->run(stop); });
+  }
+
   std::jthread waiter([&api, signals] {
     int signal = 0;
     sigwait(&signals, &signal);
@@ -45,6 +54,11 @@ int serve(const bootstrap::Settings& settings, const HttpOptions& http) {
   api.serve();
   // serve() also returns if the listening socket fails: wake the waiter so it can be joined.
   pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+  if (consuming.joinable()) {
+    consuming.request_stop();
+    consuming.join();
+  }
   spdlog::info("stopped");
   return 0;
 }

@@ -51,6 +51,10 @@ void add_database_options(CLI::App& command, bootstrap::Settings& settings) {
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   command
+      .add_option("--redis", settings.redis_url,
+                  "redis://host:port: publish allocations, consume change_batch_quantity")
+      ->envname("ALLOCATION_REDIS");
+  command
       .add_option("--smtp", settings.smtp_url, "smtp://host:port; none: notifications are logged")
       ->envname("ALLOCATION_SMTP");
   command.add_option("--mail-from", settings.mail_from, "Sender of notifications")

@@ -1,0 +1,99 @@
+#include "allocation/adapters/redis/redis_connection.hpp"
+
+#include <hiredis.h>
+#include <poll.h>
+
+#include <charconv>
+#include <optional>
+#include <stdexcept>
+
+namespace allocation::adapters::redis {
+
+namespace {
+
+using Reply = std::unique_ptr<redisReply, decltype(&freeReplyObject)>;
+
+timeval to_timeval(std::chrono::milliseconds ms) {
+  return {static_cast<time_t>(ms.count() / 1000),
+          static_cast<suseconds_t>(ms.count() % 1000 * 1000)};
+}
+
+}  // namespace
+
+RedisAddress parse_redis_url(std::string_view url) {
+  const auto bad = [&](const std::string& why) {
+    return std::invalid_argument("malformed Redis URL '" + std::string(url) + "': " + why);
+  };
+  if (!url.starts_with("redis://")) throw bad("expected redis://host:port");
+  std::string_view rest = url.substr(8);
+  if (auto slash = rest.find('/'); slash != std::string_view::npos) rest = rest.substr(0, slash);
+  const auto colon = rest.rfind(':');
+  RedisAddress address{std::string(rest.substr(0, colon)), 6379};
+  if (address.host.empty()) throw bad("no host");
+  if (colon != std::string_view::npos) {
+    const std::string_view port = rest.substr(colon + 1);
+    auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), address.port);
+    if (error != std::errc() || end != port.data() + port.size() || address.port < 1 ||
+        address.port > 65535) {
+      throw bad("bad port");
+    }
+  }
+  return address;
+}
+
+RedisConnection::RedisConnection(const RedisAddress& address, std::chrono::milliseconds timeout)
+    : context_(redisConnectWithTimeout(address.host.c_str(), address.port, to_timeval(timeout))) {
+  if (!context_) throw std::runtime_error("cannot allocate a Redis connection");
+  if (context_->err) {
+    const std::string why = context_->errstr;
+    redisFree(context_);
+    throw std::runtime_error("cannot reach Redis at " + address.host + ":" +
+                             std::to_string(address.port) + ": " + why);
+  }
+  redisSetTimeout(context_, to_timeval(timeout));
+}
+
+RedisConnection::~RedisConnection() { redisFree(context_); }
+
+long long RedisConnection::publish(std::string_view channel, std::string_view message) {
+  Reply reply(
+      static_cast<redisReply*>(redisCommand(context_, "PUBLISH %b %b", channel.data(),
+                                            channel.size(), message.data(), message.size())),
+      freeReplyObject);
+  if (!reply) throw std::runtime_error(std::string("Redis PUBLISH failed: ") + context_->errstr);
+  if (reply->type == REDIS_REPLY_ERROR) throw std::runtime_error(reply->str);
+  return reply->integer;
+}
+
+void RedisConnection::subscribe(std::string_view channel) {
+  Reply reply(static_cast<redisReply*>(
+                  redisCommand(context_, "SUBSCRIBE %b", channel.data(), channel.size())),
+              freeReplyObject);
+  if (!reply) throw std::runtime_error(std::string("Redis SUBSCRIBE failed: ") + context_->errstr);
+}
+
+std::optional<std::string> RedisConnection::next_message(std::chrono::milliseconds wait) {
+  while (true) {
+    void* raw = nullptr;
+    if (redisGetReplyFromReader(context_, &raw) != REDIS_OK) {
+      throw std::runtime_error(std::string("Redis connection broke: ") + context_->errstr);
+    }
+    if (raw) {
+      Reply reply(static_cast<redisReply*>(raw), freeReplyObject);
+      // ["message", channel, payload]; subscription confirmations are skipped.
+      if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 3 &&
+          std::string_view(reply->element[0]->str, reply->element[0]->len) == "message") {
+        return std::string(reply->element[2]->str, reply->element[2]->len);
+      }
+      continue;
+    }
+    pollfd fd{context_->fd, POLLIN, 0};
+    const int ready = ::poll(&fd, 1, static_cast<int>(wait.count()));
+    if (ready == 0) return std::nullopt;
+    if (ready < 0 || redisBufferRead(context_) != REDIS_OK) {
+      throw std::runtime_error(std::string("Redis connection broke: ") + context_->errstr);
+    }
+  }
+}
+
+}  // namespace allocation::adapters::redis

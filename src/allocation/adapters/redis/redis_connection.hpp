@@ -1,0 +1,43 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+struct redisContext;
+
+namespace allocation::adapters::redis {
+
+struct RedisAddress {
+  std::string host;
+  int port;
+};
+
+// redis://host[:port] (port 6379 by default). Throws std::invalid_argument naming the fault.
+RedisAddress parse_redis_url(std::string_view url);
+
+// One connection to a Redis server (hiredis), closed when destroyed. Not thread-safe.
+class RedisConnection {
+ public:
+  // Throws std::runtime_error when the server cannot be reached.
+  explicit RedisConnection(const RedisAddress& address,
+                           std::chrono::milliseconds timeout = std::chrono::seconds(2));
+  ~RedisConnection();
+  RedisConnection(const RedisConnection&) = delete;
+  RedisConnection& operator=(const RedisConnection&) = delete;
+
+  // PUBLISH; returns how many subscribers received it. Throws std::runtime_error.
+  long long publish(std::string_view channel, std::string_view message);
+  // SUBSCRIBE; then next_message() reads what arrives. Throws std::runtime_error.
+  void subscribe(std::string_view channel);
+  // A message of a subscribed channel, if one arrives within `wait`; nullopt otherwise.
+  // Throws std::runtime_error when the connection breaks.
+  std::optional<std::string> next_message(std::chrono::milliseconds wait);
+
+ private:
+  redisContext* context_;
+};
+
+}  // namespace allocation::adapters::redis

@@ -1,0 +1,67 @@
+#include "allocation/entrypoints/redis_consumer.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "allocation/entrypoints/decoding.hpp"
+
+namespace allocation::entrypoints {
+
+namespace {
+constexpr std::size_t kRememberedIds = 100'000;
+}
+
+void RedisConsumer::run(std::stop_token stop) {
+  auto pause = std::chrono::milliseconds(100);
+  while (!stop.stop_requested()) {
+    try {
+      adapters::redis::RedisConnection connection(address_);
+      connection.subscribe(kChangeBatchQuantityChannel);
+      spdlog::info("consuming Redis channel {} at {}:{}", kChangeBatchQuantityChannel,
+                   address_.host, address_.port);
+      pause = std::chrono::milliseconds(100);
+      while (!stop.stop_requested()) {
+        if (auto message = connection.next_message(std::chrono::milliseconds(200))) {
+          handle_message(*message);
+        }
+      }
+    } catch (const std::exception& error) {
+      spdlog::warn("Redis consumer: {}; trying again in {} ms", error.what(), pause.count());
+      const auto until = std::chrono::steady_clock::now() + pause;
+      while (!stop.stop_requested() && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      pause = std::min(pause * 2, std::chrono::milliseconds(5000));
+    }
+  }
+}
+
+void RedisConsumer::handle_message(std::string_view payload) {
+  try {
+    const auto command = decode_change_batch_quantity(payload, "batchref");
+    const auto body = nlohmann::json::parse(payload);
+    if (auto id = body.find("message_id"); id != body.end() && id->is_string()) {
+      if (seen_before(id->get<std::string>())) {
+        spdlog::info("dropped duplicate message {}", id->get<std::string>());
+        return;
+      }
+    }
+    bus_.handle(command);
+  } catch (const std::exception& error) {
+    spdlog::warn("skipped message on {}: {}", kChangeBatchQuantityChannel, error.what());
+  }
+}
+
+bool RedisConsumer::seen_before(const std::string& message_id) {
+  if (!recent_ids_.insert(message_id).second) return true;
+  recent_order_.push_back(message_id);
+  if (recent_order_.size() > kRememberedIds) {
+    recent_ids_.erase(recent_order_.front());
+    recent_order_.pop_front();
+  }
+  return false;
+}
+
+}  // namespace allocation::entrypoints

@@ -1,0 +1,107 @@
+#include "allocation/adapters/redis/redis_connection.hpp"
+#include "e2e/e2e_test.hpp"
+
+namespace allocation::testing {
+namespace {
+
+using adapters::redis::RedisConnection;
+
+// `serve --redis`: every allocation is published on line_allocated; messages on
+// change_batch_quantity become commands, malformed ones are skipped.
+class Broker : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* url = std::getenv("ALLOCATION_TEST_REDIS");
+    if (!url) {
+      if (std::getenv("ALLOCATION_REQUIRE_SERVERS")) FAIL() << "no Redis server set";
+      GTEST_SKIP() << "ALLOCATION_TEST_REDIS is not set";
+    }
+    address = adapters::redis::parse_redis_url(url);
+    subscriber = std::make_unique<RedisConnection>(address);
+    subscriber->subscribe("line_allocated");
+    service = std::make_unique<ServiceProcess>(
+        std::vector<std::string>{"--db", db.url(), "--redis", url});
+  }
+
+  json post(const std::string& path, const json& body) {
+    auto result = service->client().Post(path, body.dump(), "application/json");
+    EXPECT_TRUE(result);
+    return result ? json::parse(result->body, nullptr, false) : json();
+  }
+
+  json next_published() {
+    auto message = subscriber->next_message(std::chrono::seconds(10));
+    if (!message) return nullptr;
+    return json::parse(*message);
+  }
+
+  // The consumer subscribes shortly after start: resend until somebody listens.
+  void send_to_service(const std::string& payload) {
+    RedisConnection publisher(address);
+    for (int i = 0; i < 200 && publisher.publish("change_batch_quantity", payload) == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+  }
+
+  adapters::redis::RedisAddress address;
+  std::unique_ptr<RedisConnection> subscriber;
+  ScratchDatabase db{Backend::sqlite};
+  std::unique_ptr<ServiceProcess> service;
+};
+
+TEST_F(Broker, PublishesEachAllocationAndReallocatesOnAChangeBatchQuantityMessage) {
+  post("/add_batch", {{"ref", "wh"}, {"sku", "LAMP"}, {"qty", 10}});
+  post("/add_batch", {{"ref", "ship"}, {"sku", "LAMP"}, {"qty", 10}, {"eta", "2031-01-01"}});
+  EXPECT_EQ(post("/allocate", {{"orderid", "o1"}, {"sku", "LAMP"}, {"qty", 3}}),
+            (json{{"batchref", "wh"}}));
+
+  json published = next_published();
+  ASSERT_TRUE(published.is_object());
+  EXPECT_EQ(published["orderid"], "o1");
+  EXPECT_EQ(published["sku"], "LAMP");
+  EXPECT_EQ(published["qty"], 3);
+  EXPECT_EQ(published["batchref"], "wh");
+  ASSERT_TRUE(published["message_id"].is_string());
+  EXPECT_EQ(published["message_id"].get<std::string>().size(), 32u);
+
+  // Garbage first: each is skipped, and the consumer goes on.
+  send_to_service("not json");
+  send_to_service(R"({"batchref": 5, "qty": 1})");
+  send_to_service(R"({"batchref": "nope", "qty": 1})");
+  send_to_service(R"({"batchref": "wh", "qty": -1})");
+  send_to_service(R"({"batchref": "wh", "qty": 0, "message_id": "m-1"})");
+
+  published = next_published();
+  ASSERT_TRUE(published.is_object());
+  EXPECT_EQ(published["orderid"], "o1");
+  EXPECT_EQ(published["batchref"], "ship");
+  auto allocations = service->client().Get("/allocations/o1");
+  ASSERT_TRUE(allocations);
+  EXPECT_EQ(json::parse(allocations->body),
+            (json::array({{{"sku", "LAMP"}, {"batchref", "ship"}}})));
+
+  // The same message again is a duplicate: dropped. Messages are handled in order, so once a
+  // later marker message took effect, the duplicate was handled (and must have changed nothing).
+  post("/change_batch_quantity", {{"ref", "wh"}, {"qty", 10}});
+  send_to_service(R"({"batchref": "wh", "qty": 0, "message_id": "m-1"})");
+  send_to_service(R"({"batchref": "ship", "qty": 9, "message_id": "m-2"})");
+  json product;
+  for (int i = 0; i < 400; ++i) {
+    product = json::parse(service->client().Get("/products/LAMP")->body);
+    if (product["batches"][1]["purchased"] == 9) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_EQ(product["batches"][1]["purchased"], 9) << "the marker message was not handled";
+  EXPECT_EQ(product["batches"][0]["purchased"], 10) << "the duplicate was handled";
+}
+
+TEST(BrokerConfiguration, MalformedRedisUrlIsOneClearLine) {
+  ScratchDatabase db(Backend::sqlite);
+  const auto r = run_allocation({"serve", "--db", db.url(), "--redis", "localhost:6379"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("malformed Redis URL"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+}  // namespace
+}  // namespace allocation::testing
