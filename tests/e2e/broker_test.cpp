@@ -1,5 +1,6 @@
 #include "allocation/adapters/redis/redis_connection.hpp"
 #include "e2e/e2e_test.hpp"
+#include "support/test_servers.hpp"
 
 namespace allocation::testing {
 namespace {
@@ -11,11 +12,8 @@ using adapters::redis::RedisConnection;
 class Broker : public ::testing::Test {
  protected:
   void SetUp() override {
+    SKIP_UNLESS_SERVER("ALLOCATION_TEST_REDIS");
     const char* url = std::getenv("ALLOCATION_TEST_REDIS");
-    if (!url) {
-      if (std::getenv("ALLOCATION_REQUIRE_SERVERS")) FAIL() << "no Redis server set";
-      GTEST_SKIP() << "ALLOCATION_TEST_REDIS is not set";
-    }
     address = adapters::redis::parse_redis_url(url);
     subscriber = std::make_unique<RedisConnection>(address);
     subscriber->subscribe("line_allocated");

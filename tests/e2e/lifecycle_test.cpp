@@ -6,6 +6,7 @@
 
 #include "e2e/e2e_test.hpp"
 #include "support/mail_log.hpp"
+#include "support/test_servers.hpp"
 
 namespace allocation::testing {
 namespace {
@@ -207,7 +208,7 @@ namespace allocation::testing {
 namespace {
 
 TEST(Notifications, OutOfStockMailsTheStockTeamNamingTheSku) {
-  SKIP_UNLESS_SMTP_SERVER();
+  SKIP_UNLESS_SERVER("ALLOCATION_TEST_SMTP");
   const char* smtp = std::getenv("ALLOCATION_TEST_SMTP");
   ScratchDatabase db(Backend::sqlite);
   ServiceProcess service({"--db", db.url(), "--smtp", smtp, "--mail-to", "stock@example.com"});

@@ -26,14 +26,4 @@ inline bool mail_received(const std::string& log, const std::string& part,
   return false;
 }
 
-// The test SMTP server tools/run-tests.sh starts: skips the test when it is not set, fails it
-// when servers are required.
-#define SKIP_UNLESS_SMTP_SERVER()                                                           \
-  do {                                                                                      \
-    if (!std::getenv("ALLOCATION_TEST_SMTP") || !std::getenv("ALLOCATION_TEST_SMTP_LOG")) { \
-      if (std::getenv("ALLOCATION_REQUIRE_SERVERS")) FAIL() << "no SMTP server set";        \
-      GTEST_SKIP() << "ALLOCATION_TEST_SMTP is not set";                                    \
-    }                                                                                       \
-  } while (false)
-
 }  // namespace allocation::testing

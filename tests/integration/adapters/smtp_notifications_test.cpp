@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "support/mail_log.hpp"
+#include "support/test_servers.hpp"
 
 extern char** environ;
 
@@ -27,7 +28,7 @@ std::string unique(const char* prefix) {
 }
 
 TEST(SmtpNotifications, DeliversAMailNamingTheSku) {
-  SKIP_UNLESS_SMTP_SERVER();
+  SKIP_UNLESS_SERVER("ALLOCATION_TEST_SMTP");
   const std::string log = std::getenv("ALLOCATION_TEST_SMTP_LOG");
   const std::string sku = unique("SKU-");
   SmtpNotifications mail(
