@@ -1,3 +1,5 @@
+#include <signal.h>
+
 #include "allocation/adapters/redis/redis_connection.hpp"
 #include "e2e/e2e_test.hpp"
 #include "support/test_servers.hpp"
@@ -91,6 +93,34 @@ TEST_F(Broker, PublishesEachAllocationAndReallocatesOnAChangeBatchQuantityMessag
   }
   EXPECT_EQ(product["batches"][1]["purchased"], 9) << "the marker message was not handled";
   EXPECT_EQ(product["batches"][0]["purchased"], 10) << "the duplicate was handled";
+}
+
+// Without a broker the messages wait in the outbox, through a kill -9; a process started
+// with one publishes them, in commit order.
+TEST_F(Broker, MessagesWaitInTheOutboxAndSurviveKillMinus9) {
+  service.reset();  // nothing with a broker runs on the database until the kill
+  ServiceProcess without_broker({"--db", db.url()});
+  auto client = without_broker.client();
+  const json batch = {{"ref", "b1"}, {"sku", "DESK"}, {"qty", 100}};
+  ASSERT_EQ(client.Post("/add_batch", batch.dump(), "application/json")->status, 201);
+  for (const char* orderid : {"w1", "w2", "w3"}) {
+    const json line = {{"orderid", orderid}, {"sku", "DESK"}, {"qty", 1}};
+    ASSERT_EQ(client.Post("/allocate", line.dump(), "application/json")->status, 202);
+  }
+  EXPECT_NE(client.Get("/metrics")->body.find("allocation_outbox_backlog 3"), std::string::npos);
+  without_broker.signal(SIGKILL);
+  without_broker.wait();
+
+  ServiceProcess with_broker({"--db", db.url(), "--redis", std::getenv("ALLOCATION_TEST_REDIS")});
+  std::vector<std::string> orders;
+  for (int i = 0; i < 3; ++i) {
+    const json message = next_published();
+    ASSERT_TRUE(message.is_object()) << "only " << i << " messages published";
+    orders.push_back(message["orderid"]);
+  }
+  EXPECT_EQ(orders, (std::vector<std::string>{"w1", "w2", "w3"}));
+  EXPECT_EQ(subscriber->next_message(std::chrono::milliseconds(300)), std::nullopt)
+      << "a message was published twice";
 }
 
 TEST(BrokerConfiguration, MalformedRedisUrlIsOneClearLine) {

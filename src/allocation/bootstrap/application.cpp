@@ -1,11 +1,12 @@
 #include "allocation/bootstrap/application.hpp"
 
+#include <cmath>
+
 #include "allocation/adapters/log_notifications.hpp"
-#include "allocation/adapters/log_publisher.hpp"
-#include "allocation/adapters/redis/redis_publisher.hpp"
 #include "allocation/adapters/smtp_notifications.hpp"
 #include "allocation/adapters/sql/database.hpp"
 #include "allocation/adapters/sql/migrations.hpp"
+#include "allocation/adapters/sql/outbox_relay.hpp"
 #include "allocation/adapters/sql/sql_read_model.hpp"
 #include "allocation/adapters/sql/sql_unit_of_work.hpp"
 #include "allocation/bootstrap/bootstrap.hpp"
@@ -29,12 +30,6 @@ std::optional<adapters::redis::RedisAddress> broker_address(const Settings& sett
   return adapters::redis::parse_redis_url(*settings.redis_url);
 }
 
-std::shared_ptr<service_layer::EventPublisher> publisher(
-    const std::optional<adapters::redis::RedisAddress>& broker) {
-  if (!broker) return std::make_shared<adapters::LogPublisher>();
-  return std::make_shared<adapters::redis::RedisPublisher>(*broker);
-}
-
 }  // namespace
 
 Application::Application(const Settings& settings)
@@ -46,12 +41,37 @@ Application::Application(const Settings& settings)
       metrics_(std::make_shared<adapters::PrometheusMetrics>()),
       read_model_(std::make_shared<adapters::sql::SqlReadModel>(database_)),
       unit_of_work_(adapters::sql::sql_unit_of_work(database_)) {
-  bus_ = std::make_unique<service_layer::MessageBus>(make_message_bus(
-      {unit_of_work_, read_model_, notifications(settings), publisher(broker_), metrics_}));
+  metrics_->add_gauge("allocation_outbox_backlog",
+                      "Messages waiting in the outbox to be published.", [database = database_] {
+                        try {
+                          return static_cast<double>(adapters::sql::outbox_backlog(*database));
+                        } catch (const std::exception&) {
+                          return std::nan("");  // the database is down: unknown
+                        }
+                      });
+  bus_ = std::make_unique<service_layer::MessageBus>(
+      make_message_bus({unit_of_work_, read_model_, notifications(settings), nullptr, metrics_}));
 }
 
 Application::~Application() = default;
 
 void Application::check_health() const { database_->ping(); }
+
+void Application::relay_outbox(std::stop_token stop) const {
+  if (!broker_) return;
+  // One connection, opened again after it breaks.
+  std::unique_ptr<adapters::redis::RedisConnection> redis;
+  adapters::sql::OutboxRelay relay(
+      database_, [&](std::string_view channel, std::string_view payload) {
+        try {
+          if (!redis) redis = std::make_unique<adapters::redis::RedisConnection>(*broker_);
+          redis->publish(channel, payload);
+        } catch (...) {
+          redis.reset();
+          throw;
+        }
+      });
+  relay.run(stop);
+}
 
 }  // namespace allocation::bootstrap

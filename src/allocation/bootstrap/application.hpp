@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <stop_token>
 
 #include "allocation/adapters/prometheus_metrics.hpp"
 #include "allocation/adapters/redis/redis_connection.hpp"
@@ -31,6 +32,10 @@ class Application {
   int schema_version() const { return schema_version_; }
   // The message broker, when one is configured.
   const std::optional<adapters::redis::RedisAddress>& broker() const { return broker_; }
+
+  // Publishes the outbox to the broker until `stop`; returns at once without a broker (the
+  // messages wait in the outbox until one is configured).
+  void relay_outbox(std::stop_token stop) const;
 
   // Throws service_layer::Unavailable unless the database answers now.
   void check_health() const;

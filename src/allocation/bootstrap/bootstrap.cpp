@@ -19,11 +19,6 @@ service_layer::MessageBus make_message_bus(Adapters adapters, service_layer::Ret
           [read_model = adapters.read_model](const events::Allocated& e, UnitOfWork&) {
             handlers::add_allocation_to_read_model(e, *read_model);
           })
-      .on<events::Allocated>(
-          "publish_allocated_event",
-          [publisher = adapters.publisher](const events::Allocated& e, UnitOfWork&) {
-            handlers::publish_allocated_event(e, *publisher);
-          })
       .on<events::Deallocated>(
           "remove_allocation_from_read_model",
           [read_model = adapters.read_model](const events::Deallocated& e, UnitOfWork&) {
@@ -36,6 +31,12 @@ service_layer::MessageBus make_message_bus(Adapters adapters, service_layer::Ret
             handlers::send_out_of_stock_notification(e, *notifications);
           });
 
+  if (auto publisher = adapters.publisher) {
+    events.on<events::Allocated>("publish_allocated_event",
+                                 [publisher](const events::Allocated& e, UnitOfWork&) {
+                                   handlers::publish_allocated_event(e, *publisher);
+                                 });
+  }
   service_layer::BusObserver observer;
   if (auto metrics = adapters.metrics) {
     events

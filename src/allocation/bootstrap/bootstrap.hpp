@@ -16,6 +16,8 @@ struct Adapters {
   service_layer::UnitOfWorkFactory unit_of_work;
   std::shared_ptr<service_layer::ReadModel> read_model;
   std::shared_ptr<service_layer::Notifications> notifications;
+  // nullptr when the unit of work keeps a transactional outbox that a relay publishes (SQL):
+  // then no event handler publishes.
   std::shared_ptr<service_layer::EventPublisher> publisher;
   // Optional: counts allocations, out-of-stock events, retries and handler failures.
   std::shared_ptr<adapters::PrometheusMetrics> metrics = nullptr;

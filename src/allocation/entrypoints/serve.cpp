@@ -45,6 +45,8 @@ int serve(const bootstrap::Settings& settings, const HttpOptions& http) {
     consuming = std::jthread([&consumer](std::stop_token stop) { consumer->run(stop); });
   }
 
+  std::jthread relaying([&app](std::stop_token stop) { app.relay_outbox(stop); });
+
   std::jthread waiter([&api, signals] {
     int signal = 0;
     sigwait(&signals, &signal);
@@ -55,6 +57,8 @@ int serve(const bootstrap::Settings& settings, const HttpOptions& http) {
   // serve() also returns if the listening socket fails: wake the waiter so it can be joined.
   pthread_kill(waiter.native_handle(), SIGTERM);
   waiter.join();
+  relaying.request_stop();
+  relaying.join();
   if (consuming.joinable()) {
     consuming.request_stop();
     consuming.join();

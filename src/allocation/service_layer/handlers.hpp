@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "allocation/domain/commands.hpp"
 #include "allocation/domain/events.hpp"
@@ -26,6 +27,12 @@ void change_batch_quantity(const domain::commands::ChangeBatchQuantity& command,
 // Event handlers.
 
 inline constexpr std::string_view kLineAllocatedChannel = "line_allocated";
+
+// The channel an event is published on to other systems, if it leaves the service at all.
+inline std::optional<std::string_view> external_channel(const domain::Event& event) {
+  if (std::holds_alternative<domain::events::Allocated>(event)) return kLineAllocatedChannel;
+  return std::nullopt;
+}
 inline constexpr std::string_view kStockTeamSubject = "Out of stock";
 
 void add_allocation_to_read_model(const domain::events::Allocated& event, ReadModel& read_model);

@@ -52,6 +52,17 @@ const std::vector<Migration>& migrations() {
            " batchref TEXT NOT NULL,"
            " UNIQUE (orderid, sku))",
        }},
+      {2,
+       "transactional outbox",
+       {
+           // Messages for other systems, written in the transaction of the change that raised
+           // them and deleted once published: what is here is the backlog.
+           "CREATE TABLE outbox ("
+           " id @ID@,"
+           " message_id TEXT NOT NULL UNIQUE,"
+           " channel TEXT NOT NULL,"
+           " payload TEXT NOT NULL)",
+       }},
   };
   return all;
 }

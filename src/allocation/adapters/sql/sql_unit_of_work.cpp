@@ -9,8 +9,10 @@
 #include <map>
 #include <optional>
 
+#include "allocation/adapters/outgoing_message.hpp"
 #include "allocation/domain/date.hpp"
 #include "allocation/service_layer/errors.hpp"
+#include "allocation/service_layer/handlers.hpp"
 
 namespace allocation::adapters::sql {
 
@@ -233,6 +235,19 @@ void SqlProductRepository::save(const service_layer::TrackedProduct& tracked,
   }
 }
 
+// The transactional outbox: what leaves the service is stored with the change that raised it,
+// so that it is published (OutboxRelay) if and only if the change is committed.
+void store_outgoing_messages(const Product& product, soci::session& session) {
+  for (const domain::Event& event : product.events()) {
+    const auto channel = service_layer::handlers::external_channel(event);
+    if (!channel) continue;
+    OutgoingMessage message = outgoing_message(event);
+    std::string channel_name(*channel);
+    session << "INSERT INTO outbox (message_id, channel, payload) VALUES (:m, :c, :p)",
+        soci::use(message.message_id), soci::use(channel_name), soci::use(message.payload);
+  }
+}
+
 class SqlUnitOfWork final : public service_layer::UnitOfWork {
  public:
   explicit SqlUnitOfWork(std::shared_ptr<Database> database)
@@ -244,7 +259,10 @@ class SqlUnitOfWork final : public service_layer::UnitOfWork {
   void write_changes() override {
     for (const auto& [sku, tracked] : products_.seen()) {
       if (!tracked.changed()) continue;
-      transaction_.run([&](soci::session& session) { products_.save(tracked, session); });
+      transaction_.run([&](soci::session& session) {
+        products_.save(tracked, session);
+        store_outgoing_messages(tracked.product, session);
+      });
     }
     transaction_.commit();
   }

@@ -1,0 +1,33 @@
+#include "allocation/adapters/outgoing_message.hpp"
+
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "allocation/adapters/event_json.hpp"
+
+namespace allocation::adapters {
+
+namespace {
+
+std::string new_message_id() {
+  thread_local std::mt19937_64 random(std::random_device{}());
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (int part = 0; part < 2; ++part) {
+    std::uint64_t bits = random();
+    for (int i = 0; i < 16; ++i, bits >>= 4) id += kHex[bits & 15];
+  }
+  return id;
+}
+
+}  // namespace
+
+OutgoingMessage outgoing_message(const domain::Event& event) {
+  nlohmann::json payload = nlohmann::json::parse(to_json(event));
+  OutgoingMessage message{new_message_id(), {}};
+  payload["message_id"] = message.message_id;
+  message.payload = payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return message;
+}
+
+}  // namespace allocation::adapters

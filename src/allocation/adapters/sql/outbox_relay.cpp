@@ -1,0 +1,99 @@
+#include "allocation/adapters/sql/outbox_relay.hpp"
+
+#include <soci/into.h>
+#include <soci/session.h>
+#include <soci/statement.h>
+#include <soci/use.h>
+#include <spdlog/spdlog.h>
+
+#include <thread>
+#include <vector>
+
+namespace allocation::adapters::sql {
+
+namespace {
+
+struct Message {
+  long long id;
+  std::string channel, payload;
+};
+
+void pause(std::stop_token stop, std::chrono::milliseconds length) {
+  const auto until = std::chrono::steady_clock::now() + length;
+  while (!stop.stop_requested() && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+}  // namespace
+
+int OutboxRelay::publish_backlog(int limit) {
+  auto lease = database_->acquire();
+  soci::session& session = lease.session();
+  int sent = 0;
+  const bool postgres = database_->backend() == Backend::postgresql;
+  database_->translate_errors(lease, [&] {
+    if (postgres) {
+      database_->execute_first(lease, "BEGIN");
+      int locked = 0;
+      // Held until COMMIT: one relay at a time over the whole database.
+      session << "SELECT CASE WHEN pg_try_advisory_xact_lock(7283191) THEN 1 ELSE 0 END",
+          soci::into(locked);
+      if (!locked) {
+        session << "ROLLBACK";
+        return;
+      }
+    }
+    try {
+      std::vector<Message> batch;
+      Message row;
+      soci::statement select =
+          (session.prepare << "SELECT id, channel, payload FROM outbox ORDER BY id LIMIT :n",
+           soci::use(limit), soci::into(row.id), soci::into(row.channel), soci::into(row.payload));
+      select.execute();
+      while (select.fetch()) batch.push_back(row);
+      for (const Message& message : batch) {
+        send_(message.channel, message.payload);
+        long long id = message.id;
+        session << "DELETE FROM outbox WHERE id = :id", soci::use(id);
+        ++sent;
+      }
+      if (postgres) session << "COMMIT";
+    } catch (...) {
+      // What was sent and deleted stays deleted on SQLite (autocommit); on PostgreSQL the
+      // deletes roll back and those messages go again: at least once.
+      if (postgres) {
+        try {
+          session << "ROLLBACK";
+        } catch (...) {
+        }
+      }
+      throw;
+    }
+  });
+  return sent;
+}
+
+void OutboxRelay::run(std::stop_token stop) {
+  auto retry = std::chrono::milliseconds(100);
+  while (!stop.stop_requested()) {
+    try {
+      if (publish_backlog() == 0) pause(stop, std::chrono::milliseconds(20));
+      retry = std::chrono::milliseconds(100);
+    } catch (const std::exception& error) {
+      spdlog::warn("outbox: {}; trying again in {} ms", error.what(), retry.count());
+      pause(stop, retry);
+      retry = std::min(retry * 2, std::chrono::milliseconds(5000));
+    }
+  }
+}
+
+long long outbox_backlog(Database& database) {
+  auto lease = database.acquire();
+  long long count = 0;
+  database.translate_errors(
+      lease, [&] { lease.session() << "SELECT COUNT(*) FROM outbox", soci::into(count); });
+  return count;
+}
+
+}  // namespace allocation::adapters::sql
