@@ -6,11 +6,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <regex>
-#include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include "support/text_file.hpp"
 
 extern char** environ;
 
@@ -21,13 +21,6 @@ namespace {
 std::string temp_path(const char* name) {
   char folder[] = "/tmp/allocation-e2e-XXXXXX";
   return std::string(::mkdtemp(folder)) + "/" + name;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 // Starts the binary with stdout and stderr to files.
@@ -61,7 +54,7 @@ RunResult run_allocation(const std::vector<std::string>& args) {
   const pid_t pid = spawn(args, out, err);
   int status = 0;
   ::waitpid(pid, &status, 0);
-  return {exit_code(status), read_file(out), read_file(err)};
+  return {exit_code(status), read_text(out), read_text(err)};
 }
 
 ServiceProcess::ServiceProcess(std::vector<std::string> args) {
@@ -72,7 +65,7 @@ ServiceProcess::ServiceProcess(std::vector<std::string> args) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {
     std::smatch match;
-    const std::string text = read_file(log_path_);
+    const std::string text = read_text(log_path_);
     if (std::regex_search(text, match, serving)) {
       port_ = std::stoi(match[1]);
       return;
@@ -84,7 +77,7 @@ ServiceProcess::ServiceProcess(std::vector<std::string> args) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  throw std::runtime_error("allocation serve did not start: " + read_file(log_path_));
+  throw std::runtime_error("allocation serve did not start: " + read_text(log_path_));
 }
 
 ServiceProcess::~ServiceProcess() {
@@ -116,6 +109,6 @@ int ServiceProcess::wait(std::chrono::seconds timeout) {
   return -1;
 }
 
-std::string ServiceProcess::log() const { return read_file(log_path_); }
+std::string ServiceProcess::log() const { return read_text(log_path_); }
 
 }  // namespace allocation::testing

@@ -2,17 +2,12 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
 #include <string>
 #include <thread>
 
-namespace allocation::testing {
+#include "support/text_file.hpp"
 
-// The whole text of a file, empty if it does not exist.
-inline std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
+namespace allocation::testing {
 
 // Waits up to `timeout` for `part` in the log of the test SMTP server (aiosmtpd prints each
 // mail it receives).

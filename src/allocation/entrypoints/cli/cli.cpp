@@ -112,20 +112,34 @@ int run_cli(int argc, char** argv) {
   add_database_options(*serve_command, serve_command_settings);
   serve_command->callback([&] { action = [&] { return serve(serve_command_settings, http); }; });
 
-  auto* migrate_command = app.add_subcommand("migrate", "Create or upgrade the database schema");
-  auto& migrate_command_settings = all_settings.emplace_back();
-  add_database_options(*migrate_command, migrate_command_settings);
-  migrate_command->callback([&] {
-    action = [&] {
-      bootstrap::Application application(migrate_command_settings);
-      std::cout << "schema at version " << application.schema_version() << "\n";
-      return 0;
-    };
+  // A subcommand that runs `work` on the service composed from its own settings.
+  const auto service_command = [&](const char* name, const char* description,
+                                   std::function<int(bootstrap::Application&)> work) {
+    CLI::App* command = app.add_subcommand(name, description);
+    bootstrap::Settings& settings = all_settings.emplace_back();
+    add_database_options(*command, settings);
+    command->callback([&action, &settings, work = std::move(work)] {
+      action = [&settings, &work] {
+        bootstrap::Application application(settings);
+        return work(application);
+      };
+    });
+    return command;
+  };
+
+  service_command("migrate", "Create or upgrade the database schema", [](auto& application) {
+    std::cout << "schema at version " << application.schema_version() << "\n";
+    return 0;
   });
 
   commands::CreateBatch create{};
   std::string eta;
-  auto* add_batch = app.add_subcommand("add-batch", "Add a batch of stock");
+  auto* add_batch = service_command("add-batch", "Add a batch of stock", [&](auto& application) {
+    if (!eta.empty()) create.eta = domain::parse_date(eta);
+    application.bus().handle(create);
+    std::cout << "batch " << create.ref << " added\n";
+    return 0;
+  });
   add_batch->add_option("--ref", create.ref, "Batch reference")
       ->required()
       ->check(identifier("ref"));
@@ -134,20 +148,14 @@ int run_cli(int argc, char** argv) {
       ->required()
       ->check(CLI::Range(0, INT_MAX));
   add_batch->add_option("--eta", eta, "Expected arrival; none: in the warehouse")->check(kDate);
-  auto& add_batch_settings = all_settings.emplace_back();
-  add_database_options(*add_batch, add_batch_settings);
-  add_batch->callback([&] {
-    action = [&] {
-      if (!eta.empty()) create.eta = domain::parse_date(eta);
-      bootstrap::Application application(add_batch_settings);
-      application.bus().handle(create);
-      std::cout << "batch " << create.ref << " added\n";
-      return 0;
-    };
-  });
 
   commands::Allocate allocate{};
-  auto* allocate_command = app.add_subcommand("allocate", "Allocate an order line");
+  auto* allocate_command =
+      service_command("allocate", "Allocate an order line", [&](auto& application) {
+        const auto batchref = application.bus().handle(allocate);
+        std::cout << (batchref ? *batchref : "out of stock") << "\n";
+        return 0;
+      });
   allocate_command->add_option("--orderid", allocate.orderid, "Order id")
       ->required()
       ->check(identifier("orderid"));
@@ -157,54 +165,33 @@ int run_cli(int argc, char** argv) {
   allocate_command->add_option("--qty", allocate.qty, "Quantity")
       ->required()
       ->check(CLI::Range(1, INT_MAX));
-  auto& allocate_command_settings = all_settings.emplace_back();
-  add_database_options(*allocate_command, allocate_command_settings);
-  allocate_command->callback([&] {
-    action = [&] {
-      bootstrap::Application application(allocate_command_settings);
-      const auto batchref = application.bus().handle(allocate);
-      std::cout << (batchref ? *batchref : "out of stock") << "\n";
-      return 0;
-    };
-  });
 
   commands::ChangeBatchQuantity change{};
-  auto* change_command =
-      app.add_subcommand("change-batch-quantity", "Set a batch's purchased quantity");
+  auto* change_command = service_command(
+      "change-batch-quantity", "Set a batch's purchased quantity", [&](auto& application) {
+        application.bus().handle(change);
+        std::cout << "batch " << change.ref << " now holds " << change.qty << "\n";
+        return 0;
+      });
   change_command->add_option("--ref", change.ref, "Batch reference")
       ->required()
       ->check(identifier("ref"));
   change_command->add_option("--qty", change.qty, "New purchased quantity")
       ->required()
       ->check(CLI::Range(0, INT_MAX));
-  auto& change_command_settings = all_settings.emplace_back();
-  add_database_options(*change_command, change_command_settings);
-  change_command->callback([&] {
-    action = [&] {
-      bootstrap::Application application(change_command_settings);
-      application.bus().handle(change);
-      std::cout << "batch " << change.ref << " now holds " << change.qty << "\n";
-      return 0;
-    };
-  });
 
   std::string orderid;
-  auto* allocations = app.add_subcommand("allocations", "List an order's allocations");
+  auto* allocations =
+      service_command("allocations", "List an order's allocations", [&](auto& application) {
+        const auto rows = application.read_model().allocations(orderid);
+        if (rows.empty()) {
+          std::cerr << "allocation: no allocation for order " << orderid << "\n";
+          return 1;
+        }
+        for (const auto& row : rows) std::cout << row.sku << " " << row.batchref << "\n";
+        return 0;
+      });
   allocations->add_option("orderid", orderid, "Order id")->required()->check(identifier("orderid"));
-  auto& allocations_settings = all_settings.emplace_back();
-  add_database_options(*allocations, allocations_settings);
-  allocations->callback([&] {
-    action = [&] {
-      bootstrap::Application application(allocations_settings);
-      const auto rows = application.read_model().allocations(orderid);
-      if (rows.empty()) {
-        std::cerr << "allocation: no allocation for order " << orderid << "\n";
-        return 1;
-      }
-      for (const auto& row : rows) std::cout << row.sku << " " << row.batchref << "\n";
-      return 0;
-    };
-  });
 
   try {
     app.parse(argc, argv);

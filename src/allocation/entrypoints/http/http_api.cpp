@@ -74,15 +74,13 @@ struct HttpApi::Impl {
       current_route = name;
       try {
         handler(req, res);
-      } catch (const BadRequest& error) {
-        send_error(res, 400, error.what());
       } catch (const service_layer::InvalidSku& error) {
         send_error(res, 400, error.what());
       } catch (const domain::BatchConflict& error) {
         send_error(res, 409, error.what());
       } catch (const domain::UnknownBatch& error) {
         send_error(res, 404, error.what());
-      } catch (const std::invalid_argument& error) {
+      } catch (const std::invalid_argument& error) {  // BadRequest, and the domain's own checks
         send_error(res, 400, error.what());
       } catch (const service_layer::ConcurrencyError& error) {
         spdlog::warn("{}: gave up after repeated conflicts: {}", name, error.what());
