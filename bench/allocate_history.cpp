@@ -13,9 +13,7 @@
 #include <vector>
 
 #include "allocation/adapters/in_memory/recording_notifications.hpp"
-#include "allocation/adapters/in_memory/recording_publisher.hpp"
 #include "allocation/adapters/sql/migrations.hpp"
-#include "allocation/adapters/sql/sql_read_model.hpp"
 #include "allocation/adapters/sql/sql_unit_of_work.hpp"
 #include "allocation/bootstrap/bootstrap.hpp"
 
@@ -66,10 +64,10 @@ int main(int argc, char** argv) {
   for (const auto& url : urls) {
     auto database = std::make_shared<adapters::sql::Database>(url);
     adapters::sql::migrate(*database);
-    auto bus = bootstrap::make_message_bus({adapters::sql::sql_unit_of_work(database),
-                                            std::make_shared<adapters::sql::SqlReadModel>(database),
+    // As the service composes it: the unit of work keeps the read model and the outbox.
+    auto bus = bootstrap::make_message_bus({adapters::sql::sql_unit_of_work(database), nullptr,
                                             std::make_shared<adapters::RecordingNotifications>(),
-                                            std::make_shared<adapters::RecordingPublisher>()});
+                                            nullptr});
     const std::string sku =
         "HIST-" + std::to_string(Clock::now().time_since_epoch().count() % 1'000'000'000);
     bus.handle(domain::commands::CreateBatch{sku + "-wh", sku, 2'000'000'000, std::nullopt});

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the build in BUILD_DIR through ctest, with the servers the integration
-# tests need started on 127.0.0.1 for the run and stopped after it, pass or fail.
+# tests need started on 127.0.0.1 for the run and stopped after it, pass or fail. Further
+# arguments go to ctest (e.g. -R NAME).
 set -euo pipefail
 build_dir=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,4 +13,4 @@ trap '"$root/tools/test-servers.sh" stop "$servers"; rm -rf "$servers"' EXIT
 source "$servers/env"
 export ALLOCATION_REQUIRE_SERVERS=1  # a missing server fails the tests instead of skipping them
 
-ctest --test-dir "$build_dir" --output-on-failure -j2 --timeout 600
+ctest --test-dir "$build_dir" --output-on-failure -j2 --timeout 600 "${@:2}"

@@ -23,10 +23,10 @@ std::string temp_path(const char* name) {
   return std::string(::mkdtemp(folder)) + "/" + name;
 }
 
-// Starts the binary with stdout and stderr to files.
-pid_t spawn(const std::vector<std::string>& args, const std::string& out, const std::string& err) {
-  std::vector<std::string> argv_storage = {ALLOCATION_BINARY};
-  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+}  // namespace
+
+pid_t spawn_program(std::vector<std::string> argv_storage, const std::string& out,
+                    const std::string& err) {
   std::vector<char*> argv;
   for (auto& arg : argv_storage) argv.push_back(arg.data());
   argv.push_back(nullptr);
@@ -36,10 +36,19 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& out, const 
   posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   pid_t pid = -1;
-  const int failed = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  const int failed = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  if (failed) throw std::runtime_error("cannot start " + std::string(ALLOCATION_BINARY));
+  if (failed) throw std::runtime_error("cannot start " + argv_storage[0]);
   return pid;
+}
+
+namespace {
+
+// Starts the service's binary with stdout and stderr to files.
+pid_t spawn(const std::vector<std::string>& args, const std::string& out, const std::string& err) {
+  std::vector<std::string> argv = {ALLOCATION_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return spawn_program(std::move(argv), out, err);
 }
 
 int exit_code(int status) {
@@ -57,27 +66,31 @@ RunResult run_allocation(const std::vector<std::string>& args) {
   return {exit_code(status), read_text(out), read_text(err)};
 }
 
-ServiceProcess::ServiceProcess(std::vector<std::string> args) {
+ServiceProcess::ServiceProcess(std::vector<std::string> args, Subcommand subcommand) {
   log_path_ = temp_path("service.log");
-  args.insert(args.begin(), {"serve", "--port", "0"});
+  if (subcommand == Subcommand::serve) {
+    args.insert(args.begin(), {"serve", "--port", "0"});
+  } else {
+    args.insert(args.begin(), "worker");
+  }
   pid_ = spawn(args, log_path_ + ".out", log_path_);
-  static const std::regex serving(R"(serving on http://[^:]+:(\d+))");
+  static const std::regex serving(R"(serving on http://[^:]+:(\d+)|worker consuming)");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {
     std::smatch match;
     const std::string text = read_text(log_path_);
     if (std::regex_search(text, match, serving)) {
-      port_ = std::stoi(match[1]);
+      if (match[1].matched) port_ = std::stoi(match[1]);
       return;
     }
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      throw std::runtime_error("allocation serve exited at start: " + text);
+      throw std::runtime_error("allocation exited at start: " + text);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  throw std::runtime_error("allocation serve did not start: " + read_text(log_path_));
+  throw std::runtime_error("allocation did not start: " + read_text(log_path_));
 }
 
 ServiceProcess::~ServiceProcess() {

@@ -19,10 +19,15 @@ struct RunResult {
 // Runs `allocation ARGS...` to completion.
 RunResult run_allocation(const std::vector<std::string>& args);
 
-// `allocation serve --port 0 ARGS...`, started and waited for until it answers.
+// Starts ARGV[0] (looked up in PATH) with stdout and stderr to the files named.
+pid_t spawn_program(std::vector<std::string> argv, const std::string& out, const std::string& err);
+
+// `allocation serve --port 0 ARGS...`, started and waited for until it answers; or
+// `allocation worker ARGS...`, waited for until it says it consumes.
 class ServiceProcess {
  public:
-  explicit ServiceProcess(std::vector<std::string> args);
+  enum class Subcommand { serve, worker };
+  explicit ServiceProcess(std::vector<std::string> args, Subcommand subcommand = Subcommand::serve);
   ~ServiceProcess();  // SIGKILL if still running
   ServiceProcess(const ServiceProcess&) = delete;
   ServiceProcess& operator=(const ServiceProcess&) = delete;

@@ -50,7 +50,7 @@ Application::Application(const Settings& settings)
                         }
                       });
   bus_ = std::make_unique<service_layer::MessageBus>(
-      make_message_bus({unit_of_work_, read_model_, notifications(settings), nullptr, metrics_}));
+      make_message_bus({unit_of_work_, nullptr, notifications(settings), nullptr, metrics_}));
 }
 
 Application::~Application() = default;

@@ -13,24 +13,23 @@ service_layer::MessageBus make_message_bus(Adapters adapters, service_layer::Ret
                                           handlers::change_batch_quantity);
 
   service_layer::EventHandlers events;
-  events
-      .on<events::Allocated>(
-          "add_allocation_to_read_model",
-          [read_model = adapters.read_model](const events::Allocated& e, UnitOfWork&) {
-            handlers::add_allocation_to_read_model(e, *read_model);
-          })
-      .on<events::Deallocated>(
-          "remove_allocation_from_read_model",
-          [read_model = adapters.read_model](const events::Deallocated& e, UnitOfWork&) {
-            handlers::remove_allocation_from_read_model(e, *read_model);
-          })
-      .on<events::Deallocated>("reallocate", handlers::reallocate)
+  events.on<events::Deallocated>("reallocate", handlers::reallocate)
       .on<events::OutOfStock>(
           "send_out_of_stock_notification",
           [notifications = adapters.notifications](const events::OutOfStock& e, UnitOfWork&) {
             handlers::send_out_of_stock_notification(e, *notifications);
           });
-
+  if (auto read_model = adapters.read_model) {
+    events
+        .on<events::Allocated>("add_allocation_to_read_model",
+                               [read_model](const events::Allocated& e, UnitOfWork&) {
+                                 handlers::add_allocation_to_read_model(e, *read_model);
+                               })
+        .on<events::Deallocated>("remove_allocation_from_read_model",
+                                 [read_model](const events::Deallocated& e, UnitOfWork&) {
+                                   handlers::remove_allocation_from_read_model(e, *read_model);
+                                 });
+  }
   if (auto publisher = adapters.publisher) {
     events.on<events::Allocated>("publish_allocated_event",
                                  [publisher](const events::Allocated& e, UnitOfWork&) {

@@ -7,6 +7,11 @@ namespace allocation::entrypoints {
 
 // `allocation serve`: the HTTP API until SIGINT or SIGTERM, then stops accepting, answers the
 // requests in flight and returns 0. Throws what the Application throws for bad settings.
+// Before serving, recovers what a process that died after a commit left undone.
 int serve(const bootstrap::Settings& settings, const HttpOptions& http);
+
+// `allocation worker`: the broker consumer and the outbox relay without the HTTP API, until
+// SIGINT or SIGTERM; returns 0. Throws std::invalid_argument without a broker.
+int work(const bootstrap::Settings& settings);
 
 }  // namespace allocation::entrypoints

@@ -36,15 +36,17 @@ void change_batch_quantity(const commands::ChangeBatchQuantity& command, UnitOfW
   uow.commit();
 }
 
-void add_allocation_to_read_model(const events::Allocated& event, ReadModel& read_model) {
+void add_allocation_to_read_model(const events::Allocated& event, ReadModelWriter& read_model) {
   read_model.add(event.orderid, event.sku, event.batchref);
 }
 
-void remove_allocation_from_read_model(const events::Deallocated& event, ReadModel& read_model) {
+void remove_allocation_from_read_model(const events::Deallocated& event,
+                                       ReadModelWriter& read_model) {
   read_model.remove(event.orderid, event.sku);
 }
 
 void reallocate(const events::Deallocated& event, UnitOfWork& uow) {
+  uow.settle_reallocation(event);
   allocate(commands::Allocate{event.orderid, event.sku, event.qty}, uow);
 }
 

@@ -35,9 +35,12 @@ inline std::optional<std::string_view> external_channel(const domain::Event& eve
 }
 inline constexpr std::string_view kStockTeamSubject = "Out of stock";
 
-void add_allocation_to_read_model(const domain::events::Allocated& event, ReadModel& read_model);
+void add_allocation_to_read_model(const domain::events::Allocated& event,
+                                  ReadModelWriter& read_model);
 void remove_allocation_from_read_model(const domain::events::Deallocated& event,
-                                       ReadModel& read_model);
+                                       ReadModelWriter& read_model);
+// Settles the pending reallocation in the same unit of work, so that it happens exactly once
+// however often the event is handled (see UnitOfWork::pending_reallocations).
 void reallocate(const domain::events::Deallocated& event, UnitOfWork& uow);
 void publish_allocated_event(const domain::events::Allocated& event, EventPublisher& publisher);
 void send_out_of_stock_notification(const domain::events::OutOfStock& event,

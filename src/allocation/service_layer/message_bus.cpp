@@ -36,6 +36,15 @@ void MessageBus::handle(const domain::Command& command) const {
   std::visit([this](const auto& c) { (void)handle(c); }, command);
 }
 
+std::size_t MessageBus::recover() const {
+  std::vector<domain::events::Deallocated> pending;
+  (void)run_in_unit_of_work(std::nullopt,
+                            [&](UnitOfWork& uow) { pending = uow.pending_reallocations(); });
+  if (!pending.empty()) spdlog::info("recovering {} pending reallocations", pending.size());
+  dispatch({pending.begin(), pending.end()});
+  return pending.size();
+}
+
 std::vector<domain::Event> MessageBus::run_in_unit_of_work(
     std::optional<std::string_view> key, const std::function<void(UnitOfWork&)>& work) const {
   for (int attempt = 1;; ++attempt) {

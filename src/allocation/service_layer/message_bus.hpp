@@ -157,6 +157,11 @@ class MessageBus {
   // For entrypoints that decode a command of any type (a broker message); the result is dropped.
   void handle(const domain::Command& command) const;
 
+  // Carries out what a process that died between a commit and its event handlers left undone:
+  // handles each pending reallocation's Deallocated event again. Safe while other processes
+  // run, since the handlers are idempotent. Returns how many were pending.
+  std::size_t recover() const;
+
  private:
   // Runs `work` in a fresh unit of work, and again in another one while it loses races, taking
   // turns with the other writers of product `key`, if given. Returns the events of the unit of

@@ -10,7 +10,8 @@
 namespace allocation::adapters {
 
 // The read model in a map, guarded by a mutex.
-class InMemoryReadModel final : public service_layer::ReadModel {
+class InMemoryReadModel final : public service_layer::ReadModel,
+                                public service_layer::ReadModelWriter {
  public:
   void add(std::string_view orderid, std::string_view sku, std::string_view batchref) override;
   void remove(std::string_view orderid, std::string_view sku) override;

@@ -18,7 +18,8 @@ std::optional<domain::Product> InMemoryStore::find_by_batchref(std::string_view 
   return products_.at(owner->second);
 }
 
-void InMemoryStore::commit(const std::vector<const service_layer::TrackedProduct*>& changed) {
+void InMemoryStore::commit(const std::vector<const service_layer::TrackedProduct*>& changed,
+                           const std::vector<domain::events::Deallocated>& settled) {
   std::lock_guard lock(mutex_);
   for (const auto* tracked : changed) {
     const auto& sku = tracked->product.sku();
@@ -35,13 +36,29 @@ void InMemoryStore::commit(const std::vector<const service_layer::TrackedProduct
       }
     }
   }
+  // A line is settled by (orderid, sku), as in the SQL store.
+  for (const auto& done : settled) {
+    std::erase_if(pending_reallocations_, [&](const domain::events::Deallocated& pending) {
+      return pending.orderid == done.orderid && pending.sku == done.sku;
+    });
+  }
   for (const auto* tracked : changed) {
+    for (const auto& event : tracked->product.events()) {
+      if (auto* deallocated = std::get_if<domain::events::Deallocated>(&event)) {
+        pending_reallocations_.push_back(*deallocated);
+      }
+    }
     domain::Product copy = tracked->product;
     copy.take_events();  // events belong to the unit of work, not to the stored state
     for (const auto& batch : copy.batches()) sku_by_batchref_[batch.reference()] = copy.sku();
     products_.insert_or_assign(copy.sku(), std::move(copy));
     ++commits_;
   }
+}
+
+std::vector<domain::events::Deallocated> InMemoryStore::pending_reallocations() const {
+  std::lock_guard lock(mutex_);
+  return pending_reallocations_;
 }
 
 int InMemoryStore::commits() const {

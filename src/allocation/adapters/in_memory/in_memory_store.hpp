@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "allocation/domain/events.hpp"
 #include "allocation/domain/product.hpp"
 #include "allocation/service_layer/ports/product_repository.hpp"
 
@@ -21,9 +22,13 @@ class InMemoryStore {
   std::optional<domain::Product> find_by_batchref(std::string_view reference) const;
 
   // Writes the changed products all at once, if each is still at the version it was loaded at
-  // (absent, for a new one) and no batch reference went to another SKU meanwhile. Otherwise
-  // throws service_layer::ConcurrencyError and writes nothing.
-  void commit(const std::vector<const service_layer::TrackedProduct*>& changed);
+  // (absent, for a new one) and no batch reference went to another SKU meanwhile, with the
+  // pending reallocations they add and those `settled`. Otherwise throws
+  // service_layer::ConcurrencyError and writes nothing.
+  void commit(const std::vector<const service_layer::TrackedProduct*>& changed,
+              const std::vector<domain::events::Deallocated>& settled);
+
+  std::vector<domain::events::Deallocated> pending_reallocations() const;
 
   // How many times a product was written: lets tests see that a commit happened.
   int commits() const;
@@ -32,6 +37,7 @@ class InMemoryStore {
   mutable std::mutex mutex_;
   std::map<std::string, domain::Product, std::less<>> products_;
   std::map<std::string, std::string, std::less<>> sku_by_batchref_;
+  std::vector<domain::events::Deallocated> pending_reallocations_;
   int commits_ = 0;
 };
 

@@ -17,7 +17,13 @@ void InMemoryUnitOfWork::write_changes() {
   for (const auto& [sku, tracked] : products_.seen()) {
     if (tracked.changed()) changed.push_back(&tracked);
   }
-  if (!changed.empty()) store_->commit(changed);
+  if (!changed.empty() || !settled_reallocations().empty()) {
+    store_->commit(changed, settled_reallocations());
+  }
+}
+
+std::vector<domain::events::Deallocated> InMemoryUnitOfWork::pending_reallocations() {
+  return store_->pending_reallocations();
 }
 
 service_layer::UnitOfWorkFactory in_memory_unit_of_work(std::shared_ptr<InMemoryStore> store) {

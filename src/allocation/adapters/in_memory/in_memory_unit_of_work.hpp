@@ -27,6 +27,7 @@ class InMemoryUnitOfWork final : public service_layer::UnitOfWork {
       : store_(std::move(store)), products_(*store_) {}
 
   service_layer::ProductRepository& products() override { return products_; }
+  std::vector<domain::events::Deallocated> pending_reallocations() override;
 
  private:
   void write_changes() override;

@@ -63,6 +63,23 @@ const std::vector<Migration>& migrations() {
            " channel TEXT NOT NULL,"
            " payload TEXT NOT NULL)",
        }},
+      {3,
+       "read model kept in the write transaction, pending reallocations",
+       {
+           // Lines taken off a batch and not yet allocated again (UnitOfWork::
+           // pending_reallocations): a crash between the two leaves them here for recovery.
+           "CREATE TABLE pending_reallocations ("
+           " id @ID@,"
+           " orderid TEXT NOT NULL,"
+           " sku TEXT NOT NULL,"
+           " qty INTEGER NOT NULL)",
+           "CREATE INDEX pending_reallocations_by_line ON pending_reallocations (orderid, sku)",
+           // Until version 2 the view was written after the commit, and a crash in between lost
+           // the row: start again from the write model, which the view now follows exactly.
+           "DELETE FROM allocations_view",
+           "INSERT INTO allocations_view (orderid, sku, batchref)"
+           " SELECT orderid, sku, batchref FROM allocations ORDER BY id",
+       }},
   };
   return all;
 }

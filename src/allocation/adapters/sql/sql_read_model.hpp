@@ -7,14 +7,13 @@
 
 namespace allocation::adapters::sql {
 
-// The read model as table allocations_view in the service's database; each call is one
-// statement on a connection of its own (no transaction around it: each is atomic alone).
+// The read model as table allocations_view in the service's database, which the SQL unit of
+// work updates in the transaction of each allocation (so it is never behind the write model).
+// A query is one statement on a pooled connection.
 class SqlReadModel final : public service_layer::ReadModel {
  public:
   explicit SqlReadModel(std::shared_ptr<Database> database) : database_(std::move(database)) {}
 
-  void add(std::string_view orderid, std::string_view sku, std::string_view batchref) override;
-  void remove(std::string_view orderid, std::string_view sku) override;
   std::vector<service_layer::AllocationRow> allocations(std::string_view orderid) override;
 
  private:

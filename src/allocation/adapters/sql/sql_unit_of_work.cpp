@@ -248,6 +248,22 @@ void store_outgoing_messages(const Product& product, soci::session& session) {
   }
 }
 
+// The consequences of a change inside its own transaction: the read model follows the write
+// model exactly, and a line taken off a batch is kept until allocated again.
+void apply_to_read_model(const Product& product, soci::session& session) {
+  for (const domain::Event& event : product.events()) {
+    if (const auto* allocated = std::get_if<domain::events::Allocated>(&event)) {
+      session << "INSERT INTO allocations_view (orderid, sku, batchref) VALUES (:o, :s, :b)",
+          soci::use(allocated->orderid), soci::use(allocated->sku), soci::use(allocated->batchref);
+    } else if (const auto* deallocated = std::get_if<domain::events::Deallocated>(&event)) {
+      session << "DELETE FROM allocations_view WHERE orderid = :o AND sku = :s",
+          soci::use(deallocated->orderid), soci::use(deallocated->sku);
+      session << "INSERT INTO pending_reallocations (orderid, sku, qty) VALUES (:o, :s, :q)",
+          soci::use(deallocated->orderid), soci::use(deallocated->sku), soci::use(deallocated->qty);
+    }
+  }
+}
+
 class SqlUnitOfWork final : public service_layer::UnitOfWork {
  public:
   explicit SqlUnitOfWork(std::shared_ptr<Database> database)
@@ -255,13 +271,33 @@ class SqlUnitOfWork final : public service_layer::UnitOfWork {
 
   service_layer::ProductRepository& products() override { return products_; }
 
+  std::vector<domain::events::Deallocated> pending_reallocations() override {
+    std::vector<domain::events::Deallocated> pending;
+    transaction_.run([&](soci::session& session) {
+      domain::events::Deallocated line;
+      soci::statement rows =
+          (session.prepare << "SELECT orderid, sku, qty FROM pending_reallocations ORDER BY id",
+           soci::into(line.orderid), soci::into(line.sku), soci::into(line.qty));
+      rows.execute();
+      while (rows.fetch()) pending.push_back(line);
+    });
+    return pending;
+  }
+
  private:
   void write_changes() override {
     for (const auto& [sku, tracked] : products_.seen()) {
       if (!tracked.changed()) continue;
       transaction_.run([&](soci::session& session) {
         products_.save(tracked, session);
+        apply_to_read_model(tracked.product, session);
         store_outgoing_messages(tracked.product, session);
+      });
+    }
+    for (const auto& settled : settled_reallocations()) {
+      transaction_.run([&](soci::session& session) {
+        session << "DELETE FROM pending_reallocations WHERE orderid = :o AND sku = :s",
+            soci::use(settled.orderid), soci::use(settled.sku);
       });
     }
     transaction_.commit();

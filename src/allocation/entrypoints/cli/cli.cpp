@@ -112,6 +112,12 @@ int run_cli(int argc, char** argv) {
   add_database_options(*serve_command, serve_command_settings);
   serve_command->callback([&] { action = [&] { return serve(serve_command_settings, http); }; });
 
+  auto* worker_command = app.add_subcommand(
+      "worker", "Consume change_batch_quantity and publish allocations, without HTTP");
+  auto& worker_settings = all_settings.emplace_back();
+  add_database_options(*worker_command, worker_settings);
+  worker_command->callback([&] { action = [&] { return work(worker_settings); }; });
+
   // A subcommand that runs `work` on the service composed from its own settings.
   const auto service_command = [&](const char* name, const char* description,
                                    std::function<int(bootstrap::Application&)> work) {

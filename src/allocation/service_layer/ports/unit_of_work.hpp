@@ -29,10 +29,25 @@ class UnitOfWork {
   // commit changed nothing, so it has nothing to tell).
   std::vector<domain::Event> collect_new_events();
 
+  // Reallocations that survive a crash. A commit that takes lines off a batch also stores each
+  // Deallocated event as a pending reallocation, in the same transaction. The unit of work that
+  // allocates the line again settles it, again in its own transaction. A process that dies in
+  // between leaves it pending, and MessageBus::recover() handles it again.
+  void settle_reallocation(const domain::events::Deallocated& event) { settled_.push_back(event); }
+  // Every pending reallocation, oldest first.
+  virtual std::vector<domain::events::Deallocated> pending_reallocations() = 0;
+
+ protected:
+  // For write_changes(): what to take off the pending reallocations.
+  const std::vector<domain::events::Deallocated>& settled_reallocations() const { return settled_; }
+
  private:
+  // Writes the changes of the products, the pending reallocations their Deallocated events
+  // add and those settled, all or nothing.
   virtual void write_changes() = 0;
 
   bool committed_ = false;
+  std::vector<domain::events::Deallocated> settled_;
 };
 
 using UnitOfWorkFactory = std::function<std::unique_ptr<UnitOfWork>()>;

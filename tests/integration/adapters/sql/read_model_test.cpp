@@ -6,25 +6,67 @@
 namespace allocation::adapters::sql {
 namespace {
 
+using domain::OrderLine;
 using Rows = std::vector<service_layer::AllocationRow>;
+using Pending = std::vector<domain::events::Deallocated>;
 
-class SqlReadModelTest : public testing::SqlTest {};
+// The view is written by the unit of work, in the transaction of the change it shows.
+class SqlReadModelTest : public testing::SqlTest {
+ protected:
+  void allocate(const std::string& orderid, const std::string& sku, int qty) {
+    auto uow = new_uow();
+    uow->products().get(sku)->allocate(OrderLine(orderid, sku, qty));
+    uow->commit();
+  }
+  Rows allocations(const std::string& orderid) {
+    return SqlReadModel(database).allocations(orderid);
+  }
+};
 
-TEST_P(SqlReadModelTest, KeepsAnOrdersAllocationsInOrder) {
-  SqlReadModel view(database);
-  EXPECT_TRUE(view.allocations("o1").empty());
-  view.add("o1", "SKU-B", "batch-b");
-  view.add("o1", "SKU-A", "batch-a");
-  view.add("o2", "SKU-A", "batch-a");
-  EXPECT_EQ(view.allocations("o1"), (Rows{{"SKU-B", "batch-b"}, {"SKU-A", "batch-a"}}));
-  view.remove("o1", "SKU-B");
-  EXPECT_EQ(view.allocations("o1"), (Rows{{"SKU-A", "batch-a"}}));
-  view.add("o1", "SKU-A", "batch-c");  // reallocated elsewhere
-  EXPECT_EQ(view.allocations("o1"), (Rows{{"SKU-A", "batch-c"}}));
-  view.remove("o1", "SKU-A");
-  view.remove("o1", "SKU-A");  // removing twice is harmless
-  EXPECT_TRUE(view.allocations("o1").empty());
-  EXPECT_EQ(view.allocations("o2"), (Rows{{"SKU-A", "batch-a"}}));
+TEST_P(SqlReadModelTest, ShowsAnOrdersAllocationsInOrder) {
+  add_product("SKU-A", {{"batch-a", 10, std::nullopt}});
+  add_product("SKU-B", {{"batch-b", 10, std::nullopt}});
+  EXPECT_TRUE(allocations("o1").empty());
+  allocate("o1", "SKU-B", 1);
+  allocate("o1", "SKU-A", 1);
+  allocate("o2", "SKU-A", 1);
+  EXPECT_EQ(allocations("o1"), (Rows{{"SKU-B", "batch-b"}, {"SKU-A", "batch-a"}}));
+  EXPECT_EQ(allocations("o2"), (Rows{{"SKU-A", "batch-a"}}));
+}
+
+TEST_P(SqlReadModelTest, ShowsNothingOfAUnitOfWorkRolledBack) {
+  add_product("SKU-A", {{"batch-a", 10, std::nullopt}});
+  {
+    auto uow = new_uow();
+    uow->products().get("SKU-A")->allocate(OrderLine("o1", "SKU-A", 1));
+  }
+  EXPECT_TRUE(allocations("o1").empty());
+}
+
+TEST_P(SqlReadModelTest, LosesADeallocatedLineWhichStaysPendingUntilSettled) {
+  add_product("SKU-A", {{"batch-a", 10, std::nullopt}});
+  allocate("o1", "SKU-A", 4);
+  allocate("o2", "SKU-A", 4);
+  {
+    auto uow = new_uow();
+    uow->products().get_by_batchref("batch-a")->change_batch_quantity("batch-a", 5);
+    uow->commit();
+  }
+  EXPECT_EQ(allocations("o1"), (Rows{{"SKU-A", "batch-a"}}));
+  EXPECT_TRUE(allocations("o2").empty());
+  EXPECT_EQ(new_uow()->pending_reallocations(), (Pending{{"o2", "SKU-A", 4}}));
+  {
+    auto uow = new_uow();
+    uow->settle_reallocation({"o2", "SKU-A", 4});
+    // Settling is undone with the rest when the unit of work rolls back.
+  }
+  EXPECT_EQ(new_uow()->pending_reallocations(), (Pending{{"o2", "SKU-A", 4}}));
+  {
+    auto uow = new_uow();
+    uow->settle_reallocation({"o2", "SKU-A", 4});
+    uow->commit();
+  }
+  EXPECT_TRUE(new_uow()->pending_reallocations().empty());
 }
 
 INSTANTIATE_FOR_BOTH_DATABASES(SqlReadModelTest);

@@ -16,7 +16,14 @@ TEST(PostgresqlOutage, RequestsFailCleanlyDuringItAndWorkAfterIt) {
   SKIP_UNLESS_AVAILABLE(scratch);
   auto database = scratch.open({.pool_size = 2});
   SqlReadModel view(database);
-  view.add("o1", "LAMP", "b1");
+  auto unit_of_work = sql_unit_of_work(database);
+  {
+    auto uow = unit_of_work();
+    domain::Product& lamp = uow->products().add(domain::Product("LAMP"));
+    lamp.add_batch(domain::Batch("b1", "LAMP", 10, std::nullopt));
+    lamp.allocate(domain::OrderLine("o1", "LAMP", 1));
+    uow->commit();
+  }
 
   ASSERT_EQ(std::system(std::getenv("ALLOCATION_TEST_PG_STOP")), 0);
   EXPECT_THROW(view.allocations("o1"), service_layer::Unavailable);
@@ -24,10 +31,9 @@ TEST(PostgresqlOutage, RequestsFailCleanlyDuringItAndWorkAfterIt) {
 
   // Every pooled connection died with the server; each is replaced when next used, by a unit
   // of work (its BEGIN meets the dead connection) as by a single statement.
-  auto unit_of_work = sql_unit_of_work(database);
-  EXPECT_EQ(unit_of_work()->products().get("LAMP"), nullptr);
+  EXPECT_NE(unit_of_work()->products().get("LAMP"), nullptr);
   for (int i = 0; i < 4; ++i) EXPECT_EQ(view.allocations("o1").size(), 1u);
-  EXPECT_EQ(unit_of_work()->products().get("LAMP"), nullptr);
+  EXPECT_NE(unit_of_work()->products().get("LAMP"), nullptr);
 }
 
 }  // namespace

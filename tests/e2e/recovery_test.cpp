@@ -1,0 +1,161 @@
+#include <set>
+#include <thread>
+
+#include "allocation/adapters/redis/redis_connection.hpp"
+#include "e2e/e2e_test.hpp"
+#include "e2e/redis_server.hpp"
+
+namespace allocation::testing {
+namespace {
+
+using adapters::redis::RedisConnection;
+
+// Redis of the test's own, stopped and started again while the service runs.
+class BrokerOutage : public EndToEnd {
+ protected:
+  void SetUp() override {
+    SKIP_UNLESS_AVAILABLE(scratch);
+    service = std::make_unique<ServiceProcess>(
+        std::vector<std::string>{"--db", scratch.url(), "--redis", redis.url()});
+    listen();
+  }
+
+  void listen() {
+    subscriber = std::make_unique<RedisConnection>(redis.address());
+    subscriber->subscribe("line_allocated");
+  }
+
+  // Order ids published until `count` distinct ones were seen, or 20 s passed.
+  void collect(std::set<std::string>& orderids, std::size_t count) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (orderids.size() < count && std::chrono::steady_clock::now() < deadline) {
+      if (auto message = subscriber->next_message(std::chrono::milliseconds(200))) {
+        orderids.insert(json::parse(*message)["orderid"].get<std::string>());
+      }
+    }
+  }
+
+  RedisServer redis;
+  std::unique_ptr<RedisConnection> subscriber;
+};
+
+// Redis refuses PUBLISH after its restart until the test has subscribed again, so that no
+// message reaches a Redis with nobody yet listening (pub/sub keeps nothing).
+const std::vector<std::string> kNoPublishYet = {"--user", "default", "on",    "nopass",
+                                                "~*",     "&*",      "+@all", "-publish"};
+
+TEST_P(BrokerOutage, RedisDownDuring100AllocationsAndBackEveryOneIsPublished) {
+  add_batch("b1", "LAMP", 1000);
+  std::set<std::string> published;
+  const auto allocate_orders = [&](int from, int to) {
+    for (int i = from; i < to; ++i) {
+      ASSERT_EQ(allocate("o" + std::to_string(i), "LAMP", 1).status, 202) << i;
+    }
+  };
+  allocate_orders(0, 30);
+  collect(published, 30);
+  ASSERT_EQ(published.size(), 30u);
+
+  redis.stop();
+  allocate_orders(30, 100);  // a broker down never fails an allocation
+  EXPECT_NE(get("/metrics").text.find("allocation_outbox_backlog 70"), std::string::npos);
+
+  redis.start(kNoPublishYet);
+  listen();
+  ASSERT_TRUE(redis.command("ACL SETUSER default +publish"));
+  collect(published, 100);
+  EXPECT_EQ(published.size(), 100u);
+  for (int i = 0; i < 100; ++i) EXPECT_TRUE(published.contains("o" + std::to_string(i))) << i;
+}
+
+TEST_P(BrokerOutage, TheConsumerSubscribesAgainAfterARedisRestart) {
+  add_batch("wh", "LAMP", 10);
+  add_batch("ship", "LAMP", 10, "2031-01-01");
+  ASSERT_EQ(allocate("o1", "LAMP", 4).status, 202);
+  redis.stop();
+  redis.start();
+  listen();
+  // Resent until the service's consumer is back and receives it.
+  RedisConnection publisher(redis.address());
+  const std::string message = R"({"batchref": "wh", "qty": 2})";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (publisher.publish("change_batch_quantity", message) == 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  // o1 may have been published before the restart, or after it (again): what matters is the
+  // message that moves it to the shipment.
+  json moved;
+  while (!moved.is_object() && std::chrono::steady_clock::now() < deadline) {
+    if (auto message = subscriber->next_message(std::chrono::milliseconds(200))) {
+      if (json m = json::parse(*message); m["batchref"] == "ship") moved = m;
+    }
+  }
+  EXPECT_EQ(moved["orderid"], "o1");
+  EXPECT_EQ(get("/allocations/o1").body, (json::array({{{"sku", "LAMP"}, {"batchref", "ship"}}})));
+}
+
+INSTANTIATE_FOR_BOTH_DATABASES(BrokerOutage);
+
+// One `serve` without broker, and what runs beside it or after it.
+class Recovery : public EndToEnd {};
+
+// `allocation worker`: the consumer and the relay without HTTP, beside a `serve` without broker.
+TEST_P(Recovery, WorkerPublishesTheOutboxAndConsumesWithoutHttp) {
+  RedisServer redis;
+  RedisConnection subscriber(redis.address());
+  subscriber.subscribe("line_allocated");
+  add_batch("wh", "LAMP", 10);
+  add_batch("ship", "LAMP", 10, "2031-01-01");
+  ASSERT_EQ(allocate("o1", "LAMP", 4).status, 202);
+
+  ServiceProcess worker({"--db", scratch.url(), "--redis", redis.url()},
+                        ServiceProcess::Subcommand::worker);
+  auto message = subscriber.next_message(std::chrono::seconds(10));
+  ASSERT_TRUE(message);
+  EXPECT_EQ(json::parse(*message)["batchref"], "wh");
+
+  RedisConnection publisher(redis.address());
+  for (int i = 0; i < 400 && publisher.publish("change_batch_quantity",
+                                               R"({"batchref": "wh", "qty": 0})") == 0;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  message = subscriber.next_message(std::chrono::seconds(10));
+  ASSERT_TRUE(message);
+  EXPECT_EQ(json::parse(*message)["batchref"], "ship");
+  EXPECT_EQ(get("/allocations/o1").body, (json::array({{{"sku", "LAMP"}, {"batchref", "ship"}}})));
+
+  worker.signal(SIGTERM);
+  EXPECT_EQ(worker.wait(), 0) << worker.log();
+}
+
+TEST(Worker, WithoutABrokerIsOneClearLine) {
+  ScratchDatabase db(Backend::sqlite);
+  const auto r = run_allocation({"worker", "--db", db.url()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "allocation: worker needs a broker: give --redis\n");
+}
+
+// A process that died between taking a line off a batch and allocating it again: the next
+// `serve` does it before answering.
+TEST_P(Recovery, ServeRecoversAReallocationACrashLeftUndone) {
+  add_batch("wh", "LAMP", 10);
+  add_batch("ship", "LAMP", 10, "2031-01-01");
+  ASSERT_EQ(allocate("o1", "LAMP", 4).status, 202);
+  service.reset();  // kill -9
+  {
+    // What the dead process committed, without its event handlers.
+    auto uow = adapters::sql::sql_unit_of_work(scratch.open())();
+    uow->products().get_by_batchref("wh")->change_batch_quantity("wh", 2);
+    uow->commit();
+  }
+  service = std::make_unique<ServiceProcess>(std::vector<std::string>{"--db", scratch.url()});
+  EXPECT_EQ(get("/allocations/o1").body, (json::array({{{"sku", "LAMP"}, {"batchref", "ship"}}})));
+  EXPECT_NE(service->log().find("recovered 1 reallocations"), std::string::npos);
+}
+
+INSTANTIATE_FOR_BOTH_DATABASES(Recovery);
+
+}  // namespace
+}  // namespace allocation::testing
