@@ -43,9 +43,9 @@ RedisServer::RedisServer(std::vector<std::string> options)
 RedisServer::~RedisServer() { stop(); }
 
 void RedisServer::start(std::vector<std::string> options) {
-  std::vector<std::string> argv = {"redis-server", "--bind",       "127.0.0.1",
-                                   "--port",       std::to_string(port_), "--save",
-                                   "",             "--appendonly", "no"};
+  std::vector<std::string> argv = {
+      "redis-server", "--bind", "127.0.0.1",    "--port", std::to_string(port_),
+      "--save",       "",       "--appendonly", "no"};
   argv.insert(argv.end(), options.begin(), options.end());
   pid_ = spawn_program(std::move(argv), log_, log_ + ".err");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);

@@ -103,12 +103,26 @@ Database::Lease Database::acquire() {
 }
 
 void Database::translate_errors(const Lease& lease, const std::function<void()>& work) const {
+  translate_errors(lease.session(), work);
+}
+
+std::unique_ptr<soci::session> Database::connect() const {
+  auto session = std::make_unique<soci::session>();
+  try {
+    open(*session);
+  } catch (const soci::soci_error& error) {
+    throw Unavailable("cannot open database: " + error.get_error_message());
+  }
+  return session;
+}
+
+void Database::translate_errors(soci::session& session, const std::function<void()>& work) const {
   try {
     work();
   } catch (const soci::postgresql_soci_error& error) {
     const std::string state = error.sqlstate();
     if (is_lost_race(state)) throw ConcurrencyError(error.get_error_message());
-    if (is_connection_loss(state) || !lease.session().is_connected()) {
+    if (is_connection_loss(state) || !session.is_connected()) {
       throw Unavailable("database connection lost: " + error.get_error_message());
     }
     throw;
@@ -126,7 +140,7 @@ void Database::translate_errors(const Lease& lease, const std::function<void()>&
         throw;
     }
   } catch (const soci::soci_error& error) {
-    if (!lease.session().is_connected()) {
+    if (!session.is_connected()) {
       throw Unavailable("database connection lost: " + error.get_error_message());
     }
     throw;

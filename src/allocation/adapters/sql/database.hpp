@@ -34,6 +34,7 @@ class Database {
   Database& operator=(const Database&) = delete;
 
   Backend backend() const { return backend_; }
+  const DatabaseOptions& options() const { return options_; }
 
   // A connection leased from the pool until the lease is destroyed.
   class Lease {
@@ -58,6 +59,10 @@ class Database {
   // deadlock, unique violation, SQLite busy) becomes service_layer::ConcurrencyError, a lost
   // connection service_layer::Unavailable; anything else propagates as it is.
   void translate_errors(const Lease& lease, const std::function<void()>& work) const;
+  void translate_errors(soci::session& session, const std::function<void()>& work) const;
+
+  // A connection of its own, outside the pool, configured like the pooled ones.
+  std::unique_ptr<soci::session> connect() const;
 
   // Runs a statement that starts a conversation with the server (BEGIN, or a statement on its
   // own): if the connection turns out dead (the server restarted while it was idle), reconnects

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "allocation/adapters/outgoing_message.hpp"
+#include "allocation/adapters/sql/group_commit.hpp"
 #include "allocation/domain/date.hpp"
 #include "allocation/service_layer/errors.hpp"
 #include "allocation/service_layer/handlers.hpp"
@@ -22,15 +23,17 @@ using domain::Batch;
 using domain::OrderLine;
 using domain::Product;
 
-// One database transaction, begun on first use.
+// One database transaction, begun on first use: a turn in the group commit on SQLite, a
+// pooled connection's own transaction on PostgreSQL.
 class Transaction {
  public:
-  explicit Transaction(Database& database) : database_(database) {}
+  Transaction(Database& database, GroupCommit* group_commit)
+      : database_(database), group_commit_(group_commit) {}
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
 
   ~Transaction() {
-    if (!active_) return;
+    if (!lease_) return;
     try {
       lease_->session() << "ROLLBACK";
     } catch (...) {
@@ -40,29 +43,33 @@ class Transaction {
 
   // Runs `work` on this transaction's connection, with the database's errors translated.
   void run(const std::function<void(soci::session&)>& work) {
-    begin_if_needed();
+    if (group_commit_) {
+      if (!turn_) turn_ = group_commit_->begin();
+      turn_->run(work);
+      return;
+    }
+    if (!lease_) begin();
     database_.translate_errors(*lease_, [&] { work(lease_->session()); });
   }
 
   void commit() {
-    if (!active_) return;
+    if (turn_) turn_->commit();
+    if (!lease_) return;
     database_.translate_errors(*lease_, [&] { lease_->session() << "COMMIT"; });
-    active_ = false;
+    lease_.reset();
   }
 
  private:
-  void begin_if_needed() {
-    if (active_) return;
-    lease_.emplace(database_.acquire());
-    database_.execute_first(*lease_, database_.backend() == Backend::sqlite
-                                         ? "BEGIN IMMEDIATE"
-                                         : "BEGIN ISOLATION LEVEL READ COMMITTED");
-    active_ = true;
+  void begin() {
+    Database::Lease lease = database_.acquire();
+    database_.execute_first(lease, "BEGIN ISOLATION LEVEL READ COMMITTED");
+    lease_.emplace(std::move(lease));
   }
 
   Database& database_;
-  std::optional<Database::Lease> lease_;
-  bool active_ = false;
+  GroupCommit* group_commit_;
+  std::unique_ptr<GroupCommit::Turn> turn_;
+  std::optional<Database::Lease> lease_;  // in a transaction while set
 };
 
 // What a batch was when loaded: what the commit compares with to know what to write.
@@ -266,8 +273,11 @@ void apply_to_read_model(const Product& product, soci::session& session) {
 
 class SqlUnitOfWork final : public service_layer::UnitOfWork {
  public:
-  explicit SqlUnitOfWork(std::shared_ptr<Database> database)
-      : database_(std::move(database)), transaction_(*database_), products_(transaction_) {}
+  SqlUnitOfWork(std::shared_ptr<Database> database, std::shared_ptr<GroupCommit> group_commit)
+      : database_(std::move(database)),
+        group_commit_(std::move(group_commit)),
+        transaction_(*database_, group_commit_.get()),
+        products_(transaction_) {}
 
   service_layer::ProductRepository& products() override { return products_; }
 
@@ -304,6 +314,7 @@ class SqlUnitOfWork final : public service_layer::UnitOfWork {
   }
 
   std::shared_ptr<Database> database_;
+  std::shared_ptr<GroupCommit> group_commit_;
   Transaction transaction_;
   SqlProductRepository products_;
 };
@@ -311,8 +322,12 @@ class SqlUnitOfWork final : public service_layer::UnitOfWork {
 }  // namespace
 
 service_layer::UnitOfWorkFactory sql_unit_of_work(std::shared_ptr<Database> database) {
-  return [database = std::move(database)]() -> std::unique_ptr<service_layer::UnitOfWork> {
-    return std::make_unique<SqlUnitOfWork>(database);
+  std::shared_ptr<GroupCommit> group_commit;
+  if (database->backend() == Backend::sqlite)
+    group_commit = std::make_shared<GroupCommit>(database);
+  return [database = std::move(database),
+          group_commit = std::move(group_commit)]() -> std::unique_ptr<service_layer::UnitOfWork> {
+    return std::make_unique<SqlUnitOfWork>(database, group_commit);
   };
 }
 
