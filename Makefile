@@ -5,7 +5,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build run test test-sanitize format clean
+.PHONY: all deps configure build run test test-sanitize bench format clean
 
 all: build
 
@@ -24,6 +24,13 @@ run: build
 # Every test tier, through ctest.
 test: build
 	@tools/run-tests.sh $(BUILD_DIR)
+
+# The service under load on SQLite and PostgreSQL beside PostgreSQL's own ceiling (pgbench),
+# from a release build; prints one table (bench/run.sh, about 8 minutes).
+bench: deps
+	@cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build build-bench -j$(JOBS) --target allocation
+	@bench/run.sh build-bench
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -6,6 +6,11 @@
 
 namespace allocation::adapters::sql {
 
+namespace {
+// Turns committed at once at most, however many more wait: bounds their latency.
+constexpr int kMaxGroup = 64;
+}  // namespace
+
 struct GroupCommit::Group {
   bool finished = false;
   std::exception_ptr error;
@@ -40,15 +45,19 @@ std::unique_ptr<GroupCommit::Turn> GroupCommit::begin() {
   return turn;
 }
 
-GroupCommit::Turn::Turn(GroupCommit& owner)
-    : owner_(owner), writer_(owner.writer_, owner.database_->options().acquire_timeout) {
-  if (!writer_.owns_lock()) {
+GroupCommit::Turn::Turn(GroupCommit& owner) : owner_(owner), writer_(owner.writer_, std::defer_lock) {
+  ++owner.waiting_;
+  const bool acquired = writer_.try_lock_for(owner.database_->options().acquire_timeout);
+  --owner.waiting_;
+  if (!acquired) {
     throw service_layer::Unavailable("the database writer did not become free in time");
   }
   finished_ = true;  // nothing to undo until the savepoint exists
 }
 
 GroupCommit::Turn::~Turn() {
+  // The committer may be waiting for this turn to be over before it commits the others.
+  owner_.something_staged_.notify_one();
   if (finished_) return;
   try {
     *owner_.session_ << "ROLLBACK TO turn";
@@ -85,7 +94,10 @@ void GroupCommit::commit_groups(std::stop_token stop) {
   while (true) {
     std::unique_lock writer(writer_);
     // On stop, what is staged is still committed: its turns wait for it.
-    if (!something_staged_.wait(writer, stop, [&] { return staged_ > 0; })) return;
+    const bool staged = something_staged_.wait(writer, stop, [&] {
+      return staged_ >= kMaxGroup || (staged_ > 0 && waiting_ == 0);
+    });
+    if (!staged && staged_ == 0) return;
     std::exception_ptr error;
     try {
       database_->translate_errors(*session_, [&] { *session_ << "COMMIT"; });

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <exception>
 #include <functional>
@@ -70,6 +71,9 @@ class GroupCommit {
   std::condition_variable_any something_staged_;
   std::shared_ptr<Group> open_;  // the group of the open transaction, if any
   int staged_ = 0;               // turns in open_ waiting for its COMMIT
+  // Turns waiting for the writer: the committer lets them stage first, so that one fsync
+  // serves every request in flight rather than whichever few staged first.
+  std::atomic<int> waiting_ = 0;
   // Guards the outcome of groups, which waiting turns read.
   std::mutex outcome_;
   std::condition_variable group_finished_;
