@@ -5,15 +5,20 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build run test test-sanitize bench format clean
+.PHONY: all deps configure build fuzzers run test test-sanitize bench format clean
 
 all: build
 
 deps:
 	@tools/install-deps.sh
 
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 30
+
 configure: deps
-	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS) >/dev/null
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
+	  -DALLOCATION_FUZZERS_DIR=$(CURDIR)/$(FUZZ_DIR)/bin -DALLOCATION_FUZZ_SECONDS=$(FUZZ_SECONDS) \
+	  $(CMAKE_FLAGS) >/dev/null
 
 build: configure
 	@cmake --build $(BUILD_DIR) -j$(JOBS)
@@ -21,8 +26,14 @@ build: configure
 run: build
 	$(BUILD_DIR)/bin/allocation serve
 
-# Every test tier, through ctest.
-test: build
+# The libFuzzer targets: a clang build of the decoders alone, with ASan and UBSan.
+fuzzers: deps
+	@cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_COMPILER=clang++ -DALLOCATION_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
+	@cmake --build $(FUZZ_DIR) -j$(JOBS) --target http_body_fuzzer broker_message_fuzzer
+
+# Every test tier through ctest, the fuzzers for FUZZ_SECONDS each among them.
+test: build fuzzers
 	@tools/run-tests.sh $(BUILD_DIR)
 
 # The service under load on SQLite and PostgreSQL beside PostgreSQL's own ceiling (pgbench),
@@ -36,14 +47,17 @@ format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(FUZZ_DIR) build-address build-thread build-bench
 
-# The whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer, then
-# ThreadSanitizer (separate build folders).
+# The unit and integration tests again under AddressSanitizer + UndefinedBehaviorSanitizer,
+# then ThreadSanitizer (separate build folders). SANITIZE_LABELS='' runs every tier.
+SANITIZE_LABELS ?= unit|integration
+SANITIZE_TARGETS ?= domain_test service_layer_test entrypoints_test sql_adapters_test \
+  smtp_notifications_test postgresql_outage_test
 test-sanitize: deps
-	@cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DALLOCATION_SANITIZE=address >/dev/null
-	@cmake --build build-asan -j$(JOBS)
-	@tools/run-tests.sh build-asan
-	@cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DALLOCATION_SANITIZE=thread >/dev/null
-	@cmake --build build-tsan -j$(JOBS)
-	@tools/run-tests.sh build-tsan
+	@for sanitizer in address thread; do \
+	  cmake -S . -B build-$$sanitizer -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+	    -DALLOCATION_SANITIZE=$$sanitizer >/dev/null && \
+	  cmake --build build-$$sanitizer -j$(JOBS) $(if $(SANITIZE_LABELS),--target $(SANITIZE_TARGETS)) && \
+	  tools/run-tests.sh build-$$sanitizer $(if $(SANITIZE_LABELS),-L '$(SANITIZE_LABELS)') || exit 1; \
+	done

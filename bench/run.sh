@@ -22,7 +22,7 @@ cleanup() {
 trap cleanup EXIT
 "$root/tools/test-servers.sh" start "$work/servers"
 source "$work/servers/env"
-pg_admin=${ALLOCATION_TEST_PG%/*}/postgres  # same server, its maintenance database
+pg_admin=$(echo "$ALLOCATION_TEST_PG" | sed "s|//allocation:allocation@|//postgres@|; s|/allocation$|/postgres|")  # superuser, same server
 
 declare -A result  # "<backend> <metric>" -> figure
 say() { printf '\n== %s\n' "$*" >&2; }

@@ -49,8 +49,11 @@ Application::Application(const Settings& settings)
                           return std::nan("");  // the database is down: unknown
                         }
                       });
-  bus_ = std::make_unique<service_layer::MessageBus>(
-      make_message_bus({unit_of_work_, nullptr, notifications(settings), nullptr, metrics_}));
+  // SQLite's units of work take turns already (group commit).
+  const service_layer::RetryPolicy retry{.product_turns = database_->backend() !=
+                                                          adapters::sql::Backend::sqlite};
+  bus_ = std::make_unique<service_layer::MessageBus>(make_message_bus(
+      {unit_of_work_, nullptr, notifications(settings), nullptr, metrics_}, retry));
 }
 
 Application::~Application() = default;

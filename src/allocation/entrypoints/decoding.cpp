@@ -99,10 +99,18 @@ domain::commands::Allocate decode_allocate(std::string_view text) {
   return {identifier(body, "orderid"), identifier(body, "sku"), quantity(body, "qty", 1)};
 }
 
-domain::commands::ChangeBatchQuantity decode_change_batch_quantity(std::string_view text,
-                                                                   const char* reference_field) {
+domain::commands::ChangeBatchQuantity decode_change_batch_quantity(std::string_view text) {
   const json body = parse_object(text);
-  return {identifier(body, reference_field), quantity(body, "qty", 0)};
+  return {identifier(body, "ref"), quantity(body, "qty", 0)};
+}
+
+BrokerMessage decode_change_batch_quantity_message(std::string_view text) {
+  const json body = parse_object(text);
+  BrokerMessage message{{identifier(body, "batchref"), quantity(body, "qty", 0)}, std::nullopt};
+  if (auto id = body.find("message_id"); id != body.end() && id->is_string()) {
+    message.message_id = id->get<std::string>();
+  }
+  return message;
 }
 
 }  // namespace allocation::entrypoints

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <optional>
 #include <stdexcept>
+#include <string>
 #include <string_view>
 
 #include "allocation/domain/commands.hpp"
@@ -21,10 +23,16 @@ inline constexpr std::size_t kMaxIdentifierLength = 255;
 domain::commands::CreateBatch decode_create_batch(std::string_view json);
 // {"orderid": str, "sku": str, "qty": int > 0}
 domain::commands::Allocate decode_allocate(std::string_view json);
-// {<reference_field>: str, "qty": int >= 0}; the HTTP API names the batch "ref", the broker
-// message "batchref".
-domain::commands::ChangeBatchQuantity decode_change_batch_quantity(
-    std::string_view json, const char* reference_field = "ref");
+// {"ref": str, "qty": int >= 0}
+domain::commands::ChangeBatchQuantity decode_change_batch_quantity(std::string_view json);
+
+// A message of channel change_batch_quantity, which names the batch "batchref": {"batchref": str,
+// "qty": int >= 0, "message_id": str (optional; other types are ignored)}.
+struct BrokerMessage {
+  domain::commands::ChangeBatchQuantity command;
+  std::optional<std::string> message_id;
+};
+BrokerMessage decode_change_batch_quantity_message(std::string_view json);
 
 // Checks an identifier that arrives outside a JSON body (a path segment). Throws BadRequest.
 void check_identifier(std::string_view value, const char* name);

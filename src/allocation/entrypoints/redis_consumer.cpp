@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "allocation/entrypoints/decoding.hpp"
@@ -40,15 +39,12 @@ void RedisConsumer::run(std::stop_token stop) {
 
 void RedisConsumer::handle_message(std::string_view payload) {
   try {
-    const auto command = decode_change_batch_quantity(payload, "batchref");
-    const auto body = nlohmann::json::parse(payload);
-    if (auto id = body.find("message_id"); id != body.end() && id->is_string()) {
-      if (seen_before(id->get<std::string>())) {
-        spdlog::info("dropped duplicate message {}", id->get<std::string>());
-        return;
-      }
+    const auto message = decode_change_batch_quantity_message(payload);
+    if (message.message_id && seen_before(*message.message_id)) {
+      spdlog::info("dropped duplicate message {}", *message.message_id);
+      return;
     }
-    bus_.handle(command);
+    bus_.handle(message.command);
   } catch (const std::exception& error) {
     spdlog::warn("skipped message on {}: {}", kChangeBatchQuantityChannel, error.what());
   }

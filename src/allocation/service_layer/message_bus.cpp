@@ -30,7 +30,8 @@ MessageBus::MessageBus(UnitOfWorkFactory unit_of_work, CommandHandlers commands,
       commands_(std::move(commands)),
       events_(std::move(events)),
       retry_(retry),
-      observer_(std::move(observer)) {}
+      observer_(std::move(observer)),
+      locks_(retry.product_turns ? std::make_unique<ProductLocks>() : nullptr) {}
 
 void MessageBus::handle(const domain::Command& command) const {
   std::visit([this](const auto& c) { (void)handle(c); }, command);
@@ -50,7 +51,7 @@ std::vector<domain::Event> MessageBus::run_in_unit_of_work(
   for (int attempt = 1;; ++attempt) {
     {
       std::unique_lock<std::mutex> turn;
-      if (key) turn = locks_->lock(*key);
+      if (key && locks_) turn = locks_->lock(*key);
       auto uow = unit_of_work_();
       try {
         work(*uow);

@@ -117,6 +117,11 @@ using EventHandlers = EventHandlerTable<domain::Event>;
 // How a message that lost an optimistic-concurrency race is tried again: in a fresh unit of
 // work, after a random pause ("full jitter") that doubles its range each time.
 struct RetryPolicy {
+  // Whether messages of one product take turns in this process before their unit of work
+  // (ProductLocks), so that they do not lose races to each other. Off when the unit of work
+  // already makes writers take turns (SQLite's group commit): a turn held through a commit
+  // would only make a hot product's writers wait for each other's fsync.
+  bool product_turns = true;
   int max_attempts = 20;
   std::chrono::microseconds first_backoff{100};
   std::chrono::microseconds max_backoff{20'000};
@@ -176,7 +181,7 @@ class MessageBus {
   RetryPolicy retry_;
   BusObserver observer_;
   // Shared by the threads handling messages; mutable because taking a turn changes it.
-  std::unique_ptr<ProductLocks> locks_ = std::make_unique<ProductLocks>();
+  std::unique_ptr<ProductLocks> locks_;  // null without product turns
 };
 
 }  // namespace allocation::service_layer

@@ -133,7 +133,9 @@ TEST_F(Bus, GivesUpAfterTheLastAttempt) {
       },
       handlers::allocate, handlers::change_batch_quantity);
   MessageBus b(adapters::in_memory_unit_of_work(store), std::move(commands), events,
-               RetryPolicy{4, std::chrono::microseconds(1), std::chrono::microseconds(10)});
+               RetryPolicy{.max_attempts = 4,
+                           .first_backoff = std::chrono::microseconds(1),
+                           .max_backoff = std::chrono::microseconds(10)});
   EXPECT_THROW(b.handle(commands::CreateBatch{"b1", "LAMP", 10, std::nullopt}), ConcurrencyError);
   EXPECT_EQ(attempts, 4);
 }

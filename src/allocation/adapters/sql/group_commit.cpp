@@ -45,7 +45,8 @@ std::unique_ptr<GroupCommit::Turn> GroupCommit::begin() {
   return turn;
 }
 
-GroupCommit::Turn::Turn(GroupCommit& owner) : owner_(owner), writer_(owner.writer_, std::defer_lock) {
+GroupCommit::Turn::Turn(GroupCommit& owner)
+    : owner_(owner), writer_(owner.writer_, std::defer_lock) {
   ++owner.waiting_;
   const bool acquired = writer_.try_lock_for(owner.database_->options().acquire_timeout);
   --owner.waiting_;
@@ -94,9 +95,8 @@ void GroupCommit::commit_groups(std::stop_token stop) {
   while (true) {
     std::unique_lock writer(writer_);
     // On stop, what is staged is still committed: its turns wait for it.
-    const bool staged = something_staged_.wait(writer, stop, [&] {
-      return staged_ >= kMaxGroup || (staged_ > 0 && waiting_ == 0);
-    });
+    const bool staged = something_staged_.wait(
+        writer, stop, [&] { return staged_ >= kMaxGroup || (staged_ > 0 && waiting_ == 0); });
     if (!staged && staged_ == 0) return;
     std::exception_ptr error;
     try {
