@@ -23,6 +23,9 @@ const std::vector<BadRequestCase>& cases() {
   static const std::vector<BadRequestCase> all = {
       {"malformed_json", "POST", "/allocate", R"({"orderid": "o1",)", 400, "malformed JSON"},
       {"empty_body", "POST", "/allocate", "", 400, "malformed JSON"},
+      // Found by the fuzzer: a number beyond a double was a 500.
+      {"number_overflow", "POST", "/allocate", R"({"orderid": "o1", "sku": "LAMP", "qty": 1e400})",
+       400, "number overflow"},
       {"array_body", "POST", "/allocate", "[]", 400, "JSON object"},
       {"string_body", "POST", "/allocate", R"("o1")", 400, "JSON object"},
       {"null_body", "POST", "/allocate", "null", 400, "JSON object"},

@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "e2e/service_process.hpp"
 #include "support/sql_test.hpp"
@@ -17,6 +21,45 @@ struct Reply {
   json body;
   std::string text;
 };
+
+// What a load of allocations got: the orders answered 202, and how many times each other
+// status came back (0: no answer at all).
+struct LoadResult {
+  std::vector<std::string> attempted;
+  std::vector<std::string> acknowledged;
+  std::map<int, int> others;
+};
+
+// Allocates one unit of `sku` per order from 4 connections until `stop` is set, or until the
+// server goes away when `until_gone`.
+inline LoadResult allocate_until(const std::atomic<bool>& stop, int port,
+                                 const std::string& sku = "LAMP", bool until_gone = true) {
+  std::mutex mutex;
+  LoadResult result;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      httplib::Client client("127.0.0.1", port);
+      client.set_read_timeout(30);
+      for (int i = 0; !stop; ++i) {
+        const std::string orderid = "t" + std::to_string(t) + "-" + std::to_string(i);
+        const json body = {{"orderid", orderid}, {"sku", sku}, {"qty", 1}};
+        auto answer = client.Post("/allocate", body.dump(), "application/json");
+        if (!answer && until_gone) break;
+        std::lock_guard lock(mutex);
+        result.attempted.push_back(orderid);
+        if (answer && answer->status == 202) {
+          result.acknowledged.push_back(orderid);
+        } else {
+          ++result.others[answer ? answer->status : 0];
+          if (!answer) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  return result;
+}
 
 // One running `allocation serve` on a fresh database, for each database.
 class EndToEnd : public ::testing::TestWithParam<Backend> {

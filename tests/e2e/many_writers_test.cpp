@@ -33,11 +33,9 @@ TEST_P(ManyWriters, NeverOverAllocateLoseNothingAndLeaveNoStockIdle) {
   {
     auto client = processes[0]->client();
     for (const auto& sku : skus) {
-      for (const json& batch : {json{{"ref", sku + "-wh"}, {"sku", sku}, {"qty", 20}},
-                                json{{"ref", sku + "-ship"},
-                                     {"sku", sku},
-                                     {"qty", 20},
-                                     {"eta", "2031-01-01"}}}) {
+      for (const json& batch :
+           {json{{"ref", sku + "-wh"}, {"sku", sku}, {"qty", 20}},
+            json{{"ref", sku + "-ship"}, {"sku", sku}, {"qty", 20}, {"eta", "2031-01-01"}}}) {
         ASSERT_EQ(client.Post("/add_batch", batch.dump(), "application/json")->status, 201);
       }
     }

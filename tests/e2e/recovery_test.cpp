@@ -25,9 +25,10 @@ class BrokerOutage : public EndToEnd {
     subscriber->subscribe("line_allocated");
   }
 
-  // Order ids published until `count` distinct ones were seen, or 20 s passed.
-  void collect(std::set<std::string>& orderids, std::size_t count) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  // Order ids published until `count` distinct ones were seen, or `wait` passed.
+  void collect(std::set<std::string>& orderids, std::size_t count,
+               std::chrono::seconds wait = std::chrono::seconds(20)) {
+    const auto deadline = std::chrono::steady_clock::now() + wait;
     while (orderids.size() < count && std::chrono::steady_clock::now() < deadline) {
       if (auto message = subscriber->next_message(std::chrono::milliseconds(200))) {
         orderids.insert(json::parse(*message)["orderid"].get<std::string>());
@@ -93,6 +94,41 @@ TEST_P(BrokerOutage, TheConsumerSubscribesAgainAfterARedisRestart) {
   }
   EXPECT_EQ(moved["orderid"], "o1");
   EXPECT_EQ(get("/allocations/o1").body, (json::array({{{"sku", "LAMP"}, {"batchref", "ship"}}})));
+}
+
+// kill -9 under load: every allocation acknowledged before it is published by the next process
+// (at least once), and present.
+TEST_P(BrokerOutage, EveryAllocationAcknowledgedBeforeAKillMinus9IsPublished) {
+  add_batch("b1", "LAMP", 1'000'000);
+  std::atomic<bool> stop = false;
+  std::thread killer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    service->signal(SIGKILL);
+    stop = true;
+  });
+  const auto load = allocate_until(stop, service->port());
+  killer.join();
+  service->wait();
+  ASSERT_GT(load.acknowledged.size(), 10u);
+  EXPECT_TRUE(load.others.empty());
+
+  std::set<std::string> published;
+  // What the first process published; it may have died before publishing some.
+  collect(published, load.acknowledged.size(), std::chrono::seconds(2));
+  service = std::make_unique<ServiceProcess>(
+      std::vector<std::string>{"--db", scratch.url(), "--redis", redis.url()});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  auto missing = [&] {
+    return std::count_if(load.acknowledged.begin(), load.acknowledged.end(),
+                         [&](const std::string& orderid) { return !published.contains(orderid); });
+  };
+  while (missing() > 0 && std::chrono::steady_clock::now() < deadline) {
+    collect(published, published.size() + 1, std::chrono::seconds(1));
+  }
+  EXPECT_EQ(missing(), 0) << "of " << load.acknowledged.size() << " acknowledged";
+  for (const auto& orderid : load.acknowledged) {
+    EXPECT_EQ(get("/allocations/" + orderid).status, 200) << orderid;
+  }
 }
 
 INSTANTIATE_FOR_BOTH_DATABASES(BrokerOutage);
