@@ -32,8 +32,30 @@ GroupCommit::~GroupCommit() {
   }
 }
 
+void GroupCommit::take_connection() {
+  std::unique_lock lock(state_);
+  ++waiting_;
+  const bool free = changed_.wait_for(lock, database_->options().acquire_timeout,
+                                      [&] { return !connection_taken_; });
+  --waiting_;
+  if (free) connection_taken_ = true;
+  lock.unlock();
+  changed_.notify_all();
+  if (!free) throw service_layer::Unavailable("the database writer did not become free in time");
+}
+
+void GroupCommit::give_connection_back() {
+  {
+    std::lock_guard lock(state_);
+    connection_taken_ = false;
+  }
+  changed_.notify_all();
+}
+
 std::unique_ptr<GroupCommit::Turn> GroupCommit::begin() {
   std::unique_ptr<Turn> turn(new Turn(*this));
+  take_connection();
+  turn->holds_connection_ = true;
   database_->translate_errors(*session_, [&] {
     if (!open_) {
       *session_ << "BEGIN IMMEDIATE";
@@ -41,37 +63,29 @@ std::unique_ptr<GroupCommit::Turn> GroupCommit::begin() {
     }
     *session_ << "SAVEPOINT turn";
   });
-  turn->finished_ = false;
+  turn->in_savepoint_ = true;
   return turn;
 }
 
-GroupCommit::Turn::Turn(GroupCommit& owner)
-    : owner_(owner), writer_(owner.writer_, std::defer_lock) {
-  ++owner.waiting_;
-  const bool acquired = writer_.try_lock_for(owner.database_->options().acquire_timeout);
-  --owner.waiting_;
-  if (!acquired) {
-    throw service_layer::Unavailable("the database writer did not become free in time");
-  }
-  finished_ = true;  // nothing to undo until the savepoint exists
-}
-
 GroupCommit::Turn::~Turn() {
-  // The committer may be waiting for this turn to be over before it commits the others.
-  owner_.something_staged_.notify_one();
-  if (finished_) return;
+  if (!holds_connection_) return;
   try {
-    *owner_.session_ << "ROLLBACK TO turn";
-    *owner_.session_ << "RELEASE turn";
+    if (in_savepoint_) {
+      *owner_.session_ << "ROLLBACK TO turn";
+      *owner_.session_ << "RELEASE turn";
+    }
     // Nothing else waits for this transaction: end it, so that it does not hold SQLite's
     // write lock against other processes until the next turn.
-    if (owner_.staged_ == 0) {
+    std::unique_lock lock(owner_.state_);
+    if (owner_.staged_ == 0 && owner_.open_) {
+      lock.unlock();
       *owner_.session_ << "ROLLBACK";
       owner_.open_.reset();
     }
   } catch (...) {
     owner_.abandon_group(std::current_exception());
   }
+  owner_.give_connection_back();
 }
 
 void GroupCommit::Turn::run(const std::function<void(soci::session&)>& work) {
@@ -80,11 +94,15 @@ void GroupCommit::Turn::run(const std::function<void(soci::session&)>& work) {
 
 void GroupCommit::Turn::commit() {
   run([](soci::session& session) { session << "RELEASE turn"; });
-  finished_ = true;
-  std::shared_ptr<Group> group = owner_.open_;
-  ++owner_.staged_;
-  writer_.unlock();
-  owner_.something_staged_.notify_one();
+  in_savepoint_ = false;
+  const std::shared_ptr<Group> group = owner_.open_;
+  {
+    std::lock_guard lock(owner_.state_);
+    ++owner_.staged_;
+    owner_.connection_taken_ = false;
+  }
+  holds_connection_ = false;
+  owner_.changed_.notify_all();
 
   std::unique_lock lock(owner_.outcome_);
   owner_.group_finished_.wait(lock, [&] { return group->finished; });
@@ -93,11 +111,17 @@ void GroupCommit::Turn::commit() {
 
 void GroupCommit::commit_groups(std::stop_token stop) {
   while (true) {
-    std::unique_lock writer(writer_);
+    std::unique_lock lock(state_);
     // On stop, what is staged is still committed: its turns wait for it.
-    const bool staged = something_staged_.wait(
-        writer, stop, [&] { return staged_ >= kMaxGroup || (staged_ > 0 && waiting_ == 0); });
-    if (!staged && staged_ == 0) return;
+    changed_.wait(lock, stop, [&] {
+      return !connection_taken_ && (staged_ >= kMaxGroup || (staged_ > 0 && waiting_ == 0));
+    });
+    if (staged_ == 0) return;  // stopped
+    if (connection_taken_) continue;
+    connection_taken_ = true;
+    staged_ = 0;
+    lock.unlock();
+
     std::exception_ptr error;
     try {
       database_->translate_errors(*session_, [&] { *session_ << "COMMIT"; });
@@ -109,7 +133,7 @@ void GroupCommit::commit_groups(std::stop_token stop) {
       }
     }
     finish(std::exchange(open_, nullptr), error);
-    staged_ = 0;
+    give_connection_back();
   }
 }
 
@@ -118,8 +142,11 @@ void GroupCommit::abandon_group(std::exception_ptr error) {
     *session_ << "ROLLBACK";
   } catch (...) {
   }
+  {
+    std::lock_guard lock(state_);
+    staged_ = 0;
+  }
   if (open_) finish(std::exchange(open_, nullptr), error);
-  staged_ = 0;
 }
 
 void GroupCommit::finish(const std::shared_ptr<Group>& group, std::exception_ptr error) {
