@@ -20,7 +20,9 @@ foreach(part core sqlite3 postgresql)
     INTERFACE_INCLUDE_DIRECTORIES "${SOCI_INCLUDE_DIR};${LIBPQ_INCLUDE_DIR}")
 endforeach()
 set_property(TARGET soci_sqlite3 PROPERTY INTERFACE_LINK_LIBRARIES soci_core SQLite::SQLite3)
-set_property(TARGET soci_postgresql PROPERTY INTERFACE_LINK_LIBRARIES soci_core)
+# libpq itself: the adapter asks it for a connection's status (PQstatus) without a round trip.
+find_package(PostgreSQL REQUIRED)
+set_property(TARGET soci_postgresql PROPERTY INTERFACE_LINK_LIBRARIES soci_core PostgreSQL::PostgreSQL)
 
 find_package(CURL REQUIRED)  # SMTP notifications
 

@@ -1,5 +1,6 @@
 #include "allocation/adapters/sql/database.hpp"
 
+#include <libpq-fe.h>
 #include <soci/connection-pool.h>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/session.h>
@@ -91,7 +92,7 @@ Database::Lease Database::acquire() {
   }
   Lease lease(*this, position);
   soci::session& session = lease.session();
-  if (!session.is_connected()) {
+  if (!connection_ok(session)) {
     try {
       session.reconnect();
       configure(session);
@@ -122,7 +123,7 @@ void Database::translate_errors(soci::session& session, const std::function<void
   } catch (const soci::postgresql_soci_error& error) {
     const std::string state = error.sqlstate();
     if (is_lost_race(state)) throw ConcurrencyError(error.get_error_message());
-    if (is_connection_loss(state) || !session.is_connected()) {
+    if (is_connection_loss(state) || !connection_ok(session)) {
       throw Unavailable("database connection lost: " + error.get_error_message());
     }
     throw;
@@ -140,7 +141,7 @@ void Database::translate_errors(soci::session& session, const std::function<void
         throw;
     }
   } catch (const soci::soci_error& error) {
-    if (!session.is_connected()) {
+    if (!connection_ok(session)) {
       throw Unavailable("database connection lost: " + error.get_error_message());
     }
     throw;
@@ -148,19 +149,31 @@ void Database::translate_errors(soci::session& session, const std::function<void
 }
 
 void Database::execute_first(const Lease& lease, const std::string& sql) const {
+  run_first(lease, [&] { lease.session() << sql; });
+}
+
+void Database::run_first(const Lease& lease, const std::function<void()>& work) const {
   soci::session& session = lease.session();
   try {
-    session << sql;
+    work();
     return;
   } catch (const soci::soci_error&) {
-    if (session.is_connected()) translate_errors(lease, [] { throw; });
+    if (connection_ok(session)) translate_errors(lease, [] { throw; });
   }
-  // The connection may have died while idle: one fresh connection, one more try.
+  // The connection died while idle (the server restarted): one fresh connection, one more try.
   translate_errors(lease, [&] {
     session.reconnect();
     configure(session);
-    session << sql;
+    work();
   });
+}
+
+bool Database::connection_ok(soci::session& session) const {
+  if (backend_ != Backend::postgresql) return session.get_backend() != nullptr;
+  // libpq's own view, which a failed call updates: SOCI's is_connected() would send a query
+  // (a round trip on every lease).
+  auto* backend = static_cast<soci::postgresql_session_backend*>(session.get_backend());
+  return backend && backend->conn_ && PQstatus(backend->conn_) == CONNECTION_OK;
 }
 
 void Database::ping() {

@@ -68,12 +68,16 @@ class Database {
   // own): if the connection turns out dead (the server restarted while it was idle), reconnects
   // and runs it once more, as nothing was done on the dead connection. Errors translated.
   void execute_first(const Lease& lease, const std::string& sql) const;
+  // The same for any work that may safely run twice (a query, or the first statement).
+  void run_first(const Lease& lease, const std::function<void()>& work) const;
 
   // Throws service_layer::Unavailable unless the database answers a query now.
   void ping();
 
  private:
   void open(soci::session& session) const;
+  // Whether the connection was still up when last used (no round trip).
+  bool connection_ok(soci::session& session) const;
   void configure(soci::session& session) const;
 
   Backend backend_;

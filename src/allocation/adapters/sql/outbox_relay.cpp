@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "allocation/adapters/sql/one_shot.hpp"
+
 namespace allocation::adapters::sql {
 
 namespace {
@@ -47,9 +49,9 @@ int OutboxRelay::publish_backlog(int limit) {
     try {
       std::vector<Message> batch;
       Message row;
-      soci::statement select =
-          (session.prepare << "SELECT id, channel, payload FROM outbox ORDER BY id LIMIT :n",
-           soci::use(limit), soci::into(row.id), soci::into(row.channel), soci::into(row.payload));
+      soci::statement select = one_shot(
+          session, "SELECT id, channel, payload FROM outbox ORDER BY id LIMIT :n", soci::use(limit),
+          soci::into(row.id), soci::into(row.channel), soci::into(row.payload));
       select.execute();
       while (select.fetch()) batch.push_back(row);
       for (const Message& message : batch) {
@@ -91,8 +93,8 @@ void OutboxRelay::run(std::stop_token stop) {
 long long outbox_backlog(Database& database) {
   auto lease = database.acquire();
   long long count = 0;
-  database.translate_errors(
-      lease, [&] { lease.session() << "SELECT COUNT(*) FROM outbox", soci::into(count); });
+  database.run_first(lease,
+                     [&] { lease.session() << "SELECT COUNT(*) FROM outbox", soci::into(count); });
   return count;
 }
 

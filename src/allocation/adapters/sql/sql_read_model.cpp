@@ -5,21 +5,23 @@
 #include <soci/statement.h>
 #include <soci/use.h>
 
+#include "allocation/adapters/sql/one_shot.hpp"
+
 namespace allocation::adapters::sql {
 
 std::vector<service_layer::AllocationRow> SqlReadModel::allocations(std::string_view orderid) {
   auto lease = database_->acquire();
   std::string o(orderid), sku, batchref;
   std::vector<service_layer::AllocationRow> rows;
-  database_->translate_errors(
-      lease, [&] {
-        soci::statement query =
-            (lease.session().prepare
-                 << "SELECT sku, batchref FROM allocations_view WHERE orderid = :o ORDER BY id",
-             soci::use(o), soci::into(sku), soci::into(batchref));
-        query.execute();
-        while (query.fetch()) rows.push_back({sku, batchref});
-      });
+  database_->run_first(lease, [&] {
+    rows.clear();
+    soci::statement query =
+        one_shot(lease.session(),
+                 "SELECT sku, batchref FROM allocations_view WHERE orderid = :o ORDER BY id",
+                 soci::use(o), soci::into(sku), soci::into(batchref));
+    query.execute();
+    while (query.fetch()) rows.push_back({sku, batchref});
+  });
   return rows;
 }
 

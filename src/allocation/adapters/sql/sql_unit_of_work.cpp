@@ -11,6 +11,7 @@
 
 #include "allocation/adapters/outgoing_message.hpp"
 #include "allocation/adapters/sql/group_commit.hpp"
+#include "allocation/adapters/sql/one_shot.hpp"
 #include "allocation/domain/date.hpp"
 #include "allocation/service_layer/errors.hpp"
 #include "allocation/service_layer/handlers.hpp"
@@ -127,18 +128,18 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
     std::string reference, eta;
     soci::indicator reference_null, purchased_null, eta_null, allocated_null, line_null;
     soci::statement rows =
-        (session.prepare
-             << "SELECT p.version_number, b.reference, b.purchased_quantity, b.eta,"
-                " b.allocated_quantity, a.qty"
-                " FROM products p"
-                " LEFT JOIN batches b ON b.sku = p.sku"
-                " LEFT JOIN allocations a"
-                "  ON a.orderid = :orderid AND a.sku = p.sku AND a.batchref = b.reference"
-                " WHERE p.sku = :sku ORDER BY b.id",
-         soci::use(orderid, "orderid"), soci::use(sku, "sku"), soci::into(version_number),
-         soci::into(reference, reference_null), soci::into(purchased, purchased_null),
-         soci::into(eta, eta_null), soci::into(allocated, allocated_null),
-         soci::into(line_qty, line_null));
+        one_shot(session,
+                 "SELECT p.version_number, b.reference, b.purchased_quantity, b.eta,"
+                 " b.allocated_quantity, a.qty"
+                 " FROM products p"
+                 " LEFT JOIN batches b ON b.sku = p.sku"
+                 " LEFT JOIN allocations a"
+                 "  ON a.orderid = :orderid AND a.sku = p.sku AND a.batchref = b.reference"
+                 " WHERE p.sku = :sku ORDER BY b.id",
+                 soci::use(orderid, "orderid"), soci::use(sku, "sku"), soci::into(version_number),
+                 soci::into(reference, reference_null), soci::into(purchased, purchased_null),
+                 soci::into(eta, eta_null), soci::into(allocated, allocated_null),
+                 soci::into(line_qty, line_null));
     rows.execute();
     while (rows.fetch()) {
       version = version_number;
@@ -153,9 +154,8 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
     // Every line of the batch whose quantity changes, oldest first.
     std::string line_orderid;
     soci::statement lines =
-        (session.prepare
-             << "SELECT orderid, qty FROM allocations WHERE batchref = :ref ORDER BY id",
-         soci::use(full_batch), soci::into(line_orderid), soci::into(line_qty));
+        one_shot(session, "SELECT orderid, qty FROM allocations WHERE batchref = :ref ORDER BY id",
+                 soci::use(full_batch), soci::into(line_orderid), soci::into(line_qty));
     lines.execute();
     std::vector<OrderLine> all;
     while (lines.fetch()) all.emplace_back(line_orderid, sku, line_qty);
@@ -286,8 +286,8 @@ class SqlUnitOfWork final : public service_layer::UnitOfWork {
     transaction_.run([&](soci::session& session) {
       domain::events::Deallocated line;
       soci::statement rows =
-          (session.prepare << "SELECT orderid, sku, qty FROM pending_reallocations ORDER BY id",
-           soci::into(line.orderid), soci::into(line.sku), soci::into(line.qty));
+          one_shot(session, "SELECT orderid, sku, qty FROM pending_reallocations ORDER BY id",
+                   soci::into(line.orderid), soci::into(line.sku), soci::into(line.qty));
       rows.execute();
       while (rows.fetch()) pending.push_back(line);
     });
