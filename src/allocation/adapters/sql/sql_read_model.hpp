@@ -7,9 +7,9 @@
 
 namespace allocation::adapters::sql {
 
-// The read model as table allocations_view in the service's database, which the SQL unit of
-// work updates in the transaction of each allocation (so it is never behind the write model).
-// A query is one statement on a pooled connection.
+// The read model as view allocations_view of the service's database: the write model's
+// allocations, read without loading any product, so never behind the write model. A query is
+// one statement on a pooled connection.
 class SqlReadModel final : public service_layer::ReadModel {
  public:
   explicit SqlReadModel(std::shared_ptr<Database> database) : database_(std::move(database)) {}

@@ -255,16 +255,11 @@ void store_outgoing_messages(const Product& product, soci::session& session) {
   }
 }
 
-// The consequences of a change inside its own transaction: the read model follows the write
-// model exactly, and a line taken off a batch is kept until allocated again.
-void apply_to_read_model(const Product& product, soci::session& session) {
+// A line taken off a batch is kept, in the transaction that took it off, until it is
+// allocated again. (The read model, view allocations_view, follows the write model by itself.)
+void store_pending_reallocations(const Product& product, soci::session& session) {
   for (const domain::Event& event : product.events()) {
-    if (const auto* allocated = std::get_if<domain::events::Allocated>(&event)) {
-      session << "INSERT INTO allocations_view (orderid, sku, batchref) VALUES (:o, :s, :b)",
-          soci::use(allocated->orderid), soci::use(allocated->sku), soci::use(allocated->batchref);
-    } else if (const auto* deallocated = std::get_if<domain::events::Deallocated>(&event)) {
-      session << "DELETE FROM allocations_view WHERE orderid = :o AND sku = :s",
-          soci::use(deallocated->orderid), soci::use(deallocated->sku);
+    if (const auto* deallocated = std::get_if<domain::events::Deallocated>(&event)) {
       session << "INSERT INTO pending_reallocations (orderid, sku, qty) VALUES (:o, :s, :q)",
           soci::use(deallocated->orderid), soci::use(deallocated->sku), soci::use(deallocated->qty);
     }
@@ -300,7 +295,7 @@ class SqlUnitOfWork final : public service_layer::UnitOfWork {
       if (!tracked.changed()) continue;
       transaction_.run([&](soci::session& session) {
         products_.save(tracked, session);
-        apply_to_read_model(tracked.product, session);
+        store_pending_reallocations(tracked.product, session);
         store_outgoing_messages(tracked.product, session);
       });
     }
