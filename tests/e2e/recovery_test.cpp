@@ -191,6 +191,29 @@ TEST_P(Recovery, ServeRecoversAReallocationACrashLeftUndone) {
   EXPECT_NE(service->log().find("recovered 1 reallocations"), std::string::npos);
 }
 
+// Another process died leaving a reallocation pending, and this one keeps running: it replays
+// it within its recovery interval, without a restart.
+TEST_P(Recovery, ARunningServeRecoversWhatADeadProcessLeftPending) {
+  service = std::make_unique<ServiceProcess>(
+      std::vector<std::string>{"--db", scratch.url(), "--recovery-interval", "1"});
+  add_batch("wh", "LAMP", 10);
+  add_batch("ship", "LAMP", 10, "2031-01-01");
+  ASSERT_EQ(allocate("o1", "LAMP", 4).status, 202);
+  {
+    // What the dead process committed, without its event handlers.
+    auto uow = adapters::sql::sql_unit_of_work(scratch.open())();
+    uow->products().get_by_batchref("wh")->change_batch_quantity("wh", 2);
+    uow->commit();
+  }
+  const json moved = json::array({{{"sku", "LAMP"}, {"batchref", "ship"}}});
+  Reply allocations = get("/allocations/o1");
+  for (int i = 0; i < 100 && allocations.body != moved; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    allocations = get("/allocations/o1");
+  }
+  EXPECT_EQ(allocations.body, moved);
+}
+
 INSTANTIATE_FOR_BOTH_DATABASES(Recovery);
 
 }  // namespace

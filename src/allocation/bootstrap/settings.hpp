@@ -15,6 +15,9 @@ struct Settings {
   std::optional<std::string> smtp_url;
   std::string mail_from = "allocation@localhost";
   std::string mail_to = "stock@localhost";
+  // How often a running process replays pending reallocations that another process, which
+  // died, left behind (each process also does at start).
+  int recovery_interval_seconds = 30;
 };
 
 }  // namespace allocation::bootstrap

@@ -3,7 +3,9 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <condition_variable>
 #include <csignal>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -31,16 +33,38 @@ int wait_for(const sigset_t& signals) {
   return signal;
 }
 
+// Replays, every `interval`, the reallocations another process left pending when it died
+// (replaying one still in flight in a live process is harmless: the handlers are idempotent).
+void recover_every(const bootstrap::Application& app, std::chrono::seconds interval,
+                   std::stop_token stop) {
+  std::mutex mutex;
+  std::condition_variable_any wake;
+  while (true) {
+    std::unique_lock lock(mutex);
+    wake.wait_for(lock, stop, interval, [] { return false; });  // early only when stopped
+    if (stop.stop_requested()) return;
+    try {
+      app.bus().recover();
+    } catch (const std::exception& error) {
+      spdlog::warn("recovery of pending reallocations: {}", error.what());
+    }
+  }
+}
+
 // What runs beside the HTTP API: the consumer of change_batch_quantity when a broker is
-// configured, and the outbox relay. Threads stop and are joined on destruction.
+// configured, the outbox relay, and the recovery of what dead processes left pending. Threads
+// stop and are joined on destruction.
 class BackgroundWork {
  public:
-  explicit BackgroundWork(const bootstrap::Application& app) {
+  BackgroundWork(const bootstrap::Application& app, std::chrono::seconds recovery_interval) {
     if (app.broker()) {
       consumer_.emplace(*app.broker(), app.bus());
       consuming_ = std::jthread([this](std::stop_token stop) { consumer_->run(stop); });
     }
     relaying_ = std::jthread([&app](std::stop_token stop) { app.relay_outbox(stop); });
+    recovering_ = std::jthread([&app, recovery_interval](std::stop_token stop) {
+      recover_every(app, recovery_interval, stop);
+    });
   }
 
  private:
@@ -48,6 +72,7 @@ class BackgroundWork {
   // Declared after what they use: destroyed, so stopped and joined, first.
   std::jthread consuming_;
   std::jthread relaying_;
+  std::jthread recovering_;
 };
 
 // What a process that died after a commit left undone, before taking new work.
@@ -67,7 +92,7 @@ int serve(const bootstrap::Settings& settings, const HttpOptions& http) {
   const int port = api.bind();
   spdlog::info("allocation serving on http://{}:{} (database {}, schema version {})", http.host,
                port, settings.database_url, app.schema_version());
-  BackgroundWork background(app);
+  BackgroundWork background(app, std::chrono::seconds(settings.recovery_interval_seconds));
 
   std::jthread waiter([&api, &signals] {
     spdlog::info("{}: finishing requests in flight, then stopping", strsignal(wait_for(signals)));
@@ -89,7 +114,7 @@ int work(const bootstrap::Settings& settings) {
   spdlog::info("allocation worker consuming and publishing on {} (database {})",
                *settings.redis_url, settings.database_url);
   {
-    BackgroundWork background(app);
+    BackgroundWork background(app, std::chrono::seconds(settings.recovery_interval_seconds));
     spdlog::info("{}: stopping", strsignal(wait_for(signals)));
   }
   spdlog::info("stopped");

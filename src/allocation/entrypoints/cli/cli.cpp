@@ -65,6 +65,16 @@ void add_database_options(CLI::App& command, bootstrap::Settings& settings) {
       ->capture_default_str();
 }
 
+// Options of the subcommands that run until stopped.
+void add_background_options(CLI::App& command, bootstrap::Settings& settings) {
+  command
+      .add_option("--recovery-interval", settings.recovery_interval_seconds,
+                  "Seconds between replays of reallocations a dead process left pending")
+      ->envname("ALLOCATION_RECOVERY_INTERVAL")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+}
+
 // Errors of libraries (libpq) span lines; an operator gets one.
 std::string one_line(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
@@ -110,12 +120,14 @@ int run_cli(int argc, char** argv) {
       ->capture_default_str();
   auto& serve_command_settings = all_settings.emplace_back();
   add_database_options(*serve_command, serve_command_settings);
+  add_background_options(*serve_command, serve_command_settings);
   serve_command->callback([&] { action = [&] { return serve(serve_command_settings, http); }; });
 
   auto* worker_command = app.add_subcommand(
       "worker", "Consume change_batch_quantity and publish allocations, without HTTP");
   auto& worker_settings = all_settings.emplace_back();
   add_database_options(*worker_command, worker_settings);
+  add_background_options(*worker_command, worker_settings);
   worker_command->callback([&] { action = [&] { return work(worker_settings); }; });
 
   // A subcommand that runs `work` on the service composed from its own settings.
