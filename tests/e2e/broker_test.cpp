@@ -2,6 +2,7 @@
 
 #include "allocation/adapters/redis/redis_connection.hpp"
 #include "e2e/e2e_test.hpp"
+#include "e2e/redis_server.hpp"
 #include "support/test_servers.hpp"
 
 namespace allocation::testing {
@@ -35,12 +36,8 @@ class Broker : public ::testing::Test {
     return json::parse(*message);
   }
 
-  // The consumer subscribes shortly after start: resend until somebody listens.
   void send_to_service(const std::string& payload) {
-    RedisConnection publisher(address);
-    for (int i = 0; i < 200 && publisher.publish("change_batch_quantity", payload) == 0; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
+    publish_until_received(address, "change_batch_quantity", payload);
   }
 
   adapters::redis::RedisAddress address;

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <utility>
 
 #include "e2e/service_process.hpp"
 #include "support/sql_test.hpp"
@@ -59,6 +60,24 @@ inline LoadResult allocate_until(const std::atomic<bool>& stop, int port,
   }
   for (auto& thread : threads) thread.join();
   return result;
+}
+
+// allocate_until() on `service` while, after `before`, it is sent `signal`; the load stops
+// `grace` after the signal (or as soon as the service is gone), and the service is waited for.
+// Returns the load's result and the service's exit code.
+inline std::pair<LoadResult, int> load_until_signal(ServiceProcess& service, int signal,
+                                                    std::chrono::milliseconds before,
+                                                    std::chrono::milliseconds grace = {}) {
+  std::atomic<bool> stop = false;
+  std::thread signaller([&] {
+    std::this_thread::sleep_for(before);
+    service.signal(signal);
+    std::this_thread::sleep_for(grace);
+    stop = true;
+  });
+  auto load = allocate_until(stop, service.port());
+  signaller.join();
+  return {std::move(load), service.wait()};
 }
 
 // One running `allocation serve` on a fresh database, for each database.

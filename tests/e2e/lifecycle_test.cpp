@@ -27,33 +27,21 @@ class Lifecycle : public EndToEnd {
 
 TEST_P(Lifecycle, SigtermFinishesRequestsInFlightAndExitsZero) {
   add_batch("b1", "LAMP", 1'000'000, nullptr);
-  std::atomic<bool> stop = false;
-  std::thread stopper([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    service->signal(SIGTERM);
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    stop = true;
-  });
-  const auto [attempted, acknowledged, others] = allocate_until(stop, service->port());
+  const auto [load, exit_code] = load_until_signal(
+      *service, SIGTERM, std::chrono::milliseconds(300), std::chrono::milliseconds(500));
+  const auto& [attempted, acknowledged, others] = load;
   EXPECT_TRUE(others.empty()) << "an answer other than 202 under load";
-  stopper.join();
-  EXPECT_EQ(service->wait(), 0) << service->log();
+  EXPECT_EQ(exit_code, 0) << service->log();
   EXPECT_GT(acknowledged.size(), 10u);
   expect_all_present(acknowledged);
 }
 
 TEST_P(Lifecycle, AnAcknowledgedAllocationSurvivesKillMinus9) {
   add_batch("b1", "LAMP", 1'000'000, nullptr);
-  std::atomic<bool> stop = false;
-  std::thread killer([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    service->signal(SIGKILL);
-    stop = true;
-  });
-  const auto [attempted, acknowledged, others] = allocate_until(stop, service->port());
+  const auto [load, exit_code] =
+      load_until_signal(*service, SIGKILL, std::chrono::milliseconds(300));
+  const auto& [attempted, acknowledged, others] = load;
   EXPECT_TRUE(others.empty()) << "an answer other than 202 under load";
-  killer.join();
-  service->wait();
   EXPECT_GT(acknowledged.size(), 10u);
   expect_all_present(acknowledged);
 }

@@ -76,14 +76,9 @@ TEST_P(BrokerOutage, TheConsumerSubscribesAgainAfterARedisRestart) {
   redis.stop();
   redis.start();
   listen();
-  // Resent until the service's consumer is back and receives it.
-  RedisConnection publisher(redis.address());
-  const std::string message = R"({"batchref": "wh", "qty": 2})";
+  publish_until_received(redis.address(), "change_batch_quantity",
+                         R"({"batchref": "wh", "qty": 2})");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (publisher.publish("change_batch_quantity", message) == 0 &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
   // o1 may have been published before the restart, or after it (again): what matters is the
   // message that moves it to the shipment.
   json moved;
@@ -100,15 +95,7 @@ TEST_P(BrokerOutage, TheConsumerSubscribesAgainAfterARedisRestart) {
 // (at least once), and present.
 TEST_P(BrokerOutage, EveryAllocationAcknowledgedBeforeAKillMinus9IsPublished) {
   add_batch("b1", "LAMP", 1'000'000);
-  std::atomic<bool> stop = false;
-  std::thread killer([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(400));
-    service->signal(SIGKILL);
-    stop = true;
-  });
-  const auto load = allocate_until(stop, service->port());
-  killer.join();
-  service->wait();
+  const auto load = load_until_signal(*service, SIGKILL, std::chrono::milliseconds(400)).first;
   ASSERT_GT(load.acknowledged.size(), 10u);
   EXPECT_TRUE(load.others.empty());
 
@@ -134,7 +121,16 @@ TEST_P(BrokerOutage, EveryAllocationAcknowledgedBeforeAKillMinus9IsPublished) {
 INSTANTIATE_FOR_BOTH_DATABASES(BrokerOutage);
 
 // One `serve` without broker, and what runs beside it or after it.
-class Recovery : public EndToEnd {};
+class Recovery : public EndToEnd {
+ protected:
+  // What a process that died right after taking o1's line off batch wh had committed: the
+  // change, without its event handlers.
+  void commit_deallocation_without_handlers() {
+    auto uow = adapters::sql::sql_unit_of_work(scratch.open())();
+    uow->products().get_by_batchref("wh")->change_batch_quantity("wh", 2);
+    uow->commit();
+  }
+};
 
 // `allocation worker`: the consumer and the relay without HTTP, beside a `serve` without broker.
 TEST_P(Recovery, WorkerPublishesTheOutboxAndConsumesWithoutHttp) {
@@ -151,12 +147,8 @@ TEST_P(Recovery, WorkerPublishesTheOutboxAndConsumesWithoutHttp) {
   ASSERT_TRUE(message);
   EXPECT_EQ(json::parse(*message)["batchref"], "wh");
 
-  RedisConnection publisher(redis.address());
-  for (int i = 0; i < 400 && publisher.publish("change_batch_quantity",
-                                               R"({"batchref": "wh", "qty": 0})") == 0;
-       ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
+  publish_until_received(redis.address(), "change_batch_quantity",
+                         R"({"batchref": "wh", "qty": 0})");
   message = subscriber.next_message(std::chrono::seconds(10));
   ASSERT_TRUE(message);
   EXPECT_EQ(json::parse(*message)["batchref"], "ship");
@@ -180,12 +172,7 @@ TEST_P(Recovery, ServeRecoversAReallocationACrashLeftUndone) {
   add_batch("ship", "LAMP", 10, "2031-01-01");
   ASSERT_EQ(allocate("o1", "LAMP", 4).status, 202);
   service.reset();  // kill -9
-  {
-    // What the dead process committed, without its event handlers.
-    auto uow = adapters::sql::sql_unit_of_work(scratch.open())();
-    uow->products().get_by_batchref("wh")->change_batch_quantity("wh", 2);
-    uow->commit();
-  }
+  commit_deallocation_without_handlers();
   service = std::make_unique<ServiceProcess>(std::vector<std::string>{"--db", scratch.url()});
   EXPECT_EQ(get("/allocations/o1").body, (json::array({{{"sku", "LAMP"}, {"batchref", "ship"}}})));
   EXPECT_NE(service->log().find("recovered 1 reallocations"), std::string::npos);
@@ -199,12 +186,7 @@ TEST_P(Recovery, ARunningServeRecoversWhatADeadProcessLeftPending) {
   add_batch("wh", "LAMP", 10);
   add_batch("ship", "LAMP", 10, "2031-01-01");
   ASSERT_EQ(allocate("o1", "LAMP", 4).status, 202);
-  {
-    // What the dead process committed, without its event handlers.
-    auto uow = adapters::sql::sql_unit_of_work(scratch.open())();
-    uow->products().get_by_batchref("wh")->change_batch_quantity("wh", 2);
-    uow->commit();
-  }
+  commit_deallocation_without_handlers();
   const json moved = json::array({{{"sku", "LAMP"}, {"batchref", "ship"}}});
   Reply allocations = get("/allocations/o1");
   for (int i = 0; i < 100 && allocations.body != moved; ++i) {

@@ -73,4 +73,13 @@ bool RedisServer::command(const std::string& arguments) const {
   return std::system(line.c_str()) == 0;
 }
 
+void publish_until_received(const adapters::redis::RedisAddress& address, std::string_view channel,
+                            std::string_view payload) {
+  adapters::redis::RedisConnection publisher(address);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (publisher.publish(channel, payload) == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+}
+
 }  // namespace allocation::testing

@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "allocation/adapters/redis/redis_connection.hpp"
@@ -34,5 +35,10 @@ class RedisServer {
   pid_t pid_ = -1;
   std::string log_;
 };
+
+// Publishes `payload` on `channel` again and again until a subscriber receives it (a service's
+// consumer subscribes shortly after it starts, or after Redis restarts), for up to 20 s.
+void publish_until_received(const adapters::redis::RedisAddress& address, std::string_view channel,
+                            std::string_view payload);
 
 }  // namespace allocation::testing

@@ -6,6 +6,8 @@
 #include <memory>
 #include <stdexcept>
 
+#include "allocation/adapters/backoff.hpp"
+
 namespace allocation::adapters {
 
 namespace {
@@ -57,7 +59,7 @@ void SmtpNotifications::send(std::string_view subject, std::string_view body) {
 }
 
 void SmtpNotifications::deliver_forever(std::stop_token stop) {
-  auto pause = settings_.first_retry;
+  Backoff backoff(settings_.first_retry, settings_.max_retry);
   std::unique_lock lock(mutex_);
   while (true) {
     queued_.wait(lock, stop, [&] { return !queue_.empty(); });
@@ -68,20 +70,14 @@ void SmtpNotifications::deliver_forever(std::stop_token stop) {
     try {
       deliver(mail);
       sent = true;
-      pause = settings_.first_retry;
+      backoff.succeeded();
     } catch (const std::exception& error) {
-      spdlog::warn("mail '{}' not sent, retrying in {} ms: {}", mail.subject, pause.count(),
-                   error.what());
+      spdlog::warn("mail '{}' not sent, retrying in {} ms: {}", mail.subject,
+                   backoff.next().count(), error.what());
     }
+    if (!sent && !backoff.wait(stop)) return;
     lock.lock();
-    if (sent) {
-      queue_.pop_front();
-      continue;
-    }
-    if (stop.stop_requested()) return;
-    queued_.wait_for(lock, stop, pause, [] { return false; });
-    if (stop.stop_requested()) return;
-    pause = std::min(settings_.max_retry, pause * 2);
+    if (sent) queue_.pop_front();
   }
 }
 

@@ -2,8 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include <thread>
-
+#include "allocation/adapters/backoff.hpp"
 #include "allocation/entrypoints/decoding.hpp"
 
 namespace allocation::entrypoints {
@@ -13,26 +12,23 @@ constexpr std::size_t kRememberedIds = 100'000;
 }
 
 void RedisConsumer::run(std::stop_token stop) {
-  auto pause = std::chrono::milliseconds(100);
+  adapters::Backoff backoff(std::chrono::milliseconds(100), std::chrono::milliseconds(5000));
   while (!stop.stop_requested()) {
     try {
       adapters::redis::RedisConnection connection(address_);
       connection.subscribe(kChangeBatchQuantityChannel);
       spdlog::info("consuming Redis channel {} at {}:{}", kChangeBatchQuantityChannel,
                    address_.host, address_.port);
-      pause = std::chrono::milliseconds(100);
+      backoff.succeeded();
       while (!stop.stop_requested()) {
         if (auto message = connection.next_message(std::chrono::milliseconds(200))) {
           handle_message(*message);
         }
       }
     } catch (const std::exception& error) {
-      spdlog::warn("Redis consumer: {}; trying again in {} ms", error.what(), pause.count());
-      const auto until = std::chrono::steady_clock::now() + pause;
-      while (!stop.stop_requested() && std::chrono::steady_clock::now() < until) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-      pause = std::min(pause * 2, std::chrono::milliseconds(5000));
+      spdlog::warn("Redis consumer: {}; trying again in {} ms", error.what(),
+                   backoff.next().count());
+      backoff.wait(stop);
     }
   }
 }

@@ -3,12 +3,11 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
-#include <condition_variable>
 #include <csignal>
-#include <mutex>
 #include <stdexcept>
 #include <thread>
 
+#include "allocation/adapters/backoff.hpp"
 #include "allocation/bootstrap/application.hpp"
 #include "allocation/entrypoints/redis_consumer.hpp"
 
@@ -33,18 +32,18 @@ int wait_for(const sigset_t& signals) {
   return signal;
 }
 
-// Replays, every `interval`, the reallocations another process left pending when it died
-// (replaying one still in flight in a live process is harmless: the handlers are idempotent).
+// What processes that died after a commit left undone: at start, then every `interval`, for
+// those that die beside this one (replaying what a live process is still doing is harmless:
+// the handlers are idempotent).
+void recover(const bootstrap::Application& app) {
+  if (const auto count = app.bus().recover()) spdlog::info("recovered {} reallocations", count);
+}
+
 void recover_every(const bootstrap::Application& app, std::chrono::seconds interval,
                    std::stop_token stop) {
-  std::mutex mutex;
-  std::condition_variable_any wake;
-  while (true) {
-    std::unique_lock lock(mutex);
-    wake.wait_for(lock, stop, interval, [] { return false; });  // early only when stopped
-    if (stop.stop_requested()) return;
+  while (adapters::sleep_unless_stopped(stop, interval)) {
     try {
-      app.bus().recover();
+      recover(app);
     } catch (const std::exception& error) {
       spdlog::warn("recovery of pending reallocations: {}", error.what());
     }
@@ -74,11 +73,6 @@ class BackgroundWork {
   std::jthread relaying_;
   std::jthread recovering_;
 };
-
-// What a process that died after a commit left undone, before taking new work.
-void recover(const bootstrap::Application& app) {
-  if (const auto count = app.bus().recover()) spdlog::info("recovered {} reallocations", count);
-}
 
 }  // namespace
 

@@ -41,7 +41,6 @@ std::size_t MessageBus::recover() const {
   std::vector<domain::events::Deallocated> pending;
   (void)run_in_unit_of_work(std::nullopt,
                             [&](UnitOfWork& uow) { pending = uow.pending_reallocations(); });
-  if (!pending.empty()) spdlog::info("recovering {} pending reallocations", pending.size());
   dispatch({pending.begin(), pending.end()});
   return pending.size();
 }

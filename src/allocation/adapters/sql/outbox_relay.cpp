@@ -6,9 +6,9 @@
 #include <soci/use.h>
 #include <spdlog/spdlog.h>
 
-#include <thread>
 #include <vector>
 
+#include "allocation/adapters/backoff.hpp"
 #include "allocation/adapters/sql/one_shot.hpp"
 
 namespace allocation::adapters::sql {
@@ -19,13 +19,6 @@ struct Message {
   long long id;
   std::string channel, payload;
 };
-
-void pause(std::stop_token stop, std::chrono::milliseconds length) {
-  const auto until = std::chrono::steady_clock::now() + length;
-  while (!stop.stop_requested() && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-}
 
 }  // namespace
 
@@ -77,15 +70,14 @@ int OutboxRelay::publish_backlog(int limit) {
 }
 
 void OutboxRelay::run(std::stop_token stop) {
-  auto retry = std::chrono::milliseconds(100);
+  Backoff backoff(std::chrono::milliseconds(100), std::chrono::milliseconds(5000));
   while (!stop.stop_requested()) {
     try {
-      if (publish_backlog() == 0) pause(stop, std::chrono::milliseconds(20));
-      retry = std::chrono::milliseconds(100);
+      if (publish_backlog() == 0) sleep_unless_stopped(stop, std::chrono::milliseconds(20));
+      backoff.succeeded();
     } catch (const std::exception& error) {
-      spdlog::warn("outbox: {}; trying again in {} ms", error.what(), retry.count());
-      pause(stop, retry);
-      retry = std::min(retry * 2, std::chrono::milliseconds(5000));
+      spdlog::warn("outbox: {}; trying again in {} ms", error.what(), backoff.next().count());
+      backoff.wait(stop);
     }
   }
 }
