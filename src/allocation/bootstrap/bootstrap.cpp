@@ -6,7 +6,6 @@ namespace allocation::bootstrap {
 
 using namespace allocation::domain;
 namespace handlers = allocation::service_layer::handlers;
-using service_layer::UnitOfWork;
 
 service_layer::MessageBus make_message_bus(Adapters adapters, service_layer::RetryPolicy retry) {
   service_layer::CommandHandlers commands(handlers::add_batch, handlers::allocate,
@@ -16,35 +15,34 @@ service_layer::MessageBus make_message_bus(Adapters adapters, service_layer::Ret
   events.on<events::Deallocated>("reallocate", handlers::reallocate)
       .on<events::OutOfStock>(
           "send_out_of_stock_notification",
-          [notifications = adapters.notifications](const events::OutOfStock& e, UnitOfWork&) {
+          [notifications = adapters.notifications](const events::OutOfStock& e) {
             handlers::send_out_of_stock_notification(e, *notifications);
           });
   if (auto read_model = adapters.read_model) {
     events
         .on<events::Allocated>("add_allocation_to_read_model",
-                               [read_model](const events::Allocated& e, UnitOfWork&) {
+                               [read_model](const events::Allocated& e) {
                                  handlers::add_allocation_to_read_model(e, *read_model);
                                })
         .on<events::Deallocated>("remove_allocation_from_read_model",
-                                 [read_model](const events::Deallocated& e, UnitOfWork&) {
+                                 [read_model](const events::Deallocated& e) {
                                    handlers::remove_allocation_from_read_model(e, *read_model);
                                  });
   }
   if (auto publisher = adapters.publisher) {
     events.on<events::Allocated>("publish_allocated_event",
-                                 [publisher](const events::Allocated& e, UnitOfWork&) {
+                                 [publisher](const events::Allocated& e) {
                                    handlers::publish_allocated_event(e, *publisher);
                                  });
   }
   service_layer::BusObserver observer;
   if (auto metrics = adapters.metrics) {
     events
-        .on<events::Allocated>(
-            "count_allocation",
-            [metrics](const events::Allocated&, UnitOfWork&) { metrics->count_allocation(); })
-        .on<events::OutOfStock>(
-            "count_out_of_stock",
-            [metrics](const events::OutOfStock&, UnitOfWork&) { metrics->count_out_of_stock(); });
+        .on<events::Allocated>("count_allocation",
+                               [metrics](const events::Allocated&) { metrics->count_allocation(); })
+        .on<events::OutOfStock>("count_out_of_stock", [metrics](const events::OutOfStock&) {
+          metrics->count_out_of_stock();
+        });
     observer.on_conflict_retry = [metrics] { metrics->count_conflict_retry(); };
     observer.on_event_handler_failure = [metrics](std::string_view) {
       metrics->count_event_handler_failure();

@@ -53,7 +53,7 @@ std::vector<domain::Event> MessageBus::run_in_unit_of_work(
       if (key && locks_) turn = locks_->lock(*key);
       auto uow = unit_of_work_();
       try {
-        work(*uow);
+        uow->perform([&] { work(*uow); });
         return uow->collect_new_events();
       } catch (const ConcurrencyError&) {
         if (attempt >= retry_.max_attempts) throw;
@@ -75,9 +75,14 @@ void MessageBus::dispatch(std::vector<domain::Event> first) const {
           using E = std::decay_t<decltype(e)>;
           for (const auto& handler : events_.template handlers<E>()) {
             try {
-              auto more = run_in_unit_of_work(product_key(e),
-                                              [&](UnitOfWork& uow) { handler.handle(e, uow); });
-              std::move(more.begin(), more.end(), std::back_inserter(queue));
+              if (const auto* side_effect = std::get_if<SideEffect<E>>(&handler.handle)) {
+                (*side_effect)(e);
+              } else {
+                const auto& in_unit_of_work = std::get<EventHandler<E>>(handler.handle);
+                auto more = run_in_unit_of_work(product_key(e),
+                                                [&](UnitOfWork& uow) { in_unit_of_work(e, uow); });
+                std::move(more.begin(), more.end(), std::back_inserter(queue));
+              }
             } catch (const std::exception& error) {
               spdlog::error("event handler {} failed: {}", handler.name, error.what());
               if (observer_.on_event_handler_failure)

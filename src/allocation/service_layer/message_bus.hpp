@@ -48,8 +48,13 @@ inline std::optional<std::string_view> product_key(const domain::events::Dealloc
 
 template <class C>
 using CommandHandler = std::function<CommandResultT<C>(const C&, UnitOfWork&)>;
+// An event handler that changes products, in a unit of work of its own.
 template <class E>
 using EventHandler = std::function<void(const E&, UnitOfWork&)>;
+// An event handler that only acts outside (a mail, a counter): it gets no unit of work, so it
+// holds no database connection while it waits on something else.
+template <class E>
+using SideEffect = std::function<void(const E&)>;
 
 template <class T, class Variant>
 struct IsAlternative;
@@ -87,19 +92,26 @@ using CommandHandlers = CommandHandlerTable<domain::Command>;
 template <class Variant>
 class EventHandlerTable;
 
-// Zero or more handlers per event of domain::Event, each with a name for the log.
+// Zero or more handlers per event of domain::Event, each with a name for the log. A handler
+// taking (event, UnitOfWork&) is an EventHandler; one taking the event alone, a SideEffect.
 template <class... Events>
 class EventHandlerTable<std::variant<Events...>> {
  public:
   template <class E>
   struct Named {
     std::string name;
-    EventHandler<E> handle;
+    std::variant<EventHandler<E>, SideEffect<E>> handle;
   };
 
-  template <EventType E>
-  EventHandlerTable& on(std::string name, EventHandler<E> handler) {
-    std::get<std::vector<Named<E>>>(handlers_).push_back({std::move(name), std::move(handler)});
+  template <EventType E, class Handler>
+  requires std::invocable<Handler&, const E&, UnitOfWork&> || std::invocable<Handler&, const E&>
+      EventHandlerTable& on(std::string name, Handler handler) {
+    auto& named = std::get<std::vector<Named<E>>>(handlers_);
+    if constexpr (std::invocable<Handler&, const E&, UnitOfWork&>) {
+      named.push_back({std::move(name), EventHandler<E>(std::move(handler))});
+    } else {
+      named.push_back({std::move(name), SideEffect<E>(std::move(handler))});
+    }
     return *this;
   }
 

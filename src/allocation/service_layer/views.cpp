@@ -3,13 +3,16 @@
 namespace allocation::service_layer::views {
 
 std::optional<ProductView> product(std::string_view sku, UnitOfWork& uow) {
-  const domain::Product* product = uow.products().get(sku);
-  if (!product) return std::nullopt;
-  ProductView view{product->sku(), product->version_number(), {}};
-  for (const auto& batch : product->batches()) {
-    view.batches.push_back({batch.reference(), batch.eta(), batch.purchased_quantity(),
-                            batch.allocated_quantity(), batch.available_quantity()});
-  }
+  std::optional<ProductView> view;
+  uow.perform([&] {
+    const domain::Product* product = uow.products().get(sku);
+    if (!product) return;
+    view = ProductView{product->sku(), product->version_number(), {}};
+    for (const auto& batch : product->batches()) {
+      view->batches.push_back({batch.reference(), batch.eta(), batch.purchased_quantity(),
+                               batch.allocated_quantity(), batch.available_quantity()});
+    }
+  });
   return view;
 }
 

@@ -7,6 +7,7 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 #include <sqlite3.h>
 
+#include "allocation/adapters/sql/connection.hpp"
 #include "allocation/service_layer/errors.hpp"
 
 namespace allocation::adapters::sql {
@@ -41,6 +42,10 @@ Database::Database(std::string_view url, DatabaseOptions options) : options_(opt
   target_ = backend_ == Backend::postgresql ? postgres_target(parsed.target) : parsed.target;
   if (options_.pool_size < 1) throw std::invalid_argument("database pool size must be >= 1");
   pool_ = std::make_unique<soci::connection_pool>(options_.pool_size);
+  if (backend_ == Backend::sqlite) {
+    for (int i = 0; i < options_.pool_size; ++i)
+      statements_.push_back(std::make_unique<StatementCache>());
+  }
   for (int i = 0; i < options_.pool_size; ++i) {
     try {
       open(pool_->at(i));
@@ -84,6 +89,11 @@ Database::Lease::~Lease() {
 }
 
 soci::session& Database::Lease::session() const { return database_->pool_->at(position_); }
+
+Connection Database::Lease::connection() const {
+  auto& statements = database_->statements_;
+  return Connection(session(), statements.empty() ? nullptr : statements[position_].get());
+}
 
 Database::Lease Database::acquire() {
   std::size_t position = 0;

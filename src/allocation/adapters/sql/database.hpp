@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "allocation/adapters/sql/database_url.hpp"
 
@@ -13,6 +14,9 @@ class connection_pool;
 }  // namespace soci
 
 namespace allocation::adapters::sql {
+
+class Connection;
+class StatementCache;
 
 struct DatabaseOptions {
   // Connections kept open. SQLite: readers run in parallel (WAL) and writers queue on its
@@ -43,6 +47,8 @@ class Database {
     Lease& operator=(Lease&&) = delete;
     ~Lease();
     soci::session& session() const;
+    // The session with its statement cache (SQLite's connections keep their statements).
+    Connection connection() const;
 
    private:
     friend class Database;
@@ -84,6 +90,9 @@ class Database {
   std::string target_;
   DatabaseOptions options_;
   std::unique_ptr<soci::connection_pool> pool_;
+  // One per pooled connection, used by its holder; empty on PostgreSQL. After pool_: destroyed
+  // before the connections.
+  std::vector<std::unique_ptr<StatementCache>> statements_;
 };
 
 }  // namespace allocation::adapters::sql

@@ -1,22 +1,31 @@
 #pragma once
 
 #include <condition_variable>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
 
+#include "allocation/adapters/sql/checkpointer.hpp"
 #include "allocation/adapters/sql/database.hpp"
 
 namespace allocation::adapters::sql {
 
 // Group commit for SQLite, which allows one writer at a time and spends an fsync on every
 // commit (synchronous=FULL). The units of work of this process take turns on one connection
-// and one open transaction, each inside a savepoint of its own, and a committer thread commits
-// the turns staged meanwhile with one COMMIT, so one fsync makes many allocations durable. It
-// waits for the turns already queued to stage first, up to a bound. A turn's commit() returns
-// only once its group is on disk (or throws if that failed): nothing is acknowledged early.
+// and one open transaction, each inside a savepoint of its own, and one COMMIT makes every turn
+// staged meanwhile durable: one fsync for many allocations. Nothing is acknowledged early: a
+// turn's work is done only once its group is on disk.
+//
+// Units of work hand their whole work to perform(), and one writer thread runs the queued
+// work one turn after another on the connection, then commits when the queue runs dry (or
+// after 64 turns), while the next work queues up. On two cores, a connection handed from thread
+// to thread would wait for each to be scheduled, and a thread preempted while holding it
+// would stall every writer: one thread that keeps it is what lets this go faster than the
+// fsync. A unit of work used outside perform() takes its turn with begin() in its own thread,
+// between the writer thread's turns.
 //
 // A turn sees the staged writes of the turns before it (same transaction): turns of one
 // product never conflict, and a hot product costs no more than a spread workload. Other
@@ -24,62 +33,84 @@ namespace allocation::adapters::sql {
 class GroupCommit {
  public:
   explicit GroupCommit(std::shared_ptr<Database> database);
-  ~GroupCommit();  // commits what is staged, then stops
+  ~GroupCommit();  // runs what is queued, commits what is staged, then stops
   GroupCommit(const GroupCommit&) = delete;
   GroupCommit& operator=(const GroupCommit&) = delete;
 
   struct Group;
 
-  // One unit of work's share of the group's transaction. Holds the connection from begin() to
-  // commit() or destruction; destroyed without commit(), its writes are rolled back.
+  // One unit of work's share of the group's transaction; destroyed without commit(), its
+  // writes are rolled back.
   class Turn {
    public:
     Turn(Turn&&) = delete;
     ~Turn();
     // Runs `work` on the connection, database errors translated.
-    void run(const std::function<void(soci::session&)>& work);
-    // Keeps the writes, hands the connection on and waits until they are durable. Throws
-    // service_layer::Unavailable when the group's COMMIT failed.
+    void run(const std::function<void(Connection&)>& work);
+    // Keeps the writes. A turn of begin() hands the connection on and waits until they are
+    // durable, and throws service_layer::Unavailable when the group's COMMIT failed; for a
+    // turn of perform(), perform() does that waiting.
     void commit();
 
    private:
     friend class GroupCommit;
-    explicit Turn(GroupCommit& owner) : owner_(owner) {}
+    Turn(GroupCommit& owner, bool on_writer) : owner_(owner), on_writer_(on_writer) {}
     GroupCommit& owner_;
-    bool holds_connection_ = false;
+    const bool on_writer_;           // a turn of perform(): the writer thread holds the connection
+    bool holds_connection_ = false;  // a turn of begin()
     bool in_savepoint_ = false;
+    std::shared_ptr<Group> staged_in_;  // the group its writes were committed with
   };
 
-  // Waits for the connection, begins the transaction if no group is open, and a savepoint.
-  // Throws service_layer::Unavailable when the connection is not free within the acquire
-  // timeout. A thread holding a turn must not begin another, nor wait for another's commit.
+  // Runs `work` with a turn of its own on the writer thread, and returns once it has returned
+  // and, if it committed the turn, once its group is durable. Rethrows what `work` threw, or
+  // service_layer::Unavailable when the group's COMMIT failed. `work` must not call perform()
+  // or begin() itself.
+  void perform(const std::function<void(Turn&)>& work);
+
+  // A turn in the calling thread: waits for the connection, begins the transaction if no group
+  // is open, and a savepoint. Throws service_layer::Unavailable when the connection is not free
+  // within the acquire timeout. A thread holding a turn must not begin another, nor wait for
+  // another's commit.
   std::unique_ptr<Turn> begin();
 
  private:
+  struct Work;
+
+  Connection connection();
   void take_connection();
   void give_connection_back();
-  void commit_groups(std::stop_token stop);
+  // BEGIN IMMEDIATE unless a group is open, then a savepoint for `turn`.
+  void open_turn(Turn& turn);
+  // The writer thread: runs queued work and commits groups, until stopped.
+  void write(std::stop_token stop);
+  void run(Work& work);
+  // COMMIT when turns are staged, else ROLLBACK: ends the open transaction, if any.
+  void commit_group(bool any_staged);
   // After an error that may have spoilt the transaction: rolls all of it back and fails the
   // turns staged in it. Called holding the connection.
   void abandon_group(std::exception_ptr error);
   void finish(const std::shared_ptr<Group>& group, std::exception_ptr error);
 
   std::shared_ptr<Database> database_;
-  // Used by one holder at a time (a turn, or the committer): the connection, and open_, the
-  // group of its open transaction if any.
+  // Used by one holder at a time (the writer thread, or a turn of begin()): the connection, its
+  // statements, and open_, the group of its open transaction if any.
   std::unique_ptr<soci::session> session_;
+  Checkpointer checkpointer_;  // of session_'s log
+  std::unique_ptr<StatementCache> statements_;
   std::shared_ptr<Group> open_;
 
   // Guards what follows; changed_ tells of every change.
   std::mutex state_;
   std::condition_variable_any changed_;
   bool connection_taken_ = false;
-  int waiting_ = 0;  // turns waiting for the connection: the committer lets them stage first
-  int staged_ = 0;   // turns in open_ waiting for its COMMIT
-  // Guards the outcome of groups, which waiting turns read.
+  std::deque<Work*> queue_;  // given to perform(), not run yet
+  int waiting_ = 0;          // turns of begin() waiting for the connection: they go first
+  int staged_ = 0;           // turns in open_ waiting for its COMMIT
+  // Guards the outcome of work and groups, which the callers of perform() and commit() read.
   std::mutex outcome_;
-  std::condition_variable group_finished_;
-  std::jthread committer_;
+  std::condition_variable finished_;
+  std::jthread writer_;
 };
 
 }  // namespace allocation::adapters::sql

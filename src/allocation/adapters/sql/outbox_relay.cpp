@@ -9,18 +9,9 @@
 #include <vector>
 
 #include "allocation/adapters/backoff.hpp"
-#include "allocation/adapters/sql/one_shot.hpp"
+#include "allocation/adapters/sql/connection.hpp"
 
 namespace allocation::adapters::sql {
-
-namespace {
-
-struct Message {
-  long long id;
-  std::string channel, payload;
-};
-
-}  // namespace
 
 int OutboxRelay::publish_backlog(int limit) {
   auto lease = database_->acquire();
@@ -40,17 +31,12 @@ int OutboxRelay::publish_backlog(int limit) {
       }
     }
     try {
-      std::vector<Message> batch;
-      Message row;
-      soci::statement select = one_shot(
-          session, "SELECT id, channel, payload FROM outbox ORDER BY id LIMIT :n", soci::use(limit),
-          soci::into(row.id), soci::into(row.channel), soci::into(row.payload));
-      select.execute();
-      while (select.fetch()) batch.push_back(row);
-      for (const Message& message : batch) {
-        send_(message.channel, message.payload);
-        long long id = message.id;
-        session << "DELETE FROM outbox WHERE id = :id", soci::use(id);
+      Connection connection = lease.connection();
+      for (const auto& [id, channel, payload] :
+           connection.query<long long, std::string, std::string>(
+               "SELECT id, channel, payload FROM outbox ORDER BY id LIMIT :n", limit)) {
+        send_(*channel, *payload);
+        connection.execute("DELETE FROM outbox WHERE id = :id", *id);
         ++sent;
       }
       if (postgres) session << "COMMIT";

@@ -10,8 +10,8 @@
 #include <optional>
 
 #include "allocation/adapters/outgoing_message.hpp"
+#include "allocation/adapters/sql/connection.hpp"
 #include "allocation/adapters/sql/group_commit.hpp"
-#include "allocation/adapters/sql/one_shot.hpp"
 #include "allocation/domain/date.hpp"
 #include "allocation/service_layer/errors.hpp"
 #include "allocation/service_layer/handlers.hpp"
@@ -43,17 +43,31 @@ class Transaction {
   }
 
   // Runs `work` on this transaction's connection, with the database's errors translated.
-  void run(const std::function<void(soci::session&)>& work) {
+  void run(const std::function<void(Connection&)>& work) {
     if (group_commit_) {
-      if (!turn_) turn_ = group_commit_->begin();
-      turn_->run(work);
+      if (!writer_turn_ && !turn_) turn_ = group_commit_->begin();
+      (writer_turn_ ? *writer_turn_ : *turn_).run(work);
       return;
     }
     if (!lease_) begin();
-    database_.translate_errors(*lease_, [&] { work(lease_->session()); });
+    Connection connection = lease_->connection();
+    database_.translate_errors(*lease_, [&] { work(connection); });
+  }
+
+  // Runs `work` on the group commit's writer thread, in a turn of its own (SQLite).
+  void perform(const std::function<void()>& work) {
+    group_commit_->perform([&](GroupCommit::Turn& turn) {
+      writer_turn_ = &turn;
+      struct Forget {
+        GroupCommit::Turn*& turn;
+        ~Forget() { turn = nullptr; }
+      } forget{writer_turn_};
+      work();
+    });
   }
 
   void commit() {
+    if (writer_turn_) writer_turn_->commit();
     if (turn_) turn_->commit();
     if (!lease_) return;
     database_.translate_errors(*lease_, [&] { lease_->session() << "COMMIT"; });
@@ -69,8 +83,9 @@ class Transaction {
 
   Database& database_;
   GroupCommit* group_commit_;
-  std::unique_ptr<GroupCommit::Turn> turn_;
-  std::optional<Database::Lease> lease_;  // in a transaction while set
+  std::unique_ptr<GroupCommit::Turn> turn_;   // taken in this thread (outside perform)
+  GroupCommit::Turn* writer_turn_ = nullptr;  // during perform: the writer thread's turn
+  std::optional<Database::Lease> lease_;      // in a transaction while set
 };
 
 // What a batch was when loaded: what the commit compares with to know what to write.
@@ -87,7 +102,7 @@ class SqlProductRepository final : public service_layer::ProductRepository {
 
   // Writes one changed product: its version first (the race check), then its batches and
   // lines as they differ from what was loaded.
-  void save(const service_layer::TrackedProduct& tracked, soci::session& session);
+  void save(const service_layer::TrackedProduct& tracked, Connection& connection);
 
  private:
   std::optional<Product> load(std::string_view sku, std::string_view orderid) override {
@@ -105,14 +120,13 @@ class SqlProductRepository final : public service_layer::ProductRepository {
 };
 
 std::optional<Product> SqlProductRepository::load_by_batchref(std::string_view reference) {
-  std::string ref(reference), sku;
-  bool found = false;
-  transaction_.run([&](soci::session& session) {
-    session << "SELECT sku FROM batches WHERE reference = :ref", soci::use(ref), soci::into(sku);
-    found = session.got_data();
+  const std::string ref(reference);
+  std::vector<Row<std::string>> owner;
+  transaction_.run([&](Connection& connection) {
+    owner = connection.query<std::string>("SELECT sku FROM batches WHERE reference = :ref", ref);
   });
-  if (!found) return std::nullopt;
-  return load_product(sku, "", ref);
+  if (owner.empty()) return std::nullopt;
+  return load_product(*std::get<0>(owner.front()), "", ref);
 }
 
 std::optional<Product> SqlProductRepository::load_product(const std::string& sku,
@@ -121,44 +135,36 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
   std::optional<int> version;
   std::vector<Batch> batches;
   LoadedBatches loaded;
-  transaction_.run([&](soci::session& session) {
+  transaction_.run([&](Connection& connection) {
     // One round trip: the product, its batches in the order they were added, and the line of
     // this order if it has one.
-    int version_number = 0, purchased = 0, allocated = 0, line_qty = 0;
-    std::string reference, eta;
-    soci::indicator reference_null, purchased_null, eta_null, allocated_null, line_null;
-    soci::statement rows =
-        one_shot(session,
-                 "SELECT p.version_number, b.reference, b.purchased_quantity, b.eta,"
-                 " b.allocated_quantity, a.qty"
-                 " FROM products p"
-                 " LEFT JOIN batches b ON b.sku = p.sku"
-                 " LEFT JOIN allocations a"
-                 "  ON a.orderid = :orderid AND a.sku = p.sku AND a.batchref = b.reference"
-                 " WHERE p.sku = :sku ORDER BY b.id",
-                 soci::use(orderid, "orderid"), soci::use(sku, "sku"), soci::into(version_number),
-                 soci::into(reference, reference_null), soci::into(purchased, purchased_null),
-                 soci::into(eta, eta_null), soci::into(allocated, allocated_null),
-                 soci::into(line_qty, line_null));
-    rows.execute();
-    while (rows.fetch()) {
-      version = version_number;
-      if (reference_null == soci::i_null) continue;  // a product with no batch yet
+    const auto rows = connection.query<int, std::string, int, std::string, int, int>(
+        "SELECT p.version_number, b.reference, b.purchased_quantity, b.eta,"
+        " b.allocated_quantity, a.qty"
+        " FROM products p"
+        " LEFT JOIN batches b ON b.sku = p.sku"
+        " LEFT JOIN allocations a"
+        "  ON a.orderid = :orderid AND a.sku = p.sku AND a.batchref = b.reference"
+        " WHERE p.sku = :sku ORDER BY b.id",
+        orderid, sku);
+    for (const auto& [version_number, reference, purchased, eta, allocated, line_qty] : rows) {
+      version = *version_number;
+      if (!reference) continue;  // a product with no batch yet
       std::vector<OrderLine> lines;
-      if (line_null == soci::i_ok) lines.emplace_back(orderid, sku, line_qty);
+      if (line_qty) lines.emplace_back(orderid, sku, *line_qty);
       std::optional<domain::Date> eta_date;
-      if (eta_null == soci::i_ok) eta_date = domain::parse_date(eta);
-      batches.push_back(Batch::restore(reference, sku, purchased, eta_date, allocated, lines));
+      if (eta) eta_date = domain::parse_date(*eta);
+      batches.push_back(
+          Batch::restore(*reference, sku, *purchased, eta_date, *allocated, std::move(lines)));
     }
     if (!version || full_batch.empty()) return;
     // Every line of the batch whose quantity changes, oldest first.
-    std::string line_orderid;
-    soci::statement lines =
-        one_shot(session, "SELECT orderid, qty FROM allocations WHERE batchref = :ref ORDER BY id",
-                 soci::use(full_batch), soci::into(line_orderid), soci::into(line_qty));
-    lines.execute();
     std::vector<OrderLine> all;
-    while (lines.fetch()) all.emplace_back(line_orderid, sku, line_qty);
+    for (const auto& [line_orderid, qty] : connection.query<std::string, int>(
+             "SELECT orderid, qty FROM allocations WHERE batchref = :ref ORDER BY id",
+             full_batch)) {
+      all.emplace_back(*line_orderid, sku, *qty);
+    }
     for (Batch& batch : batches) {
       if (batch.reference() == full_batch) {
         batch = Batch::restore(batch.reference(), sku, batch.purchased_quantity(), batch.eta(),
@@ -180,20 +186,20 @@ bool contains(const std::vector<OrderLine>& lines, const OrderLine& line) {
 }
 
 void SqlProductRepository::save(const service_layer::TrackedProduct& tracked,
-                                soci::session& session) {
+                                Connection& connection) {
   const Product& product = tracked.product;
-  std::string sku = product.sku();
-  int version = product.version_number();
+  const std::string& sku = product.sku();
+  const int version = product.version_number();
   if (tracked.is_new()) {
     // A concurrent creator makes this a unique violation: a lost race.
-    session << "INSERT INTO products (sku, version_number) VALUES (:sku, :v)", soci::use(sku),
-        soci::use(version);
+    connection.execute("INSERT INTO products (sku, version_number) VALUES (:sku, :v)", sku,
+                       version);
   } else {
-    int old_version = *tracked.loaded_version, written = 0;
-    session << "UPDATE products SET version_number = :v WHERE sku = :sku AND version_number = :old"
-               " RETURNING version_number",
-        soci::use(version), soci::use(sku), soci::use(old_version), soci::into(written);
-    if (!session.got_data()) {
+    const auto written = connection.query<int>(
+        "UPDATE products SET version_number = :v WHERE sku = :sku AND version_number = :old"
+        " RETURNING version_number",
+        version, sku, *tracked.loaded_version);
+    if (written.empty()) {
       throw service_layer::ConcurrencyError("product " + sku + " changed since it was read");
     }
   }
@@ -210,58 +216,60 @@ void SqlProductRepository::save(const service_layer::TrackedProduct& tracked,
   for (const Batch& batch : product.batches()) {
     for (const OrderLine& line : lines_before(batch.reference())) {
       if (contains(batch.loaded_lines(), line)) continue;
-      std::string orderid = line.orderid();
-      session << "DELETE FROM allocations WHERE orderid = :o AND sku = :s", soci::use(orderid),
-          soci::use(sku);
+      connection.execute("DELETE FROM allocations WHERE orderid = :o AND sku = :s", line.orderid(),
+                         sku);
     }
   }
   for (const Batch& batch : product.batches()) {
-    std::string reference = batch.reference();
-    int purchased = batch.purchased_quantity(), allocated = batch.allocated_quantity();
+    const std::string& reference = batch.reference();
+    const int purchased = batch.purchased_quantity(), allocated = batch.allocated_quantity();
     auto was = before.find(reference);
     if (was == before.end()) {
       std::string eta = batch.eta() ? domain::format_date(*batch.eta()) : "";
       soci::indicator eta_null = batch.eta() ? soci::i_ok : soci::i_null;
-      session << "INSERT INTO batches (reference, sku, purchased_quantity, eta, allocated_quantity)"
-                 " VALUES (:r, :s, :p, :e, :a)",
-          soci::use(reference), soci::use(sku), soci::use(purchased), soci::use(eta, eta_null),
-          soci::use(allocated);
+      std::string ref = reference, product_sku = sku;
+      int purchased_qty = purchased, allocated_qty = allocated;
+      connection.session()
+          << "INSERT INTO batches (reference, sku, purchased_quantity, eta, allocated_quantity)"
+             " VALUES (:r, :s, :p, :e, :a)",
+          soci::use(ref), soci::use(product_sku), soci::use(purchased_qty),
+          soci::use(eta, eta_null), soci::use(allocated_qty);
     } else if (was->second.purchased_quantity != purchased ||
                was->second.allocated_quantity != allocated) {
-      session << "UPDATE batches SET purchased_quantity = :p, allocated_quantity = :a"
-                 " WHERE reference = :r",
-          soci::use(purchased), soci::use(allocated), soci::use(reference);
+      connection.execute(
+          "UPDATE batches SET purchased_quantity = :p, allocated_quantity = :a"
+          " WHERE reference = :r",
+          purchased, allocated, reference);
     }
     for (const OrderLine& line : batch.loaded_lines()) {
       if (contains(lines_before(reference), line)) continue;
-      std::string orderid = line.orderid();
-      int qty = line.qty();
-      session << "INSERT INTO allocations (orderid, sku, qty, batchref) VALUES (:o, :s, :q, :b)",
-          soci::use(orderid), soci::use(sku), soci::use(qty), soci::use(reference);
+      connection.execute(
+          "INSERT INTO allocations (orderid, sku, qty, batchref) VALUES (:o, :s, :q, :b)",
+          line.orderid(), sku, line.qty(), reference);
     }
   }
 }
 
 // The transactional outbox: what leaves the service is stored with the change that raised it,
 // so that it is published (OutboxRelay) if and only if the change is committed.
-void store_outgoing_messages(const Product& product, soci::session& session) {
+void store_outgoing_messages(const Product& product, Connection& connection) {
   for (const domain::Event& event : product.events()) {
     const auto channel = service_layer::handlers::external_channel(event);
     if (!channel) continue;
-    OutgoingMessage message = outgoing_message(event);
-    std::string channel_name(*channel);
-    session << "INSERT INTO outbox (message_id, channel, payload) VALUES (:m, :c, :p)",
-        soci::use(message.message_id), soci::use(channel_name), soci::use(message.payload);
+    const OutgoingMessage message = outgoing_message(event);
+    connection.execute("INSERT INTO outbox (message_id, channel, payload) VALUES (:m, :c, :p)",
+                       message.message_id, std::string(*channel), message.payload);
   }
 }
 
 // A line taken off a batch is kept, in the transaction that took it off, until it is
 // allocated again. (The read model, view allocations_view, follows the write model by itself.)
-void store_pending_reallocations(const Product& product, soci::session& session) {
+void store_pending_reallocations(const Product& product, Connection& connection) {
   for (const domain::Event& event : product.events()) {
     if (const auto* deallocated = std::get_if<domain::events::Deallocated>(&event)) {
-      session << "INSERT INTO pending_reallocations (orderid, sku, qty) VALUES (:o, :s, :q)",
-          soci::use(deallocated->orderid), soci::use(deallocated->sku), soci::use(deallocated->qty);
+      connection.execute(
+          "INSERT INTO pending_reallocations (orderid, sku, qty) VALUES (:o, :s, :q)",
+          deallocated->orderid, deallocated->sku, deallocated->qty);
     }
   }
 }
@@ -276,15 +284,18 @@ class SqlUnitOfWork final : public service_layer::UnitOfWork {
 
   service_layer::ProductRepository& products() override { return products_; }
 
+  void perform(const std::function<void()>& work) override {
+    if (!group_commit_) return work();
+    transaction_.perform(work);
+  }
+
   std::vector<domain::events::Deallocated> pending_reallocations() override {
     std::vector<domain::events::Deallocated> pending;
-    transaction_.run([&](soci::session& session) {
-      domain::events::Deallocated line;
-      soci::statement rows =
-          one_shot(session, "SELECT orderid, sku, qty FROM pending_reallocations ORDER BY id",
-                   soci::into(line.orderid), soci::into(line.sku), soci::into(line.qty));
-      rows.execute();
-      while (rows.fetch()) pending.push_back(line);
+    transaction_.run([&](Connection& connection) {
+      for (const auto& [orderid, sku, qty] : connection.query<std::string, std::string, int>(
+               "SELECT orderid, sku, qty FROM pending_reallocations ORDER BY id")) {
+        pending.push_back({*orderid, *sku, *qty});
+      }
     });
     return pending;
   }
@@ -293,16 +304,16 @@ class SqlUnitOfWork final : public service_layer::UnitOfWork {
   void write_changes() override {
     for (const auto& [sku, tracked] : products_.seen()) {
       if (!tracked.changed()) continue;
-      transaction_.run([&](soci::session& session) {
-        products_.save(tracked, session);
-        store_pending_reallocations(tracked.product, session);
-        store_outgoing_messages(tracked.product, session);
+      transaction_.run([&](Connection& connection) {
+        products_.save(tracked, connection);
+        store_pending_reallocations(tracked.product, connection);
+        store_outgoing_messages(tracked.product, connection);
       });
     }
     for (const auto& settled : settled_reallocations()) {
-      transaction_.run([&](soci::session& session) {
-        session << "DELETE FROM pending_reallocations WHERE orderid = :o AND sku = :s",
-            soci::use(settled.orderid), soci::use(settled.sku);
+      transaction_.run([&](Connection& connection) {
+        connection.execute("DELETE FROM pending_reallocations WHERE orderid = :o AND sku = :s",
+                           settled.orderid, settled.sku);
       });
     }
     transaction_.commit();

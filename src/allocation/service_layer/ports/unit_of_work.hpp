@@ -21,6 +21,13 @@ class UnitOfWork {
 
   virtual ProductRepository& products() = 0;
 
+  // Runs `work`: all a handler does with this unit of work, its commit() included. A store
+  // may run it on another thread than the caller's (SQLite's runs the work of every unit of
+  // work on its one writer thread, see adapters/sql/group_commit.hpp). Either way, perform
+  // returns once `work` has returned and what it committed is durable, and it rethrows what
+  // `work` threw, or Unavailable when the commit did not reach the disk.
+  virtual void perform(const std::function<void()>& work) { work(); }
+
   // Writes every change at once. Throws ConcurrencyError, writing nothing, when a product
   // changed since this unit of work loaded it. A unit of work commits at most once.
   void commit();

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "allocation/adapters/sql/database.hpp"
+
+namespace allocation::adapters::sql {
+
+// Copies SQLite's write-ahead log back into the database file on a thread and a connection of
+// its own. SQLite does it by default inside the COMMIT that makes the log reach 1000 pages:
+// that COMMIT, and every turn waiting on the group commit's writer behind it, would wait for
+// the copy and its fsync. A PASSIVE checkpoint lets writers go on meanwhile.
+//
+// The log starts again from its beginning only when a write transaction begins with all of it
+// copied, which never happens while a writer commits all the time and the copy runs beside it
+// (the log grew by 300 MiB in 20 s). So the writer finishes each copy itself, between two
+// transactions: it copies only what was committed since, and the log then starts over.
+class Checkpointer {
+ public:
+  explicit Checkpointer(const Database& database);
+  ~Checkpointer();
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+
+  // Turns off `writer`'s own checkpoints and has its commits tell this one how long the log is.
+  // `writer` must outlive this object, or be detached from it first with detach().
+  void attach(soci::session& writer);
+  void detach(soci::session& writer);
+
+  // Called by the writer between two transactions: copies the end of the log if a copy was
+  // made meanwhile, so that the next transaction starts the log over.
+  void finish_copy(soci::session& writer);
+
+ private:
+  // Called after each commit of the writer with the log's length in pages.
+  void log_grew(int pages);
+  void run(std::stop_token stop);
+
+  std::unique_ptr<soci::session> session_;  // used by the thread only
+  std::mutex mutex_;
+  std::condition_variable_any wanted_;
+  bool due_ = false;  // guarded by mutex_
+  std::atomic<bool> copied_{false};  // by the thread, since the writer last finished a copy
+  std::jthread thread_;
+};
+
+}  // namespace allocation::adapters::sql

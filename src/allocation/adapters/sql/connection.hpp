@@ -1,0 +1,131 @@
+#pragma once
+
+#include <soci/into.h>
+#include <soci/session.h>
+#include <soci/statement.h>
+#include <soci/use.h>
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace allocation::adapters::sql {
+
+// A row read by Connection::query: one value per column, nullopt for NULL.
+template <class... Columns>
+using Row = std::tuple<std::optional<Columns>...>;
+
+namespace detail {
+
+class StatementBase {
+ public:
+  virtual ~StatementBase() = default;
+};
+
+template <class In, class Out>
+class Statement;
+
+// A statement bound to values of its own, so that it can run again with new ones.
+template <class... In, class... Out>
+class Statement<std::tuple<In...>, std::tuple<Out...>> final : public StatementBase {
+ public:
+  // `once`: run it a single time (on PostgreSQL one round trip, with no PREPARE).
+  Statement(soci::session& session, const std::string& sql, bool once) : statement_(session) {
+    std::apply([&](auto&... in) { (statement_.exchange(soci::use(in)), ...); }, in_);
+    bind_columns(std::index_sequence_for<Out...>{});
+    statement_.alloc();
+    statement_.prepare(sql, once ? soci::details::st_one_time_query
+                                 : soci::details::st_repeatable_query);
+    statement_.define_and_bind();
+  }
+
+  // Runs it with `in` for its placeholders, in order; reads every row, so that nothing of the
+  // statement stays in progress.
+  std::vector<Row<Out...>> run(const In&... in) {
+    in_ = std::tuple<In...>(in...);
+    std::vector<Row<Out...>> rows;
+    if constexpr (sizeof...(Out) == 0) {
+      statement_.execute(true);
+    } else {
+      statement_.execute(false);
+      while (statement_.fetch()) rows.push_back(row(std::index_sequence_for<Out...>{}));
+    }
+    return rows;
+  }
+
+ private:
+  template <std::size_t... I>
+  void bind_columns(std::index_sequence<I...>) {
+    (statement_.exchange(soci::into(std::get<I>(out_), indicators_[I])), ...);
+  }
+  template <std::size_t... I>
+  Row<Out...> row(std::index_sequence<I...>) const {
+    return Row<Out...>{(indicators_[I] == soci::i_ok ? std::optional<Out>(std::get<I>(out_))
+                                                      : std::nullopt)...};
+  }
+
+  std::tuple<In...> in_;
+  std::tuple<Out...> out_;
+  std::array<soci::indicator, sizeof...(Out)> indicators_{};
+  soci::statement statement_;  // bound to the above: declared after them, destroyed first
+};
+
+}  // namespace detail
+
+// The statements of one connection, each parsed once: a small SQLite write spends most of its
+// time parsing its statements otherwise. Used by the holder of the connection only; destroyed
+// before the connection (its statements belong to it).
+class StatementCache {
+ public:
+  template <class In, class Out>
+  detail::Statement<In, Out>& get(soci::session& session, const std::string& sql) {
+    std::unique_ptr<detail::StatementBase>& slot = statements_[sql];
+    if (!slot) slot = std::make_unique<detail::Statement<In, Out>>(session, sql, false);
+    auto* statement = dynamic_cast<detail::Statement<In, Out>*>(slot.get());
+    if (!statement) throw std::logic_error("one SQL statement used with two sets of types: " + sql);
+    return *statement;
+  }
+
+ private:
+  std::unordered_map<std::string, std::unique_ptr<detail::StatementBase>> statements_;
+};
+
+// A connection as the units of work and queries use it: statements with values bound in
+// order, prepared once when it has a StatementCache (SQLite), else run one-shot (PostgreSQL,
+// where that is one round trip and a prepared statement would cost a second one).
+class Connection {
+ public:
+  Connection(soci::session& session, StatementCache* statements)
+      : session_(session), statements_(statements) {}
+
+  // The rows of `sql` run with `in` for its placeholders in order, columns read as Out...:
+  // query<std::string, int>("SELECT name, qty FROM t WHERE id = :id", id).
+  template <class... Out, class... In>
+  std::vector<Row<Out...>> query(const std::string& sql, const In&... in) {
+    using Types = detail::Statement<std::tuple<In...>, std::tuple<Out...>>;
+    if (statements_) {
+      return statements_->get<std::tuple<In...>, std::tuple<Out...>>(session_, sql).run(in...);
+    }
+    return Types(session_, sql, true).run(in...);
+  }
+
+  template <class... In>
+  void execute(const std::string& sql, const In&... in) {
+    (void)query<>(sql, in...);
+  }
+
+  // For the statements the above does not cover (a NULL value to write).
+  soci::session& session() const { return session_; }
+
+ private:
+  soci::session& session_;
+  StatementCache* statements_;
+};
+
+}  // namespace allocation::adapters::sql
