@@ -107,6 +107,24 @@ TEST_F(Bus, NoEventsLeaveAUnitOfWorkThatDidNotCommit) {
   EXPECT_EQ(store->find("LAMP")->batch("b1")->available_quantity(), 10);
 }
 
+// A handler taking the event alone (a mail, a counter) is a side effect: it gets no unit of
+// work, so on a database it holds no connection while it waits on something else.
+TEST_F(Bus, ASideEffectRunsWithoutAUnitOfWork) {
+  int units_of_work = 0;
+  UnitOfWorkFactory counting = [&, inner = adapters::in_memory_unit_of_work(store)] {
+    ++units_of_work;
+    return inner();
+  };
+  events.on<events::Allocated>("mail",
+                               [&](const events::Allocated& e) { calls.push_back(e.orderid); });
+  MessageBus b(counting, real_command_handlers(), events);
+  b.handle(commands::CreateBatch{"b1", "LAMP", 10, std::nullopt});
+  units_of_work = 0;
+  EXPECT_EQ(b.handle(commands::Allocate{"o1", "LAMP", 1}), "b1");
+  EXPECT_EQ(calls, (std::vector<std::string>{"o1"}));
+  EXPECT_EQ(units_of_work, 1) << "the command's only";
+}
+
 TEST_F(Bus, RetriesACommandThatLostARaceInAFreshUnitOfWork) {
   int attempts = 0;
   CommandHandlers commands(

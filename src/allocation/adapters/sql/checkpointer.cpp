@@ -21,8 +21,8 @@ sqlite3* handle(soci::session& session) {
 // A PASSIVE checkpoint: copies what no reader still needs, waiting for no one. Busy when
 // another connection's checkpoint is running: the next commit asks again.
 bool checkpoint(soci::session& session) {
-  const int result = sqlite3_wal_checkpoint_v2(handle(session), nullptr,
-                                               SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  const int result = sqlite3_wal_checkpoint_v2(handle(session), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                               nullptr, nullptr);
   if (result != SQLITE_OK && result != SQLITE_BUSY) {
     spdlog::warn("checkpoint of the write-ahead log: {}", sqlite3_errstr(result));
   }
@@ -32,8 +32,7 @@ bool checkpoint(soci::session& session) {
 }  // namespace
 
 Checkpointer::Checkpointer(const Database& database)
-    : session_(database.connect()),
-      thread_([this](std::stop_token stop) { run(stop); }) {}
+    : session_(database.connect()), thread_([this](std::stop_token stop) { run(stop); }) {}
 
 Checkpointer::~Checkpointer() {
   thread_.request_stop();

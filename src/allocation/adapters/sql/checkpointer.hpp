@@ -43,7 +43,7 @@ class Checkpointer {
   std::unique_ptr<soci::session> session_;  // used by the thread only
   std::mutex mutex_;
   std::condition_variable_any wanted_;
-  bool due_ = false;  // guarded by mutex_
+  bool due_ = false;                 // guarded by mutex_
   std::atomic<bool> copied_{false};  // by the thread, since the writer last finished a copy
   std::jthread thread_;
 };

@@ -40,8 +40,8 @@ class Statement<std::tuple<In...>, std::tuple<Out...>> final : public StatementB
     std::apply([&](auto&... in) { (statement_.exchange(soci::use(in)), ...); }, in_);
     bind_columns(std::index_sequence_for<Out...>{});
     statement_.alloc();
-    statement_.prepare(sql, once ? soci::details::st_one_time_query
-                                 : soci::details::st_repeatable_query);
+    statement_.prepare(
+        sql, once ? soci::details::st_one_time_query : soci::details::st_repeatable_query);
     statement_.define_and_bind();
   }
 
@@ -66,8 +66,8 @@ class Statement<std::tuple<In...>, std::tuple<Out...>> final : public StatementB
   }
   template <std::size_t... I>
   Row<Out...> row(std::index_sequence<I...>) const {
-    return Row<Out...>{(indicators_[I] == soci::i_ok ? std::optional<Out>(std::get<I>(out_))
-                                                      : std::nullopt)...};
+    return Row<Out...>{
+        (indicators_[I] == soci::i_ok ? std::optional<Out>(std::get<I>(out_)) : std::nullopt)...};
   }
 
   std::tuple<In...> in_;
