@@ -10,6 +10,7 @@
 
 #include "allocation/domain/errors.hpp"
 #include "allocation/entrypoints/decoding.hpp"
+#include "allocation/entrypoints/http/buffered_server.hpp"
 #include "allocation/entrypoints/http/openapi.hpp"
 #include "allocation/service_layer/errors.hpp"
 #include "allocation/service_layer/views.hpp"
@@ -64,7 +65,7 @@ struct HttpApi::Impl {
 
   HttpServices services;
   HttpOptions options;
-  httplib::Server server;
+  BufferedServer server;
   socket_t listening_socket = INVALID_SOCKET;
 
   using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;

@@ -43,9 +43,8 @@ class GroupCommitTest : public ::testing::Test {
   int available(const std::string& sku) {
     auto uow = new_uow();
     int available = 0;
-    uow->perform([&] {
-      available = uow->products().get(sku)->batch(sku + "-b1")->available_quantity();
-    });
+    uow->perform(
+        [&] { available = uow->products().get(sku)->batch(sku + "-b1")->available_quantity(); });
     return available;
   }
 
@@ -136,7 +135,7 @@ TEST_F(GroupCommitTest, TheWriteAheadLogStartsOverUnderContinuousWrites) {
                  1);
     });
   }
-  threads.clear();  // joined
+  threads.clear();                              // joined
   EXPECT_EQ(available("SKU-0"), 1000 - 8 * 8);  // i = 0, 40, ..., 280 of each thread
   const std::string wal = scratch.url().substr(std::string("sqlite:").size()) + "-wal";
   EXPECT_LT(std::filesystem::file_size(wal), 16u << 20);
