@@ -66,9 +66,10 @@ TEST_P(HttpConnection, ExpectContinueIsAnsweredBeforeTheBodyIsSent) {
   add_batch("b1", "LAMP", 10);
   const int fd = connect();
   const std::string body = R"({"orderid": "o1", "sku": "LAMP", "qty": 2})";
-  send_all(fd, "POST /allocate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-               "Expect: 100-continue\r\nContent-Length: " +
-                   std::to_string(body.size()) + "\r\n\r\n");
+  send_all(fd,
+           "POST /allocate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+           "Expect: 100-continue\r\nContent-Length: " +
+               std::to_string(body.size()) + "\r\n\r\n");
   EXPECT_NE(read_until(fd, "\r\n\r\n").find("HTTP/1.1 100 Continue"), std::string::npos)
       << "the server kept its interim answer while the client waits for it";
   send_all(fd, body);

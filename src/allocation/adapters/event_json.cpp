@@ -6,8 +6,8 @@ namespace allocation::adapters {
 
 namespace events = domain::events;
 
-std::string to_json(const domain::Event& event) {
-  const nlohmann::json json = std::visit(
+std::string to_json(const domain::Event& event, const std::string& message_id) {
+  nlohmann::json json = std::visit(
       [](const auto& e) -> nlohmann::json {
         using E = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<E, events::Allocated>) {
@@ -19,6 +19,7 @@ std::string to_json(const domain::Event& event) {
         }
       },
       event);
+  json["message_id"] = message_id;
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

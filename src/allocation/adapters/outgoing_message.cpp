@@ -1,6 +1,5 @@
 #include "allocation/adapters/outgoing_message.hpp"
 
-#include <nlohmann/json.hpp>
 #include <random>
 
 #include "allocation/adapters/event_json.hpp"
@@ -23,10 +22,8 @@ std::string new_message_id() {
 }  // namespace
 
 OutgoingMessage outgoing_message(const domain::Event& event) {
-  nlohmann::json payload = nlohmann::json::parse(to_json(event));
   OutgoingMessage message{new_message_id(), {}};
-  payload["message_id"] = message.message_id;
-  message.payload = payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  message.payload = to_json(event, message.message_id);
   return message;
 }
 

@@ -80,8 +80,7 @@ class BufferedStream final : public httplib::Stream {
   bool flush() {
     std::size_t sent = 0;
     while (sent < output_.size()) {
-      const ssize_t n =
-          ::send(sock_, output_.data() + sent, output_.size() - sent, MSG_NOSIGNAL);
+      const ssize_t n = ::send(sock_, output_.data() + sent, output_.size() - sent, MSG_NOSIGNAL);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) return false;
       sent += static_cast<std::size_t>(n);
@@ -127,7 +126,8 @@ bool BufferedServer::wait_for_request(socket_t sock) const {
 }
 
 bool BufferedServer::process_and_close_socket(socket_t sock) {
-  BufferedStream stream(sock, static_cast<int>(read_timeout_sec_ * 1000 + read_timeout_usec_ / 1000));
+  BufferedStream stream(sock,
+                        static_cast<int>(read_timeout_sec_ * 1000 + read_timeout_usec_ / 1000));
   bool ok = false;
   for (std::size_t left = keep_alive_max_count_; left > 0; --left) {
     if (!stream.has_buffered_input() && !wait_for_request(sock)) break;
