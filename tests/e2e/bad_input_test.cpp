@@ -1,7 +1,3 @@
-#include <arpa/inet.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include "e2e/e2e_test.hpp"
 
 namespace allocation::testing {
@@ -172,12 +168,8 @@ TEST_P(BadInput, GarbageOnTheSocketDoesNotTakeTheServerDown) {
            std::string("GET\r\n\r\n"),
            "POST /allocate HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n",
            "GET /health HTTP/1.1\r\nX-Big: " + std::string(100 * 1024, 'a') + "\r\n\r\n"}) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<uint16_t>(service->port()));
-    ::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    const int fd = connect_loopback(service->port());
+    ASSERT_GE(fd, 0);
     (void)::send(fd, garbage.data(), garbage.size(), MSG_NOSIGNAL);
     ::shutdown(fd, SHUT_WR);
     char buffer[4096];

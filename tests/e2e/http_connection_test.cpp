@@ -1,7 +1,4 @@
-#include <arpa/inet.h>
-#include <sys/socket.h>
 #include <sys/time.h>
-#include <unistd.h>
 
 #include <csignal>
 
@@ -16,12 +13,8 @@ class HttpConnection : public EndToEnd {
  protected:
   // A connection whose reads give up after `timeout`.
   int connect(std::chrono::milliseconds timeout = std::chrono::milliseconds(3000)) const {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<uint16_t>(service->port()));
-    ::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    const int fd = connect_loopback(service->port());
+    EXPECT_GE(fd, 0);
     timeval tv{timeout.count() / 1000, static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     return fd;

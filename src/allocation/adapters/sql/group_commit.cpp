@@ -190,12 +190,14 @@ void GroupCommit::run(Work& work) {
     }
     work.group = turn.staged_in_;
   }  // rolled back unless committed
+  // Once `ran` is set, the caller may return and `work` be gone: nothing of it is read after.
+  const bool staged = work.group != nullptr;
   {
     std::lock_guard lock(outcome_);
     work.ran = true;
   }
   // A staged turn's caller waits on, and is woken by, its group.
-  if (!work.group) finished_.notify_all();
+  if (!staged) finished_.notify_all();
 }
 
 void GroupCommit::commit_group(bool any_staged) {

@@ -10,7 +10,7 @@
 namespace allocation::adapters::sql {
 
 // Publishes the outbox: the messages units of work stored with the changes that raised them
-// (table outbox), oldest first, deleting each once sent. At least once: a crash between a send
+// (table outbox), oldest first, deleting them once sent. At least once: a crash between a send
 // and its delete sends that message again, with the same message_id. While sending fails
 // (broker down) the backlog waits and is tried again.
 //
