@@ -13,6 +13,10 @@ namespace {
 
 // SQLite's own threshold (wal_autocheckpoint): a log of about 4 MiB.
 constexpr int kCheckpointPages = 1000;
+// How long the log may grow before the writer finishes a copy so that it starts over: each
+// finish stalls the writer for an fsync of the database file. About 16 MiB: p99 of allocations
+// at 16 connections 9.6-11.5 ms against 13.3-17.5 ms when finishing every copy (1000 pages).
+constexpr int kRestartPages = 4000;
 
 sqlite3* handle(soci::session& session) {
   return static_cast<soci::sqlite3_session_backend*>(session.get_backend())->conn_;
@@ -55,6 +59,7 @@ void Checkpointer::detach(soci::session& writer) {
 }
 
 void Checkpointer::log_grew(int pages) {
+  log_pages_ = pages;
   if (pages < kCheckpointPages) return;
   {
     std::lock_guard lock(mutex_);
@@ -64,7 +69,7 @@ void Checkpointer::log_grew(int pages) {
 }
 
 void Checkpointer::finish_copy(soci::session& writer) {
-  if (!copied_.exchange(false)) return;
+  if (log_pages_ < kRestartPages || !copied_.exchange(false)) return;
   checkpoint(writer);
 }
 

@@ -17,8 +17,9 @@ namespace allocation::adapters::sql {
 //
 // The log starts again from its beginning only when a write transaction begins with all of it
 // copied, which never happens while a writer commits all the time and the copy runs beside it
-// (the log grew by 300 MiB in 20 s). So the writer finishes each copy itself, between two
-// transactions: it copies only what was committed since, and the log then starts over.
+// (the log grew by 300 MiB in 20 s). So once the log is 4000 pages long, the writer finishes the
+// last copy itself, between two transactions: it copies only what was committed since, and the
+// log then starts over.
 class Checkpointer {
  public:
   explicit Checkpointer(const Database& database);
@@ -31,8 +32,8 @@ class Checkpointer {
   void attach(soci::session& writer);
   void detach(soci::session& writer);
 
-  // Called by the writer between two transactions: copies the end of the log if a copy was
-  // made meanwhile, so that the next transaction starts the log over.
+  // Called by the writer between two transactions: once the log is long, copies its end if a
+  // copy was made meanwhile, so that the next transaction starts the log over.
   void finish_copy(soci::session& writer);
 
  private:
@@ -43,8 +44,10 @@ class Checkpointer {
   std::unique_ptr<soci::session> session_;  // used by the thread only
   std::mutex mutex_;
   std::condition_variable_any wanted_;
-  bool due_ = false;                 // guarded by mutex_
-  std::atomic<bool> copied_{false};  // by the thread, since the writer last finished a copy
+  bool due_ = false;  // guarded by mutex_
+  std::atomic<bool> copied_{false};
+  std::atomic<int> log_pages_{0};  // after the writer's last commit  // by the thread, since the
+                                   // writer last finished a copy
   std::jthread thread_;
 };
 

@@ -36,7 +36,10 @@ int OutboxRelay::publish_backlog(int limit) {
     const auto forget_published = [&] {
       if (published.empty()) return;
       std::string ids;
-      for (const long long id : published) ids += (ids.empty() ? "" : ",") + std::to_string(id);
+      for (const long long id : published) {
+        if (!ids.empty()) ids += ',';
+        ids += std::to_string(id);
+      }
       session << "DELETE FROM outbox WHERE id IN (" + ids + ")";
     };
     try {

@@ -32,8 +32,8 @@ TEST_P(OutboxRelayTest, PublishesOldestFirstAndForgetsWhatItSent) {
   store(3);
   OutboxRelay relay(database, recording);
   EXPECT_EQ(relay.publish_backlog(), 3);
-  EXPECT_EQ(sent,
-            (std::vector<std::string>{"line_allocated p1", "line_allocated p2", "line_allocated p3"}));
+  EXPECT_EQ(sent, (std::vector<std::string>{"line_allocated p1", "line_allocated p2",
+                                            "line_allocated p3"}));
   EXPECT_EQ(outbox_backlog(*database), 0);
   EXPECT_EQ(relay.publish_backlog(), 0);
 }
