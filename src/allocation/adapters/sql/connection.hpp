@@ -28,6 +28,25 @@ class StatementBase {
   virtual ~StatementBase() = default;
 };
 
+// A value bound to a placeholder, kept by the statement so that it can run again with another.
+template <class T>
+struct Bound {
+  T value{};
+  void set(const T& v) { value = v; }
+  void bind(soci::statement& statement) { statement.exchange(soci::use(value)); }
+};
+// std::optional<T>: NULL when empty.
+template <class T>
+struct Bound<std::optional<T>> {
+  T value{};
+  soci::indicator indicator = soci::i_null;
+  void set(const std::optional<T>& v) {
+    indicator = v ? soci::i_ok : soci::i_null;
+    if (v) value = *v;
+  }
+  void bind(soci::statement& statement) { statement.exchange(soci::use(value, indicator)); }
+};
+
 template <class In, class Out>
 class Statement;
 
@@ -37,7 +56,7 @@ class Statement<std::tuple<In...>, std::tuple<Out...>> final : public StatementB
  public:
   // `once`: run it a single time (on PostgreSQL one round trip, with no PREPARE).
   Statement(soci::session& session, const std::string& sql, bool once) : statement_(session) {
-    std::apply([&](auto&... in) { (statement_.exchange(soci::use(in)), ...); }, in_);
+    std::apply([&](auto&... in) { (in.bind(statement_), ...); }, in_);
     bind_columns(std::index_sequence_for<Out...>{});
     statement_.alloc();
     statement_.prepare(
@@ -48,7 +67,7 @@ class Statement<std::tuple<In...>, std::tuple<Out...>> final : public StatementB
   // Runs it with `in` for its placeholders, in order; reads every row, so that nothing of the
   // statement stays in progress.
   std::vector<Row<Out...>> run(const In&... in) {
-    in_ = std::tuple<In...>(in...);
+    std::apply([&](auto&... bound) { (bound.set(in), ...); }, in_);
     std::vector<Row<Out...>> rows;
     if constexpr (sizeof...(Out) == 0) {
       statement_.execute(true);
@@ -70,7 +89,7 @@ class Statement<std::tuple<In...>, std::tuple<Out...>> final : public StatementB
         (indicators_[I] == soci::i_ok ? std::optional<Out>(std::get<I>(out_)) : std::nullopt)...};
   }
 
-  std::tuple<In...> in_;
+  std::tuple<Bound<In>...> in_;
   std::tuple<Out...> out_;
   std::array<soci::indicator, sizeof...(Out)> indicators_{};
   soci::statement statement_;  // bound to the above: declared after them, destroyed first
@@ -92,6 +111,9 @@ class StatementCache {
     return *statement;
   }
 
+  // Before the connection is opened again: its statements belong to the old one.
+  void clear() { statements_.clear(); }
+
  private:
   std::unordered_map<std::string, std::unique_ptr<detail::StatementBase>> statements_;
 };
@@ -104,7 +126,8 @@ class Connection {
   Connection(soci::session& session, StatementCache* statements)
       : session_(session), statements_(statements) {}
 
-  // The rows of `sql` run with `in` for its placeholders in order, columns read as Out...:
+  // The rows of `sql` run with `in` for its placeholders in order (an empty std::optional is
+  // NULL), columns read as Out...:
   // query<std::string, int>("SELECT name, qty FROM t WHERE id = :id", id).
   template <class... Out, class... In>
   std::vector<Row<Out...>> query(const std::string& sql, const In&... in) {
@@ -119,9 +142,6 @@ class Connection {
   void execute(const std::string& sql, const In&... in) {
     (void)query<>(sql, in...);
   }
-
-  // For the statements the above does not cover (a NULL value to write).
-  soci::session& session() const { return session_; }
 
  private:
   soci::session& session_;

@@ -101,11 +101,9 @@ Database::Lease Database::acquire() {
     throw Unavailable("no database connection became free in time");
   }
   Lease lease(*this, position);
-  soci::session& session = lease.session();
-  if (!connection_ok(session)) {
+  if (!connection_ok(lease.session())) {
     try {
-      session.reconnect();
-      configure(session);
+      reconnect(lease);
     } catch (const soci::soci_error& error) {
       throw Unavailable(std::string("database unreachable: ") + error.get_error_message());
     }
@@ -172,10 +170,15 @@ void Database::run_first(const Lease& lease, const std::function<void()>& work) 
   }
   // The connection died while idle (the server restarted): one fresh connection, one more try.
   translate_errors(lease, [&] {
-    session.reconnect();
-    configure(session);
+    reconnect(lease);
     work();
   });
+}
+
+void Database::reconnect(const Lease& lease) const {
+  if (!statements_.empty()) statements_[lease.position_]->clear();
+  lease.session().reconnect();
+  configure(lease.session());
 }
 
 bool Database::connection_ok(soci::session& session) const {

@@ -82,6 +82,8 @@ class Database {
 
  private:
   void open(soci::session& session) const;
+  // Opens the leased connection again, with the setup of a new one.
+  void reconnect(const Lease& lease) const;
   // Whether the connection was still up when last used (no round trip).
   bool connection_ok(soci::session& session) const;
   void configure(soci::session& session) const;

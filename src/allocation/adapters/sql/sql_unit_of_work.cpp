@@ -1,9 +1,6 @@
 #include "allocation/adapters/sql/sql_unit_of_work.hpp"
 
-#include <soci/into.h>
 #include <soci/session.h>
-#include <soci/statement.h>
-#include <soci/use.h>
 
 #include <algorithm>
 #include <map>
@@ -225,15 +222,12 @@ void SqlProductRepository::save(const service_layer::TrackedProduct& tracked,
     const int purchased = batch.purchased_quantity(), allocated = batch.allocated_quantity();
     auto was = before.find(reference);
     if (was == before.end()) {
-      std::string eta = batch.eta() ? domain::format_date(*batch.eta()) : "";
-      soci::indicator eta_null = batch.eta() ? soci::i_ok : soci::i_null;
-      std::string ref = reference, product_sku = sku;
-      int purchased_qty = purchased, allocated_qty = allocated;
-      connection.session()
-          << "INSERT INTO batches (reference, sku, purchased_quantity, eta, allocated_quantity)"
-             " VALUES (:r, :s, :p, :e, :a)",
-          soci::use(ref), soci::use(product_sku), soci::use(purchased_qty),
-          soci::use(eta, eta_null), soci::use(allocated_qty);
+      const std::optional<std::string> eta =
+          batch.eta() ? std::optional(domain::format_date(*batch.eta())) : std::nullopt;
+      connection.execute(
+          "INSERT INTO batches (reference, sku, purchased_quantity, eta, allocated_quantity)"
+          " VALUES (:r, :s, :p, :e, :a)",
+          reference, sku, purchased, eta, allocated);
     } else if (was->second.purchased_quantity != purchased ||
                was->second.allocated_quantity != allocated) {
       connection.execute(
