@@ -7,6 +7,7 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 #include <sqlite3.h>
 
+#include "allocation/adapters/sql/buffered_log_vfs.hpp"
 #include "allocation/adapters/sql/connection.hpp"
 #include "allocation/service_layer/errors.hpp"
 
@@ -43,6 +44,7 @@ Database::Database(std::string_view url, DatabaseOptions options) : options_(opt
   if (options_.pool_size < 1) throw std::invalid_argument("database pool size must be >= 1");
   pool_ = std::make_unique<soci::connection_pool>(options_.pool_size);
   if (backend_ == Backend::sqlite) {
+    use_buffered_log_writes();
     for (int i = 0; i < options_.pool_size; ++i)
       statements_.push_back(std::make_unique<StatementCache>());
   }
@@ -72,6 +74,11 @@ void Database::configure(soci::session& session) const {
   // WAL: readers never wait for the writer. synchronous=FULL: a commit is on disk before it is
   // acknowledged, so an allocation answered 202 survives a power loss. Writers wait for each
   // other (busy_timeout) rather than fail with "database is locked".
+  // Pages of 1 KiB (a new database's; an existing one keeps its own): an allocation changes a
+  // few rows on pages far apart (its batch, its product, two indexes), and each changed page
+  // goes to the log whole and is synced at the COMMIT. A group of 16 allocations writes about
+  // 70 KiB of log instead of 190 KiB with SQLite's default of 4 KiB.
+  session << "PRAGMA page_size = 1024";
   session << "PRAGMA busy_timeout = 10000";
   session << "PRAGMA journal_mode = WAL";
   session << "PRAGMA synchronous = FULL";
