@@ -78,6 +78,9 @@ class Statement<std::tuple<In...>, std::tuple<Out...>> final : public StatementB
     return rows;
   }
 
+  // How many rows the last run changed (an UPDATE's or a DELETE's).
+  long long affected_rows() { return statement_.get_affected_rows(); }
+
  private:
   template <std::size_t... I>
   void bind_columns(std::index_sequence<I...>) {
@@ -138,9 +141,18 @@ class Connection {
     return Types(session_, sql, true).run(in...);
   }
 
+  // Runs a statement that returns no rows; returns how many rows it changed.
   template <class... In>
-  void execute(const std::string& sql, const In&... in) {
-    (void)query<>(sql, in...);
+  long long execute(const std::string& sql, const In&... in) {
+    using Types = detail::Statement<std::tuple<In...>, std::tuple<>>;
+    if (statements_) {
+      auto& statement = statements_->get<std::tuple<In...>, std::tuple<>>(session_, sql);
+      statement.run(in...);
+      return statement.affected_rows();
+    }
+    Types statement(session_, sql, true);
+    statement.run(in...);
+    return statement.affected_rows();
   }
 
  private:

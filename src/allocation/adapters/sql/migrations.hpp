@@ -20,8 +20,9 @@ class SchemaTooNew : public std::runtime_error {
 int latest_schema_version();
 
 // Creates or upgrades the schema by the numbered migrations not yet recorded in the database,
-// in one transaction, holding a lock so that processes starting together migrate once.
-// Returns the schema version. Throws SchemaTooNew.
-int migrate(Database& database);
+// up to `up_to` (tests start from an older schema with it), in one transaction, holding a lock
+// so that processes starting together migrate once. Returns the schema version. Throws
+// SchemaTooNew.
+int migrate(Database& database, int up_to = latest_schema_version());
 
 }  // namespace allocation::adapters::sql

@@ -192,11 +192,10 @@ void SqlProductRepository::save(const service_layer::TrackedProduct& tracked,
     connection.execute("INSERT INTO products (sku, version_number) VALUES (:sku, :v)", sku,
                        version);
   } else {
-    const auto written = connection.query<int>(
-        "UPDATE products SET version_number = :v WHERE sku = :sku AND version_number = :old"
-        " RETURNING version_number",
+    const long long written = connection.execute(
+        "UPDATE products SET version_number = :v WHERE sku = :sku AND version_number = :old",
         version, sku, *tracked.loaded_version);
-    if (written.empty()) {
+    if (written == 0) {
       throw service_layer::ConcurrencyError("product " + sku + " changed since it was read");
     }
   }

@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 #include <soci/session.h>
 
+#include <string>
 #include <thread>
+#include <vector>
 
+#include "allocation/adapters/sql/connection.hpp"
 #include "allocation/service_layer/errors.hpp"
 #include "support/sql_test.hpp"
 
@@ -37,6 +40,34 @@ TEST_P(Migrations, ProcessesStartingTogetherMigrateOnce) {
   }
   for (auto& starter : starters) starter.join();
   EXPECT_EQ(failures, 0);
+}
+
+TEST_P(Migrations, Version5KeepsTheOutboxAndDropsTheUniqueIndexOnMessageIds) {
+  testing::ScratchDatabase old(GetParam());
+  Database database(old.url(), {.pool_size = 2});
+  ASSERT_EQ(migrate(database, 4), 4);
+  auto lease = database.acquire();
+  soci::session& session = lease.session();
+  for (const char* id : {"m1", "m2"}) {
+    session << "INSERT INTO outbox (message_id, channel, payload) VALUES ('" + std::string(id) +
+                   "', 'line_allocated', '{}')";
+  }
+  EXPECT_THROW(session << "INSERT INTO outbox (message_id, channel, payload)"
+                          " VALUES ('m1', 'line_allocated', '{}')",
+               soci::soci_error);
+
+  ASSERT_EQ(migrate(database), latest_schema_version());
+  session << "INSERT INTO outbox (message_id, channel, payload) VALUES ('m1', 'again', '{}')";
+  std::vector<std::string> rows;
+  long long last_id = 0;
+  for (const auto& [id, message_id, channel] :
+       lease.connection().query<long long, std::string, std::string>(
+           "SELECT id, message_id, channel FROM outbox ORDER BY id")) {
+    EXPECT_GT(*id, last_id);
+    last_id = *id;
+    rows.push_back(*message_id + " " + *channel);
+  }
+  EXPECT_EQ(rows, (std::vector<std::string>{"m1 line_allocated", "m2 line_allocated", "m1 again"}));
 }
 
 TEST_P(Migrations, ADatabaseNewerThanTheBinaryIsAClearError) {
