@@ -11,15 +11,17 @@
 namespace allocation::adapters::sql {
 
 // Copies SQLite's write-ahead log back into the database file on a thread and a connection of
-// its own. SQLite does it by default inside the COMMIT that makes the log reach 1000 pages:
-// that COMMIT, and every turn waiting on the group commit's writer behind it, would wait for
-// the copy and its fsync. A PASSIVE checkpoint lets writers go on meanwhile.
+// its own, each time 4 MiB more of it were committed. SQLite does it by default inside the
+// COMMIT that makes the log reach 1000 pages: that COMMIT, and every turn waiting on the group
+// commit's writer behind it, would wait for the copy and its fsync. A PASSIVE checkpoint lets
+// writers go on meanwhile.
 //
 // The log starts again from its beginning only when a write transaction begins with all of it
 // copied, which never happens while a writer commits all the time and the copy runs beside it
-// (the log grew by 300 MiB in 20 s). So once the log is 4000 pages long, the writer finishes the
-// last copy itself, between two transactions: it copies only what was committed since, and the
-// log then starts over.
+// (the log grew by 300 MiB in 20 s). So once the log is 16 MiB long, the thread copies
+// after every commit until little is left, and the writer finishes the last copy itself,
+// between two transactions: it copies only what was committed since, and the log then starts
+// over.
 class Checkpointer {
  public:
   explicit Checkpointer(const Database& database);
@@ -45,9 +47,10 @@ class Checkpointer {
   std::mutex mutex_;
   std::condition_variable_any wanted_;
   bool due_ = false;  // guarded by mutex_
-  std::atomic<bool> copied_{false};
-  std::atomic<int> log_pages_{0};  // after the writer's last commit  // by the thread, since the
-                                   // writer last finished a copy
+  // Thresholds in pages of the writer's database, set by attach().
+  int checkpoint_pages_ = 0, restart_pages_ = 0, finish_pages_ = 0;
+  std::atomic<int> log_pages_{0};     // after the writer's last commit
+  std::atomic<int> copied_pages_{0};  // of the log, by the last copy
   std::jthread thread_;
 };
 
