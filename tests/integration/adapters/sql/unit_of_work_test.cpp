@@ -1,4 +1,6 @@
 #include <gtest/gtest.h>
+#include <soci/into.h>
+#include <soci/session.h>
 
 #include <chrono>
 #include <future>
@@ -85,13 +87,22 @@ TEST_P(SqlUnitOfWork, ConcurrentChangesOfOneProductNeverLoseAnUpdate) {
   first->commit();
   first_committed.set_value();
 
-  if (GetParam() == Backend::postgresql) {
+  const bool postgresql = GetParam() == Backend::postgresql;
+  if (postgresql) {
     EXPECT_THROW(second.get(), service_layer::ConcurrencyError);
     EXPECT_EQ(available("b1"), 7);
   } else {
     EXPECT_NO_THROW(second.get());
     EXPECT_EQ(available("b1"), 4);
   }
+  // What lost the race wrote nothing: neither its line nor its outgoing message.
+  auto lease = database->acquire();
+  int second_lines = 0, messages = 0;
+  lease.session() << "SELECT COUNT(*) FROM allocations WHERE orderid = 'o2'",
+      soci::into(second_lines);
+  lease.session() << "SELECT COUNT(*) FROM outbox", soci::into(messages);
+  EXPECT_EQ(second_lines, postgresql ? 0 : 1);
+  EXPECT_EQ(messages, postgresql ? 1 : 2);
 }
 
 INSTANTIATE_FOR_BOTH_DATABASES(SqlUnitOfWork);
