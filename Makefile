@@ -37,7 +37,7 @@ test: build fuzzers
 	@tools/run-tests.sh $(BUILD_DIR)
 
 # The service under load on SQLite and PostgreSQL beside PostgreSQL's own ceiling (pgbench),
-# from a release build; prints one table (bench/run.sh, about 8 minutes).
+# from a release build; prints one table (bench/run.sh, about 14 minutes).
 bench: deps
 	@cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build build-bench -j$(JOBS) --target allocation

@@ -2,11 +2,13 @@
 # `make bench`: the service under the workload of bench/workload (1000 SKUs x 3 batches), on
 # SQLite and on PostgreSQL, beside PostgreSQL's own ceiling for the same work (pgbench), all in
 # one run on this machine, and one table of the figures at the end.
-#   bench/run.sh BUILD_DIR        (BENCH_SECONDS=10 per wrk run, BENCH_BACKENDS="sqlite postgresql")
+#   bench/run.sh BUILD_DIR   (BENCH_SECONDS=10 per wrk run, BENCH_REPEAT=3 runs of each,
+#                             BENCH_BACKENDS="sqlite postgresql")
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build_dir=${1:-$root/build-bench}
 seconds=${BENCH_SECONDS:-10}
+repeat=${BENCH_REPEAT:-3}
 backends=${BENCH_BACKENDS:-sqlite postgresql}
 workload=$root/bench/workload
 binary=$build_dir/bin/allocation
@@ -27,19 +29,35 @@ pg_admin=$(echo "$ALLOCATION_TEST_PG" | sed "s|//allocation:allocation@|//postgr
 declare -A result  # "<backend> <metric>" -> figure
 say() { printf '\n== %s\n' "$*" >&2; }
 
-# wrk with one of the workload scripts; keeps its RESULT line's fields as "<prefix> <field>".
+# wrk with one of the workload scripts, BENCH_REPEAT times; keeps the RESULT line's fields of
+# the median run (by ok_rps) as "<prefix> <field>", with the CPU steal during it, and every
+# run's ok_rps@steal as "<prefix> runs".
 run_wrk() {
   local prefix=$1 connections=$2 script=$3
   shift 3
-  say "$prefix: wrk -c$connections $script $*"
-  local out
-  out=$(cd "$workload" && env "$@" wrk -t2 -c"$connections" -d"${seconds}s" --latency \
-    --timeout 10s -s "$script" "http://127.0.0.1:$port")
-  echo "$out" | grep -E "RESULT|status codes|Requests/sec" >&2
-  local field
-  for field in $(echo "$out" | grep '^RESULT' | cut -d' ' -f2-); do
+  say "$prefix: wrk -c$connections $script $* (${repeat}x)"
+  local runs=() run out before after steal
+  for ((run = 0; run < repeat; run++)); do
+    before=$(head -1 /proc/stat)
+    out=$(cd "$workload" && env "$@" wrk -t2 -c"$connections" -d"${seconds}s" --latency \
+      --timeout 10s -s "$script" "http://127.0.0.1:$port")
+    after=$(head -1 /proc/stat)
+    # The share of the machine's time its hypervisor gave to other machines: on a shared host
+    # it varies from 0 to 70% from one minute to the next, and the figures with it.
+    steal=$(echo "$before $after" | awk '{ t = 0; for (i = 2; i <= 11; i++) t += $(i + 11) - $i;
+      printf "%.0f", t ? ($20 - $9) / t * 100 : 0 }')
+    echo "$out" | grep -E "status codes" >&2
+    echo "$(echo "$out" | grep '^RESULT') steal=$steal" >&2
+    runs+=("$(echo "$out" | grep '^RESULT' | cut -d' ' -f2-) steal=$steal")
+  done
+  local median field
+  median=$(printf '%s\n' "${runs[@]}" | sed 's/.*ok_rps=\([0-9.]*\).*/\1 &/' | sort -n |
+    sed -n "$(((repeat + 1) / 2))p" | cut -d' ' -f2-)
+  for field in $median; do
     result["$prefix ${field%%=*}"]=${field#*=}
   done
+  result["$prefix runs"]=$(printf '%s\n' "${runs[@]}" |
+    sed 's/.*ok_rps=\([0-9.]*\).* steal=\([0-9]*\)/\1@\2%/' | tr '\n' ' ' | sed 's/ $//')
 }
 
 free_port() {
@@ -107,6 +125,8 @@ row "measure" "SQLite" "PostgreSQL" "target"
 row "---" "---" "---" "---"
 row "allocate, 16 connections: ok requests/s" "$(get 'sqlite alloc16 ok_rps')" "$(get 'postgresql alloc16 ok_rps')" "SQLite >= 8000"
 row "allocate, 16 connections: p99 ms" "$(get 'sqlite alloc16 p99_ms')" "$(get 'postgresql alloc16 p99_ms')" "SQLite <= 10"
+row "allocate, 16 connections: CPU steal %" "$(get 'sqlite alloc16 steal')" "$(get 'postgresql alloc16 steal')" ""
+row "allocate, 16 connections: every run, ok requests/s@steal" "$(get 'sqlite alloc16 runs')" "$(get 'postgresql alloc16 runs')" ""
 row "allocate, 64 connections: ok requests/s" "$(get 'sqlite alloc64 ok_rps')" "$(get 'postgresql alloc64 ok_rps')" ""
 row "allocate, 64 connections: p99 ms" "$(get 'sqlite alloc64 p99_ms')" "$(get 'postgresql alloc64 p99_ms')" ""
 row "pgbench ceiling, 16 / 64 clients: tps" "" "$(get 'pgbench16 tps') / $(get 'pgbench64 tps')" ""
