@@ -73,10 +73,15 @@ void Checkpointer::detach(soci::session& writer) {
   sqlite3_wal_autocheckpoint(handle(writer), checkpoint_pages_);  // SQLite's own again
 }
 
+int Checkpointer::copied_of(int pages) const {
+  const int copied = copied_pages_;
+  return copied <= pages ? copied : 0;  // more: a copy of the log before it started over
+}
+
 void Checkpointer::log_grew(int pages) {
   log_pages_ = pages;
   // Past restart_pages_, one copy after another, until the writer can finish.
-  if (pages < restart_pages_ && pages < copied_pages_ + checkpoint_pages_) return;
+  if (pages < restart_pages_ && pages < copied_of(pages) + checkpoint_pages_) return;
   {
     std::lock_guard lock(mutex_);
     due_ = true;
@@ -86,7 +91,7 @@ void Checkpointer::log_grew(int pages) {
 
 void Checkpointer::finish_copy(soci::session& writer) {
   const int pages = log_pages_;
-  if (pages < restart_pages_ || pages - copied_pages_ > finish_pages_) return;
+  if (pages < restart_pages_ || pages - copied_of(pages) > finish_pages_) return;
   if (checkpoint(writer)) copied_pages_ = 0;  // the next transaction starts the log over
 }
 

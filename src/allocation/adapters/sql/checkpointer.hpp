@@ -41,6 +41,8 @@ class Checkpointer {
  private:
   // Called after each commit of the writer with the log's length in pages.
   void log_grew(int pages);
+  // How much of a log `pages` long the last copy covered.
+  int copied_of(int pages) const;
   void run(std::stop_token stop);
 
   std::unique_ptr<soci::session> session_;  // used by the thread only
