@@ -46,9 +46,9 @@ run_wrk() {
     # it varies from 0 to 70% from one minute to the next, and the figures with it.
     steal=$(echo "$before $after" | awk '{ t = 0; for (i = 2; i <= 11; i++) t += $(i + 11) - $i;
       printf "%.0f", t ? ($20 - $9) / t * 100 : 0 }')
-    echo "$out" | grep -E "status codes" >&2
-    echo "$(echo "$out" | grep '^RESULT') steal=$steal" >&2
     runs+=("$(echo "$out" | grep '^RESULT' | cut -d' ' -f2-) steal=$steal")
+    echo "$out" | grep -E "status codes" >&2
+    echo "RESULT ${runs[-1]}" >&2
   done
   local median field
   median=$(printf '%s\n' "${runs[@]}" | sed 's/.*ok_rps=\([0-9.]*\).*/\1 &/' | sort -n |

@@ -39,6 +39,8 @@ sqlite3_vfs* default_vfs = nullptr;  // set once, before any open
 sqlite3_vfs buffered_vfs;
 
 LogFile* log_file(sqlite3_file* file) { return reinterpret_cast<LogFile*>(file); }
+// The default VFS's file under a log file, and its methods.
+sqlite3_file* inner(sqlite3_file* file) { return log_file(file)->file; }
 const sqlite3_io_methods& methods(LogFile* log) { return *log->file->pMethods; }
 
 int flush(LogFile* log) {
@@ -106,22 +108,20 @@ int log_file_size(sqlite3_file* file, sqlite3_int64* size) {
 }
 
 int log_lock(sqlite3_file* file, int level) {
-  return methods(log_file(file)).xLock(log_file(file)->file, level);
+  return inner(file)->pMethods->xLock(inner(file), level);
 }
 int log_unlock(sqlite3_file* file, int level) {
-  return methods(log_file(file)).xUnlock(log_file(file)->file, level);
+  return inner(file)->pMethods->xUnlock(inner(file), level);
 }
 int log_check_reserved_lock(sqlite3_file* file, int* out) {
-  return methods(log_file(file)).xCheckReservedLock(log_file(file)->file, out);
+  return inner(file)->pMethods->xCheckReservedLock(inner(file), out);
 }
 int log_file_control(sqlite3_file* file, int op, void* arg) {
-  return methods(log_file(file)).xFileControl(log_file(file)->file, op, arg);
+  return inner(file)->pMethods->xFileControl(inner(file), op, arg);
 }
-int log_sector_size(sqlite3_file* file) {
-  return methods(log_file(file)).xSectorSize(log_file(file)->file);
-}
+int log_sector_size(sqlite3_file* file) { return inner(file)->pMethods->xSectorSize(inner(file)); }
 int log_device_characteristics(sqlite3_file* file) {
-  return methods(log_file(file)).xDeviceCharacteristics(log_file(file)->file);
+  return inner(file)->pMethods->xDeviceCharacteristics(inner(file));
 }
 
 // Version 1 methods: SQLite uses neither shared memory nor memory mapping on a log file.

@@ -134,28 +134,28 @@ class Connection {
   // query<std::string, int>("SELECT name, qty FROM t WHERE id = :id", id).
   template <class... Out, class... In>
   std::vector<Row<Out...>> query(const std::string& sql, const In&... in) {
-    using Types = detail::Statement<std::tuple<In...>, std::tuple<Out...>>;
-    if (statements_) {
-      return statements_->get<std::tuple<In...>, std::tuple<Out...>>(session_, sql).run(in...);
-    }
-    return Types(session_, sql, true).run(in...);
+    return with_statement<std::tuple<In...>, std::tuple<Out...>>(
+        sql, [&](auto& statement) { return statement.run(in...); });
   }
 
   // Runs a statement that returns no rows; returns how many rows it changed.
   template <class... In>
   long long execute(const std::string& sql, const In&... in) {
-    using Types = detail::Statement<std::tuple<In...>, std::tuple<>>;
-    if (statements_) {
-      auto& statement = statements_->get<std::tuple<In...>, std::tuple<>>(session_, sql);
+    return with_statement<std::tuple<In...>, std::tuple<>>(sql, [&](auto& statement) {
       statement.run(in...);
       return statement.affected_rows();
-    }
-    Types statement(session_, sql, true);
-    statement.run(in...);
-    return statement.affected_rows();
+    });
   }
 
  private:
+  // Hands `use` the statement of `sql`: the connection's prepared one, or a one-shot one.
+  template <class In, class Out, class Use>
+  auto with_statement(const std::string& sql, Use use) {
+    if (statements_) return use(statements_->get<In, Out>(session_, sql));
+    detail::Statement<In, Out> once(session_, sql, true);
+    return use(once);
+  }
+
   soci::session& session_;
   StatementCache* statements_;
 };
