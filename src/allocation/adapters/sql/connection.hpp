@@ -54,13 +54,11 @@ class Statement;
 template <class... In, class... Out>
 class Statement<std::tuple<In...>, std::tuple<Out...>> final : public StatementBase {
  public:
-  // `once`: run it a single time (on PostgreSQL one round trip, with no PREPARE).
-  Statement(soci::session& session, const std::string& sql, bool once) : statement_(session) {
+  Statement(soci::session& session, const std::string& sql) : statement_(session) {
     std::apply([&](auto&... in) { (in.bind(statement_), ...); }, in_);
     bind_columns(std::index_sequence_for<Out...>{});
     statement_.alloc();
-    statement_.prepare(
-        sql, once ? soci::details::st_one_time_query : soci::details::st_repeatable_query);
+    statement_.prepare(sql, soci::details::st_repeatable_query);
     statement_.define_and_bind();
   }
 
@@ -100,15 +98,17 @@ class Statement<std::tuple<In...>, std::tuple<Out...>> final : public StatementB
 
 }  // namespace detail
 
-// The statements of one connection, each parsed once: a small SQLite write spends most of its
-// time parsing its statements otherwise. Used by the holder of the connection only; destroyed
-// before the connection (its statements belong to it).
+// The statements of one connection, each parsed and planned once: a small write spends most
+// of its time parsing its statements otherwise (SQLite), or parsing and planning them
+// (PostgreSQL, where running a prepared statement is one round trip like running it one-shot).
+// Used by the holder of the connection only; destroyed before the connection (its statements
+// belong to it).
 class StatementCache {
  public:
   template <class In, class Out>
   detail::Statement<In, Out>& get(soci::session& session, const std::string& sql) {
     std::unique_ptr<detail::StatementBase>& slot = statements_[sql];
-    if (!slot) slot = std::make_unique<detail::Statement<In, Out>>(session, sql, false);
+    if (!slot) slot = std::make_unique<detail::Statement<In, Out>>(session, sql);
     auto* statement = dynamic_cast<detail::Statement<In, Out>*>(slot.get());
     if (!statement) throw std::logic_error("one SQL statement used with two sets of types: " + sql);
     return *statement;
@@ -122,11 +122,10 @@ class StatementCache {
 };
 
 // A connection as the units of work and queries use it: statements with values bound in
-// order, prepared once when it has a StatementCache (SQLite), else run one-shot (PostgreSQL,
-// where that is one round trip and a prepared statement would cost a second one).
+// order, each prepared once.
 class Connection {
  public:
-  Connection(soci::session& session, StatementCache* statements)
+  Connection(soci::session& session, StatementCache& statements)
       : session_(session), statements_(statements) {}
 
   // The rows of `sql` run with `in` for its placeholders in order (an empty std::optional is
@@ -134,30 +133,20 @@ class Connection {
   // query<std::string, int>("SELECT name, qty FROM t WHERE id = :id", id).
   template <class... Out, class... In>
   std::vector<Row<Out...>> query(const std::string& sql, const In&... in) {
-    return with_statement<std::tuple<In...>, std::tuple<Out...>>(
-        sql, [&](auto& statement) { return statement.run(in...); });
+    return statements_.get<std::tuple<In...>, std::tuple<Out...>>(session_, sql).run(in...);
   }
 
   // Runs a statement that returns no rows; returns how many rows it changed.
   template <class... In>
   long long execute(const std::string& sql, const In&... in) {
-    return with_statement<std::tuple<In...>, std::tuple<>>(sql, [&](auto& statement) {
-      statement.run(in...);
-      return statement.affected_rows();
-    });
+    auto& statement = statements_.get<std::tuple<In...>, std::tuple<>>(session_, sql);
+    statement.run(in...);
+    return statement.affected_rows();
   }
 
  private:
-  // Hands `use` the statement of `sql`: the connection's prepared one, or a one-shot one.
-  template <class In, class Out, class Use>
-  auto with_statement(const std::string& sql, Use use) {
-    if (statements_) return use(statements_->get<In, Out>(session_, sql));
-    detail::Statement<In, Out> once(session_, sql, true);
-    return use(once);
-  }
-
   soci::session& session_;
-  StatementCache* statements_;
+  StatementCache& statements_;
 };
 
 }  // namespace allocation::adapters::sql

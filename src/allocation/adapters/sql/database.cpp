@@ -46,11 +46,9 @@ Database::Database(std::string_view url, DatabaseOptions options) : options_(opt
   target_ = backend_ == Backend::postgresql ? postgres_target(parsed.target) : parsed.target;
   if (options_.pool_size < 1) throw std::invalid_argument("database pool size must be >= 1");
   pool_ = std::make_unique<soci::connection_pool>(options_.pool_size);
-  if (backend_ == Backend::sqlite) {
-    use_buffered_log_writes();
-    for (int i = 0; i < options_.pool_size; ++i)
-      statements_.push_back(std::make_unique<StatementCache>());
-  }
+  if (backend_ == Backend::sqlite) use_buffered_log_writes();
+  for (int i = 0; i < options_.pool_size; ++i)
+    statements_.push_back(std::make_unique<StatementCache>());
   const auto open_at = [&](int position) {
     try {
       open(pool_->at(position));
@@ -112,8 +110,7 @@ Database::Lease::~Lease() {
 soci::session& Database::Lease::session() const { return database_->pool_->at(position_); }
 
 Connection Database::Lease::connection() const {
-  auto& statements = database_->statements_;
-  return Connection(session(), statements.empty() ? nullptr : statements[position_].get());
+  return Connection(session(), *database_->statements_[position_]);
 }
 
 Database::Lease Database::acquire() {
@@ -197,7 +194,7 @@ void Database::run_first(const Lease& lease, const std::function<void()>& work) 
 }
 
 void Database::reconnect(const Lease& lease) const {
-  if (!statements_.empty()) statements_[lease.position_]->clear();
+  statements_[lease.position_]->clear();
   lease.session().reconnect();
   configure(lease.session());
 }

@@ -47,7 +47,7 @@ class Database {
     Lease& operator=(Lease&&) = delete;
     ~Lease();
     soci::session& session() const;
-    // The session with its statement cache (SQLite's connections keep their statements).
+    // The session with its prepared statements.
     Connection connection() const;
 
    private:
@@ -92,7 +92,7 @@ class Database {
   std::string target_;
   DatabaseOptions options_;
   std::unique_ptr<soci::connection_pool> pool_;
-  // One per pooled connection, used by its holder; empty on PostgreSQL. After pool_: destroyed
+  // The prepared statements of each pooled connection, used by its holder. After pool_: destroyed
   // before the connections.
   std::vector<std::unique_ptr<StatementCache>> statements_;
 };

@@ -50,7 +50,7 @@ GroupCommit::~GroupCommit() {
   checkpointer_.detach(*session_);
 }
 
-Connection GroupCommit::connection() { return Connection(*session_, statements_.get()); }
+Connection GroupCommit::connection() { return Connection(*session_, *statements_); }
 
 void GroupCommit::take_connection() {
   std::unique_lock lock(state_);
