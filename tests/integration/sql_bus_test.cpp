@@ -24,9 +24,11 @@ class SqlBus : public testing::SqlTest {
     SqlTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
     read_model = std::make_shared<adapters::sql::SqlReadModel>(database);
-    // As the service composes it: the unit of work keeps the read model (no writer).
+    // As the service composes it: the unit of work keeps the read model (no writer), and makes
+    // the writers take turns itself (no ProductLocks).
     bus.emplace(bootstrap::make_message_bus(
-        {new_uow, nullptr, std::make_shared<adapters::RecordingNotifications>(), publisher}));
+        {new_uow, nullptr, std::make_shared<adapters::RecordingNotifications>(), publisher},
+        {.product_turns = false}));
   }
 
   domain::Product product(const std::string& sku) {

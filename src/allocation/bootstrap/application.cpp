@@ -49,9 +49,9 @@ Application::Application(const Settings& settings)
                           return std::nan("");  // the database is down: unknown
                         }
                       });
-  // SQLite's units of work take turns already (group commit).
-  const service_layer::RetryPolicy retry{.product_turns = database_->backend() !=
-                                                          adapters::sql::Backend::sqlite};
+  // The units of work take turns already: all of them on SQLite (GroupCommit), those of one
+  // product on PostgreSQL (ProductGroupCommit).
+  const service_layer::RetryPolicy retry{.product_turns = false};
   bus_ = std::make_unique<service_layer::MessageBus>(make_message_bus(
       {unit_of_work_, nullptr, notifications(settings), nullptr, metrics_}, retry));
 }

@@ -53,7 +53,7 @@ std::vector<domain::Event> MessageBus::run_in_unit_of_work(
       if (key && locks_) turn = locks_->lock(*key);
       auto uow = unit_of_work_();
       try {
-        uow->perform([&] { work(*uow); });
+        uow->perform(key, [&] { work(*uow); });
         return uow->collect_new_events();
       } catch (const ConcurrencyError&) {
         if (attempt >= retry_.max_attempts) throw;

@@ -207,6 +207,14 @@ bool Database::connection_ok(soci::session& session) const {
   return backend && backend->conn_ && PQstatus(backend->conn_) == CONNECTION_OK;
 }
 
+bool Database::transaction_aborted(const Lease& lease) const {
+  soci::session& session = lease.session();
+  if (!connection_ok(session)) return true;
+  if (backend_ != Backend::postgresql) return false;
+  auto* backend = static_cast<soci::postgresql_session_backend*>(session.get_backend());
+  return PQtransactionStatus(backend->conn_) == PQTRANS_INERROR;
+}
+
 void Database::ping() {
   auto lease = acquire();
   execute_first(lease, "SELECT 1");

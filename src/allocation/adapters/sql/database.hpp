@@ -77,6 +77,10 @@ class Database {
   // The same for any work that may safely run twice (a query, or the first statement).
   void run_first(const Lease& lease, const std::function<void()>& work) const;
 
+  // Whether the transaction open on the connection can go on no more: one of its statements
+  // failed (PostgreSQL aborts the rest), or the connection is lost. No round trip.
+  bool transaction_aborted(const Lease& lease) const;
+
   // Throws service_layer::Unavailable unless the database answers a query now.
   void ping();
 

@@ -9,6 +9,8 @@
 #include "allocation/adapters/outgoing_message.hpp"
 #include "allocation/adapters/sql/connection.hpp"
 #include "allocation/adapters/sql/group_commit.hpp"
+#include "allocation/adapters/sql/pg_transaction.hpp"
+#include "allocation/adapters/sql/product_group_commit.hpp"
 #include "allocation/domain/date.hpp"
 #include "allocation/service_layer/errors.hpp"
 #include "allocation/service_layer/handlers.hpp"
@@ -21,85 +23,82 @@ using domain::Batch;
 using domain::OrderLine;
 using domain::Product;
 
-// What a unit of work runs on: a turn in the group commit on SQLite; a pooled connection on
-// PostgreSQL, where reads run on their own (a statement sees what was committed when it began,
-// as it would in a transaction at READ COMMITTED) and writes in a transaction begun for them.
-// Reading outside the transaction is safe because the writes first move the product's version
-// from the one read: a change committed in between makes them fail and roll back.
+// What a unit of work runs on. SQLite: a turn in the group commit. PostgreSQL: a turn in its
+// product's group commit when the product is known before (perform), else a transaction of its
+// own.
 class Transaction {
  public:
-  Transaction(Database& database, GroupCommit* group_commit)
-      : database_(database), group_commit_(group_commit) {}
+  Transaction(Database& database, GroupCommit* group_commit, ProductGroupCommit* product_groups)
+      : group_commit_(group_commit), product_groups_(product_groups) {
+    if (!group_commit_) own_.emplace(database, /*lone_writes=*/true);
+  }
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
 
-  ~Transaction() {
-    if (!in_transaction_) return;
-    try {
-      lease_->session() << "ROLLBACK";
-    } catch (...) {
-      // The connection is gone, and the transaction with it.
-    }
+  // Runs `work` on this unit of work's connection, with the database's errors translated.
+  void read(const std::function<void(Connection&)>& work) {
+    if (product_turn_) return product_turn_->read(work);
+    if (own_) return own_->read(work);
+    sqlite_turn().run(work);
+  }
+  void write(const std::function<void(Connection&)>& work) {
+    if (product_turn_) return product_turn_->write(work);
+    if (own_) return own_->write(work);
+    sqlite_turn().run(work);
+  }
+  // A write of one statement, atomic by itself (see PgTransaction::write_alone).
+  void write_alone(const std::function<void(Connection&)>& work) {
+    if (product_turn_) return product_turn_->write_alone(work);
+    if (own_) return own_->write_alone(work);
+    sqlite_turn().run(work);
   }
 
-  // Runs `work` on this unit of work's connection, with the database's errors translated.
-  void read(const std::function<void(Connection&)>& work) { run(work, false); }
-  void write(const std::function<void(Connection&)>& work) { run(work, true); }
-  // A write of one statement, atomic by itself: on PostgreSQL outside any transaction, one round
-  // trip instead of three (BEGIN, the statement, COMMIT).
-  void write_alone(const std::function<void(Connection&)>& work) { run(work, false); }
-
-  // Runs `work` on the group commit's writer thread, in a turn of its own (SQLite).
-  void perform(const std::function<void()>& work) {
-    group_commit_->perform([&](GroupCommit::Turn& turn) {
-      writer_turn_ = &turn;
-      struct Forget {
-        GroupCommit::Turn*& turn;
-        ~Forget() { turn = nullptr; }
-      } forget{writer_turn_};
+  // SQLite: runs `work` on the group commit's writer thread, in a turn of its own. PostgreSQL:
+  // in a turn of the product's group, if known.
+  void perform(std::optional<std::string_view> product, const std::function<void()>& work) {
+    if (group_commit_) {
+      group_commit_->perform([&](GroupCommit::Turn& turn) {
+        const During during(writer_turn_, turn);
+        work();
+      });
+    } else if (product) {
+      product_groups_->perform(*product, [&](ProductGroupCommit::Turn& turn) {
+        const During during(product_turn_, turn);
+        work();
+      });
+    } else {
       work();
-    });
+    }
   }
 
   void commit() {
     if (writer_turn_) writer_turn_->commit();
     if (turn_) turn_->commit();
-    if (in_transaction_) {
-      database_.translate_errors(*lease_, [&] { lease_->session() << "COMMIT"; });
-      in_transaction_ = false;
-    }
-    lease_.reset();
+    if (product_turn_) product_turn_->commit();
+    if (own_) own_->commit();
   }
 
  private:
-  void run(const std::function<void(Connection&)>& work, bool in_transaction) {
-    if (group_commit_) {
-      if (!writer_turn_ && !turn_) turn_ = group_commit_->begin();
-      (writer_turn_ ? *writer_turn_ : *turn_).run(work);
-      return;
-    }
-    bool first = !lease_;
-    if (first) lease_.emplace(database_.acquire());
-    if (in_transaction && !in_transaction_) {
-      // Reconnects a connection that died idle: nothing of this transaction is on it yet.
-      database_.execute_first(*lease_, "BEGIN ISOLATION LEVEL READ COMMITTED");
-      in_transaction_ = true;
-      first = false;
-    }
-    Connection connection = lease_->connection();
-    if (first) {
-      database_.run_first(*lease_, [&] { work(connection); });  // a read, which may run again
-    } else {
-      database_.translate_errors(*lease_, [&] { work(connection); });
-    }
+  // Points `current` at a turn while it lasts.
+  template <class T>
+  struct During {
+    During(T*& current, T& turn) : current_(current) { current_ = &turn; }
+    ~During() { current_ = nullptr; }
+    T*& current_;
+  };
+
+  GroupCommit::Turn& sqlite_turn() {
+    if (writer_turn_) return *writer_turn_;
+    if (!turn_) turn_ = group_commit_->begin();
+    return *turn_;
   }
 
-  Database& database_;
   GroupCommit* group_commit_;
-  std::unique_ptr<GroupCommit::Turn> turn_;   // taken in this thread (outside perform)
-  GroupCommit::Turn* writer_turn_ = nullptr;  // during perform: the writer thread's turn
-  std::optional<Database::Lease> lease_;      // PostgreSQL: from the first statement on
-  bool in_transaction_ = false;               // PostgreSQL: BEGIN sent, not ended
+  ProductGroupCommit* product_groups_;
+  std::unique_ptr<GroupCommit::Turn> turn_;   // SQLite: taken in this thread (outside perform)
+  GroupCommit::Turn* writer_turn_ = nullptr;  // SQLite, during perform: the writer thread's turn
+  ProductGroupCommit::Turn* product_turn_ = nullptr;  // PostgreSQL, during perform(product)
+  std::optional<PgTransaction> own_;                  // PostgreSQL, outside a product's turn
 };
 
 // What a batch was when loaded: what the commit compares with to know what to write.
@@ -312,17 +311,19 @@ void store_pending_reallocations(const Product& product, Connection& connection)
 
 class SqlUnitOfWork final : public service_layer::UnitOfWork {
  public:
-  SqlUnitOfWork(std::shared_ptr<Database> database, std::shared_ptr<GroupCommit> group_commit)
+  SqlUnitOfWork(std::shared_ptr<Database> database, std::shared_ptr<GroupCommit> group_commit,
+                std::shared_ptr<ProductGroupCommit> product_groups)
       : database_(std::move(database)),
         group_commit_(std::move(group_commit)),
-        transaction_(*database_, group_commit_.get()),
+        product_groups_(std::move(product_groups)),
+        transaction_(*database_, group_commit_.get(), product_groups_.get()),
         products_(transaction_) {}
 
   service_layer::ProductRepository& products() override { return products_; }
 
-  void perform(const std::function<void()>& work) override {
-    if (!group_commit_) return work();
-    transaction_.perform(work);
+  void perform(std::optional<std::string_view> product,
+               const std::function<void()>& work) override {
+    transaction_.perform(product, work);
   }
 
   std::vector<domain::events::Deallocated> pending_reallocations() override {
@@ -406,6 +407,7 @@ class SqlUnitOfWork final : public service_layer::UnitOfWork {
 
   std::shared_ptr<Database> database_;
   std::shared_ptr<GroupCommit> group_commit_;
+  std::shared_ptr<ProductGroupCommit> product_groups_;
   Transaction transaction_;
   SqlProductRepository products_;
 };
@@ -414,12 +416,17 @@ class SqlUnitOfWork final : public service_layer::UnitOfWork {
 
 service_layer::UnitOfWorkFactory sql_unit_of_work(std::shared_ptr<Database> database) {
   std::shared_ptr<GroupCommit> group_commit;
-  if (database->backend() == Backend::sqlite)
+  std::shared_ptr<ProductGroupCommit> product_groups;
+  if (database->backend() == Backend::sqlite) {
     group_commit = std::make_shared<GroupCommit>(database);
-  return [database = std::move(database),
-          group_commit = std::move(group_commit)]() -> std::unique_ptr<service_layer::UnitOfWork> {
-    return std::make_unique<SqlUnitOfWork>(database, group_commit);
-  };
+  } else {
+    product_groups = std::make_shared<ProductGroupCommit>(*database);
+  }
+  return
+      [database = std::move(database), group_commit = std::move(group_commit),
+       product_groups = std::move(product_groups)]() -> std::unique_ptr<service_layer::UnitOfWork> {
+        return std::make_unique<SqlUnitOfWork>(database, group_commit, product_groups);
+      };
 }
 
 }  // namespace allocation::adapters::sql

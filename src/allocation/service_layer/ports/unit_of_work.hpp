@@ -2,6 +2,8 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "allocation/domain/events.hpp"
@@ -21,12 +23,19 @@ class UnitOfWork {
 
   virtual ProductRepository& products() = 0;
 
-  // Runs `work`: all a handler does with this unit of work, its commit() included. A store
-  // may run it on another thread than the caller's (SQLite's runs the work of every unit of
-  // work on its one writer thread, see adapters/sql/group_commit.hpp). Either way, perform
+  // Runs `work`: all a handler does with this unit of work, its commit() included. `product`
+  // is the product the work changes, when known before: a store may make the work of one
+  // product take turns, and commit several turns at once. A store may also run `work` on
+  // another thread than the caller's (SQLite's runs the work of every unit of work on its one
+  // writer thread, see adapters/sql/group_commit.hpp; PostgreSQL's, the work of one product in
+  // the thread whose turn it is, see adapters/sql/product_group_commit.hpp). Either way, perform
   // returns once `work` has returned and what it committed is durable, and it rethrows what
   // `work` threw, or Unavailable when the commit did not reach the disk.
-  virtual void perform(const std::function<void()>& work) { work(); }
+  virtual void perform(std::optional<std::string_view> product, const std::function<void()>& work) {
+    (void)product;
+    work();
+  }
+  void perform(const std::function<void()>& work) { perform(std::nullopt, work); }
 
   // Writes every change at once. Throws ConcurrencyError, writing nothing, when a product
   // changed since this unit of work loaded it. A unit of work commits at most once.

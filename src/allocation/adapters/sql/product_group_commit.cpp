@@ -1,0 +1,113 @@
+#include "allocation/adapters/sql/product_group_commit.hpp"
+
+#include <condition_variable>
+#include <exception>
+
+#include "allocation/service_layer/errors.hpp"
+
+namespace allocation::adapters::sql {
+
+struct ProductGroupCommit::Waiter {
+  enum class State { waiting, leading, done };
+
+  explicit Waiter(const std::function<void(Turn&)>& w) : work(w) {}
+
+  const std::function<void(Turn&)>& work;
+  State state = State::waiting;
+  std::exception_ptr error;
+  std::condition_variable woken;  // when state changes; notified holding the mutex, so that
+                                  // the waiter cannot return and destroy it meanwhile
+};
+
+void ProductGroupCommit::Turn::guarded(const std::function<void()>& write) {
+  try {
+    write();
+  } catch (const service_layer::ConcurrencyError&) {
+    // A version check that failed has written nothing; a statement that failed has aborted
+    // the transaction, which the group finds out by itself.
+    throw;
+  } catch (...) {
+    spoilt_ = true;
+    throw;
+  }
+  wrote_ = true;
+}
+
+void ProductGroupCommit::Turn::write(const std::function<void(Connection&)>& work) {
+  guarded([&] { transaction_.write(work); });
+}
+
+void ProductGroupCommit::Turn::write_alone(const std::function<void(Connection&)>& work) {
+  guarded([&] { transaction_.write_alone(work); });
+}
+
+void ProductGroupCommit::perform(std::string_view product, const std::function<void(Turn&)>& work) {
+  Waiter me(work);
+  const std::string key(product);
+  bool leads = false;
+  {
+    std::unique_lock lock(mutex_);
+    auto [queue, first] = waiting_.try_emplace(key);
+    queue->second.push_back(&me);
+    if (first) me.state = Waiter::State::leading;
+    me.woken.wait(lock, [&] { return me.state != Waiter::State::waiting; });
+    leads = me.state == Waiter::State::leading;
+  }
+  if (leads) lead(key);
+  if (me.error) std::rethrow_exception(me.error);
+}
+
+void ProductGroupCommit::lead(const std::string& product) {
+  std::vector<Waiter*> group;
+  {
+    std::lock_guard lock(mutex_);
+    group.swap(waiting_.at(product));
+  }
+  run(group);
+  std::lock_guard lock(mutex_);
+  auto queue = waiting_.find(product);
+  if (queue->second.empty()) {
+    waiting_.erase(queue);
+  } else {
+    Waiter& next = *queue->second.front();
+    next.state = Waiter::State::leading;
+    next.woken.notify_one();
+  }
+  for (Waiter* waiter : group) {
+    waiter->state = Waiter::State::done;
+    waiter->woken.notify_one();
+  }
+}
+
+void ProductGroupCommit::run(const std::vector<Waiter*>& group) {
+  PgTransaction transaction(database_, /*lone_writes=*/group.size() == 1);
+  std::vector<Waiter*> staged;
+  for (Waiter* waiter : group) {
+    Turn turn(transaction);
+    try {
+      waiter->work(turn);
+    } catch (...) {
+      waiter->error = std::current_exception();
+    }
+    if (turn.committed_ && !waiter->error) {
+      staged.push_back(waiter);
+      continue;
+    }
+    if (!turn.wrote_ && !turn.spoilt_ && !transaction.aborted()) continue;
+    // Its writes cannot be taken back alone: neither can the group's.
+    transaction.rollback();
+    for (Waiter* other : staged) {
+      other->error = std::make_exception_ptr(service_layer::ConcurrencyError(
+          "rolled back with another unit of work of its product that failed"));
+    }
+    staged.clear();
+  }
+  if (staged.empty()) return;  // the transaction rolls back what is left
+  try {
+    transaction.commit();
+  } catch (...) {
+    for (Waiter* waiter : staged) waiter->error = std::current_exception();
+  }
+}
+
+}  // namespace allocation::adapters::sql

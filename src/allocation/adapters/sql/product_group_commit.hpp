@@ -1,0 +1,84 @@
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "allocation/adapters/sql/database.hpp"
+#include "allocation/adapters/sql/pg_transaction.hpp"
+
+namespace allocation::adapters::sql {
+
+// Group commit per product, for PostgreSQL.
+//
+// The units of work of one product in this process take turns: side by side, they would lose
+// optimistic races to each other. Handing the product from thread to thread would cost a thread
+// woken, a commit and a WAL flush per allocation, one after the other: on a hot product, fewer
+// than half the allocations per second of a spread workload. So the thread whose turn it is runs
+// the work of every unit of work that queued for the product meanwhile, one after the other, in
+// one transaction on one connection, and commits them at once. Then it wakes their threads, and
+// the first one that queued since leads the next group. A turn alone in its group runs as a unit
+// of work without turns does: reads outside a transaction, a lone write in autocommit.
+//
+// A turn sees the writes of the turns before it (same transaction): the turns of a group never
+// conflict, and the version check still guards against other processes. A turn that fails
+// having written nothing (a domain error, a lost race) leaves the others be. One that fails
+// after writing, or whose statement failed, spoils the transaction: it is rolled back, and the
+// turns staged in it fail with service_layer::ConcurrencyError (nothing of theirs was written),
+// which the bus answers by trying them again.
+//
+// Products are told apart by their key alone: two products never share a group.
+class ProductGroupCommit {
+ public:
+  explicit ProductGroupCommit(Database& database) : database_(database) {}
+  ProductGroupCommit(const ProductGroupCommit&) = delete;
+  ProductGroupCommit& operator=(const ProductGroupCommit&) = delete;
+
+  // One unit of work's share of its group's transaction.
+  class Turn {
+   public:
+    Turn(Turn&&) = delete;
+    // As PgTransaction's, on the group's transaction.
+    void read(const std::function<void(Connection&)>& work) { transaction_.read(work); }
+    void write(const std::function<void(Connection&)>& work);
+    void write_alone(const std::function<void(Connection&)>& work);
+    // Keeps the writes, to be committed with the group.
+    void commit() { committed_ = true; }
+
+   private:
+    friend class ProductGroupCommit;
+    explicit Turn(PgTransaction& transaction) : transaction_(transaction) {}
+    void guarded(const std::function<void()>& write);
+
+    PgTransaction& transaction_;
+    bool wrote_ = false;   // a write of it completed
+    bool spoilt_ = false;  // a write of it failed, and not by a version check that wrote nothing
+    bool committed_ = false;
+  };
+
+  // Runs `work` in a turn of product `product`, in this thread or the one leading its group, and
+  // returns once it has returned and, if it committed the turn, once its group is committed.
+  // Rethrows what `work` threw; service_layer::ConcurrencyError when another turn spoilt the
+  // group's transaction; service_layer::Unavailable when the group's COMMIT failed. `work` must
+  // not call perform() itself.
+  void perform(std::string_view product, const std::function<void(Turn&)>& work);
+
+ private:
+  struct Waiter;
+
+  // Runs the group of `product` queued so far, then hands the product on.
+  void lead(const std::string& product);
+  // Runs the turns, commits those that committed, and sets each waiter's error.
+  void run(const std::vector<Waiter*>& group);
+
+  Database& database_;
+  // Guards waiting_ and the waiters' states. An entry per product whose group is running: the
+  // units of work queued for the next one.
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::vector<Waiter*>> waiting_;
+};
+
+}  // namespace allocation::adapters::sql

@@ -1,0 +1,189 @@
+#include "allocation/adapters/sql/product_group_commit.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <future>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+#include "allocation/adapters/sql/connection.hpp"
+#include "allocation/service_layer/errors.hpp"
+#include "support/scratch_database.hpp"
+
+namespace allocation::adapters::sql {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::ScratchDatabase;
+
+// PostgreSQL's turns of one product: the first caller leads a group, and those who queue
+// meanwhile run in the next one, in one transaction. Rows of a table of the test's own tell
+// which turns were committed, and their xmin which transaction wrote them.
+class ProductGroupCommitTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SKIP_UNLESS_AVAILABLE(scratch);
+    database = scratch.open();
+    auto lease = database->acquire();
+    lease.session() << "CREATE TABLE turns (name TEXT PRIMARY KEY)";
+    groups.emplace(*database);
+  }
+
+  // A turn that inserts `name`, then does `after` and commits.
+  static std::function<void(ProductGroupCommit::Turn&)> inserting(
+      std::string name, std::function<void()> after = [] {}) {
+    return [name = std::move(name), after = std::move(after)](ProductGroupCommit::Turn& turn) {
+      turn.write([&](Connection& c) { c.execute("INSERT INTO turns (name) VALUES (:n)", name); });
+      after();
+      turn.commit();
+    };
+  }
+
+  // Runs `first` in a turn that waits 500 ms before its work, so that `others` (started 60 ms
+  // apart, in order) queue behind it and run as one group after it.
+  // Returns each caller's error, empty when its perform() returned normally.
+  std::vector<std::string> group_of(
+      std::function<void(ProductGroupCommit::Turn&)> first,
+      std::vector<std::function<void(ProductGroupCommit::Turn&)>> others) {
+    std::vector<std::future<std::string>> outcomes;
+    const auto run = [&](std::function<void(ProductGroupCommit::Turn&)> work) {
+      return [this, work = std::move(work)]() -> std::string {
+        try {
+          groups->perform("LAMP", work);
+          return "";
+        } catch (const service_layer::ConcurrencyError&) {
+          return "ConcurrencyError";
+        } catch (const std::exception& error) {
+          return error.what();
+        }
+      };
+    };
+    outcomes.push_back(std::async(std::launch::async, run([&, first](auto& turn) {
+                                    std::this_thread::sleep_for(500ms);
+                                    first(turn);
+                                  })));
+    for (auto& other : others) {
+      std::this_thread::sleep_for(60ms);
+      outcomes.push_back(std::async(std::launch::async, run(other)));
+    }
+    std::vector<std::string> errors;
+    for (auto& outcome : outcomes) errors.push_back(outcome.get());
+    return errors;
+  }
+
+  std::set<std::string> rows() {
+    std::set<std::string> names;
+    auto lease = database->acquire();
+    for (const auto& [name] : lease.connection().query<std::string>("SELECT name FROM turns"))
+      names.insert(*name);
+    return names;
+  }
+
+  long long transactions() {
+    auto lease = database->acquire();
+    return *std::get<0>(
+        lease.connection().query<long long>("SELECT COUNT(DISTINCT xmin::text) FROM turns")[0]);
+  }
+
+  ScratchDatabase scratch{Backend::postgresql};
+  std::shared_ptr<Database> database;
+  std::optional<ProductGroupCommit> groups;
+};
+
+TEST_F(ProductGroupCommitTest, TurnsQueuedMeanwhileShareOneTransaction) {
+  const auto errors = group_of(inserting("first"),
+                               {inserting("a"), inserting("b"), inserting("c"), inserting("d")});
+  EXPECT_EQ(errors, std::vector<std::string>(5, ""));
+  EXPECT_EQ(rows(), (std::set<std::string>{"first", "a", "b", "c", "d"}));
+  EXPECT_EQ(transactions(), 2);  // the first alone, then the four queued behind it
+}
+
+TEST_F(ProductGroupCommitTest, ATurnSeesTheWritesOfTheTurnsBeforeItInItsGroup) {
+  long long seen = -1;
+  const auto errors =
+      group_of(inserting("first"),
+               {inserting("a"), [&](auto& turn) {
+                  turn.read([&](Connection& c) {
+                    seen = *std::get<0>(c.query<long long>("SELECT COUNT(*) FROM turns")[0]);
+                  });
+                }});
+  EXPECT_EQ(errors, std::vector<std::string>(3, ""));
+  EXPECT_EQ(seen, 2);  // "a", not committed yet when it read
+}
+
+TEST_F(ProductGroupCommitTest, ATurnThatFailsBeforeWritingLeavesTheOthersBe) {
+  const auto errors = group_of(
+      inserting("first"),
+      {inserting("a"), [](auto&) { throw std::invalid_argument("no such sku"); }, inserting("c")});
+  EXPECT_EQ(errors, (std::vector<std::string>{"", "", "no such sku", ""}));
+  EXPECT_EQ(rows(), (std::set<std::string>{"first", "a", "c"}));
+}
+
+// Its writes cannot be taken back alone: the group's transaction is rolled back, the turns
+// staged in it fail with ConcurrencyError (to be tried again), and the turns after it go on
+// in a new transaction.
+TEST_F(ProductGroupCommitTest, ATurnThatFailsAfterWritingRollsItsGroupBack) {
+  const auto errors = group_of(
+      inserting("first"),
+      {inserting("a"), inserting("b", [] { throw std::runtime_error("failed after writing"); }),
+       inserting("c")});
+  EXPECT_EQ(errors, (std::vector<std::string>{"", "ConcurrencyError", "failed after writing", ""}));
+  EXPECT_EQ(rows(), (std::set<std::string>{"first", "c"}));
+}
+
+TEST_F(ProductGroupCommitTest, AFailedStatementRollsItsGroupBack) {
+  // The duplicate key aborts PostgreSQL's transaction: nothing more can run in it.
+  const auto errors =
+      group_of(inserting("first"), {inserting("a"), inserting("first"), inserting("c")});
+  EXPECT_EQ(errors, (std::vector<std::string>{"", "ConcurrencyError", "ConcurrencyError", ""}));
+  EXPECT_EQ(rows(), (std::set<std::string>{"first", "c"}));
+}
+
+TEST_F(ProductGroupCommitTest, ATurnThatLeavesItsWritesUncommittedRollsItsGroupBack) {
+  const auto errors = group_of(
+      inserting("first"),
+      {inserting("a"), [](auto& turn) {
+         turn.write([](Connection& c) { c.execute("INSERT INTO turns (name) VALUES ('b')"); });
+       }});
+  EXPECT_EQ(errors, (std::vector<std::string>{"", "ConcurrencyError", ""}));
+  EXPECT_EQ(rows(), (std::set<std::string>{"first"}));
+}
+
+TEST_F(ProductGroupCommitTest, ProductsDoNotShareGroups) {
+  std::promise<void> lamp_started, desk_done;
+  std::future_status desk_while_lamp_ran = std::future_status::timeout;
+  auto lamp = std::async(std::launch::async, [&] {
+    groups->perform("LAMP", [&](auto& turn) {
+      lamp_started.set_value();
+      desk_while_lamp_ran = desk_done.get_future().wait_for(10s);
+      inserting("lamp")(turn);
+    });
+  });
+  lamp_started.get_future().wait();
+  groups->perform("DESK", inserting("desk"));
+  desk_done.set_value();
+  lamp.get();
+  EXPECT_EQ(desk_while_lamp_ran, std::future_status::ready) << "DESK waited for LAMP's turn";
+  EXPECT_EQ(rows(), (std::set<std::string>{"lamp", "desk"}));
+  EXPECT_EQ(transactions(), 2);
+}
+
+// Many threads, one product: every turn lands, in fewer transactions than turns.
+TEST_F(ProductGroupCommitTest, ManyThreadsOnOneProductShareCommits) {
+  constexpr int kThreads = 8, kTurns = 25;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kTurns; ++i)
+        groups->perform("LAMP", inserting(std::to_string(t) + "-" + std::to_string(i)));
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(rows().size(), std::size_t{kThreads * kTurns});
+  EXPECT_LT(transactions(), kThreads * kTurns);
+}
+
+}  // namespace
+}  // namespace allocation::adapters::sql
