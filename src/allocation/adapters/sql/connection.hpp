@@ -105,13 +105,21 @@ class Statement<std::tuple<In...>, std::tuple<Out...>> final : public StatementB
 // belong to it).
 class StatementCache {
  public:
-  template <class In, class Out>
-  detail::Statement<In, Out>& get(soci::session& session, const std::string& sql) {
+  // Runs `use` with the statement of `sql`, prepared now if it is new. A statement whose run
+  // failed is dropped, to be prepared again when next needed: SOCI's PostgreSQL backend keeps
+  // the buffers of a failed run's values, and its next run allocates them anew (a leak).
+  template <class In, class Out, class Use>
+  auto run(soci::session& session, const std::string& sql, Use use) {
     std::unique_ptr<detail::StatementBase>& slot = statements_[sql];
     if (!slot) slot = std::make_unique<detail::Statement<In, Out>>(session, sql);
     auto* statement = dynamic_cast<detail::Statement<In, Out>*>(slot.get());
     if (!statement) throw std::logic_error("one SQL statement used with two sets of types: " + sql);
-    return *statement;
+    try {
+      return use(*statement);
+    } catch (...) {
+      statements_.erase(sql);
+      throw;
+    }
   }
 
   // Before the connection is opened again: its statements belong to the old one.
@@ -133,15 +141,17 @@ class Connection {
   // query<std::string, int>("SELECT name, qty FROM t WHERE id = :id", id).
   template <class... Out, class... In>
   std::vector<Row<Out...>> query(const std::string& sql, const In&... in) {
-    return statements_.get<std::tuple<In...>, std::tuple<Out...>>(session_, sql).run(in...);
+    return statements_.run<std::tuple<In...>, std::tuple<Out...>>(
+        session_, sql, [&](auto& statement) { return statement.run(in...); });
   }
 
   // Runs a statement that returns no rows; returns how many rows it changed.
   template <class... In>
   long long execute(const std::string& sql, const In&... in) {
-    auto& statement = statements_.get<std::tuple<In...>, std::tuple<>>(session_, sql);
-    statement.run(in...);
-    return statement.affected_rows();
+    return statements_.run<std::tuple<In...>, std::tuple<>>(session_, sql, [&](auto& statement) {
+      statement.run(in...);
+      return statement.affected_rows();
+    });
   }
 
  private:
