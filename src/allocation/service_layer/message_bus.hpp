@@ -131,8 +131,9 @@ using EventHandlers = EventHandlerTable<domain::Event>;
 struct RetryPolicy {
   // Whether messages of one product take turns in this process before their unit of work
   // (ProductLocks), so that they do not lose races to each other. Off when the unit of work
-  // already makes writers take turns (SQLite's group commit): a turn held through a commit
-  // would only make a hot product's writers wait for each other's fsync.
+  // makes writers take turns itself (the SQL stores' group commits, which commit many turns
+  // at once): a turn held here through a commit would make a hot product's writers wait for
+  // each other's commit, one by one.
   bool product_turns = true;
   int max_attempts = 20;
   std::chrono::microseconds first_backoff{100};

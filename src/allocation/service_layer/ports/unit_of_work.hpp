@@ -31,8 +31,8 @@ class UnitOfWork {
   // the thread whose turn it is, see adapters/sql/product_group_commit.hpp). Either way, perform
   // returns once `work` has returned and what it committed is durable, and it rethrows what
   // `work` threw, or Unavailable when the commit did not reach the disk.
-  virtual void perform(std::optional<std::string_view> product, const std::function<void()>& work) {
-    (void)product;
+  virtual void perform(std::optional<std::string_view> /*product*/,
+                       const std::function<void()>& work) {
     work();
   }
   void perform(const std::function<void()>& work) { perform(std::nullopt, work); }
