@@ -2,9 +2,7 @@
 
 #include <soci/session.h>
 
-#include <atomic>
 #include <chrono>
-#include <vector>
 
 #include "allocation/adapters/sql/connection.hpp"
 #include "allocation/service_layer/errors.hpp"
@@ -23,29 +21,17 @@ constexpr int kMaxGroup = 64;
 constexpr auto kGatherWait = std::chrono::microseconds(200);
 }  // namespace
 
-// Tells a caller of perform() that it may return. Each caller waits on a flag of its own: one
-// shared condition variable would wake every caller at each change, and each would then queue
-// on its mutex. Shared with the writer, which may still notify it after its caller is gone.
-using Done = std::shared_ptr<std::atomic<bool>>;
-
-void tell(const Done& done) {
-  done->store(true);
-  done->notify_one();
-}
-
 struct GroupCommit::Group {
-  bool finished = false;  // guarded by outcome_, for the turns of begin()
+  bool finished = false;
   std::exception_ptr error;
-  std::vector<Done> callers;  // of the turns of perform() staged in it; used by the writer
 };
 
 // What perform() hands to the writer thread; lives in perform()'s frame until it is done.
 struct GroupCommit::Work {
   const std::function<void(Turn&)>& body;
+  bool ran = false;
   std::exception_ptr error;      // what body threw
   std::shared_ptr<Group> group;  // the group its turn was staged in, if it committed
-  Done done = std::make_shared<std::atomic<bool>>(false);  // set once it ran and, if staged,
-                                                           // once its group is finished
 };
 
 GroupCommit::GroupCommit(std::shared_ptr<Database> database)
@@ -106,13 +92,14 @@ std::unique_ptr<GroupCommit::Turn> GroupCommit::begin() {
 }
 
 void GroupCommit::perform(const std::function<void(Turn&)>& body) {
-  Work work{.body = body, .error = nullptr, .group = nullptr};
+  Work work{.body = body, .ran = false, .error = nullptr, .group = nullptr};
   {
     std::lock_guard lock(state_);
     queue_.push_back(&work);
   }
   changed_.notify_all();
-  work.done->wait(false);  // what the writer wrote before setting it is visible after
+  std::unique_lock lock(outcome_);
+  finished_.wait(lock, [&] { return work.ran && (!work.group || work.group->finished); });
   if (work.error) std::rethrow_exception(work.error);
   if (work.group && work.group->error) std::rethrow_exception(work.group->error);
 }
@@ -219,13 +206,14 @@ void GroupCommit::run(Work& work) {
     }
     work.group = turn.staged_in_;
   }  // rolled back unless committed
-  // A staged turn's caller is told by its group. Once told, the caller may return and `work`
-  // be gone: nothing of it is read after.
-  if (work.group) {
-    work.group->callers.push_back(work.done);
-  } else {
-    tell(Done(work.done));  // a copy: `work` may be gone before notify_one() returns
+  // Once `ran` is set, the caller may return and `work` be gone: nothing of it is read after.
+  const bool staged = work.group != nullptr;
+  {
+    std::lock_guard lock(outcome_);
+    work.ran = true;
   }
+  // A staged turn's caller waits on, and is woken by, its group.
+  if (!staged) finished_.notify_all();
 }
 
 void GroupCommit::commit_group(bool any_staged) {
@@ -278,7 +266,6 @@ void GroupCommit::finish(const std::shared_ptr<Group>& group, std::exception_ptr
     group->error = error;
   }
   finished_.notify_all();
-  for (const Done& caller : group->callers) tell(caller);
 }
 
 }  // namespace allocation::adapters::sql

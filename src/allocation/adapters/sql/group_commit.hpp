@@ -114,8 +114,7 @@ class GroupCommit {
   int waiting_ = 0;          // turns of begin() waiting for the connection: they go first
   int staged_ = 0;           // turns in open_ waiting for its COMMIT
   int last_group_ = 0;       // units of work run by the writer for the last group
-  // Guards whether a group is finished, which the turns of begin() wait for in commit(). (The
-  // callers of perform() are told one by one: see Work.)
+  // Guards the outcome of work and groups, which the callers of perform() and commit() read.
   std::mutex outcome_;
   std::condition_variable finished_;
   std::atomic<long long> groups_committed_ = 0;
