@@ -32,6 +32,12 @@ bool is_connection_loss(const std::string& sqlstate) {
   return sqlstate.starts_with("08") || sqlstate.starts_with("57P");
 }
 
+// libpq's connection under a SOCI session of the PostgreSQL backend; null when there is none.
+PGconn* postgres_connection(soci::session& session) {
+  auto* backend = static_cast<soci::postgresql_session_backend*>(session.get_backend());
+  return backend ? backend->conn_ : nullptr;
+}
+
 std::string postgres_target(const std::string& url) {
   // A server that does not answer must not hang start-up or a request for minutes.
   if (url.find("connect_timeout=") != std::string::npos) return url;
@@ -203,16 +209,15 @@ bool Database::connection_ok(soci::session& session) const {
   if (backend_ != Backend::postgresql) return session.get_backend() != nullptr;
   // libpq's own view, which a failed call updates: SOCI's is_connected() would send a query
   // (a round trip on every lease).
-  auto* backend = static_cast<soci::postgresql_session_backend*>(session.get_backend());
-  return backend && backend->conn_ && PQstatus(backend->conn_) == CONNECTION_OK;
+  PGconn* connection = postgres_connection(session);
+  return connection && PQstatus(connection) == CONNECTION_OK;
 }
 
 bool Database::transaction_aborted(const Lease& lease) const {
   soci::session& session = lease.session();
   if (!connection_ok(session)) return true;
-  if (backend_ != Backend::postgresql) return false;
-  auto* backend = static_cast<soci::postgresql_session_backend*>(session.get_backend());
-  return PQtransactionStatus(backend->conn_) == PQTRANS_INERROR;
+  return backend_ == Backend::postgresql &&
+         PQtransactionStatus(postgres_connection(session)) == PQTRANS_INERROR;
 }
 
 void Database::ping() {

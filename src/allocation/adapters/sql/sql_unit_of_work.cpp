@@ -28,6 +28,8 @@ using domain::Product;
 // own.
 class Transaction {
  public:
+  using Work = std::function<void(Connection&)>;
+
   Transaction(Database& database, GroupCommit* group_commit, ProductGroupCommit* product_groups)
       : group_commit_(group_commit), product_groups_(product_groups) {
     if (!group_commit_) own_.emplace(database, /*lone_writes=*/true);
@@ -36,21 +38,13 @@ class Transaction {
   Transaction& operator=(const Transaction&) = delete;
 
   // Runs `work` on this unit of work's connection, with the database's errors translated.
-  void read(const std::function<void(Connection&)>& work) {
-    if (product_turn_) return product_turn_->read(work);
-    if (own_) return own_->read(work);
-    sqlite_turn().run(work);
-  }
-  void write(const std::function<void(Connection&)>& work) {
-    if (product_turn_) return product_turn_->write(work);
-    if (own_) return own_->write(work);
-    sqlite_turn().run(work);
+  void read(const Work& work) { run(&ProductGroupCommit::Turn::read, &PgTransaction::read, work); }
+  void write(const Work& work) {
+    run(&ProductGroupCommit::Turn::write, &PgTransaction::write, work);
   }
   // A write of one statement, atomic by itself (see PgTransaction::write_alone).
-  void write_alone(const std::function<void(Connection&)>& work) {
-    if (product_turn_) return product_turn_->write_alone(work);
-    if (own_) return own_->write_alone(work);
-    sqlite_turn().run(work);
+  void write_alone(const Work& work) {
+    run(&ProductGroupCommit::Turn::write_alone, &PgTransaction::write_alone, work);
   }
 
   // SQLite: runs `work` on the group commit's writer thread, in a turn of its own. PostgreSQL:
@@ -86,6 +80,15 @@ class Transaction {
     ~During() { current_ = nullptr; }
     T*& current_;
   };
+
+  // On PostgreSQL, `work` goes to the product's turn or to the transaction of its own with the
+  // method given for each; SQLite's turns run reads and writes alike.
+  void run(void (ProductGroupCommit::Turn::*on_turn)(const Work&),
+           void (PgTransaction::*on_own)(const Work&), const Work& work) {
+    if (product_turn_) return (product_turn_->*on_turn)(work);
+    if (own_) return ((*own_).*on_own)(work);
+    sqlite_turn().run(work);
+  }
 
   GroupCommit::Turn& sqlite_turn() {
     if (writer_turn_) return *writer_turn_;
