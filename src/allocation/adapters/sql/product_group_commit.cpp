@@ -28,9 +28,11 @@ void ProductGroupCommit::Turn::guarded(const std::function<void()>& write) {
     throw;
   } catch (...) {
     spoilt_ = true;
+    known_.reset();
     throw;
   }
   wrote_ = true;
+  known_.reset();
 }
 
 void ProductGroupCommit::Turn::write(const std::function<void(Connection&)>& work) {
@@ -82,8 +84,9 @@ void ProductGroupCommit::lead(const std::string& product) {
 void ProductGroupCommit::run(const std::vector<Waiter*>& group) {
   PgTransaction transaction(database_, /*lone_writes=*/group.size() == 1);
   std::vector<Waiter*> staged;
+  std::optional<domain::Product> known;
   for (Waiter* waiter : group) {
-    Turn turn(transaction);
+    Turn turn(transaction, known);
     try {
       waiter->work(turn);
     } catch (...) {
@@ -96,6 +99,7 @@ void ProductGroupCommit::run(const std::vector<Waiter*>& group) {
     if (!turn.wrote_ && !turn.spoilt_ && !transaction.aborted()) continue;
     // Its writes cannot be taken back alone: neither can the group's.
     transaction.rollback();
+    known.reset();
     for (Waiter* other : staged) {
       other->error = std::make_exception_ptr(service_layer::ConcurrencyError(
           "rolled back with another unit of work of its product that failed"));

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -9,6 +10,7 @@
 
 #include "allocation/adapters/sql/database.hpp"
 #include "allocation/adapters/sql/pg_transaction.hpp"
+#include "allocation/domain/product.hpp"
 
 namespace allocation::adapters::sql {
 
@@ -48,12 +50,23 @@ class ProductGroupCommit {
     // Keeps the writes, to be committed with the group.
     void commit() { committed_ = true; }
 
+    // The product as the group's transaction holds it, when the last turn that wrote it left it
+    // here: every batch with its total and the version, no order lines. A turn may start from
+    // it instead of reading the product again. The group's writes hold the product's row lock,
+    // so no other process changes it meanwhile. Empty at the start of a group; a write that
+    // completes or spoils the transaction empties it (the writer knows what it wrote, and may
+    // leave the product here again), and so does a rollback. A write that fails by
+    // service_layer::ConcurrencyError has written nothing and leaves it.
+    std::optional<domain::Product>& known_product() { return known_; }
+
    private:
     friend class ProductGroupCommit;
-    explicit Turn(PgTransaction& transaction) : transaction_(transaction) {}
+    Turn(PgTransaction& transaction, std::optional<domain::Product>& known)
+        : transaction_(transaction), known_(known) {}
     void guarded(const std::function<void()>& write);
 
     PgTransaction& transaction_;
+    std::optional<domain::Product>& known_;
     bool wrote_ = false;   // a write of it completed
     bool spoilt_ = false;  // a write of it failed, and not by a version check that wrote nothing
     bool committed_ = false;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <stdexcept>
 
 #include "allocation/adapters/outgoing_message.hpp"
 #include "allocation/adapters/sql/connection.hpp"
@@ -65,6 +66,12 @@ class Transaction {
     }
   }
 
+  // PostgreSQL, in a turn of a product's group: what the group knows the product to be (see
+  // ProductGroupCommit::Turn::known_product). Else nullptr.
+  std::optional<Product>* known_product() {
+    return product_turn_ ? &product_turn_->known_product() : nullptr;
+  }
+
   void commit() {
     if (writer_turn_) writer_turn_->commit();
     if (turn_) turn_->commit();
@@ -112,9 +119,25 @@ struct LoadedBatch {
 };
 using LoadedBatches = std::map<std::string, LoadedBatch, std::less<>>;
 
+// Thrown, having written nothing, when a unit of work that assumed an order had no line of a
+// product (SqlProductRepository::assumed) cannot confirm it: the work runs again from the
+// product as stored. A ConcurrencyError, so that the bus would run it again were it to escape.
+class AssumptionUnconfirmed final : public service_layer::ConcurrencyError {
+ public:
+  AssumptionUnconfirmed() : ConcurrencyError("the order may have a line of this product") {}
+};
+
 class SqlProductRepository final : public service_layer::ProductRepository {
  public:
-  explicit SqlProductRepository(Transaction& transaction) : transaction_(transaction) {}
+  // `may_assume`: whether a product the group's transaction knows may be taken as it is, without
+  // reading it (see load()).
+  SqlProductRepository(Transaction& transaction, bool may_assume)
+      : transaction_(transaction), may_assume_(may_assume) {}
+
+  // Whether a product was taken from what the group's transaction knows, assuming that the
+  // order it was loaded for has no line of it. Only an allocation's write confirms that (its
+  // line is new, and unique per order and product); any other outcome must run again.
+  bool assumed() const { return assumed_; }
 
   // Writes one changed product: its version first (the race check), then its batches and
   // lines as they differ from what was loaded.
@@ -125,6 +148,14 @@ class SqlProductRepository final : public service_layer::ProductRepository {
 
  private:
   std::optional<Product> load(std::string_view sku, std::string_view orderid) override {
+    // In a group, every turn after the first that allocated would read back what the group
+    // knows already: one round trip of two per allocation. Only the order's line is unknown.
+    const std::optional<Product>* known = may_assume_ ? transaction_.known_product() : nullptr;
+    if (known && *known && (*known)->sku() == sku) {
+      assumed_ = !orderid.empty();
+      remember_loaded(**known);
+      return **known;
+    }
     return load_product(std::string(sku), std::string(orderid), "");
   }
   std::optional<Product> load_by_batchref(std::string_view reference) override;
@@ -133,8 +164,12 @@ class SqlProductRepository final : public service_layer::ProductRepository {
   // of batch `full_batch`.
   std::optional<Product> load_product(const std::string& sku, const std::string& orderid,
                                       const std::string& full_batch);
+  // Keeps what the product's batches were when loaded, for save().
+  void remember_loaded(const Product& product);
 
   Transaction& transaction_;
+  const bool may_assume_;
+  bool assumed_ = false;
   std::map<std::string, LoadedBatches, std::less<>> loaded_;
 };
 
@@ -153,7 +188,6 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
                                                           const std::string& full_batch) {
   std::optional<int> version;
   std::vector<Batch> batches;
-  LoadedBatches loaded;
   transaction_.read([&](Connection& connection) {
     // One round trip: the product, its batches in the order they were added, and the line of
     // this order if it has one.
@@ -192,12 +226,28 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
     }
   });
   if (!version) return std::nullopt;
-  for (const Batch& batch : batches) {
+  Product product(sku, std::move(batches), *version);
+  remember_loaded(product);
+  return product;
+}
+
+void SqlProductRepository::remember_loaded(const Product& product) {
+  LoadedBatches& loaded = loaded_[product.sku()];
+  loaded.clear();
+  for (const Batch& batch : product.batches()) {
     loaded[batch.reference()] = {batch.purchased_quantity(), batch.allocated_quantity(),
                                  batch.loaded_lines()};
   }
-  loaded_[sku] = std::move(loaded);
-  return Product(sku, std::move(batches), *version);
+}
+
+// The product with every batch and its total, and none of its order lines.
+Product without_lines(const Product& product) {
+  std::vector<Batch> batches;
+  for (const Batch& batch : product.batches()) {
+    batches.push_back(Batch::restore(batch.reference(), product.sku(), batch.purchased_quantity(),
+                                     batch.eta(), batch.allocated_quantity(), {}));
+  }
+  return Product(product.sku(), std::move(batches), product.version_number());
 }
 
 bool contains(const std::vector<OrderLine>& lines, const OrderLine& line) {
@@ -319,14 +369,24 @@ class SqlUnitOfWork final : public service_layer::UnitOfWork {
       : database_(std::move(database)),
         group_commit_(std::move(group_commit)),
         product_groups_(std::move(product_groups)),
-        transaction_(*database_, group_commit_.get(), product_groups_.get()),
-        products_(transaction_) {}
+        transaction_(*database_, group_commit_.get(), product_groups_.get()) {
+    products_.emplace(transaction_, /*may_assume=*/true);
+  }
 
-  service_layer::ProductRepository& products() override { return products_; }
+  service_layer::ProductRepository& products() override { return *products_; }
 
   void perform(std::optional<std::string_view> product,
                const std::function<void()>& work) override {
-    transaction_.perform(product, work);
+    transaction_.perform(product, [&] {
+      try {
+        work();
+      } catch (const AssumptionUnconfirmed&) {
+        // Nothing was written: forget the first run, and read the product this time.
+        start_again();
+        products_.emplace(transaction_, /*may_assume=*/false);
+        work();
+      }
+    });
   }
 
   std::vector<domain::events::Deallocated> pending_reallocations() override {
@@ -343,10 +403,11 @@ class SqlUnitOfWork final : public service_layer::UnitOfWork {
  private:
   void write_changes() override {
     if (!group_commit_ && write_allocation_alone()) return transaction_.commit();
-    for (const auto& [sku, tracked] : products_.seen()) {
+    if (products_->assumed()) throw AssumptionUnconfirmed();
+    for (const auto& [sku, tracked] : products_->seen()) {
       if (!tracked.changed()) continue;
       transaction_.write([&](Connection& connection) {
-        products_.save(tracked, connection);
+        products_->save(tracked, connection);
         store_pending_reallocations(tracked.product, connection);
         store_outgoing_messages(tracked.product, connection);
       });
@@ -363,48 +424,79 @@ class SqlUnitOfWork final : public service_layer::UnitOfWork {
   // PostgreSQL, the most common change: one line allocated to one batch, written with its
   // outgoing message in one statement on its own, where the version check guards the rest.
   // An allocation then takes 2 round trips (read, write) instead of 7 (BEGIN, read, 4 writes,
-  // COMMIT). False, having written nothing, for any other change.
+  // COMMIT), and 1 (the write) when its product was assumed. False, having written nothing,
+  // for any other change. Leaves the product with the group, if any, as known.
   bool write_allocation_alone() {
     if (!settled_reallocations().empty()) return false;
     const service_layer::TrackedProduct* changed = nullptr;
-    for (const auto& [sku, tracked] : products_.seen()) {
+    for (const auto& [sku, tracked] : products_->seen()) {
       if (!tracked.changed()) continue;
       if (changed) return false;
       changed = &tracked;
     }
     if (!changed) return false;
-    const Batch* batch = products_.only_new_line(*changed);
+    const Batch* batch = products_->only_new_line(*changed);
     const auto& events = changed->product.events();
     if (!batch || events.size() != 1 ||
         !std::holds_alternative<domain::events::Allocated>(events.front())) {
       return false;
     }
     const OrderLine& line = batch->loaded_lines().back();
+    const Product& product = changed->product;
     const OutgoingMessage message = outgoing_message(events.front());
-    std::vector<Row<long long>> written;
+    const std::string channel(service_layer::handlers::kLineAllocatedChannel);
     transaction_.write_alone([&](Connection& connection) {
-      written = connection.query<long long>(
-          "WITH version AS ("
-          "  UPDATE products SET version_number = :v"
-          "  WHERE sku = :sku AND version_number = :old RETURNING sku),"
+      // The counts are checked in here, so that a turn of a group that wrote nothing is known
+      // to have written nothing (ProductGroupCommit::Turn::write_alone).
+      if (!products_->assumed()) {
+        const auto written = connection.query<long long>(
+            "WITH version AS ("
+            "  UPDATE products SET version_number = :v"
+            "  WHERE sku = :sku AND version_number = :old RETURNING sku),"
+            " batch AS ("
+            "  UPDATE batches SET allocated_quantity = :a"
+            "  WHERE reference = :ref AND EXISTS (SELECT 1 FROM version)),"
+            " line AS ("
+            "  INSERT INTO allocations (orderid, sku, qty, batchref)"
+            "  SELECT :o, sku, :q, :b FROM version),"
+            " message AS ("
+            "  INSERT INTO outbox (message_id, channel, payload) SELECT :m, :c, :p FROM version)"
+            " SELECT COUNT(*) FROM version",
+            product.version_number(), product.sku(), *changed->loaded_version,
+            batch->allocated_quantity(), batch->reference(), line.orderid(), line.qty(),
+            batch->reference(), message.message_id, channel, message.payload);
+        if (*std::get<0>(written.at(0)) == 0) {
+          throw service_layer::ConcurrencyError("product " + product.sku() +
+                                                " changed since it was read");
+        }
+        return;
+      }
+      // The line goes first, and the rest only if it went in: an order that had a line of
+      // this product after all makes it a conflict, and the statement writes nothing.
+      const auto written = connection.query<long long, long long>(
+          "WITH line AS ("
+          "  INSERT INTO allocations (orderid, sku, qty, batchref) VALUES (:o, :sku, :q, :b)"
+          "  ON CONFLICT (orderid, sku) DO NOTHING RETURNING sku, batchref),"
+          " version AS ("
+          "  UPDATE products p SET version_number = :v FROM line"
+          "  WHERE p.sku = line.sku AND p.version_number = :old RETURNING p.sku),"
           " batch AS ("
-          "  UPDATE batches SET allocated_quantity = :a"
-          "  WHERE reference = :ref AND EXISTS (SELECT 1 FROM version)),"
-          " line AS ("
-          "  INSERT INTO allocations (orderid, sku, qty, batchref)"
-          "  SELECT :o, sku, :q, :b FROM version),"
+          "  UPDATE batches b SET allocated_quantity = :a FROM line"
+          "  WHERE b.reference = line.batchref),"
           " message AS ("
-          "  INSERT INTO outbox (message_id, channel, payload) SELECT :m, :c, :p FROM version)"
-          " SELECT COUNT(*) FROM version",
-          changed->product.version_number(), changed->product.sku(), *changed->loaded_version,
-          batch->allocated_quantity(), batch->reference(), line.orderid(), line.qty(),
-          batch->reference(), message.message_id,
-          std::string(service_layer::handlers::kLineAllocatedChannel), message.payload);
+          "  INSERT INTO outbox (message_id, channel, payload) SELECT :m, :c, :p FROM line)"
+          " SELECT (SELECT COUNT(*) FROM line), (SELECT COUNT(*) FROM version)",
+          line.orderid(), product.sku(), line.qty(), batch->reference(), product.version_number(),
+          *changed->loaded_version, batch->allocated_quantity(), message.message_id, channel,
+          message.payload);
+      const auto& [lines, versions] = written.at(0);
+      if (*lines == 0) throw AssumptionUnconfirmed();
+      // The group's transaction holds the product's row since it last wrote it, so nothing
+      // can have moved its version: if something did, the line must not stay.
+      if (*versions == 0)
+        throw std::logic_error("product " + product.sku() + " changed in a group");
     });
-    if (written.empty() || *std::get<0>(written.front()) == 0) {
-      throw service_layer::ConcurrencyError("product " + changed->product.sku() +
-                                            " changed since it was read");
-    }
+    if (auto* known = transaction_.known_product()) *known = without_lines(product);
     return true;
   }
 
@@ -412,7 +504,7 @@ class SqlUnitOfWork final : public service_layer::UnitOfWork {
   std::shared_ptr<GroupCommit> group_commit_;
   std::shared_ptr<ProductGroupCommit> product_groups_;
   Transaction transaction_;
-  SqlProductRepository products_;
+  std::optional<SqlProductRepository> products_;  // again for a second run (see perform)
 };
 
 }  // namespace

@@ -30,7 +30,9 @@ class UnitOfWork {
   // writer thread, see adapters/sql/group_commit.hpp; PostgreSQL's, the work of one product in
   // the thread whose turn it is, see adapters/sql/product_group_commit.hpp). Either way, perform
   // returns once `work` has returned and what it committed is durable, and it rethrows what
-  // `work` threw, or Unavailable when the commit did not reach the disk.
+  // `work` threw, or Unavailable when the commit did not reach the disk. A store may run `work`
+  // a second time, having written nothing of the first run and forgotten what it loaded (see
+  // start_again): `work` must do nothing but through this unit of work.
   virtual void perform(std::optional<std::string_view> /*product*/,
                        const std::function<void()>& work) {
     work();
@@ -54,6 +56,12 @@ class UnitOfWork {
   virtual std::vector<domain::events::Deallocated> pending_reallocations() = 0;
 
  protected:
+  // For a perform() that runs its work again: forgets the commit and the settled reallocations
+  // of the run before. (The repository is the store's to start again.)
+  void start_again() {
+    committed_ = false;
+    settled_.clear();
+  }
   // For write_changes(): what to take off the pending reallocations.
   const std::vector<domain::events::Deallocated>& settled_reallocations() const { return settled_; }
 

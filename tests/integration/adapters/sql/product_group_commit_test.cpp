@@ -151,6 +151,47 @@ TEST_F(ProductGroupCommitTest, ATurnThatLeavesItsWritesUncommittedRollsItsGroupB
   EXPECT_EQ(rows(), (std::set<std::string>{"first"}));
 }
 
+// What a group knows of its product lasts from turn to turn until a write or a rollback, and
+// never beyond the group.
+TEST_F(ProductGroupCommitTest, TheKnownProductLastsUntilAWriteOrARollback) {
+  const auto known_version = [](ProductGroupCommit::Turn& turn) {
+    const auto& known = turn.known_product();
+    return known ? known->version_number() : -1;
+  };
+  const auto knowing = [](int version) { return domain::Product("LAMP", {}, version); };
+  std::vector<int> seen;
+  const auto errors = group_of(
+      [&](auto& turn) { turn.known_product() = knowing(7); },
+      {[&](auto& turn) {
+         seen.push_back(known_version(turn));  // -1: a new group
+         turn.known_product() = knowing(8);
+         inserting("a")(turn);
+         seen.push_back(known_version(turn));  // -1: written since
+         turn.known_product() = knowing(9);
+       },
+       [&](auto& turn) {
+         seen.push_back(known_version(turn));  // 9
+         try {
+           turn.write([](Connection&) { throw service_layer::ConcurrencyError("lost a race"); });
+         } catch (const service_layer::ConcurrencyError&) {
+         }
+         seen.push_back(known_version(turn));  // 9: nothing written
+         throw std::runtime_error("gave up");
+       },
+       [&](auto& turn) {
+         seen.push_back(known_version(turn));  // 9
+         inserting("a")(turn);                 // a duplicate key: the group rolls back
+       },
+       [&](auto& turn) {
+         seen.push_back(known_version(turn));  // -1
+         inserting("d")(turn);
+       }});
+  EXPECT_EQ(errors,
+            (std::vector<std::string>{"", "ConcurrencyError", "gave up", "ConcurrencyError", ""}));
+  EXPECT_EQ(seen, (std::vector<int>{-1, -1, 9, 9, 9, -1}));
+  EXPECT_EQ(rows(), (std::set<std::string>{"d"}));
+}
+
 TEST_F(ProductGroupCommitTest, ProductsDoNotShareGroups) {
   std::promise<void> lamp_started, desk_done;
   std::future_status desk_while_lamp_ran = std::future_status::timeout;

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "allocation/service_layer/errors.hpp"
+#include "allocation/service_layer/handlers.hpp"
 #include "support/sql_test.hpp"
 
 namespace allocation::adapters::sql {
@@ -103,6 +104,69 @@ TEST_P(SqlUnitOfWork, ConcurrentChangesOfOneProductNeverLoseAnUpdate) {
   lease.session() << "SELECT COUNT(*) FROM outbox", soci::into(messages);
   EXPECT_EQ(second_lines, postgresql ? 0 : 1);
   EXPECT_EQ(messages, postgresql ? 1 : 2);
+}
+
+// Allocations of one product queued behind one another: on PostgreSQL, each one after the first
+// of its group takes the product as the group left it and assumes its order has no line of it.
+// Each answer must be the domain's all the same, when the order had a line (in the group, or
+// from before it) and when the product seems out of stock.
+TEST_P(SqlUnitOfWork, AllocationsQueuedBehindOneAnotherGetTheDomainsAnswers) {
+  add_product("LAMP", {{"b1", 10, std::nullopt}, {"b2", 2, domain::parse_date("2031-01-01")}});
+  const int created = new_uow()->products().get("LAMP")->version_number();
+  const auto allocate = [&](std::string orderid, int qty, std::chrono::milliseconds pause) {
+    auto uow = new_uow();
+    std::optional<std::string> batch;
+    uow->perform("LAMP", [&] {
+      std::this_thread::sleep_for(pause);
+      batch = service_layer::handlers::allocate({orderid, "LAMP", qty}, *uow);
+    });
+    return std::pair(batch, uow->collect_new_events().size());
+  };
+  using namespace std::chrono_literals;
+  EXPECT_EQ(allocate("before", 3, 0ms), std::pair(std::optional<std::string>("b1"), 1ul));
+
+  struct Expected {
+    std::string orderid;
+    int qty;
+    std::optional<std::string> batch;
+    std::size_t events;
+  };
+  const std::vector<Expected> queued = {
+      {"o1", 4, "b1", 1},           // leads the group alone, while the others queue
+      {"o2", 2, "b1", 1},           // b1 has 1 left
+      {"o1", 4, "b1", 0},           // a line in the group already
+      {"before", 3, "b1", 0},       // a line from before, though neither batch has 3 left
+      {"o3", 2, "b2", 1},           //
+      {"o4", 1, "b1", 1},           // b1 full
+      {"o5", 1, std::nullopt, 1}};  // out of stock
+  std::vector<std::future<std::pair<std::optional<std::string>, std::size_t>>> answers;
+  for (std::size_t i = 0; i < queued.size(); ++i) {
+    if (i > 0) std::this_thread::sleep_for(60ms);
+    answers.push_back(std::async(std::launch::async, allocate, queued[i].orderid, queued[i].qty,
+                                 i == 0 ? 500ms : 0ms));
+  }
+  for (std::size_t i = 0; i < queued.size(); ++i) {
+    EXPECT_EQ(answers[i].get(), std::pair(queued[i].batch, queued[i].events))
+        << queued[i].orderid << " (" << i << ")";
+  }
+
+  EXPECT_EQ(available("b1"), 0);
+  EXPECT_EQ(available("b2"), 0);
+  auto lease = database->acquire();
+  int version = 0, lines = 0, messages = 0;
+  lease.session() << "SELECT version_number FROM products WHERE sku = 'LAMP'", soci::into(version);
+  lease.session() << "SELECT COUNT(*) FROM allocations", soci::into(lines);
+  lease.session() << "SELECT COUNT(*) FROM outbox", soci::into(messages);
+  EXPECT_EQ(version, created + 5);  // a version per line
+  EXPECT_EQ(lines, 5);
+  EXPECT_EQ(messages, 5);
+  if (GetParam() == Backend::postgresql) {
+    int transactions = 0;
+    lease.session() << "SELECT COUNT(DISTINCT xmin::text) FROM allocations"
+                       " WHERE orderid IN ('o2', 'o3', 'o4')",
+        soci::into(transactions);
+    EXPECT_EQ(transactions, 1) << "the queued allocations were not one group";
+  }
 }
 
 INSTANTIATE_FOR_BOTH_DATABASES(SqlUnitOfWork);
