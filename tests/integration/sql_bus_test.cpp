@@ -2,6 +2,9 @@
 
 #include <future>
 #include <latch>
+#include <map>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "allocation/adapters/in_memory/recording_notifications.hpp"
@@ -97,6 +100,45 @@ TEST_P(SqlBus, ManyThreadsNeverOverAllocateAndLoseNoLine) {
   EXPECT_GE(total, 116) << "demand exceeded stock: at most one unit may stay idle per batch";
   EXPECT_EQ(publisher->published().size(), static_cast<size_t>(allocated_lines.load()));
   EXPECT_EQ(read_model->allocations("o3-7").size(), 1u);
+}
+
+// Threads allocating the same orders of one product again and again: on PostgreSQL the
+// allocations queued behind one another assume their order has no line yet, and many are wrong.
+// Each order is allocated once all the same, every answer for it names the same batch, and one
+// Allocated message leaves per line.
+TEST_P(SqlBus, OrdersAllocatedAgainOnAHotProductAreAllocatedOnce) {
+  bus->handle(CreateBatch{"LAMP-b1", "LAMP", 40, std::nullopt});
+  bus->handle(CreateBatch{"LAMP-b2", "LAMP", 100, domain::parse_date("2031-01-01")});
+  constexpr int kThreads = 6, kAllocations = 25, kOrders = 30;  // 45 units, all allocated
+  const auto qty = [](int order) { return 1 + order % 2; };
+  std::latch start(kThreads);
+  std::mutex answers_mutex;
+  std::map<int, std::set<std::string>> answers;  // by order: the batches it was told
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      start.arrive_and_wait();
+      for (int i = 0; i < kAllocations; ++i) {
+        const int order = (t * 7 + i * 11) % kOrders;
+        const auto batch = bus->handle(Allocate{"o" + std::to_string(order), "LAMP", qty(order)});
+        std::lock_guard lock(answers_mutex);
+        answers[order].insert(batch.value_or("none"));
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  int units = 0;
+  for (const auto& [order, batches] : answers) {
+    EXPECT_EQ(batches.size(), 1u) << "o" << order;
+    EXPECT_EQ(read_model->allocations("o" + std::to_string(order)),
+              (std::vector<service_layer::AllocationRow>{{"LAMP", *batches.begin()}}));
+    units += qty(order);
+  }
+  const auto stored = product("LAMP");
+  EXPECT_EQ(
+      stored.batch("LAMP-b1")->allocated_quantity() + stored.batch("LAMP-b2")->allocated_quantity(),
+      units);
+  EXPECT_EQ(publisher->published().size(), answers.size());
 }
 
 TEST_P(SqlBus, ChangeOfQuantityReallocatesThroughTheDatabase) {
