@@ -362,6 +362,73 @@ void store_pending_reallocations(const Product& product, Connection& connection)
   }
 }
 
+// A product changed by one line allocated to one batch, and the message that tells of it.
+struct NewLine {
+  const Product& product;
+  int loaded_version;
+  const Batch& batch;
+  const OrderLine& line;
+  OutgoingMessage message;
+};
+
+// PostgreSQL: writes `change` in one statement, which the version check guards. Throws
+// ConcurrencyError, having written nothing, when the product changed since it was read. (The
+// check is made here, inside the write, so that a turn of a group that lost is known to have
+// written nothing: see ProductGroupCommit::Turn.)
+void write_line(const NewLine& change, Connection& connection) {
+  const auto written = connection.query<long long>(
+      "WITH version AS ("
+      "  UPDATE products SET version_number = :v"
+      "  WHERE sku = :sku AND version_number = :old RETURNING sku),"
+      " batch AS ("
+      "  UPDATE batches SET allocated_quantity = :a"
+      "  WHERE reference = :ref AND EXISTS (SELECT 1 FROM version)),"
+      " line AS ("
+      "  INSERT INTO allocations (orderid, sku, qty, batchref)"
+      "  SELECT :o, sku, :q, :b FROM version),"
+      " message AS ("
+      "  INSERT INTO outbox (message_id, channel, payload) SELECT :m, :c, :p FROM version)"
+      " SELECT COUNT(*) FROM version",
+      change.product.version_number(), change.product.sku(), change.loaded_version,
+      change.batch.allocated_quantity(), change.batch.reference(), change.line.orderid(),
+      change.line.qty(), change.batch.reference(), change.message.message_id,
+      std::string(service_layer::handlers::kLineAllocatedChannel), change.message.payload);
+  if (*std::get<0>(written.at(0)) == 0) {
+    throw service_layer::ConcurrencyError("product " + change.product.sku() +
+                                          " changed since it was read");
+  }
+}
+
+// PostgreSQL, in a group's transaction, for a product the group knows: writes `change` in one
+// statement whose line goes first, the rest only if it went in. Throws AssumptionUnconfirmed,
+// having written nothing, when the order had a line of the product after all.
+void write_assumed_line(const NewLine& change, Connection& connection) {
+  const auto written = connection.query<long long, long long>(
+      "WITH line AS ("
+      "  INSERT INTO allocations (orderid, sku, qty, batchref) VALUES (:o, :sku, :q, :b)"
+      "  ON CONFLICT (orderid, sku) DO NOTHING RETURNING sku, batchref),"
+      " version AS ("
+      "  UPDATE products p SET version_number = :v FROM line"
+      "  WHERE p.sku = line.sku AND p.version_number = :old RETURNING p.sku),"
+      " batch AS ("
+      "  UPDATE batches b SET allocated_quantity = :a FROM line"
+      "  WHERE b.reference = line.batchref),"
+      " message AS ("
+      "  INSERT INTO outbox (message_id, channel, payload) SELECT :m, :c, :p FROM line)"
+      " SELECT (SELECT COUNT(*) FROM line), (SELECT COUNT(*) FROM version)",
+      change.line.orderid(), change.product.sku(), change.line.qty(), change.batch.reference(),
+      change.product.version_number(), change.loaded_version, change.batch.allocated_quantity(),
+      change.message.message_id, std::string(service_layer::handlers::kLineAllocatedChannel),
+      change.message.payload);
+  const auto& [lines, versions] = written.at(0);
+  if (*lines == 0) throw AssumptionUnconfirmed();
+  // The group's transaction holds the product's row since it last wrote it, so nothing can
+  // have moved its version. Were it to happen, this error spoils the group's transaction, which
+  // is rolled back with the line.
+  if (*versions == 0)
+    throw std::logic_error("product " + change.product.sku() + " changed in a group");
+}
+
 class SqlUnitOfWork final : public service_layer::UnitOfWork {
  public:
   SqlUnitOfWork(std::shared_ptr<Database> database, std::shared_ptr<GroupCommit> group_commit,
@@ -422,8 +489,8 @@ class SqlUnitOfWork final : public service_layer::UnitOfWork {
   }
 
   // PostgreSQL, the most common change: one line allocated to one batch, written with its
-  // outgoing message in one statement on its own, where the version check guards the rest.
-  // An allocation then takes 2 round trips (read, write) instead of 7 (BEGIN, read, 4 writes,
+  // outgoing message in one statement on its own (write_line, write_assumed_line). An
+  // allocation then takes 2 round trips (read, write) instead of 7 (BEGIN, read, 4 writes,
   // COMMIT), and 1 (the write) when its product was assumed. False, having written nothing,
   // for any other change. Leaves the product with the group, if any, as known.
   bool write_allocation_alone() {
@@ -441,62 +508,16 @@ class SqlUnitOfWork final : public service_layer::UnitOfWork {
         !std::holds_alternative<domain::events::Allocated>(events.front())) {
       return false;
     }
-    const OrderLine& line = batch->loaded_lines().back();
-    const Product& product = changed->product;
-    const OutgoingMessage message = outgoing_message(events.front());
-    const std::string channel(service_layer::handlers::kLineAllocatedChannel);
+    const NewLine change{changed->product, *changed->loaded_version, *batch,
+                         batch->loaded_lines().back(), outgoing_message(events.front())};
     transaction_.write_alone([&](Connection& connection) {
-      // The counts are checked in here, so that a turn of a group that wrote nothing is known
-      // to have written nothing (ProductGroupCommit::Turn::write_alone).
-      if (!products_->assumed()) {
-        const auto written = connection.query<long long>(
-            "WITH version AS ("
-            "  UPDATE products SET version_number = :v"
-            "  WHERE sku = :sku AND version_number = :old RETURNING sku),"
-            " batch AS ("
-            "  UPDATE batches SET allocated_quantity = :a"
-            "  WHERE reference = :ref AND EXISTS (SELECT 1 FROM version)),"
-            " line AS ("
-            "  INSERT INTO allocations (orderid, sku, qty, batchref)"
-            "  SELECT :o, sku, :q, :b FROM version),"
-            " message AS ("
-            "  INSERT INTO outbox (message_id, channel, payload) SELECT :m, :c, :p FROM version)"
-            " SELECT COUNT(*) FROM version",
-            product.version_number(), product.sku(), *changed->loaded_version,
-            batch->allocated_quantity(), batch->reference(), line.orderid(), line.qty(),
-            batch->reference(), message.message_id, channel, message.payload);
-        if (*std::get<0>(written.at(0)) == 0) {
-          throw service_layer::ConcurrencyError("product " + product.sku() +
-                                                " changed since it was read");
-        }
-        return;
+      if (products_->assumed()) {
+        write_assumed_line(change, connection);
+      } else {
+        write_line(change, connection);
       }
-      // The line goes first, and the rest only if it went in: an order that had a line of
-      // this product after all makes it a conflict, and the statement writes nothing.
-      const auto written = connection.query<long long, long long>(
-          "WITH line AS ("
-          "  INSERT INTO allocations (orderid, sku, qty, batchref) VALUES (:o, :sku, :q, :b)"
-          "  ON CONFLICT (orderid, sku) DO NOTHING RETURNING sku, batchref),"
-          " version AS ("
-          "  UPDATE products p SET version_number = :v FROM line"
-          "  WHERE p.sku = line.sku AND p.version_number = :old RETURNING p.sku),"
-          " batch AS ("
-          "  UPDATE batches b SET allocated_quantity = :a FROM line"
-          "  WHERE b.reference = line.batchref),"
-          " message AS ("
-          "  INSERT INTO outbox (message_id, channel, payload) SELECT :m, :c, :p FROM line)"
-          " SELECT (SELECT COUNT(*) FROM line), (SELECT COUNT(*) FROM version)",
-          line.orderid(), product.sku(), line.qty(), batch->reference(), product.version_number(),
-          *changed->loaded_version, batch->allocated_quantity(), message.message_id, channel,
-          message.payload);
-      const auto& [lines, versions] = written.at(0);
-      if (*lines == 0) throw AssumptionUnconfirmed();
-      // The group's transaction holds the product's row since it last wrote it, so nothing
-      // can have moved its version: if something did, the line must not stay.
-      if (*versions == 0)
-        throw std::logic_error("product " + product.sku() + " changed in a group");
     });
-    if (auto* known = transaction_.known_product()) *known = without_lines(product);
+    if (auto* known = transaction_.known_product()) *known = without_lines(changed->product);
     return true;
   }
 
