@@ -23,8 +23,9 @@ void ProductGroupCommit::Turn::guarded(const std::function<void()>& write) {
   try {
     write();
   } catch (const service_layer::ConcurrencyError&) {
-    // A version check that failed has written nothing; a statement that failed has aborted
-    // the transaction, which the group finds out by itself.
+    // A version check that failed, or an allocation whose assumed product proved wrong, has
+    // written nothing, and the known product still holds; a statement that failed has aborted
+    // the transaction, which the group finds out by itself (and rolls back, forgetting it).
     throw;
   } catch (...) {
     spoilt_ = true;
