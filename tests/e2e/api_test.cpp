@@ -62,6 +62,25 @@ TEST_P(Api, ChangingABatchQuantityReallocates) {
             (json::array({{{"sku", "SKU-5"}, {"batchref", "wh"}}})));
 }
 
+// The order is read (and so kept in the service's read cache) before each change: the next read
+// shows the change all the same.
+TEST_P(Api, AReadAfterAChangeShowsIt) {
+  add_batch("wh", "SKU-9", 10, nullptr);
+  add_batch("ship", "SKU-9", 10, "2031-05-01");
+  add_batch("desk", "SKU-10", 10, nullptr);
+  ASSERT_EQ(allocate("order-1", "SKU-9", 6).body["batchref"], "wh");
+  ASSERT_EQ(get("/allocations/order-1").body,
+            (json::array({{{"sku", "SKU-9"}, {"batchref", "wh"}}})));
+  ASSERT_EQ(allocate("order-1", "SKU-10", 1).body["batchref"], "desk");
+  EXPECT_EQ(get("/allocations/order-1").body,
+            (json::array({{{"sku", "SKU-9"}, {"batchref", "wh"}},
+                          {{"sku", "SKU-10"}, {"batchref", "desk"}}})));
+  ASSERT_EQ(post("/change_batch_quantity", json{{"ref", "wh"}, {"qty", 5}}).status, 200);
+  EXPECT_EQ(get("/allocations/order-1").body,
+            (json::array({{{"sku", "SKU-10"}, {"batchref", "desk"}},
+                          {{"sku", "SKU-9"}, {"batchref", "ship"}}})));
+}
+
 TEST_P(Api, ShowsAProductsBatchesAndVersion) {
   add_batch("wh", "SKU-6", 10, nullptr);
   add_batch("ship", "SKU-6", 20, "2031-05-01");
@@ -102,10 +121,12 @@ TEST_P(Api, HealthMetricsAndOpenApi) {
   std::string metrics;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   const std::vector<std::string> expected = {
-      "allocation_allocations_total 1", "allocation_out_of_stock_total 1",
+      "allocation_allocations_total 1",
+      "allocation_out_of_stock_total 1",
       "allocation_http_requests_total{route=\"/allocate\",status=\"202\"} 2",
       "allocation_http_request_duration_seconds_count{route=\"/allocate\"} 2",
-      "allocation_conflict_retries_total 0"};
+      "allocation_conflict_retries_total 0",
+      "allocation_read_cache_misses_total 0"};
   const auto all_present = [&] {
     return std::all_of(expected.begin(), expected.end(),
                        [&](const auto& line) { return metrics.find(line) != std::string::npos; });

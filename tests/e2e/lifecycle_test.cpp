@@ -147,7 +147,10 @@ TEST(CommandLine, UsageErrorsExitTwo) {
            {"allocate", "--orderid", "o", "--sku", "L", "--qty", "x"},
            {"add-batch", "--ref", "b", "--sku", "L", "--qty", "1", "--eta", "2030-02-30"},
            {"add-batch", "--ref", "", "--sku", "L", "--qty", "1"},
-           {"serve", "--port", "70000"}}) {
+           {"serve", "--port", "70000"},
+           {"serve", "--read-cache-ttl", "-1"},
+           {"serve", "--read-cache-ttl", "soon"},
+           {"serve", "--read-cache-orders", "0"}}) {
     const auto r = run_allocation(args);
     EXPECT_EQ(r.exit_code, 2) << ::testing::PrintToString(args) << r.err;
     EXPECT_FALSE(r.err.empty());

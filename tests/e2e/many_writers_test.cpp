@@ -109,6 +109,45 @@ TEST_P(ManyWriters, NeverOverAllocateLoseNothingAndLeaveNoStockIdle) {
   }
 }
 
+// A serving process keeps an order's answer in memory for --read-cache-ttl: another process's
+// change (here the command line's) shows there once the answer is that old, not before.
+TEST_P(ManyWriters, AnotherProcesssChangeReachesAReadCacheWithinItsTtl) {
+  SKIP_UNLESS_AVAILABLE(scratch);
+  using namespace std::chrono_literals;
+  constexpr auto kTtl = 1500ms;
+  ServiceProcess service({"--db", scratch.url(), "--read-cache-ttl", "1500"});
+  auto client = service.client();
+  for (const json& batch :
+       {json{{"ref", "wh"}, {"sku", "LAMP"}, {"qty", 10}},
+        json{{"ref", "ship"}, {"sku", "LAMP"}, {"qty", 10}, {"eta", "2031-01-01"}}}) {
+    ASSERT_EQ(client.Post("/add_batch", batch.dump(), "application/json")->status, 201);
+  }
+  const std::string line = json{{"orderid", "o1"}, {"sku", "LAMP"}, {"qty", 6}}.dump();
+  ASSERT_EQ(client.Post("/allocate", line, "application/json")->status, 202);
+  const auto read = [&] {
+    return json::parse(client.Get("/allocations/o1")->body, nullptr, false);
+  };
+  const json in_wh = json::array({{{"sku", "LAMP"}, {"batchref", "wh"}}});
+  const json in_ship = json::array({{{"sku", "LAMP"}, {"batchref", "ship"}}});
+
+  const auto kept_at = std::chrono::steady_clock::now();
+  ASSERT_EQ(read(), in_wh);
+  const auto other =
+      run_allocation({"change-batch-quantity", "--ref", "wh", "--qty", "0", "--db", scratch.url()});
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+  json seen = read();
+  if (std::chrono::steady_clock::now() - kept_at < kTtl - 500ms) {
+    EXPECT_EQ(seen, in_wh) << "the answer kept in memory is served until it is as old as the TTL";
+  }
+  while (seen != in_ship && std::chrono::steady_clock::now() - kept_at < kTtl + 5s) {
+    std::this_thread::sleep_for(20ms);
+    seen = read();
+  }
+  EXPECT_EQ(seen, in_ship);
+  EXPECT_LT(std::chrono::steady_clock::now() - kept_at, kTtl + 1s)
+      << "the change took longer than the TTL to show";
+}
+
 INSTANTIATE_FOR_BOTH_DATABASES(ManyWriters);
 
 }  // namespace

@@ -21,7 +21,13 @@ void PrometheusMetrics::count_request(const std::string& route, int status, doub
 void PrometheusMetrics::add_gauge(std::string name, std::string help,
                                   std::function<double()> read) {
   std::lock_guard lock(mutex_);
-  gauges_.push_back({std::move(name), std::move(help), std::move(read)});
+  readings_.push_back({"gauge", std::move(name), std::move(help), std::move(read)});
+}
+
+void PrometheusMetrics::add_counter(std::string name, std::string help,
+                                    std::function<double()> read) {
+  std::lock_guard lock(mutex_);
+  readings_.push_back({"counter", std::move(name), std::move(help), std::move(read)});
 }
 
 std::string PrometheusMetrics::render() const {
@@ -38,10 +44,10 @@ std::string PrometheusMetrics::render() const {
   counter("allocation_event_handler_failures_total", "Event handlers that failed.",
           handler_failures_.load());
 
-  std::vector<Gauge> gauges;
+  std::vector<Reading> readings;
   {
     std::lock_guard lock(mutex_);
-    gauges = gauges_;
+    readings = readings_;
     out +=
         "# HELP allocation_http_requests_total HTTP requests by route and status.\n"
         "# TYPE allocation_http_requests_total counter\n";
@@ -67,9 +73,9 @@ std::string PrometheusMetrics::render() const {
           route, histogram.total, histogram.sum);
     }
   }
-  for (const auto& gauge : gauges) {
-    out += fmt::format("# HELP {0} {1}\n# TYPE {0} gauge\n{0} {2}\n", gauge.name, gauge.help,
-                       gauge.read());
+  for (const auto& reading : readings) {
+    out += fmt::format("# HELP {0} {1}\n# TYPE {0} {2}\n{0} {3}\n", reading.name, reading.help,
+                       reading.type, reading.read());
   }
   return out;
 }

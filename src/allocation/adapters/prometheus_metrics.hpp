@@ -21,6 +21,8 @@ class PrometheusMetrics {
   void count_event_handler_failure() { handler_failures_.fetch_add(1, std::memory_order_relaxed); }
   // A gauge read at each scrape (e.g. a backlog); called without any lock held.
   void add_gauge(std::string name, std::string help, std::function<double()> read);
+  // A counter kept by someone else (e.g. a cache's hits), read at each scrape likewise.
+  void add_counter(std::string name, std::string help, std::function<double()> read);
 
   std::string render() const;
 
@@ -36,11 +38,11 @@ class PrometheusMetrics {
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, int>, unsigned long long> requests_;
   std::map<std::string, Histogram> latency_;
-  struct Gauge {
-    std::string name, help;
+  struct Reading {
+    std::string type, name, help;
     std::function<double()> read;
   };
-  std::vector<Gauge> gauges_;
+  std::vector<Reading> readings_;
   std::atomic<unsigned long long> allocations_ = 0, out_of_stock_ = 0, conflict_retries_ = 0,
                                   handler_failures_ = 0;
 };

@@ -1,7 +1,9 @@
 #include "allocation/bootstrap/application.hpp"
 
+#include <algorithm>
 #include <cmath>
 
+#include "allocation/adapters/cached_read_model.hpp"
 #include "allocation/adapters/log_notifications.hpp"
 #include "allocation/adapters/smtp_notifications.hpp"
 #include "allocation/adapters/sql/database.hpp"
@@ -30,6 +32,31 @@ std::optional<adapters::redis::RedisAddress> broker_address(const Settings& sett
   return adapters::redis::parse_redis_url(*settings.redis_url);
 }
 
+// The answers of the database's view kept in memory, for reads; null when the settings keep
+// none.
+std::shared_ptr<adapters::CachedReadModel> read_cache(
+    const Settings& settings, std::shared_ptr<service_layer::ReadModel> view,
+    adapters::PrometheusMetrics& metrics) {
+  if (settings.read_cache_ttl_ms <= 0) return nullptr;
+  auto cache = std::make_shared<adapters::CachedReadModel>(
+      std::move(view),
+      adapters::ReadCacheOptions{
+          .ttl = std::chrono::milliseconds(settings.read_cache_ttl_ms),
+          .capacity = static_cast<std::size_t>(std::max(settings.read_cache_orders, 1))});
+  const std::weak_ptr<adapters::CachedReadModel> counted = cache;
+  metrics.add_counter("allocation_read_cache_hits_total",
+                      "Reads of an order's allocations answered from memory.", [counted] {
+                        const auto cache = counted.lock();
+                        return cache ? static_cast<double>(cache->hits()) : 0.0;
+                      });
+  metrics.add_counter("allocation_read_cache_misses_total",
+                      "Reads of an order's allocations that asked the database.", [counted] {
+                        const auto cache = counted.lock();
+                        return cache ? static_cast<double>(cache->misses()) : 0.0;
+                      });
+  return cache;
+}
+
 }  // namespace
 
 Application::Application(const Settings& settings)
@@ -52,8 +79,15 @@ Application::Application(const Settings& settings)
   // The units of work take turns already: all of them on SQLite (GroupCommit), those of one
   // product on PostgreSQL (ProductGroupCommit).
   const service_layer::RetryPolicy retry{.product_turns = false};
+  // The view follows the write model by itself; a cache in front of it is told of each change
+  // by the Allocated and Deallocated handlers.
+  std::shared_ptr<service_layer::ReadModelWriter> read_model_writer;
+  if (auto cache = read_cache(settings, read_model_, *metrics_)) {
+    read_model_ = cache;
+    read_model_writer = std::move(cache);
+  }
   bus_ = std::make_unique<service_layer::MessageBus>(make_message_bus(
-      {unit_of_work_, nullptr, notifications(settings), nullptr, metrics_}, retry));
+      {unit_of_work_, read_model_writer, notifications(settings), nullptr, metrics_}, retry));
 }
 
 Application::~Application() = default;

@@ -14,8 +14,9 @@ namespace allocation::bootstrap {
 // adapter is thread-safe on its own.
 struct Adapters {
   service_layer::UnitOfWorkFactory unit_of_work;
-  // nullptr when the unit of work updates the read model in its own transaction (SQL): then no
-  // event handler does.
+  // Told of every Allocated and Deallocated event once its change is committed. nullptr when
+  // nothing needs telling: the unit of work updates the read model in its own transaction
+  // (SQL), and no cache sits in front of it.
   std::shared_ptr<service_layer::ReadModelWriter> read_model;
   std::shared_ptr<service_layer::Notifications> notifications;
   // nullptr when the unit of work keeps a transactional outbox that a relay publishes (SQL):

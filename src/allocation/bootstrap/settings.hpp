@@ -18,6 +18,11 @@ struct Settings {
   // How often a running process replays pending reallocations that another process, which
   // died, left behind (each process also does at start).
   int recovery_interval_seconds = 30;
+  // The answers of GET /allocations kept in memory (adapters::CachedReadModel): how long, at
+  // most, a change made by another process stays unseen (0: nothing is kept), and for how many
+  // orders.
+  int read_cache_ttl_ms = 1000;
+  int read_cache_orders = 50'000;
 };
 
 }  // namespace allocation::bootstrap

@@ -75,6 +75,23 @@ void add_background_options(CLI::App& command, bootstrap::Settings& settings) {
       ->capture_default_str();
 }
 
+// Options of the subcommand that answers reads.
+void add_read_options(CLI::App& command, bootstrap::Settings& settings) {
+  command
+      .add_option("--read-cache-ttl", settings.read_cache_ttl_ms,
+                  "Milliseconds an order's allocations are answered from memory; the longest "
+                  "another process's change to them goes unseen (0: always read the database)")
+      ->envname("ALLOCATION_READ_CACHE_TTL")
+      ->check(CLI::Range(0, 3'600'000))
+      ->capture_default_str();
+  command
+      .add_option("--read-cache-orders", settings.read_cache_orders,
+                  "Orders whose allocations are kept in memory")
+      ->envname("ALLOCATION_READ_CACHE_ORDERS")
+      ->check(CLI::Range(1, 10'000'000))
+      ->capture_default_str();
+}
+
 // Errors of libraries (libpq) span lines; an operator gets one.
 std::string one_line(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
@@ -121,6 +138,7 @@ int run_cli(int argc, char** argv) {
   auto& serve_command_settings = all_settings.emplace_back();
   add_database_options(*serve_command, serve_command_settings);
   add_background_options(*serve_command, serve_command_settings);
+  add_read_options(*serve_command, serve_command_settings);
   serve_command->callback([&] { action = [&] { return serve(serve_command_settings, http); }; });
 
   auto* worker_command = app.add_subcommand(
