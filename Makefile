@@ -52,7 +52,7 @@ clean:
 # The unit and integration tests again under AddressSanitizer + UndefinedBehaviorSanitizer,
 # then ThreadSanitizer (separate build folders). SANITIZE_LABELS='' runs every tier.
 SANITIZE_LABELS ?= unit|integration
-SANITIZE_TARGETS ?= domain_test service_layer_test entrypoints_test sql_adapters_test \
+SANITIZE_TARGETS ?= domain_test service_layer_test entrypoints_test adapters_test sql_adapters_test \
   smtp_notifications_test postgresql_outage_test
 test-sanitize: deps
 	@for sanitizer in address thread; do \
