@@ -43,17 +43,12 @@ std::shared_ptr<adapters::CachedReadModel> read_cache(
       adapters::ReadCacheOptions{
           .ttl = std::chrono::milliseconds(settings.read_cache_ttl_ms),
           .capacity = static_cast<std::size_t>(std::max(settings.read_cache_orders, 1))});
-  const std::weak_ptr<adapters::CachedReadModel> counted = cache;
   metrics.add_counter("allocation_read_cache_hits_total",
-                      "Reads of an order's allocations answered from memory.", [counted] {
-                        const auto cache = counted.lock();
-                        return cache ? static_cast<double>(cache->hits()) : 0.0;
-                      });
+                      "Reads of an order's allocations answered from memory.",
+                      [cache] { return static_cast<double>(cache->hits()); });
   metrics.add_counter("allocation_read_cache_misses_total",
-                      "Reads of an order's allocations that asked the database.", [counted] {
-                        const auto cache = counted.lock();
-                        return cache ? static_cast<double>(cache->misses()) : 0.0;
-                      });
+                      "Reads of an order's allocations that asked the database.",
+                      [cache] { return static_cast<double>(cache->misses()); });
   return cache;
 }
 
