@@ -71,6 +71,18 @@ TEST(Configuration, UnreachableDatabaseIsOneClearLine) {
                         "cannot open database");
 }
 
+// The error names the database without its password, which would end up in logs.
+TEST(Configuration, ADatabaseErrorShowsNoPassword) {
+  for (const char* url :
+       {"postgresql://u:s3cret@127.0.0.1:1/none", "postgresql://u@127.0.0.1:1/none?password=s3cret",
+        "postgresql://u:s3cret@host-without-database"}) {
+    const auto r = run_allocation({"serve", "--db", url});
+    EXPECT_EQ(r.exit_code, 1) << url;
+    EXPECT_EQ(r.err.find("s3cret"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("***"), std::string::npos) << r.err;
+  }
+}
+
 TEST(Configuration, PortInUseIsOneClearLine) {
   ScratchDatabase db(Backend::sqlite);
   ServiceProcess first({"--db", db.url()});

@@ -59,7 +59,7 @@ Database::Database(std::string_view url, DatabaseOptions options) : options_(opt
     try {
       open(pool_->at(position));
     } catch (const soci::soci_error& error) {
-      throw Unavailable("cannot open database " + std::string(url) + ": " +
+      throw Unavailable("cannot open database " + without_password(url) + ": " +
                         error.get_error_message());
     }
   };

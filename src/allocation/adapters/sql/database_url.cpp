@@ -1,12 +1,31 @@
 #include "allocation/adapters/sql/database_url.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace allocation::adapters::sql {
 
+std::string without_password(std::string_view url) {
+  std::string shown(url);
+  if (const auto scheme = shown.find("://"); scheme != std::string::npos) {
+    const auto host = scheme + 3;
+    const auto at = shown.find('@', host);
+    const auto colon = shown.find(':', host);
+    if (at != std::string::npos && at < shown.find('/', host) && colon < at) {
+      shown.replace(colon + 1, at - colon - 1, "***");
+    }
+  }
+  for (auto key = shown.find("password="); key != std::string::npos;
+       key = shown.find("password=", key + 1)) {
+    const auto value = key + 9;
+    shown.replace(value, std::min(shown.find('&', value), shown.size()) - value, "***");
+  }
+  return shown;
+}
+
 DatabaseUrl parse_database_url(std::string_view url) {
   const auto bad = [&](const std::string& why) {
-    return std::invalid_argument("malformed database URL '" + std::string(url) + "': " + why);
+    return std::invalid_argument("malformed database URL '" + without_password(url) + "': " + why);
   };
   if (url.starts_with("sqlite:")) {
     std::string_view path = url.substr(7);

@@ -18,4 +18,8 @@ struct DatabaseUrl {
 // Throws std::invalid_argument naming what is wrong with the URL.
 DatabaseUrl parse_database_url(std::string_view url);
 
+// The URL as it may be shown (an error, the log): any password in it (user:PASSWORD@, or
+// password=PASSWORD among the parameters) replaced by ***.
+std::string without_password(std::string_view url);
+
 }  // namespace allocation::adapters::sql
