@@ -6,18 +6,25 @@ namespace allocation::adapters {
 
 using service_layer::AllocationRow;
 
-CachedReadModel::CachedReadModel(std::shared_ptr<service_layer::ReadModel> source,
-                                 ReadCacheOptions options, Clock now)
-    : source_(std::move(source)),
-      options_(options),
-      shard_capacity_(options.shards ? (options.capacity + options.shards - 1) / options.shards
-                                     : 0),
-      now_(std::move(now)),
-      shards_(options.shards) {
+namespace {
+
+// How many answers one shard keeps.
+std::size_t shard_capacity(const ReadCacheOptions& options) {
   if (options.shards == 0 || options.capacity == 0) {
     throw std::invalid_argument("a read cache needs at least one shard and one order of room");
   }
+  return (options.capacity + options.shards - 1) / options.shards;
 }
+
+}  // namespace
+
+CachedReadModel::CachedReadModel(std::shared_ptr<service_layer::ReadModel> source,
+                                 ReadCacheOptions options, Clock now)
+    : source_(std::move(source)),
+      ttl_(options.ttl),
+      shard_capacity_(shard_capacity(options)),
+      now_(std::move(now)),
+      shards_(options.shards) {}
 
 CachedReadModel::Shard& CachedReadModel::shard_of(std::string_view orderid) {
   return shards_[std::hash<std::string_view>{}(orderid) % shards_.size()];
@@ -35,7 +42,7 @@ std::vector<AllocationRow> CachedReadModel::allocations(std::string_view orderid
   {
     std::lock_guard lock(shard.mutex);
     if (auto found = shard.by_order.find(orderid); found != shard.by_order.end()) {
-      if (now_() - found->second->read_at < options_.ttl) {
+      if (now_() - found->second->read_at < ttl_) {
         shard.answers.splice(shard.answers.begin(), shard.answers, found->second);
         hits_.fetch_add(1, std::memory_order_relaxed);
         return found->second->rows;

@@ -75,7 +75,7 @@ class CachedReadModel final : public service_layer::ReadModel,
   static void drop(Shard& shard, Shard::Index::iterator found);
 
   std::shared_ptr<service_layer::ReadModel> source_;
-  ReadCacheOptions options_;
+  std::chrono::milliseconds ttl_;
   std::size_t shard_capacity_;
   Clock now_;
   std::vector<Shard> shards_;
