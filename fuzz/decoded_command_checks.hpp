@@ -14,9 +14,14 @@ inline void require(bool holds) {
   if (!holds) std::abort();
 }
 
+// 1..255 code points of UTF-8 (counted here as the leading bytes), no control character.
 inline void require_identifier(const std::string& value) {
-  require(!value.empty() && value.size() <= entrypoints::kMaxIdentifierLength);
-  for (unsigned char c : value) require(c >= 0x20 && c != 0x7f);
+  std::size_t code_points = 0;
+  for (unsigned char c : value) {
+    require(c >= 0x20 && c != 0x7f);
+    if ((c & 0xC0) != 0x80) ++code_points;
+  }
+  require(code_points >= 1 && code_points <= entrypoints::kMaxIdentifierLength);
 }
 
 // Runs a decoder: it may refuse the input with BadRequest, and nothing else.

@@ -145,6 +145,49 @@ TEST_P(Api, HealthMetricsAndOpenApi) {
   EXPECT_TRUE(openapi.body["paths"].contains("/allocate"));
 }
 
+// Every byte but the unreserved ones percent-encoded, as a client library does for a path
+// segment.
+std::string encode_segment(const std::string& text) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string encoded;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      encoded += static_cast<char>(c);
+    } else {
+      encoded += {'%', hex[c >> 4], hex[c & 15]};
+    }
+  }
+  return encoded;
+}
+
+// Whatever id a POST takes, the GET routes find it again: a '/' in an id arrives as %2F.
+TEST_P(Api, EveryIdAPostTakesIsReadableThroughTheGetRoutes) {
+  const std::vector<std::string> ids = {"a/b",
+                                        "/leading",
+                                        "trailing/",
+                                        "a b",
+                                        "a+b",
+                                        "100%",
+                                        "%2F",
+                                        "caf\xC3\xA9",
+                                        "\xE5\x80\x89\xE5\xBA\xAB",
+                                        "?x=1#y",
+                                        "a;b,c",
+                                        "..",
+                                        "\xF0\x9F\x93\xA6"};
+  for (const auto& id : ids) {
+    SCOPED_TRACE(id);
+    add_batch("batch-" + id, id, 10);
+    ASSERT_EQ(allocate(id, id, 1).status, 202);
+    const Reply allocations = get("/allocations/" + encode_segment(id));
+    EXPECT_EQ(allocations.status, 200) << allocations.text;
+    EXPECT_EQ(allocations.body, (json::array({{{"sku", id}, {"batchref", "batch-" + id}}})));
+    const Reply product = get("/products/" + encode_segment(id));
+    EXPECT_EQ(product.status, 200) << product.text;
+    EXPECT_EQ(product.body["sku"], id);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Databases, Api, ::testing::Values(Backend::sqlite, Backend::postgresql),
                          backend_test_name);
 

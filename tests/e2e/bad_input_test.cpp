@@ -10,6 +10,7 @@ struct BadRequestCase {
   std::string body;
   int status;
   const char* message_part;  // what the message must say, e.g. the field's name
+  const char* content_type = "application/json";
 };
 
 // Each case: the status, a JSON message saying what was wrong, nothing changed, and the server
@@ -18,7 +19,16 @@ const std::vector<BadRequestCase>& cases() {
   static const std::string long_id(256, 'x');
   static const std::vector<BadRequestCase> all = {
       {"malformed_json", "POST", "/allocate", R"({"orderid": "o1",)", 400, "malformed JSON"},
-      {"empty_body", "POST", "/allocate", "", 400, "malformed JSON"},
+      {"empty_body", "POST", "/allocate", "", 400, "the body is empty"},
+      {"duplicate_key", "POST", "/allocate",
+       R"({"orderid": "o1", "sku": "LAMP", "qty": 1, "qty": 2})", 400, "duplicate key 'qty'"},
+      {"form_body", "POST", "/allocate", "orderid=o1&sku=LAMP&qty=1", 415,
+       "unsupported Content-Type 'application/x-www-form-urlencoded'",
+       "application/x-www-form-urlencoded"},
+      {"text_body", "POST", "/add_batch", R"({"ref": "b9", "sku": "LAMP", "qty": 1})", 415,
+       "send application/json", "text/plain"},
+      {"latin1_body", "POST", "/allocate", R"({"orderid": "o1", "sku": "LAMP", "qty": 1})", 415,
+       "charset=latin1", "application/json; charset=latin1"},
       // Found by the fuzzer: a number beyond a double was a 500.
       {"number_overflow", "POST", "/allocate", R"({"orderid": "o1", "sku": "LAMP", "qty": 1e400})",
        400, "number overflow"},
@@ -99,6 +109,10 @@ const std::vector<BadRequestCase>& cases() {
        404, "nope"},
       {"too_large", "POST", "/allocate", std::string(70 * 1024, ' '), 413, "too large"},
       {"unknown_route", "GET", "/nowhere", "", 404, "not found"},
+      {"unknown_route_with_body", "POST", "/nope", R"({"orderid": "o1"})", 404, "not found"},
+      {"unknown_route_without_body", "POST", "/nope", "", 404, "not found"},
+      {"put_health", "PUT", "/health", "", 405, "GET"},
+      {"put_health_with_form", "PUT", "/health", "a=1", 405, "GET", "text/plain"},
       {"wrong_method_allocate", "GET", "/allocate", "", 405, "POST"},
       {"wrong_method_add_batch", "PUT", "/add_batch", "", 405, "POST"},
       {"wrong_method_allocations", "POST", "/allocations/o1", "{}", 405, "GET"},
@@ -122,9 +136,9 @@ class BadInput : public EndToEnd {
     auto client = service->client();
     const std::string method = c.method;
     if (method == "GET") return reply(client.Get(c.path));
-    if (method == "PUT") return reply(client.Put(c.path, c.body, "application/json"));
+    if (method == "PUT") return reply(client.Put(c.path, c.body, c.content_type));
     if (method == "DELETE") return reply(client.Delete(c.path));
-    return reply(client.Post(c.path, c.body, "application/json"));
+    return reply(client.Post(c.path, c.body, c.content_type));
   }
 };
 
@@ -143,6 +157,31 @@ TEST_P(BadInput, EachGetsAClearErrorAndChangesNothing) {
   }
   EXPECT_EQ(get("/allocations/o1").status, 404);
   EXPECT_EQ(get("/products/").status, 404);
+}
+
+// 405 and 413 are answered before the body is read, but still belong to their route.
+TEST_P(BadInput, RefusedRequestsAreCountedUnderTheirRoute) {
+  ASSERT_EQ(send({"", "GET", "/allocate", "", 405, ""}).status, 405);
+  ASSERT_EQ(send({"", "POST", "/allocate", std::string(70 * 1024, ' '), 413, ""}).status, 413);
+  const std::string metrics = get("/metrics").text;
+  EXPECT_NE(metrics.find(R"(allocation_http_requests_total{route="/allocate",status="405"} 1)"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find(R"(allocation_http_requests_total{route="/allocate",status="413"} 1)"),
+            std::string::npos)
+      << metrics;
+  EXPECT_EQ(metrics.find(R"(route="unmatched",status="405")"), std::string::npos) << metrics;
+}
+
+// The limit counts characters, as its message says: 255 of 2 bytes each are 510 bytes.
+TEST_P(BadInput, IdsOf255CharactersOfAnyWidthAreTaken) {
+  std::string wide;
+  for (int i = 0; i < 255; ++i) wide += "\xC3\xA9";
+  add_batch(wide, "LAMP-" + wide.substr(0, 200), 5);
+  EXPECT_EQ(allocate(wide, "LAMP-" + wide.substr(0, 200), 1).body, (json{{"batchref", wide}}));
+  const Reply refused = allocate(wide + "\xC3\xA9", "LAMP", 1);
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(refused.body["message"], "field 'orderid' is longer than 255 characters");
 }
 
 TEST_P(BadInput, StringsThatLookLikeSqlAreData) {

@@ -83,12 +83,15 @@ TEST(Configuration, ADatabaseErrorShowsNoPassword) {
   }
 }
 
-TEST(Configuration, PortInUseIsOneClearLine) {
-  ScratchDatabase db(Backend::sqlite);
+// The line gives the system's reason, and the port is tried before the database is touched: a
+// new database file is neither created nor migrated.
+TEST(Configuration, PortInUseIsOneClearLineAndTouchesNoDatabase) {
+  ScratchDatabase db(Backend::sqlite), untouched(Backend::sqlite);
   ServiceProcess first({"--db", db.url()});
-  expect_one_clear_line(
-      run_allocation({"serve", "--db", db.url(), "--port", std::to_string(first.port())}),
-      "cannot listen");
+  const std::string port = std::to_string(first.port());
+  expect_one_clear_line(run_allocation({"serve", "--db", untouched.url(), "--port", port}),
+                        "cannot listen on 127.0.0.1:" + port + ": Address already in use");
+  EXPECT_FALSE(std::filesystem::exists(untouched.url().substr(7)));
 }
 
 TEST(Configuration, FlagWinsOverEnvironmentWhichWinsOverDefault) {

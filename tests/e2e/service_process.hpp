@@ -33,6 +33,7 @@ class ServiceProcess {
   ServiceProcess& operator=(const ServiceProcess&) = delete;
 
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   httplib::Client client() const;
   // Sends a signal; wait() collects the exit code.
   void signal(int signal) const;

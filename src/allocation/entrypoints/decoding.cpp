@@ -1,8 +1,10 @@
 #include "allocation/entrypoints/decoding.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace allocation::entrypoints {
 
@@ -10,10 +12,41 @@ namespace {
 
 using nlohmann::json;
 
+// Refuses an object that names a key twice: which of the two values was meant is unknown, and
+// nlohmann would silently keep the last. One set of keys per object being parsed.
+class DuplicateKeyCheck {
+ public:
+  bool operator()(int, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+        keys_.emplace_back();
+        break;
+      case json::parse_event_t::object_end:
+        keys_.pop_back();
+        break;
+      case json::parse_event_t::key: {
+        auto& seen = keys_.back();
+        const auto& key = parsed.get_ref<const std::string&>();
+        if (std::find(seen.begin(), seen.end(), key) != seen.end())
+          throw BadRequest("duplicate key '" + key + "' in a JSON object");
+        seen.push_back(key);
+        break;
+      }
+      default:
+        break;
+    }
+    return true;
+  }
+
+ private:
+  std::vector<std::vector<std::string>> keys_;
+};
+
 json parse_object(std::string_view text) {
+  if (text.empty()) throw BadRequest("the body is empty: expected a JSON object");
   json value;
   try {
-    value = json::parse(text);
+    value = json::parse(text, DuplicateKeyCheck{});
   } catch (const json::exception& error) {
     // A syntax error, bytes that are not UTF-8, or a number beyond a double (1e400: found by
     // the fuzzer, it was a 500). nlohmann's "[json.exception...] " prefix says nothing to a
@@ -71,10 +104,17 @@ std::optional<domain::Date> optional_date(const json& object, const char* name) 
 
 }  // namespace
 
+std::size_t code_points(std::string_view utf8) {
+  // Every code point has exactly one byte that is not a continuation byte (10xxxxxx).
+  return static_cast<std::size_t>(
+      std::count_if(utf8.begin(), utf8.end(), [](unsigned char c) { return (c & 0xC0) != 0x80; }));
+}
+
 void check_identifier(std::string_view value, const char* name) {
   const std::string field = std::string("field '") + name + "'";
   if (value.empty()) throw BadRequest(field + " must not be empty");
-  if (value.size() > kMaxIdentifierLength) {
+  // At most 4 bytes a code point: longer is too long whatever it holds, and is not scanned.
+  if (value.size() > 4 * kMaxIdentifierLength) {
     throw BadRequest(field + " is longer than " + std::to_string(kMaxIdentifierLength) +
                      " characters");
   }
@@ -86,6 +126,10 @@ void check_identifier(std::string_view value, const char* name) {
     (void)json(std::string(value)).dump();
   } catch (const json::type_error&) {
     throw BadRequest(field + " must be UTF-8");
+  }
+  if (code_points(value) > kMaxIdentifierLength) {
+    throw BadRequest(field + " is longer than " + std::to_string(kMaxIdentifierLength) +
+                     " characters");
   }
 }
 

@@ -16,8 +16,12 @@ class BadRequest : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
-// Identifiers (references, SKUs, order ids) are 1..255 characters with no control character.
+// Identifiers (references, SKUs, order ids) are 1..255 characters (UTF-8 code points) with no
+// control character.
 inline constexpr std::size_t kMaxIdentifierLength = 255;
+
+// How many code points the UTF-8 text holds.
+std::size_t code_points(std::string_view utf8);
 
 // {"ref": str, "sku": str, "qty": int >= 0, "eta": "YYYY-MM-DD" | null | absent}
 domain::commands::CreateBatch decode_create_batch(std::string_view json);

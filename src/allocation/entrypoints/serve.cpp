@@ -78,21 +78,20 @@ class BackgroundWork {
 
 int serve(const bootstrap::Settings& settings, const HttpOptions& http) {
   const sigset_t signals = block_stop_signals();
+  // Listening first: a port in use must fail before the database is created or migrated.
+  HttpApi api(http);
   bootstrap::Application app(settings);
   recover(app);
-  HttpApi api({app.bus(), app.read_model(), app.unit_of_work(), [&app] { app.check_health(); },
-               app.metrics()},
-              http);
-  const int port = api.bind();
   spdlog::info("allocation serving on http://{}:{} (database {}, schema version {})", http.host,
-               port, settings.database_url, app.schema_version());
+               api.port(), settings.database_url, app.schema_version());
   BackgroundWork background(app, std::chrono::seconds(settings.recovery_interval_seconds));
 
   std::jthread waiter([&api, &signals] {
     spdlog::info("{}: finishing requests in flight, then stopping", strsignal(wait_for(signals)));
     api.stop();
   });
-  api.serve();
+  api.serve({app.bus(), app.read_model(), app.unit_of_work(), [&app] { app.check_health(); },
+             app.metrics()});
   // serve() also returns if the listening socket fails: wake the waiter so it can be joined.
   pthread_kill(waiter.native_handle(), SIGTERM);
   waiter.join();

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <string>
+
 namespace allocation::entrypoints {
 namespace {
 
@@ -47,6 +50,58 @@ TEST(HttpBody, ANumberBeyondADoubleIsMalformedJson) {
           << error.what();
     }
   }
+}
+
+std::string repeated(const std::string& piece, int times) {
+  std::string text;
+  for (int i = 0; i < times; ++i) text += piece;
+  return text;
+}
+
+std::string refusal(const std::function<void()>& decode) {
+  try {
+    decode();
+  } catch (const BadRequest& error) {
+    return error.what();
+  }
+  return "accepted";
+}
+
+// The limit is 255 characters, as the message says, not 255 bytes.
+TEST(Identifier, LengthIsCountedInCharacters) {
+  const std::string e_acute = "\xC3\xA9";
+  EXPECT_NO_THROW(check_identifier(repeated(e_acute, 255), "ref"));
+  EXPECT_NO_THROW(check_identifier(repeated("\xF0\x9F\x93\xA6", 255), "ref"));  // 4 bytes each
+  EXPECT_EQ(refusal([&] { check_identifier(repeated(e_acute, 256), "ref"); }),
+            "field 'ref' is longer than 255 characters");
+  EXPECT_EQ(refusal([&] { check_identifier(std::string(256, 'x'), "ref"); }),
+            "field 'ref' is longer than 255 characters");
+  EXPECT_EQ(refusal([&] { check_identifier(std::string(100'000, 'x'), "ref"); }),
+            "field 'ref' is longer than 255 characters");
+  EXPECT_EQ(code_points("a" + e_acute + "\xF0\x9F\x93\xA6"), 3u);
+}
+
+TEST(Identifier, ATruncatedCharacterIsNotUtf8) {
+  EXPECT_EQ(refusal([] { check_identifier("ab\xC3", "sku"); }), "field 'sku' must be UTF-8");
+}
+
+// nlohmann keeps the last of two equal keys: which one the client meant is unknown.
+TEST(HttpBody, AKeyTwiceInAnObjectIsRefused) {
+  EXPECT_EQ(
+      refusal([] { decode_allocate(R"({"orderid": "o1", "sku": "LAMP", "qty": 1, "qty": 5})"); }),
+      "duplicate key 'qty' in a JSON object");
+  EXPECT_EQ(
+      refusal([] {
+        decode_allocate(R"({"orderid": "o1", "sku": "LAMP", "qty": 1, "x": {"a": 1, "a": 2}})");
+      }),
+      "duplicate key 'a' in a JSON object");
+  // The same key in two objects is no duplicate.
+  EXPECT_EQ(decode_allocate(R"({"orderid": "o1", "x": {"sku": 1}, "sku": "LAMP", "qty": 1})").sku,
+            "LAMP");
+}
+
+TEST(HttpBody, AnEmptyBodyIsNamed) {
+  EXPECT_EQ(refusal([] { decode_allocate(""); }), "the body is empty: expected a JSON object");
 }
 
 }  // namespace

@@ -2,6 +2,11 @@
 
 #include <httplib.h>
 
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <optional>
+
 namespace allocation::entrypoints {
 
 // cpp-httplib's server with one difference in how it talks to a connection: a response goes
@@ -11,14 +16,40 @@ namespace allocation::entrypoints {
 // GET /allocations under load put 44% of the CPU in the kernel. With TCP_NODELAY, the two
 // sends were also two TCP segments for the client to read.
 //
-// Everything else (parsing, routing, keep-alive limits, timeouts, stop()) is the library's:
-// this only replaces the per-connection loop and the stream it reads and writes.
+// It also bounds what one request may cost, which the library (0.11) does not: the request
+// line and headers together are read up to `head_limit` bytes (beyond it the answer is 431),
+// and a whole request must arrive within the read timeout (else 408), so neither endless
+// headers nor a body trickled in byte by byte hold a thread and its memory for long.
+//
+// Everything else (parsing, routing, keep-alive limits, stop()) is the library's: this only
+// replaces the per-connection loop and the stream it reads and writes.
 class BufferedServer : public httplib::Server {
+ public:
+  // The request line and headers together: 32 KiB by default.
+  void set_head_limit(std::size_t bytes) { head_limit_ = bytes; }
+
+  // Runs for each request once its head is read, before routing: the library's own hook,
+  // which it leaves to the connection loop.
+  void set_request_setup(std::function<void(httplib::Request&)> setup) {
+    setup_ = std::move(setup);
+  }
+  // Closes the current connection once its response is sent. A handler calls it when it
+  // answers without reading the request's whole body: what is left of it would otherwise be
+  // taken for the next request. Only from the thread serving the request.
+  static void close_connection_after_response();
+  // Why reading the current request failed, as the status to answer where the library can
+  // only say 400: 431 when its head passed the limit, 408 when it did not arrive in time.
+  // Only from the thread serving the request.
+  static std::optional<int> read_failure_status();
+
  private:
   bool process_and_close_socket(socket_t sock) override;
   // Waits until `sock` has a request to read: false after the keep-alive timeout, on a
   // closed connection, or once the server is stopped.
   bool wait_for_request(socket_t sock) const;
+
+  std::size_t head_limit_ = 32 * 1024;
+  std::function<void(httplib::Request&)> setup_;
 };
 
 }  // namespace allocation::entrypoints

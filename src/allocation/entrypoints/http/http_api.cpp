@@ -3,15 +3,20 @@
 #include <httplib.h>
 #include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
+#include <strings.h>
 #include <sys/socket.h>
 
+#include <cerrno>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "allocation/domain/errors.hpp"
 #include "allocation/entrypoints/decoding.hpp"
 #include "allocation/entrypoints/http/buffered_server.hpp"
+#include "allocation/entrypoints/http/media_type.hpp"
 #include "allocation/entrypoints/http/openapi.hpp"
+#include "allocation/entrypoints/http/router.hpp"
 #include "allocation/service_layer/errors.hpp"
 #include "allocation/service_layer/views.hpp"
 
@@ -21,12 +26,21 @@ namespace {
 
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
-namespace commands = domain::commands;
 
-// Which route the current request took, and when it started, for the metrics. A request is
-// handled from start to end on one pool thread, so these need no lock.
-thread_local std::string current_route;
-thread_local Clock::time_point request_started;
+// More header fields than any client of this API sends; each costs memory until answered.
+constexpr std::size_t kMaxHeaderFields = 100;
+// The fields cpp-httplib adds to every request (REMOTE_ADDR, REMOTE_PORT, LOCAL_ADDR,
+// LOCAL_PORT), which the client did not send.
+constexpr std::size_t kAddedHeaderFields = 4;
+
+// The request being served: when it started, and its route and parameters once matched. A
+// request is handled from start to end on one pool thread, so these need no lock.
+struct Exchange {
+  Clock::time_point started;
+  const Route* route = nullptr;
+  std::vector<std::string> parameters;
+};
+thread_local Exchange current;
 
 void send_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
@@ -43,148 +57,240 @@ const char* status_message(int status) {
       return "bad request";
     case 404:
       return "not found";
-    case 405:
-      return "method not allowed";
-    case 413:
-      return "request body too large";
+    case 408:
+      return "the request did not arrive in time";
     case 414:
       return "request URI too long";
     case 431:
       return "request header fields too large";
-    case 503:
-      return "service unavailable";
     default:
       return "error";
   }
 }
 
+// The connection closes after this response: the request's body, or what is left of it, is
+// unread, and would be taken for the next request.
+void close_after(httplib::Response& res) {
+  BufferedServer::close_connection_after_response();
+  res.set_header("Connection", "close");
+}
+
+// The request target's path, as sent: before percent-decoding, without the query.
+std::string_view raw_path(const httplib::Request& req) {
+  const std::string_view target = req.target;
+  return target.substr(0, target.find('?'));
+}
+
+bool is_chunked(const httplib::Request& req) {
+  return req.has_header("Transfer-Encoding");  // anything else than chunked is refused first
+}
+
+// Whether the request comes with a body (RFC 9112 6.3: without Content-Length or
+// Transfer-Encoding it has none).
+bool declares_body(const httplib::Request& req) {
+  return is_chunked(req) ||
+         (req.has_header("Content-Length") &&
+          req.get_header_value("Content-Length").find_first_not_of('0') != std::string::npos);
+}
+
+bool takes_body(const std::string& method) {
+  return method == "POST" || method == "PUT" || method == "PATCH";
+}
+
+// Why the request's body is refused before it is read, if it is: {status, message}.
+std::optional<std::pair<int, std::string>> body_refusal(const httplib::Request& req,
+                                                        std::size_t max_body_bytes) {
+  if (req.has_header("Transfer-Encoding")) {
+    const auto encoding = req.get_header_value("Transfer-Encoding");
+    if (req.get_header_value_count("Transfer-Encoding") != 1 ||
+        ::strcasecmp(encoding.c_str(), "chunked") != 0) {
+      return {{400,
+               "unsupported Transfer-Encoding '" + encoding + "': send chunked or Content-Length"}};
+    }
+  }
+  if (req.has_header("Content-Length")) {
+    const auto length = req.get_header_value("Content-Length");
+    if (length.empty() || length.size() > 19 || req.get_header_value_count("Content-Length") != 1 ||
+        length.find_first_not_of("0123456789") != std::string::npos) {
+      return {{400, "malformed Content-Length '" + length + "'"}};
+    }
+    if (std::stoull(length) > max_body_bytes) {
+      return {
+          {413, "request body too large: at most " + std::to_string(max_body_bytes) + " bytes"}};
+    }
+  }
+  if (takes_body(req.method) && declares_body(req) && req.has_header("Content-Type") &&
+      !is_json_media_type(req.get_header_value("Content-Type"))) {
+    return {{415, "unsupported Content-Type '" + req.get_header_value("Content-Type") +
+                      "': send application/json"}};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 struct HttpApi::Impl {
-  Impl(HttpServices s, HttpOptions o) : services(std::move(s)), options(std::move(o)) {}
+  explicit Impl(HttpOptions o) : options(std::move(o)) {}
 
-  HttpServices services;
   HttpOptions options;
   BufferedServer server;
+  Router router;
+  std::optional<HttpServices> services;  // set by serve(), before the first request
   socket_t listening_socket = INVALID_SOCKET;
-
-  using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+  int port = 0;
 
   // Runs a route's handler, turning every error into a JSON answer: the client's mistakes are
   // 4xx, an unreachable database or an unwinnable race 503, and only a bug 500.
-  Handler route(std::string name, Handler handler) {
-    return [name = std::move(name), handler = std::move(handler)](const httplib::Request& req,
-                                                                  httplib::Response& res) {
-      current_route = name;
-      try {
-        handler(req, res);
-      } catch (const service_layer::InvalidSku& error) {
-        send_error(res, 400, error.what());
-      } catch (const domain::BatchConflict& error) {
-        send_error(res, 409, error.what());
-      } catch (const domain::UnknownBatch& error) {
-        send_error(res, 404, error.what());
-      } catch (const std::invalid_argument& error) {  // BadRequest, and the domain's own checks
-        send_error(res, 400, error.what());
-      } catch (const service_layer::ConcurrencyError& error) {
-        spdlog::warn("{}: gave up after repeated conflicts: {}", name, error.what());
-        send_error(res, 503, "too many concurrent changes of this product, try again");
-      } catch (const service_layer::Unavailable& error) {
-        spdlog::warn("{}: {}", name, error.what());
-        send_error(res, 503, "database unavailable, try again later");
-      } catch (const std::exception& error) {
-        spdlog::error("{}: {}", name, error.what());
-        send_error(res, 500, "internal error");
-      }
-    };
+  static void run(const RouteHandler& handler, const Call& call, httplib::Response& res) {
+    const std::string& name = current.route->path.text();
+    try {
+      handler(call, res);
+    } catch (const service_layer::InvalidSku& error) {
+      send_error(res, 400, error.what());
+    } catch (const domain::BatchConflict& error) {
+      send_error(res, 409, error.what());
+    } catch (const domain::UnknownBatch& error) {
+      send_error(res, 404, error.what());
+    } catch (const std::invalid_argument& error) {  // BadRequest, and the domain's own checks
+      send_error(res, 400, error.what());
+    } catch (const service_layer::ConcurrencyError& error) {
+      spdlog::warn("{}: gave up after repeated conflicts: {}", name, error.what());
+      send_error(res, 503, "too many concurrent changes of this product, try again");
+    } catch (const service_layer::Unavailable& error) {
+      spdlog::warn("{}: {}", name, error.what());
+      send_error(res, 503, "database unavailable, try again later");
+    } catch (const std::exception& error) {
+      spdlog::error("{}: {}", name, error.what());
+      send_error(res, 500, "internal error");
+    }
   }
 
-  // The other methods of a known path answer 405 with the allowed one.
-  void only(const std::string& pattern, const char* allowed) {
-    auto refuse = [allowed](const httplib::Request&, httplib::Response& res) {
-      res.set_header("Allow", allowed);
-      send_error(res, 405, std::string("method not allowed; use ") + allowed);
-    };
-    const std::string method = allowed;
-    if (method != "GET") server.Get(pattern, refuse);
-    if (method != "POST") server.Post(pattern, refuse);
-    server.Put(pattern, refuse);
-    server.Patch(pattern, refuse);
-    server.Delete(pattern, refuse);
+  // Once the head is read: finds the route on the path as sent, and hands the library the
+  // route's template as the path, which its catch-all patterns below always match.
+  void match_route(httplib::Request& req) {
+    current = {};
+    current.started = Clock::now();
+    if (auto match = router.match(raw_path(req))) {
+      current.route = &match->route;
+      current.parameters = std::move(match->parameters);
+      req.path = current.route->path.text();
+    }
+  }
+
+  // Before any body is read: refuses what can be refused from the head alone (route, method,
+  // framing, media type), so that a wrong request never costs its body.
+  httplib::Server::HandlerResponse answer_early(const httplib::Request& req,
+                                                httplib::Response& res) {
+    std::optional<std::pair<int, std::string>> refusal;
+    if (req.headers.size() > kMaxHeaderFields + kAddedHeaderFields) {
+      refusal = {431, "too many header fields: at most " + std::to_string(kMaxHeaderFields)};
+    } else if (!current.route) {
+      refusal = {404, "not found: no route for " + std::string(raw_path(req).substr(0, 200))};
+    } else if (!current.route->handler(req.method)) {
+      res.set_header("Allow", current.route->allow());
+      refusal = {405, "method not allowed; use " + current.route->allow()};
+    } else {
+      refusal = body_refusal(req, options.max_body_bytes);
+    }
+    if (!refusal) return httplib::Server::HandlerResponse::Unhandled;
+    send_error(res, refusal->first, refusal->second);
+    if (declares_body(req)) close_after(res);
+    return httplib::Server::HandlerResponse::Handled;
+  }
+
+  // The library's handler of every request answer_early() let through.
+  void dispatch(const httplib::Request& req, httplib::Response& res,
+                const httplib::ContentReader* reader) {
+    std::string body;
+    if (reader && declares_body(req)) {
+      if (!read_body(*reader, body, res)) return;
+    } else if (declares_body(req)) {
+      close_after(res);  // a GET's body: never read
+    }
+    run(*current.route->handler(req.method), Call{req, current.parameters, body}, res);
+  }
+
+  // Reads the body up to the limit, however it is sent; false, with the error answered, when
+  // it is larger, malformed, or late.
+  bool read_body(const httplib::ContentReader& reader, std::string& body,
+                 httplib::Response& res) const {
+    bool too_large = false;
+    const bool complete = reader([&](const char* data, std::size_t size) {
+      too_large = body.size() + size > options.max_body_bytes;
+      if (!too_large) body.append(data, size);
+      return !too_large;
+    });
+    if (complete) return true;
+    close_after(res);
+    if (too_large) {
+      send_error(
+          res, 413,
+          "request body too large: at most " + std::to_string(options.max_body_bytes) + " bytes");
+    } else if (BufferedServer::read_failure_status() == 408) {
+      send_error(res, 408, status_message(408));
+    } else {
+      send_error(res, 400, "the request body was cut short, or its chunked encoding is malformed");
+    }
+    return false;
   }
 
   void add_routes() {
-    server.Post("/add_batch", route("/add_batch", [this](const auto& req, auto& res) {
-                  const auto command = decode_create_batch(req.body);
-                  services.bus.handle(command);
-                  send_json(res, 201, {{"ref", command.ref}});
-                }));
-    only("/add_batch", "POST");
+    router.add("/add_batch", "POST", [this](const Call& call, httplib::Response& res) {
+      const auto command = decode_create_batch(call.body);
+      services->bus.handle(command);
+      send_json(res, 201, {{"ref", command.ref}});
+    });
 
-    server.Post("/allocate", route("/allocate", [this](const auto& req, auto& res) {
-                  const auto batchref = services.bus.handle(decode_allocate(req.body));
-                  send_json(res, 202, {{"batchref", batchref ? json(*batchref) : json(nullptr)}});
-                }));
-    only("/allocate", "POST");
+    router.add("/allocate", "POST", [this](const Call& call, httplib::Response& res) {
+      const auto batchref = services->bus.handle(decode_allocate(call.body));
+      send_json(res, 202, {{"batchref", batchref ? json(*batchref) : json(nullptr)}});
+    });
 
-    server.Post("/change_batch_quantity",
-                route("/change_batch_quantity", [this](const auto& req, auto& res) {
-                  const auto command = decode_change_batch_quantity(req.body);
-                  services.bus.handle(command);
-                  send_json(res, 200, {{"ref", command.ref}, {"qty", command.qty}});
-                }));
-    only("/change_batch_quantity", "POST");
+    router.add("/change_batch_quantity", "POST", [this](const Call& call, httplib::Response& res) {
+      const auto command = decode_change_batch_quantity(call.body);
+      services->bus.handle(command);
+      send_json(res, 200, {{"ref", command.ref}, {"qty", command.qty}});
+    });
 
-    const std::string allocations = R"(/allocations/([^/]+))";
-    server.Get(allocations, route("/allocations/{orderid}", [this](const auto& req, auto& res) {
-                 const std::string orderid = req.matches[1];
-                 check_identifier(orderid, "orderid");
-                 const auto rows = services.read_model.allocations(orderid);
-                 if (rows.empty())
-                   return send_error(res, 404, "no allocation for order " + orderid);
-                 json body = json::array();
-                 for (const auto& row : rows)
-                   body.push_back({{"sku", row.sku}, {"batchref", row.batchref}});
-                 send_json(res, 200, body);
-               }));
-    only(allocations, "GET");
+    router.add("/allocations/{orderid}", "GET", [this](const Call& call, httplib::Response& res) {
+      const std::string& orderid = call.parameters[0];
+      check_identifier(orderid, "orderid");
+      const auto rows = services->read_model.allocations(orderid);
+      if (rows.empty()) return send_error(res, 404, "no allocation for order " + orderid);
+      json body = json::array();
+      for (const auto& row : rows) body.push_back({{"sku", row.sku}, {"batchref", row.batchref}});
+      send_json(res, 200, body);
+    });
 
-    const std::string products = R"(/products/([^/]+))";
-    server.Get(
-        products, route("/products/{sku}", [this](const auto& req, auto& res) {
-          const std::string sku = req.matches[1];
-          check_identifier(sku, "sku");
-          auto uow = services.unit_of_work();
-          const auto view = service_layer::views::product(sku, *uow);
-          if (!view) return send_error(res, 404, "unknown sku " + sku);
-          json batches = json::array();
-          for (const auto& b : view->batches) {
-            batches.push_back({{"ref", b.reference},
-                               {"eta", b.eta ? json(domain::format_date(*b.eta)) : json(nullptr)},
-                               {"purchased", b.purchased},
-                               {"allocated", b.allocated},
-                               {"available", b.available}});
-          }
-          send_json(res, 200,
-                    {{"sku", view->sku}, {"version", view->version}, {"batches", batches}});
-        }));
-    only(products, "GET");
+    router.add("/products/{sku}", "GET", [this](const Call& call, httplib::Response& res) {
+      const std::string& sku = call.parameters[0];
+      check_identifier(sku, "sku");
+      auto uow = services->unit_of_work();
+      const auto view = service_layer::views::product(sku, *uow);
+      if (!view) return send_error(res, 404, "unknown sku " + sku);
+      json batches = json::array();
+      for (const auto& b : view->batches) {
+        batches.push_back({{"ref", b.reference},
+                           {"eta", b.eta ? json(domain::format_date(*b.eta)) : json(nullptr)},
+                           {"purchased", b.purchased},
+                           {"allocated", b.allocated},
+                           {"available", b.available}});
+      }
+      send_json(res, 200, {{"sku", view->sku}, {"version", view->version}, {"batches", batches}});
+    });
 
-    server.Get("/health", route("/health", [this](const auto&, auto& res) {
-                 services.check_health();
-                 send_json(res, 200, {{"status", "ok"}});
-               }));
-    only("/health", "GET");
+    router.add("/health", "GET", [this](const Call&, httplib::Response& res) {
+      services->check_health();
+      send_json(res, 200, {{"status", "ok"}});
+    });
 
-    server.Get("/metrics", route("/metrics", [this](const auto&, auto& res) {
-                 res.set_content(services.metrics.render(), "text/plain; version=0.0.4");
-               }));
-    only("/metrics", "GET");
+    router.add("/metrics", "GET", [this](const Call&, httplib::Response& res) {
+      res.set_content(services->metrics.render(), "text/plain; version=0.0.4");
+    });
 
-    server.Get("/openapi.json", route("/openapi.json", [](const auto&, auto& res) {
-                 res.set_content(std::string(kOpenApiDocument), "application/json");
-               }));
-    only("/openapi.json", "GET");
+    router.add("/openapi.json", "GET", [](const Call&, httplib::Response& res) {
+      res.set_content(std::string(kOpenApiDocument), "application/json");
+    });
   }
 
   void configure() {
@@ -206,52 +312,79 @@ struct HttpApi::Impl {
     server.set_write_timeout(options.write_timeout);
     server.set_keep_alive_timeout(options.keep_alive_timeout.count());
     server.set_keep_alive_max_count(100'000);
-    server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
-      current_route = "unmatched";
-      request_started = Clock::now();
-      return httplib::Server::HandlerResponse::Unhandled;
+
+    // The routing is the Router's: the library parses, reads bodies and writes answers.
+    server.set_request_setup([this](httplib::Request& req) { match_route(req); });
+    server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      return answer_early(req, res);
     });
-    // Every answer >= 400 that has no body yet (the library's own 404, 413, ...) gets one.
+    server.Get(".*", [this](const httplib::Request& req, httplib::Response& res) {
+      dispatch(req, res, nullptr);
+    });
+    const auto with_body = [this](const httplib::Request& req, httplib::Response& res,
+                                  const httplib::ContentReader& reader) {
+      dispatch(req, res, &reader);
+    };
+    server.Post(".*", with_body);
+    server.Put(".*", with_body);
+    server.Patch(".*", with_body);
+    server.Delete(".*", with_body);
+
+    // Every answer >= 400 that has no body yet (the library's own 400, 414, ...) gets one, and
+    // the status that says why reading failed.
     server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+      if (const auto failure = BufferedServer::read_failure_status()) {
+        if (res.status == 400) res.status = *failure;
+        res.set_header("Connection", "close");  // the server closes after a failed read
+      }
       if (res.body.empty()) send_error(res, res.status, status_message(res.status));
     });
     server.set_logger([this](const httplib::Request&, const httplib::Response& res) {
       const double seconds =
-          request_started == Clock::time_point{}
+          current.started == Clock::time_point{}
               ? 0.0
-              : std::chrono::duration<double>(Clock::now() - request_started).count();
-      services.metrics.count_request(current_route.empty() ? "unmatched" : current_route,
-                                     res.status, seconds);
-      current_route.clear();
-      request_started = {};
+              : std::chrono::duration<double>(Clock::now() - current.started).count();
+      if (services) {
+        services->metrics.count_request(current.route ? current.route->path.text() : "unmatched",
+                                        res.status, seconds);
+      }
+      current = {};
     });
     add_routes();
   }
+
+  void bind() {
+    errno = 0;
+    if (options.port == 0) {
+      port = server.bind_to_any_port(options.host);
+    } else {
+      port = server.bind_to_port(options.host, options.port) ? options.port : -1;
+    }
+    if (port < 0) {
+      const int error = errno;
+      throw std::runtime_error("cannot listen on " + options.host + ":" +
+                               std::to_string(options.port) + ": " +
+                               (error ? std::strerror(error) : "the address cannot be used"));
+    }
+    // cpp-httplib listens with a backlog of 5: connections opened at once beyond that wait for
+    // a SYN retransmit (1 s and more). Listening again on the socket raises the backlog (Linux).
+    ::listen(listening_socket, SOMAXCONN);
+  }
 };
 
-HttpApi::HttpApi(HttpServices services, HttpOptions options)
-    : impl_(std::make_unique<Impl>(std::move(services), std::move(options))) {
+HttpApi::HttpApi(HttpOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
   impl_->configure();
+  impl_->bind();
 }
 
 HttpApi::~HttpApi() = default;
 
-int HttpApi::bind() {
-  const auto& o = impl_->options;
-  int port = o.port;
-  if (o.port == 0) {
-    port = impl_->server.bind_to_any_port(o.host);
-    if (port < 0) throw std::runtime_error("cannot listen on " + o.host);
-  } else if (!impl_->server.bind_to_port(o.host, o.port)) {
-    throw std::runtime_error("cannot listen on " + o.host + ":" + std::to_string(o.port));
-  }
-  // cpp-httplib listens with a backlog of 5: connections opened at once beyond that wait for a
-  // SYN retransmit (1 s and more). Listening again on the socket raises the backlog (Linux).
-  ::listen(impl_->listening_socket, SOMAXCONN);
-  return port;
-}
+int HttpApi::port() const { return impl_->port; }
 
-void HttpApi::serve() { impl_->server.listen_after_bind(); }
+void HttpApi::serve(HttpServices services) {
+  impl_->services.emplace(std::move(services));
+  impl_->server.listen_after_bind();
+}
 
 void HttpApi::stop() { impl_->server.stop(); }
 

@@ -32,17 +32,18 @@ struct HttpServices {
   adapters::PrometheusMetrics& metrics;
 };
 
-// The HTTP API (SPEC section 2): JSON in and out; every error is {"message": ...}.
+// The HTTP API (SPEC sections 2 and 8): JSON in and out; every error is {"message": ...}.
 class HttpApi {
  public:
-  HttpApi(HttpServices services, HttpOptions options);
+  // Listens at once, so that a port in use fails before anything else has started (the
+  // database, a migration). Throws std::runtime_error, with the system's reason, when it cannot.
+  explicit HttpApi(HttpOptions options);
   ~HttpApi();
 
-  // Binds the listening socket; throws std::runtime_error when it cannot. Returns the port
-  // (the one asked for, or the one the system chose for port 0).
-  int bind();
+  // The port listened on: the one asked for, or the one the system chose for port 0.
+  int port() const;
   // Serves until stop(); then returns once the requests in flight are answered.
-  void serve();
+  void serve(HttpServices services);
   // Stops accepting; safe from another thread.
   void stop();
 
