@@ -14,6 +14,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev
   # servers the tests start on 127.0.0.1, and load tools
   postgresql redis-server python3-aiosmtpd wrk python3-requests sqlite3
+  python3-jsonschema  # tests/e2e/openapi_conformance_test.py
 )
 
 missing=()

@@ -1,0 +1,906 @@
+#!/usr/bin/env python3
+"""Checks that the live server answers what docs/openapi.json says, and says what it answers.
+
+    openapi_conformance_test.py BINARY OPENAPI_JSON
+
+Starts `BINARY serve --port 0` on a scratch SQLite file, and on a scratch schema of the test
+PostgreSQL server when ALLOCATION_TEST_PG is set (tools/test-servers.sh). For every operation and
+every status the document lists, it provokes that status with a real request, then checks the
+status, the Content-Type, the body against the response's schema and the documented headers. It
+fails when:
+  - an answer differs from the case's expectation or from the document;
+  - the server answers a status the document does not list for the operation;
+  - a (path, method, status) of the document has no case: document and test stay in step.
+
+The 503s need a database that stops answering: on PostgreSQL the server reaches its database
+through a TCP relay of this test, which the test cuts. Without PostgreSQL they are skipped, unless
+ALLOCATION_REQUIRE_SERVERS is set (as `make test` does): then that is a failure.
+
+Only 127.0.0.1 is spoken to. Requests are raw HTTP/1.1 on a socket of their own, because what is
+checked here (chunked bodies, many header fields, bytes that are not UTF-8 in a path) is what a
+client library would normalise away.
+"""
+
+import copy
+import ctypes
+import http.client
+import json
+import os
+import re
+import signal
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import jsonschema
+
+REQUEST_TIMEOUT_S = 10  # each connect, send or receive of a request
+RUN_DEADLINE_S = 240  # every case of every backend; ctest's timeout is above it
+START_TIMEOUT_S = 20
+STOP_TIMEOUT_S = 10
+
+MAX_BODY = 64 * 1024
+MAX_TARGET = 8 * 1024
+WRONG_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+# --- The document ---------------------------------------------------------------------------
+
+
+class Document:
+    """docs/openapi.json, with $refs resolved and schemas turned into JSON Schema."""
+
+    def __init__(self, path):
+        with open(path, encoding="utf-8") as f:
+            self.root = json.load(f)
+
+    def resolve(self, node):
+        """Follows $refs (to the document itself only) until a node that is not one."""
+        for _ in range(16):  # bounded: a cycle of $refs is a broken document
+            if not isinstance(node, dict) or "$ref" not in node:
+                return node
+            pointer = node["$ref"]
+            if not pointer.startswith("#/"):
+                raise ValueError("only local $refs are supported: " + pointer)
+            node = self.root
+            for part in pointer[2:].split("/"):
+                node = node[part.replace("~1", "/").replace("~0", "~")]
+        raise ValueError("$ref chain too long")
+
+    def json_schema(self, schema):
+        """An OpenAPI 3.0 schema as a JSON Schema (draft 4): $refs inlined, `nullable` turned
+        into a type list, since JSON Schema has no `nullable` and would refuse null otherwise."""
+        schema = copy.deepcopy(self.resolve(schema))
+        if isinstance(schema, dict):
+            if "properties" in schema:
+                schema["properties"] = {k: self.json_schema(v)
+                                        for k, v in schema["properties"].items()}
+            for key in ("items", "additionalProperties", "not"):
+                if isinstance(schema.get(key), dict):
+                    schema[key] = self.json_schema(schema[key])
+            for key in ("allOf", "anyOf", "oneOf"):
+                if key in schema:
+                    schema[key] = [self.json_schema(s) for s in schema[key]]
+            if schema.pop("nullable", False):
+                if "type" in schema:
+                    schema["type"] = [schema["type"], "null"]
+                if "enum" in schema:
+                    schema["enum"] = schema["enum"] + [None]
+        return schema
+
+    def operations(self):
+        """(path, METHOD, operation) for every operation."""
+        for path, item in self.root["paths"].items():
+            for method, operation in item.items():
+                if method in ("get", "put", "post", "delete", "options", "head", "patch", "trace"):
+                    yield path, method.upper(), operation
+
+    def operation(self, path, method):
+        return self.root["paths"][path][method.lower()]
+
+    def methods(self, path):
+        return {m for p, m, _ in self.operations() if p == path}
+
+    def documented(self):
+        """Every (path, METHOD, status) the document promises."""
+        return {
+            (path, method, status)
+            for path, method, operation in self.operations()
+            for status in operation["responses"]
+        }
+
+
+def validation_errors(schema, value):
+    """What is wrong with `value` under the JSON Schema `schema`; empty when it is valid."""
+    validator = jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker())
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
+            for e in validator.iter_errors(value)]
+
+
+# --- Raw HTTP ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Reply:
+    status: int = 0
+    headers: dict = field(default_factory=dict)  # names in lower case
+    body: bytes = b""
+    error: str = ""  # set when no answer was read
+    sent: object = None  # the JSON value the request carried, when it was one
+
+    def describe(self):
+        if self.error:
+            return "no answer: " + self.error
+        text = self.body[:200].decode("utf-8", "replace").replace("\n", " ")
+        return f"{self.status} {text}"
+
+
+@dataclass
+class Request:
+    method: str
+    target: str  # already percent-encoded
+    body: Optional[bytes] = None  # None: no body and no Content-Length
+    headers: list = field(default_factory=list)  # (name, value), sent in this order
+    content_type: Optional[str] = "application/json"  # sent when there is a body
+    chunked: bool = False
+    timeout: float = REQUEST_TIMEOUT_S
+
+    def encode(self, port):
+        lines = [f"{self.method} {self.target} HTTP/1.1", f"Host: 127.0.0.1:{port}",
+                 "Connection: close"]
+        if self.body is not None and self.content_type is not None:
+            lines.append("Content-Type: " + self.content_type)
+        if self.body is not None:
+            lines.append("Transfer-Encoding: chunked" if self.chunked
+                         else f"Content-Length: {len(self.body)}")
+        lines += [f"{name}: {value}" for name, value in self.headers]
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        if self.body is None:
+            return head
+        if not self.chunked:
+            return head + self.body
+        chunks = b""
+        for start in range(0, len(self.body), 8192):
+            piece = self.body[start:start + 8192]
+            chunks += f"{len(piece):x}\r\n".encode() + piece + b"\r\n"
+        return head + chunks + b"0\r\n\r\n"
+
+
+def send(port, request):
+    """Sends one request on a new connection and reads the answer."""
+    try:
+        sock = socket.create_connection(("127.0.0.1", port), timeout=request.timeout)
+    except OSError as error:
+        return Reply(error=f"cannot connect: {error}")
+    try:
+        try:
+            sock.sendall(request.encode(port))
+        except OSError:
+            pass  # the server may answer (413, 431) and close before taking it all: read that
+        response = http.client.HTTPResponse(sock, method=request.method)
+        response.begin()
+        body = response.read()
+        return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, body)
+    except (OSError, http.client.HTTPException) as error:
+        return Reply(error=f"{type(error).__name__}: {error}")
+    finally:
+        sock.close()
+
+
+# --- The server and its database ----------------------------------------------------------------
+
+
+def die_with_parent():
+    """Runs in the child before exec: the server is killed if this test dies (ctest timeout)."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+class Server:
+    """`allocation serve` on a port of its own; its log in a scratch folder. It is started
+    before this test has any thread: preexec_fn is not safe once threads run."""
+
+    def __init__(self, binary, database_url, folder):
+        self.log_path = os.path.join(folder, "service.log")
+        # No ALLOCATION_* setting of the caller's (a broker, an SMTP server, another host) reaches
+        # it: the test configures everything on the command line.
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("ALLOCATION_") or k.startswith("ALLOCATION_TEST_")}
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [binary, "serve", "--host", "127.0.0.1", "--port", "0", "--db", database_url],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
+                preexec_fn=die_with_parent)
+        self.port = None
+
+    def wait_until_serving(self):
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            match = re.search(r"serving on http://[^:]+:(\d+)", self.log())
+            if match:
+                self.port = int(match.group(1))
+                return
+            if self.process.poll() is not None:
+                raise RuntimeError("allocation exited at start:\n" + self.log())
+            time.sleep(0.02)
+        self.stop()
+        raise RuntimeError("allocation did not start:\n" + self.log())
+
+    def log(self):
+        with open(self.log_path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    def stop(self):
+        """SIGTERM, as an operator would; SIGKILL if it does not exit in time."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+class Relay:
+    """A TCP relay on 127.0.0.1 between the server and PostgreSQL. cut() drops every connection
+    and refuses new ones: to the server, the database stopped answering (hence its 503s),
+    without touching the PostgreSQL server that other tests share."""
+
+    def __init__(self, upstream_port):
+        self.upstream_port = upstream_port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.is_cut = False
+        self.sockets = []
+        self.lock = threading.Lock()
+
+    def start(self):
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return  # closed
+            with self.lock:
+                if self.is_cut:
+                    client.close()
+                    continue
+                try:
+                    upstream = socket.create_connection(("127.0.0.1", self.upstream_port), 5)
+                    upstream.settimeout(None)
+                except OSError:
+                    client.close()
+                    continue
+                self.sockets += [client, upstream]
+            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client), daemon=True).start()
+
+    @staticmethod
+    def _pump(source, target):
+        try:
+            while data := source.recv(65536):
+                target.sendall(data)
+        except OSError:
+            pass
+        for s in (source, target):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cut(self):
+        with self.lock:
+            self.is_cut = True
+            for s in self.sockets:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                s.close()
+            self.sockets = []
+
+    def close(self):
+        self.cut()
+        self.listener.close()
+
+
+def psql(url, sql):
+    """Runs SQL on the test PostgreSQL server with Debian's psql (no Python driver needed)."""
+    program = shutil.which("psql") or next(iter(sorted(
+        os.path.join("/usr/lib/postgresql", v, "bin/psql")
+        for v in os.listdir("/usr/lib/postgresql"))), "psql")
+    subprocess.run([program, "-q", "-v", "ON_ERROR_STOP=1", "-d", url,
+                    "-c", "SET client_min_messages = warning", "-c", sql],
+                   check=True, stdout=subprocess.DEVNULL, timeout=30)
+
+
+def loopback_postgres():
+    """ALLOCATION_TEST_PG when it is a server on 127.0.0.1; None when it is not set."""
+    url = os.environ.get("ALLOCATION_TEST_PG")
+    if not url:
+        return None
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.hostname not in ("127.0.0.1", "localhost"):
+        raise RuntimeError("ALLOCATION_TEST_PG is not on 127.0.0.1: this test talks to no other host")
+    return parsed
+
+
+def relayed_url(pg, port, schema):
+    """The test server's URL, through the relay on `port`, on `schema` (as search_path)."""
+    userinfo = pg.netloc.rpartition("@")[0]
+    netloc = (userinfo + "@" if userinfo else "") + f"127.0.0.1:{port}"
+    query = "&".join(filter(None, [pg.query, f"options=-csearch_path%3D{schema}"]))
+    return pg._replace(netloc=netloc, query=query).geturl()
+
+
+class Backend:
+    """A scratch database, the server on it, and what the cases need to reach them."""
+
+    def __init__(self, name, binary):
+        self.name = name
+        self.binary = binary
+        self.folder = tempfile.mkdtemp(prefix="allocation-openapi-")
+        self.relay = None
+        self.schema = None
+        self.server = None
+
+    def start(self):
+        if self.name == "sqlite":
+            url = f"sqlite:{self.folder}/allocation.db"
+        else:
+            # A schema of its own on the shared server, as tests/support/scratch_database.cpp
+            # makes, reached through the relay so that the test can take it away.
+            pg = loopback_postgres()
+            self.schema = f"openapi_{os.getpid()}"
+            psql(pg.geturl(), f"CREATE SCHEMA {self.schema}")
+            self.relay = Relay(pg.port or 5432)
+            url = relayed_url(pg, self.relay.port, self.schema)
+        self.server = Server(self.binary, url, self.folder)
+        if self.relay:
+            self.relay.start()
+        self.server.wait_until_serving()
+
+    def cut_database(self):
+        self.relay.cut()
+
+    def stop(self):
+        if self.server:
+            self.server.stop()
+        if self.relay:
+            self.relay.close()
+        if self.schema:
+            try:
+                psql(loopback_postgres().geturl(), f"DROP SCHEMA {self.schema} CASCADE")
+            except (subprocess.SubprocessError, OSError) as error:
+                print(f"note: scratch schema {self.schema} left behind: {error}")
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+# --- Cases --------------------------------------------------------------------------------------
+
+
+class SetupFailed(Exception):
+    pass
+
+
+class Api:
+    """What a case uses: requests to the server, and unique names so that cases do not meet."""
+
+    def __init__(self, backend):
+        self.backend = backend
+        self.counter = 0
+
+    def unique(self, prefix):
+        self.counter += 1
+        return f"{prefix}-{self.counter}"
+
+    def send(self, request):
+        return send(self.backend.server.port, request)
+
+    def post(self, path, value, **options):
+        reply = self.send(Request("POST", path, json.dumps(value).encode(), **options))
+        reply.sent = value
+        return reply
+
+    def get(self, path, **options):
+        return self.send(Request("GET", path, **options))
+
+    def setup(self, reply, status):
+        """A request a case needs before its own: it must work, or the case says why not."""
+        if reply.status != status:
+            raise SetupFailed(f"expected {status}, got {reply.describe()}")
+        return json.loads(reply.body)
+
+    def batch(self, sku=None, qty=10):
+        ref, sku = self.unique("batch"), sku or self.unique("sku")
+        self.setup(self.post("/add_batch", {"ref": ref, "sku": sku, "qty": qty}), 201)
+        return ref, sku
+
+    def line(self, qty=1, stock=10):
+        """An allocate body for a new order, on a new product of `stock` units."""
+        _, sku = self.batch(qty=stock)
+        return {"orderid": self.unique("order"), "sku": sku, "qty": qty}
+
+
+@dataclass
+class Case:
+    path: str  # the documented path: the answer is checked against its operation's responses
+    method: str  # the documented method (a 405 case sends another one)
+    status: int
+    name: str
+    run: Callable  # (Api) -> Reply
+    check: Optional[Callable] = None  # (answer's JSON, JSON sent) -> what is wrong, or None
+    needs_outage: bool = False  # run once the database stopped answering
+
+    @property
+    def key(self):
+        return (self.path, self.method, str(self.status))
+
+    def label(self):
+        return f"{self.method} {self.path} {self.status} {self.name}"
+
+
+def quoted(identifier):
+    """A path segment: UTF-8, every byte but unreserved ones percent-encoded (/ too)."""
+    return urllib.parse.quote(identifier, safe="")
+
+
+def padded_json(value, size):
+    """`value` as JSON of exactly `size` bytes: spaces before the closing brace."""
+    text = json.dumps(value).encode()
+    return text[:-1] + b" " * (size - len(text)) + b"}"
+
+
+def duplicate_key(value):
+    """`value` as JSON with its first key given twice (with the same value)."""
+    key = next(iter(value))
+    return json.dumps(value)[:-1].encode() + f", {json.dumps(key)}: {json.dumps(value[key])}}}".encode()
+
+
+def without(value, key):
+    return {k: v for k, v in value.items() if k != key}
+
+
+def example_target(path):
+    return path.replace("{orderid}", "some-order").replace("{sku}", "some-sku")
+
+
+def every_route_cases(document):
+    """What holds on every documented path: 405 for each other method, 414, 431."""
+    cases = []
+    for path, method, _ in document.operations():
+        target = example_target(path)
+        body = b"{}" if method == "POST" else None
+
+        def sending(m, t, b=None, headers=()):
+            return lambda api: api.send(Request(m, t, b, headers=list(headers)))
+
+        for wrong in WRONG_METHODS:
+            if wrong not in document.methods(path):
+                wrong_body = b"{}" if wrong in ("POST", "PUT", "PATCH") else None
+                cases.append(Case(path, method, 405, f"{wrong} instead",
+                                  sending(wrong, target, wrong_body)))
+        cases += [
+            Case(path, method, 414, "request target over 8 KiB",
+                 sending(method, target + "?pad=" + "a" * MAX_TARGET, body)),
+            Case(path, method, 431, "one header field of 64 KiB",
+                 sending(method, target, body, [("X-Large", "a" * MAX_BODY)])),
+            Case(path, method, 431, "1000 header fields",
+                 sending(method, target, body, [(f"X-Field-{i}", "v") for i in range(1000)])),
+        ]
+    return cases
+
+
+def post_route_cases(path, success, valid_body):
+    """What holds on every POST route: the body's size limit however it is sent, its media
+    type, malformed bodies. `valid_body(api)` makes a body the route accepts with `success`."""
+    def sending(name, status, encode, **options):
+        return Case(path, "POST", status, name,
+                    lambda api: api.send(Request("POST", path, encode(valid_body(api)), **options)))
+
+    def as_json(value):
+        return json.dumps(value).encode()
+
+    def at_limit(value):
+        return padded_json(value, MAX_BODY)
+
+    def over_limit(value):
+        return padded_json(value, MAX_BODY + 1)
+
+    return [
+        sending("body of exactly 64 KiB", success, at_limit),
+        sending("chunked body of exactly 64 KiB", success, at_limit, chunked=True),
+        sending("body over 64 KiB", 413, over_limit),
+        sending("chunked body over 64 KiB", 413, over_limit, chunked=True),
+        sending("no Content-Type", success, as_json, content_type=None),
+        sending("application/json; charset=utf-8", success, as_json,
+                content_type="application/json; charset=utf-8"),
+        sending("application/vnd.shop+json", success, as_json,
+                content_type="application/vnd.shop+json"),
+        sending("text/plain", 415, as_json, content_type="text/plain"),
+        sending("application/x-www-form-urlencoded", 415, as_json,
+                content_type="application/x-www-form-urlencoded"),
+        sending("application/json; charset=latin-1", 415, as_json,
+                content_type="application/json; charset=latin-1"),
+        sending("malformed JSON", 400, lambda value: as_json(value)[:-1]),
+        sending("not an object", 400, lambda value: as_json([value])),
+        sending("duplicate key", 400, duplicate_key),
+        sending("empty body", 400, lambda value: b""),
+        # Neither Content-Length nor chunked: HTTP/1.1 says there is no body (RFC 9112 6.3), so
+        # the answer is due at once, not after the server's read timeout.
+        Case(path, "POST", 400, "no body at all (no Content-Length)",
+             lambda api: api.send(Request("POST", path, None, timeout=3))),
+    ]
+
+
+def posting(path, status, name, make_body, check=None):
+    """A case that POSTs the JSON value `make_body(api)` to `path`."""
+    return Case(path, "POST", status, name, lambda api: api.post(path, make_body(api)), check)
+
+
+def add_batch_cases():
+    def batch(api, **changes):
+        return {"ref": api.unique("batch"), "sku": api.unique("sku"), "qty": 10, **changes}
+
+    def again(api, **changes):
+        value = batch(api)
+        api.setup(api.post("/add_batch", value), 201)
+        return {**value, **changes}
+
+    def case(status, name, make_body):
+        return posting("/add_batch", status, name, make_body)
+
+    return post_route_cases("/add_batch", 201, batch) + [
+        case(201, "warehouse batch (no eta)", batch),
+        case(201, "shipment (eta)", lambda api: batch(api, eta="2031-05-01")),
+        case(201, "eta null", lambda api: batch(api, eta=None)),
+        case(201, "qty 0", lambda api: batch(api, qty=0)),
+        case(201, "ref of 255 characters of 2 bytes each",
+             lambda api: batch(api, ref=api.unique("r").rjust(255, "é"))),
+        case(201, "the same batch again", again),
+        case(409, "the same ref with another qty", lambda api: again(api, qty=11)),
+        case(400, "missing field qty", lambda api: without(batch(api), "qty")),
+        case(400, "qty a string", lambda api: batch(api, qty="10")),
+        case(400, "qty negative", lambda api: batch(api, qty=-1)),
+        case(400, "qty over 2147483647", lambda api: batch(api, qty=2**31)),
+        case(400, "eta not a real date", lambda api: batch(api, eta="2031-02-30")),
+        case(400, "empty ref", lambda api: batch(api, ref="")),
+        case(400, "ref of 256 characters", lambda api: batch(api, ref="r" * 256)),
+        case(400, "control character in sku", lambda api: batch(api, sku="a\u0001b")),
+    ]
+
+
+def allocate_cases():
+    def again(api, qty):
+        value = api.line(qty=2)
+        api.setup(api.post("/allocate", value), 202)
+        return {**value, "qty": qty}
+
+    def names_the_line(body, sent):
+        missing = [p for p in (sent["orderid"], sent["sku"], "2") if p not in body["message"]]
+        return f"the message does not name {missing}" if missing else None
+
+    def is_invalid_sku(body, sent):
+        expected = "Invalid sku " + sent["sku"]
+        return None if body["message"] == expected else f"the message is not {expected!r}"
+
+    def case(status, name, make_body, check=None):
+        return posting("/allocate", status, name, make_body, check)
+
+    return post_route_cases("/allocate", 202, lambda api: api.line()) + [
+        case(202, "allocated", lambda api: api.line()),
+        case(202, "out of stock (batchref null)", lambda api: api.line(qty=11, stock=10)),
+        case(202, "the same line again, same qty", lambda api: again(api, 2)),
+        case(409, "the same line again, another qty", lambda api: again(api, 3), names_the_line),
+        case(400, "unknown sku",
+             lambda api: {"orderid": api.unique("order"), "sku": api.unique("no-sku"), "qty": 1},
+             is_invalid_sku),
+        case(400, "qty 0", lambda api: api.line(qty=0)),
+        case(400, "missing field orderid", lambda api: without(api.line(), "orderid")),
+        case(400, "orderid not a string", lambda api: {**api.line(), "orderid": 7}),
+    ]
+
+
+def change_batch_quantity_cases():
+    def change(api, qty=5):
+        ref, _ = api.batch()
+        return {"ref": ref, "qty": qty}
+
+    def below_allocated(api):
+        ref, sku = api.batch(qty=10)
+        api.setup(api.post("/allocate", {"orderid": api.unique("order"), "sku": sku, "qty": 8}), 202)
+        return {"ref": ref, "qty": 1}
+
+    def case(status, name, make_body):
+        return posting("/change_batch_quantity", status, name, make_body)
+
+    return post_route_cases("/change_batch_quantity", 200, change) + [
+        case(200, "changed", change),
+        case(200, "below what is allocated (reallocates)", below_allocated),
+        case(404, "unknown batch", lambda api: {"ref": api.unique("no-batch"), "qty": 1}),
+        case(400, "qty negative", lambda api: change(api, qty=-1)),
+        case(400, "missing field ref", lambda api: {"qty": 1}),
+    ]
+
+
+def get_by_id_cases(path, make_existing):
+    """GET /allocations/{orderid} and /products/{sku}; `make_existing(api, id)` makes `id` exist."""
+    prefix = path.split("{")[0]
+
+    def case(status, name, make_target):
+        return Case(path, "GET", status, name, lambda api: api.get(make_target(api)))
+
+    def existing(make_id):
+        def target(api):
+            identifier = make_id(api)
+            make_existing(api, identifier)
+            return prefix + quoted(identifier)
+        return target
+
+    return [
+        case(200, "existing", existing(lambda api: api.unique("id"))),
+        case(200, "id holding / (as %2F)", existing(lambda api: api.unique("a/b"))),
+        case(200, "id of non-ASCII characters", existing(lambda api: api.unique("ünï-çødé"))),
+        case(404, "unknown", lambda api: prefix + api.unique("unknown")),
+        case(404, "unknown, 255 characters of 2 bytes each", lambda api: prefix + quoted("é" * 255)),
+        case(400, "256 characters", lambda api: prefix + "x" * 256),
+        case(400, "256 characters of 2 bytes each", lambda api: prefix + quoted("é" * 256)),
+        case(400, "control character", lambda api: prefix + "a%01b"),
+        case(400, "not UTF-8", lambda api: prefix + "a%FFb"),
+    ]
+
+
+def make_order(api, orderid):
+    api.setup(api.post("/allocate", {**api.line(), "orderid": orderid}), 202)
+
+
+def make_product(api, sku):
+    api.batch(sku=sku)
+
+
+def plain_get_cases(document):
+    def is_the_document(body, sent):
+        return None if body == document.root else "differs from docs/openapi.json (a stale build?)"
+
+    return [
+        Case("/health", "GET", 200, "healthy", lambda api: api.get("/health")),
+        Case("/metrics", "GET", 200, "metrics", lambda api: api.get("/metrics")),
+        Case("/openapi.json", "GET", 200, "this document", lambda api: api.get("/openapi.json"),
+             is_the_document),
+    ]
+
+
+def outage_cases():
+    """503 on every route that reads or writes the database, once it stopped answering."""
+    def case(path, method, run):
+        return Case(path, method, 503, "database not answering", run, needs_outage=True)
+
+    return [
+        case("/add_batch", "POST", lambda api: api.post(
+            "/add_batch", {"ref": api.unique("batch"), "sku": api.unique("sku"), "qty": 1})),
+        case("/allocate", "POST", lambda api: api.post(
+            "/allocate", {"orderid": api.unique("order"), "sku": api.unique("sku"), "qty": 1})),
+        case("/change_batch_quantity", "POST", lambda api: api.post(
+            "/change_batch_quantity", {"ref": api.unique("batch"), "qty": 1})),
+        # Ids never asked for: no read cache can answer for the database.
+        case("/allocations/{orderid}", "GET", lambda api: api.get("/allocations/" + api.unique("o"))),
+        case("/products/{sku}", "GET", lambda api: api.get("/products/" + api.unique("sku"))),
+        case("/health", "GET", lambda api: api.get("/health")),
+    ]
+
+
+def all_cases(document):
+    return (every_route_cases(document) + add_batch_cases() + allocate_cases()
+            + change_batch_quantity_cases()
+            + get_by_id_cases("/allocations/{orderid}", make_order)
+            + get_by_id_cases("/products/{sku}", make_product)
+            + plain_get_cases(document) + outage_cases())
+
+
+# Paths the document does not have: 404 with the error body, whatever the method.
+UNKNOWN_PATHS = [("GET", "/nothing-here"), ("POST", "/allocate/more"), ("DELETE", "/"),
+                 ("GET", "/allocations/"), ("GET", "/products/a/b")]
+
+
+# --- Checking an answer against the document ----------------------------------------------------
+
+
+def media_type(reply):
+    return reply.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def check_body(document, content, reply):
+    """The answer's Content-Type is one the response documents, and its body fits the schema."""
+    if media_type(reply) not in content:
+        return [f"Content-Type {reply.headers.get('content-type')!r}, documented: {sorted(content)}"]
+    try:
+        text = reply.body.decode("utf-8")
+        value = json.loads(text) if media_type(reply).endswith("json") else text
+    except ValueError as error:
+        return [f"the body does not parse: {error}"]
+    return validation_errors(document.json_schema(content[media_type(reply)]["schema"]), value)
+
+
+def check_response(document, response, reply):
+    """What is wrong with `reply` under a documented response object; [] when nothing is."""
+    response = document.resolve(response)
+    problems = [f"no {name} header" for name, header in response.get("headers", {}).items()
+                if document.resolve(header).get("required") and name.lower() not in reply.headers]
+    if "content" in response:
+        problems += check_body(document, response["content"], reply)
+    elif reply.body:
+        problems.append("a body where the document has none")
+    return problems
+
+
+def check_allow(document, path, reply):
+    allowed = {m.strip() for m in reply.headers.get("allow", "").split(",") if m.strip()}
+    if allowed != document.methods(path):
+        return [f"Allow {sorted(allowed)}, the path's methods are {sorted(document.methods(path))}"]
+    return []
+
+
+def check_request_body(document, case, reply):
+    """The request schema agrees with the server: a body it took is valid under the schema, and
+    a body it refused for a bad field is invalid under it (the unknown SKU aside: the schema
+    cannot know the products)."""
+    if reply.sent is None or reply.status not in (200, 201, 202, 400) or "unknown sku" in case.name:
+        return []
+    body = document.operation(case.path, case.method).get("requestBody")
+    if body is None:
+        return []
+    errors = validation_errors(
+        document.json_schema(document.resolve(body)["content"]["application/json"]["schema"]),
+        reply.sent)
+    if reply.status < 300 and errors:
+        return [f"the server took a body the document refuses: {errors}"]
+    if reply.status == 400 and not errors:
+        return ["the server refused a body the document allows"]
+    return []
+
+
+def check_reply(document, case, reply):
+    """Every problem with the answer to `case`; [] when it conforms."""
+    if reply.error:
+        return [reply.describe()]
+    responses = document.operation(case.path, case.method)["responses"]
+    problems = []
+    if reply.status != case.status:
+        problems.append(f"expected {case.status}, got {reply.describe()}")
+    if str(reply.status) not in responses:
+        return problems + [f"{reply.status} is not documented for {case.method} {case.path}"]
+    problems += check_response(document, responses[str(reply.status)], reply)
+    if reply.status == 405:
+        problems += check_allow(document, case.path, reply)
+    if not problems and case.check:
+        problem = case.check(json.loads(reply.body), reply.sent)
+        problems += [problem] if problem else []
+    return problems + check_request_body(document, case, reply)
+
+
+def check_unknown_path(document, reply):
+    if reply.error:
+        return [reply.describe()]
+    if reply.status != 404:
+        return [f"expected 404, got {reply.describe()}"]
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    return check_body(document, error, reply)
+
+
+# --- Running ------------------------------------------------------------------------------------
+
+
+class Results:
+    def __init__(self):
+        self.passed = self.failed = self.skipped = 0
+        self.exercised = set()  # (path, METHOD, status) that a case ran for
+
+    def record(self, label, problems):
+        if problems:
+            self.failed += 1
+            print(f"FAIL {label}: " + "; ".join(problems), flush=True)
+        else:
+            self.passed += 1
+            print(f"ok   {label}", flush=True)
+
+    def fail(self, what):
+        self.failed += 1
+        print("FAIL " + what, flush=True)
+
+
+def run_case(document, case, api):
+    try:
+        reply = case.run(api)
+    except SetupFailed as error:
+        return ["setup: " + str(error)]
+    return check_reply(document, case, reply)
+
+
+def run_cases(document, name, cases, api, results, deadline):
+    for case in cases:
+        if time.monotonic() > deadline:
+            results.fail(f"{name}: out of time ({RUN_DEADLINE_S} s) before {case.label()}")
+            return
+        results.exercised.add(case.key)
+        results.record(f"{name:<10} {case.label()}", run_case(document, case, api))
+
+
+def run_backend(document, binary, name, cases, results, deadline):
+    """Every case on one backend's server; the outage last, since the server does not recover
+    from it within the test."""
+    backend = Backend(name, binary)
+    failed_before = results.failed
+    try:
+        backend.start()
+        api = Api(backend)
+        run_cases(document, name, [c for c in cases if not c.needs_outage], api, results, deadline)
+        for method, target in UNKNOWN_PATHS:
+            reply = api.send(Request(method, target, b"{}" if method == "POST" else None))
+            results.record(f"{name:<10} {method} {target} 404 unknown path",
+                           check_unknown_path(document, reply))
+        if name == "postgresql":
+            backend.cut_database()
+            run_cases(document, name, [c for c in cases if c.needs_outage], api, results, deadline)
+        if results.failed > failed_before:
+            print(f"--- {name}: the end of the server's log ---")
+            print("\n".join(backend.server.log().splitlines()[-15:]))
+    except (RuntimeError, OSError, subprocess.SubprocessError) as error:
+        results.fail(f"{name}: {error}")
+    finally:
+        backend.stop()
+
+
+def check_coverage(document, cases, results, outage_possible):
+    """Every documented (path, method, status) has a case, and the case ran."""
+    documented = document.documented()
+    for path, method, status in sorted(documented - {c.key for c in cases}):
+        results.fail(f"{method} {path} {status}: documented, and no case provokes it")
+    for path, method, status in sorted(documented & {c.key for c in cases} - results.exercised):
+        if status == "503" and not outage_possible:
+            results.skipped += 1
+            print(f"skip {method} {path} 503: needs PostgreSQL (ALLOCATION_TEST_PG) to cut")
+        else:
+            results.fail(f"{method} {path} {status}: documented, and not exercised")
+
+
+def postgres_wanted(results):
+    """Whether to run on PostgreSQL too; a missing server fails when servers are required."""
+    try:
+        if loopback_postgres():
+            return True
+    except RuntimeError as error:
+        results.fail(str(error))
+        return False
+    if os.environ.get("ALLOCATION_REQUIRE_SERVERS"):
+        results.fail("ALLOCATION_REQUIRE_SERVERS is set and ALLOCATION_TEST_PG is not")
+    return False
+
+
+def main(argv):
+    if len(argv) != 3:
+        print("usage: openapi_conformance_test.py BINARY OPENAPI_JSON", file=sys.stderr)
+        return 2
+    binary, document = argv[1], Document(argv[2])
+    cases = all_cases(document)
+    results = Results()
+    deadline = time.monotonic() + RUN_DEADLINE_S
+    backends = ["sqlite"] + (["postgresql"] if postgres_wanted(results) else [])
+    for name in backends:
+        run_backend(document, binary, name, cases, results, deadline)
+    check_coverage(document, cases, results, "postgresql" in backends)
+    print(f"{results.passed} passed, {results.failed} failed"
+          + (f", {results.skipped} skipped" if results.skipped else ""))
+    return 1 if results.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
