@@ -47,7 +47,7 @@ format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD_DIR) $(FUZZ_DIR) build-address build-thread build-bench
+	rm -rf $(BUILD_DIR) $(FUZZ_DIR) build-address build-thread build-bench build-ab
 
 # The unit and integration tests again under AddressSanitizer + UndefinedBehaviorSanitizer,
 # then ThreadSanitizer (separate build folders). SANITIZE_LABELS='' runs every tier.
