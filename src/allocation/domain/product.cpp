@@ -16,6 +16,20 @@ bool arrives_earlier(const Batch& a, const Batch& b) {
   return b.eta() && *a.eta() < *b.eta();
 }
 
+// The batch that holds the order's line already, if any. The line is the same only with the same
+// qty: answering another qty with the old batch would tell the client it got what it did not.
+const Batch* holding_the_line(const std::vector<Batch>& batches, const OrderLine& line) {
+  for (const Batch& batch : batches) {
+    const OrderLine* existing = batch.line_of(line.orderid());
+    if (!existing) continue;
+    if (existing->qty() != line.qty()) {
+      throw LineConflict(line.orderid(), line.sku(), existing->qty());
+    }
+    return &batch;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 Product::Product(std::string sku, std::vector<Batch> batches, int version_number)
@@ -50,9 +64,7 @@ std::optional<std::string> Product::allocate(const OrderLine& line) {
   if (line.sku() != sku_) {
     throw std::invalid_argument("order line of sku " + line.sku() + " given to sku " + sku_);
   }
-  for (const Batch& batch : batches_) {
-    if (batch.line_of(line.orderid())) return batch.reference();
-  }
+  if (const Batch* holder = holding_the_line(batches_, line)) return holder->reference();
   // Stable: of equally early batches the first added wins.
   Batch* chosen = nullptr;
   for (Batch& batch : batches_) {

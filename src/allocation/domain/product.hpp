@@ -16,9 +16,9 @@ namespace allocation::domain {
 // as events and increments its version once per change.
 //
 // A repository may load a product partially: every batch with its exact allocated total, but
-// only the order lines an operation needs (for allocate(), those of the order being allocated;
-// for change_batch_quantity(), all lines of that batch). Nothing else needs the lines, and not
-// loading them keeps allocation independent of history.
+// only the order lines an operation needs (for allocate(), those of the order being allocated,
+// whose qty tells a retry from a conflict; for change_batch_quantity(), all lines of that batch).
+// Nothing else needs the lines, and not loading them keeps allocation independent of history.
 class Product {
  public:
   explicit Product(std::string sku, std::vector<Batch> batches = {}, int version_number = 0);
@@ -35,7 +35,8 @@ class Product {
   // Allocates the line to the first batch that can take it: warehouse stock (no eta) first,
   // then the earliest eta, ties in the order the batches were added. Returns that batch's
   // reference and records Allocated; returns nullopt and records OutOfStock when none can.
-  // A line of an order already allocated here returns its batch and changes nothing.
+  // The same line again (same order, same qty) returns its batch and changes nothing, so that
+  // a client may retry; the order's line with another qty throws LineConflict, changing nothing.
   std::optional<std::string> allocate(const OrderLine& line);
 
   // Sets a batch's purchased quantity; while it is over-allocated, takes off its most recently

@@ -103,6 +103,38 @@ TEST(Product, ReallocatingAnAllocatedOrderReturnsItsBatchAndChangesNothing) {
   EXPECT_EQ(product.batch("b1")->available_quantity(), 8);
 }
 
+TEST(Product, AllocatingTheOrdersLineAgainWithAnotherQtyIsAConflictAndChangesNothing) {
+  auto product = product_of("LAMP", {{"b1", 10, {}}});
+  product.allocate(OrderLine("o1", "LAMP", 3));
+  product.take_events();
+  const int version = product.version_number();
+  try {
+    product.allocate(OrderLine("o1", "LAMP", 5));
+    FAIL() << "no error";
+  } catch (const LineConflict& error) {
+    EXPECT_STREQ(error.what(),
+                 "order o1 already has 3 of LAMP; allocating it again must ask for the same qty");
+  }
+  EXPECT_THROW(product.allocate(OrderLine("o1", "LAMP", 1)), LineConflict);  // less, too
+  EXPECT_EQ(product.version_number(), version);
+  EXPECT_TRUE(product.events().empty());
+  EXPECT_EQ(product.batch("b1")->loaded_lines(),
+            std::vector<OrderLine>{OrderLine("o1", "LAMP", 3)});
+  EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 3)), "b1");  // the same line still is fine
+}
+
+// As a repository loads it: the batch's total, and of its lines only the order's own.
+TEST(Product, AConflictIsFoundOnAPartiallyLoadedProduct) {
+  Product product("LAMP",
+                  {Batch::restore("b1", "LAMP", 10, std::nullopt, 0, {}),
+                   Batch::restore("b2", "LAMP", 10, kLater, 9, {OrderLine("o1", "LAMP", 2)})},
+                  7);
+  EXPECT_THROW(product.allocate(OrderLine("o1", "LAMP", 4)), LineConflict);
+  EXPECT_EQ(product.version_number(), 7);
+  EXPECT_EQ(product.batch("b1")->available_quantity(), 10);
+  EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 2)), "b2");
+}
+
 TEST(Product, ChangingQuantityDeallocatesMostRecentLinesFirst) {
   auto product = product_of("LAMP", {{"b1", 10, {}}});
   product.allocate(OrderLine("first", "LAMP", 4));
