@@ -19,7 +19,8 @@ namespace allocation::service_layer::handlers {
 
 // Throws domain::BatchConflict when the reference exists with other data.
 void add_batch(const domain::commands::CreateBatch& command, UnitOfWork& uow);
-// The batch the line went to, nullopt when out of stock. Throws InvalidSku.
+// The batch the line went to, nullopt when out of stock. Throws InvalidSku, and
+// domain::LineConflict when the order has a line of the SKU with another qty.
 std::optional<std::string> allocate(const domain::commands::Allocate& command, UnitOfWork& uow);
 // Throws domain::UnknownBatch.
 void change_batch_quantity(const domain::commands::ChangeBatchQuantity& command, UnitOfWork& uow);

@@ -108,6 +108,27 @@ TEST_F(Handlers, AllocatingTheSameLineAgainReturnsTheSameBatchAndChangesNothing)
   EXPECT_EQ(service.publisher->published().size(), 1u);
 }
 
+TEST_F(Handlers, AllocatingTheSameOrderAndSkuWithAnotherQtyIsAConflictAndChangesNothing) {
+  bus.handle(CreateBatch{"b1", "LAMP", 10, std::nullopt});
+  EXPECT_EQ(bus.handle(Allocate{"o1", "LAMP", 3}), "b1");
+  const int commits = service.store->commits();
+  const int version = service.store->find("LAMP")->version_number();
+  try {
+    bus.handle(Allocate{"o1", "LAMP", 5});
+    FAIL() << "no error";
+  } catch (const domain::LineConflict& error) {
+    EXPECT_STREQ(error.what(),
+                 "order o1 already has 3 of LAMP; allocating it again must ask for the same qty");
+  }
+  EXPECT_EQ(available("LAMP", "b1"), 7);
+  EXPECT_EQ(service.store->find("LAMP")->version_number(), version);
+  EXPECT_EQ(service.store->commits(), commits);
+  EXPECT_EQ(service.publisher->published().size(), 1u);
+  EXPECT_EQ(service.read_model->allocations("o1"), (Rows{{"LAMP", "b1"}}));
+  EXPECT_TRUE(service.notifications->sent().empty());
+  EXPECT_EQ(bus.handle(Allocate{"o1", "LAMP", 3}), "b1") << "the same line stays retry-safe";
+}
+
 TEST_F(Handlers, OutOfStockReturnsNoBatchAndNotifiesNamingTheSku) {
   bus.handle(CreateBatch{"b1", "POPULAR-CURTAINS", 9, std::nullopt});
   EXPECT_EQ(bus.handle(Allocate{"o1", "POPULAR-CURTAINS", 10}), std::nullopt);
