@@ -41,7 +41,8 @@ void add_allocation_to_read_model(const domain::events::Allocated& event,
 void remove_allocation_from_read_model(const domain::events::Deallocated& event,
                                        ReadModelWriter& read_model);
 // Settles the pending reallocation in the same unit of work, so that it happens exactly once
-// however often the event is handled (see UnitOfWork::pending_reallocations).
+// however often the event is handled (see UnitOfWork::pending_reallocations). An order that has
+// a line of the SKU again, with another qty, keeps that line: the reallocation is only settled.
 void reallocate(const domain::events::Deallocated& event, UnitOfWork& uow);
 void publish_allocated_event(const domain::events::Allocated& event, EventPublisher& publisher);
 void send_out_of_stock_notification(const domain::events::OutOfStock& event,

@@ -196,6 +196,27 @@ TEST_F(Handlers, RecoveryReallocatesALineACrashLeftPending) {
   EXPECT_EQ(available("INDIFFERENT-TABLE", "batch2"), 30);
 }
 
+// Between the commit that took a line off and its reallocation, the order was allocated anew
+// with another qty: the new line stands, and the reallocation is settled, not stuck.
+TEST_F(Handlers, AReallocationOfAnOrderAllocatedAnewWithAnotherQtyIsSettled) {
+  bus.handle(CreateBatch{"batch1", "INDIFFERENT-TABLE", 50, std::nullopt});
+  bus.handle(CreateBatch{"batch2", "INDIFFERENT-TABLE", 50, kTomorrow});
+  bus.handle(Allocate{"order1", "INDIFFERENT-TABLE", 20});
+  {
+    // Committed outside the bus: its reallocation is pending until recover().
+    auto uow = service.adapters().unit_of_work();
+    uow->products().get_by_batchref("batch1")->change_batch_quantity("batch1", 10);
+    uow->commit();
+  }
+  EXPECT_EQ(bus.handle(Allocate{"order1", "INDIFFERENT-TABLE", 5}), "batch1");
+
+  EXPECT_EQ(bus.recover(), 1u);
+  EXPECT_TRUE(service.store->pending_reallocations().empty());
+  EXPECT_EQ(available("INDIFFERENT-TABLE", "batch1"), 5);
+  EXPECT_EQ(available("INDIFFERENT-TABLE", "batch2"), 50);
+  EXPECT_EQ(bus.recover(), 0u);
+}
+
 TEST_F(Handlers, ChangeBatchQuantityWithNowhereToGoIsOutOfStock) {
   bus.handle(CreateBatch{"batch1", "RARE-VASE", 10, std::nullopt});
   bus.handle(Allocate{"order1", "RARE-VASE", 10});
