@@ -1,4 +1,6 @@
 #include <gtest/gtest.h>
+#include <soci/into.h>
+#include <soci/session.h>
 
 #include <future>
 #include <latch>
@@ -11,6 +13,7 @@
 #include "allocation/adapters/in_memory/recording_publisher.hpp"
 #include "allocation/adapters/sql/sql_read_model.hpp"
 #include "allocation/bootstrap/bootstrap.hpp"
+#include "allocation/domain/errors.hpp"
 #include "support/sql_test.hpp"
 
 namespace allocation {
@@ -139,6 +142,35 @@ TEST_P(SqlBus, OrdersAllocatedAgainOnAHotProductAreAllocatedOnce) {
       stored.batch("LAMP-b1")->allocated_quantity() + stored.batch("LAMP-b2")->allocated_quantity(),
       units);
   EXPECT_EQ(publisher->published().size(), answers.size());
+}
+
+TEST_P(SqlBus, AllocatingAnOrdersLineWithAnotherQtyIsAConflictAndWritesNothing) {
+  bus->handle(CreateBatch{"LAMP-b1", "LAMP", 10, std::nullopt});
+  ASSERT_EQ(bus->handle(Allocate{"o1", "LAMP", 3}), "LAMP-b1");
+  const int version = product("LAMP").version_number();
+  try {
+    bus->handle(Allocate{"o1", "LAMP", 5});
+    FAIL() << "no error";
+  } catch (const domain::LineConflict& error) {
+    EXPECT_STREQ(error.what(),
+                 "order o1 already has 3 of LAMP; allocating it again must ask for the same qty");
+  }
+  EXPECT_EQ(product("LAMP").version_number(), version);
+  EXPECT_EQ(product("LAMP").batch("LAMP-b1")->allocated_quantity(), 3);
+  EXPECT_EQ(read_model->allocations("o1"),
+            (std::vector<service_layer::AllocationRow>{{"LAMP", "LAMP-b1"}}));
+  {
+    auto lease = database->acquire();
+    int lines = 0, qty = 0, messages = 0;
+    lease.session() << "SELECT COUNT(*), MAX(qty) FROM allocations", soci::into(lines),
+        soci::into(qty);
+    lease.session() << "SELECT COUNT(*) FROM outbox", soci::into(messages);
+    EXPECT_EQ(lines, 1);
+    EXPECT_EQ(qty, 3);
+    EXPECT_EQ(messages, 1) << "no message for what was refused";
+  }
+  EXPECT_EQ(bus->handle(Allocate{"o1", "LAMP", 3}), "LAMP-b1") << "the same line stays retry-safe";
+  EXPECT_EQ(product("LAMP").version_number(), version);
 }
 
 TEST_P(SqlBus, ChangeOfQuantityReallocatesThroughTheDatabase) {

@@ -6,6 +6,7 @@
 #include <future>
 #include <thread>
 
+#include "allocation/domain/errors.hpp"
 #include "allocation/service_layer/errors.hpp"
 #include "allocation/service_layer/handlers.hpp"
 #include "support/sql_test.hpp"
@@ -166,6 +167,80 @@ TEST_P(SqlUnitOfWork, AllocationsQueuedBehindOneAnotherGetTheDomainsAnswers) {
                        " WHERE orderid IN ('o2', 'o3', 'o4')",
         soci::into(transactions);
     EXPECT_EQ(transactions, 1) << "the queued allocations were not one group";
+  }
+}
+
+// The same order and SKU with another qty, queued behind allocations of its product: on
+// PostgreSQL each such allocation comes after one that allocated in its group, so it assumes its
+// order has no line, finds one when it writes (ON CONFLICT), and runs again from the stored
+// product. Each must end as the domain's LineConflict, having written nothing, and leave the
+// group be: never a second line, never the old batch as if it were a success.
+TEST_P(SqlUnitOfWork, AnotherQtyQueuedBehindAnAllocationIsAConflictAndWritesNothing) {
+  add_product("LAMP", {{"b1", 10, std::nullopt}});
+  const int created = new_uow()->products().get("LAMP")->version_number();
+  const auto allocate = [&](std::string orderid, int qty,
+                            std::chrono::milliseconds pause) -> std::string {
+    auto uow = new_uow();
+    try {
+      std::optional<std::string> batch;
+      uow->perform("LAMP", [&] {
+        std::this_thread::sleep_for(pause);
+        batch = service_layer::handlers::allocate({orderid, "LAMP", qty}, *uow);
+      });
+      return batch.value_or("none") + ", " + std::to_string(uow->collect_new_events().size());
+    } catch (const domain::LineConflict& error) {
+      return error.what();
+    }
+  };
+  using namespace std::chrono_literals;
+  ASSERT_EQ(allocate("before", 3, 0ms), "b1, 1");
+
+  const std::vector<std::pair<std::string, int>> queued = {
+      {"o1", 4},       // leads the group alone, while the others queue
+      {"o2", 2},       // the first of the next group: reads the product
+      {"before", 5},   // a line from before the group
+      {"o2", 1},       // a line in the group already
+      {"o3", 1},       // the group goes on
+      {"before", 3}};  // the same line: retry-safe
+  const std::vector<std::string> expected = {
+      "b1, 1",
+      "b1, 1",
+      "order before already has 3 of LAMP; allocating it again must ask for the same qty",
+      "order o2 already has 2 of LAMP; allocating it again must ask for the same qty",
+      "b1, 1",
+      "b1, 0"};
+  std::vector<std::future<std::string>> answers;
+  for (std::size_t i = 0; i < queued.size(); ++i) {
+    if (i > 0) std::this_thread::sleep_for(60ms);
+    answers.push_back(std::async(std::launch::async, allocate, queued[i].first, queued[i].second,
+                                 i == 0 ? 500ms : 0ms));
+  }
+  for (std::size_t i = 0; i < queued.size(); ++i) {
+    EXPECT_EQ(answers[i].get(), expected[i]) << queued[i].first << " (" << i << ")";
+  }
+
+  EXPECT_EQ(available("b1"), 0);
+  auto lease = database->acquire();
+  int version = 0, lines = 0, units = 0, messages = 0, before = 0, o2 = 0;
+  lease.session() << "SELECT version_number FROM products WHERE sku = 'LAMP'", soci::into(version);
+  lease.session() << "SELECT COUNT(*), SUM(qty) FROM allocations", soci::into(lines),
+      soci::into(units);
+  lease.session() << "SELECT qty FROM allocations WHERE orderid = 'before'", soci::into(before);
+  lease.session() << "SELECT qty FROM allocations WHERE orderid = 'o2'", soci::into(o2);
+  lease.session() << "SELECT COUNT(*) FROM outbox", soci::into(messages);
+  EXPECT_EQ(version, created + 4);  // a version per line, none for a conflict
+  EXPECT_EQ(lines, 4);
+  EXPECT_EQ(units, 10);
+  EXPECT_EQ(before, 3);
+  EXPECT_EQ(o2, 2);
+  EXPECT_EQ(messages, 4);
+  if (GetParam() == Backend::postgresql) {
+    int transactions = 0;
+    lease.session() << "SELECT COUNT(DISTINCT xmin::text) FROM allocations"
+                       " WHERE orderid IN ('o2', 'o3')",
+        soci::into(transactions);
+    EXPECT_EQ(transactions, 1) << "the queued allocations were not one group: the conflicts"
+                                  " were not tried on an assumed product";
   }
 }
 
