@@ -49,6 +49,26 @@ TEST_P(Api, AllocatingTheSameLineAgainAnswersTheSameBatch) {
   EXPECT_EQ(get("/products/SKU-4").body["batches"][0]["allocated"], 3);
 }
 
+TEST_P(Api, AllocatingTheSameLineWithAnotherQtyIs409NamingWhatTheOrderHasAndChangesNothing) {
+  add_batch("b1", "SKU-11", 10, nullptr);
+  ASSERT_EQ(allocate("order-1", "SKU-11", 3).status, 202);
+  const Reply product = get("/products/SKU-11");
+  ASSERT_EQ(product.status, 200);
+
+  const Reply r = allocate("order-1", "SKU-11", 5);
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(r.body, (json{{"message",
+                           "order order-1 already has 3 of SKU-11; allocating it again must ask "
+                           "for the same qty"}}));
+  // Read only now, so that no answer kept from before the refusal could hide a change.
+  EXPECT_EQ(get("/allocations/order-1").body,
+            (json::array({{{"sku", "SKU-11"}, {"batchref", "b1"}}})));
+  EXPECT_EQ(get("/products/SKU-11").body, product.body);
+
+  EXPECT_EQ(allocate("order-1", "SKU-11", 3).body, (json{{"batchref", "b1"}}));
+  EXPECT_EQ(get("/products/SKU-11").body, product.body);
+}
+
 TEST_P(Api, ChangingABatchQuantityReallocates) {
   add_batch("wh", "SKU-5", 10, nullptr);
   add_batch("ship", "SKU-5", 10, "2031-05-01");

@@ -146,6 +146,10 @@ TEST(CommandLine, OperatorCommandsWorkOnOneDatabase) {
 
   expect_one_clear_line(with_db({"allocate", "--orderid", "o9", "--sku", "NOPE", "--qty", "1"}),
                         "Invalid sku NOPE");
+  expect_one_clear_line(
+      with_db({"allocate", "--orderid", "o1", "--sku", "LAMP", "--qty", "3"}),
+      "order o1 already has 4 of LAMP; allocating it again must ask for the same qty");
+  EXPECT_EQ(with_db({"allocations", "o1"}).out, "LAMP ship\n");
   expect_one_clear_line(with_db({"allocations", "o9"}), "no allocation for order o9");
   expect_one_clear_line(with_db({"add-batch", "--ref", "wh", "--sku", "LAMP", "--qty", "7"}),
                         "already exists");
