@@ -5,21 +5,27 @@
 
 namespace allocation::domain {
 
+// A well-formed command that disagrees with what is stored: repeating it is safe only with the
+// same data. (Not a std::invalid_argument: nothing is wrong with the request itself.)
+class Conflict : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // A batch reference is already taken by a batch with other data (sku, quantity or eta).
-class BatchConflict : public std::runtime_error {
+class BatchConflict : public Conflict {
  public:
   explicit BatchConflict(const std::string& reference)
-      : std::runtime_error("batch " + reference + " already exists with other data") {}
+      : Conflict("batch " + reference + " already exists with other data") {}
 };
 
 // An order has a line of this SKU already, of another quantity: allocating the line again is
-// safe to retry only when it asks for the same one. (Not a std::invalid_argument: the request is
-// well formed, it disagrees with what the order has.)
-class LineConflict : public std::runtime_error {
+// safe to retry only when it asks for the same one.
+class LineConflict : public Conflict {
  public:
   LineConflict(const std::string& orderid, const std::string& sku, int existing_qty)
-      : std::runtime_error("order " + orderid + " already has " + std::to_string(existing_qty) +
-                           " of " + sku + "; allocating it again must ask for the same qty") {}
+      : Conflict("order " + orderid + " already has " + std::to_string(existing_qty) + " of " +
+                 sku + "; allocating it again must ask for the same qty") {}
 };
 
 // No batch has this reference.

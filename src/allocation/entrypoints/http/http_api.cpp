@@ -147,7 +147,7 @@ struct HttpApi::Impl {
       handler(call, res);
     } catch (const service_layer::InvalidSku& error) {
       send_error(res, 400, error.what());
-    } catch (const domain::BatchConflict& error) {
+    } catch (const domain::Conflict& error) {
       send_error(res, 409, error.what());
     } catch (const domain::UnknownBatch& error) {
       send_error(res, 404, error.what());
