@@ -1,34 +1,42 @@
 #!/usr/bin/env bash
-# A change against the commit before it, side by side in one run: the release binaries of two
-# commits take turns on the same seeded SQLite database (a fresh copy for each run), so that the
-# machine's noise falls on both alike. Prints every run with its CPU steal, each binary's median,
-# and the ratio NEW / OLD of the medians.
-#   bench/ab.sh OLD NEW      (commits; AB_ROUNDS=5 turns each, AB_SECONDS=8 per wrk run,
-#                             AB_LOADS="read16 alloc16")
+# A change against the commit before it, side by side in one run: two binaries take turns on
+# the same seeded SQLite database (a fresh copy for each run), so that the machine's noise falls
+# on both alike. Prints every run with its CPU steal, each binary's median, and the ratio
+# NEW / OLD of the medians.
+#   bench/ab.sh OLD NEW      (each a binary, or a commit whose release binary is built;
+#                             AB_ROUNDS=5 turns each, AB_SECONDS=8 per wrk run,
+#                             AB_LOADS="read16 alloc16 alloc64")
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-old=$(git -C "$root" rev-parse --short "${1:?OLD commit}")
-new=$(git -C "$root" rev-parse --short "${2:?NEW commit}")
+old=${1:?OLD binary or commit}
+new=${2:?NEW binary or commit}
 rounds=${AB_ROUNDS:-5}
 seconds=${AB_SECONDS:-8}
-loads=${AB_LOADS:-read16 alloc16}
+loads=${AB_LOADS:-read16 alloc16 alloc64}
 workload=$root/bench/workload
 
 work=$(mktemp -d /tmp/allocation-ab-XXXXXX)
 service_pid=
 cleanup() {
   [[ -n $service_pid ]] && kill "$service_pid" 2>/dev/null || true
-  for commit in "$old" "$new"; do
-    git -C "$root" worktree remove --force "$work/src-$commit" 2>/dev/null || true
+  for source in "$work"/src-*; do
+    [[ -d $source ]] && git -C "$root" worktree remove --force "$source" 2>/dev/null || true
   done
   rm -rf "$work"
 }
 trap cleanup EXIT
 say() { printf '== %s\n' "$*" >&2; }
 
-# The release binary of a commit, built in a worktree of its own (kept in build-ab/ for reruns).
+# The binary itself, or the release binary of a commit, built in a worktree of its own (kept in
+# build-ab/ for reruns).
 build() {
-  local commit=$1 out=$root/build-ab/$1
+  if [[ -f $1 && -x $1 ]]; then
+    realpath "$1"
+    return
+  fi
+  local commit out
+  commit=$(git -C "$root" rev-parse --short "$1")
+  out=$root/build-ab/$commit
   if [[ ! -x $out/allocation ]]; then
     say "building $commit"
     git -C "$root" worktree add --detach -q "$work/src-$commit" "$commit"

@@ -6,6 +6,16 @@
 #include <cstddef>
 #include <functional>
 #include <optional>
+#include <string_view>
+
+// This class replaces cpp-httplib's connection loop and reads its protected members
+// (keep_alive_*, read_timeout_*, svr_sock_, process_request), and the HTTP API relies on when
+// the library calls its hooks (the setup hook after the head, the pre-routing handler before the
+// body) and on what its ContentReader does at the limit. On an upgrade, check those against the
+// new Server::process_and_close_socket, process_request and routing, run the e2e tests of
+// http_connection_test.cpp and bad_input_test.cpp, then change the version here.
+static_assert(std::string_view(CPPHTTPLIB_VERSION) == "0.11.4",
+              "BufferedServer was written against cpp-httplib 0.11.4 (Debian 12): see above");
 
 namespace allocation::entrypoints {
 
