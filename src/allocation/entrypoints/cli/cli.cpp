@@ -1,6 +1,5 @@
 #include "allocation/entrypoints/cli/cli.hpp"
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -10,6 +9,7 @@
 
 #include "allocation/bootstrap/application.hpp"
 #include "allocation/domain/date.hpp"
+#include "allocation/entrypoints/cli/logging.hpp"
 #include "allocation/entrypoints/decoding.hpp"
 #include "allocation/entrypoints/serve.hpp"
 
@@ -90,20 +90,6 @@ void add_read_options(CLI::App& command, bootstrap::Settings& settings) {
       ->envname("ALLOCATION_READ_CACHE_ORDERS")
       ->check(CLI::Range(1, 10'000'000))
       ->capture_default_str();
-}
-
-// Errors of libraries (libpq) span lines; an operator gets one.
-std::string one_line(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  std::string line;
-  for (char c : text) {
-    if (c == '\n') {
-      line += "; ";
-    } else if (c != '\t' && c != '\r') {
-      line += c;
-    }
-  }
-  return line;
 }
 
 }  // namespace
@@ -235,9 +221,7 @@ int run_cli(int argc, char** argv) {
     const int code = app.exit(error);
     return code == 0 ? 0 : 2;
   }
-  // The log goes to stderr: stdout carries the commands' own output.
-  spdlog::set_default_logger(spdlog::stderr_color_mt("allocation"));
-  spdlog::set_level(spdlog::level::from_str(log_level));
+  set_up_logging(spdlog::level::from_str(log_level));
   try {
     return action();
   } catch (const std::exception& error) {
