@@ -8,6 +8,8 @@
 #include <thread>
 
 #include "allocation/adapters/backoff.hpp"
+#include "allocation/adapters/redis/redis_connection.hpp"
+#include "allocation/adapters/sql/database_url.hpp"
 #include "allocation/bootstrap/application.hpp"
 #include "allocation/entrypoints/redis_consumer.hpp"
 
@@ -85,7 +87,7 @@ int serve(const bootstrap::Settings& settings, const HttpOptions& http) {
               http);
   const int port = api.bind();
   spdlog::info("allocation serving on http://{}:{} (database {}, schema version {})", http.host,
-               port, settings.database_url, app.schema_version());
+               port, adapters::sql::without_password(settings.database_url), app.schema_version());
   BackgroundWork background(app, std::chrono::seconds(settings.recovery_interval_seconds));
 
   std::jthread waiter([&api, &signals] {
@@ -106,7 +108,8 @@ int work(const bootstrap::Settings& settings) {
   bootstrap::Application app(settings);
   recover(app);
   spdlog::info("allocation worker consuming and publishing on {} (database {})",
-               *settings.redis_url, settings.database_url);
+               adapters::redis::without_password(*settings.redis_url),
+               adapters::sql::without_password(settings.database_url));
   {
     BackgroundWork background(app, std::chrono::seconds(settings.recovery_interval_seconds));
     spdlog::info("{}: stopping", strsignal(wait_for(signals)));

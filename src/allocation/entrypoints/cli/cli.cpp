@@ -52,7 +52,8 @@ void add_database_options(CLI::App& command, bootstrap::Settings& settings) {
       ->capture_default_str();
   command
       .add_option("--redis", settings.redis_url,
-                  "redis://host:port: publish allocations, consume change_batch_quantity")
+                  "redis://[[user]:password@]host:port: publish allocations, consume "
+                  "change_batch_quantity")
       ->envname("ALLOCATION_REDIS");
   command
       .add_option("--smtp", settings.smtp_url, "smtp://host:port; none: notifications are logged")
