@@ -162,7 +162,8 @@ TEST(CommandLine, UsageErrorsExitTwo) {
            {"serve", "--port", "70000"},
            {"serve", "--read-cache-ttl", "-1"},
            {"serve", "--read-cache-ttl", "soon"},
-           {"serve", "--read-cache-orders", "0"}}) {
+           {"serve", "--read-cache-orders", "0"},
+           {"help", "frobnicate"}}) {
     const auto r = run_allocation(args);
     EXPECT_EQ(r.exit_code, 2) << ::testing::PrintToString(args) << r.err;
     EXPECT_FALSE(r.err.empty());
@@ -179,6 +180,74 @@ TEST(CommandLine, EverySubcommandHasHelp) {
   const auto top = run_allocation({"--help"});
   EXPECT_EQ(top.exit_code, 0);
   EXPECT_NE(top.out.find("serve"), std::string::npos);
+}
+
+// The text of `--help`'s entry for `option`: its line and the description under it.
+std::string help_entry(const std::string& help, const std::string& option) {
+  const auto start = help.find("\n  " + option + " ");
+  if (start == std::string::npos) return "";
+  const auto description_end = help.find('\n', help.find('\n', start + 1) + 1);
+  return help.substr(start + 1, description_end - start - 1);
+}
+
+TEST(CommandLine, GlobalFlagsWorkAfterTheSubcommandToo) {
+  ScratchDatabase db(Backend::sqlite);
+  const std::vector<std::string> out_of_stock = {"allocate", "--orderid", "o1",   "--sku", "LAMP",
+                                                 "--qty",    "2",         "--db", db.url()};
+  ASSERT_EQ(
+      run_allocation({"add-batch", "--ref", "b1", "--sku", "LAMP", "--qty", "1", "--db", db.url()})
+          .exit_code,
+      0);
+  auto args = out_of_stock;
+  args.insert(args.end(), {"--log-level", "error"});  // the out-of-stock warning is not shown
+  const auto quiet = run_allocation(args);
+  EXPECT_EQ(quiet.exit_code, 0) << quiet.err;
+  EXPECT_EQ(quiet.err, "");
+  const auto warned = run_allocation(out_of_stock);
+  EXPECT_NE(warned.err.find("[warning] notification: Out of stock for LAMP"), std::string::npos)
+      << warned.err;
+
+  const auto bad = run_allocation({"migrate", "--db", db.url(), "--log-level", "loud"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--log-level"), std::string::npos) << bad.err;
+}
+
+TEST(CommandLine, LogLevelHelpNamesEveryLevelItTakes) {
+  ScratchDatabase db(Backend::sqlite);
+  const std::string entry = help_entry(run_allocation({"--help"}).out, "--log-level");
+  const std::string description = entry.substr(entry.find('\n'));
+  for (const char* level : {"trace", "debug", "info", "warn", "error", "off"}) {
+    EXPECT_EQ(run_allocation({"--log-level", level, "migrate", "--db", db.url()}).exit_code, 0)
+        << level;
+    EXPECT_NE(description.find(level), std::string::npos) << level << " not in: " << entry;
+  }
+}
+
+TEST(CommandLine, AnUnknownSubcommandIsNamed) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"bogus"}, {"--log-level", "debug", "bogus", "--db", "sqlite:x.db"}}) {
+    const auto r = run_allocation(args);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_TRUE(r.err.starts_with("unknown subcommand 'bogus'\n")) << r.err;
+  }
+  const auto flag = run_allocation({"--bogus"});
+  EXPECT_EQ(flag.exit_code, 2);
+  EXPECT_TRUE(flag.err.starts_with("unknown option --bogus\n")) << flag.err;
+}
+
+TEST(CommandLine, HelpAsASubcommandPrintsTheHelp) {
+  const auto top = run_allocation({"help"});
+  EXPECT_EQ(top.exit_code, 0) << top.err;
+  EXPECT_EQ(top.out, run_allocation({"--help"}).out);
+  const auto serve = run_allocation({"help", "serve"});
+  EXPECT_EQ(serve.exit_code, 0) << serve.err;
+  EXPECT_EQ(serve.out, run_allocation({"serve", "--help"}).out);
+}
+
+TEST(CommandLine, VersionIsTheProjectVersion) {
+  const auto r = run_allocation({"--version"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "allocation " ALLOCATION_VERSION "\n");
 }
 
 }  // namespace

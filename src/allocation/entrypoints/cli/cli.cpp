@@ -6,6 +6,7 @@
 #include <climits>
 #include <deque>
 #include <iostream>
+#include <optional>
 
 #include "allocation/bootstrap/application.hpp"
 #include "allocation/domain/date.hpp"
@@ -93,16 +94,88 @@ void add_read_options(CLI::App& command, bootstrap::Settings& settings) {
       ->capture_default_str();
 }
 
+const std::vector<std::string> kLogLevels = {"trace", "debug", "info", "warn", "error", "off"};
+
+// The options of the whole program, taken before or after the subcommand.
+void add_global_options(CLI::App& app, std::string& log_level) {
+  app.set_version_flag("--version", "allocation " ALLOCATION_VERSION, "Print the version and exit");
+  std::string levels;
+  for (const auto& level : kLogLevels) levels += (levels.empty() ? "" : ", ") + level;
+  app.add_option("--log-level", log_level, "Least severe events logged: " + levels)
+      ->envname("ALLOCATION_LOG_LEVEL")
+      ->check(CLI::IsMember(kLogLevels))
+      ->capture_default_str();
+  // Subcommands created after this pass what they do not know to the app: `serve --log-level
+  // debug` works as well as `--log-level debug serve`.
+  app.fallthrough();
+}
+
+// The subcommand of `app` called `name`; null when there is none.
+const CLI::App* find_subcommand(const CLI::App& app, const std::string& name) {
+  const auto found =
+      app.get_subcommands([&name](const CLI::App* command) { return command->get_name() == name; });
+  return found.empty() ? nullptr : found.front();
+}
+
+// `allocation help [SUBCOMMAND]`: what `--help` prints, for those who type it as a word.
+void add_help_command(CLI::App& app, std::function<int()>& action) {
+  auto* help = app.add_subcommand("help", "Print this help, or a subcommand's: help SUBCOMMAND");
+  help->fallthrough(false);  // in `help serve`, serve is the topic, not a second subcommand
+  auto topic = std::make_shared<std::string>();
+  help->add_option("subcommand", *topic, "The subcommand to explain")
+      ->check(CLI::Validator(
+          [&app](std::string& name) -> std::string {
+            return find_subcommand(app, name) ? "" : "unknown subcommand '" + name + "'";
+          },
+          "SUBCOMMAND"));
+  help->callback([&app, &action, topic] {
+    action = [&app, topic] {
+      // Not app.help(): it explains the subcommand given, which is `help` itself.
+      const CLI::App* command = topic->empty() ? &app : find_subcommand(app, *topic);
+      const std::string path = topic->empty() ? app.get_name() : app.get_name() + " " + *topic;
+      std::cout << app.get_formatter()->make_help(command, path, CLI::AppFormatMode::Normal);
+      return 0;
+    };
+  });
+}
+
+// What to say of the arguments CLI11 did not recognise, if any: it names them only once
+// everything else is right (`allocation bogus` said "A subcommand is required", `allocate
+// --bogus` that --orderid is required), and then values first.
+std::optional<std::string> unrecognised(const CLI::App& app) {
+  const auto left = app.remaining(true);
+  const auto is_option = [](const std::string& arg) { return arg.starts_with('-'); };
+  const auto chosen = app.get_subcommands();
+  if (chosen.empty()) {
+    if (const auto word = std::ranges::find_if_not(left, is_option); word != left.end()) {
+      return "unknown subcommand '" + *word + "'";
+    }
+  }
+  const auto option = std::ranges::find_if(left, is_option);
+  if (option == left.end()) return std::nullopt;
+  if (chosen.empty()) return "unknown option " + *option;
+  return chosen.front()->get_name() + " takes no option " + *option;
+}
+
+// The exit code of a command line CLI11 refused, after saying why (2: usage), or of --help and
+// --version (0).
+int refuse(CLI::App& app, const CLI::ParseError& error) {
+  if (error.get_exit_code() == 0) return app.exit(error);
+  if (const auto why = unrecognised(app)) {
+    app.exit(CLI::ParseError(*why, CLI::ExitCodes::ExtrasError));
+  } else {
+    app.exit(error);
+  }
+  return 2;
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
   CLI::App app{"allocation: allocates order lines to stock batches"};
   app.require_subcommand(1);
   std::string log_level = "info";
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
-      ->envname("ALLOCATION_LOG_LEVEL")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
-      ->capture_default_str();
+  add_global_options(app, log_level);
 
   // One Settings per subcommand: CLI11 applies environment variables to the options of every
   // subcommand, so a shared one would let the environment overwrite the chosen command's flag.
@@ -215,12 +288,12 @@ int run_cli(int argc, char** argv) {
         return 0;
       });
   allocations->add_option("orderid", orderid, "Order id")->required()->check(identifier("orderid"));
+  add_help_command(app, action);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    const int code = app.exit(error);
-    return code == 0 ? 0 : 2;
+    return refuse(app, error);
   }
   set_up_logging(spdlog::level::from_str(log_level));
   try {
