@@ -120,8 +120,12 @@ TEST(Configuration, ServesOnTheEmbeddedDefaultWithNoConfiguration) {
   std::filesystem::remove_all(folder);
 }
 
-TEST(CommandLine, OperatorCommandsWorkOnOneDatabase) {
-  ScratchDatabase db(Backend::sqlite);
+// The one-shot commands open one connection: a command's units of work never need two at once.
+class CommandLineOnEachDatabase : public ::testing::TestWithParam<Backend> {};
+
+TEST_P(CommandLineOnEachDatabase, OperatorCommandsWorkOnOneDatabase) {
+  ScratchDatabase db(GetParam());
+  SKIP_UNLESS_AVAILABLE(db);
   const std::vector<std::string> on = {"--db", db.url()};
   auto with_db = [&](std::vector<std::string> args) {
     args.insert(args.end(), on.begin(), on.end());
@@ -150,6 +154,10 @@ TEST(CommandLine, OperatorCommandsWorkOnOneDatabase) {
                         "Unknown batch zz");
 }
 
+INSTANTIATE_TEST_SUITE_P(Databases, CommandLineOnEachDatabase,
+                         ::testing::Values(Backend::sqlite, Backend::postgresql),
+                         backend_test_name);
+
 TEST(CommandLine, UsageErrorsExitTwo) {
   for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
            {},
@@ -163,7 +171,10 @@ TEST(CommandLine, UsageErrorsExitTwo) {
            {"serve", "--read-cache-ttl", "-1"},
            {"serve", "--read-cache-ttl", "soon"},
            {"serve", "--read-cache-orders", "0"},
-           {"help", "frobnicate"}}) {
+           {"worker"},
+           {"help", "frobnicate"},
+           {"allocate", "--orderid", "o", "--sku", "L", "--qty", "1", "--redis", "redis://h:1"},
+           {"migrate", "--smtp", "smtp://h:1"}}) {
     const auto r = run_allocation(args);
     EXPECT_EQ(r.exit_code, 2) << ::testing::PrintToString(args) << r.err;
     EXPECT_FALSE(r.err.empty());
@@ -233,6 +244,9 @@ TEST(CommandLine, AnUnknownSubcommandIsNamed) {
   const auto flag = run_allocation({"--bogus"});
   EXPECT_EQ(flag.exit_code, 2);
   EXPECT_TRUE(flag.err.starts_with("unknown option --bogus\n")) << flag.err;
+  const auto option = run_allocation({"allocate", "--redis", "redis://h:1"});
+  EXPECT_EQ(option.exit_code, 2);
+  EXPECT_TRUE(option.err.starts_with("allocate takes no option --redis\n")) << option.err;
 }
 
 TEST(CommandLine, HelpAsASubcommandPrintsTheHelp) {
@@ -250,11 +264,52 @@ TEST(CommandLine, VersionIsTheProjectVersion) {
   EXPECT_EQ(r.out, "allocation " ALLOCATION_VERSION "\n");
 }
 
+// Each subcommand shows the flags it uses, and no other: a flag shown does what it says.
+TEST(CommandLine, EachSubcommandTakesOnlyTheFlagsItUses) {
+  const std::vector<std::string> long_running = {"--db-pool", "--redis", "--recovery-interval"};
+  const std::vector<std::string> mail = {"--smtp", "--mail-from", "--mail-to"};
+  const auto flags = [](std::vector<std::string> a, const std::vector<std::string>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+  };
+  const std::vector<std::pair<std::string, std::vector<std::string>>> taken = {
+      {"serve", flags(flags(long_running, mail), {"--port", "--read-cache-ttl"})},
+      {"worker", flags(long_running, mail)},
+      {"allocate", mail},
+      {"change-batch-quantity", mail},
+      {"add-batch", {}},
+      {"migrate", {}},
+      {"allocations", {}}};
+  for (const auto& [command, expected] : taken) {
+    const std::string help = run_allocation({command, "--help"}).out;
+    for (const auto& flag : flags(flags(long_running, mail), {"--port", "--read-cache-ttl"})) {
+      const bool shown = !help_entry(help, flag).empty();
+      EXPECT_EQ(shown, std::ranges::count(expected, flag) == 1) << command << " " << flag;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace allocation::testing
 
 namespace allocation::testing {
 namespace {
+
+TEST(Notifications, OutOfStockFromTheCommandLineIsMailedBeforeItExits) {
+  SKIP_UNLESS_SERVER("ALLOCATION_TEST_SMTP");
+  ScratchDatabase db(Backend::sqlite);
+  const std::string sku = "SCARCE-" + std::to_string(::getpid());
+  ASSERT_EQ(run_allocation(
+                {"add-batch", "--ref", sku + "-b", "--sku", sku, "--qty", "1", "--db", db.url()})
+                .exit_code,
+            0);
+  const auto r = run_allocation({"allocate", "--orderid", "o1", "--sku", sku, "--qty", "2", "--db",
+                                 db.url(), "--smtp", std::getenv("ALLOCATION_TEST_SMTP")});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "out of stock\n");
+  const std::string log = std::getenv("ALLOCATION_TEST_SMTP_LOG");
+  EXPECT_TRUE(mail_received(log, "Subject: Out of stock for " + sku)) << read_text(log);
+}
 
 TEST(Notifications, OutOfStockMailsTheStockTeamNamingTheSku) {
   SKIP_UNLESS_SERVER("ALLOCATION_TEST_SMTP");

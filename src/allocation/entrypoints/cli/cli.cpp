@@ -40,13 +40,18 @@ const CLI::Validator kDate(
     },
     "YYYY-MM-DD");
 
-// Options every subcommand that runs the service's handlers takes.
-void add_database_options(CLI::App& command, bootstrap::Settings& settings) {
+// Options of every subcommand that opens the database.
+void add_database_option(CLI::App& command, bootstrap::Settings& settings) {
   command
       .add_option("--db", settings.database_url,
                   "sqlite:PATH or postgresql://user:pass@host:port/dbname")
       ->envname("ALLOCATION_DB")
       ->capture_default_str();
+}
+
+// Options of the subcommands that run until stopped: many units of work at once, the broker,
+// and the replay of what dead processes left pending.
+void add_long_running_options(CLI::App& command, bootstrap::Settings& settings) {
   command.add_option("--db-pool", settings.database_pool, "Database connections kept open")
       ->envname("ALLOCATION_DB_POOL")
       ->check(CLI::Range(1, 1000))
@@ -57,23 +62,25 @@ void add_database_options(CLI::App& command, bootstrap::Settings& settings) {
                   "change_batch_quantity")
       ->envname("ALLOCATION_REDIS");
   command
-      .add_option("--smtp", settings.smtp_url, "smtp://host:port; none: notifications are logged")
+      .add_option("--recovery-interval", settings.recovery_interval_seconds,
+                  "Seconds between replays of reallocations a dead process left pending")
+      ->envname("ALLOCATION_RECOVERY_INTERVAL")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+}
+
+// Options of the subcommands that may run a SKU out of stock, and so tell the stock team. A
+// one-shot command's mail is tried once before the process exits (SmtpNotifications).
+void add_mail_options(CLI::App& command, bootstrap::Settings& settings) {
+  command
+      .add_option("--smtp", settings.smtp_url,
+                  "smtp://host:port: mail the stock team when a SKU runs out; none: log it")
       ->envname("ALLOCATION_SMTP");
   command.add_option("--mail-from", settings.mail_from, "Sender of notifications")
       ->envname("ALLOCATION_MAIL_FROM")
       ->capture_default_str();
   command.add_option("--mail-to", settings.mail_to, "Who is told when a SKU runs out")
       ->envname("ALLOCATION_MAIL_TO")
-      ->capture_default_str();
-}
-
-// Options of the subcommands that run until stopped.
-void add_background_options(CLI::App& command, bootstrap::Settings& settings) {
-  command
-      .add_option("--recovery-interval", settings.recovery_interval_seconds,
-                  "Seconds between replays of reallocations a dead process left pending")
-      ->envname("ALLOCATION_RECOVERY_INTERVAL")
-      ->check(CLI::Range(1, 86400))
       ->capture_default_str();
 }
 
@@ -196,24 +203,33 @@ int run_cli(int argc, char** argv) {
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
   auto& serve_command_settings = all_settings.emplace_back();
-  add_database_options(*serve_command, serve_command_settings);
-  add_background_options(*serve_command, serve_command_settings);
+  add_database_option(*serve_command, serve_command_settings);
+  add_long_running_options(*serve_command, serve_command_settings);
+  add_mail_options(*serve_command, serve_command_settings);
   add_read_options(*serve_command, serve_command_settings);
   serve_command->callback([&] { action = [&] { return serve(serve_command_settings, http); }; });
 
   auto* worker_command = app.add_subcommand(
       "worker", "Consume change_batch_quantity and publish allocations, without HTTP");
   auto& worker_settings = all_settings.emplace_back();
-  add_database_options(*worker_command, worker_settings);
-  add_background_options(*worker_command, worker_settings);
+  add_database_option(*worker_command, worker_settings);
+  add_long_running_options(*worker_command, worker_settings);
+  add_mail_options(*worker_command, worker_settings);
+  // Without a broker a worker has nothing to do: a usage error, found before anything starts.
+  worker_command->get_option("--redis")->required();
   worker_command->callback([&] { action = [&] { return work(worker_settings); }; });
 
-  // A subcommand that runs `work` on the service composed from its own settings.
+  // A one-shot subcommand that runs `work` on the service composed from its own settings. It
+  // runs one unit of work at a time: one connection (a pool of 16 cost PostgreSQL 16
+  // authentications for nothing). `notifies`: whether it may run a SKU out of stock.
   const auto service_command = [&](const char* name, const char* description,
-                                   std::function<int(bootstrap::Application&)> work) {
+                                   std::function<int(bootstrap::Application&)> work,
+                                   bool notifies = false) {
     CLI::App* command = app.add_subcommand(name, description);
     bootstrap::Settings& settings = all_settings.emplace_back();
-    add_database_options(*command, settings);
+    settings.database_pool = 1;
+    add_database_option(*command, settings);
+    if (notifies) add_mail_options(*command, settings);
     command->callback([&action, &settings, work = std::move(work)] {
       action = [&settings, &work] {
         bootstrap::Application application(settings);
@@ -246,12 +262,14 @@ int run_cli(int argc, char** argv) {
   add_batch->add_option("--eta", eta, "Expected arrival; none: in the warehouse")->check(kDate);
 
   commands::Allocate allocate{};
-  auto* allocate_command =
-      service_command("allocate", "Allocate an order line", [&](auto& application) {
+  auto* allocate_command = service_command(
+      "allocate", "Allocate an order line",
+      [&](auto& application) {
         const auto batchref = application.bus().handle(allocate);
         std::cout << (batchref ? *batchref : "out of stock") << "\n";
         return 0;
-      });
+      },
+      /*notifies=*/true);
   allocate_command->add_option("--orderid", allocate.orderid, "Order id")
       ->required()
       ->check(identifier("orderid"));
@@ -263,12 +281,15 @@ int run_cli(int argc, char** argv) {
       ->check(CLI::Range(1, INT_MAX));
 
   commands::ChangeBatchQuantity change{};
+  // Lines taken off the batch are allocated again, maybe out of stock.
   auto* change_command = service_command(
-      "change-batch-quantity", "Set a batch's purchased quantity", [&](auto& application) {
+      "change-batch-quantity", "Set a batch's purchased quantity",
+      [&](auto& application) {
         application.bus().handle(change);
         std::cout << "batch " << change.ref << " now holds " << change.qty << "\n";
         return 0;
-      });
+      },
+      /*notifies=*/true);
   change_command->add_option("--ref", change.ref, "Batch reference")
       ->required()
       ->check(identifier("ref"));
