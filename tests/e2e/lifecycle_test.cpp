@@ -289,6 +289,31 @@ TEST(CommandLine, EachSubcommandTakesOnlyTheFlagsItUses) {
   }
 }
 
+TEST(CommandLine, AnIntegerOptionSaysItWantsANumber) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"serve", "--port", "abc"}, "--port: 'abc' is not a whole number; give 0 to 65535"},
+      {{"serve", "--port", "70000"}, "--port: 70000 is out of range; give 0 to 65535"},
+      {{"serve", "--threads", "many"}, "--threads: 'many' is not a whole number; give 1 to 4096"},
+      {{"serve", "--db-pool", "1.5"}, "--db-pool: '1.5' is not a whole number; give 1 to 1000"},
+      {{"worker", "--redis", "redis://h:1", "--recovery-interval", "1m"},
+       "--recovery-interval: '1m' is not a whole number; give 1 to 86400"},
+      {{"serve", "--read-cache-ttl", "soon"},
+       "--read-cache-ttl: 'soon' is not a whole number; give 0 to 3600000"},
+      {{"serve", "--read-cache-orders", ""},
+       "--read-cache-orders: '' is not a whole number; give 1 to 10000000"},
+      {{"add-batch", "--ref", "b", "--sku", "L", "--qty", "ten"},
+       "--qty: 'ten' is not a whole number; give 0 to 2147483647"},
+      {{"allocate", "--orderid", "o", "--sku", "L", "--qty", "99999999999"},
+       "--qty: 99999999999 is out of range; give 1 to 2147483647"},
+      {{"change-batch-quantity", "--ref", "b", "--qty", "-1"},
+       "--qty: -1 is out of range; give 0 to 2147483647"}};
+  for (const auto& [args, message] : cases) {
+    const auto r = run_allocation(args);
+    EXPECT_EQ(r.exit_code, 2) << ::testing::PrintToString(args);
+    EXPECT_TRUE(r.err.starts_with(message + "\n")) << r.err;
+  }
+}
+
 }  // namespace
 }  // namespace allocation::testing
 

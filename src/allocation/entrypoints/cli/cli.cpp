@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <climits>
 #include <deque>
 #include <iostream>
@@ -40,6 +41,26 @@ const CLI::Validator kDate(
     },
     "YYYY-MM-DD");
 
+// An integer from `min` to `max`. CLI11's Range says "Value abc not in range" of a word, which
+// does not tell that a number was expected.
+CLI::Validator integer_in(long long min, long long max) {
+  const std::string range = std::to_string(min) + " to " + std::to_string(max);
+  return CLI::Validator(
+      [min, max, range](std::string& value) -> std::string {
+        long long number = 0;
+        const char* end = value.data() + value.size();
+        const auto [last, error] = std::from_chars(value.data(), end, number);
+        if (error == std::errc::invalid_argument || last != end) {
+          return "'" + value + "' is not a whole number; give " + range;
+        }
+        if (error == std::errc::result_out_of_range || number < min || number > max) {
+          return value + " is out of range; give " + range;
+        }
+        return {};
+      },
+      "INT in [" + std::to_string(min) + " - " + std::to_string(max) + "]");
+}
+
 // Options of every subcommand that opens the database.
 void add_database_option(CLI::App& command, bootstrap::Settings& settings) {
   command
@@ -54,7 +75,7 @@ void add_database_option(CLI::App& command, bootstrap::Settings& settings) {
 void add_long_running_options(CLI::App& command, bootstrap::Settings& settings) {
   command.add_option("--db-pool", settings.database_pool, "Database connections kept open")
       ->envname("ALLOCATION_DB_POOL")
-      ->check(CLI::Range(1, 1000))
+      ->check(integer_in(1, 1000))
       ->capture_default_str();
   command
       .add_option("--redis", settings.redis_url,
@@ -65,7 +86,7 @@ void add_long_running_options(CLI::App& command, bootstrap::Settings& settings) 
       .add_option("--recovery-interval", settings.recovery_interval_seconds,
                   "Seconds between replays of reallocations a dead process left pending")
       ->envname("ALLOCATION_RECOVERY_INTERVAL")
-      ->check(CLI::Range(1, 86400))
+      ->check(integer_in(1, 86400))
       ->capture_default_str();
 }
 
@@ -91,13 +112,13 @@ void add_read_options(CLI::App& command, bootstrap::Settings& settings) {
                   "Milliseconds an order's allocations are answered from memory; the longest "
                   "another process's change to them goes unseen (0: always read the database)")
       ->envname("ALLOCATION_READ_CACHE_TTL")
-      ->check(CLI::Range(0, 3'600'000))
+      ->check(integer_in(0, 3'600'000))
       ->capture_default_str();
   command
       .add_option("--read-cache-orders", settings.read_cache_orders,
                   "Orders whose allocations are kept in memory")
       ->envname("ALLOCATION_READ_CACHE_ORDERS")
-      ->check(CLI::Range(1, 10'000'000))
+      ->check(integer_in(1, 10'000'000))
       ->capture_default_str();
 }
 
@@ -196,11 +217,11 @@ int run_cli(int argc, char** argv) {
       ->capture_default_str();
   serve_command->add_option("--port", http.port, "Port to listen on (0: any free port)")
       ->envname("ALLOCATION_PORT")
-      ->check(CLI::Range(0, 65535))
+      ->check(integer_in(0, 65535))
       ->capture_default_str();
   serve_command->add_option("--threads", http.threads, "HTTP connections served at once")
       ->envname("ALLOCATION_THREADS")
-      ->check(CLI::Range(1, 4096))
+      ->check(integer_in(1, 4096))
       ->capture_default_str();
   auto& serve_command_settings = all_settings.emplace_back();
   add_database_option(*serve_command, serve_command_settings);
@@ -258,7 +279,7 @@ int run_cli(int argc, char** argv) {
   add_batch->add_option("--sku", create.sku, "Product SKU")->required()->check(identifier("sku"));
   add_batch->add_option("--qty", create.qty, "Purchased quantity")
       ->required()
-      ->check(CLI::Range(0, INT_MAX));
+      ->check(integer_in(0, INT_MAX));
   add_batch->add_option("--eta", eta, "Expected arrival; none: in the warehouse")->check(kDate);
 
   commands::Allocate allocate{};
@@ -278,7 +299,7 @@ int run_cli(int argc, char** argv) {
       ->check(identifier("sku"));
   allocate_command->add_option("--qty", allocate.qty, "Quantity")
       ->required()
-      ->check(CLI::Range(1, INT_MAX));
+      ->check(integer_in(1, INT_MAX));
 
   commands::ChangeBatchQuantity change{};
   // Lines taken off the batch are allocated again, maybe out of stock.
@@ -295,7 +316,7 @@ int run_cli(int argc, char** argv) {
       ->check(identifier("ref"));
   change_command->add_option("--qty", change.qty, "New purchased quantity")
       ->required()
-      ->check(CLI::Range(0, INT_MAX));
+      ->check(integer_in(0, INT_MAX));
 
   std::string orderid;
   auto* allocations =
