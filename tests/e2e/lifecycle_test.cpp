@@ -123,8 +123,12 @@ TEST(Configuration, ServesOnTheEmbeddedDefaultWithNoConfiguration) {
   std::filesystem::remove_all(folder);
 }
 
-TEST(CommandLine, OperatorCommandsWorkOnOneDatabase) {
-  ScratchDatabase db(Backend::sqlite);
+// The one-shot commands open one connection: a command's units of work never need two at once.
+class CommandLineOnEachDatabase : public ::testing::TestWithParam<Backend> {};
+
+TEST_P(CommandLineOnEachDatabase, OperatorCommandsWorkOnOneDatabase) {
+  ScratchDatabase db(GetParam());
+  SKIP_UNLESS_AVAILABLE(db);
   const std::vector<std::string> on = {"--db", db.url()};
   auto with_db = [&](std::vector<std::string> args) {
     args.insert(args.end(), on.begin(), on.end());
@@ -157,6 +161,10 @@ TEST(CommandLine, OperatorCommandsWorkOnOneDatabase) {
                         "Unknown batch zz");
 }
 
+INSTANTIATE_TEST_SUITE_P(Databases, CommandLineOnEachDatabase,
+                         ::testing::Values(Backend::sqlite, Backend::postgresql),
+                         backend_test_name);
+
 TEST(CommandLine, UsageErrorsExitTwo) {
   for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
            {},
@@ -169,7 +177,11 @@ TEST(CommandLine, UsageErrorsExitTwo) {
            {"serve", "--port", "70000"},
            {"serve", "--read-cache-ttl", "-1"},
            {"serve", "--read-cache-ttl", "soon"},
-           {"serve", "--read-cache-orders", "0"}}) {
+           {"serve", "--read-cache-orders", "0"},
+           {"worker"},
+           {"help", "frobnicate"},
+           {"allocate", "--orderid", "o", "--sku", "L", "--qty", "1", "--redis", "redis://h:1"},
+           {"migrate", "--smtp", "smtp://h:1"}}) {
     const auto r = run_allocation(args);
     EXPECT_EQ(r.exit_code, 2) << ::testing::PrintToString(args) << r.err;
     EXPECT_FALSE(r.err.empty());
@@ -188,11 +200,148 @@ TEST(CommandLine, EverySubcommandHasHelp) {
   EXPECT_NE(top.out.find("serve"), std::string::npos);
 }
 
+// The text of `--help`'s entry for `option`: its line and the description under it.
+std::string help_entry(const std::string& help, const std::string& option) {
+  const auto start = help.find("\n  " + option + " ");
+  if (start == std::string::npos) return "";
+  const auto description_end = help.find('\n', help.find('\n', start + 1) + 1);
+  return help.substr(start + 1, description_end - start - 1);
+}
+
+TEST(CommandLine, GlobalFlagsWorkAfterTheSubcommandToo) {
+  ScratchDatabase db(Backend::sqlite);
+  const std::vector<std::string> out_of_stock = {"allocate", "--orderid", "o1",   "--sku", "LAMP",
+                                                 "--qty",    "2",         "--db", db.url()};
+  ASSERT_EQ(
+      run_allocation({"add-batch", "--ref", "b1", "--sku", "LAMP", "--qty", "1", "--db", db.url()})
+          .exit_code,
+      0);
+  auto args = out_of_stock;
+  args.insert(args.end(), {"--log-level", "error"});  // the out-of-stock warning is not shown
+  const auto quiet = run_allocation(args);
+  EXPECT_EQ(quiet.exit_code, 0) << quiet.err;
+  EXPECT_EQ(quiet.err, "");
+  const auto warned = run_allocation(out_of_stock);
+  EXPECT_NE(warned.err.find("[warning] notification: Out of stock for LAMP"), std::string::npos)
+      << warned.err;
+
+  const auto bad = run_allocation({"migrate", "--db", db.url(), "--log-level", "loud"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--log-level"), std::string::npos) << bad.err;
+}
+
+TEST(CommandLine, LogLevelHelpNamesEveryLevelItTakes) {
+  ScratchDatabase db(Backend::sqlite);
+  const std::string entry = help_entry(run_allocation({"--help"}).out, "--log-level");
+  const std::string description = entry.substr(entry.find('\n'));
+  for (const char* level : {"trace", "debug", "info", "warn", "error", "off"}) {
+    EXPECT_EQ(run_allocation({"--log-level", level, "migrate", "--db", db.url()}).exit_code, 0)
+        << level;
+    EXPECT_NE(description.find(level), std::string::npos) << level << " not in: " << entry;
+  }
+}
+
+TEST(CommandLine, AnUnknownSubcommandIsNamed) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"bogus"}, {"--log-level", "debug", "bogus", "--db", "sqlite:x.db"}}) {
+    const auto r = run_allocation(args);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_TRUE(r.err.starts_with("unknown subcommand 'bogus'\n")) << r.err;
+  }
+  const auto flag = run_allocation({"--bogus"});
+  EXPECT_EQ(flag.exit_code, 2);
+  EXPECT_TRUE(flag.err.starts_with("unknown option --bogus\n")) << flag.err;
+  const auto option = run_allocation({"allocate", "--redis", "redis://h:1"});
+  EXPECT_EQ(option.exit_code, 2);
+  EXPECT_TRUE(option.err.starts_with("allocate takes no option --redis\n")) << option.err;
+}
+
+TEST(CommandLine, HelpAsASubcommandPrintsTheHelp) {
+  const auto top = run_allocation({"help"});
+  EXPECT_EQ(top.exit_code, 0) << top.err;
+  EXPECT_EQ(top.out, run_allocation({"--help"}).out);
+  const auto serve = run_allocation({"help", "serve"});
+  EXPECT_EQ(serve.exit_code, 0) << serve.err;
+  EXPECT_EQ(serve.out, run_allocation({"serve", "--help"}).out);
+}
+
+TEST(CommandLine, VersionIsTheProjectVersion) {
+  const auto r = run_allocation({"--version"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "allocation " ALLOCATION_VERSION "\n");
+}
+
+// Each subcommand shows the flags it uses, and no other: a flag shown does what it says.
+TEST(CommandLine, EachSubcommandTakesOnlyTheFlagsItUses) {
+  const std::vector<std::string> long_running = {"--db-pool", "--redis", "--recovery-interval"};
+  const std::vector<std::string> mail = {"--smtp", "--mail-from", "--mail-to"};
+  const auto flags = [](std::vector<std::string> a, const std::vector<std::string>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+  };
+  const std::vector<std::pair<std::string, std::vector<std::string>>> taken = {
+      {"serve", flags(flags(long_running, mail), {"--port", "--read-cache-ttl"})},
+      {"worker", flags(long_running, mail)},
+      {"allocate", mail},
+      {"change-batch-quantity", mail},
+      {"add-batch", {}},
+      {"migrate", {}},
+      {"allocations", {}}};
+  for (const auto& [command, expected] : taken) {
+    const std::string help = run_allocation({command, "--help"}).out;
+    for (const auto& flag : flags(flags(long_running, mail), {"--port", "--read-cache-ttl"})) {
+      const bool shown = !help_entry(help, flag).empty();
+      EXPECT_EQ(shown, std::ranges::count(expected, flag) == 1) << command << " " << flag;
+    }
+  }
+}
+
+TEST(CommandLine, AnIntegerOptionSaysItWantsANumber) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"serve", "--port", "abc"}, "--port: 'abc' is not a whole number; give 0 to 65535"},
+      {{"serve", "--port", "70000"}, "--port: 70000 is out of range; give 0 to 65535"},
+      {{"serve", "--threads", "many"}, "--threads: 'many' is not a whole number; give 1 to 4096"},
+      {{"serve", "--db-pool", "1.5"}, "--db-pool: '1.5' is not a whole number; give 1 to 1000"},
+      {{"worker", "--redis", "redis://h:1", "--recovery-interval", "1m"},
+       "--recovery-interval: '1m' is not a whole number; give 1 to 86400"},
+      {{"serve", "--read-cache-ttl", "soon"},
+       "--read-cache-ttl: 'soon' is not a whole number; give 0 to 3600000"},
+      {{"serve", "--read-cache-orders", ""},
+       "--read-cache-orders: '' is not a whole number; give 1 to 10000000"},
+      {{"add-batch", "--ref", "b", "--sku", "L", "--qty", "ten"},
+       "--qty: 'ten' is not a whole number; give 0 to 2147483647"},
+      {{"allocate", "--orderid", "o", "--sku", "L", "--qty", "99999999999"},
+       "--qty: 99999999999 is out of range; give 1 to 2147483647"},
+      {{"change-batch-quantity", "--ref", "b", "--qty", "-1"},
+       "--qty: -1 is out of range; give 0 to 2147483647"}};
+  for (const auto& [args, message] : cases) {
+    const auto r = run_allocation(args);
+    EXPECT_EQ(r.exit_code, 2) << ::testing::PrintToString(args);
+    EXPECT_TRUE(r.err.starts_with(message + "\n")) << r.err;
+  }
+}
+
 }  // namespace
 }  // namespace allocation::testing
 
 namespace allocation::testing {
 namespace {
+
+TEST(Notifications, OutOfStockFromTheCommandLineIsMailedBeforeItExits) {
+  SKIP_UNLESS_SERVER("ALLOCATION_TEST_SMTP");
+  ScratchDatabase db(Backend::sqlite);
+  const std::string sku = "SCARCE-" + std::to_string(::getpid());
+  ASSERT_EQ(run_allocation(
+                {"add-batch", "--ref", sku + "-b", "--sku", sku, "--qty", "1", "--db", db.url()})
+                .exit_code,
+            0);
+  const auto r = run_allocation({"allocate", "--orderid", "o1", "--sku", sku, "--qty", "2", "--db",
+                                 db.url(), "--smtp", std::getenv("ALLOCATION_TEST_SMTP")});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "out of stock\n");
+  const std::string log = std::getenv("ALLOCATION_TEST_SMTP_LOG");
+  EXPECT_TRUE(mail_received(log, "Subject: Out of stock for " + sku)) << read_text(log);
+}
 
 TEST(Notifications, OutOfStockMailsTheStockTeamNamingTheSku) {
   SKIP_UNLESS_SERVER("ALLOCATION_TEST_SMTP");

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cstdlib>
+#include <sstream>
 
 #include "e2e/e2e_test.hpp"
 #include "support/test_servers.hpp"
@@ -50,6 +51,15 @@ TEST(DatabaseOutage, PostgresqlRestartedUnderLoadGives503ThenRecoversWithNothing
   const json product = json::parse(client.Get("/products/LAMP")->body);
   EXPECT_EQ(product["batches"][0]["allocated"], present + 1);
   EXPECT_GE(present, std::ssize(load.acknowledged));
+
+  // libpq's errors span lines, with tabs: each is logged on one line all the same.
+  const std::string log = service.log();
+  EXPECT_NE(log.find("database connection lost"), std::string::npos) << log;
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);) {
+    EXPECT_TRUE(line.starts_with("[")) << "not a log line: " << line;
+    EXPECT_EQ(line.find('\t'), std::string::npos) << line;
+  }
 }
 
 }  // namespace

@@ -158,11 +158,17 @@ TEST_P(Recovery, WorkerPublishesTheOutboxAndConsumesWithoutHttp) {
   EXPECT_EQ(worker.wait(), 0) << worker.log();
 }
 
-TEST(Worker, WithoutABrokerIsOneClearLine) {
+// Found when the command line is read, before anything starts.
+TEST(Worker, WithoutABrokerIsAUsageError) {
   ScratchDatabase db(Backend::sqlite);
   const auto r = run_allocation({"worker", "--db", db.url()});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "allocation: worker needs a broker: give --redis\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(r.err.starts_with("--redis is required\n")) << r.err;
+
+  RedisServer redis;
+  ::setenv("ALLOCATION_REDIS", redis.url().c_str(), 1);
+  ServiceProcess worker({"--db", db.url()}, ServiceProcess::Subcommand::worker);  // starts
+  ::unsetenv("ALLOCATION_REDIS");
 }
 
 // A process that died between taking a line off a batch and allocating it again: the next

@@ -124,4 +124,6 @@ int ServiceProcess::wait(std::chrono::seconds timeout) {
 
 std::string ServiceProcess::log() const { return read_text(log_path_); }
 
+std::string ServiceProcess::output() const { return read_text(log_path_ + ".out"); }
+
 }  // namespace allocation::testing

@@ -38,7 +38,8 @@ class ServiceProcess {
   // Sends a signal; wait() collects the exit code.
   void signal(int signal) const;
   int wait(std::chrono::seconds timeout = std::chrono::seconds(10));
-  std::string log() const;
+  std::string log() const;     // what it wrote to stderr
+  std::string output() const;  // what it wrote to stdout
 
  private:
   pid_t pid_ = -1;

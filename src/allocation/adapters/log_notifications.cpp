@@ -5,7 +5,12 @@
 namespace allocation::adapters {
 
 void LogNotifications::send(std::string_view subject, std::string_view body) {
-  spdlog::warn("notification: {}: {}", subject, body);
+  // A short notification's body is its subject again (a mail needs both): said once.
+  if (body.empty() || body == subject) {
+    spdlog::warn("notification: {}", subject);
+  } else {
+    spdlog::warn("notification: {}: {}", subject, body);
+  }
 }
 
 }  // namespace allocation::adapters

@@ -20,7 +20,9 @@ namespace {
 std::shared_ptr<service_layer::Notifications> notifications(const Settings& settings) {
   if (!settings.smtp_url) return std::make_shared<adapters::LogNotifications>();
   if (!settings.smtp_url->starts_with("smtp://")) {
-    throw std::invalid_argument("malformed SMTP URL '" + *settings.smtp_url +
+    // The database's redaction fits any scheme://user:password@ URL.
+    throw std::invalid_argument("malformed SMTP URL '" +
+                                adapters::sql::without_password(*settings.smtp_url) +
                                 "': expected smtp://host:port");
   }
   return std::make_shared<adapters::SmtpNotifications>(adapters::SmtpSettings{

@@ -8,6 +8,8 @@
 #include <thread>
 
 #include "allocation/adapters/backoff.hpp"
+#include "allocation/adapters/redis/redis_connection.hpp"
+#include "allocation/adapters/sql/database_url.hpp"
 #include "allocation/bootstrap/application.hpp"
 #include "allocation/entrypoints/redis_consumer.hpp"
 
@@ -83,7 +85,8 @@ int serve(const bootstrap::Settings& settings, const HttpOptions& http) {
   bootstrap::Application app(settings);
   recover(app);
   spdlog::info("allocation serving on http://{}:{} (database {}, schema version {})", http.host,
-               api.port(), settings.database_url, app.schema_version());
+               api.port(), adapters::sql::without_password(settings.database_url),
+               app.schema_version());
   BackgroundWork background(app, std::chrono::seconds(settings.recovery_interval_seconds));
 
   std::jthread waiter([&api, &signals] {
@@ -105,7 +108,8 @@ int work(const bootstrap::Settings& settings) {
   bootstrap::Application app(settings);
   recover(app);
   spdlog::info("allocation worker consuming and publishing on {} (database {})",
-               *settings.redis_url, settings.database_url);
+               adapters::redis::without_password(*settings.redis_url),
+               adapters::sql::without_password(settings.database_url));
   {
     BackgroundWork background(app, std::chrono::seconds(settings.recovery_interval_seconds));
     spdlog::info("{}: stopping", strsignal(wait_for(signals)));

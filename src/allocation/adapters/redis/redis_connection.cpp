@@ -18,15 +18,40 @@ timeval to_timeval(std::chrono::milliseconds ms) {
           static_cast<suseconds_t>(ms.count() % 1000 * 1000)};
 }
 
+// A URL's authority, cut where its user information ends: redis://USERINFO@HOST:PORT/...
+struct Authority {
+  std::string_view userinfo;  // empty when there is none
+  std::string_view host_port;
+};
+
+Authority authority(std::string_view after_scheme) {
+  const std::string_view whole = after_scheme.substr(0, after_scheme.find('/'));
+  const auto at = whole.rfind('@');
+  if (at == std::string_view::npos) return {{}, whole};
+  return {whole.substr(0, at), whole.substr(at + 1)};
+}
+
 }  // namespace
+
+std::string without_password(std::string_view url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return std::string(url);
+  const auto start = scheme + 3;  // of the user information, when there is some
+  const std::string_view userinfo = authority(url.substr(start)).userinfo;
+  const auto colon = userinfo.find(':');
+  std::string shown(url);
+  if (colon != std::string_view::npos) {
+    shown.replace(start + colon + 1, userinfo.size() - colon - 1, "***");
+  }
+  return shown;
+}
 
 RedisAddress parse_redis_url(std::string_view url) {
   const auto bad = [&](const std::string& why) {
-    return std::invalid_argument("malformed Redis URL '" + std::string(url) + "': " + why);
+    return std::invalid_argument("malformed Redis URL '" + without_password(url) + "': " + why);
   };
   if (!url.starts_with("redis://")) throw bad("expected redis://host:port");
-  std::string_view rest = url.substr(8);
-  if (auto slash = rest.find('/'); slash != std::string_view::npos) rest = rest.substr(0, slash);
+  const auto [userinfo, rest] = authority(url.substr(8));
   const auto colon = rest.rfind(':');
   RedisAddress address{std::string(rest.substr(0, colon)), 6379};
   if (address.host.empty()) throw bad("no host");
@@ -38,6 +63,9 @@ RedisAddress parse_redis_url(std::string_view url) {
       throw bad("bad port");
     }
   }
+  const auto separator = userinfo.find(':');
+  address.user = userinfo.substr(0, separator);
+  if (separator != std::string_view::npos) address.password = userinfo.substr(separator + 1);
   return address;
 }
 
@@ -51,6 +79,29 @@ RedisConnection::RedisConnection(const RedisAddress& address, std::chrono::milli
                              std::to_string(address.port) + ": " + why);
   }
   redisSetTimeout(context_, to_timeval(timeout));
+  try {
+    authenticate(address);
+  } catch (...) {
+    redisFree(context_);  // no destructor runs for a constructor that throws
+    throw;
+  }
+}
+
+void RedisConnection::authenticate(const RedisAddress& address) {
+  if (address.password.empty()) return;
+  // AUTH PASSWORD (the default user) is also understood by servers older than Redis 6.
+  void* raw =
+      address.user.empty()
+          ? redisCommand(context_, "AUTH %b", address.password.data(), address.password.size())
+          : redisCommand(context_, "AUTH %b %b", address.user.data(), address.user.size(),
+                         address.password.data(), address.password.size());
+  Reply reply(static_cast<redisReply*>(raw), freeReplyObject);
+  if (!reply) throw std::runtime_error(std::string("Redis AUTH failed: ") + context_->errstr);
+  // Redis's answer (WRONGPASS ...) names no password.
+  if (reply->type == REDIS_REPLY_ERROR) {
+    throw std::runtime_error("Redis at " + address.host + ":" + std::to_string(address.port) +
+                             " refused the password: " + reply->str);
+  }
 }
 
 RedisConnection::~RedisConnection() { redisFree(context_); }

@@ -13,15 +13,23 @@ namespace allocation::adapters::redis {
 struct RedisAddress {
   std::string host;
   int port;
+  // Sent with AUTH when the password is not empty; the user is Redis 6's ACL user, "default"
+  // when empty.
+  std::string user = {};
+  std::string password = {};
 };
 
-// redis://host[:port] (port 6379 by default). Throws std::invalid_argument naming the fault.
+// redis://[[user]:password@]host[:port] (port 6379 by default). Throws std::invalid_argument
+// naming the fault, and the URL without its password.
 RedisAddress parse_redis_url(std::string_view url);
+
+// The URL as it may be shown (an error, the log): its password, if any, replaced by ***.
+std::string without_password(std::string_view url);
 
 // One connection to a Redis server (hiredis), closed when destroyed. Not thread-safe.
 class RedisConnection {
  public:
-  // Throws std::runtime_error when the server cannot be reached.
+  // Throws std::runtime_error when the server cannot be reached or refuses the password.
   explicit RedisConnection(const RedisAddress& address,
                            std::chrono::milliseconds timeout = std::chrono::seconds(2));
   ~RedisConnection();
@@ -37,6 +45,8 @@ class RedisConnection {
   std::optional<std::string> next_message(std::chrono::milliseconds wait);
 
  private:
+  void authenticate(const RedisAddress& address);
+
   redisContext* context_;
 };
 

@@ -5,6 +5,7 @@
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/session.h>
 #include <soci/sqlite3/soci-sqlite3.h>
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include <future>
@@ -36,6 +37,14 @@ bool is_connection_loss(const std::string& sqlstate) {
 PGconn* postgres_connection(soci::session& session) {
   auto* backend = static_cast<soci::postgresql_session_backend*>(session.get_backend());
   return backend ? backend->conn_ : nullptr;
+}
+
+// libpq writes a server's notices (NOTICE: relation "schema_migrations" already exists, at every
+// start) bare to stderr: they go to the log instead, where the operator chooses to see them.
+void log_notice(void*, const char* message) {
+  std::string_view text(message);
+  while (text.ends_with('\n')) text.remove_suffix(1);
+  spdlog::debug("PostgreSQL {}", text);
 }
 
 std::string postgres_target(const std::string& url) {
@@ -88,7 +97,10 @@ void Database::open(soci::session& session) const {
 }
 
 void Database::configure(soci::session& session) const {
-  if (backend_ != Backend::sqlite) return;
+  if (backend_ == Backend::postgresql) {
+    PQsetNoticeProcessor(postgres_connection(session), log_notice, nullptr);
+    return;
+  }
   // WAL: readers never wait for the writer. synchronous=FULL: a commit is on disk before it is
   // acknowledged, so an allocation answered 202 survives a power loss. Writers wait for each
   // other (busy_timeout) rather than fail with "database is locked".

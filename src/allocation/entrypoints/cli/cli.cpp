@@ -1,15 +1,17 @@
 #include "allocation/entrypoints/cli/cli.hpp"
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <climits>
 #include <deque>
 #include <iostream>
+#include <optional>
 
 #include "allocation/bootstrap/application.hpp"
 #include "allocation/domain/date.hpp"
+#include "allocation/entrypoints/cli/logging.hpp"
 #include "allocation/entrypoints/decoding.hpp"
 #include "allocation/entrypoints/serve.hpp"
 
@@ -39,39 +41,67 @@ const CLI::Validator kDate(
     },
     "YYYY-MM-DD");
 
-// Options every subcommand that runs the service's handlers takes.
-void add_database_options(CLI::App& command, bootstrap::Settings& settings) {
+// An integer from `min` to `max`. CLI11's Range says "Value abc not in range" of a word, which
+// does not tell that a number was expected.
+CLI::Validator integer_in(long long min, long long max) {
+  const std::string range = std::to_string(min) + " to " + std::to_string(max);
+  return CLI::Validator(
+      [min, max, range](std::string& value) -> std::string {
+        long long number = 0;
+        const char* end = value.data() + value.size();
+        const auto [last, error] = std::from_chars(value.data(), end, number);
+        if (error == std::errc::invalid_argument || last != end) {
+          return "'" + value + "' is not a whole number; give " + range;
+        }
+        if (error == std::errc::result_out_of_range || number < min || number > max) {
+          return value + " is out of range; give " + range;
+        }
+        return {};
+      },
+      "INT in [" + std::to_string(min) + " - " + std::to_string(max) + "]");
+}
+
+// Options of every subcommand that opens the database.
+void add_database_option(CLI::App& command, bootstrap::Settings& settings) {
   command
       .add_option("--db", settings.database_url,
                   "sqlite:PATH or postgresql://user:pass@host:port/dbname")
       ->envname("ALLOCATION_DB")
       ->capture_default_str();
+}
+
+// Options of the subcommands that run until stopped: many units of work at once, the broker,
+// and the replay of what dead processes left pending.
+void add_long_running_options(CLI::App& command, bootstrap::Settings& settings) {
   command.add_option("--db-pool", settings.database_pool, "Database connections kept open")
       ->envname("ALLOCATION_DB_POOL")
-      ->check(CLI::Range(1, 1000))
+      ->check(integer_in(1, 1000))
       ->capture_default_str();
   command
       .add_option("--redis", settings.redis_url,
-                  "redis://host:port: publish allocations, consume change_batch_quantity")
+                  "redis://[[user]:password@]host:port: publish allocations, consume "
+                  "change_batch_quantity")
       ->envname("ALLOCATION_REDIS");
   command
-      .add_option("--smtp", settings.smtp_url, "smtp://host:port; none: notifications are logged")
+      .add_option("--recovery-interval", settings.recovery_interval_seconds,
+                  "Seconds between replays of reallocations a dead process left pending")
+      ->envname("ALLOCATION_RECOVERY_INTERVAL")
+      ->check(integer_in(1, 86400))
+      ->capture_default_str();
+}
+
+// Options of the subcommands that may run a SKU out of stock, and so tell the stock team. A
+// one-shot command's mail is tried once before the process exits (SmtpNotifications).
+void add_mail_options(CLI::App& command, bootstrap::Settings& settings) {
+  command
+      .add_option("--smtp", settings.smtp_url,
+                  "smtp://host:port: mail the stock team when a SKU runs out; none: log it")
       ->envname("ALLOCATION_SMTP");
   command.add_option("--mail-from", settings.mail_from, "Sender of notifications")
       ->envname("ALLOCATION_MAIL_FROM")
       ->capture_default_str();
   command.add_option("--mail-to", settings.mail_to, "Who is told when a SKU runs out")
       ->envname("ALLOCATION_MAIL_TO")
-      ->capture_default_str();
-}
-
-// Options of the subcommands that run until stopped.
-void add_background_options(CLI::App& command, bootstrap::Settings& settings) {
-  command
-      .add_option("--recovery-interval", settings.recovery_interval_seconds,
-                  "Seconds between replays of reallocations a dead process left pending")
-      ->envname("ALLOCATION_RECOVERY_INTERVAL")
-      ->check(CLI::Range(1, 86400))
       ->capture_default_str();
 }
 
@@ -82,28 +112,89 @@ void add_read_options(CLI::App& command, bootstrap::Settings& settings) {
                   "Milliseconds an order's allocations are answered from memory; the longest "
                   "another process's change to them goes unseen (0: always read the database)")
       ->envname("ALLOCATION_READ_CACHE_TTL")
-      ->check(CLI::Range(0, 3'600'000))
+      ->check(integer_in(0, 3'600'000))
       ->capture_default_str();
   command
       .add_option("--read-cache-orders", settings.read_cache_orders,
                   "Orders whose allocations are kept in memory")
       ->envname("ALLOCATION_READ_CACHE_ORDERS")
-      ->check(CLI::Range(1, 10'000'000))
+      ->check(integer_in(1, 10'000'000))
       ->capture_default_str();
 }
 
-// Errors of libraries (libpq) span lines; an operator gets one.
-std::string one_line(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  std::string line;
-  for (char c : text) {
-    if (c == '\n') {
-      line += "; ";
-    } else if (c != '\t' && c != '\r') {
-      line += c;
+const std::vector<std::string> kLogLevels = {"trace", "debug", "info", "warn", "error", "off"};
+
+// The options of the whole program, taken before or after the subcommand.
+void add_global_options(CLI::App& app, std::string& log_level) {
+  app.set_version_flag("--version", "allocation " ALLOCATION_VERSION, "Print the version and exit");
+  std::string levels;
+  for (const auto& level : kLogLevels) levels += (levels.empty() ? "" : ", ") + level;
+  app.add_option("--log-level", log_level, "Least severe events logged: " + levels)
+      ->envname("ALLOCATION_LOG_LEVEL")
+      ->check(CLI::IsMember(kLogLevels))
+      ->capture_default_str();
+  // Subcommands created after this pass what they do not know to the app: `serve --log-level
+  // debug` works as well as `--log-level debug serve`.
+  app.fallthrough();
+}
+
+// The subcommand of `app` called `name`; null when there is none.
+const CLI::App* find_subcommand(const CLI::App& app, const std::string& name) {
+  const auto found =
+      app.get_subcommands([&name](const CLI::App* command) { return command->get_name() == name; });
+  return found.empty() ? nullptr : found.front();
+}
+
+// `allocation help [SUBCOMMAND]`: what `--help` prints, for those who type it as a word.
+void add_help_command(CLI::App& app, std::function<int()>& action) {
+  auto* help = app.add_subcommand("help", "Print this help, or a subcommand's: help SUBCOMMAND");
+  help->fallthrough(false);  // in `help serve`, serve is the topic, not a second subcommand
+  auto topic = std::make_shared<std::string>();
+  help->add_option("subcommand", *topic, "The subcommand to explain")
+      ->check(CLI::Validator(
+          [&app](std::string& name) -> std::string {
+            return find_subcommand(app, name) ? "" : "unknown subcommand '" + name + "'";
+          },
+          "SUBCOMMAND"));
+  help->callback([&app, &action, topic] {
+    action = [&app, topic] {
+      // Not app.help(): it explains the subcommand given, which is `help` itself.
+      const CLI::App* command = topic->empty() ? &app : find_subcommand(app, *topic);
+      const std::string path = topic->empty() ? app.get_name() : app.get_name() + " " + *topic;
+      std::cout << app.get_formatter()->make_help(command, path, CLI::AppFormatMode::Normal);
+      return 0;
+    };
+  });
+}
+
+// What to say of the arguments CLI11 did not recognise, if any: it names them only once
+// everything else is right (`allocation bogus` said "A subcommand is required", `allocate
+// --bogus` that --orderid is required), and then values first.
+std::optional<std::string> unrecognised(const CLI::App& app) {
+  const auto left = app.remaining(true);
+  const auto is_option = [](const std::string& arg) { return arg.starts_with('-'); };
+  const auto chosen = app.get_subcommands();
+  if (chosen.empty()) {
+    if (const auto word = std::ranges::find_if_not(left, is_option); word != left.end()) {
+      return "unknown subcommand '" + *word + "'";
     }
   }
-  return line;
+  const auto option = std::ranges::find_if(left, is_option);
+  if (option == left.end()) return std::nullopt;
+  if (chosen.empty()) return "unknown option " + *option;
+  return chosen.front()->get_name() + " takes no option " + *option;
+}
+
+// The exit code of a command line CLI11 refused, after saying why (2: usage), or of --help and
+// --version (0).
+int refuse(CLI::App& app, const CLI::ParseError& error) {
+  if (error.get_exit_code() == 0) return app.exit(error);
+  if (const auto why = unrecognised(app)) {
+    app.exit(CLI::ParseError(*why, CLI::ExitCodes::ExtrasError));
+  } else {
+    app.exit(error);
+  }
+  return 2;
 }
 
 }  // namespace
@@ -112,10 +203,7 @@ int run_cli(int argc, char** argv) {
   CLI::App app{"allocation: allocates order lines to stock batches"};
   app.require_subcommand(1);
   std::string log_level = "info";
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
-      ->envname("ALLOCATION_LOG_LEVEL")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
-      ->capture_default_str();
+  add_global_options(app, log_level);
 
   // One Settings per subcommand: CLI11 applies environment variables to the options of every
   // subcommand, so a shared one would let the environment overwrite the chosen command's flag.
@@ -129,31 +217,40 @@ int run_cli(int argc, char** argv) {
       ->capture_default_str();
   serve_command->add_option("--port", http.port, "Port to listen on (0: any free port)")
       ->envname("ALLOCATION_PORT")
-      ->check(CLI::Range(0, 65535))
+      ->check(integer_in(0, 65535))
       ->capture_default_str();
   serve_command->add_option("--threads", http.threads, "HTTP connections served at once")
       ->envname("ALLOCATION_THREADS")
-      ->check(CLI::Range(1, 4096))
+      ->check(integer_in(1, 4096))
       ->capture_default_str();
   auto& serve_command_settings = all_settings.emplace_back();
-  add_database_options(*serve_command, serve_command_settings);
-  add_background_options(*serve_command, serve_command_settings);
+  add_database_option(*serve_command, serve_command_settings);
+  add_long_running_options(*serve_command, serve_command_settings);
+  add_mail_options(*serve_command, serve_command_settings);
   add_read_options(*serve_command, serve_command_settings);
   serve_command->callback([&] { action = [&] { return serve(serve_command_settings, http); }; });
 
   auto* worker_command = app.add_subcommand(
       "worker", "Consume change_batch_quantity and publish allocations, without HTTP");
   auto& worker_settings = all_settings.emplace_back();
-  add_database_options(*worker_command, worker_settings);
-  add_background_options(*worker_command, worker_settings);
+  add_database_option(*worker_command, worker_settings);
+  add_long_running_options(*worker_command, worker_settings);
+  add_mail_options(*worker_command, worker_settings);
+  // Without a broker a worker has nothing to do: a usage error, found before anything starts.
+  worker_command->get_option("--redis")->required();
   worker_command->callback([&] { action = [&] { return work(worker_settings); }; });
 
-  // A subcommand that runs `work` on the service composed from its own settings.
+  // A one-shot subcommand that runs `work` on the service composed from its own settings. It
+  // runs one unit of work at a time: one connection (a pool of 16 cost PostgreSQL 16
+  // authentications for nothing). `notifies`: whether it may run a SKU out of stock.
   const auto service_command = [&](const char* name, const char* description,
-                                   std::function<int(bootstrap::Application&)> work) {
+                                   std::function<int(bootstrap::Application&)> work,
+                                   bool notifies = false) {
     CLI::App* command = app.add_subcommand(name, description);
     bootstrap::Settings& settings = all_settings.emplace_back();
-    add_database_options(*command, settings);
+    settings.database_pool = 1;
+    add_database_option(*command, settings);
+    if (notifies) add_mail_options(*command, settings);
     command->callback([&action, &settings, work = std::move(work)] {
       action = [&settings, &work] {
         bootstrap::Application application(settings);
@@ -182,16 +279,18 @@ int run_cli(int argc, char** argv) {
   add_batch->add_option("--sku", create.sku, "Product SKU")->required()->check(identifier("sku"));
   add_batch->add_option("--qty", create.qty, "Purchased quantity")
       ->required()
-      ->check(CLI::Range(0, INT_MAX));
+      ->check(integer_in(0, INT_MAX));
   add_batch->add_option("--eta", eta, "Expected arrival; none: in the warehouse")->check(kDate);
 
   commands::Allocate allocate{};
-  auto* allocate_command =
-      service_command("allocate", "Allocate an order line", [&](auto& application) {
+  auto* allocate_command = service_command(
+      "allocate", "Allocate an order line",
+      [&](auto& application) {
         const auto batchref = application.bus().handle(allocate);
         std::cout << (batchref ? *batchref : "out of stock") << "\n";
         return 0;
-      });
+      },
+      /*notifies=*/true);
   allocate_command->add_option("--orderid", allocate.orderid, "Order id")
       ->required()
       ->check(identifier("orderid"));
@@ -200,21 +299,24 @@ int run_cli(int argc, char** argv) {
       ->check(identifier("sku"));
   allocate_command->add_option("--qty", allocate.qty, "Quantity")
       ->required()
-      ->check(CLI::Range(1, INT_MAX));
+      ->check(integer_in(1, INT_MAX));
 
   commands::ChangeBatchQuantity change{};
+  // Lines taken off the batch are allocated again, maybe out of stock.
   auto* change_command = service_command(
-      "change-batch-quantity", "Set a batch's purchased quantity", [&](auto& application) {
+      "change-batch-quantity", "Set a batch's purchased quantity",
+      [&](auto& application) {
         application.bus().handle(change);
         std::cout << "batch " << change.ref << " now holds " << change.qty << "\n";
         return 0;
-      });
+      },
+      /*notifies=*/true);
   change_command->add_option("--ref", change.ref, "Batch reference")
       ->required()
       ->check(identifier("ref"));
   change_command->add_option("--qty", change.qty, "New purchased quantity")
       ->required()
-      ->check(CLI::Range(0, INT_MAX));
+      ->check(integer_in(0, INT_MAX));
 
   std::string orderid;
   auto* allocations =
@@ -228,16 +330,14 @@ int run_cli(int argc, char** argv) {
         return 0;
       });
   allocations->add_option("orderid", orderid, "Order id")->required()->check(identifier("orderid"));
+  add_help_command(app, action);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    const int code = app.exit(error);
-    return code == 0 ? 0 : 2;
+    return refuse(app, error);
   }
-  // The log goes to stderr: stdout carries the commands' own output.
-  spdlog::set_default_logger(spdlog::stderr_color_mt("allocation"));
-  spdlog::set_level(spdlog::level::from_str(log_level));
+  set_up_logging(spdlog::level::from_str(log_level));
   try {
     return action();
   } catch (const std::exception& error) {
