@@ -6,8 +6,8 @@ namespace allocation::adapters::sql {
 // write-ahead log with one system call per commit instead of two per page.
 //
 // SQLite writes each page of a commit to the log with two pwrite() calls (the frame's header,
-// then the page), and syncs at the COMMIT. A group commit of 16 allocations writes about 50
-// pages: about 100 system calls, which cost the one writer thread more than its SQL. The VFS
+// then the page), and syncs at the COMMIT. A group commit writes dozens of pages, so twice as
+// many system calls, which cost the one writer thread more than its SQL. The VFS
 // keeps consecutive writes to a log in memory and writes them at once when anything else
 // touches that file: the sync of the COMMIT, a read, a truncation, a size query, a write
 // elsewhere in the file, or closing it. So a sync still covers every write before it, and

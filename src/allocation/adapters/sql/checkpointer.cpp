@@ -19,8 +19,8 @@ namespace {
 // copied once, and the database file is synced once for all of them.
 constexpr int kCheckpointBytes = 4 << 20;
 // How long the log may grow before the writer finishes a copy so that it starts over: each
-// finish stalls the writer for an fsync of the database file. p99 of allocations at 16
-// connections 9.6-11.5 ms against 13.3-17.5 ms when finishing every copy (at 4 MiB).
+// finish stalls the writer for an fsync of the database file, which shows in the allocations'
+// p99 when it comes at every copy (docs/performance.md).
 constexpr int kRestartBytes = 16 << 20;
 // Once the log is that long, the writer finishes the copy when at most this much is left.
 constexpr int kFinishBytes = 256 << 10;

@@ -18,7 +18,7 @@ namespace allocation::adapters::sql {
 //
 // The log starts again from its beginning only when a write transaction begins with all of it
 // copied, which never happens while a writer commits all the time and the copy runs beside it
-// (the log grew by 300 MiB in 20 s). So once the log is 16 MiB long, the thread copies
+// (the log grows without bound). So once the log is 16 MiB long, the thread copies
 // after every commit until little is left, and the writer finishes the last copy itself,
 // between two transactions: it copies only what was committed since, and the log then starts
 // over.

@@ -75,7 +75,7 @@ Database::Database(std::string_view url, DatabaseOptions options) : options_(opt
   open_at(0);  // alone: an unreachable database is one error, and SQLite creates the file
   if (backend_ == Backend::postgresql) {
     // Each connection costs round trips and an authentication: side by side, 16 take about as
-    // long as one (the service started answering after 165-207 ms, most of it here).
+    // long as one. Opened one after the other, they were most of the time to start.
     std::vector<std::future<void>> others;
     for (int i = 1; i < options_.pool_size; ++i)
       others.push_back(std::async(std::launch::async, open_at, i));
@@ -106,8 +106,8 @@ void Database::configure(soci::session& session) const {
   // other (busy_timeout) rather than fail with "database is locked".
   // Pages of 1 KiB (a new database's; an existing one keeps its own): an allocation changes a
   // few rows on pages far apart (its batch, its product, two indexes), and each changed page
-  // goes to the log whole and is synced at the COMMIT. A group of 16 allocations writes about
-  // 70 KiB of log instead of 190 KiB with SQLite's default of 4 KiB.
+  // goes to the log whole and is synced at the COMMIT: smaller pages, less log to write and sync
+  // per group (docs/performance.md).
   session << "PRAGMA page_size = 1024";
   session << "PRAGMA busy_timeout = 10000";
   session << "PRAGMA journal_mode = WAL";

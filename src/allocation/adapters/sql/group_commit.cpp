@@ -14,10 +14,9 @@ namespace {
 constexpr int kMaxGroup = 64;
 // How long a group smaller than the last one waits for the next unit of work before it
 // commits. The callers of the last group are likely coming back (each answers its client and
-// gets the next request), and one fsync for all of them costs less than one more fsync: at 16
-// connections, groups of 14 instead of 12 (side by side 6,784 -> 7,951 allocations/s in one
-// round, 7,563 -> 7,302 in another, the machine's noise as large). Under light load the last
-// group was small, and nothing waits.
+// gets the next request), and one fsync for all of them costs less than one more fsync: the
+// groups grow (measured in docs/performance.md). Under light load the last group was small, and
+// nothing waits.
 constexpr auto kGatherWait = std::chrono::microseconds(200);
 }  // namespace
 

@@ -102,7 +102,7 @@ const std::vector<Migration>& migrations() {
        "outbox message ids without a unique index",
        {
            // A message id is 128 random bits: unique without an index. The index cost every
-           // allocation a write to a random page of it, a third of SQLite's log per commit.
+           // allocation a write to a random page of it, much of SQLite's log per commit.
            // SQLite drops a table's UNIQUE constraint only by building the table again.
            {Backend::sqlite,
             "CREATE TABLE outbox_v5 ("

@@ -18,8 +18,8 @@ namespace allocation::adapters::sql {
 //
 // The units of work of one product in this process take turns: side by side, they would lose
 // optimistic races to each other. Handing the product from thread to thread would cost a thread
-// woken, a commit and a WAL flush per allocation, one after the other: on a hot product, fewer
-// than half the allocations per second of a spread workload. So the thread whose turn it is runs
+// woken, a commit and a WAL flush per allocation, one after the other: on a hot product, far
+// fewer allocations per second than a spread workload. So the thread whose turn it is runs
 // the work of every unit of work that queued for the product meanwhile, one after the other, in
 // one transaction on one connection, and commits them at once. Then it wakes their threads, and
 // the first one that queued since leads the next group. A turn alone in its group runs as a unit

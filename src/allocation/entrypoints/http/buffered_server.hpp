@@ -22,9 +22,9 @@ namespace allocation::entrypoints {
 // cpp-httplib's server with one difference in how it talks to a connection: a response goes
 // out in one send() instead of two (status and headers, then body), and a request costs a
 // recv() and a poll() instead of about ten system calls (a poll before every read and write, a
-// liveness poll before every write, and getpeername/getsockname on every request). Profiling
-// GET /allocations under load put 44% of the CPU in the kernel. With TCP_NODELAY, the two
-// sends were also two TCP segments for the client to read.
+// liveness poll before every write, and getpeername/getsockname on every request): under load
+// those calls kept much of the CPU in the kernel (docs/performance.md). With TCP_NODELAY, the
+// two sends were also two TCP segments for the client to read.
 //
 // It also bounds what one request may cost, which the library (0.11) does not: the request
 // line and headers together are read up to `head_limit` bytes (beyond it the answer is 431),

@@ -40,6 +40,20 @@ TEST_P(Migrations, ProcessesStartingTogetherMigrateOnce) {
   }
   for (auto& starter : starters) starter.join();
   EXPECT_EQ(failures, 0);
+
+  // Each migration was applied by one of them: every version recorded once, none missing.
+  Database database(fresh.url(), {.pool_size = 1});
+  auto lease = database.acquire();
+  std::vector<std::pair<int, long long>> recorded;
+  for (const auto& [version, times] : lease.connection().query<int, long long>(
+           "SELECT version, COUNT(*) FROM schema_migrations GROUP BY version ORDER BY version")) {
+    recorded.emplace_back(*version, *times);
+  }
+  std::vector<std::pair<int, long long>> once;
+  for (int version = 1; version <= latest_schema_version(); ++version) {
+    once.emplace_back(version, 1);
+  }
+  EXPECT_EQ(recorded, once);
 }
 
 TEST_P(Migrations, Version5KeepsTheOutboxAndDropsTheUniqueIndexOnMessageIds) {

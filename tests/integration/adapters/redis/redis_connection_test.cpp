@@ -1,0 +1,100 @@
+#include "allocation/adapters/redis/redis_connection.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <stdexcept>
+#include <string>
+
+#include "support/test_servers.hpp"
+
+namespace allocation::adapters::redis {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A channel no other test (nor another run of this one) publishes on: the Redis server is
+// shared by the tests running at once.
+std::string unique_channel(const char* name) {
+  static std::atomic<int> counter = 0;
+  return std::string(name) + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+}
+
+RedisAddress test_server() { return parse_redis_url(std::getenv("ALLOCATION_TEST_REDIS")); }
+
+TEST(RedisUrl, NamesHostAndPortWith6379ByDefault) {
+  const RedisAddress address = parse_redis_url("redis://cache.internal:6380");
+  EXPECT_EQ(address.host, "cache.internal");
+  EXPECT_EQ(address.port, 6380);
+  EXPECT_EQ(parse_redis_url("redis://127.0.0.1").port, 6379);
+  EXPECT_EQ(parse_redis_url("redis://127.0.0.1:7000/0").port, 7000) << "a database is ignored";
+}
+
+TEST(RedisUrl, RejectsMalformedUrlsNamingThem) {
+  for (const char* url : {"", "127.0.0.1:6379", "http://h:6379", "redis://", "redis://:6379",
+                          "redis://h:", "redis://h:0", "redis://h:65536", "redis://h:12x"}) {
+    try {
+      parse_redis_url(url);
+      ADD_FAILURE() << "accepted " << url;
+    } catch (const std::invalid_argument& error) {
+      EXPECT_NE(std::string(error.what()).find(std::string("'") + url + "'"), std::string::npos)
+          << error.what();
+    }
+  }
+}
+
+TEST(RedisConnection, AnUnreachableServerIsARuntimeError) {
+  EXPECT_THROW(RedisConnection({"127.0.0.1", 1}), std::runtime_error);
+}
+
+TEST(RedisConnection, PublishingWithNoSubscriberReachesNobody) {
+  SKIP_UNLESS_SERVER("ALLOCATION_TEST_REDIS");
+  RedisConnection publisher(test_server());
+  EXPECT_EQ(publisher.publish(unique_channel("nobody"), "{}"), 0);
+}
+
+TEST(RedisConnection, ASubscriberReceivesWhatIsPublishedOnItsChannelInOrder) {
+  SKIP_UNLESS_SERVER("ALLOCATION_TEST_REDIS");
+  const std::string channel = unique_channel("orders");
+  RedisConnection subscriber(test_server());
+  subscriber.subscribe(channel);  // the server has confirmed when it returns
+  RedisConnection publisher(test_server());
+  EXPECT_EQ(publisher.publish(channel, R"({"qty": 1})"), 1);
+  EXPECT_EQ(publisher.publish(channel, R"({"qty": 2})"), 1);
+  EXPECT_EQ(subscriber.next_message(5s), R"({"qty": 1})");
+  EXPECT_EQ(subscriber.next_message(5s), R"({"qty": 2})");
+}
+
+TEST(RedisConnection, NoMessageIsNothingOnceTheWaitIsOver) {
+  SKIP_UNLESS_SERVER("ALLOCATION_TEST_REDIS");
+  RedisConnection subscriber(test_server());
+  subscriber.subscribe(unique_channel("quiet"));
+  EXPECT_EQ(subscriber.next_message(0ms), std::nullopt);
+}
+
+TEST(RedisConnection, MessagesOfOtherChannelsAreNotReceived) {
+  SKIP_UNLESS_SERVER("ALLOCATION_TEST_REDIS");
+  const std::string mine = unique_channel("mine");
+  RedisConnection subscriber(test_server());
+  subscriber.subscribe(mine);
+  RedisConnection publisher(test_server());
+  EXPECT_EQ(publisher.publish(unique_channel("other"), "not for you"), 0);
+  EXPECT_EQ(publisher.publish(mine, "for you"), 1);
+  EXPECT_EQ(subscriber.next_message(5s), "for you");
+}
+
+TEST(RedisConnection, PayloadsAreSentByteForByte) {
+  SKIP_UNLESS_SERVER("ALLOCATION_TEST_REDIS");
+  const std::string channel = unique_channel("with spaces %s and\nnewline");
+  const std::string payload("a b %s\r\n\0\xff end", 16);
+  RedisConnection subscriber(test_server());
+  subscriber.subscribe(channel);
+  RedisConnection publisher(test_server());
+  EXPECT_EQ(publisher.publish(channel, payload), 1);
+  EXPECT_EQ(subscriber.next_message(5s), payload);
+}
+
+}  // namespace
+}  // namespace allocation::adapters::redis
