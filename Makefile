@@ -53,7 +53,7 @@ clean:
 # then ThreadSanitizer (separate build folders). SANITIZE_LABELS='' runs every tier.
 SANITIZE_LABELS ?= unit|integration
 SANITIZE_TARGETS ?= domain_test service_layer_test entrypoints_test adapters_test sql_adapters_test \
-  smtp_notifications_test postgresql_outage_test
+  smtp_notifications_test postgresql_outage_test redis_connection_test
 test-sanitize: deps
 	@for sanitizer in address thread; do \
 	  cmake -S . -B build-$$sanitizer -G Ninja -DCMAKE_BUILD_TYPE=Debug \
