@@ -2,24 +2,13 @@
 
 #include <gtest/gtest.h>
 
-#include <ostream>
 #include <set>
 #include <type_traits>
 
 #include "allocation/domain/commands.hpp"
+#include "support/print_external_message.hpp"
 
 namespace allocation::service_layer {
-
-// For readable failures.
-void PrintTo(const ExternalMessage& message, std::ostream* out) {
-  *out << message.channel << " {";
-  for (const auto& field : message.payload) {
-    *out << " " << field.name << ": ";
-    std::visit([&](const auto& value) { *out << value; }, field.value);
-  }
-  *out << " }";
-}
-
 namespace {
 
 using namespace domain::events;

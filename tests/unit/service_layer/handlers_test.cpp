@@ -5,6 +5,7 @@
 #include "allocation/domain/errors.hpp"
 #include "allocation/service_layer/errors.hpp"
 #include "support/fake_service.hpp"
+#include "support/print_external_message.hpp"
 
 namespace allocation::service_layer {
 namespace {
