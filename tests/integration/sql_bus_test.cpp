@@ -30,11 +30,9 @@ class SqlBus : public testing::SqlTest {
     SqlTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
     read_model = std::make_shared<adapters::sql::SqlReadModel>(database);
-    // As the service composes it: the unit of work keeps the read model (no writer), and makes
-    // the writers take turns itself (no ProductLocks).
+    // As the service composes it: the unit of work keeps the read model (no writer).
     bus.emplace(bootstrap::make_message_bus(
-        {new_uow, nullptr, std::make_shared<adapters::RecordingNotifications>(), publisher},
-        {.product_turns = false}));
+        {new_uow, nullptr, std::make_shared<adapters::RecordingNotifications>(), publisher}));
   }
 
   domain::Product product(const std::string& sku) {

@@ -4,21 +4,12 @@
 
 namespace allocation::adapters {
 
-namespace events = domain::events;
-
-std::string to_json(const domain::Event& event, const std::string& message_id) {
-  nlohmann::json json = std::visit(
-      [](const auto& e) -> nlohmann::json {
-        using E = std::decay_t<decltype(e)>;
-        if constexpr (std::is_same_v<E, events::Allocated>) {
-          return {{"orderid", e.orderid}, {"sku", e.sku}, {"qty", e.qty}, {"batchref", e.batchref}};
-        } else if constexpr (std::is_same_v<E, events::Deallocated>) {
-          return {{"orderid", e.orderid}, {"sku", e.sku}, {"qty", e.qty}};
-        } else {
-          return {{"sku", e.sku}};
-        }
-      },
-      event);
+std::string to_json(const std::vector<service_layer::PayloadField>& payload,
+                    const std::string& message_id) {
+  nlohmann::json json = nlohmann::json::object();
+  for (const auto& field : payload) {
+    std::visit([&](const auto& value) { json[std::string(field.name)] = value; }, field.value);
+  }
   json["message_id"] = message_id;
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

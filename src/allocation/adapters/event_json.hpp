@@ -1,14 +1,16 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
-#include "allocation/domain/events.hpp"
+#include "allocation/service_layer/external_messages.hpp"
 
 namespace allocation::adapters {
 
-// An event as the JSON payload other systems receive, with the id they tell messages apart by,
-// e.g. for Allocated: {"orderid": str, "sku": str, "qty": int, "batchref": str,
-// "message_id": str}.
-std::string to_json(const domain::Event& event, const std::string& message_id);
+// A payload as the JSON object other systems receive, with the id they tell messages apart by:
+// compact, keys in alphabetical order, invalid UTF-8 replaced. For Allocated:
+// {"batchref": str, "message_id": str, "orderid": str, "qty": int, "sku": str}.
+std::string to_json(const std::vector<service_layer::PayloadField>& payload,
+                    const std::string& message_id);
 
 }  // namespace allocation::adapters

@@ -3,6 +3,7 @@
 #include <random>
 
 #include "allocation/adapters/event_json.hpp"
+#include "allocation/service_layer/external_messages.hpp"
 
 namespace allocation::adapters {
 
@@ -21,9 +22,11 @@ std::string new_message_id() {
 
 }  // namespace
 
-OutgoingMessage outgoing_message(const domain::Event& event) {
-  OutgoingMessage message{new_message_id(), {}};
-  message.payload = to_json(event, message.message_id);
+std::optional<OutgoingMessage> outgoing_message(const domain::Event& event) {
+  auto external = service_layer::external_message(event);
+  if (!external) return std::nullopt;
+  OutgoingMessage message{external->channel, new_message_id(), {}};
+  message.payload = to_json(external->payload, message.message_id);
   return message;
 }
 

@@ -73,9 +73,6 @@ Application::Application(const Settings& settings)
                           return std::nan("");  // the database is down: unknown
                         }
                       });
-  // The units of work take turns already: all of them on SQLite (GroupCommit), those of one
-  // product on PostgreSQL (ProductGroupCommit).
-  const service_layer::RetryPolicy retry{.product_turns = false};
   // The view follows the write model by itself; a cache in front of it is told of each change
   // by the Allocated and Deallocated handlers.
   std::shared_ptr<service_layer::ReadModelWriter> read_model_writer;
@@ -84,7 +81,7 @@ Application::Application(const Settings& settings)
     read_model_writer = std::move(cache);
   }
   bus_ = std::make_unique<service_layer::MessageBus>(make_message_bus(
-      {unit_of_work_, read_model_writer, notifications(settings), nullptr, metrics_}, retry));
+      {unit_of_work_, read_model_writer, notifications(settings), nullptr, metrics_}));
 }
 
 Application::~Application() = default;

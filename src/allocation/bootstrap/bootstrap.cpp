@@ -1,11 +1,28 @@
 #include "allocation/bootstrap/bootstrap.hpp"
 
+#include <string>
+#include <type_traits>
+#include <variant>
+
 #include "allocation/service_layer/handlers.hpp"
 
 namespace allocation::bootstrap {
 
 using namespace allocation::domain;
 namespace handlers = allocation::service_layer::handlers;
+
+namespace {
+
+// Registers `handler`, a side effect taking any event, for every event of domain::Event.
+template <class Handler>
+void on_every_event(service_layer::EventHandlers& events, const std::string& name,
+                    const Handler& handler) {
+  [&]<class... Es>(std::type_identity<std::variant<Es...>>) {
+    (events.on<Es>(name, handler), ...);
+  }(std::type_identity<domain::Event>{});
+}
+
+}  // namespace
 
 service_layer::MessageBus make_message_bus(Adapters adapters, service_layer::RetryPolicy retry) {
   service_layer::CommandHandlers commands(handlers::add_batch, handlers::allocate,
@@ -30,10 +47,10 @@ service_layer::MessageBus make_message_bus(Adapters adapters, service_layer::Ret
                                  });
   }
   if (auto publisher = adapters.publisher) {
-    events.on<events::Allocated>("publish_allocated_event",
-                                 [publisher](const events::Allocated& e) {
-                                   handlers::publish_allocated_event(e, *publisher);
-                                 });
+    // Every event: which of them leave the service is the table's to say.
+    on_every_event(events, "publish_external_message", [publisher](const auto& e) {
+      handlers::publish_external_message(e, *publisher);
+    });
   }
   service_layer::BusObserver observer;
   if (auto metrics = adapters.metrics) {

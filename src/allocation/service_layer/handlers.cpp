@@ -2,6 +2,7 @@
 
 #include "allocation/domain/errors.hpp"
 #include "allocation/service_layer/errors.hpp"
+#include "allocation/service_layer/external_messages.hpp"
 
 namespace allocation::service_layer::handlers {
 
@@ -56,8 +57,8 @@ void reallocate(const events::Deallocated& event, UnitOfWork& uow) {
   }
 }
 
-void publish_allocated_event(const events::Allocated& event, EventPublisher& publisher) {
-  publisher.publish(kLineAllocatedChannel, event);
+void publish_external_message(const Event& event, EventPublisher& publisher) {
+  if (auto message = service_layer::external_message(event)) publisher.publish(*message);
 }
 
 void send_out_of_stock_notification(const events::OutOfStock& event, Notifications& notifications) {

@@ -27,13 +27,6 @@ void change_batch_quantity(const domain::commands::ChangeBatchQuantity& command,
 
 // Event handlers.
 
-inline constexpr std::string_view kLineAllocatedChannel = "line_allocated";
-
-// The channel an event is published on to other systems, if it leaves the service at all.
-inline std::optional<std::string_view> external_channel(const domain::Event& event) {
-  if (std::holds_alternative<domain::events::Allocated>(event)) return kLineAllocatedChannel;
-  return std::nullopt;
-}
 inline constexpr std::string_view kStockTeamSubject = "Out of stock";
 
 void add_allocation_to_read_model(const domain::events::Allocated& event,
@@ -44,7 +37,8 @@ void remove_allocation_from_read_model(const domain::events::Deallocated& event,
 // however often the event is handled (see UnitOfWork::pending_reallocations). An order that has
 // a line of the SKU again, with another qty, keeps that line: the reallocation is only settled.
 void reallocate(const domain::events::Deallocated& event, UnitOfWork& uow);
-void publish_allocated_event(const domain::events::Allocated& event, EventPublisher& publisher);
+// Hands the event's message to other systems, if it leaves the service (external_messages.hpp).
+void publish_external_message(const domain::Event& event, EventPublisher& publisher);
 void send_out_of_stock_notification(const domain::events::OutOfStock& event,
                                     Notifications& notifications);
 

@@ -30,8 +30,7 @@ MessageBus::MessageBus(UnitOfWorkFactory unit_of_work, CommandHandlers commands,
       commands_(std::move(commands)),
       events_(std::move(events)),
       retry_(retry),
-      observer_(std::move(observer)),
-      locks_(retry.product_turns ? std::make_unique<ProductLocks>() : nullptr) {}
+      observer_(std::move(observer)) {}
 
 void MessageBus::handle(const domain::Command& command) const {
   std::visit([this](const auto& c) { (void)handle(c); }, command);
@@ -49,8 +48,6 @@ std::vector<domain::Event> MessageBus::run_in_unit_of_work(
     std::optional<std::string_view> key, const std::function<void(UnitOfWork&)>& work) const {
   for (int attempt = 1;; ++attempt) {
     {
-      std::unique_lock<std::mutex> turn;
-      if (key && locks_) turn = locks_->lock(*key);
       auto uow = unit_of_work_();
       try {
         uow->perform(key, [&] { work(*uow); });
@@ -58,7 +55,7 @@ std::vector<domain::Event> MessageBus::run_in_unit_of_work(
       } catch (const ConcurrencyError&) {
         if (attempt >= retry_.max_attempts) throw;
       }
-    }  // rolled back, and others may go while this one backs off
+    }  // rolled back before backing off
     if (observer_.on_conflict_retry) observer_.on_conflict_retry();
     std::this_thread::sleep_for(jittered_backoff(retry_, attempt));
   }

@@ -13,7 +13,6 @@
 #include "allocation/domain/commands.hpp"
 #include "allocation/domain/events.hpp"
 #include "allocation/service_layer/ports/unit_of_work.hpp"
-#include "allocation/service_layer/product_locks.hpp"
 
 namespace allocation::service_layer {
 
@@ -29,9 +28,9 @@ struct CommandResult<domain::commands::Allocate> {
 template <class C>
 using CommandResultT = typename CommandResult<C>::type;
 
-// The product a message changes, when it is known before loading anything: the bus lets such
-// messages of one product take turns (ProductLocks). Others run unserialised and rely on the
-// optimistic version check alone.
+// The product a message changes, when it is known before loading anything: the bus tells the
+// unit of work (UnitOfWork::perform), so that a store can make the messages of one product take
+// turns. Others run side by side and rely on the optimistic version check alone.
 template <class M>
 std::optional<std::string_view> product_key(const M&) {
   return std::nullopt;
@@ -129,12 +128,6 @@ using EventHandlers = EventHandlerTable<domain::Event>;
 // How a message that lost an optimistic-concurrency race is tried again: in a fresh unit of
 // work, after a random pause ("full jitter") that doubles its range each time.
 struct RetryPolicy {
-  // Whether messages of one product take turns in this process before their unit of work
-  // (ProductLocks), so that they do not lose races to each other. Off when the unit of work
-  // makes writers take turns itself (the SQL stores' group commits, which commit many turns
-  // at once): a turn held here through a commit would make a hot product's writers wait for
-  // each other's commit, one by one.
-  bool product_turns = true;
   int max_attempts = 20;
   std::chrono::microseconds first_backoff{100};
   std::chrono::microseconds max_backoff{20'000};
@@ -181,8 +174,8 @@ class MessageBus {
   std::size_t recover() const;
 
  private:
-  // Runs `work` in a fresh unit of work, and again in another one while it loses races, taking
-  // turns with the other writers of product `key`, if given. Returns the events of the unit of
+  // Runs `work` in a fresh unit of work, and again in another one while it loses races, telling
+  // the unit of work the product `key` it changes, if known. Returns the events of the unit of
   // work that committed.
   std::vector<domain::Event> run_in_unit_of_work(
       std::optional<std::string_view> key, const std::function<void(UnitOfWork&)>& work) const;
@@ -193,8 +186,6 @@ class MessageBus {
   EventHandlers events_;
   RetryPolicy retry_;
   BusObserver observer_;
-  // Shared by the threads handling messages; mutable because taking a turn changes it.
-  std::unique_ptr<ProductLocks> locks_;  // null without product turns
 };
 
 }  // namespace allocation::service_layer

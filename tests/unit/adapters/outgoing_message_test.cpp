@@ -2,34 +2,41 @@
 
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-#include <set>
-
-#include "allocation/adapters/event_json.hpp"
+#include <string>
 
 namespace allocation::adapters {
 namespace {
 
-namespace events = domain::events;
+using domain::events::Allocated;
 
-TEST(OutgoingMessage, IsTheEventsJsonWithItsOwnMessageId) {
-  const domain::Event event = events::Allocated{"o1", "LAMP", 3, "b1"};
-  const OutgoingMessage message = outgoing_message(event);
-  EXPECT_EQ(message.payload, to_json(event, message.message_id));
-  EXPECT_EQ(nlohmann::json::parse(message.payload).at("message_id"), message.message_id);
+// The bytes other systems receive. Consumers may compare or hash them, so they are pinned here:
+// compact JSON, keys in alphabetical order, the message id among them.
+TEST(OutgoingMessage, AnAllocationIsItsFieldsAndItsIdAsCompactJsonWithSortedKeys) {
+  const auto message = outgoing_message(Allocated{"o1", "LAMP", 3, "wh"}).value();
+  EXPECT_EQ(message.channel, "line_allocated");
+  EXPECT_EQ(message.payload, R"({"batchref":"wh","message_id":")" + message.message_id +
+                                 R"(","orderid":"o1","qty":3,"sku":"LAMP"})");
 }
 
-TEST(OutgoingMessage, MessageIdIs128BitsInLowercaseHex) {
-  const std::string id = outgoing_message(events::OutOfStock{"LAMP"}).message_id;
-  ASSERT_EQ(id.size(), 32u);
-  EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos) << id;
+TEST(OutgoingMessage, StringsAreEscapedAndInvalidUtf8IsReplaced) {
+  const auto message = outgoing_message(Allocated{"o\"1\n", "L\xff", 1, "b\\"}).value();
+  EXPECT_EQ(message.payload, R"({"batchref":"b\\","message_id":")" + message.message_id +
+                                 R"(","orderid":"o\"1\n","qty":1,"sku":"L)"
+                                 "\xEF\xBF\xBD"
+                                 R"("})");
 }
 
-TEST(OutgoingMessage, EachMessageOfTheSameEventHasAnotherId) {
-  const domain::Event event = events::Deallocated{"o1", "LAMP", 3};
-  std::set<std::string> ids;
-  for (int i = 0; i < 1000; ++i) ids.insert(outgoing_message(event).message_id);
-  EXPECT_EQ(ids.size(), 1000u);
+TEST(OutgoingMessage, EachMessageHasAnIdOfItsOwn) {
+  const auto first = outgoing_message(Allocated{"o1", "LAMP", 3, "wh"}).value();
+  const auto second = outgoing_message(Allocated{"o1", "LAMP", 3, "wh"}).value();
+  EXPECT_EQ(first.message_id.size(), 32u);
+  EXPECT_EQ(first.message_id.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_NE(first.message_id, second.message_id);
+}
+
+TEST(OutgoingMessage, AnEventThatStaysInsideIsNone) {
+  EXPECT_FALSE(outgoing_message(domain::events::OutOfStock{"LAMP"}));
+  EXPECT_FALSE(outgoing_message(domain::events::Deallocated{"o1", "LAMP", 3}));
 }
 
 }  // namespace

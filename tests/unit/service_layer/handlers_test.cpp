@@ -5,6 +5,7 @@
 #include "allocation/domain/errors.hpp"
 #include "allocation/service_layer/errors.hpp"
 #include "support/fake_service.hpp"
+#include "support/print_external_message.hpp"
 
 namespace allocation::service_layer {
 namespace {
@@ -93,9 +94,10 @@ TEST_F(Handlers, AllocateUpdatesTheReadModelAndPublishes) {
             (Rows{{"sku1", "sku1batch"}, {"sku2", "sku2batch"}}));
   auto published = service.publisher->published();
   ASSERT_EQ(published.size(), 2u);
-  EXPECT_EQ(published[0].channel, "line_allocated");
-  EXPECT_EQ(published[0].event,
-            domain::Event(domain::events::Allocated{"order1", "sku1", 20, "sku1batch"}));
+  EXPECT_EQ(published[0],
+            (ExternalMessage{
+                "line_allocated",
+                {{"orderid", "order1"}, {"sku", "sku1"}, {"qty", 20}, {"batchref", "sku1batch"}}}));
 }
 
 TEST_F(Handlers, AllocatingTheSameLineAgainReturnsTheSameBatchAndChangesNothing) {
@@ -161,8 +163,11 @@ TEST_F(Handlers, ChangeBatchQuantityReallocatesToTheNextBatch) {
   EXPECT_EQ(service.read_model->allocations("order1"), (Rows{{"INDIFFERENT-TABLE", "batch1"}}));
   EXPECT_EQ(service.read_model->allocations("order2"), (Rows{{"INDIFFERENT-TABLE", "batch2"}}));
   auto published = service.publisher->published();
-  EXPECT_EQ(published.back().event,
-            domain::Event(domain::events::Allocated{"order2", "INDIFFERENT-TABLE", 20, "batch2"}));
+  EXPECT_EQ(published.back(), (ExternalMessage{"line_allocated",
+                                               {{"orderid", "order2"},
+                                                {"sku", "INDIFFERENT-TABLE"},
+                                                {"qty", 20},
+                                                {"batchref", "batch2"}}}));
 }
 
 TEST_F(Handlers, ReallocationsAreSettledWhenDone) {

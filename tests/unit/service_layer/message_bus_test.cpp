@@ -3,7 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "allocation/service_layer/errors.hpp"
 #include "allocation/service_layer/handlers.hpp"
@@ -123,6 +128,48 @@ TEST_F(Bus, ASideEffectRunsWithoutAUnitOfWork) {
   EXPECT_EQ(b.handle(commands::Allocate{"o1", "LAMP", 1}), "b1");
   EXPECT_EQ(calls, (std::vector<std::string>{"o1"}));
   EXPECT_EQ(units_of_work, 1) << "the command's only";
+}
+
+// A unit of work of the store's that records the product each perform() is told.
+class RecordingProducts final : public UnitOfWork {
+ public:
+  RecordingProducts(std::unique_ptr<UnitOfWork> inner,
+                    std::vector<std::optional<std::string>>& performed)
+      : inner_(std::move(inner)), performed_(performed) {}
+
+  ProductRepository& products() override { return inner_->products(); }
+  void perform(std::optional<std::string_view> product,
+               const std::function<void()>& work) override {
+    performed_.emplace_back(product);
+    inner_->perform(product, work);
+  }
+  std::vector<events::Deallocated> pending_reallocations() override {
+    return inner_->pending_reallocations();
+  }
+
+ private:
+  void write_changes() override { inner_->commit(); }
+
+  std::unique_ptr<UnitOfWork> inner_;
+  std::vector<std::optional<std::string>>& performed_;
+};
+
+// Taking turns is the store's business: the bus only tells it the product, when the message
+// names it before anything is loaded.
+TEST_F(Bus, TellsTheUnitOfWorkTheProductAMessageChanges) {
+  std::vector<std::optional<std::string>> performed;
+  UnitOfWorkFactory recording = [&, inner = adapters::in_memory_unit_of_work(store)] {
+    return std::make_unique<RecordingProducts>(inner(), performed);
+  };
+  events.on<events::Deallocated>("reallocate", handlers::reallocate);
+  MessageBus b(recording, real_command_handlers(), events);
+  b.handle(commands::CreateBatch{"b1", "LAMP", 10, std::nullopt});
+  b.handle(commands::CreateBatch{"b2", "LAMP", 10, parse_date("2031-01-01")});
+  b.handle(commands::Allocate{"o1", "LAMP", 4});
+  b.handle(commands::ChangeBatchQuantity{"b1", 0});  // by reference: its product is not known
+  EXPECT_EQ(performed, (std::vector<std::optional<std::string>>{
+                           "LAMP", "LAMP", "LAMP", std::nullopt, "LAMP" /* reallocate o1 */}));
+  EXPECT_EQ(store->find("LAMP")->batch("b2")->available_quantity(), 6);
 }
 
 TEST_F(Bus, RetriesACommandThatLostARaceInAFreshUnitOfWork) {

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "allocation/adapters/in_memory/in_memory_store.hpp"
+#include "allocation/adapters/in_memory/product_locks.hpp"
 #include "allocation/service_layer/ports/unit_of_work.hpp"
 
 namespace allocation::adapters {
@@ -20,23 +21,27 @@ class InMemoryProductRepository final : public service_layer::ProductRepository 
 };
 
 // Works on copies and writes them back at commit, checking versions like a database would.
-// Rolling back is dropping the copies.
+// Rolling back is dropping the copies. The work of a known product takes that product's turn
+// in `turns`, shared by the units of work of one factory.
 class InMemoryUnitOfWork final : public service_layer::UnitOfWork {
  public:
-  explicit InMemoryUnitOfWork(std::shared_ptr<InMemoryStore> store)
-      : store_(std::move(store)), products_(*store_) {}
+  InMemoryUnitOfWork(std::shared_ptr<InMemoryStore> store, std::shared_ptr<ProductLocks> turns)
+      : store_(std::move(store)), turns_(std::move(turns)), products_(*store_) {}
 
   service_layer::ProductRepository& products() override { return products_; }
+  void perform(std::optional<std::string_view> product, const std::function<void()>& work) override;
   std::vector<domain::events::Deallocated> pending_reallocations() override;
 
  private:
   void write_changes() override;
 
   std::shared_ptr<InMemoryStore> store_;
+  std::shared_ptr<ProductLocks> turns_;
   InMemoryProductRepository products_;
 };
 
-// A factory of units of work over one store, for the bootstrap.
+// A factory of units of work over one store, for the bootstrap. Its units of work take turns
+// per product, as those of one process on a database do.
 service_layer::UnitOfWorkFactory in_memory_unit_of_work(std::shared_ptr<InMemoryStore> store);
 
 }  // namespace allocation::adapters

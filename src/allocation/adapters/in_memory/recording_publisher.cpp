@@ -2,12 +2,12 @@
 
 namespace allocation::adapters {
 
-void RecordingPublisher::publish(std::string_view channel, const domain::Event& event) {
+void RecordingPublisher::publish(const service_layer::ExternalMessage& message) {
   std::lock_guard lock(mutex_);
-  published_.push_back({std::string(channel), event});
+  published_.push_back(message);
 }
 
-std::vector<PublishedMessage> RecordingPublisher::published() const {
+std::vector<service_layer::ExternalMessage> RecordingPublisher::published() const {
   std::lock_guard lock(mutex_);
   return published_;
 }

@@ -14,7 +14,6 @@
 #include "allocation/adapters/sql/product_group_commit.hpp"
 #include "allocation/domain/date.hpp"
 #include "allocation/service_layer/errors.hpp"
-#include "allocation/service_layer/handlers.hpp"
 
 namespace allocation::adapters::sql {
 
@@ -342,11 +341,10 @@ const Batch* SqlProductRepository::only_new_line(
 // so that it is published (OutboxRelay) if and only if the change is committed.
 void store_outgoing_messages(const Product& product, Connection& connection) {
   for (const domain::Event& event : product.events()) {
-    const auto channel = service_layer::handlers::external_channel(event);
-    if (!channel) continue;
-    const OutgoingMessage message = outgoing_message(event);
+    const auto message = outgoing_message(event);
+    if (!message) continue;
     connection.execute("INSERT INTO outbox (message_id, channel, payload) VALUES (:m, :c, :p)",
-                       message.message_id, std::string(*channel), message.payload);
+                       message->message_id, std::string(message->channel), message->payload);
   }
 }
 
@@ -362,7 +360,8 @@ void store_pending_reallocations(const Product& product, Connection& connection)
   }
 }
 
-// A product changed by one line allocated to one batch, and the message that tells of it.
+// A product changed by one line allocated to one batch, and the message that tells of it (its
+// Allocated event's).
 struct NewLine {
   const Product& product;
   int loaded_version;
@@ -392,7 +391,7 @@ void write_line(const NewLine& change, Connection& connection) {
       change.product.version_number(), change.product.sku(), change.loaded_version,
       change.batch.allocated_quantity(), change.batch.reference(), change.line.orderid(),
       change.line.qty(), change.batch.reference(), change.message.message_id,
-      std::string(service_layer::handlers::kLineAllocatedChannel), change.message.payload);
+      std::string(change.message.channel), change.message.payload);
   if (*std::get<0>(written.at(0)) == 0) {
     throw service_layer::ConcurrencyError("product " + change.product.sku() +
                                           " changed since it was read");
@@ -418,8 +417,7 @@ void write_assumed_line(const NewLine& change, Connection& connection) {
       " SELECT (SELECT COUNT(*) FROM line), (SELECT COUNT(*) FROM version)",
       change.line.orderid(), change.product.sku(), change.line.qty(), change.batch.reference(),
       change.product.version_number(), change.loaded_version, change.batch.allocated_quantity(),
-      change.message.message_id, std::string(service_layer::handlers::kLineAllocatedChannel),
-      change.message.payload);
+      change.message.message_id, std::string(change.message.channel), change.message.payload);
   const auto& [lines, versions] = written.at(0);
   if (*lines == 0) throw AssumptionUnconfirmed();
   // The group's transaction holds the product's row since it last wrote it, so nothing can
@@ -492,7 +490,8 @@ class SqlUnitOfWork final : public service_layer::UnitOfWork {
   // outgoing message in one statement on its own (write_line, write_assumed_line). An
   // allocation then takes 2 round trips (read, write) instead of 7 (BEGIN, read, 4 writes,
   // COMMIT), and 1 (the write) when its product was assumed. False, having written nothing,
-  // for any other change. Leaves the product with the group, if any, as known.
+  // for any other change, and were the allocation not published (the statement writes its
+  // message). Leaves the product with the group, if any, as known.
   bool write_allocation_alone() {
     if (!settled_reallocations().empty()) return false;
     const service_layer::TrackedProduct* changed = nullptr;
@@ -508,8 +507,10 @@ class SqlUnitOfWork final : public service_layer::UnitOfWork {
         !std::holds_alternative<domain::events::Allocated>(events.front())) {
       return false;
     }
+    auto message = outgoing_message(events.front());
+    if (!message) return false;
     const NewLine change{changed->product, *changed->loaded_version, *batch,
-                         batch->loaded_lines().back(), outgoing_message(events.front())};
+                         batch->loaded_lines().back(), std::move(*message)};
     transaction_.write_alone([&](Connection& connection) {
       if (products_->assumed()) {
         write_assumed_line(change, connection);

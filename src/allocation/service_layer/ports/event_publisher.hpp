@@ -1,17 +1,15 @@
 #pragma once
 
-#include <string_view>
-
-#include "allocation/domain/events.hpp"
+#include "allocation/service_layer/external_messages.hpp"
 
 namespace allocation::service_layer {
 
-// Port: hands events to other systems through an external message broker, on a named
+// Port: hands messages to other systems through an external message broker, each on its
 // channel. Safe to use from many threads.
 class EventPublisher {
  public:
   virtual ~EventPublisher() = default;
-  virtual void publish(std::string_view channel, const domain::Event& event) = 0;
+  virtual void publish(const ExternalMessage& message) = 0;
 };
 
 }  // namespace allocation::service_layer

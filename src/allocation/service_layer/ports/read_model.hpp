@@ -24,7 +24,7 @@ class ReadModel {
 
 // Port: how event handlers keep a read model that lives outside the unit of work's
 // transaction up to date. Both calls are idempotent, so handling an event twice is harmless.
-// A store that updates its view in the transaction of the change itself (SQL) needs none.
+// A store that updates its view in the transaction of the change itself needs none.
 class ReadModelWriter {
  public:
   virtual ~ReadModelWriter() = default;

@@ -24,15 +24,16 @@ class UnitOfWork {
   virtual ProductRepository& products() = 0;
 
   // Runs `work`: all a handler does with this unit of work, its commit() included. `product`
-  // is the product the work changes, when known before: a store may make the work of one
-  // product take turns, and commit several turns at once. A store may also run `work` on
-  // another thread than the caller's (SQLite's runs the work of every unit of work on its one
-  // writer thread, see adapters/sql/group_commit.hpp; PostgreSQL's, the work of one product in
-  // the thread whose turn it is, see adapters/sql/product_group_commit.hpp). Either way, perform
-  // returns once `work` has returned and what it committed is durable, and it rethrows what
-  // `work` threw, or Unavailable when the commit did not reach the disk. A store may run `work`
-  // a second time, having written nothing of the first run and forgotten what it loaded (see
-  // start_again): `work` must do nothing but through this unit of work.
+  // is the product the work changes, when known before. A store may use it to make the work
+  // of one product take turns in this process, so that its writers wait for each other rather
+  // than lose optimistic-concurrency races to each other, and may commit several turns at once;
+  // work of no known product is guarded by the version check alone. A store may also run
+  // `work` on another thread than the caller's (one writer thread for the whole store, or the
+  // thread whose turn it is). Either way, perform returns once `work` has returned and what it
+  // committed is durable, and it rethrows what `work` threw, or Unavailable when the commit did
+  // not reach the disk. A store may run `work` a second time, having written nothing of the
+  // first run and forgotten what it loaded (see start_again): `work` must do nothing but
+  // through this unit of work. The default runs `work` at once, in the caller's thread.
   virtual void perform(std::optional<std::string_view> /*product*/,
                        const std::function<void()>& work) {
     work();

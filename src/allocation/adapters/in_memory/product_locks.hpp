@@ -4,9 +4,10 @@
 #include <string_view>
 #include <vector>
 
-namespace allocation::service_layer {
+namespace allocation::adapters {
 
-// Lets the writers of one product take turns inside this process.
+// Lets the writers of one product take turns inside this process: the in-memory units of work
+// take their product's turn in perform(), for the work they are given.
 //
 // Why shared mutable state: two threads changing one product at once make one of them lose
 // its optimistic-concurrency race and redo all its work; on a hot product, many threads lose
@@ -27,4 +28,4 @@ class ProductLocks {
   std::vector<std::mutex> stripes_;
 };
 
-}  // namespace allocation::service_layer
+}  // namespace allocation::adapters

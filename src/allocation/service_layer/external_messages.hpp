@@ -1,0 +1,74 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "allocation/domain/events.hpp"
+
+// What leaves the service: for each event, the channel other systems receive it on and its
+// payload, or nothing. Written once, here, for both ways a message leaves: the event handler
+// that hands it to an EventPublisher, and a unit of work that stores it in a transactional
+// outbox. A message of another event is one entry in kExternalMessages.
+namespace allocation::service_layer {
+
+namespace channels {
+inline constexpr std::string_view kLineAllocated = "line_allocated";
+}  // namespace channels
+
+// The payloads are flat JSON objects of strings and integers; how they are written out (and
+// the "message_id" each delivery adds) is the adapters' business.
+using PayloadValue = std::variant<std::string, int>;
+
+struct PayloadField {
+  std::string_view name;  // a literal of the table
+  PayloadValue value;
+  friend bool operator==(const PayloadField&, const PayloadField&) = default;
+};
+
+struct ExternalMessage {
+  std::string_view channel;  // a literal of the table
+  std::vector<PayloadField> payload;
+  friend bool operator==(const ExternalMessage&, const ExternalMessage&) = default;
+};
+
+// An entry for an event that stays inside the service.
+inline constexpr std::nullopt_t kNotPublished = std::nullopt;
+
+namespace detail {
+template <class... Entries>
+struct Table : Entries... {
+  using Entries::operator()...;
+};
+template <class... Entries>
+Table(Entries...) -> Table<Entries...>;
+}  // namespace detail
+
+// The table: one entry per event of domain::Event, each taking exactly its event. There is no
+// catch-all entry, so visiting it with an event that has no entry (external_message) does not
+// compile: a new event is published or not by decision, never by default.
+inline constexpr detail::Table kExternalMessages{
+    [](const domain::events::Allocated& e) -> std::optional<ExternalMessage> {
+      return ExternalMessage{
+          channels::kLineAllocated,
+          {{"orderid", e.orderid}, {"sku", e.sku}, {"qty", e.qty}, {"batchref", e.batchref}}};
+    },
+    // A line taken off is allocated again inside the service (reallocate); other systems hear
+    // of the new allocation.
+    [](const domain::events::Deallocated&) -> std::optional<ExternalMessage> {
+      return kNotPublished;
+    },
+    // Told to the stock team by mail (send_out_of_stock_notification).
+    [](const domain::events::OutOfStock&) -> std::optional<ExternalMessage> {
+      return kNotPublished;
+    },
+};
+
+// The message `event` leaves the service as; nullopt for an event that stays inside.
+inline std::optional<ExternalMessage> external_message(const domain::Event& event) {
+  return std::visit(kExternalMessages, event);
+}
+
+}  // namespace allocation::service_layer

@@ -1,0 +1,75 @@
+#include "allocation/service_layer/external_messages.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <type_traits>
+
+#include "allocation/domain/commands.hpp"
+#include "support/print_external_message.hpp"
+
+namespace allocation::service_layer {
+namespace {
+
+using namespace domain::events;
+
+// Compile time: the table has an entry for every event of domain::Event...
+template <class... Es>
+constexpr bool has_an_entry_for_each(std::type_identity<std::variant<Es...>>) {
+  return (std::is_invocable_r_v<std::optional<ExternalMessage>, decltype(kExternalMessages),
+                                const Es&> &&
+          ...);
+}
+static_assert(has_an_entry_for_each(std::type_identity<domain::Event>{}));
+// ... and no catch-all entry, which would decide for a new event by default.
+struct NotAnEvent {};
+static_assert(!std::is_invocable_v<decltype(kExternalMessages), const NotAnEvent&>);
+static_assert(!std::is_invocable_v<decltype(kExternalMessages), const domain::Command&>);
+
+// What each event must leave the service as: a sample of it, and its message or nothing. One
+// function per event, and every_case() asks for each event of the variant: a new event does
+// not compile here until it is given one. The samples' fields differ from each other, so that
+// a field taken for another shows.
+struct Case {
+  domain::Event sample;
+  std::optional<ExternalMessage> expected;
+};
+
+Case expectation(std::type_identity<Allocated>) {
+  return {Allocated{"o1", "LAMP", 3, "b1"},
+          ExternalMessage{"line_allocated",
+                          {{"orderid", "o1"}, {"sku", "LAMP"}, {"qty", 3}, {"batchref", "b1"}}}};
+}
+Case expectation(std::type_identity<Deallocated>) {
+  return {Deallocated{"o1", "LAMP", 3}, std::nullopt};
+}
+Case expectation(std::type_identity<OutOfStock>) { return {OutOfStock{"LAMP"}, std::nullopt}; }
+
+template <class... Es>
+std::vector<Case> every_case(std::type_identity<std::variant<Es...>>) {
+  return {expectation(std::type_identity<Es>{})...};
+}
+
+TEST(ExternalMessages, EachEventLeavesOnItsChannelWithItsFieldsOrStaysInside) {
+  const auto cases = every_case(std::type_identity<domain::Event>{});
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    ASSERT_EQ(cases[i].sample.index(), i) << "each case is a sample of its own event";
+    EXPECT_EQ(external_message(cases[i].sample), cases[i].expected) << "event #" << i;
+  }
+}
+
+TEST(ExternalMessages, APayloadNamesEachFieldOnceAndLeavesMessageIdToTheDelivery) {
+  for (const auto& [sample, expected] : every_case(std::type_identity<domain::Event>{})) {
+    const auto message = external_message(sample);
+    if (!message) continue;
+    EXPECT_FALSE(message->channel.empty());
+    std::set<std::string_view> names;
+    for (const auto& field : message->payload) {
+      EXPECT_TRUE(names.insert(field.name).second) << field.name << " twice";
+      EXPECT_NE(field.name, "message_id") << "each delivery adds its own";
+    }
+  }
+}
+
+}  // namespace
+}  // namespace allocation::service_layer
