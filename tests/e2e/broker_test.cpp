@@ -3,7 +3,6 @@
 #include "allocation/adapters/redis/redis_connection.hpp"
 #include "e2e/e2e_test.hpp"
 #include "e2e/redis_server.hpp"
-#include "support/test_servers.hpp"
 
 namespace allocation::testing {
 namespace {
@@ -11,17 +10,17 @@ namespace {
 using adapters::redis::RedisConnection;
 
 // `serve --redis`: every allocation is published on line_allocated; messages on
-// change_batch_quantity become commands, malformed ones are skipped.
+// change_batch_quantity become commands, malformed ones are skipped. Each test has a Redis of
+// its own: on a shared one, ctest -j2 ran two of them at once, and each heard the other's
+// allocations on line_allocated.
 class Broker : public ::testing::Test {
  protected:
   void SetUp() override {
-    SKIP_UNLESS_SERVER("ALLOCATION_TEST_REDIS");
-    const char* url = std::getenv("ALLOCATION_TEST_REDIS");
-    address = adapters::redis::parse_redis_url(url);
+    address = redis.address();
     subscriber = std::make_unique<RedisConnection>(address);
     subscriber->subscribe("line_allocated");
     service = std::make_unique<ServiceProcess>(
-        std::vector<std::string>{"--db", db.url(), "--redis", url});
+        std::vector<std::string>{"--db", db.url(), "--redis", redis.url()});
   }
 
   json post(const std::string& path, const json& body) {
@@ -40,6 +39,7 @@ class Broker : public ::testing::Test {
     publish_until_received(address, "change_batch_quantity", payload);
   }
 
+  RedisServer redis;
   adapters::redis::RedisAddress address;
   std::unique_ptr<RedisConnection> subscriber;
   ScratchDatabase db{Backend::sqlite};
@@ -108,7 +108,7 @@ TEST_F(Broker, MessagesWaitInTheOutboxAndSurviveKillMinus9) {
   without_broker.signal(SIGKILL);
   without_broker.wait();
 
-  ServiceProcess with_broker({"--db", db.url(), "--redis", std::getenv("ALLOCATION_TEST_REDIS")});
+  ServiceProcess with_broker({"--db", db.url(), "--redis", redis.url()});
   std::vector<std::string> orders;
   for (int i = 0; i < 3; ++i) {
     const json message = next_published();

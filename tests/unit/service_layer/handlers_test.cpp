@@ -23,6 +23,18 @@ class Handlers : public ::testing::Test {
   testing::FakeService service;
   const MessageBus& bus = service.bus;
 
+  // order1's 20 INDIFFERENT-TABLE taken off batch1 (down to 10) by a commit made outside the
+  // bus: as if the process died before the event handlers ran, its reallocation is pending
+  // until recover().
+  void leave_a_reallocation_pending() {
+    bus.handle(CreateBatch{"batch1", "INDIFFERENT-TABLE", 50, std::nullopt});
+    bus.handle(CreateBatch{"batch2", "INDIFFERENT-TABLE", 50, kTomorrow});
+    bus.handle(Allocate{"order1", "INDIFFERENT-TABLE", 20});
+    auto uow = service.adapters().unit_of_work();
+    uow->products().get_by_batchref("batch1")->change_batch_quantity("batch1", 10);
+    uow->commit();
+  }
+
   int available(const std::string& sku, const std::string& ref) const {
     return service.store->find(sku)->batch(ref)->available_quantity();
   }
@@ -179,15 +191,7 @@ TEST_F(Handlers, ReallocationsAreSettledWhenDone) {
 }
 
 TEST_F(Handlers, RecoveryReallocatesALineACrashLeftPending) {
-  bus.handle(CreateBatch{"batch1", "INDIFFERENT-TABLE", 50, std::nullopt});
-  bus.handle(CreateBatch{"batch2", "INDIFFERENT-TABLE", 50, kTomorrow});
-  bus.handle(Allocate{"order1", "INDIFFERENT-TABLE", 20});
-  {
-    // Committed outside the bus: as if the process died before the event handlers ran.
-    auto uow = service.adapters().unit_of_work();
-    uow->products().get_by_batchref("batch1")->change_batch_quantity("batch1", 10);
-    uow->commit();
-  }
+  leave_a_reallocation_pending();
   EXPECT_EQ(service.store->pending_reallocations(),
             (std::vector<domain::events::Deallocated>{{"order1", "INDIFFERENT-TABLE", 20}}));
 
@@ -204,15 +208,7 @@ TEST_F(Handlers, RecoveryReallocatesALineACrashLeftPending) {
 // Between the commit that took a line off and its reallocation, the order was allocated anew
 // with another qty: the new line stands, and the reallocation is settled, not stuck.
 TEST_F(Handlers, AReallocationOfAnOrderAllocatedAnewWithAnotherQtyIsSettled) {
-  bus.handle(CreateBatch{"batch1", "INDIFFERENT-TABLE", 50, std::nullopt});
-  bus.handle(CreateBatch{"batch2", "INDIFFERENT-TABLE", 50, kTomorrow});
-  bus.handle(Allocate{"order1", "INDIFFERENT-TABLE", 20});
-  {
-    // Committed outside the bus: its reallocation is pending until recover().
-    auto uow = service.adapters().unit_of_work();
-    uow->products().get_by_batchref("batch1")->change_batch_quantity("batch1", 10);
-    uow->commit();
-  }
+  leave_a_reallocation_pending();
   EXPECT_EQ(bus.handle(Allocate{"order1", "INDIFFERENT-TABLE", 5}), "batch1");
 
   EXPECT_EQ(bus.recover(), 1u);
