@@ -88,7 +88,8 @@ TEST(RedisConnection, MessagesOfOtherChannelsAreNotReceived) {
 TEST(RedisConnection, PayloadsAreSentByteForByte) {
   SKIP_UNLESS_SERVER("ALLOCATION_TEST_REDIS");
   const std::string channel = unique_channel("with spaces %s and\nnewline");
-  const std::string payload("a b %s\r\n\0\xff end", 16);
+  constexpr char kBytes[] = "a b %s\r\n\0\xff end";  // a NUL inside; not the final one
+  const std::string payload(kBytes, sizeof kBytes - 1);
   RedisConnection subscriber(test_server());
   subscriber.subscribe(channel);
   RedisConnection publisher(test_server());
