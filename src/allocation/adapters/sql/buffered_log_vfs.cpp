@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstddef>
 #include <mutex>
 #include <new>
@@ -35,6 +36,7 @@ struct LogFile {
 
 constexpr std::size_t kFileOffset = (sizeof(LogFile) + 15) / 16 * 16;
 
+constexpr const char* kName = "allocation-buffered-log";
 sqlite3_vfs* default_vfs = nullptr;  // set once, before any open
 sqlite3_vfs buffered_vfs;
 
@@ -176,19 +178,35 @@ void install() {
   // The default VFS's other functions take this VFS in its place: they read nothing from it
   // but what is copied here.
   buffered_vfs = *default_vfs;
-  buffered_vfs.zName = "allocation-buffered-log";
+  buffered_vfs.zName = kName;
   buffered_vfs.szOsFile = static_cast<int>(kFileOffset) + default_vfs->szOsFile;
   buffered_vfs.xOpen = open;
-  if (sqlite3_vfs_register(&buffered_vfs, 1) != SQLITE_OK) {
+  if (sqlite3_vfs_register(&buffered_vfs, /*makeDflt=*/0) != SQLITE_OK) {
     throw std::runtime_error("cannot register SQLite's buffered log VFS");
   }
 }
 
 }  // namespace
 
-void use_buffered_log_writes() {
+const char* register_buffered_log_vfs() {
   static std::once_flag once;
   std::call_once(once, install);
+  return kName;
+}
+
+std::string sqlite_uri(std::string_view path, std::string_view vfs) {
+  // RFC 3986's unreserved characters and '/' stand as they are; the rest are encoded, so that
+  // a '?', '#' or '%' in the path is part of the name, and a space does not end SOCI's value.
+  static const char* hex = "0123456789ABCDEF";
+  std::string uri = "file:";
+  for (const unsigned char c : path) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
+      uri += static_cast<char>(c);
+    } else {
+      uri += {'%', hex[c >> 4], hex[c & 15]};
+    }
+  }
+  return uri + "?vfs=" + std::string(vfs);
 }
 
 }  // namespace allocation::adapters::sql

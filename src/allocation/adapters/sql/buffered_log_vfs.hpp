@@ -1,9 +1,14 @@
 #pragma once
 
+#include <string>
+#include <string_view>
+
 namespace allocation::adapters::sql {
 
-// Makes SQLite's default VFS (its layer over the operating system's files) one that writes a
-// write-ahead log with one system call per commit instead of two per page.
+// A VFS (SQLite's layer over the operating system's files) that writes a write-ahead log with
+// one system call per commit instead of two per page, over SQLite's default VFS. It is
+// registered by name, not as the default: the service opens its own connections with it
+// (sqlite_uri), and every other SQLite connection in the process is left as it was.
 //
 // SQLite writes each page of a commit to the log with two pwrite() calls (the frame's header,
 // then the page), and syncs at the COMMIT. A group commit writes dozens of pages, so twice as
@@ -15,7 +20,11 @@ namespace allocation::adapters::sql {
 // visible) finds them in the file: only when and how often the bytes reach the kernel changes.
 // Other files (the database, the shared-memory index) are the default VFS's own, untouched.
 //
-// Idempotent and thread-safe; call it before opening connections.
-void use_buffered_log_writes();
+// Registers the VFS, once (thread-safe), and returns its name.
+const char* register_buffered_log_vfs();
+
+// The URI filename (SQLite's file:...?vfs=NAME, percent-encoded) that opens the database file
+// at `path` with the VFS named `vfs`.
+std::string sqlite_uri(std::string_view path, std::string_view vfs);
 
 }  // namespace allocation::adapters::sql

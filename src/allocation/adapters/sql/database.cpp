@@ -58,10 +58,13 @@ std::string postgres_target(const std::string& url) {
 Database::Database(std::string_view url, DatabaseOptions options) : options_(options) {
   const DatabaseUrl parsed = parse_database_url(url);
   backend_ = parsed.backend;
-  target_ = backend_ == Backend::postgresql ? postgres_target(parsed.target) : parsed.target;
+  // The service's own SQLite connections write their log through the buffered VFS; the
+  // process's other SQLite connections (a test's, a tool's) are left as they were.
+  target_ = backend_ == Backend::postgresql
+                ? postgres_target(parsed.target)
+                : sqlite_uri(parsed.target, register_buffered_log_vfs());
   if (options_.pool_size < 1) throw std::invalid_argument("database pool size must be >= 1");
   pool_ = std::make_unique<soci::connection_pool>(options_.pool_size);
-  if (backend_ == Backend::sqlite) use_buffered_log_writes();
   for (int i = 0; i < options_.pool_size; ++i)
     statements_.push_back(std::make_unique<StatementCache>());
   const auto open_at = [&](int position) {

@@ -2,10 +2,14 @@
 
 #include <gtest/gtest.h>
 #include <soci/session.h>
+#include <soci/sqlite3/soci-sqlite3.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <string>
 
+#include "allocation/adapters/sql/database.hpp"
 #include "support/scratch_database.hpp"
 
 namespace allocation::adapters::sql {
@@ -19,10 +23,45 @@ int count_rows(soci::session& session) {
   return count;
 }
 
-TEST(BufferedLogVfs, IsSqlitesDefaultOnceADatabaseIsOpen) {
+// The name of the VFS a connection's database file was opened with.
+std::string vfs_of(sqlite3* connection) {
+  sqlite3_vfs* vfs = nullptr;
+  EXPECT_EQ(sqlite3_file_control(connection, "main", SQLITE_FCNTL_VFS_POINTER, &vfs), SQLITE_OK);
+  return vfs ? vfs->zName : "";
+}
+
+// The service's connections use it; every other SQLite connection of the process keeps
+// SQLite's default, which stays the default.
+TEST(BufferedLogVfs, OnlyTheServicesOwnConnectionsUseIt) {
   ScratchDatabase scratch{Backend::sqlite};
   auto database = scratch.open();
-  EXPECT_STREQ(sqlite3_vfs_find(nullptr)->zName, "allocation-buffered-log");
+  auto lease = database->acquire();
+  auto* backend = static_cast<soci::sqlite3_session_backend*>(lease.session().get_backend());
+  EXPECT_EQ(vfs_of(backend->conn_), "allocation-buffered-log");
+
+  const std::string default_vfs = sqlite3_vfs_find(nullptr)->zName;
+  EXPECT_NE(default_vfs, "allocation-buffered-log");
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(scratch.url().substr(std::string("sqlite:").size()).c_str(), &other),
+            SQLITE_OK);
+  EXPECT_EQ(vfs_of(other), default_vfs);
+  sqlite3_close(other);
+}
+
+// The path is a name, whatever it holds: SQLite takes '?', '#' and '%' in a URI for syntax,
+// and SOCI a space for the end of the value.
+TEST(BufferedLogVfs, APathOfAnyCharactersIsOneFile) {
+  EXPECT_EQ(sqlite_uri("/tmp/a b?c#d%e.db", "v"), "file:/tmp/a%20b%3Fc%23d%25e.db?vfs=v");
+  EXPECT_EQ(sqlite_uri("allocation.db", "v"), "file:allocation.db?vfs=v");
+  const auto folder =
+      std::filesystem::temp_directory_path() / ("alloc vfs?#%-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(folder);
+  {
+    Database database("sqlite:" + (folder / "a b.db").string(), {.pool_size = 1});
+    database.acquire().session() << "CREATE TABLE notes (body TEXT)";
+  }
+  EXPECT_TRUE(std::filesystem::exists(folder / "a b.db"));
+  std::filesystem::remove_all(folder);
 }
 
 // What a commit wrote is in the log once the COMMIT returns, for another connection at once and
