@@ -16,6 +16,8 @@ namespace allocation::adapters::sql {
 namespace {
 
 using testing::ScratchDatabase;
+// SOCI's header includes sqlite3.h inside this namespace, and the include guard keeps it there.
+using namespace sqlite_api;
 
 int count_rows(soci::session& session) {
   int count = 0;
