@@ -112,12 +112,13 @@ std::size_t code_points(std::string_view utf8) {
 
 void check_identifier(std::string_view value, const char* name) {
   const std::string field = std::string("field '") + name + "'";
+  const auto too_long = [&] {
+    return BadRequest(field + " is longer than " + std::to_string(kMaxIdentifierLength) +
+                      " characters");
+  };
   if (value.empty()) throw BadRequest(field + " must not be empty");
   // At most 4 bytes a code point: longer is too long whatever it holds, and is not scanned.
-  if (value.size() > 4 * kMaxIdentifierLength) {
-    throw BadRequest(field + " is longer than " + std::to_string(kMaxIdentifierLength) +
-                     " characters");
-  }
+  if (value.size() > 4 * kMaxIdentifierLength) throw too_long();
   for (unsigned char c : value) {
     if (c < 0x20 || c == 0x7f) throw BadRequest(field + " must not contain control characters");
   }
@@ -127,10 +128,7 @@ void check_identifier(std::string_view value, const char* name) {
   } catch (const json::type_error&) {
     throw BadRequest(field + " must be UTF-8");
   }
-  if (code_points(value) > kMaxIdentifierLength) {
-    throw BadRequest(field + " is longer than " + std::to_string(kMaxIdentifierLength) +
-                     " characters");
-  }
+  if (code_points(value) > kMaxIdentifierLength) throw too_long();
 }
 
 domain::commands::CreateBatch decode_create_batch(std::string_view text) {

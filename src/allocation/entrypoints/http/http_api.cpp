@@ -97,6 +97,10 @@ bool takes_body(const std::string& method) {
   return method == "POST" || method == "PUT" || method == "PATCH";
 }
 
+std::string body_too_large(std::size_t max_body_bytes) {
+  return "request body too large: at most " + std::to_string(max_body_bytes) + " bytes";
+}
+
 // Why the request's body is refused before it is read, if it is: {status, message}.
 std::optional<std::pair<int, std::string>> body_refusal(const httplib::Request& req,
                                                         std::size_t max_body_bytes) {
@@ -115,8 +119,7 @@ std::optional<std::pair<int, std::string>> body_refusal(const httplib::Request& 
       return {{400, "malformed Content-Length '" + length + "'"}};
     }
     if (std::stoull(length) > max_body_bytes) {
-      return {
-          {413, "request body too large: at most " + std::to_string(max_body_bytes) + " bytes"}};
+      return {{413, body_too_large(max_body_bytes)}};
     }
   }
   if (takes_body(req.method) && declares_body(req) && req.has_header("Content-Type") &&
@@ -223,9 +226,7 @@ struct HttpApi::Impl {
     if (complete) return true;
     close_after(res);
     if (too_large) {
-      send_error(
-          res, 413,
-          "request body too large: at most " + std::to_string(options.max_body_bytes) + " bytes");
+      send_error(res, 413, body_too_large(options.max_body_bytes));
     } else if (BufferedServer::read_failure_status() == 408) {
       send_error(res, 408, status_message(408));
     } else {
