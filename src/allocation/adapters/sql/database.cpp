@@ -11,8 +11,8 @@
 #include <future>
 #include <vector>
 
-#include "allocation/adapters/sql/buffered_log_vfs.hpp"
 #include "allocation/adapters/sql/connection.hpp"
+#include "allocation/adapters/sql/sqlite/buffered_log_vfs.hpp"
 #include "allocation/service_layer/errors.hpp"
 
 namespace allocation::adapters::sql {

@@ -9,9 +9,9 @@
 
 #include "allocation/adapters/outgoing_message.hpp"
 #include "allocation/adapters/sql/connection.hpp"
-#include "allocation/adapters/sql/group_commit.hpp"
-#include "allocation/adapters/sql/pg_transaction.hpp"
-#include "allocation/adapters/sql/product_group_commit.hpp"
+#include "allocation/adapters/sql/postgresql/pg_transaction.hpp"
+#include "allocation/adapters/sql/postgresql/product_group_commit.hpp"
+#include "allocation/adapters/sql/sqlite/group_commit.hpp"
 #include "allocation/domain/date.hpp"
 #include "allocation/service_layer/errors.hpp"
 

@@ -1,4 +1,4 @@
-#include "allocation/adapters/sql/group_commit.hpp"
+#include "allocation/adapters/sql/sqlite/group_commit.hpp"
 
 #include <soci/session.h>
 

@@ -9,8 +9,8 @@
 #include <mutex>
 #include <thread>
 
-#include "allocation/adapters/sql/checkpointer.hpp"
 #include "allocation/adapters/sql/database.hpp"
+#include "allocation/adapters/sql/sqlite/checkpointer.hpp"
 
 namespace allocation::adapters::sql {
 

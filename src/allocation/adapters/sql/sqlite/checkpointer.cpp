@@ -1,4 +1,4 @@
-#include "allocation/adapters/sql/checkpointer.hpp"
+#include "allocation/adapters/sql/sqlite/checkpointer.hpp"
 
 #include <soci/into.h>
 #include <soci/session.h>

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "allocation/adapters/sql/database.hpp"
-#include "allocation/adapters/sql/pg_transaction.hpp"
+#include "allocation/adapters/sql/postgresql/pg_transaction.hpp"
 #include "allocation/domain/product.hpp"
 
 namespace allocation::adapters::sql {

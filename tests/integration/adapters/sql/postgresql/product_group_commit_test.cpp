@@ -1,4 +1,4 @@
-#include "allocation/adapters/sql/product_group_commit.hpp"
+#include "allocation/adapters/sql/postgresql/product_group_commit.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "allocation/adapters/sql/buffered_log_vfs.hpp"
+#include "allocation/adapters/sql/sqlite/buffered_log_vfs.hpp"
 
 #include <sqlite3.h>
 

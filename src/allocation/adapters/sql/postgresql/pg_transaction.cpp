@@ -1,4 +1,4 @@
-#include "allocation/adapters/sql/pg_transaction.hpp"
+#include "allocation/adapters/sql/postgresql/pg_transaction.hpp"
 
 #include <soci/session.h>
 
