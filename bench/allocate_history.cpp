@@ -14,7 +14,7 @@
 
 #include "allocation/adapters/in_memory/recording_notifications.hpp"
 #include "allocation/adapters/sql/migrations.hpp"
-#include "allocation/adapters/sql/sql_unit_of_work.hpp"
+#include "allocation/adapters/sql/sql_units_of_work.hpp"
 #include "allocation/bootstrap/bootstrap.hpp"
 
 using namespace allocation;
@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
     auto database = std::make_shared<adapters::sql::Database>(url);
     adapters::sql::migrate(*database);
     // As the service composes it: the unit of work keeps the read model and the outbox.
-    auto bus = bootstrap::make_message_bus({adapters::sql::sql_unit_of_work(database), nullptr,
+    auto bus = bootstrap::make_message_bus({adapters::sql::sql_units_of_work(database), nullptr,
                                             std::make_shared<adapters::RecordingNotifications>(),
                                             nullptr});
     const std::string sku =

@@ -126,9 +126,10 @@ class Recovery : public EndToEnd {
   // What a process that died right after taking o1's line off batch wh had committed: the
   // change, without its event handlers.
   void commit_deallocation_without_handlers() {
-    auto uow = adapters::sql::sql_unit_of_work(scratch.open())();
-    uow->products().get_by_batchref("wh")->change_batch_quantity("wh", 2);
-    uow->commit();
+    adapters::sql::sql_units_of_work(scratch.open())->perform([](service_layer::UnitOfWork& uow) {
+      uow.products().get_by_batchref("wh")->change_batch_quantity("wh", 2);
+      uow.commit();
+    });
   }
 };
 

@@ -32,12 +32,15 @@ class SqlBus : public testing::SqlTest {
     read_model = std::make_shared<adapters::sql::SqlReadModel>(database);
     // As the service composes it: the unit of work keeps the read model (no writer).
     bus.emplace(bootstrap::make_message_bus(
-        {new_uow, nullptr, std::make_shared<adapters::RecordingNotifications>(), publisher}));
+        {units_of_work, nullptr, std::make_shared<adapters::RecordingNotifications>(), publisher}));
   }
 
   domain::Product product(const std::string& sku) {
-    auto uow = new_uow();
-    return *uow->products().get_by_batchref(sku + "-b1");
+    std::optional<domain::Product> found;
+    units_of_work->perform([&](service_layer::UnitOfWork& uow) {
+      found = *uow.products().get_by_batchref(sku + "-b1");
+    });
+    return std::move(*found);
   }
 
   std::shared_ptr<adapters::sql::SqlReadModel> read_model;
@@ -181,7 +184,7 @@ TEST_P(SqlBus, ChangeOfQuantityReallocatesThroughTheDatabase) {
             (std::vector<service_layer::AllocationRow>{{"LAMP", "LAMP-b2"}}));
   EXPECT_EQ(product("LAMP").batch("LAMP-b2")->allocated_quantity(), 4);
   EXPECT_EQ(product("LAMP").batch("LAMP-b1")->allocated_quantity(), 6);
-  EXPECT_TRUE(new_uow()->pending_reallocations().empty()) << "settled with the reallocation";
+  EXPECT_TRUE(pending_reallocations().empty()) << "settled with the reallocation";
 }
 
 TEST_P(SqlBus, ReallocationLeftUndoneByACrashIsRecovered) {
@@ -189,21 +192,19 @@ TEST_P(SqlBus, ReallocationLeftUndoneByACrashIsRecovered) {
   bus->handle(CreateBatch{"LAMP-b2", "LAMP", 10, domain::parse_date("2031-01-01")});
   bus->handle(Allocate{"o1", "LAMP", 6});
   bus->handle(Allocate{"o2", "LAMP", 4});
-  {
-    // The process dies right after this commit, before any event handler runs.
-    auto uow = new_uow();
-    uow->products().get_by_batchref("LAMP-b1")->change_batch_quantity("LAMP-b1", 6);
-    uow->commit();
-  }
+  // The process dies right after this commit, before any event handler runs.
+  units_of_work->perform([](service_layer::UnitOfWork& uow) {
+    uow.products().get_by_batchref("LAMP-b1")->change_batch_quantity("LAMP-b1", 6);
+    uow.commit();
+  });
   EXPECT_TRUE(read_model->allocations("o2").empty()) << "taken off in the same transaction";
-  EXPECT_EQ(new_uow()->pending_reallocations(),
-            (std::vector<domain::events::Deallocated>{{"o2", "LAMP", 4}}));
+  EXPECT_EQ(pending_reallocations(), (std::vector<domain::events::Deallocated>{{"o2", "LAMP", 4}}));
 
   EXPECT_EQ(bus->recover(), 1u);
   EXPECT_EQ(read_model->allocations("o2"),
             (std::vector<service_layer::AllocationRow>{{"LAMP", "LAMP-b2"}}));
   EXPECT_EQ(product("LAMP").batch("LAMP-b2")->allocated_quantity(), 4);
-  EXPECT_TRUE(new_uow()->pending_reallocations().empty());
+  EXPECT_TRUE(pending_reallocations().empty());
   EXPECT_EQ(bus->recover(), 0u);
   EXPECT_EQ(product("LAMP").batch("LAMP-b2")->allocated_quantity(), 4);
 }

@@ -14,6 +14,8 @@ namespace allocation::testing {
 // The service wired to in-memory adapters, which tests can look into.
 struct FakeService {
   std::shared_ptr<adapters::InMemoryStore> store = std::make_shared<adapters::InMemoryStore>();
+  std::shared_ptr<adapters::InMemoryUnitsOfWork> units_of_work =
+      std::make_shared<adapters::InMemoryUnitsOfWork>(store);
   std::shared_ptr<adapters::InMemoryReadModel> read_model =
       std::make_shared<adapters::InMemoryReadModel>();
   std::shared_ptr<adapters::RecordingNotifications> notifications =
@@ -22,7 +24,7 @@ struct FakeService {
       std::make_shared<adapters::RecordingPublisher>();
 
   bootstrap::Adapters adapters() const {
-    return {adapters::in_memory_unit_of_work(store), read_model, notifications, publisher};
+    return {units_of_work, read_model, notifications, publisher};
   }
 
   service_layer::MessageBus bus = bootstrap::make_message_bus(adapters());

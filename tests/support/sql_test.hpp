@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "allocation/adapters/sql/sql_unit_of_work.hpp"
+#include "allocation/adapters/sql/sql_units_of_work.hpp"
 #include "support/scratch_database.hpp"
 
 namespace allocation::testing {
@@ -13,23 +13,32 @@ class SqlTest : public ::testing::TestWithParam<Backend> {
   void SetUp() override {
     SKIP_UNLESS_AVAILABLE(scratch);
     database = scratch.open();
-    new_uow = adapters::sql::sql_unit_of_work(database);
+    units_of_work = adapters::sql::sql_units_of_work(database);
   }
 
   // Adds a product with batches (reference, qty, eta) in a committed unit of work.
   void add_product(
       const std::string& sku,
       std::initializer_list<std::tuple<std::string, int, std::optional<domain::Date>>> batches) {
-    auto uow = new_uow();
-    domain::Product& product = uow->products().add(domain::Product(sku));
-    for (const auto& [ref, qty, eta] : batches)
-      product.add_batch(domain::Batch(ref, sku, qty, eta));
-    uow->commit();
+    units_of_work->perform([&](service_layer::UnitOfWork& uow) {
+      domain::Product& product = uow.products().add(domain::Product(sku));
+      for (const auto& [ref, qty, eta] : batches)
+        product.add_batch(domain::Batch(ref, sku, qty, eta));
+      uow.commit();
+    });
+  }
+
+  // Every pending reallocation, read in a unit of work.
+  std::vector<domain::events::Deallocated> pending_reallocations() {
+    std::vector<domain::events::Deallocated> pending;
+    units_of_work->perform(
+        [&](service_layer::UnitOfWork& uow) { pending = uow.pending_reallocations(); });
+    return pending;
   }
 
   ScratchDatabase scratch{GetParam()};
   std::shared_ptr<adapters::sql::Database> database;
-  service_layer::UnitOfWorkFactory new_uow;
+  std::shared_ptr<service_layer::UnitsOfWork> units_of_work;
 };
 
 inline std::string backend_test_name(const ::testing::TestParamInfo<Backend>& info) {

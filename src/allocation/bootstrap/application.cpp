@@ -10,7 +10,7 @@
 #include "allocation/adapters/sql/migrations.hpp"
 #include "allocation/adapters/sql/outbox_relay.hpp"
 #include "allocation/adapters/sql/sql_read_model.hpp"
-#include "allocation/adapters/sql/sql_unit_of_work.hpp"
+#include "allocation/adapters/sql/sql_units_of_work.hpp"
 #include "allocation/bootstrap/bootstrap.hpp"
 
 namespace allocation::bootstrap {
@@ -64,7 +64,7 @@ Application::Application(const Settings& settings)
       schema_version_(adapters::sql::migrate(*database_)),
       metrics_(std::make_shared<adapters::PrometheusMetrics>()),
       read_model_(std::make_shared<adapters::sql::SqlReadModel>(database_)),
-      unit_of_work_(adapters::sql::sql_unit_of_work(database_)) {
+      units_of_work_(adapters::sql::sql_units_of_work(database_)) {
   metrics_->add_gauge("allocation_outbox_backlog",
                       "Messages waiting in the outbox to be published.", [database = database_] {
                         try {
@@ -81,7 +81,7 @@ Application::Application(const Settings& settings)
     read_model_writer = std::move(cache);
   }
   bus_ = std::make_unique<service_layer::MessageBus>(make_message_bus(
-      {unit_of_work_, read_model_writer, notifications(settings), nullptr, metrics_}));
+      {units_of_work_, read_model_writer, notifications(settings), nullptr, metrics_}));
 }
 
 Application::~Application() = default;

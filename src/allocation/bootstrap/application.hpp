@@ -27,7 +27,7 @@ class Application {
 
   const service_layer::MessageBus& bus() const { return *bus_; }
   service_layer::ReadModel& read_model() const { return *read_model_; }
-  service_layer::UnitOfWorkFactory unit_of_work() const { return unit_of_work_; }
+  service_layer::UnitsOfWork& units_of_work() const { return *units_of_work_; }
   adapters::PrometheusMetrics& metrics() const { return *metrics_; }
   int schema_version() const { return schema_version_; }
   // The message broker, when one is configured.
@@ -46,7 +46,7 @@ class Application {
   int schema_version_ = 0;
   std::shared_ptr<adapters::PrometheusMetrics> metrics_;
   std::shared_ptr<service_layer::ReadModel> read_model_;
-  service_layer::UnitOfWorkFactory unit_of_work_;
+  std::shared_ptr<service_layer::UnitsOfWork> units_of_work_;
   std::unique_ptr<service_layer::MessageBus> bus_;
 };
 

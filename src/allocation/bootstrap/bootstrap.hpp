@@ -13,7 +13,7 @@ namespace allocation::bootstrap {
 // The adapters a bus is built on. The handlers share them, hence shared ownership; each
 // adapter is thread-safe on its own.
 struct Adapters {
-  service_layer::UnitOfWorkFactory unit_of_work;
+  std::shared_ptr<service_layer::UnitsOfWork> units_of_work;
   // Told of every Allocated and Deallocated event once its change is committed. nullptr when
   // nothing needs telling: the unit of work updates the read model in its own transaction
   // (SQL), and no cache sits in front of it.

@@ -24,9 +24,9 @@ std::chrono::microseconds jittered_backoff(const RetryPolicy& policy, int attemp
 
 }  // namespace
 
-MessageBus::MessageBus(UnitOfWorkFactory unit_of_work, CommandHandlers commands,
+MessageBus::MessageBus(std::shared_ptr<UnitsOfWork> units_of_work, CommandHandlers commands,
                        EventHandlers events, RetryPolicy retry, BusObserver observer)
-    : unit_of_work_(std::move(unit_of_work)),
+    : units_of_work_(std::move(units_of_work)),
       commands_(std::move(commands)),
       events_(std::move(events)),
       retry_(retry),
@@ -44,17 +44,13 @@ std::size_t MessageBus::recover() const {
   return pending.size();
 }
 
-std::vector<domain::Event> MessageBus::run_in_unit_of_work(
-    std::optional<std::string_view> key, const std::function<void(UnitOfWork&)>& work) const {
+std::vector<domain::Event> MessageBus::run_in_unit_of_work(std::optional<std::string_view> key,
+                                                           const UnitsOfWork::Work& work) const {
   for (int attempt = 1;; ++attempt) {
-    {
-      auto uow = unit_of_work_();
-      try {
-        uow->perform(key, [&] { work(*uow); });
-        return uow->collect_new_events();
-      } catch (const ConcurrencyError&) {
-        if (attempt >= retry_.max_attempts) throw;
-      }
+    try {
+      return units_of_work_->perform(key, work);
+    } catch (const ConcurrencyError&) {
+      if (attempt >= retry_.max_attempts) throw;
     }  // rolled back before backing off
     if (observer_.on_conflict_retry) observer_.on_conflict_retry();
     std::this_thread::sleep_for(jittered_backoff(retry_, attempt));

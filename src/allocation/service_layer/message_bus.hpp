@@ -3,6 +3,7 @@
 #include <chrono>
 #include <concepts>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -29,7 +30,7 @@ template <class C>
 using CommandResultT = typename CommandResult<C>::type;
 
 // The product a message changes, when it is known before loading anything: the bus tells the
-// unit of work (UnitOfWork::perform), so that a store can make the messages of one product take
+// store (UnitsOfWork::perform), so that a store can make the messages of one product take
 // turns. Others run side by side and rely on the optimistic version check alone.
 template <class M>
 std::optional<std::string_view> product_key(const M&) {
@@ -140,12 +141,12 @@ struct BusObserver {
 };
 
 // The internal message bus. Immutable once built, so one bus serves any number of threads at
-// once: each message it handles gets a unit of work of its own from the factory, and the
-// adapters behind the factory are what is shared (each says how it is thread-safe).
+// once: each message it handles gets a unit of work of its own from the store, and the
+// adapters behind the store are what is shared (each says how it is thread-safe).
 class MessageBus {
  public:
-  MessageBus(UnitOfWorkFactory unit_of_work, CommandHandlers commands, EventHandlers events,
-             RetryPolicy retry = {}, BusObserver observer = {});
+  MessageBus(std::shared_ptr<UnitsOfWork> units_of_work, CommandHandlers commands,
+             EventHandlers events, RetryPolicy retry = {}, BusObserver observer = {});
 
   // Handles the command, then every event that follows from it, in order, before returning.
   // The command handler's error reaches the caller (ConcurrencyError once retries are used up);
@@ -177,11 +178,11 @@ class MessageBus {
   // Runs `work` in a fresh unit of work, and again in another one while it loses races, telling
   // the unit of work the product `key` it changes, if known. Returns the events of the unit of
   // work that committed.
-  std::vector<domain::Event> run_in_unit_of_work(
-      std::optional<std::string_view> key, const std::function<void(UnitOfWork&)>& work) const;
+  std::vector<domain::Event> run_in_unit_of_work(std::optional<std::string_view> key,
+                                                 const UnitsOfWork::Work& work) const;
   void dispatch(std::vector<domain::Event> events) const;
 
-  UnitOfWorkFactory unit_of_work_;
+  std::shared_ptr<UnitsOfWork> units_of_work_;
   CommandHandlers commands_;
   EventHandlers events_;
   RetryPolicy retry_;

@@ -2,9 +2,9 @@
 
 namespace allocation::service_layer::views {
 
-std::optional<ProductView> product(std::string_view sku, UnitOfWork& uow) {
+std::optional<ProductView> product(std::string_view sku, UnitsOfWork& units_of_work) {
   std::optional<ProductView> view;
-  uow.perform([&] {
+  units_of_work.perform([&](UnitOfWork& uow) {
     const domain::Product* product = uow.products().get(sku);
     if (!product) return;
     view = ProductView{product->sku(), product->version_number(), {}};

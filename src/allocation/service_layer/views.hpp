@@ -26,6 +26,6 @@ struct ProductView {
 };
 
 // A product's batches and how much of each is taken; nullopt for an unknown SKU.
-std::optional<ProductView> product(std::string_view sku, UnitOfWork& uow);
+std::optional<ProductView> product(std::string_view sku, UnitsOfWork& units_of_work);
 
 }  // namespace allocation::service_layer::views

@@ -30,9 +30,10 @@ class Handlers : public ::testing::Test {
     bus.handle(CreateBatch{"batch1", "INDIFFERENT-TABLE", 50, std::nullopt});
     bus.handle(CreateBatch{"batch2", "INDIFFERENT-TABLE", 50, kTomorrow});
     bus.handle(Allocate{"order1", "INDIFFERENT-TABLE", 20});
-    auto uow = service.adapters().unit_of_work();
-    uow->products().get_by_batchref("batch1")->change_batch_quantity("batch1", 10);
-    uow->commit();
+    service.units_of_work->perform([](UnitOfWork& uow) {
+      uow.products().get_by_batchref("batch1")->change_batch_quantity("batch1", 10);
+      uow.commit();
+    });
   }
 
   int available(const std::string& sku, const std::string& ref) const {

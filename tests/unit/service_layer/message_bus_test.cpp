@@ -42,8 +42,8 @@ class Bus : public ::testing::Test {
   std::vector<std::string> calls;
 
   MessageBus bus(RetryPolicy retry = {}, BusObserver observer = {}) {
-    return MessageBus(adapters::in_memory_unit_of_work(store), real_command_handlers(), events,
-                      retry, std::move(observer));
+    return MessageBus(std::make_shared<adapters::InMemoryUnitsOfWork>(store),
+                      real_command_handlers(), events, retry, std::move(observer));
   }
 };
 
@@ -105,70 +105,58 @@ TEST_F(Bus, NoEventsLeaveAUnitOfWorkThatDidNotCommit) {
         return ref;
       },
       handlers::change_batch_quantity);
-  MessageBus b(adapters::in_memory_unit_of_work(store), std::move(commands), events);
+  MessageBus b(std::make_shared<adapters::InMemoryUnitsOfWork>(store), std::move(commands), events);
   b.handle(commands::CreateBatch{"b1", "LAMP", 10, std::nullopt});
   EXPECT_THROW(b.handle(commands::Allocate{"o1", "LAMP", 1}), std::runtime_error);
   EXPECT_TRUE(calls.empty());
   EXPECT_EQ(store->find("LAMP")->batch("b1")->available_quantity(), 10);
 }
 
+// The store's units of work, recording the product each perform() is told.
+class RecordingUnitsOfWork final : public UnitsOfWork {
+ public:
+  explicit RecordingUnitsOfWork(std::shared_ptr<adapters::InMemoryStore> store)
+      : inner_(std::move(store)) {}
+
+  using UnitsOfWork::perform;
+  std::vector<Event> perform(std::optional<std::string_view> product, const Work& work) override {
+    performed.emplace_back(product);
+    return inner_.perform(product, work);
+  }
+
+  std::vector<std::optional<std::string>> performed;
+
+ private:
+  adapters::InMemoryUnitsOfWork inner_;
+};
+
 // A handler taking the event alone (a mail, a counter) is a side effect: it gets no unit of
 // work, so on a database it holds no connection while it waits on something else.
 TEST_F(Bus, ASideEffectRunsWithoutAUnitOfWork) {
-  int units_of_work = 0;
-  UnitOfWorkFactory counting = [&, inner = adapters::in_memory_unit_of_work(store)] {
-    ++units_of_work;
-    return inner();
-  };
+  auto recording = std::make_shared<RecordingUnitsOfWork>(store);
   events.on<events::Allocated>("mail",
                                [&](const events::Allocated& e) { calls.push_back(e.orderid); });
-  MessageBus b(counting, real_command_handlers(), events);
+  MessageBus b(recording, real_command_handlers(), events);
   b.handle(commands::CreateBatch{"b1", "LAMP", 10, std::nullopt});
-  units_of_work = 0;
+  recording->performed.clear();
   EXPECT_EQ(b.handle(commands::Allocate{"o1", "LAMP", 1}), "b1");
   EXPECT_EQ(calls, (std::vector<std::string>{"o1"}));
-  EXPECT_EQ(units_of_work, 1) << "the command's only";
+  EXPECT_EQ(recording->performed.size(), 1u) << "the command's only";
 }
-
-// A unit of work of the store's that records the product each perform() is told.
-class RecordingProducts final : public UnitOfWork {
- public:
-  RecordingProducts(std::unique_ptr<UnitOfWork> inner,
-                    std::vector<std::optional<std::string>>& performed)
-      : inner_(std::move(inner)), performed_(performed) {}
-
-  ProductRepository& products() override { return inner_->products(); }
-  void perform(std::optional<std::string_view> product,
-               const std::function<void()>& work) override {
-    performed_.emplace_back(product);
-    inner_->perform(product, work);
-  }
-  std::vector<events::Deallocated> pending_reallocations() override {
-    return inner_->pending_reallocations();
-  }
-
- private:
-  void write_changes() override { inner_->commit(); }
-
-  std::unique_ptr<UnitOfWork> inner_;
-  std::vector<std::optional<std::string>>& performed_;
-};
 
 // Taking turns is the store's business: the bus only tells it the product, when the message
 // names it before anything is loaded.
 TEST_F(Bus, TellsTheUnitOfWorkTheProductAMessageChanges) {
-  std::vector<std::optional<std::string>> performed;
-  UnitOfWorkFactory recording = [&, inner = adapters::in_memory_unit_of_work(store)] {
-    return std::make_unique<RecordingProducts>(inner(), performed);
-  };
+  auto recording = std::make_shared<RecordingUnitsOfWork>(store);
   events.on<events::Deallocated>("reallocate", handlers::reallocate);
   MessageBus b(recording, real_command_handlers(), events);
   b.handle(commands::CreateBatch{"b1", "LAMP", 10, std::nullopt});
   b.handle(commands::CreateBatch{"b2", "LAMP", 10, parse_date("2031-01-01")});
   b.handle(commands::Allocate{"o1", "LAMP", 4});
   b.handle(commands::ChangeBatchQuantity{"b1", 0});  // by reference: its product is not known
-  EXPECT_EQ(performed, (std::vector<std::optional<std::string>>{
-                           "LAMP", "LAMP", "LAMP", std::nullopt, "LAMP" /* reallocate o1 */}));
+  EXPECT_EQ(recording->performed,
+            (std::vector<std::optional<std::string>>{"LAMP", "LAMP", "LAMP", std::nullopt,
+                                                     "LAMP" /* reallocate o1 */}));
   EXPECT_EQ(store->find("LAMP")->batch("b2")->available_quantity(), 6);
 }
 
@@ -181,8 +169,8 @@ TEST_F(Bus, RetriesACommandThatLostARaceInAFreshUnitOfWork) {
       },
       handlers::allocate, handlers::change_batch_quantity);
   std::atomic<int> retries = 0;
-  MessageBus b(adapters::in_memory_unit_of_work(store), std::move(commands), events, {},
-               BusObserver{[&] { ++retries; }, {}});
+  MessageBus b(std::make_shared<adapters::InMemoryUnitsOfWork>(store), std::move(commands), events,
+               {}, BusObserver{[&] { ++retries; }, {}});
   b.handle(commands::CreateBatch{"b1", "LAMP", 10, std::nullopt});
   EXPECT_EQ(attempts, 3);
   EXPECT_EQ(retries, 2);
@@ -197,7 +185,7 @@ TEST_F(Bus, GivesUpAfterTheLastAttempt) {
         throw ConcurrencyError("always lost");
       },
       handlers::allocate, handlers::change_batch_quantity);
-  MessageBus b(adapters::in_memory_unit_of_work(store), std::move(commands), events,
+  MessageBus b(std::make_shared<adapters::InMemoryUnitsOfWork>(store), std::move(commands), events,
                RetryPolicy{.max_attempts = 4,
                            .first_backoff = std::chrono::microseconds(1),
                            .max_backoff = std::chrono::microseconds(10)});

@@ -19,8 +19,7 @@ class ProductViewTest : public ::testing::Test {
   const MessageBus& bus = service.bus;
 
   std::optional<ProductView> view(std::string_view sku) {
-    auto uow = service.adapters().unit_of_work();
-    return product(sku, *uow);
+    return product(sku, *service.units_of_work);
   }
 };
 

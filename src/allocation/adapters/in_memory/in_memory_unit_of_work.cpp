@@ -12,35 +12,29 @@ std::optional<domain::Product> InMemoryProductRepository::load_by_batchref(
   return store_.find_by_batchref(reference);
 }
 
-void InMemoryUnitOfWork::perform(std::optional<std::string_view> product,
-                                 const std::function<void()>& work) {
-  // Held from the product's load to its commit: a writer of the product that came meanwhile
-  // would have lost the race at its commit and done all its work again.
-  std::unique_lock<std::mutex> turn;
-  if (product) turn = turns_->lock(*product);
-  work();
-}
-
 void InMemoryUnitOfWork::write_changes() {
   std::vector<const service_layer::TrackedProduct*> changed;
   for (const auto& [sku, tracked] : products_.seen()) {
     if (tracked.changed()) changed.push_back(&tracked);
   }
   if (!changed.empty() || !settled_reallocations().empty()) {
-    store_->commit(changed, settled_reallocations());
+    store_.commit(changed, settled_reallocations());
   }
 }
 
 std::vector<domain::events::Deallocated> InMemoryUnitOfWork::pending_reallocations() {
-  return store_->pending_reallocations();
+  return store_.pending_reallocations();
 }
 
-service_layer::UnitOfWorkFactory in_memory_unit_of_work(std::shared_ptr<InMemoryStore> store) {
-  return
-      [store = std::move(store),
-       turns = std::make_shared<ProductLocks>()]() -> std::unique_ptr<service_layer::UnitOfWork> {
-        return std::make_unique<InMemoryUnitOfWork>(store, turns);
-      };
+std::vector<domain::Event> InMemoryUnitsOfWork::perform(std::optional<std::string_view> product,
+                                                        const Work& work) {
+  // Held from the product's load to its commit: a writer of the product that came meanwhile
+  // would have lost the race at its commit and done all its work again.
+  std::unique_lock<std::mutex> turn;
+  if (product) turn = turns_.lock(*product);
+  InMemoryUnitOfWork uow(*store_);
+  work(uow);
+  return uow.collect_new_events();
 }
 
 }  // namespace allocation::adapters

@@ -21,27 +21,34 @@ class InMemoryProductRepository final : public service_layer::ProductRepository 
 };
 
 // Works on copies and writes them back at commit, checking versions like a database would.
-// Rolling back is dropping the copies. The work of a known product takes that product's turn
-// in `turns`, shared by the units of work of one factory.
+// Rolling back is dropping the copies.
 class InMemoryUnitOfWork final : public service_layer::UnitOfWork {
  public:
-  InMemoryUnitOfWork(std::shared_ptr<InMemoryStore> store, std::shared_ptr<ProductLocks> turns)
-      : store_(std::move(store)), turns_(std::move(turns)), products_(*store_) {}
+  explicit InMemoryUnitOfWork(InMemoryStore& store) : store_(store), products_(store) {}
 
   service_layer::ProductRepository& products() override { return products_; }
-  void perform(std::optional<std::string_view> product, const std::function<void()>& work) override;
   std::vector<domain::events::Deallocated> pending_reallocations() override;
 
  private:
   void write_changes() override;
 
-  std::shared_ptr<InMemoryStore> store_;
-  std::shared_ptr<ProductLocks> turns_;
+  InMemoryStore& store_;
   InMemoryProductRepository products_;
 };
 
-// A factory of units of work over one store, for the bootstrap. Its units of work take turns
-// per product, as those of one process on a database do.
-service_layer::UnitOfWorkFactory in_memory_unit_of_work(std::shared_ptr<InMemoryStore> store);
+// The units of work of one store, for the bootstrap. The work of a known product takes that
+// product's turn, as the units of work of one process on a database do.
+class InMemoryUnitsOfWork final : public service_layer::UnitsOfWork {
+ public:
+  explicit InMemoryUnitsOfWork(std::shared_ptr<InMemoryStore> store) : store_(std::move(store)) {}
+
+  using service_layer::UnitsOfWork::perform;
+  std::vector<domain::Event> perform(std::optional<std::string_view> product,
+                                     const Work& work) override;
+
+ private:
+  std::shared_ptr<InMemoryStore> store_;
+  ProductLocks turns_;
+};
 
 }  // namespace allocation::adapters

@@ -7,7 +7,7 @@
 namespace allocation::adapters {
 
 // Lets the writers of one product take turns inside this process: the in-memory units of work
-// take their product's turn in perform(), for the work they are given.
+// take their product's turn in InMemoryUnitsOfWork::perform, for the work they are given.
 //
 // Why shared mutable state: two threads changing one product at once make one of them lose
 // its optimistic-concurrency race and redo all its work; on a hot product, many threads lose

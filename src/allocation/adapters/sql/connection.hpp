@@ -1,133 +1,15 @@
 #pragma once
 
-#include <soci/into.h>
 #include <soci/session.h>
-#include <soci/statement.h>
-#include <soci/use.h>
 
-#include <array>
-#include <memory>
-#include <optional>
-#include <stdexcept>
+#include <functional>
 #include <string>
 #include <tuple>
-#include <unordered_map>
-#include <utility>
 #include <vector>
 
+#include "allocation/adapters/sql/statement_cache.hpp"
+
 namespace allocation::adapters::sql {
-
-// A row read by Connection::query: one value per column, nullopt for NULL.
-template <class... Columns>
-using Row = std::tuple<std::optional<Columns>...>;
-
-namespace detail {
-
-class StatementBase {
- public:
-  virtual ~StatementBase() = default;
-};
-
-// A value bound to a placeholder, kept by the statement so that it can run again with another.
-template <class T>
-struct Bound {
-  T value{};
-  void set(const T& v) { value = v; }
-  void bind(soci::statement& statement) { statement.exchange(soci::use(value)); }
-};
-// std::optional<T>: NULL when empty.
-template <class T>
-struct Bound<std::optional<T>> {
-  T value{};
-  soci::indicator indicator = soci::i_null;
-  void set(const std::optional<T>& v) {
-    indicator = v ? soci::i_ok : soci::i_null;
-    if (v) value = *v;
-  }
-  void bind(soci::statement& statement) { statement.exchange(soci::use(value, indicator)); }
-};
-
-template <class In, class Out>
-class Statement;
-
-// A statement bound to values of its own, so that it can run again with new ones.
-template <class... In, class... Out>
-class Statement<std::tuple<In...>, std::tuple<Out...>> final : public StatementBase {
- public:
-  Statement(soci::session& session, const std::string& sql) : statement_(session) {
-    std::apply([&](auto&... in) { (in.bind(statement_), ...); }, in_);
-    bind_columns(std::index_sequence_for<Out...>{});
-    statement_.alloc();
-    statement_.prepare(sql, soci::details::st_repeatable_query);
-    statement_.define_and_bind();
-  }
-
-  // Runs it with `in` for its placeholders, in order; reads every row, so that nothing of the
-  // statement stays in progress.
-  std::vector<Row<Out...>> run(const In&... in) {
-    std::apply([&](auto&... bound) { (bound.set(in), ...); }, in_);
-    std::vector<Row<Out...>> rows;
-    if constexpr (sizeof...(Out) == 0) {
-      statement_.execute(true);
-    } else {
-      statement_.execute(false);
-      while (statement_.fetch()) rows.push_back(row(std::index_sequence_for<Out...>{}));
-    }
-    return rows;
-  }
-
-  // How many rows the last run changed (an UPDATE's or a DELETE's).
-  long long affected_rows() { return statement_.get_affected_rows(); }
-
- private:
-  template <std::size_t... I>
-  void bind_columns(std::index_sequence<I...>) {
-    (statement_.exchange(soci::into(std::get<I>(out_), indicators_[I])), ...);
-  }
-  template <std::size_t... I>
-  Row<Out...> row(std::index_sequence<I...>) const {
-    return Row<Out...>{
-        (indicators_[I] == soci::i_ok ? std::optional<Out>(std::get<I>(out_)) : std::nullopt)...};
-  }
-
-  std::tuple<Bound<In>...> in_;
-  std::tuple<Out...> out_;
-  std::array<soci::indicator, sizeof...(Out)> indicators_{};
-  soci::statement statement_;  // bound to the above: declared after them, destroyed first
-};
-
-}  // namespace detail
-
-// The statements of one connection, each parsed and planned once: a small write spends most
-// of its time parsing its statements otherwise (SQLite), or parsing and planning them
-// (PostgreSQL, where running a prepared statement is one round trip like running it one-shot).
-// Used by the holder of the connection only; destroyed before the connection (its statements
-// belong to it).
-class StatementCache {
- public:
-  // Runs `use` with the statement of `sql`, prepared now if it is new. A statement whose run
-  // failed is dropped, to be prepared again when next needed: SOCI's PostgreSQL backend keeps
-  // the buffers of a failed run's values, and its next run allocates them anew (a leak).
-  template <class In, class Out, class Use>
-  auto run(soci::session& session, const std::string& sql, Use use) {
-    std::unique_ptr<detail::StatementBase>& slot = statements_[sql];
-    if (!slot) slot = std::make_unique<detail::Statement<In, Out>>(session, sql);
-    auto* statement = dynamic_cast<detail::Statement<In, Out>*>(slot.get());
-    if (!statement) throw std::logic_error("one SQL statement used with two sets of types: " + sql);
-    try {
-      return use(*statement);
-    } catch (...) {
-      statements_.erase(sql);
-      throw;
-    }
-  }
-
-  // Before the connection is opened again: its statements belong to the old one.
-  void clear() { statements_.clear(); }
-
- private:
-  std::unordered_map<std::string, std::unique_ptr<detail::StatementBase>> statements_;
-};
 
 // A connection as the units of work and queries use it: statements with values bound in
 // order, each prepared once.
@@ -158,5 +40,10 @@ class Connection {
   soci::session& session_;
   StatementCache& statements_;
 };
+
+// How a unit of work runs SQL: `work` on a connection of its transaction, the database's errors
+// translated. Given to what reads or writes for it (its repository, its pending
+// reallocations), so that these know no database's transaction.
+using OnConnection = std::function<void(const std::function<void(Connection&)>&)>;
 
 }  // namespace allocation::adapters::sql

@@ -1,20 +1,32 @@
 #pragma once
 
-#include <memory>
+#include <vector>
 
-#include "allocation/adapters/sql/database.hpp"
+#include "allocation/adapters/sql/connection.hpp"
+#include "allocation/adapters/sql/product_repository.hpp"
 #include "allocation/service_layer/ports/unit_of_work.hpp"
 
 namespace allocation::adapters::sql {
 
-// A unit of work over one database transaction, begun at the first read (a unit of work that
-// reads nothing takes no connection) and rolled back unless committed.
-//
-// Isolation: on SQLite, units of work take turns in one transaction (GroupCommit), so they
-// never lose a race within the process, and a commit returns once its group is durable.
-// PostgreSQL runs it at READ COMMITTED; the commit first moves the product's version from the
-// one read to the next (UPDATE ... WHERE version_number = read), which fails, rolling all back,
-// when another transaction committed a change to that product meanwhile: no lost update.
-service_layer::UnitOfWorkFactory sql_unit_of_work(std::shared_ptr<Database> database);
+// What the SQL units of work of both databases share: their repository, and the writes of a
+// commit. Each database's own unit of work (sqlite/, postgresql/) says on what transaction
+// these run, and how its commit ends.
+class SqlUnitOfWork : public service_layer::UnitOfWork {
+ public:
+  std::vector<domain::events::Deallocated> pending_reallocations() override;
+
+ protected:
+  // `on_connection`: how this unit of work runs SQL, on its transaction.
+  explicit SqlUnitOfWork(OnConnection on_connection) : on_connection_(std::move(on_connection)) {}
+
+  // Every change, in order: each changed product (its rows, the pending reallocations and the
+  // outgoing messages of its events) and the reallocations settled.
+  void write_all_changes(const SqlProductRepository& products, Connection& connection) const;
+
+  const OnConnection& on_connection() const { return on_connection_; }
+
+ private:
+  OnConnection on_connection_;
+};
 
 }  // namespace allocation::adapters::sql

@@ -266,8 +266,7 @@ struct HttpApi::Impl {
     router.add("/products/{sku}", "GET", [this](const Call& call, httplib::Response& res) {
       const std::string& sku = call.parameters[0];
       check_identifier(sku, "sku");
-      auto uow = services->unit_of_work();
-      const auto view = service_layer::views::product(sku, *uow);
+      const auto view = service_layer::views::product(sku, services->units_of_work);
       if (!view) return send_error(res, 404, "unknown sku " + sku);
       json batches = json::array();
       for (const auto& b : view->batches) {

@@ -27,8 +27,8 @@ struct HttpOptions {
 struct HttpServices {
   const service_layer::MessageBus& bus;
   service_layer::ReadModel& read_model;
-  service_layer::UnitOfWorkFactory unit_of_work;  // read-only queries (product view)
-  std::function<void()> check_health;             // throws when the database is down
+  service_layer::UnitsOfWork& units_of_work;  // read-only queries (product view)
+  std::function<void()> check_health;         // throws when the database is down
   adapters::PrometheusMetrics& metrics;
 };
 

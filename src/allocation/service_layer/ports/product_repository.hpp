@@ -45,6 +45,7 @@ class ProductRepository {
 
   // Every product loaded or added so far, by SKU.
   std::map<std::string, TrackedProduct, std::less<>>& seen() { return seen_; }
+  const std::map<std::string, TrackedProduct, std::less<>>& seen() const { return seen_; }
 
  private:
   virtual std::optional<domain::Product> load(std::string_view sku, std::string_view orderid) = 0;

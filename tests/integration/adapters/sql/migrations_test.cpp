@@ -20,8 +20,8 @@ TEST_P(Migrations, MigratingAgainIsHarmlessAndKeepsData) {
   add_product("LAMP", {{"b1", 10, std::nullopt}});
   EXPECT_EQ(migrate(*database), latest_schema_version());
   EXPECT_EQ(migrate(*database), latest_schema_version());
-  auto uow = new_uow();
-  EXPECT_TRUE(uow->products().get("LAMP"));
+  units_of_work->perform(
+      [](service_layer::UnitOfWork& uow) { EXPECT_TRUE(uow.products().get("LAMP")); });
 }
 
 TEST_P(Migrations, ProcessesStartingTogetherMigrateOnce) {

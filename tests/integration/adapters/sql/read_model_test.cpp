@@ -7,6 +7,7 @@ namespace allocation::adapters::sql {
 namespace {
 
 using domain::OrderLine;
+using service_layer::UnitOfWork;
 using Rows = std::vector<service_layer::AllocationRow>;
 using Pending = std::vector<domain::events::Deallocated>;
 
@@ -14,9 +15,10 @@ using Pending = std::vector<domain::events::Deallocated>;
 class SqlReadModelTest : public testing::SqlTest {
  protected:
   void allocate(const std::string& orderid, const std::string& sku, int qty) {
-    auto uow = new_uow();
-    uow->products().get(sku)->allocate(OrderLine(orderid, sku, qty));
-    uow->commit();
+    units_of_work->perform([&](UnitOfWork& uow) {
+      uow.products().get(sku)->allocate(OrderLine(orderid, sku, qty));
+      uow.commit();
+    });
   }
   Rows allocations(const std::string& orderid) {
     return SqlReadModel(database).allocations(orderid);
@@ -36,10 +38,8 @@ TEST_P(SqlReadModelTest, ShowsAnOrdersAllocationsInOrder) {
 
 TEST_P(SqlReadModelTest, ShowsNothingOfAUnitOfWorkRolledBack) {
   add_product("SKU-A", {{"batch-a", 10, std::nullopt}});
-  {
-    auto uow = new_uow();
-    uow->products().get("SKU-A")->allocate(OrderLine("o1", "SKU-A", 1));
-  }
+  units_of_work->perform(
+      [](UnitOfWork& uow) { uow.products().get("SKU-A")->allocate(OrderLine("o1", "SKU-A", 1)); });
   EXPECT_TRUE(allocations("o1").empty());
 }
 
@@ -47,26 +47,23 @@ TEST_P(SqlReadModelTest, LosesADeallocatedLineWhichStaysPendingUntilSettled) {
   add_product("SKU-A", {{"batch-a", 10, std::nullopt}});
   allocate("o1", "SKU-A", 4);
   allocate("o2", "SKU-A", 4);
-  {
-    auto uow = new_uow();
-    uow->products().get_by_batchref("batch-a")->change_batch_quantity("batch-a", 5);
-    uow->commit();
-  }
+  units_of_work->perform([](UnitOfWork& uow) {
+    uow.products().get_by_batchref("batch-a")->change_batch_quantity("batch-a", 5);
+    uow.commit();
+  });
   EXPECT_EQ(allocations("o1"), (Rows{{"SKU-A", "batch-a"}}));
   EXPECT_TRUE(allocations("o2").empty());
-  EXPECT_EQ(new_uow()->pending_reallocations(), (Pending{{"o2", "SKU-A", 4}}));
-  {
-    auto uow = new_uow();
-    uow->settle_reallocation({"o2", "SKU-A", 4});
+  EXPECT_EQ(pending_reallocations(), (Pending{{"o2", "SKU-A", 4}}));
+  units_of_work->perform([](UnitOfWork& uow) {
+    uow.settle_reallocation({"o2", "SKU-A", 4});
     // Settling is undone with the rest when the unit of work rolls back.
-  }
-  EXPECT_EQ(new_uow()->pending_reallocations(), (Pending{{"o2", "SKU-A", 4}}));
-  {
-    auto uow = new_uow();
-    uow->settle_reallocation({"o2", "SKU-A", 4});
-    uow->commit();
-  }
-  EXPECT_TRUE(new_uow()->pending_reallocations().empty());
+  });
+  EXPECT_EQ(pending_reallocations(), (Pending{{"o2", "SKU-A", 4}}));
+  units_of_work->perform([](UnitOfWork& uow) {
+    uow.settle_reallocation({"o2", "SKU-A", 4});
+    uow.commit();
+  });
+  EXPECT_TRUE(pending_reallocations().empty());
 }
 
 INSTANTIATE_FOR_BOTH_DATABASES(SqlReadModelTest);

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <future>
+#include <latch>
 #include <thread>
 
 #include "allocation/domain/errors.hpp"
@@ -15,81 +16,112 @@ namespace allocation::adapters::sql {
 namespace {
 
 using domain::OrderLine;
+using service_layer::UnitOfWork;
 using testing::SqlTest;
 
 class SqlUnitOfWork : public SqlTest {
  protected:
   int available(const std::string& ref) {
-    auto uow = new_uow();
-    return uow->products().get_by_batchref(ref)->batch(ref)->available_quantity();
+    int quantity = 0;
+    units_of_work->perform([&](UnitOfWork& uow) {
+      quantity = uow.products().get_by_batchref(ref)->batch(ref)->available_quantity();
+    });
+    return quantity;
+  }
+  int version(const std::string& sku) {
+    int number = 0;
+    units_of_work->perform(
+        [&](UnitOfWork& uow) { number = uow.products().get(sku)->version_number(); });
+    return number;
   }
 };
 
 TEST_P(SqlUnitOfWork, CommitWritesTheChange) {
   add_product("HIPSTER-WORKBENCH", {{"b1", 100, std::nullopt}});
-  auto uow = new_uow();
-  uow->products()
-      .get("HIPSTER-WORKBENCH", "o1")
-      ->allocate(OrderLine("o1", "HIPSTER-WORKBENCH", 10));
-  uow->commit();
+  const auto events = units_of_work->perform([](UnitOfWork& uow) {
+    uow.products()
+        .get("HIPSTER-WORKBENCH", "o1")
+        ->allocate(OrderLine("o1", "HIPSTER-WORKBENCH", 10));
+    uow.commit();
+  });
+  EXPECT_EQ(events.size(), 1u);
   EXPECT_EQ(available("b1"), 90);
 }
 
 TEST_P(SqlUnitOfWork, RollsBackUncommittedWorkByDefault) {
   add_product("MEDIUM-PLINTH", {{"b1", 100, std::nullopt}});
-  {
-    auto uow = new_uow();
-    uow->products().get("MEDIUM-PLINTH", "o1")->allocate(OrderLine("o1", "MEDIUM-PLINTH", 10));
-  }
+  const auto events = units_of_work->perform("MEDIUM-PLINTH", [](UnitOfWork& uow) {
+    uow.products().get("MEDIUM-PLINTH", "o1")->allocate(OrderLine("o1", "MEDIUM-PLINTH", 10));
+  });
+  EXPECT_TRUE(events.empty());
   EXPECT_EQ(available("b1"), 100);
 }
 
 TEST_P(SqlUnitOfWork, RollsBackOnError) {
   add_product("LARGE-FORK", {{"b1", 100, std::nullopt}});
-  try {
-    auto uow = new_uow();
-    uow->products().get("LARGE-FORK", "o1")->allocate(OrderLine("o1", "LARGE-FORK", 10));
-    throw std::runtime_error("handler failed");
-  } catch (const std::runtime_error&) {
-  }
+  EXPECT_THROW(
+      units_of_work->perform(
+          "LARGE-FORK",
+          [](UnitOfWork& uow) {
+            uow.products().get("LARGE-FORK", "o1")->allocate(OrderLine("o1", "LARGE-FORK", 10));
+            throw std::runtime_error("handler failed");
+          }),
+      std::runtime_error);
   EXPECT_EQ(available("b1"), 100);
 }
 
+// PostgreSQL's units of work lease a connection of the pool at their first statement.
+// (SQLite's run one at a time on the writer thread's own connection.)
 TEST_P(SqlUnitOfWork, AUnitOfWorkThatReadsNothingTakesNoConnection) {
+  if (GetParam() == Backend::sqlite) GTEST_SKIP() << "one writer connection, outside the pool";
   auto small = scratch.open({.pool_size = 1, .acquire_timeout = std::chrono::milliseconds(100)});
-  auto factory = sql_unit_of_work(small);
-  auto idle = factory();  // holds nothing
-  auto busy = factory();
-  EXPECT_EQ(busy->products().get("NOPE"), nullptr);  // did not wait for `idle`
-  if (GetParam() == Backend::postgresql) {
-    auto starved = factory();  // `busy` has the only connection
-    EXPECT_THROW(starved->products().get("NOPE"), service_layer::Unavailable);
-  }
+  auto small_units = sql_units_of_work(small);
+  std::latch idle_inside(1);
+  std::promise<void> release_idle;
+  auto idle = std::async(std::launch::async, [&] {
+    small_units->perform([&](UnitOfWork&) {  // holds nothing
+      idle_inside.count_down();
+      release_idle.get_future().wait();
+    });
+  });
+  idle_inside.wait();
+  small_units->perform([&](UnitOfWork& busy) {
+    EXPECT_EQ(busy.products().get("NOPE"), nullptr);     // did not wait for `idle`
+    auto starved = std::async(std::launch::async, [&] {  // `busy` has the only connection
+      small_units->perform([](UnitOfWork& uow) { uow.products().get("NOPE"); });
+    });
+    EXPECT_THROW(starved.get(), service_layer::Unavailable);
+  });
+  release_idle.set_value();
+  idle.get();
 }
 
 // Two units of work change one product at once, the first committing first. PostgreSQL lets
 // both read, and the second commit finds the version moved: a conflict, nothing written.
-// SQLite makes the second wait for its turn until the first has committed (GroupCommit), so it
-// reads the first's result and adds to it. Either way, no update is lost.
+// SQLite runs one unit of work at a time (GroupCommit), so the one that runs second reads the
+// other's result and adds to it. Either way, no update is lost.
 TEST_P(SqlUnitOfWork, ConcurrentChangesOfOneProductNeverLoseAnUpdate) {
   add_product("LAMP", {{"b1", 10, std::nullopt}});
-  auto first = new_uow();
-  first->products().get("LAMP", "o1")->allocate(OrderLine("o1", "LAMP", 3));
-
+  const bool postgresql = GetParam() == Backend::postgresql;
+  std::latch second_read(1);
   std::promise<void> first_committed;
   auto second = std::async(std::launch::async, [&, committed = first_committed.get_future()] {
-    auto uow = new_uow();
-    uow->products().get("LAMP", "o2")->allocate(OrderLine("o2", "LAMP", 3));
-    // On SQLite the first has committed before this one could read. (Waiting here with the
-    // turn held would keep the first from ever being durable.)
-    if (GetParam() == Backend::postgresql) committed.wait();
-    uow->commit();
+    units_of_work->perform([&](UnitOfWork& uow) {
+      uow.products().get("LAMP", "o2")->allocate(OrderLine("o2", "LAMP", 3));
+      if (postgresql) {
+        second_read.count_down();
+        committed.wait();
+      }
+      uow.commit();
+    });
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the second has read, or waits
-  first->commit();
+  units_of_work->perform([&](UnitOfWork& uow) {
+    uow.products().get("LAMP", "o1")->allocate(OrderLine("o1", "LAMP", 3));
+    if (postgresql) second_read.wait();
+    uow.commit();
+  });
   first_committed.set_value();
 
-  const bool postgresql = GetParam() == Backend::postgresql;
   if (postgresql) {
     EXPECT_THROW(second.get(), service_layer::ConcurrencyError);
     EXPECT_EQ(available("b1"), 7);
@@ -113,15 +145,14 @@ TEST_P(SqlUnitOfWork, ConcurrentChangesOfOneProductNeverLoseAnUpdate) {
 // from before it) and when the product seems out of stock.
 TEST_P(SqlUnitOfWork, AllocationsQueuedBehindOneAnotherGetTheDomainsAnswers) {
   add_product("LAMP", {{"b1", 10, std::nullopt}, {"b2", 2, domain::parse_date("2031-01-01")}});
-  const int created = new_uow()->products().get("LAMP")->version_number();
+  const int created = version("LAMP");
   const auto allocate = [&](std::string orderid, int qty, std::chrono::milliseconds pause) {
-    auto uow = new_uow();
     std::optional<std::string> batch;
-    uow->perform("LAMP", [&] {
+    const auto events = units_of_work->perform("LAMP", [&](UnitOfWork& uow) {
       std::this_thread::sleep_for(pause);
-      batch = service_layer::handlers::allocate({orderid, "LAMP", qty}, *uow);
+      batch = service_layer::handlers::allocate({orderid, "LAMP", qty}, uow);
     });
-    return std::pair(batch, uow->collect_new_events().size());
+    return std::pair(batch, events.size());
   };
   using namespace std::chrono_literals;
   EXPECT_EQ(allocate("before", 3, 0ms), std::pair(std::optional<std::string>("b1"), 1ul));
@@ -177,17 +208,16 @@ TEST_P(SqlUnitOfWork, AllocationsQueuedBehindOneAnotherGetTheDomainsAnswers) {
 // group be: never a second line, never the old batch as if it were a success.
 TEST_P(SqlUnitOfWork, AnotherQtyQueuedBehindAnAllocationIsAConflictAndWritesNothing) {
   add_product("LAMP", {{"b1", 10, std::nullopt}});
-  const int created = new_uow()->products().get("LAMP")->version_number();
+  const int created = version("LAMP");
   const auto allocate = [&](std::string orderid, int qty,
                             std::chrono::milliseconds pause) -> std::string {
-    auto uow = new_uow();
     try {
       std::optional<std::string> batch;
-      uow->perform("LAMP", [&] {
+      const auto events = units_of_work->perform("LAMP", [&](UnitOfWork& uow) {
         std::this_thread::sleep_for(pause);
-        batch = service_layer::handlers::allocate({orderid, "LAMP", qty}, *uow);
+        batch = service_layer::handlers::allocate({orderid, "LAMP", qty}, uow);
       });
-      return batch.value_or("none") + ", " + std::to_string(uow->collect_new_events().size());
+      return batch.value_or("none") + ", " + std::to_string(events.size());
     } catch (const domain::LineConflict& error) {
       return error.what();
     }

@@ -19,16 +19,18 @@ using domain::Product;
 using service_layer::ConcurrencyError;
 using service_layer::UnitOfWork;
 
-// The in-memory units of work of one factory take turns per product in perform(), as the
+// The in-memory units of work of one store take turns per product in perform(), as the
 // units of work of a process on a database do: writers of a hot product wait for each other
 // instead of losing races to each other. Real threads throughout.
 class ProductTurns : public ::testing::Test {
  protected:
   void SetUp() override {
     for (const char* sku : {"LAMP", "DESK"}) {
-      auto uow = factory();
-      uow->products().add(Product(sku, {Batch(std::string(sku) + "-b1", sku, 1000, std::nullopt)}));
-      uow->commit();
+      units_of_work.perform([&](UnitOfWork& uow) {
+        uow.products().add(
+            Product(sku, {Batch(std::string(sku) + "-b1", sku, 1000, std::nullopt)}));
+        uow.commit();
+      });
     }
   }
 
@@ -36,12 +38,11 @@ class ProductTurns : public ::testing::Test {
   // the product or not; `inside` runs between the load and the commit.
   void allocate(std::optional<std::string_view> product, const std::string& sku,
                 const std::string& orderid, const std::function<void()>& inside) {
-    auto uow = factory();
-    uow->perform(product, [&] {
-      Product* loaded = uow->products().get(sku, orderid);
+    units_of_work.perform(product, [&](UnitOfWork& uow) {
+      Product* loaded = uow.products().get(sku, orderid);
       loaded->allocate(OrderLine(orderid, sku, 1));
       inside();
-      uow->commit();
+      uow.commit();
     });
   }
 
@@ -50,7 +51,7 @@ class ProductTurns : public ::testing::Test {
   }
 
   std::shared_ptr<InMemoryStore> store = std::make_shared<InMemoryStore>();
-  service_layer::UnitOfWorkFactory factory = in_memory_unit_of_work(store);
+  InMemoryUnitsOfWork units_of_work{store};
 };
 
 TEST_F(ProductTurns, WritersOfOneProductTakeTurnsAndNoneLosesARace) {

@@ -44,9 +44,15 @@ void ProductGroupCommit::Turn::write_alone(const std::function<void(Connection&)
   guarded([&] { transaction_.write_alone(work); });
 }
 
-void ProductGroupCommit::perform(std::string_view product, const std::function<void(Turn&)>& work) {
+void ProductGroupCommit::perform(std::optional<std::string_view> product,
+                                 const std::function<void(Turn&)>& work) {
   Waiter me(work);
-  const std::string key(product);
+  if (!product) {
+    run({&me});
+    if (me.error) std::rethrow_exception(me.error);
+    return;
+  }
+  const std::string key(*product);
   bool leads = false;
   {
     std::unique_lock lock(mutex_);

@@ -76,8 +76,9 @@ class ProductGroupCommit {
   // returns once it has returned and, if it committed the turn, once its group is committed.
   // Rethrows what `work` threw; service_layer::ConcurrencyError when another turn spoilt the
   // group's transaction; service_layer::Unavailable when the group's COMMIT failed. `work` must
-  // not call perform() itself.
-  void perform(std::string_view product, const std::function<void(Turn&)>& work);
+  // not call perform() itself. Work of no known product runs at once in this thread, a group
+  // of its own.
+  void perform(std::optional<std::string_view> product, const std::function<void(Turn&)>& work);
 
  private:
   struct Waiter;

@@ -24,18 +24,22 @@ constexpr int kCheckpointBytes = 4 << 20;
 constexpr int kRestartBytes = 16 << 20;
 // Once the log is that long, the writer finishes the copy when at most this much is left.
 constexpr int kFinishBytes = 256 << 10;
+// However far the thread's copies lag (a machine short of CPU starves it), the log grows no
+// longer than this, and one group's commit: past it, the writer copies all that is left itself,
+// waiting for a copy in progress (a FULL checkpoint), so that the log starts over.
+constexpr int kLimitBytes = 20 << 20;
 
 sqlite3* handle(soci::session& session) {
   return static_cast<soci::sqlite3_session_backend*>(session.get_backend())->conn_;
 }
 
-// A PASSIVE checkpoint: copies what no reader still needs, waiting for no one. Busy when
-// another connection's checkpoint is running: the next commit asks again. Returns how much of
-// the log is copied, or nothing when it failed.
-std::optional<int> checkpoint(soci::session& session) {
+// A PASSIVE checkpoint copies what no reader still needs, waiting for no one; busy when
+// another connection's checkpoint is running: the next commit asks again. A FULL one waits
+// (busy_timeout) for that checkpoint and for readers of older snapshots, and copies all. Returns
+// how much of the log is copied, or nothing when it failed.
+std::optional<int> checkpoint(soci::session& session, int mode = SQLITE_CHECKPOINT_PASSIVE) {
   int log = 0, copied = 0;
-  const int result =
-      sqlite3_wal_checkpoint_v2(handle(session), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+  const int result = sqlite3_wal_checkpoint_v2(handle(session), nullptr, mode, &log, &copied);
   if (result != SQLITE_OK && result != SQLITE_BUSY) {
     spdlog::warn("checkpoint of the write-ahead log: {}", sqlite3_errstr(result));
   }
@@ -59,6 +63,7 @@ void Checkpointer::attach(soci::session& writer) {
   checkpoint_pages_ = kCheckpointBytes / page_size;
   restart_pages_ = kRestartBytes / page_size;
   finish_pages_ = kFinishBytes / page_size;
+  limit_pages_ = kLimitBytes / page_size;
   // Replaces the writer's own checkpoints (SQLite's default WAL hook).
   sqlite3_wal_hook(
       handle(writer),
@@ -91,6 +96,10 @@ void Checkpointer::log_grew(int pages) {
 
 void Checkpointer::finish_copy(soci::session& writer) {
   const int pages = log_pages_;
+  if (pages >= limit_pages_) {
+    if (checkpoint(writer, SQLITE_CHECKPOINT_FULL)) copied_pages_ = 0;
+    return;
+  }
   if (pages < restart_pages_ || pages - copied_of(pages) > finish_pages_) return;
   if (checkpoint(writer)) copied_pages_ = 0;  // the next transaction starts the log over
 }

@@ -21,7 +21,8 @@ namespace allocation::adapters::sql {
 // (the log grows without bound). So once the log is 16 MiB long, the thread copies
 // after every commit until little is left, and the writer finishes the last copy itself,
 // between two transactions: it copies only what was committed since, and the log then starts
-// over.
+// over. Should the thread lag far behind (starved of CPU), the writer copies all of the log
+// itself once it is 20 MiB long: the log stays bounded however the threads are scheduled.
 class Checkpointer {
  public:
   explicit Checkpointer(const Database& database);
@@ -50,7 +51,7 @@ class Checkpointer {
   std::condition_variable_any wanted_;
   bool due_ = false;  // guarded by mutex_
   // Thresholds in pages of the writer's database, set by attach().
-  int checkpoint_pages_ = 0, restart_pages_ = 0, finish_pages_ = 0;
+  int checkpoint_pages_ = 0, restart_pages_ = 0, finish_pages_ = 0, limit_pages_ = 0;
   std::atomic<int> log_pages_{0};     // after the writer's last commit
   std::atomic<int> copied_pages_{0};  // of the log, by the last copy
   std::jthread thread_;

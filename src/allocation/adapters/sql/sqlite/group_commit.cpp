@@ -51,26 +51,6 @@ GroupCommit::~GroupCommit() {
 
 Connection GroupCommit::connection() { return Connection(*session_, *statements_); }
 
-void GroupCommit::take_connection() {
-  std::unique_lock lock(state_);
-  ++waiting_;
-  const bool free = changed_.wait_for(lock, database_->options().acquire_timeout,
-                                      [&] { return !connection_taken_; });
-  --waiting_;
-  if (free) connection_taken_ = true;
-  lock.unlock();
-  changed_.notify_all();
-  if (!free) throw service_layer::Unavailable("the database writer did not become free in time");
-}
-
-void GroupCommit::give_connection_back() {
-  {
-    std::lock_guard lock(state_);
-    connection_taken_ = false;
-  }
-  changed_.notify_all();
-}
-
 void GroupCommit::open_turn(Turn& turn) {
   database_->translate_errors(*session_, [&] {
     if (!open_) {
@@ -80,14 +60,6 @@ void GroupCommit::open_turn(Turn& turn) {
     connection().execute("SAVEPOINT turn");
   });
   turn.in_savepoint_ = true;
-}
-
-std::unique_ptr<GroupCommit::Turn> GroupCommit::begin() {
-  std::unique_ptr<Turn> turn(new Turn(*this, false));
-  take_connection();
-  turn->holds_connection_ = true;
-  open_turn(*turn);
-  return turn;
 }
 
 void GroupCommit::perform(const std::function<void(Turn&)>& body) {
@@ -104,66 +76,39 @@ void GroupCommit::perform(const std::function<void(Turn&)>& body) {
 }
 
 GroupCommit::Turn::~Turn() {
-  if (!holds_connection_ && !in_savepoint_) return;
+  if (!in_savepoint_) return;
   try {
-    if (in_savepoint_) {
-      owner_.connection().execute("ROLLBACK TO turn");
-      owner_.connection().execute("RELEASE turn");
-    }
-    // A turn of begin(): nothing else may come to this transaction soon. End it unless others
-    // wait for its COMMIT, so that it does not hold SQLite's write lock against other processes.
-    std::unique_lock lock(owner_.state_);
-    if (!on_writer_ && owner_.staged_ == 0 && owner_.open_) {
-      lock.unlock();
-      *owner_.session_ << "ROLLBACK";
-      owner_.open_.reset();
-    }
+    owner_.connection().execute("ROLLBACK TO turn");
+    owner_.connection().execute("RELEASE turn");
   } catch (...) {
     owner_.abandon_group(std::current_exception());
   }
-  if (holds_connection_) owner_.give_connection_back();
 }
 
 void GroupCommit::Turn::run(const std::function<void(Connection&)>& work) {
-  if (on_writer_ && !in_savepoint_) owner_.open_turn(*this);  // begun on first use
+  if (!in_savepoint_) owner_.open_turn(*this);  // begun on first use
   Connection connection = owner_.connection();
   owner_.database_->translate_errors(*owner_.session_, [&] { work(connection); });
 }
 
 void GroupCommit::Turn::commit() {
-  if (!in_savepoint_) return;  // a turn of perform() that did nothing
+  if (!in_savepoint_) return;  // a turn that did nothing
   run([](Connection& connection) { connection.execute("RELEASE turn"); });
   in_savepoint_ = false;
   staged_in_ = owner_.open_;
-  {
-    std::lock_guard lock(owner_.state_);
-    ++owner_.staged_;
-    if (!on_writer_) owner_.connection_taken_ = false;
-  }
-  if (on_writer_) return;
-  holds_connection_ = false;
-  owner_.changed_.notify_all();
-
-  std::unique_lock lock(owner_.outcome_);
-  owner_.finished_.wait(lock, [&] { return staged_in_->finished; });
-  if (staged_in_->error) std::rethrow_exception(staged_in_->error);
+  ++owner_.staged_;
 }
 
 void GroupCommit::write(std::stop_token stop) {
   std::unique_lock lock(state_);
   while (true) {
-    changed_.wait(lock, stop, [&] {
-      return !connection_taken_ &&
-             (!queue_.empty() || staged_ >= kMaxGroup || (staged_ > 0 && waiting_ == 0));
-    });
+    changed_.wait(lock, stop, [&] { return !queue_.empty(); });
     const bool stopping = stop.stop_requested();
-    // On stop, a turn of begin() in flight finishes, and what is queued or staged still goes.
-    if (stopping) changed_.wait(lock, [&] { return !connection_taken_; });
-    if (queue_.empty() && staged_ == 0) {
+    // On stop, what is queued still goes.
+    if (queue_.empty()) {
       if (stopping) break;
       continue;
     }
-    connection_taken_ = true;
     int ran = 0;
     while (true) {
       while (!queue_.empty() && staged_ < kMaxGroup) {
@@ -174,22 +119,15 @@ void GroupCommit::write(std::stop_token stop) {
         ++ran;
         lock.lock();
       }
-      if (stopping || staged_ >= kMaxGroup || waiting_ > 0 || ran >= last_group_) break;
+      if (stopping || staged_ >= kMaxGroup || ran >= last_group_) break;
       if (!changed_.wait_for(lock, kGatherWait, [&] { return !queue_.empty(); })) break;
     }
     last_group_ = ran;
-    if (waiting_ > 0 && staged_ < kMaxGroup && !stopping) {
-      connection_taken_ = false;  // turns of begin() stage before the COMMIT
-      changed_.notify_all();
-      continue;
-    }
     const bool any_staged = staged_ > 0;
     staged_ = 0;
     lock.unlock();
     commit_group(any_staged);
     lock.lock();
-    connection_taken_ = false;
-    changed_.notify_all();
   }
   lock.unlock();
   if (open_) commit_group(false);
@@ -197,7 +135,7 @@ void GroupCommit::write(std::stop_token stop) {
 
 void GroupCommit::run(Work& work) {
   {
-    Turn turn(*this, true);
+    Turn turn(*this);
     try {
       work.body(turn);
     } catch (...) {
@@ -241,10 +179,7 @@ void GroupCommit::abandon_group(std::exception_ptr error) {
     *session_ << "ROLLBACK";
   } catch (...) {
   }
-  {
-    std::lock_guard lock(state_);
-    staged_ = 0;
-  }
+  staged_ = 0;
   if (open_) finish(std::exchange(open_, nullptr), error);
 }
 

@@ -27,8 +27,7 @@ namespace allocation::adapters::sql {
 // likely on their way back, and one fsync for all of them costs less than two. On two cores, a
 // connection handed from thread to thread would wait for each to be scheduled, and a thread
 // preempted while holding it would stall every writer: one thread that keeps it is what lets this
-// go faster than the fsync. A unit of work used outside perform() takes its turn with begin() in
-// its own thread, between the writer thread's turns.
+// go faster than the fsync.
 //
 // A turn sees the staged writes of the turns before it (same transaction): turns of one
 // product never conflict, and a hot product costs no more than a spread workload. Other
@@ -42,25 +41,21 @@ class GroupCommit {
 
   struct Group;
 
-  // One unit of work's share of the group's transaction; destroyed without commit(), its
-  // writes are rolled back.
+  // One unit of work's share of the group's transaction, on the writer thread: a savepoint,
+  // begun at its first statement. Destroyed without commit(), its writes are rolled back.
   class Turn {
    public:
     Turn(Turn&&) = delete;
     ~Turn();
     // Runs `work` on the connection, database errors translated.
     void run(const std::function<void(Connection&)>& work);
-    // Keeps the writes. A turn of begin() hands the connection on and waits until they are
-    // durable, and throws service_layer::Unavailable when the group's COMMIT failed; for a
-    // turn of perform(), perform() does that waiting.
+    // Keeps the writes, to be committed with the group (perform() waits for that).
     void commit();
 
    private:
     friend class GroupCommit;
-    Turn(GroupCommit& owner, bool on_writer) : owner_(owner), on_writer_(on_writer) {}
+    explicit Turn(GroupCommit& owner) : owner_(owner) {}
     GroupCommit& owner_;
-    const bool on_writer_;           // a turn of perform(): the writer thread holds the connection
-    bool holds_connection_ = false;  // a turn of begin()
     bool in_savepoint_ = false;
     std::shared_ptr<Group> staged_in_;  // the group its writes were committed with
   };
@@ -68,14 +63,8 @@ class GroupCommit {
   // Runs `work` with a turn of its own on the writer thread, and returns once it has returned
   // and, if it committed the turn, once its group is durable. Rethrows what `work` threw, or
   // service_layer::Unavailable when the group's COMMIT failed. `work` must not call perform()
-  // or begin() itself.
+  // itself.
   void perform(const std::function<void(Turn&)>& work);
-
-  // A turn in the calling thread: waits for the connection, begins the transaction if no group
-  // is open, and a savepoint. Throws service_layer::Unavailable when the connection is not free
-  // within the acquire timeout. A thread holding a turn must not begin another, nor wait for
-  // another's commit.
-  std::unique_ptr<Turn> begin();
 
   // How many groups were committed: one fsync each.
   long long groups_committed() const { return groups_committed_; }
@@ -84,8 +73,6 @@ class GroupCommit {
   struct Work;
 
   Connection connection();
-  void take_connection();
-  void give_connection_back();
   // BEGIN IMMEDIATE unless a group is open, then a savepoint for `turn`.
   void open_turn(Turn& turn);
   // The writer thread: runs queued work and commits groups, until stopped.
@@ -99,22 +86,20 @@ class GroupCommit {
   void finish(const std::shared_ptr<Group>& group, std::exception_ptr error);
 
   std::shared_ptr<Database> database_;
-  // Used by one holder at a time (the writer thread, or a turn of begin()): the connection, its
-  // statements, and open_, the group of its open transaction if any.
+  // Used by the writer thread alone: the connection, its statements, and open_, the group of
+  // its open transaction if any.
   std::unique_ptr<soci::session> session_;
   Checkpointer checkpointer_;  // of session_'s log
   std::unique_ptr<StatementCache> statements_;
   std::shared_ptr<Group> open_;
+  int staged_ = 0;  // turns in open_ waiting for its COMMIT
 
   // Guards what follows; changed_ tells of every change.
   std::mutex state_;
   std::condition_variable_any changed_;
-  bool connection_taken_ = false;
   std::deque<Work*> queue_;  // given to perform(), not run yet
-  int waiting_ = 0;          // turns of begin() waiting for the connection: they go first
-  int staged_ = 0;           // turns in open_ waiting for its COMMIT
-  int last_group_ = 0;       // units of work run by the writer for the last group
-  // Guards the outcome of work and groups, which the callers of perform() and commit() read.
+  int last_group_ = 0;       // units of work run by the writer for the last group (writer only)
+  // Guards the outcome of work and groups, which the callers of perform() read.
   std::mutex outcome_;
   std::condition_variable finished_;
   std::atomic<long long> groups_committed_ = 0;

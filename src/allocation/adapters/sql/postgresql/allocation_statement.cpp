@@ -1,0 +1,57 @@
+#include "allocation/adapters/sql/postgresql/allocation_statement.hpp"
+
+#include <stdexcept>
+
+namespace allocation::adapters::sql {
+
+void write_line(const NewLine& change, Connection& connection) {
+  const auto written = connection.query<long long>(
+      "WITH version AS ("
+      "  UPDATE products SET version_number = :v"
+      "  WHERE sku = :sku AND version_number = :old RETURNING sku),"
+      " batch AS ("
+      "  UPDATE batches SET allocated_quantity = :a"
+      "  WHERE reference = :ref AND EXISTS (SELECT 1 FROM version)),"
+      " line AS ("
+      "  INSERT INTO allocations (orderid, sku, qty, batchref)"
+      "  SELECT :o, sku, :q, :b FROM version),"
+      " message AS ("
+      "  INSERT INTO outbox (message_id, channel, payload) SELECT :m, :c, :p FROM version)"
+      " SELECT COUNT(*) FROM version",
+      change.product.version_number(), change.product.sku(), change.loaded_version,
+      change.batch.allocated_quantity(), change.batch.reference(), change.line.orderid(),
+      change.line.qty(), change.batch.reference(), change.message.message_id,
+      std::string(change.message.channel), change.message.payload);
+  if (*std::get<0>(written.at(0)) == 0) {
+    throw service_layer::ConcurrencyError("product " + change.product.sku() +
+                                          " changed since it was read");
+  }
+}
+
+void write_assumed_line(const NewLine& change, Connection& connection) {
+  const auto written = connection.query<long long, long long>(
+      "WITH line AS ("
+      "  INSERT INTO allocations (orderid, sku, qty, batchref) VALUES (:o, :sku, :q, :b)"
+      "  ON CONFLICT (orderid, sku) DO NOTHING RETURNING sku, batchref),"
+      " version AS ("
+      "  UPDATE products p SET version_number = :v FROM line"
+      "  WHERE p.sku = line.sku AND p.version_number = :old RETURNING p.sku),"
+      " batch AS ("
+      "  UPDATE batches b SET allocated_quantity = :a FROM line"
+      "  WHERE b.reference = line.batchref),"
+      " message AS ("
+      "  INSERT INTO outbox (message_id, channel, payload) SELECT :m, :c, :p FROM line)"
+      " SELECT (SELECT COUNT(*) FROM line), (SELECT COUNT(*) FROM version)",
+      change.line.orderid(), change.product.sku(), change.line.qty(), change.batch.reference(),
+      change.product.version_number(), change.loaded_version, change.batch.allocated_quantity(),
+      change.message.message_id, std::string(change.message.channel), change.message.payload);
+  const auto& [lines, versions] = written.at(0);
+  if (*lines == 0) throw AssumptionUnconfirmed();
+  // The group's transaction holds the product's row since it last wrote it, so nothing can
+  // have moved its version. Were it to happen, this error spoils the group's transaction, which
+  // is rolled back with the line.
+  if (*versions == 0)
+    throw std::logic_error("product " + change.product.sku() + " changed in a group");
+}
+
+}  // namespace allocation::adapters::sql

@@ -1,0 +1,42 @@
+#pragma once
+
+#include "allocation/adapters/outgoing_message.hpp"
+#include "allocation/adapters/sql/connection.hpp"
+#include "allocation/domain/product.hpp"
+#include "allocation/service_layer/errors.hpp"
+
+// PostgreSQL, the most common change: one line allocated to one batch, written with its
+// outgoing message in one statement on its own. An allocation then takes 2 round trips (read,
+// write) instead of 7 (BEGIN, read, 4 writes, COMMIT).
+namespace allocation::adapters::sql {
+
+// A product changed by one line allocated to one batch, and the message that tells of it (its
+// Allocated event's).
+struct NewLine {
+  const domain::Product& product;
+  int loaded_version;
+  const domain::Batch& batch;
+  const domain::OrderLine& line;
+  OutgoingMessage message;
+};
+
+// Writes `change` in one statement, which the version check guards. Throws
+// service_layer::ConcurrencyError, having written nothing, when the product changed since it was
+// read. (The check is made inside the write, so that a turn of a group that lost is known to
+// have written nothing: see ProductGroupCommit::Turn.)
+void write_line(const NewLine& change, Connection& connection);
+
+// Thrown, having written nothing, when a unit of work that assumed an order had no line of a
+// product (see PostgresqlUnitOfWork) cannot confirm it: the work runs again from the product as
+// stored. A ConcurrencyError, so that the bus would run it again were it to escape.
+class AssumptionUnconfirmed final : public service_layer::ConcurrencyError {
+ public:
+  AssumptionUnconfirmed() : ConcurrencyError("the order may have a line of this product") {}
+};
+
+// In a group's transaction, for a product the group knows: writes `change` in one statement
+// whose line goes first, the rest only if it went in. Throws AssumptionUnconfirmed, having
+// written nothing, when the order had a line of the product after all.
+void write_assumed_line(const NewLine& change, Connection& connection);
+
+}  // namespace allocation::adapters::sql

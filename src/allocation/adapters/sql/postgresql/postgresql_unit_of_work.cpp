@@ -1,0 +1,97 @@
+#include "allocation/adapters/sql/postgresql/postgresql_unit_of_work.hpp"
+
+#include "allocation/adapters/sql/postgresql/allocation_statement.hpp"
+
+namespace allocation::adapters::sql {
+
+namespace {
+
+// The product with every batch and its total, and none of its order lines.
+domain::Product without_lines(const domain::Product& product) {
+  std::vector<domain::Batch> batches;
+  for (const domain::Batch& batch : product.batches()) {
+    batches.push_back(domain::Batch::restore(batch.reference(), product.sku(),
+                                             batch.purchased_quantity(), batch.eta(),
+                                             batch.allocated_quantity(), {}));
+  }
+  return domain::Product(product.sku(), std::move(batches), product.version_number());
+}
+
+}  // namespace
+
+std::optional<domain::Product> ProductInGroupRepository::load(std::string_view sku,
+                                                              std::string_view orderid) {
+  if (known_ && *known_ && (*known_)->sku() == sku) {
+    assumed_ = !orderid.empty();
+    remember_loaded(**known_);
+    return **known_;
+  }
+  return SqlProductRepository::load(sku, orderid);
+}
+
+PostgresqlUnitOfWork::PostgresqlUnitOfWork(ProductGroupCommit::Turn& turn, bool may_assume)
+    : SqlUnitOfWork([&turn](const auto& work) { turn.read(work); }),
+      turn_(turn),
+      products_(on_connection(), may_assume ? &turn.known_product() : nullptr) {}
+
+// An allocation's write path on PostgreSQL: one statement on its own when it is the only
+// change (write_allocation_alone), else every change in the group's transaction; the turn is
+// then committed with its group.
+void PostgresqlUnitOfWork::write_changes() {
+  if (write_allocation_alone()) return turn_.commit();
+  if (products_.assumed()) throw AssumptionUnconfirmed();
+  turn_.write([&](Connection& connection) { write_all_changes(products_, connection); });
+  turn_.commit();
+}
+
+bool PostgresqlUnitOfWork::write_allocation_alone() {
+  if (!settled_reallocations().empty()) return false;
+  const service_layer::TrackedProduct* changed = nullptr;
+  for (const auto& [sku, tracked] : products_.seen()) {
+    if (!tracked.changed()) continue;
+    if (changed) return false;
+    changed = &tracked;
+  }
+  if (!changed) return false;
+  const domain::Batch* batch = products_.only_new_line(*changed);
+  const auto& events = changed->product.events();
+  if (!batch || events.size() != 1 ||
+      !std::holds_alternative<domain::events::Allocated>(events.front())) {
+    return false;
+  }
+  // The statement writes the message: an allocation that is not published goes the long way.
+  auto message = outgoing_message(events.front());
+  if (!message) return false;
+  const NewLine change{changed->product, *changed->loaded_version, *batch,
+                       batch->loaded_lines().back(), std::move(*message)};
+  turn_.write_alone([&](Connection& connection) {
+    if (products_.assumed()) {
+      write_assumed_line(change, connection);
+    } else {
+      write_line(change, connection);
+    }
+  });
+  // What the group's next turn may start from.
+  turn_.known_product() = without_lines(changed->product);
+  return true;
+}
+
+std::vector<domain::Event> PostgresqlUnitsOfWork::perform(std::optional<std::string_view> product,
+                                                          const Work& work) {
+  std::vector<domain::Event> events;
+  groups_.perform(product, [&](ProductGroupCommit::Turn& turn) {
+    try {
+      PostgresqlUnitOfWork uow(turn, /*may_assume=*/true);
+      work(uow);
+      events = uow.collect_new_events();
+    } catch (const AssumptionUnconfirmed&) {
+      // Nothing was written: run again with a fresh unit of work that reads the product.
+      PostgresqlUnitOfWork uow(turn, /*may_assume=*/false);
+      work(uow);
+      events = uow.collect_new_events();
+    }
+  });
+  return events;
+}
+
+}  // namespace allocation::adapters::sql

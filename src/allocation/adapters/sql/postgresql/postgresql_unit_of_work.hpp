@@ -1,0 +1,71 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "allocation/adapters/sql/database.hpp"
+#include "allocation/adapters/sql/postgresql/product_group_commit.hpp"
+#include "allocation/adapters/sql/sql_unit_of_work.hpp"
+
+namespace allocation::adapters::sql {
+
+// The products of a unit of work in a product's group, which may start from the product as the
+// group's transaction knows it (ProductGroupCommit::Turn::known_product) instead of reading it:
+// in a group, every turn after the first that allocated would read back what the group knows
+// already, one round trip of two per allocation. Only the order's line is unknown: the product
+// is taken assuming the order has none of it, and only an allocation's write can confirm that
+// (its line is new, and unique per order and product).
+class ProductInGroupRepository final : public SqlProductRepository {
+ public:
+  // `known`: what the group knows, or nullptr to read every product.
+  ProductInGroupRepository(OnConnection read, std::optional<domain::Product>* known)
+      : SqlProductRepository(std::move(read)), known_(known) {}
+
+  // Whether a product was taken from what the group knows, for an order.
+  bool assumed() const { return assumed_; }
+
+ private:
+  std::optional<domain::Product> load(std::string_view sku, std::string_view orderid) override;
+
+  std::optional<domain::Product>* known_;
+  bool assumed_ = false;
+};
+
+// A PostgreSQL unit of work: a turn in its product's group (ProductGroupCommit), or a group of
+// its own when the product is not known before. Reads run outside a transaction, as at READ
+// COMMITTED; writes first move the product's version from the one read (UPDATE ... WHERE
+// version_number = read), which fails, rolling all back, when another transaction committed a
+// change to that product meanwhile: no lost update.
+class PostgresqlUnitOfWork final : public SqlUnitOfWork {
+ public:
+  // `may_assume`: whether a product the group knows may be taken without reading it.
+  PostgresqlUnitOfWork(ProductGroupCommit::Turn& turn, bool may_assume);
+
+  service_layer::ProductRepository& products() override { return products_; }
+
+ private:
+  void write_changes() override;
+  // The change when it is one line allocated to one batch, written in one statement on its
+  // own (allocation_statement.hpp); false, having written nothing, for any other change.
+  bool write_allocation_alone();
+
+  ProductGroupCommit::Turn& turn_;
+  ProductInGroupRepository products_;
+};
+
+// The units of work of one PostgreSQL database, each run in a turn of its product's group.
+class PostgresqlUnitsOfWork final : public service_layer::UnitsOfWork {
+ public:
+  explicit PostgresqlUnitsOfWork(std::shared_ptr<Database> database)
+      : database_(std::move(database)), groups_(*database_) {}
+
+  using service_layer::UnitsOfWork::perform;
+  std::vector<domain::Event> perform(std::optional<std::string_view> product,
+                                     const Work& work) override;
+
+ private:
+  std::shared_ptr<Database> database_;
+  ProductGroupCommit groups_;
+};
+
+}  // namespace allocation::adapters::sql

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "allocation/adapters/sql/connection.hpp"
+#include "allocation/service_layer/ports/product_repository.hpp"
+
+namespace allocation::adapters::sql {
+
+// The products of one unit of work, as stored in tables products, batches and allocations.
+// A product is loaded with every batch and its total, and of its order lines only those the
+// work needs (see domain::Product on partial loading); save() writes what changed since.
+class SqlProductRepository : public service_layer::ProductRepository {
+ public:
+  // `read`: how this repository's loads run, on its unit of work's transaction.
+  explicit SqlProductRepository(OnConnection read) : read_(std::move(read)) {}
+
+  // Writes one changed product: its version first (the race check: throws
+  // service_layer::ConcurrencyError when it moved since the load), then its batches and lines
+  // as they differ from what was loaded.
+  void save(const service_layer::TrackedProduct& tracked, Connection& connection) const;
+
+  // When the only change to a loaded product is one line allocated to one batch: that batch.
+  const domain::Batch* only_new_line(const service_layer::TrackedProduct& tracked) const;
+
+ protected:
+  std::optional<domain::Product> load(std::string_view sku, std::string_view orderid) override;
+  // Keeps what the product's batches were when loaded, for save().
+  void remember_loaded(const domain::Product& product);
+
+ private:
+  // What a batch was when loaded: what save() compares with to know what to write.
+  struct LoadedBatch {
+    int purchased_quantity;
+    int allocated_quantity;
+    std::vector<domain::OrderLine> lines;
+  };
+  using LoadedBatches = std::map<std::string, LoadedBatch, std::less<>>;
+
+  std::optional<domain::Product> load_by_batchref(std::string_view reference) override;
+  // The product with every batch and its total; of the lines, those of `orderid` and all those
+  // of batch `full_batch`.
+  std::optional<domain::Product> load_product(const std::string& sku, const std::string& orderid,
+                                              const std::string& full_batch);
+  const LoadedBatches& loaded(const std::string& sku) const;
+
+  OnConnection read_;
+  std::map<std::string, LoadedBatches, std::less<>> loaded_;
+};
+
+}  // namespace allocation::adapters::sql

@@ -1,0 +1,29 @@
+#include "allocation/adapters/sql/sqlite/sqlite_unit_of_work.hpp"
+
+namespace allocation::adapters::sql {
+
+SqliteUnitOfWork::SqliteUnitOfWork(GroupCommit::Turn& turn)
+    : SqlUnitOfWork([&turn](const auto& work) { turn.run(work); }),
+      turn_(turn),
+      products_(on_connection()) {}
+
+// An allocation's write path on SQLite: the product's version moved from the one read (the
+// check against other processes), its batches and lines, the pending reallocations and the
+// outgoing messages, in the turn's savepoint; then the turn is staged for the group's COMMIT.
+void SqliteUnitOfWork::write_changes() {
+  turn_.run([&](Connection& connection) { write_all_changes(products_, connection); });
+  turn_.commit();
+}
+
+std::vector<domain::Event> SqliteUnitsOfWork::perform(std::optional<std::string_view> /*product*/,
+                                                      const Work& work) {
+  std::vector<domain::Event> events;
+  group_commit_.perform([&](GroupCommit::Turn& turn) {
+    SqliteUnitOfWork uow(turn);
+    work(uow);
+    events = uow.collect_new_events();  // handed over only once the group is durable
+  });
+  return events;
+}
+
+}  // namespace allocation::adapters::sql

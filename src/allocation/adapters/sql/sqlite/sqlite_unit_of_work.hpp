@@ -1,0 +1,42 @@
+#pragma once
+
+#include <memory>
+
+#include "allocation/adapters/sql/database.hpp"
+#include "allocation/adapters/sql/sql_unit_of_work.hpp"
+#include "allocation/adapters/sql/sqlite/group_commit.hpp"
+
+namespace allocation::adapters::sql {
+
+// A SQLite unit of work: a turn in the group commit, on its writer thread. It reads and writes
+// in the turn's savepoint of the group's transaction, which sees the staged writes of the turns
+// before it: the units of work of this process never lose a race to each other. Its commit
+// returns once the turn is staged; UnitsOfWork::perform, once the group is durable.
+class SqliteUnitOfWork final : public SqlUnitOfWork {
+ public:
+  explicit SqliteUnitOfWork(GroupCommit::Turn& turn);
+
+  service_layer::ProductRepository& products() override { return products_; }
+
+ private:
+  void write_changes() override;
+
+  GroupCommit::Turn& turn_;
+  SqlProductRepository products_;
+};
+
+// The units of work of one SQLite database, each run in a turn of its group commit.
+class SqliteUnitsOfWork final : public service_layer::UnitsOfWork {
+ public:
+  explicit SqliteUnitsOfWork(std::shared_ptr<Database> database) : group_commit_(database) {}
+
+  using service_layer::UnitsOfWork::perform;
+  // `product` is not needed: every unit of work takes its turn on the one writer thread.
+  std::vector<domain::Event> perform(std::optional<std::string_view> product,
+                                     const Work& work) override;
+
+ private:
+  GroupCommit group_commit_;
+};
+
+}  // namespace allocation::adapters::sql
