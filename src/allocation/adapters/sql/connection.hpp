@@ -13,6 +13,19 @@ namespace allocation::adapters::sql {
 
 // A connection as the units of work and queries use it: statements with values bound in
 // order, each prepared once.
+//
+// The one rule for running SQL in these adapters:
+// - Through a Connection (its StatementCache): every statement run per request, with its values
+//   bound: a unit of work's reads and writes, the read model's queries, the outbox relay's
+//   SELECT, and the group commit's BEGIN IMMEDIATE, SAVEPOINT, RELEASE and COMMIT, run at every
+//   turn. Each is parsed (and planned, on PostgreSQL) once per connection.
+// - Through a plain `session <<`, never cached: what runs once per connection or process (the
+//   PRAGMAs of Database::configure, the migrations, the relay's advisory lock, the outbox
+//   backlog of a /metrics scrape), what has no fixed text (the relay's DELETE of the ids it
+//   sent), PostgreSQL's BEGIN, COMMIT and ROLLBACK (PgTransaction, OutboxRelay: a BEGIN that
+//   meets a dead connection runs again on a new one, Database::execute_first), and SQLite's
+//   ROLLBACK of a group that failed or only read, which must not depend on the cache. Values
+//   are never pasted into that text: only the relay's ids, integers read from the database.
 class Connection {
  public:
   Connection(soci::session& session, StatementCache& statements)

@@ -1,4 +1,4 @@
-#include "allocation/adapters/sql/connection.hpp"
+#include "allocation/adapters/sql/statement_cache.hpp"
 
 #include <gtest/gtest.h>
 #include <soci/session.h>
@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "allocation/adapters/sql/connection.hpp"
 #include "support/sql_test.hpp"
 
 namespace allocation::adapters::sql {
