@@ -66,6 +66,12 @@ void ProductGroupCommit::perform(std::optional<std::string_view> product,
   if (me.error) std::rethrow_exception(me.error);
 }
 
+std::size_t ProductGroupCommit::queued(std::string_view product) {
+  std::lock_guard lock(mutex_);
+  auto queue = waiting_.find(std::string(product));
+  return queue == waiting_.end() ? 0 : queue->second.size();
+}
+
 void ProductGroupCommit::lead(const std::string& product) {
   std::vector<Waiter*> group;
   {

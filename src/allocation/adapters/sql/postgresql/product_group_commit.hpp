@@ -80,6 +80,10 @@ class ProductGroupCommit {
   // of its own.
   void perform(std::optional<std::string_view> product, const std::function<void(Turn&)>& work);
 
+  // How many units of work wait for the next group of `product`: what a test waits for, where
+  // it would otherwise sleep and hope they have queued.
+  std::size_t queued(std::string_view product);
+
  private:
   struct Waiter;
 

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <future>
+#include <latch>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -41,8 +42,8 @@ class ProductGroupCommitTest : public ::testing::Test {
     };
   }
 
-  // Runs `first` in a turn that waits 500 ms before its work, so that `others` (started 60 ms
-  // apart, in order) queue behind it and run as one group after it.
+  // Runs `first` in a turn that waits until `others` (started in order, each once the one
+  // before has queued) have queued behind it, so that they run as one group after it.
   // Returns each caller's error, empty when its perform() returned normally.
   std::vector<std::string> group_of(
       std::function<void(ProductGroupCommit::Turn&)> first,
@@ -60,14 +61,20 @@ class ProductGroupCommitTest : public ::testing::Test {
         }
       };
     };
-    outcomes.push_back(std::async(std::launch::async, run([&, first](auto& turn) {
-                                    std::this_thread::sleep_for(500ms);
-                                    first(turn);
-                                  })));
-    for (auto& other : others) {
-      std::this_thread::sleep_for(60ms);
-      outcomes.push_back(std::async(std::launch::async, run(other)));
+    std::latch first_inside(1);
+    std::promise<void> all_queued;
+    outcomes.push_back(std::async(
+        std::launch::async, run([&, first, queued = all_queued.get_future().share()](auto& turn) {
+          first_inside.count_down();
+          queued.wait();
+          first(turn);
+        })));
+    first_inside.wait();
+    for (std::size_t i = 0; i < others.size(); ++i) {
+      outcomes.push_back(std::async(std::launch::async, run(others[i])));
+      while (groups->queued("LAMP") < i + 1) std::this_thread::yield();
     }
+    all_queued.set_value();
     std::vector<std::string> errors;
     for (auto& outcome : outcomes) errors.push_back(outcome.get());
     return errors;
