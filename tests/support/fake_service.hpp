@@ -5,8 +5,10 @@
 #include "allocation/adapters/in_memory/in_memory_read_model.hpp"
 #include "allocation/adapters/in_memory/in_memory_store.hpp"
 #include "allocation/adapters/in_memory/in_memory_unit_of_work.hpp"
+#include "allocation/adapters/in_memory/recording_clock.hpp"
 #include "allocation/adapters/in_memory/recording_notifications.hpp"
 #include "allocation/adapters/in_memory/recording_publisher.hpp"
+#include "allocation/adapters/in_memory/scripted_random.hpp"
 #include "allocation/bootstrap/bootstrap.hpp"
 
 namespace allocation::testing {
@@ -22,9 +24,17 @@ struct FakeService {
       std::make_shared<adapters::RecordingNotifications>();
   std::shared_ptr<adapters::RecordingPublisher> publisher =
       std::make_shared<adapters::RecordingPublisher>();
+  // A retry's pause is recorded, not slept; each is drawn as 0 unless a test scripts it.
+  std::shared_ptr<adapters::ScriptedRandom> random = std::make_shared<adapters::ScriptedRandom>();
+  std::shared_ptr<adapters::RecordingClock> clock = std::make_shared<adapters::RecordingClock>();
 
   bootstrap::Adapters adapters() const {
-    return {units_of_work, read_model, notifications, publisher};
+    return {.units_of_work = units_of_work,
+            .read_model = read_model,
+            .notifications = notifications,
+            .publisher = publisher,
+            .random = random,
+            .clock = clock};
   }
 
   service_layer::MessageBus bus = bootstrap::make_message_bus(adapters());

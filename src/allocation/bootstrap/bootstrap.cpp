@@ -65,8 +65,9 @@ service_layer::MessageBus make_message_bus(Adapters adapters, service_layer::Ret
       metrics->count_event_handler_failure();
     };
   }
-  return service_layer::MessageBus(std::move(adapters.units_of_work), std::move(commands),
-                                   std::move(events), retry, std::move(observer));
+  return service_layer::MessageBus(
+      std::move(adapters.units_of_work), std::move(commands), std::move(events),
+      {std::move(adapters.random), std::move(adapters.clock)}, retry, std::move(observer));
 }
 
 }  // namespace allocation::bootstrap

@@ -3,9 +3,13 @@
 #include <memory>
 
 #include "allocation/adapters/prometheus_metrics.hpp"
+#include "allocation/adapters/real_clock.hpp"
+#include "allocation/adapters/thread_local_random.hpp"
 #include "allocation/service_layer/message_bus.hpp"
+#include "allocation/service_layer/ports/clock.hpp"
 #include "allocation/service_layer/ports/event_publisher.hpp"
 #include "allocation/service_layer/ports/notifications.hpp"
+#include "allocation/service_layer/ports/random_source.hpp"
 #include "allocation/service_layer/ports/read_model.hpp"
 
 namespace allocation::bootstrap {
@@ -24,6 +28,11 @@ struct Adapters {
   std::shared_ptr<service_layer::EventPublisher> publisher;
   // Optional: counts allocations, out-of-stock events, retries and handler failures.
   std::shared_ptr<adapters::PrometheusMetrics> metrics = nullptr;
+  // Where the bus's pauses between retries are drawn and waited: the real ones unless a test
+  // gives a ScriptedRandom and a RecordingClock (adapters/in_memory/).
+  std::shared_ptr<service_layer::RandomSource> random =
+      std::make_shared<adapters::ThreadLocalRandom>();
+  std::shared_ptr<service_layer::Clock> clock = std::make_shared<adapters::RealClock>();
 };
 
 // The composition root: binds every handler to the adapters it needs and returns a ready bus.

@@ -4,33 +4,34 @@
 
 #include <algorithm>
 #include <deque>
-#include <random>
-#include <thread>
+#include <stdexcept>
 
 #include "allocation/service_layer/errors.hpp"
 
 namespace allocation::service_layer {
 
-namespace {
-
-std::chrono::microseconds jittered_backoff(const RetryPolicy& policy, int attempt) {
-  // Each thread draws its own pauses: no lock, and threads that collided spread apart.
-  thread_local std::minstd_rand random(std::random_device{}());
-  const auto ceiling = std::min<std::chrono::microseconds>(
-      policy.max_backoff, policy.first_backoff * (1 << std::min(attempt, 20)));
-  std::uniform_int_distribution<long long> pause(0, ceiling.count());
-  return std::chrono::microseconds(pause(random));
+std::chrono::microseconds backoff_ceiling(const RetryPolicy& policy, int attempt) {
+  return std::min<std::chrono::microseconds>(policy.max_backoff,
+                                             policy.first_backoff * (1 << std::min(attempt, 20)));
 }
 
-}  // namespace
+std::chrono::microseconds jittered_backoff(const RetryPolicy& policy, int attempt,
+                                           RandomSource& random) {
+  return std::chrono::microseconds(random.uniform(0, backoff_ceiling(policy, attempt).count()));
+}
 
 MessageBus::MessageBus(std::shared_ptr<UnitsOfWork> units_of_work, CommandHandlers commands,
-                       EventHandlers events, RetryPolicy retry, BusObserver observer)
+                       EventHandlers events, RetryPauses pauses, RetryPolicy retry,
+                       BusObserver observer)
     : units_of_work_(std::move(units_of_work)),
       commands_(std::move(commands)),
       events_(std::move(events)),
+      pauses_(std::move(pauses)),
       retry_(retry),
-      observer_(std::move(observer)) {}
+      observer_(std::move(observer)) {
+  if (!pauses_.random || !pauses_.clock)
+    throw std::invalid_argument("MessageBus: RetryPauses needs a random source and a clock");
+}
 
 void MessageBus::handle(const domain::Command& command) const {
   std::visit([this](const auto& c) { (void)handle(c); }, command);
@@ -53,7 +54,7 @@ std::vector<domain::Event> MessageBus::run_in_unit_of_work(std::optional<std::st
       if (attempt >= retry_.max_attempts) throw;
     }  // rolled back before backing off
     if (observer_.on_conflict_retry) observer_.on_conflict_retry();
-    std::this_thread::sleep_for(jittered_backoff(retry_, attempt));
+    pauses_.clock->sleep_for(jittered_backoff(retry_, attempt, *pauses_.random));
   }
 }
 

@@ -13,6 +13,8 @@
 
 #include "allocation/domain/commands.hpp"
 #include "allocation/domain/events.hpp"
+#include "allocation/service_layer/ports/clock.hpp"
+#include "allocation/service_layer/ports/random_source.hpp"
 #include "allocation/service_layer/ports/unit_of_work.hpp"
 
 namespace allocation::service_layer {
@@ -134,6 +136,23 @@ struct RetryPolicy {
   std::chrono::microseconds max_backoff{20'000};
 };
 
+// The longest pause after attempt number `attempt` (1, 2, ...) lost its race: first_backoff
+// doubled `attempt` times (so the first retry's range is already twice first_backoff), at
+// most max_backoff.
+std::chrono::microseconds backoff_ceiling(const RetryPolicy& policy, int attempt);
+
+// The pause after attempt number `attempt` lost its race: drawn from `random`, uniformly in
+// [0, backoff_ceiling] ("full jitter"), so that threads that collided spread apart.
+std::chrono::microseconds jittered_backoff(const RetryPolicy& policy, int attempt,
+                                           RandomSource& random);
+
+// Where the pauses between retries come from: the bus draws each from `random` and waits it on
+// `clock`. Ports, so that tests script the draws and record the waits instead of sleeping.
+struct RetryPauses {
+  std::shared_ptr<RandomSource> random;
+  std::shared_ptr<Clock> clock;
+};
+
 // Counts of what the bus did, for metrics. Called from many threads at once.
 struct BusObserver {
   std::function<void()> on_conflict_retry;
@@ -145,8 +164,10 @@ struct BusObserver {
 // adapters behind the store are what is shared (each says how it is thread-safe).
 class MessageBus {
  public:
+  // `pauses` must hold both ports (std::invalid_argument otherwise).
   MessageBus(std::shared_ptr<UnitsOfWork> units_of_work, CommandHandlers commands,
-             EventHandlers events, RetryPolicy retry = {}, BusObserver observer = {});
+             EventHandlers events, RetryPauses pauses, RetryPolicy retry = {},
+             BusObserver observer = {});
 
   // Handles the command, then every event that follows from it, in order, before returning.
   // The command handler's error reaches the caller (ConcurrencyError once retries are used up);
@@ -185,6 +206,7 @@ class MessageBus {
   std::shared_ptr<UnitsOfWork> units_of_work_;
   CommandHandlers commands_;
   EventHandlers events_;
+  RetryPauses pauses_;
   RetryPolicy retry_;
   BusObserver observer_;
 };

@@ -1,0 +1,15 @@
+#include "allocation/adapters/in_memory/recording_clock.hpp"
+
+namespace allocation::adapters {
+
+void RecordingClock::sleep_for(std::chrono::microseconds length) {
+  std::lock_guard lock(mutex_);
+  slept_.push_back(length);
+}
+
+std::vector<std::chrono::microseconds> RecordingClock::slept() const {
+  std::lock_guard lock(mutex_);
+  return slept_;
+}
+
+}  // namespace allocation::adapters

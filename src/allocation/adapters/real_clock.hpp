@@ -1,0 +1,14 @@
+#pragma once
+
+#include "allocation/service_layer/ports/clock.hpp"
+
+namespace allocation::adapters {
+
+// The machine's time: sleep_for really sleeps, the calling thread only. Holds no state, so any
+// number of threads may use one at once.
+class RealClock final : public service_layer::Clock {
+ public:
+  void sleep_for(std::chrono::microseconds length) override;
+};
+
+}  // namespace allocation::adapters
