@@ -2,7 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
+#include <latch>
+#include <thread>
+
+#include "allocation/adapters/sql/postgresql/postgresql_unit_of_work.hpp"
 #include "allocation/adapters/sql/sql_units_of_work.hpp"
+#include "allocation/adapters/sql/sqlite/sqlite_unit_of_work.hpp"
 #include "support/scratch_database.hpp"
 
 namespace allocation::testing {
@@ -34,6 +40,32 @@ class SqlTest : public ::testing::TestWithParam<Backend> {
     units_of_work->perform(
         [&](service_layer::UnitOfWork& uow) { pending = uow.pending_reallocations(); });
     return pending;
+  }
+
+  // How many units of work wait for `product`'s turn (on SQLite, for the writer thread).
+  std::size_t queued(std::string_view product) {
+    if (auto* sqlite = dynamic_cast<adapters::sql::SqliteUnitsOfWork*>(units_of_work.get()))
+      return sqlite->queued();
+    return dynamic_cast<adapters::sql::PostgresqlUnitsOfWork&>(*units_of_work).queued(product);
+  }
+
+  // Calls start(i, inside) for i = 0 .. n-1, each to start a unit of work of `product` on a
+  // thread of its own that calls `inside` in its work. The first waits there until each other
+  // has queued behind it, one after the other, so that they run after it in order (in one group).
+  void queue_behind_first(std::string_view product, std::size_t n,
+                          const std::function<void(std::size_t, std::function<void()>)>& start) {
+    std::latch first_inside(1);
+    std::promise<void> all_queued;
+    start(0, [&first_inside, released = all_queued.get_future().share()] {
+      first_inside.count_down();
+      released.wait();
+    });
+    first_inside.wait();
+    for (std::size_t i = 1; i < n; ++i) {
+      start(i, [] {});
+      while (queued(product) < i) std::this_thread::yield();
+    }
+    all_queued.set_value();
   }
 
   ScratchDatabase scratch{GetParam()};

@@ -146,16 +146,15 @@ TEST_P(SqlUnitOfWork, ConcurrentChangesOfOneProductNeverLoseAnUpdate) {
 TEST_P(SqlUnitOfWork, AllocationsQueuedBehindOneAnotherGetTheDomainsAnswers) {
   add_product("LAMP", {{"b1", 10, std::nullopt}, {"b2", 2, domain::parse_date("2031-01-01")}});
   const int created = version("LAMP");
-  const auto allocate = [&](std::string orderid, int qty, std::chrono::milliseconds pause) {
+  const auto allocate = [&](std::string orderid, int qty, std::function<void()> inside) {
     std::optional<std::string> batch;
     const auto events = units_of_work->perform("LAMP", [&](UnitOfWork& uow) {
-      std::this_thread::sleep_for(pause);
+      inside();
       batch = service_layer::handlers::allocate({orderid, "LAMP", qty}, uow);
     });
     return std::pair(batch, events.size());
   };
-  using namespace std::chrono_literals;
-  EXPECT_EQ(allocate("before", 3, 0ms), std::pair(std::optional<std::string>("b1"), 1ul));
+  EXPECT_EQ(allocate("before", 3, [] {}), std::pair(std::optional<std::string>("b1"), 1ul));
 
   struct Expected {
     std::string orderid;
@@ -172,11 +171,10 @@ TEST_P(SqlUnitOfWork, AllocationsQueuedBehindOneAnotherGetTheDomainsAnswers) {
       {"o4", 1, "b1", 1},           // b1 full
       {"o5", 1, std::nullopt, 1}};  // out of stock
   std::vector<std::future<std::pair<std::optional<std::string>, std::size_t>>> answers;
-  for (std::size_t i = 0; i < queued.size(); ++i) {
-    if (i > 0) std::this_thread::sleep_for(60ms);
-    answers.push_back(std::async(std::launch::async, allocate, queued[i].orderid, queued[i].qty,
-                                 i == 0 ? 500ms : 0ms));
-  }
+  queue_behind_first("LAMP", queued.size(), [&](std::size_t i, std::function<void()> inside) {
+    answers.push_back(
+        std::async(std::launch::async, allocate, queued[i].orderid, queued[i].qty, inside));
+  });
   for (std::size_t i = 0; i < queued.size(); ++i) {
     EXPECT_EQ(answers[i].get(), std::pair(queued[i].batch, queued[i].events))
         << queued[i].orderid << " (" << i << ")";
@@ -210,11 +208,11 @@ TEST_P(SqlUnitOfWork, AnotherQtyQueuedBehindAnAllocationIsAConflictAndWritesNoth
   add_product("LAMP", {{"b1", 10, std::nullopt}});
   const int created = version("LAMP");
   const auto allocate = [&](std::string orderid, int qty,
-                            std::chrono::milliseconds pause) -> std::string {
+                            std::function<void()> inside) -> std::string {
     try {
       std::optional<std::string> batch;
       const auto events = units_of_work->perform("LAMP", [&](UnitOfWork& uow) {
-        std::this_thread::sleep_for(pause);
+        inside();
         batch = service_layer::handlers::allocate({orderid, "LAMP", qty}, uow);
       });
       return batch.value_or("none") + ", " + std::to_string(events.size());
@@ -222,8 +220,7 @@ TEST_P(SqlUnitOfWork, AnotherQtyQueuedBehindAnAllocationIsAConflictAndWritesNoth
       return error.what();
     }
   };
-  using namespace std::chrono_literals;
-  ASSERT_EQ(allocate("before", 3, 0ms), "b1, 1");
+  ASSERT_EQ(allocate("before", 3, [] {}), "b1, 1");
 
   const std::vector<std::pair<std::string, int>> queued = {
       {"o1", 4},       // leads the group alone, while the others queue
@@ -240,11 +237,10 @@ TEST_P(SqlUnitOfWork, AnotherQtyQueuedBehindAnAllocationIsAConflictAndWritesNoth
       "b1, 1",
       "b1, 0"};
   std::vector<std::future<std::string>> answers;
-  for (std::size_t i = 0; i < queued.size(); ++i) {
-    if (i > 0) std::this_thread::sleep_for(60ms);
-    answers.push_back(std::async(std::launch::async, allocate, queued[i].first, queued[i].second,
-                                 i == 0 ? 500ms : 0ms));
-  }
+  queue_behind_first("LAMP", queued.size(), [&](std::size_t i, std::function<void()> inside) {
+    answers.push_back(
+        std::async(std::launch::async, allocate, queued[i].first, queued[i].second, inside));
+  });
   for (std::size_t i = 0; i < queued.size(); ++i) {
     EXPECT_EQ(answers[i].get(), expected[i]) << queued[i].first << " (" << i << ")";
   }

@@ -63,6 +63,9 @@ class PostgresqlUnitsOfWork final : public service_layer::UnitsOfWork {
   std::vector<domain::Event> perform(std::optional<std::string_view> product,
                                      const Work& work) override;
 
+  // How many wait for the next group of `product` (ProductGroupCommit::queued).
+  std::size_t queued(std::string_view product) { return groups_.queued(product); }
+
  private:
   std::shared_ptr<Database> database_;
   ProductGroupCommit groups_;

@@ -75,6 +75,11 @@ void GroupCommit::perform(const std::function<void(Turn&)>& body) {
   if (work.group && work.group->error) std::rethrow_exception(work.group->error);
 }
 
+std::size_t GroupCommit::queued() {
+  std::lock_guard lock(state_);
+  return queue_.size();
+}
+
 GroupCommit::Turn::~Turn() {
   if (!in_savepoint_) return;
   try {

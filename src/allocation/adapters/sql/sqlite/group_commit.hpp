@@ -66,6 +66,10 @@ class GroupCommit {
   // itself.
   void perform(const std::function<void(Turn&)>& work);
 
+  // How many units of work wait for the writer thread: what a test waits for, where it would
+  // otherwise sleep and hope they have queued.
+  std::size_t queued();
+
   // How many groups were committed: one fsync each.
   long long groups_committed() const { return groups_committed_; }
 

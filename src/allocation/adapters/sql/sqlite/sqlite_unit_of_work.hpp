@@ -35,6 +35,9 @@ class SqliteUnitsOfWork final : public service_layer::UnitsOfWork {
   std::vector<domain::Event> perform(std::optional<std::string_view> product,
                                      const Work& work) override;
 
+  // How many wait for the writer thread (GroupCommit::queued).
+  std::size_t queued() { return group_commit_.queued(); }
+
  private:
   GroupCommit group_commit_;
 };
