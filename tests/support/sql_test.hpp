@@ -54,13 +54,14 @@ class SqlTest : public ::testing::TestWithParam<Backend> {
   // has queued behind it, one after the other, so that they run after it in order (in one group).
   void queue_behind_first(std::string_view product, std::size_t n,
                           const std::function<void(std::size_t, std::function<void()>)>& start) {
-    std::latch first_inside(1);
+    // Shared: the first may still be in count_down() when this returns.
+    auto first_inside = std::make_shared<std::latch>(1);
     std::promise<void> all_queued;
-    start(0, [&first_inside, released = all_queued.get_future().share()] {
-      first_inside.count_down();
+    start(0, [first_inside, released = all_queued.get_future().share()] {
+      first_inside->count_down();
       released.wait();
     });
-    first_inside.wait();
+    first_inside->wait();
     for (std::size_t i = 1; i < n; ++i) {
       start(i, [] {});
       while (queued(product) < i) std::this_thread::yield();

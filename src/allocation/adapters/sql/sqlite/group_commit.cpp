@@ -12,12 +12,6 @@ namespace allocation::adapters::sql {
 namespace {
 // Turns committed at once at most, however many more are queued: bounds their latency.
 constexpr int kMaxGroup = 64;
-// How long a group smaller than the last one waits for the next unit of work before it
-// commits. The callers of the last group are likely coming back (each answers its client and
-// gets the next request), and one fsync for all of them costs less than one more fsync: the
-// groups grow (measured in docs/performance.md). Under light load the last group was small, and
-// nothing waits.
-constexpr auto kGatherWait = std::chrono::microseconds(200);
 }  // namespace
 
 struct GroupCommit::Group {
@@ -33,8 +27,9 @@ struct GroupCommit::Work {
   std::shared_ptr<Group> group;  // the group its turn was staged in, if it committed
 };
 
-GroupCommit::GroupCommit(std::shared_ptr<Database> database)
-    : database_(std::move(database)),
+GroupCommit::GroupCommit(std::shared_ptr<Database> database, std::chrono::microseconds gather_wait)
+    : gather_wait_(gather_wait),
+      database_(std::move(database)),
       session_(database_->connect()),
       checkpointer_(*database_),
       statements_(std::make_unique<StatementCache>()) {
@@ -125,7 +120,7 @@ void GroupCommit::write(std::stop_token stop) {
         lock.lock();
       }
       if (stopping || staged_ >= kMaxGroup || ran >= last_group_) break;
-      if (!changed_.wait_for(lock, kGatherWait, [&] { return !queue_.empty(); })) break;
+      if (!changed_.wait_for(lock, gather_wait_, [&] { return !queue_.empty(); })) break;
     }
     last_group_ = ran;
     const bool any_staged = staged_ > 0;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -34,7 +35,15 @@ namespace allocation::adapters::sql {
 // processes writing the same file wait for the transaction between two groups (busy_timeout).
 class GroupCommit {
  public:
-  explicit GroupCommit(std::shared_ptr<Database> database);
+  // How long a group smaller than the last one waits for the next unit of work before it
+  // commits. The callers of the last group are likely coming back (each answers its client and
+  // gets the next request), and one fsync for all of them costs less than one more fsync: the
+  // groups grow (measured in docs/performance.md). Under light load the last group was small,
+  // and nothing waits.
+  static constexpr std::chrono::microseconds kGatherWait{200};
+
+  explicit GroupCommit(std::shared_ptr<Database> database,
+                       std::chrono::microseconds gather_wait = kGatherWait);
   ~GroupCommit();  // runs what is queued, commits what is staged, then stops
   GroupCommit(const GroupCommit&) = delete;
   GroupCommit& operator=(const GroupCommit&) = delete;
@@ -89,6 +98,7 @@ class GroupCommit {
   void abandon_group(std::exception_ptr error);
   void finish(const std::shared_ptr<Group>& group, std::exception_ptr error);
 
+  const std::chrono::microseconds gather_wait_;
   std::shared_ptr<Database> database_;
   // Used by the writer thread alone: the connection, its statements, and open_, the group of
   // its open transaction if any.

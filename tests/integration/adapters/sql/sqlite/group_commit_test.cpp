@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <future>
 #include <latch>
 #include <mutex>
 #include <set>
@@ -143,37 +145,56 @@ TEST_F(GroupCommitTest, TheWriteAheadLogStartsOverUnderContinuousWrites) {
   EXPECT_LT(std::filesystem::file_size(wal), 24u << 20);
 }
 
-// Callers that come back one after another, a little apart (each answers its client and gets
-// the next request), share a commit: a group smaller than the last one waits for them. Caller
-// k comes back k x 30 us after the commit; without the wait, most groups would hold one turn.
-TEST(GroupCommitGathering, CallersComingBackShareOneCommit) {
+// A group smaller than the one before waits for more units of work before it commits: their
+// callers are likely on their way back (each answers its client and gets the next request).
+// Here the wait is long enough (10 s) for the test to set the order of events: after a group of
+// 5, five callers coming one after another, each once the one before is in its turn, share one
+// commit. Without the wait, each would commit alone.
+TEST(GroupCommitGathering, AGroupSmallerThanTheLastWaitsForMoreBeforeItCommits) {
   ScratchDatabase scratch{Backend::sqlite};
   auto database = scratch.open();
   database->acquire().session() << "CREATE TABLE notes (body TEXT NOT NULL)";
-  GroupCommit group_commit(database);
-  constexpr int kCallers = 8, kEach = 50;
-  std::latch start(kCallers);
-  std::vector<std::jthread> callers;
-  for (int k = 0; k < kCallers; ++k) {
-    callers.emplace_back([&, k] {
-      start.arrive_and_wait();
-      for (int i = 0; i < kEach; ++i) {
-        std::this_thread::sleep_for(std::chrono::microseconds(30 * k));
-        group_commit.perform([&](GroupCommit::Turn& turn) {
-          turn.run([&](Connection& connection) {
-            connection.execute("INSERT INTO notes (body) VALUES (:body)", std::to_string(k));
-          });
-          turn.commit();
-        });
-      }
+  GroupCommit group_commit(database, std::chrono::seconds(10));
+  const auto note = [&](const std::function<void()>& inside) {
+    group_commit.perform([&](GroupCommit::Turn& turn) {
+      inside();
+      turn.run([](Connection& connection) {
+        connection.execute("INSERT INTO notes (body) VALUES (:body)", std::string("note"));
+      });
+      turn.commit();
     });
+  };
+  constexpr int kGroup = 5;
+  {
+    // The first group: its first turn holds the writer until the others have queued.
+    std::latch first_inside(1);
+    std::promise<void> release;
+    std::vector<std::future<void>> callers;
+    callers.push_back(
+        std::async(std::launch::async, note, [&, released = release.get_future().share()] {
+          first_inside.count_down();
+          released.wait();
+        }));
+    first_inside.wait();
+    for (int i = 1; i < kGroup; ++i) callers.push_back(std::async(std::launch::async, note, [] {}));
+    while (group_commit.queued() < kGroup - 1) std::this_thread::yield();
+    release.set_value();
+    for (auto& caller : callers) caller.get();
   }
-  callers.clear();  // joined
+  ASSERT_EQ(group_commit.groups_committed(), 1);
+
+  std::vector<std::future<void>> callers;
+  for (int i = 0; i < kGroup; ++i) {
+    // Shared: the caller may still be in count_down() when this wait returns.
+    auto inside = std::make_shared<std::latch>(1);
+    callers.push_back(std::async(std::launch::async, note, [inside] { inside->count_down(); }));
+    inside->wait();  // in its turn, alone in the queue: the group has not committed
+  }
+  for (auto& caller : callers) caller.get();
   int notes = 0;
   database->acquire().session() << "SELECT COUNT(*) FROM notes", soci::into(notes);
-  EXPECT_EQ(notes, kCallers * kEach);
-  EXPECT_LE(group_commit.groups_committed(), kCallers * kEach / 4)
-      << "fewer than 4 turns per commit on average";
+  EXPECT_EQ(notes, 2 * kGroup);
+  EXPECT_EQ(group_commit.groups_committed(), 2) << "the five one after another did not share";
 }
 
 }  // namespace
