@@ -2,6 +2,9 @@
 
 #include <stdexcept>
 
+#include "allocation/adapters/sql/postgresql/product_in_group_repository.hpp"
+#include "allocation/service_layer/errors.hpp"
+
 namespace allocation::adapters::sql {
 
 void write_line(const NewLine& change, Connection& connection) {

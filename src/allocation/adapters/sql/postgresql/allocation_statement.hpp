@@ -3,7 +3,6 @@
 #include "allocation/adapters/outgoing_message.hpp"
 #include "allocation/adapters/sql/connection.hpp"
 #include "allocation/domain/product.hpp"
-#include "allocation/service_layer/errors.hpp"
 
 // PostgreSQL, the most common change: one line allocated to one batch, written with its
 // outgoing message in one statement on its own. An allocation then takes 2 round trips (read,
@@ -26,17 +25,10 @@ struct NewLine {
 // have written nothing: see ProductGroupCommit::Turn.)
 void write_line(const NewLine& change, Connection& connection);
 
-// Thrown, having written nothing, when a unit of work that assumed an order had no line of a
-// product (see PostgresqlUnitOfWork) cannot confirm it: the work runs again from the product as
-// stored. A ConcurrencyError, so that the bus would run it again were it to escape.
-class AssumptionUnconfirmed final : public service_layer::ConcurrencyError {
- public:
-  AssumptionUnconfirmed() : ConcurrencyError("the order may have a line of this product") {}
-};
-
 // In a group's transaction, for a product the group knows: writes `change` in one statement
 // whose line goes first, the rest only if it went in. Throws AssumptionUnconfirmed, having
-// written nothing, when the order had a line of the product after all.
+// written nothing, when the order had a line of the product after all
+// (ProductInGroupRepository).
 void write_assumed_line(const NewLine& change, Connection& connection);
 
 }  // namespace allocation::adapters::sql

@@ -19,16 +19,6 @@ domain::Product without_lines(const domain::Product& product) {
 
 }  // namespace
 
-std::optional<domain::Product> ProductInGroupRepository::load(std::string_view sku,
-                                                              std::string_view orderid) {
-  if (known_ && *known_ && (*known_)->sku() == sku) {
-    assumed_ = !orderid.empty();
-    remember_loaded(**known_);
-    return **known_;
-  }
-  return SqlProductRepository::load(sku, orderid);
-}
-
 PostgresqlUnitOfWork::PostgresqlUnitOfWork(ProductGroupCommit::Turn& turn, bool may_assume)
     : SqlUnitOfWork([&turn](const auto& work) { turn.read(work); }),
       turn_(turn),

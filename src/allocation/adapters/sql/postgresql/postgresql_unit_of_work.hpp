@@ -5,31 +5,10 @@
 
 #include "allocation/adapters/sql/database.hpp"
 #include "allocation/adapters/sql/postgresql/product_group_commit.hpp"
+#include "allocation/adapters/sql/postgresql/product_in_group_repository.hpp"
 #include "allocation/adapters/sql/sql_unit_of_work.hpp"
 
 namespace allocation::adapters::sql {
-
-// The products of a unit of work in a product's group, which may start from the product as the
-// group's transaction knows it (ProductGroupCommit::Turn::known_product) instead of reading it:
-// in a group, every turn after the first that allocated would read back what the group knows
-// already, one round trip of two per allocation. Only the order's line is unknown: the product
-// is taken assuming the order has none of it, and only an allocation's write can confirm that
-// (its line is new, and unique per order and product).
-class ProductInGroupRepository final : public SqlProductRepository {
- public:
-  // `known`: what the group knows, or nullptr to read every product.
-  ProductInGroupRepository(OnConnection read, std::optional<domain::Product>* known)
-      : SqlProductRepository(std::move(read)), known_(known) {}
-
-  // Whether a product was taken from what the group knows, for an order.
-  bool assumed() const { return assumed_; }
-
- private:
-  std::optional<domain::Product> load(std::string_view sku, std::string_view orderid) override;
-
-  std::optional<domain::Product>* known_;
-  bool assumed_ = false;
-};
 
 // A PostgreSQL unit of work: a turn in its product's group (ProductGroupCommit), or a group of
 // its own when the product is not known before. Reads run outside a transaction, as at READ

@@ -1,0 +1,76 @@
+#include "allocation/adapters/sql/postgresql/product_in_group_repository.hpp"
+
+#include <gtest/gtest.h>
+
+namespace allocation::adapters::sql {
+namespace {
+
+using domain::Batch;
+using domain::OrderLine;
+using domain::Product;
+
+// The assumed-product shortcut alone, without a database: the repository's reads go to a fake
+// that counts them and finds nothing.
+class ProductInGroupRepositoryTest : public ::testing::Test {
+ protected:
+  ProductInGroupRepository repository(std::optional<Product>* known_product) {
+    return ProductInGroupRepository([this](const auto&) { ++reads; }, known_product);
+  }
+
+  std::optional<Product> known = Product(
+      "LAMP", {Batch("b1", "LAMP", 10, std::nullopt), Batch("b2", "LAMP", 5, std::nullopt)}, 7);
+  int reads = 0;
+};
+
+TEST_F(ProductInGroupRepositoryTest, TheProductTheGroupKnowsIsTakenWithoutReadingAndAssumed) {
+  auto products = repository(&known);
+  Product* lamp = products.get("LAMP", "o1");
+  ASSERT_NE(lamp, nullptr);
+  EXPECT_EQ(reads, 0);
+  EXPECT_EQ(lamp->version_number(), 7);
+  EXPECT_EQ(lamp->batches().size(), 2u);
+  EXPECT_TRUE(products.assumed()) << "that o1 has no line of LAMP is an assumption";
+}
+
+TEST_F(ProductInGroupRepositoryTest, WithoutAnOrderNothingIsAssumed) {
+  auto products = repository(&known);
+  ASSERT_NE(products.get("LAMP"), nullptr);
+  EXPECT_EQ(reads, 0);
+  EXPECT_FALSE(products.assumed());
+}
+
+TEST_F(ProductInGroupRepositoryTest, AnotherProductIsRead) {
+  auto products = repository(&known);
+  EXPECT_EQ(products.get("DESK", "o1"), nullptr);  // the fake finds nothing
+  EXPECT_EQ(reads, 1);
+  EXPECT_FALSE(products.assumed());
+}
+
+TEST_F(ProductInGroupRepositoryTest, AGroupThatKnowsNothingAndAFreshRunRead) {
+  std::optional<Product> nothing;
+  auto in_new_group = repository(&nothing);
+  EXPECT_EQ(in_new_group.get("LAMP", "o1"), nullptr);
+  auto run_again = repository(nullptr);  // after AssumptionUnconfirmed
+  EXPECT_EQ(run_again.get("LAMP", "o1"), nullptr);
+  EXPECT_EQ(reads, 2);
+  EXPECT_FALSE(in_new_group.assumed());
+  EXPECT_FALSE(run_again.assumed());
+}
+
+// What the write needs: the product as taken is remembered as loaded, so that one new line is
+// recognised as the only change (SqlProductRepository::only_new_line) and written in one
+// statement, confirming the assumption.
+TEST_F(ProductInGroupRepositoryTest, AnAllocationOnTheAssumedProductIsOneNewLine) {
+  auto products = repository(&known);
+  Product* lamp = products.get("LAMP", "o1");
+  lamp->allocate(OrderLine("o1", "LAMP", 3));
+  const auto& tracked = products.seen().at("LAMP");
+  const Batch* batch = products.only_new_line(tracked);
+  ASSERT_NE(batch, nullptr);
+  EXPECT_EQ(batch->reference(), "b1");
+  EXPECT_EQ(batch->allocated_quantity(), 3);
+  EXPECT_EQ(known->batch("b1")->allocated_quantity(), 0) << "the group's copy is not changed";
+}
+
+}  // namespace
+}  // namespace allocation::adapters::sql
