@@ -90,7 +90,9 @@ build() {
   echo "$out/allocation"
 }
 
-declare -A binary=([OLD]=$(build "$old") [NEW]=$(build "$new"))
+old_binary=$(build "$old")
+new_binary=$(build "$new")
+declare -A binary=([OLD]=$old_binary [NEW]=$new_binary)
 [[ $backends == *postgresql* ]] && bench_servers_start
 started=$SECONDS
 
