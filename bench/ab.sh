@@ -34,7 +34,7 @@
 # 127.0.0.1 (tools/test-servers.sh), and every turn on a fresh database created (DROP/CREATE) as
 # a copy of the seeded one, after a CHECKPOINT.
 # The default run (2 backends x 6 rounds x 2 binaries x 5 loads x 8 s, history in 2 rounds)
-# takes about 27 minutes on the 2-core VM, without building.
+# takes about 30 minutes on the 2-core VM, without building (2026-12-04: 30).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 old=${1:?OLD binary or commit}
