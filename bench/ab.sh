@@ -1,31 +1,72 @@
 #!/usr/bin/env bash
-# A change against the commit before it, side by side in one run: two binaries take turns on
-# the same seeded SQLite database (a fresh copy for each run), so that the machine's noise falls
-# on both alike. Prints every run with its CPU steal, each binary's median, and the ratio
-# NEW / OLD of the medians.
-#   bench/ab.sh OLD NEW      (each a binary, or a commit whose release binary is built;
-#                             AB_ROUNDS=5 turns each, AB_SECONDS=8 per wrk run,
-#                             AB_LOADS="read16 alloc16 alloc64")
+# A change against the commit before it, side by side in one run: two binaries take turns under
+# the workload of `make bench` (bench/run.sh), on SQLite and on PostgreSQL, each start on a
+# fresh copy of the same seeded database, so that the machine's noise falls on both alike.
+# Rounds alternate which binary goes first. Prints every run with its CPU steal, then one
+# Markdown table per backend: each binary's median over the rounds, the ratio NEW / OLD of the
+# medians (the column "better" says which way is better), every round's figure with the steal
+# during it, and the non-2xx responses and socket timeouts summed over the rounds.
+#
+#   bench/ab.sh OLD NEW    each a binary, or a commit whose release binary is built (in a
+#                          worktree of its own, kept in build-ab/<commit>/ for reruns)
+#
+# Knobs (environment variables):
+#   AB_ROUNDS=6            turns of each binary on each backend
+#   AB_SECONDS=8           seconds per wrk run
+#   AB_LOADS="read16 alloc16 alloc64 hot16 hot64"
+#                          wrk loads of each turn, in this order (bench/lib.sh has them);
+#                          hot/spread (hotN / allocN of the same turn, at the higher
+#                          steal of the two) needs both
+#   AB_BACKENDS="sqlite postgresql"
+#   AB_HISTORY=1           0 skips the history figures: after the loads, the latency of one
+#                          allocation after 100 and after 20000 allocations of one new SKU
+#                          (bench/workload/history.py, as in run.sh); about 20000 sequential
+#                          requests, 40-100 s a turn (at most 3 minutes: a point it would
+#                          reach later is "-")
+#   AB_HISTORY_ROUNDS=2    in the first this many rounds only (AB_ROUNDS for all)
+#   AB_HISTORY_SAMPLES=50  requests timed at each of the two points (run.sh: 200)
+# Besides: the start (ms from the start of the process to its first answer,
+# bench/first_answer.py) and the peak RSS (VmHWM, MiB, after the wrk loads and before the
+# history) of every turn.
+#
+# Each backend is seeded once, by OLD: 1000 SKUs x 3 batches and 10000 orders, as run.sh does.
+# SQLite: every turn runs on a copy of that database file. PostgreSQL: a private server on
+# 127.0.0.1 (tools/test-servers.sh), and every turn on a fresh database created (DROP/CREATE) as
+# a copy of the seeded one, after a CHECKPOINT.
+# The default run (2 backends x 6 rounds x 2 binaries x 5 loads x 8 s, history in 2 rounds)
+# takes about 30 minutes on the 2-core VM, without building (2026-12-04: 30).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 old=${1:?OLD binary or commit}
 new=${2:?NEW binary or commit}
-rounds=${AB_ROUNDS:-5}
+rounds=${AB_ROUNDS:-6}
 seconds=${AB_SECONDS:-8}
-loads=${AB_LOADS:-read16 alloc16 alloc64}
-workload=$root/bench/workload
+loads=${AB_LOADS:-read16 alloc16 alloc64 hot16 hot64}
+backends=${AB_BACKENDS:-sqlite postgresql}
+history=${AB_HISTORY:-1}
+history_rounds=${AB_HISTORY_ROUNDS:-2}
+history_samples=${AB_HISTORY_SAMPLES:-50}
 
 work=$(mktemp -d /tmp/allocation-ab-XXXXXX)
 service_pid=
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
 cleanup() {
-  [[ -n $service_pid ]] && kill "$service_pid" 2>/dev/null || true
+  if [[ -n $service_pid ]]; then kill "$service_pid" 2>/dev/null || true; fi
+  bench_servers_stop
   for source in "$work"/src-*; do
-    [[ -d $source ]] && git -C "$root" worktree remove --force "$source" 2>/dev/null || true
+    if [[ -d $source ]]; then git -C "$root" worktree remove --force "$source" 2>/dev/null || true; fi
   done
   rm -rf "$work"
 }
 trap cleanup EXIT
 say() { printf '== %s\n' "$*" >&2; }
+
+for load in $loads; do bench_load_spec "$load" >/dev/null; done
+for backend in $backends; do
+  [[ $backend == sqlite || $backend == postgresql ]] ||
+    { echo "unknown backend $backend (sqlite postgresql)" >&2; exit 2; }
+done
 
 # The binary itself, or the release binary of a commit, built in a worktree of its own (kept in
 # build-ab/ for reruns).
@@ -49,86 +90,145 @@ build() {
   echo "$out/allocation"
 }
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# Starts BINARY on a copy of the seeded database; sets service_pid and port.
-start() {
-  rm -rf "$work/run" && cp -r "$work/seeded" "$work/run"
-  port=$(free_port)
-  read -r service_pid _ < <("$root/bench/first_answer.py" "http://127.0.0.1:$port/health" \
-    "$work/service.log" -- "$1" --log-level warn serve --port "$port" --db "sqlite:$work/run/bench.db")
-}
-
-stop() {
-  kill "$service_pid"
-  while kill -0 "$service_pid" 2>/dev/null; do sleep 0.1; done
-  service_pid=
-}
-
-# One wrk run of LOAD against the running service: prints "ok_rps steal%".
-measure() {
-  local load=$1 connections script
-  connections=${load//[!0-9]/}
-  case $load in
-    read*) script="read.lua ORDERS=10000" ;;
-    alloc*) script="allocate.lua SKUS=1000" ;;
-  esac
-  local before after out
-  before=$(head -1 /proc/stat)
-  # shellcheck disable=SC2086
-  out=$(cd "$workload" && env ${script#* } wrk -t2 -c"$connections" -d"${seconds}s" --timeout 10s \
-    -s "${script%% *}" "http://127.0.0.1:$port")
-  after=$(head -1 /proc/stat)
-  local steal
-  steal=$(echo "$before $after" | awk '{ t = 0; for (i = 2; i <= 11; i++) t += $(i + 11) - $i;
-    printf "%.0f", t ? ($20 - $9) / t * 100 : 0 }')
-  echo "$(echo "$out" | sed -n 's/^RESULT.*ok_rps=\([0-9.]*\).*/\1/p') $steal"
-}
-
 old_binary=$(build "$old")
 new_binary=$(build "$new")
+declare -A binary=([OLD]=$old_binary [NEW]=$new_binary)
+[[ $backends == *postgresql* ]] && bench_servers_start
+started=$SECONDS
 
-say "seeding 1000 SKUs x 3 batches and 10000 orders (with $old)"
-mkdir -p "$work/run"
-rm -rf "$work/run"/* && port=$(free_port)
-read -r service_pid _ < <("$root/bench/first_answer.py" "http://127.0.0.1:$port/health" \
-  "$work/service.log" -- "$old_binary" --log-level warn serve --port "$port" --db "sqlite:$work/run/bench.db")
-python3 "$workload/seed.py" --base-url "http://127.0.0.1:$port" --skus 1000 --orders 10000 >&2
-stop
-mv "$work/run" "$work/seeded"
+# Seeds BACKEND's database with OLD, the one every turn starts from a copy of.
+seed() {
+  local db_url
+  if [[ $1 == sqlite ]]; then
+    rm -rf "$work/seeded" && mkdir -p "$work/seeded"
+    db_url=sqlite:$work/seeded/bench.db
+  else
+    db_url=$(bench_pg_database ab_seeded)
+  fi
+  say "$1: seeding 1000 SKUs x 3 batches and 10000 orders (with OLD)"
+  bench_start "${binary[OLD]}" "$db_url" "$work/seed.log"
+  bench_seed
+  bench_stop
+}
 
-declare -A runs  # "<load> <commit>" -> "rps@steal ..."
-for ((round = 1; round <= rounds; round++)); do
-  # Alternate which goes first, so that neither always runs right after the seeding or the other.
-  order=("$old" "$new")
-  ((round % 2 == 0)) && order=("$new" "$old")
-  for commit in "${order[@]}"; do
-    binary=$old_binary
-    [[ $commit == "$new" ]] && binary=$new_binary
-    start "$binary"
-    for load in $loads; do
-      read -r rps steal < <(measure "$load")
-      say "round $round $commit $load: $rps/s at $steal% steal"
-      runs["$load $commit"]+="$rps@$steal% "
+# A fresh copy of BACKEND's seeded database: prints its URL.
+fresh_database() {
+  if [[ $1 == sqlite ]]; then
+    rm -rf "$work/run" && cp -r "$work/seeded" "$work/run"
+    echo "sqlite:$work/run/bench.db"
+  else
+    bench_pg_database ab_run ab_seeded
+    psql -q "$pg_admin" -c CHECKPOINT >&2
+  fi
+}
+
+# "<backend> <figure> <OLD|NEW>" -> every round's "value@steal% ", and
+# "<backend> <figure> <OLD|NEW> errors" -> "<non-2xx> <timeouts>" summed over the rounds.
+declare -A runs errors
+record() { runs["$1 $2 $3"]+="$4 "; }
+count_errors() {
+  local key="$1 $2 $3 errors" previous
+  previous=${errors[$key]:-0 0}
+  errors[$key]="$((${previous% *} + $4)) $((${previous#* } + $5))"
+}
+
+# One turn of SIDE (OLD or NEW) on BACKEND in ROUND.
+turn() {
+  local backend=$1 side=$2 round=$3 db_url out load rps steal non2xx timeouts
+  local -A ok=() steals=()
+  db_url=$(fresh_database "$backend")
+  bench_start "${binary[$side]}" "$db_url" "$work/$backend-$side.log"
+  record "$backend" start "$side" "$start_ms"
+  for load in $loads; do
+    out=$(bench_wrk "$load")
+    rps=$(echo "$out" | sed -n 's/^RESULT.* ok_rps=\([0-9.]*\).*/\1/p')
+    steal=$(echo "$out" | sed -n 's/^RESULT.* steal=\([0-9]*\).*/\1/p')
+    non2xx=$(echo "$out" | sed -n 's/^RESULT.* non2xx=\([0-9]*\).*/\1/p')
+    timeouts=$(echo "$out" | sed -n 's/^RESULT.* timeouts=\([0-9]*\).*/\1/p')
+    say "$backend round $round $side $load: ${rps:--} ok/s at ${steal:--}% steal;" \
+      "$(echo "$out" | grep '^non-2xx' || echo 'no RESULT from wrk')"
+    ok[$load]=${rps:--} steals[$load]=${steal:-0}
+    record "$backend" "$load" "$side" "${rps:--}@${steal:--}%"
+    count_errors "$backend" "$load" "$side" "${non2xx:-0}" "${timeouts:-0}"
+  done
+  local c ratio hot_steal alloc_steal
+  for c in 16 64; do
+    [[ -n ${ok[hot$c]:-} && -n ${ok[alloc$c]:-} ]] || continue
+    ratio=$(awk -v a="${ok[hot$c]}" -v b="${ok[alloc$c]}" \
+      'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.3f", a / b }')
+    hot_steal=${steals[hot$c]} alloc_steal=${steals[alloc$c]}
+    record "$backend" "hot$c/alloc$c" "$side" \
+      "$ratio@$((hot_steal > alloc_steal ? hot_steal : alloc_steal))%"
+  done
+  record "$backend" rss "$side" "$(bench_rss_mib)"
+  if ((history && round <= history_rounds)); then
+    local h100 h20000 failed
+    read -r h100 h20000 steal failed < <(bench_history "$history_samples" 3)
+    say "$backend round $round $side history: $h100 / $h20000 ms at $steal% steal, $failed non-202"
+    record "$backend" history100 "$side" "$h100@$steal%"
+    record "$backend" history20000 "$side" "$h20000@$steal%"
+    [[ $failed == - ]] && failed=0
+    count_errors "$backend" history "$side" "$failed" 0
+  fi
+  bench_stop
+}
+
+for backend in $backends; do
+  seed "$backend"
+  for ((round = 1; round <= rounds; round++)); do
+    # Alternate which goes first, so that neither always runs right after the seeding or the other.
+    order=(OLD NEW)
+    ((round % 2 == 0)) && order=(NEW OLD)
+    for side in "${order[@]}"; do
+      turn "$backend" "$side" "$round"
     done
-    stop
   done
 done
 
-median() { tr ' ' '\n' | sed 's/@.*//' | grep . | sort -n | awk '{ a[NR] = $1 } END {
-  if (NR % 2) print a[(NR + 1) / 2]; else printf "%.1f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+median() { tr ' ' '\n' | sed 's/@.*//' | grep -v '^-*$' | sort -n | awk '{ a[NR] = $1 } END {
+  if (NR == 0) print "-"; else if (NR % 2) print a[(NR + 1) / 2];
+  else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+# The figures, in the order of the table: "<key> <better> <description>".
+figures() {
+  local load c
+  for load in $loads; do
+    echo "$load higher $load ($(bench_load_spec "$load" | cut -d' ' -f2-), -c${load//[!0-9]/}): ok requests/s"
+  done
+  for c in 16 64; do
+    [[ " $loads " == *" hot$c "* && " $loads " == *" alloc$c "* ]] &&
+      echo "hot$c/alloc$c higher hot SKU / spread, $c connections (target >= 0.50)"
+  done
+  if ((history)); then
+    echo "history100 lower history: median ms of one allocation after 100 of the SKU"
+    echo "history20000 lower history: median ms of one allocation after 20000 of the SKU"
+  fi
+  echo "rss lower peak RSS after the loads (VmHWM), MiB"
+  echo "start lower start to first answer, ms"
+}
+
 echo
-echo "bench/ab.sh $old $new, $(date -u +%Y-%m-%d), $rounds rounds of ${seconds} s, SQLite, wrk -t2"
-echo
-printf '| load | %s median | %s median | ratio | %s runs (ok/s@steal) | %s runs |\n' \
-  "$old" "$new" "$old" "$new"
-echo "| --- | --- | --- | --- | --- | --- |"
-for load in $loads; do
-  a=$(echo "${runs["$load $old"]}" | median)
-  b=$(echo "${runs["$load $new"]}" | median)
-  ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", b / a }')
-  printf '| %s | %s | %s | %s | %s | %s |\n' "$load" "$a" "$b" "$ratio" \
-    "${runs["$load $old"]% }" "${runs["$load $new"]% }"
+echo "bench/ab.sh $old $new, $(date -u +%Y-%m-%d), $rounds rounds of $seconds s per wrk run," \
+  "wrk -t2, $(nproc) cores, $(((SECONDS - started) / 60)) minutes without building"
+echo "OLD = $old (${binary[OLD]}), NEW = $new (${binary[NEW]})"
+for backend in $backends; do
+  echo
+  echo "### $backend"
+  echo
+  echo "| figure | better | OLD median | NEW median | NEW / OLD | OLD runs (value@steal) | NEW runs | non-2xx / timeouts, OLD; NEW |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+  while read -r key better description; do
+    a=$(echo "${runs["$backend $key OLD"]:-}" | median)
+    b=$(echo "${runs["$backend $key NEW"]:-}" | median)
+    ratio=$(awk -v a="$a" -v b="$b" \
+      'BEGIN { if (a == "-" || b == "-" || a == 0) print "-"; else printf "%.3f", b / a }')
+    errs=
+    error_key=$key
+    [[ $key == history* ]] && error_key=history
+    [[ -n ${errors["$backend $error_key OLD errors"]:-} ]] &&
+      errs="${errors["$backend $error_key OLD errors"]// / / }; ${errors["$backend $error_key NEW errors"]// / / }"
+    old_runs=${runs["$backend $key OLD"]:-}
+    new_runs=${runs["$backend $key NEW"]:-}
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$description" "$better" "$a" "$b" \
+      "$ratio" "${old_runs% }" "${new_runs% }" "$errs"
+  done < <(figures)
 done

@@ -14,39 +14,30 @@ workload=$root/bench/workload
 binary=$build_dir/bin/allocation
 
 work=$(mktemp -d /tmp/allocation-bench-XXXXXX)
-chmod 755 "$work"  # the PostgreSQL server runs as another user
 service_pid=
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
 cleanup() {
-  [[ -n $service_pid ]] && kill "$service_pid" 2>/dev/null || true
-  "$root/tools/test-servers.sh" stop "$work/servers"
+  if [[ -n $service_pid ]]; then kill "$service_pid" 2>/dev/null || true; fi
+  bench_servers_stop
   rm -rf "$work"
 }
 trap cleanup EXIT
-"$root/tools/test-servers.sh" start "$work/servers"
-source "$work/servers/env"
-pg_admin=$(echo "$ALLOCATION_TEST_PG" | sed "s|//allocation:allocation@|//postgres@|; s|/allocation$|/postgres|")  # superuser, same server
+bench_servers_start
 
 declare -A result  # "<backend> <metric>" -> figure
 say() { printf '\n== %s\n' "$*" >&2; }
 
-# wrk with one of the workload scripts, BENCH_REPEAT times; keeps the RESULT line's fields of
-# the median run (by ok_rps) as "<prefix> <field>", with the CPU steal during it, and every
-# run's ok_rps@steal as "<prefix> runs".
+# wrk with one of the loads of bench_load_spec, BENCH_REPEAT times; keeps the RESULT line's
+# fields of the median run (by ok_rps) as "<backend> <load> <field>", with the CPU steal during
+# it, and every run's ok_rps@steal as "<backend> <load> runs".
 run_wrk() {
-  local prefix=$1 connections=$2 script=$3
-  shift 3
-  say "$prefix: wrk -c$connections $script $* (${repeat}x)"
-  local runs=() run out before after steal
+  local prefix="$1 $2" load=$2
+  say "$prefix: wrk $(bench_load_spec "$load") (${repeat}x)"
+  local runs=() run out
   for ((run = 0; run < repeat; run++)); do
-    before=$(head -1 /proc/stat)
-    out=$(cd "$workload" && env "$@" wrk -t2 -c"$connections" -d"${seconds}s" --latency \
-      --timeout 10s -s "$script" "http://127.0.0.1:$port")
-    after=$(head -1 /proc/stat)
-    # The share of the machine's time its hypervisor gave to other machines: on a shared host
-    # it varies from 0 to 70% from one minute to the next, and the figures with it.
-    steal=$(echo "$before $after" | awk '{ t = 0; for (i = 2; i <= 11; i++) t += $(i + 11) - $i;
-      printf "%.0f", t ? ($20 - $9) / t * 100 : 0 }')
-    runs+=("$(echo "$out" | grep '^RESULT' | cut -d' ' -f2-) steal=$steal")
+    out=$(bench_wrk "$load")
+    runs+=("$(echo "$out" | grep '^RESULT' | cut -d' ' -f2-)")
     echo "$out" | grep -E "status codes" >&2
     echo "RESULT ${runs[-1]}" >&2
   done
@@ -60,44 +51,30 @@ run_wrk() {
     sed 's/.*ok_rps=\([0-9.]*\).* steal=\([0-9]*\)/\1@\2%/' | tr '\n' ' ' | sed 's/ $//')
 }
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 for backend in $backends; do
   if [[ $backend == sqlite ]]; then
     db_url=sqlite:$work/bench.db
   else
-    psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS bench" -c "CREATE DATABASE bench OWNER allocation"
-    db_url=${ALLOCATION_TEST_PG%/*}/bench
+    db_url=$(bench_pg_database bench)
   fi
-  port=$(free_port)
   say "$backend: starting the service"
-  read -r service_pid start_ms < <("$root/bench/first_answer.py" \
-    "http://127.0.0.1:$port/health" "$work/$backend.log" -- \
-    "$binary" --log-level warn serve --port "$port" --db "$db_url")
+  bench_start "$binary" "$db_url" "$work/$backend.log"
   result["$backend start_ms"]=$start_ms
 
   say "$backend: seeding 1000 SKUs x 3 batches and 10000 orders"
-  python3 "$workload/seed.py" --base-url "http://127.0.0.1:$port" --skus 1000 --orders 10000 >&2
+  bench_seed
 
-  run_wrk "$backend read16" 16 read.lua ORDERS=10000
-  run_wrk "$backend alloc16" 16 allocate.lua SKUS=1000
-  run_wrk "$backend alloc64" 64 allocate.lua SKUS=1000
-  run_wrk "$backend hot16" 16 hot.lua
-  run_wrk "$backend hot64" 64 hot.lua HOT_SKU=SKU-000042
+  for load in read16 alloc16 alloc64 hot16 hot64; do
+    run_wrk "$backend" "$load"
+  done
 
   say "$backend: latency against the history of one SKU"
-  history=$(python3 "$workload/history.py" --base-url "http://127.0.0.1:$port" \
-    --checkpoints 100,20000 --samples 200 --budget-min 10)
-  echo "$history" >&2
-  result["$backend history100"]=$(echo "$history" | awk '$1 == 100 {print $2}')
-  result["$backend history20000"]=$(echo "$history" | awk '$1 == 20000 {print $2}')
+  read -r history100 history20000 _ < <(bench_history 200 10)
+  result["$backend history100"]=$history100
+  result["$backend history20000"]=$history20000
 
-  result["$backend rss_mib"]=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$service_pid/status")
-  kill "$service_pid"
-  while kill -0 "$service_pid" 2>/dev/null; do sleep 0.1; done
-  service_pid=
+  result["$backend rss_mib"]=$(bench_rss_mib)
+  bench_stop
 done
 
 if [[ $backends == *postgresql* ]]; then
@@ -114,7 +91,7 @@ if [[ $backends == *postgresql* ]]; then
   done
 fi
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 get() { echo "${result[$1]:-}"; }
 row() { printf '| %s | %s | %s | %s |\n' "$1" "$2" "$3" "$4"; }
 
