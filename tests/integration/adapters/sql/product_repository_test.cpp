@@ -9,7 +9,18 @@ using domain::OrderLine;
 using service_layer::UnitOfWork;
 using testing::SqlTest;
 
-class SqlRepository : public SqlTest {};
+class SqlRepository : public SqlTest {
+ protected:
+  // Allocates `qty` of LAMP to each order, in a unit of work each.
+  void allocate_lamps(std::initializer_list<const char*> orderids, int qty) {
+    for (const char* orderid : orderids) {
+      units_of_work->perform([&](UnitOfWork& uow) {
+        uow.products().get("LAMP", orderid)->allocate(OrderLine(orderid, "LAMP", qty));
+        uow.commit();
+      });
+    }
+  }
+};
 
 TEST_P(SqlRepository, SavesAndLoadsAProductWithItsBatches) {
   add_product("RUSTY-SOAPDISH",
@@ -33,12 +44,7 @@ TEST_P(SqlRepository, SavesAndLoadsAProductWithItsBatches) {
 
 TEST_P(SqlRepository, AllocationLoadsTotalsAndOnlyTheLinesOfTheOrder) {
   add_product("LAMP", {{"b1", 100, std::nullopt}});
-  for (const char* orderid : {"o1", "o2", "o3"}) {
-    units_of_work->perform([&](UnitOfWork& uow) {
-      uow.products().get("LAMP", orderid)->allocate(OrderLine(orderid, "LAMP", 2));
-      uow.commit();
-    });
-  }
+  allocate_lamps({"o1", "o2", "o3"}, 2);
   units_of_work->perform([&](UnitOfWork& uow) {
     const auto* product = uow.products().get("LAMP", "o2");
     const auto& batch = product->batches()[0];
@@ -51,12 +57,7 @@ TEST_P(SqlRepository, AllocationLoadsTotalsAndOnlyTheLinesOfTheOrder) {
 
 TEST_P(SqlRepository, GetByBatchrefLoadsEveryLineOfThatBatchOldestFirst) {
   add_product("LAMP", {{"b1", 100, std::nullopt}, {"b2", 100, domain::parse_date("2030-01-01")}});
-  for (const char* orderid : {"o1", "o2", "o3"}) {
-    units_of_work->perform([&](UnitOfWork& uow) {
-      uow.products().get("LAMP", orderid)->allocate(OrderLine(orderid, "LAMP", 1));
-      uow.commit();
-    });
-  }
+  allocate_lamps({"o1", "o2", "o3"}, 1);
   units_of_work->perform([&](UnitOfWork& uow) {
     const auto* product = uow.products().get_by_batchref("b1");
     ASSERT_TRUE(product);
@@ -71,12 +72,7 @@ TEST_P(SqlRepository, GetByBatchrefLoadsEveryLineOfThatBatchOldestFirst) {
 
 TEST_P(SqlRepository, ChangeOfQuantityDeallocatesAndPersistsTheRemoval) {
   add_product("LAMP", {{"b1", 10, std::nullopt}});
-  for (const char* orderid : {"o1", "o2", "o3"}) {
-    units_of_work->perform([&](UnitOfWork& uow) {
-      uow.products().get("LAMP", orderid)->allocate(OrderLine(orderid, "LAMP", 3));
-      uow.commit();
-    });
-  }
+  allocate_lamps({"o1", "o2", "o3"}, 3);
   units_of_work->perform([&](UnitOfWork& uow) {
     uow.products().get_by_batchref("b1")->change_batch_quantity("b1", 5);
     uow.commit();
