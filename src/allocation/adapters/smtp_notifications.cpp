@@ -72,6 +72,7 @@ void SmtpNotifications::deliver_forever(std::stop_token stop) {
       sent = true;
       backoff.succeeded();
     } catch (const std::exception& error) {
+      ++failed_attempts_;
       spdlog::warn("mail '{}' not sent, retrying in {} ms: {}", mail.subject,
                    backoff.next().count(), error.what());
     }

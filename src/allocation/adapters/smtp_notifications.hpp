@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -30,6 +31,9 @@ class SmtpNotifications final : public service_layer::Notifications {
 
   void send(std::string_view subject, std::string_view body) override;
 
+  // How many deliveries failed so far: what a test waits for before it starts the server.
+  long long failed_attempts() const { return failed_attempts_; }
+
  private:
   struct Mail {
     std::string subject, body;
@@ -42,6 +46,7 @@ class SmtpNotifications final : public service_layer::Notifications {
   std::mutex mutex_;
   std::condition_variable_any queued_;
   std::deque<Mail> queue_;
+  std::atomic<long long> failed_attempts_ = 0;
   std::jthread sender_;  // last: starts once everything it uses exists
 };
 
