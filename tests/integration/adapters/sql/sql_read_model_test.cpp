@@ -1,6 +1,7 @@
+#include "allocation/adapters/sql/sql_read_model.hpp"
+
 #include <gtest/gtest.h>
 
-#include "allocation/adapters/sql/sql_read_model.hpp"
 #include "support/sql_test.hpp"
 
 namespace allocation::adapters::sql {
