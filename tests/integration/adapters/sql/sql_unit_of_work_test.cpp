@@ -28,6 +28,15 @@ class SqlUnitOfWork : public SqlTest {
     });
     return quantity;
   }
+  // PostgreSQL: how many transactions wrote the lines of these orders (a quoted SQL list).
+  long long transactions_that_wrote(const std::string& orderids) {
+    auto lease = database->acquire();
+    long long transactions = 0;
+    lease.session() << "SELECT COUNT(DISTINCT xmin::text) FROM allocations WHERE orderid IN (" +
+                           orderids + ")",
+        soci::into(transactions);
+    return transactions;
+  }
   int version(const std::string& sku) {
     int number = 0;
     units_of_work->perform(
@@ -191,11 +200,8 @@ TEST_P(SqlUnitOfWork, AllocationsQueuedBehindOneAnotherGetTheDomainsAnswers) {
   EXPECT_EQ(lines, 5);
   EXPECT_EQ(messages, 5);
   if (GetParam() == Backend::postgresql) {
-    int transactions = 0;
-    lease.session() << "SELECT COUNT(DISTINCT xmin::text) FROM allocations"
-                       " WHERE orderid IN ('o2', 'o3', 'o4')",
-        soci::into(transactions);
-    EXPECT_EQ(transactions, 1) << "the queued allocations were not one group";
+    EXPECT_EQ(transactions_that_wrote("'o2', 'o3', 'o4'"), 1)
+        << "the queued allocations were not one group";
   }
 }
 
@@ -261,12 +267,9 @@ TEST_P(SqlUnitOfWork, AnotherQtyQueuedBehindAnAllocationIsAConflictAndWritesNoth
   EXPECT_EQ(o2, 2);
   EXPECT_EQ(messages, 4);
   if (GetParam() == Backend::postgresql) {
-    int transactions = 0;
-    lease.session() << "SELECT COUNT(DISTINCT xmin::text) FROM allocations"
-                       " WHERE orderid IN ('o2', 'o3')",
-        soci::into(transactions);
-    EXPECT_EQ(transactions, 1) << "the queued allocations were not one group: the conflicts"
-                                  " were not tried on an assumed product";
+    EXPECT_EQ(transactions_that_wrote("'o2', 'o3'"), 1)
+        << "the queued allocations were not one group: the conflicts"
+           " were not tried on an assumed product";
   }
 }
 

@@ -70,15 +70,15 @@ std::vector<domain::Event> PostgresqlUnitsOfWork::perform(std::optional<std::str
                                                           const Work& work) {
   std::vector<domain::Event> events;
   groups_.perform(product, [&](ProductGroupCommit::Turn& turn) {
+    const auto run = [&](bool may_assume) {
+      PostgresqlUnitOfWork uow(turn, may_assume);
+      work(uow);
+      events = uow.collect_new_events();
+    };
     try {
-      PostgresqlUnitOfWork uow(turn, /*may_assume=*/true);
-      work(uow);
-      events = uow.collect_new_events();
+      run(/*may_assume=*/true);
     } catch (const AssumptionUnconfirmed&) {
-      // Nothing was written: run again with a fresh unit of work that reads the product.
-      PostgresqlUnitOfWork uow(turn, /*may_assume=*/false);
-      work(uow);
-      events = uow.collect_new_events();
+      run(/*may_assume=*/false);  // nothing was written: again, reading the product
     }
   });
   return events;
