@@ -4,8 +4,10 @@
 # fresh copy of the same seeded database, so that the machine's noise falls on both alike.
 # Rounds alternate which binary goes first. Prints every run with its CPU steal, then one
 # Markdown table per backend: each binary's median over the rounds, the ratio NEW / OLD of the
-# medians (the column "better" says which way is better), every round's figure with the steal
-# during it, and the non-2xx responses and socket timeouts summed over the rounds.
+# medians (the column "better" says which way is better), in how many rounds NEW did better
+# than OLD (the two ran minutes apart, while rounds swing by up to 30% at 0% steal), every
+# round's figure with the steal during it, and the non-2xx responses and socket timeouts
+# summed over the rounds.
 #
 #   bench/ab.sh OLD NEW    each a binary, or a commit whose release binary is built (in a
 #                          worktree of its own, kept in build-ab/<commit>/ for reruns)
@@ -188,6 +190,20 @@ done
 median() { tr ' ' '\n' | sed 's/@.*//' | grep -v '^-*$' | sort -n | awk '{ a[NR] = $1 } END {
   if (NR == 0) print "-"; else if (NR % 2) print a[(NR + 1) / 2];
   else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+# "k of n rounds": in how many of the rounds both sides have a figure NEW's is the better one
+# (BETTER is higher or lower). The two sides of a round ran minutes apart at most, so this reads
+# through the swings from one round to the next that move both alike.
+rounds_won() {
+  awk -v better="$1" -v a="$2" -v b="$3" 'BEGIN {
+    n = split(a, old, " "); split(b, new, " "); won = 0; both = 0
+    for (i = 1; i <= n; i++) {
+      sub(/@.*/, "", old[i]); sub(/@.*/, "", new[i])
+      if (old[i] == "-" || new[i] == "-" || old[i] == "" || new[i] == "") continue
+      both++
+      if ((better == "higher" && new[i] + 0 > old[i] + 0) || (better == "lower" && new[i] + 0 < old[i] + 0)) won++
+    }
+    if (both == 0) print "-"; else printf "%d of %d rounds", won, both }'
+}
 # The figures, in the order of the table: "<key> <better> <description>".
 figures() {
   local load c
@@ -214,8 +230,8 @@ for backend in $backends; do
   echo
   echo "### $backend"
   echo
-  echo "| figure | better | OLD median | NEW median | NEW / OLD | OLD runs (value@steal) | NEW runs | non-2xx / timeouts, OLD; NEW |"
-  echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+  echo "| figure | better | OLD median | NEW median | NEW / OLD | NEW better in | OLD runs (value@steal) | NEW runs | non-2xx / timeouts, OLD; NEW |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
   while read -r key better description; do
     a=$(echo "${runs["$backend $key OLD"]:-}" | median)
     b=$(echo "${runs["$backend $key NEW"]:-}" | median)
@@ -228,7 +244,7 @@ for backend in $backends; do
       errs="${errors["$backend $error_key OLD errors"]// / / }; ${errors["$backend $error_key NEW errors"]// / / }"
     old_runs=${runs["$backend $key OLD"]:-}
     new_runs=${runs["$backend $key NEW"]:-}
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$description" "$better" "$a" "$b" \
-      "$ratio" "${old_runs% }" "${new_runs% }" "$errs"
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$description" "$better" "$a" "$b" \
+      "$ratio" "$(rounds_won "$better" "$old_runs" "$new_runs")" "${old_runs% }" "${new_runs% }" "$errs"
   done < <(figures)
 done
