@@ -134,7 +134,7 @@ TEST_P(CommandLineOnEachDatabase, OperatorCommandsWorkOnOneDatabase) {
     args.insert(args.end(), on.begin(), on.end());
     return run_allocation(args);
   };
-  EXPECT_EQ(with_db({"migrate"}).out, "schema at version 5\n");
+  EXPECT_EQ(with_db({"migrate"}).out, "schema at version 6\n");
   EXPECT_EQ(with_db({"add-batch", "--ref", "wh", "--sku", "LAMP", "--qty", "5"}).exit_code, 0);
   EXPECT_EQ(
       with_db({"add-batch", "--ref", "ship", "--sku", "LAMP", "--qty", "8", "--eta", "2031-01-01"})
@@ -210,19 +210,22 @@ std::string help_entry(const std::string& help, const std::string& option) {
 
 TEST(CommandLine, GlobalFlagsWorkAfterTheSubcommandToo) {
   ScratchDatabase db(Backend::sqlite);
-  const std::vector<std::string> out_of_stock = {"allocate", "--orderid", "o1",   "--sku", "LAMP",
-                                                 "--qty",    "2",         "--db", db.url()};
-  ASSERT_EQ(
-      run_allocation({"add-batch", "--ref", "b1", "--sku", "LAMP", "--qty", "1", "--db", db.url()})
-          .exit_code,
-      0);
-  auto args = out_of_stock;
+  // A SKU is told out of stock once until it is back: each run takes a SKU of its own.
+  const auto out_of_stock = [&](const std::string& sku) {
+    EXPECT_EQ(run_allocation(
+                  {"add-batch", "--ref", sku + "-b1", "--sku", sku, "--qty", "1", "--db", db.url()})
+                  .exit_code,
+              0);
+    return std::vector<std::string>{"allocate", "--orderid", "o1",   "--sku", sku,
+                                    "--qty",    "2",         "--db", db.url()};
+  };
+  auto args = out_of_stock("LAMP");
   args.insert(args.end(), {"--log-level", "error"});  // the out-of-stock warning is not shown
   const auto quiet = run_allocation(args);
   EXPECT_EQ(quiet.exit_code, 0) << quiet.err;
   EXPECT_EQ(quiet.err, "");
-  const auto warned = run_allocation(out_of_stock);
-  EXPECT_NE(warned.err.find("[warning] notification: Out of stock for LAMP"), std::string::npos)
+  const auto warned = run_allocation(out_of_stock("DESK"));
+  EXPECT_NE(warned.err.find("[warning] notification: Out of stock for DESK"), std::string::npos)
       << warned.err;
 
   const auto bad = run_allocation({"migrate", "--db", db.url(), "--log-level", "loud"});

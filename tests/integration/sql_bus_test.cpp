@@ -14,6 +14,7 @@
 #include "allocation/adapters/sql/sql_read_model.hpp"
 #include "allocation/bootstrap/bootstrap.hpp"
 #include "allocation/domain/errors.hpp"
+#include "allocation/service_layer/external_messages.hpp"
 #include "support/sql_test.hpp"
 
 namespace allocation {
@@ -31,8 +32,7 @@ class SqlBus : public testing::SqlTest {
     if (IsSkipped() || HasFatalFailure()) return;
     read_model = std::make_shared<adapters::sql::SqlReadModel>(database);
     // As the service composes it: the unit of work keeps the read model (no writer).
-    bus.emplace(bootstrap::make_message_bus(
-        {units_of_work, nullptr, std::make_shared<adapters::RecordingNotifications>(), publisher}));
+    bus.emplace(bootstrap::make_message_bus({units_of_work, nullptr, notifications, publisher}));
   }
 
   domain::Product product(const std::string& sku) {
@@ -46,6 +46,8 @@ class SqlBus : public testing::SqlTest {
   std::shared_ptr<adapters::sql::SqlReadModel> read_model;
   std::shared_ptr<adapters::RecordingPublisher> publisher =
       std::make_shared<adapters::RecordingPublisher>();
+  std::shared_ptr<adapters::RecordingNotifications> notifications =
+      std::make_shared<adapters::RecordingNotifications>();
   std::optional<service_layer::MessageBus> bus;
 };
 
@@ -102,7 +104,8 @@ TEST_P(SqlBus, ManyThreadsNeverOverAllocateAndLoseNoLine) {
   }
   EXPECT_EQ(total, allocated_units.load());
   EXPECT_GE(total, 116) << "demand exceeded stock: at most one unit may stay idle per batch";
-  EXPECT_EQ(publisher->published().size(), static_cast<size_t>(allocated_lines.load()));
+  EXPECT_EQ(publisher->published(service_layer::channels::kLineAllocated).size(),
+            static_cast<size_t>(allocated_lines.load()));
   EXPECT_EQ(read_model->allocations("o3-7").size(), 1u);
 }
 
@@ -142,7 +145,7 @@ TEST_P(SqlBus, OrdersAllocatedAgainOnAHotProductAreAllocatedOnce) {
   EXPECT_EQ(
       stored.batch("LAMP-b1")->allocated_quantity() + stored.batch("LAMP-b2")->allocated_quantity(),
       units);
-  EXPECT_EQ(publisher->published().size(), answers.size());
+  EXPECT_EQ(publisher->published(service_layer::channels::kLineAllocated).size(), answers.size());
 }
 
 TEST_P(SqlBus, AllocatingAnOrdersLineWithAnotherQtyIsAConflictAndWritesNothing) {
@@ -174,6 +177,28 @@ TEST_P(SqlBus, AllocatingAnOrdersLineWithAnotherQtyIsAConflictAndWritesNothing) 
   EXPECT_EQ(product("LAMP").version_number(), version);
 }
 
+// The product stores that it ran out: each refused request is a unit of work of its own.
+TEST_P(SqlBus, TheStockTeamHearsOncePerSkuUntilItIsBackInStock) {
+  bus->handle(CreateBatch{"LAMP-b1", "LAMP", 1, std::nullopt});
+  for (const char* orderid : {"o1", "o2", "o3"}) {
+    EXPECT_EQ(bus->handle(Allocate{orderid, "LAMP", 5}), std::nullopt);
+  }
+  EXPECT_EQ(notifications->sent().size(), 1u);
+  EXPECT_TRUE(product("LAMP").out_of_stock());
+  bus->handle(ChangeBatchQuantity{"LAMP-b1", 3});
+  EXPECT_FALSE(product("LAMP").out_of_stock());
+  EXPECT_EQ(bus->handle(Allocate{"o4", "LAMP", 5}), std::nullopt);
+  EXPECT_EQ(notifications->sent().size(), 2u);
+  auto lease = database->acquire();
+  int out_of_stock = 0, back_in_stock = 0;
+  lease.session() << "SELECT COUNT(*) FROM outbox WHERE channel = 'out_of_stock'",
+      soci::into(out_of_stock);
+  lease.session() << "SELECT COUNT(*) FROM outbox WHERE channel = 'back_in_stock'",
+      soci::into(back_in_stock);
+  EXPECT_EQ(out_of_stock, 2);
+  EXPECT_EQ(back_in_stock, 1);
+}
+
 TEST_P(SqlBus, ChangeOfQuantityReallocatesThroughTheDatabase) {
   bus->handle(CreateBatch{"LAMP-b1", "LAMP", 10, std::nullopt});
   bus->handle(CreateBatch{"LAMP-b2", "LAMP", 10, domain::parse_date("2031-01-01")});
@@ -198,7 +223,8 @@ TEST_P(SqlBus, ReallocationLeftUndoneByACrashIsRecovered) {
     uow.commit();
   });
   EXPECT_TRUE(read_model->allocations("o2").empty()) << "taken off in the same transaction";
-  EXPECT_EQ(pending_reallocations(), (std::vector<domain::events::Deallocated>{{"o2", "LAMP", 4}}));
+  EXPECT_EQ(pending_reallocations(),
+            (std::vector<domain::events::Deallocated>{{"o2", "LAMP", 4, "LAMP-b1"}}));
 
   EXPECT_EQ(bus->recover(), 1u);
   EXPECT_EQ(read_model->allocations("o2"),

@@ -63,6 +63,16 @@ OrderLine Batch::deallocate_most_recent() {
   return line;
 }
 
+std::optional<OrderLine> Batch::release(std::string_view orderid) {
+  auto it = std::find_if(lines_.begin(), lines_.end(),
+                         [&](const OrderLine& l) { return l.orderid() == orderid; });
+  if (it == lines_.end()) return std::nullopt;
+  OrderLine line = std::move(*it);
+  lines_.erase(it);
+  allocated_quantity_ -= line.qty();
+  return line;
+}
+
 void Batch::set_purchased_quantity(int quantity) {
   if (quantity < 0) throw std::invalid_argument("a batch's qty must be >= 0");
   purchased_quantity_ = quantity;

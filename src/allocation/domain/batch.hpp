@@ -51,6 +51,8 @@ class Batch {
   // Takes off the most recently allocated line. Needs every line loaded: a repository that
   // loaded fewer for a batch whose quantity changes has a bug, reported by std::logic_error.
   OrderLine deallocate_most_recent();
+  // Takes off the order's loaded line, if it has one.
+  std::optional<OrderLine> release(std::string_view orderid);
   void set_purchased_quantity(int quantity);
 
   std::string reference_;

@@ -28,6 +28,15 @@ class LineConflict : public Conflict {
                  sku + "; allocating it again must ask for the same qty") {}
 };
 
+// An order released its line of this SKU (deallocated, cancelled): the line cannot be
+// allocated again.
+class ReleasedLine : public Conflict {
+ public:
+  ReleasedLine(const std::string& orderid, const std::string& sku)
+      : Conflict("order " + orderid + " released its line of " + sku +
+                 "; a released line is not allocated again") {}
+};
+
 // No batch has this reference.
 class UnknownBatch : public std::runtime_error {
  public:

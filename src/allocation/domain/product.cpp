@@ -1,6 +1,7 @@
 #include "allocation/domain/product.hpp"
 
 #include <algorithm>
+#include <numeric>
 #include <stdexcept>
 #include <utility>
 
@@ -16,24 +17,38 @@ bool arrives_earlier(const Batch& a, const Batch& b) {
   return b.eta() && *a.eta() < *b.eta();
 }
 
-// The batch that holds the order's line already, if any. The line is the same only with the same
-// qty: answering another qty with the old batch would tell the client it got what it did not.
+// The order's line must be the same one: answering another qty with the old batch would tell
+// the client it got what it did not.
+void check_same_line(const OrderLine& existing, const OrderLine& line) {
+  if (existing.qty() != line.qty()) {
+    throw LineConflict(line.orderid(), line.sku(), existing.qty());
+  }
+}
+
+// The batch that holds the order's line already, if any.
 const Batch* holding_the_line(const std::vector<Batch>& batches, const OrderLine& line) {
   for (const Batch& batch : batches) {
     const OrderLine* existing = batch.line_of(line.orderid());
     if (!existing) continue;
-    if (existing->qty() != line.qty()) {
-      throw LineConflict(line.orderid(), line.sku(), existing->qty());
-    }
+    check_same_line(*existing, line);
     return &batch;
   }
   return nullptr;
 }
 
+bool released(const std::vector<OrderLine>& lines, std::string_view orderid) {
+  return std::any_of(lines.begin(), lines.end(),
+                     [&](const OrderLine& line) { return line.orderid() == orderid; });
+}
+
 }  // namespace
 
-Product::Product(std::string sku, std::vector<Batch> batches, int version_number)
-    : sku_(std::move(sku)), version_number_(version_number), batches_(std::move(batches)) {
+Product::Product(std::string sku, std::vector<Batch> batches, int version_number,
+                 ProductState state)
+    : sku_(std::move(sku)),
+      version_number_(version_number),
+      batches_(std::move(batches)),
+      state_(std::move(state)) {
   if (sku_.empty()) throw std::invalid_argument("a product needs a sku");
 }
 
@@ -47,6 +62,18 @@ Batch* Product::find_batch(std::string_view reference) {
   return const_cast<Batch*>(std::as_const(*this).batch(reference));
 }
 
+int Product::available_quantity() const {
+  return std::accumulate(batches_.begin(), batches_.end(), 0, [](int sum, const Batch& b) {
+    return sum + std::max(0, b.available_quantity());
+  });
+}
+
+int Product::room() const {
+  int most = 0;
+  for (const Batch& batch : batches_) most = std::max(most, batch.available_quantity());
+  return most;
+}
+
 bool Product::add_batch(Batch batch) {
   if (batch.sku() != sku_) {
     throw std::invalid_argument("batch " + batch.reference() + " is not of sku " + sku_);
@@ -55,16 +82,14 @@ bool Product::add_batch(Batch batch) {
     if (existing->has_same_data(batch)) return false;
     throw BatchConflict(batch.reference());
   }
+  events_.emplace_back(events::BatchAdded{sku_, batch.reference(), batch.purchased_quantity()});
   batches_.push_back(std::move(batch));
   ++version_number_;
+  serve_backorders();
   return true;
 }
 
-std::optional<std::string> Product::allocate(const OrderLine& line) {
-  if (line.sku() != sku_) {
-    throw std::invalid_argument("order line of sku " + line.sku() + " given to sku " + sku_);
-  }
-  if (const Batch* holder = holding_the_line(batches_, line)) return holder->reference();
+Batch* Product::batch_for(const OrderLine& line) {
   // Stable: of equally early batches the first added wins.
   Batch* chosen = nullptr;
   for (Batch& batch : batches_) {
@@ -72,24 +97,132 @@ std::optional<std::string> Product::allocate(const OrderLine& line) {
       chosen = &batch;
     }
   }
-  if (!chosen) {
-    events_.emplace_back(events::OutOfStock{sku_});
+  return chosen;
+}
+
+void Product::allocate_to(Batch& batch, const OrderLine& line) {
+  batch.allocate(line);
+  events_.emplace_back(events::Allocated{line.orderid(), sku_, line.qty(), batch.reference()});
+}
+
+std::optional<std::string> Product::allocate(const OrderLine& line) {
+  if (line.sku() != sku_) {
+    throw std::invalid_argument("order line of sku " + line.sku() + " given to sku " + sku_);
+  }
+  if (const Batch* holder = holding_the_line(batches_, line)) return holder->reference();
+  if (const OrderLine* waiting = waiting_line(line.orderid())) {
+    check_same_line(*waiting, line);
     return std::nullopt;
   }
-  chosen->allocate(line);
+  if (released(state_.released, line.orderid())) throw ReleasedLine(line.orderid(), sku_);
+  const int available_before = available_quantity();
+  if (Batch* chosen = batch_for(line)) {
+    allocate_to(*chosen, line);
+    ++version_number_;
+    record_low_stock(available_before);
+    return chosen->reference();
+  }
+  const bool runs_out = !state_.out_of_stock;
+  if (runs_out) {
+    state_.out_of_stock = true;
+    events_.emplace_back(events::OutOfStock{sku_});
+  }
+  if (state_.policy.backorders) {
+    state_.backorders.add(line);
+    events_.emplace_back(events::Backordered{line.orderid(), sku_, line.qty()});
+  }
+  if (runs_out || state_.policy.backorders) ++version_number_;
+  return std::nullopt;
+}
+
+const OrderLine* Product::waiting_line(std::string_view orderid) const {
+  return state_.backorders.line_of(orderid);
+}
+
+std::optional<std::vector<events::Released>> Product::deallocate(std::string_view orderid) {
+  std::vector<events::Released> parts;
+  for (Batch& batch : batches_) {
+    if (auto line = batch.release(orderid)) {
+      parts.push_back({line->orderid(), sku_, line->qty(), batch.reference()});
+      state_.released.push_back(std::move(*line));
+    }
+  }
+  if (auto line = state_.backorders.remove(orderid)) {
+    parts.push_back({line->orderid(), sku_, line->qty(), std::nullopt});
+    state_.released.push_back(std::move(*line));
+  }
+  if (parts.empty()) {
+    if (released(state_.released, orderid)) return parts;
+    return std::nullopt;
+  }
   ++version_number_;
-  events_.emplace_back(events::Allocated{line.orderid(), sku_, line.qty(), chosen->reference()});
-  return chosen->reference();
+  events_.insert(events_.end(), parts.begin(), parts.end());
+  serve_backorders();
+  return parts;
+}
+
+events::Released Product::release_taken_off(const OrderLine& line) {
+  if (line.sku() != sku_) {
+    throw std::invalid_argument("order line of sku " + line.sku() + " given to sku " + sku_);
+  }
+  events::Released part{line.orderid(), sku_, line.qty(), std::nullopt};
+  state_.released.push_back(line);
+  ++version_number_;
+  events_.emplace_back(part);
+  return part;
 }
 
 void Product::change_batch_quantity(std::string_view reference, int quantity) {
   Batch* batch = find_batch(reference);
   if (!batch) throw UnknownBatch(std::string(reference));
+  const int old_quantity = batch->purchased_quantity();
+  const int available_before = available_quantity();
   batch->set_purchased_quantity(quantity);
   ++version_number_;
+  events_.emplace_back(
+      events::BatchQuantityChanged{sku_, batch->reference(), old_quantity, quantity});
   while (batch->available_quantity() < 0) {
     OrderLine line = batch->deallocate_most_recent();
-    events_.emplace_back(events::Deallocated{line.orderid(), line.sku(), line.qty()});
+    events_.emplace_back(
+        events::Deallocated{line.orderid(), line.sku(), line.qty(), batch->reference()});
+  }
+  if (quantity > old_quantity) {
+    serve_backorders();
+  } else {
+    record_low_stock(available_before);
+  }
+}
+
+void Product::set_policy(ProductPolicy policy) {
+  if (policy.low_stock_threshold && *policy.low_stock_threshold < 0) {
+    throw std::invalid_argument("a low-stock threshold must be >= 0");
+  }
+  if (policy == state_.policy) return;
+  state_.policy = policy;
+  ++version_number_;
+}
+
+void Product::serve_backorders() {
+  const int available_before = available_quantity();
+  state_.backorders.serve([&] { return room(); },
+                          [&](const OrderLine& line) {
+                            Batch* chosen = batch_for(line);
+                            if (!chosen) return false;
+                            allocate_to(*chosen, line);
+                            return true;
+                          });
+  record_low_stock(available_before);
+  if (const int available = available_quantity(); state_.out_of_stock && available > 0) {
+    state_.out_of_stock = false;
+    events_.emplace_back(events::BackInStock{sku_, available});
+  }
+}
+
+void Product::record_low_stock(int available_before) {
+  const std::optional<int>& threshold = state_.policy.low_stock_threshold;
+  const int available = available_quantity();
+  if (threshold && available_before > *threshold && available <= *threshold) {
+    events_.emplace_back(events::LowStock{sku_, available, *threshold});
   }
 }
 

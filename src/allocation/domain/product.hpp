@@ -5,43 +5,86 @@
 #include <string_view>
 #include <vector>
 
+#include "allocation/domain/backorder_queue.hpp"
 #include "allocation/domain/batch.hpp"
 #include "allocation/domain/events.hpp"
 #include "allocation/domain/order_line.hpp"
+#include "allocation/domain/product_policy.hpp"
 
 namespace allocation::domain {
 
-// The aggregate root of one SKU: every batch of it, and the version number that detects
-// concurrent changes. Every change to stock goes through a Product, which records what happened
-// as events and increments its version once per change.
+// What a product is besides its batches, as stored.
+struct ProductState {
+  ProductPolicy policy;
+  // It recorded OutOfStock and has not had stock again since (BackInStock).
+  bool out_of_stock = false;
+  BackorderQueue backorders;
+  // Lines of orders that released them, among the orders a repository loaded.
+  std::vector<OrderLine> released;
+};
+
+// The aggregate root of one SKU: every batch of it, its backorder queue, its policy, and the
+// version number that detects concurrent changes. Every change to stock goes through a Product,
+// which records what happened as events and increments its version once per change.
 //
 // A repository may load a product partially: every batch with its exact allocated total, but
-// only the order lines an operation needs (for allocate(), those of the order being allocated,
-// whose qty tells a retry from a conflict; for change_batch_quantity(), all lines of that batch).
-// Nothing else needs the lines, and not loading them keeps allocation independent of history.
+// only the order lines an operation needs (for allocate() and deallocate(), those of the order;
+// for change_batch_quantity(), all lines of that batch), and the backorder queue on demand (see
+// BackorderQueue). Nothing else needs the rest, and not loading it keeps an operation's cost
+// independent of history.
+//
+// Whenever stock frees up (a batch added, a quantity raised, a line released), the waiting lines
+// that fit are allocated in the same change: no waiting line fits in what is free after any
+// operation.
 class Product {
  public:
-  explicit Product(std::string sku, std::vector<Batch> batches = {}, int version_number = 0);
+  explicit Product(std::string sku, std::vector<Batch> batches = {}, int version_number = 0,
+                   ProductState state = {});
 
   const std::string& sku() const { return sku_; }
   int version_number() const { return version_number_; }
   const std::vector<Batch>& batches() const { return batches_; }
   const Batch* batch(std::string_view reference) const;
+  const ProductPolicy& policy() const { return state_.policy; }
+  bool out_of_stock() const { return state_.out_of_stock; }
+  const BackorderQueue& backorders() const { return state_.backorders; }
+  const std::vector<OrderLine>& released_lines() const { return state_.released; }
+  // Units the batches can still take, over all of them.
+  int available_quantity() const;
 
-  // Adds a batch of this SKU. Returns false and changes nothing when a batch with the same
-  // reference and the same data is here already; throws BatchConflict when its data differ.
+  // Adds a batch of this SKU, recording BatchAdded, and serves the backorder queue from it.
+  // Returns false and changes nothing when a batch with the same reference and the same data is
+  // here already; throws BatchConflict when its data differ.
   bool add_batch(Batch batch);
 
   // Allocates the line to the first batch that can take it: warehouse stock (no eta) first,
   // then the earliest eta, ties in the order the batches were added. Returns that batch's
-  // reference and records Allocated; returns nullopt and records OutOfStock when none can.
-  // The same line again (same order, same qty) returns its batch and changes nothing, so that
-  // a client may retry; the order's line with another qty throws LineConflict, changing nothing.
+  // reference and records Allocated. When none can: with backorders on, the line waits in the
+  // queue (Backordered); either way returns nullopt, and records OutOfStock if the product had
+  // not run out already.
+  // The same line again (same order, same qty, allocated or waiting) changes nothing and answers
+  // the same, so that a client may retry; the order's line with another qty throws LineConflict,
+  // and a line the order released throws ReleasedLine, changing nothing.
   std::optional<std::string> allocate(const OrderLine& line);
+  // The order's line if it waits in the backorder queue (as loaded: see ProductRepository).
+  const OrderLine* waiting_line(std::string_view orderid) const;
 
-  // Sets a batch's purchased quantity; while it is over-allocated, takes off its most recently
-  // allocated lines, recording Deallocated for each. Throws UnknownBatch.
+  // Releases the order's line, from its batch or from the backorder queue, recording Released,
+  // and serves the queue from the units it frees. Returns what was released: empty when the
+  // order released the line already; nullopt when the product knows no line of the order.
+  std::optional<std::vector<events::Released>> deallocate(std::string_view orderid);
+  // Releases a line that is in no batch and no queue: taken off its batch (Deallocated) and not
+  // allocated again yet. Its reallocation then finds it released.
+  events::Released release_taken_off(const OrderLine& line);
+
+  // Sets a batch's purchased quantity (BatchQuantityChanged). Raised: serves the backorder queue.
+  // Lowered below what it allocated: takes off its most recently allocated lines, recording
+  // Deallocated for each. Throws UnknownBatch.
   void change_batch_quantity(std::string_view reference, int quantity);
+
+  // Throws std::invalid_argument for a negative threshold. Lines waiting stay in the queue when
+  // backorders are turned off.
+  void set_policy(ProductPolicy policy);
 
   const std::vector<Event>& events() const { return events_; }
   // Hands over the events recorded so far and forgets them.
@@ -49,10 +92,21 @@ class Product {
 
  private:
   Batch* find_batch(std::string_view reference);
+  // The batch a line goes to, by the allocation order; nullptr when none can take it.
+  Batch* batch_for(const OrderLine& line);
+  // The most units one batch can still take: the largest line that fits somewhere.
+  int room() const;
+  void allocate_to(Batch& batch, const OrderLine& line);
+  // After units were freed: allocates the waiting lines that fit, then records BackInStock if
+  // the product had run out and has units again.
+  void serve_backorders();
+  // After units were taken: records LowStock if available fell from above the threshold.
+  void record_low_stock(int available_before);
 
   std::string sku_;
   int version_number_;
   std::vector<Batch> batches_;
+  ProductState state_;
   std::vector<Event> events_;
 };
 

@@ -16,6 +16,10 @@ namespace allocation::service_layer {
 
 namespace channels {
 inline constexpr std::string_view kLineAllocated = "line_allocated";
+inline constexpr std::string_view kLineDeallocated = "line_deallocated";
+inline constexpr std::string_view kOutOfStock = "out_of_stock";
+inline constexpr std::string_view kBackInStock = "back_in_stock";
+inline constexpr std::string_view kLowStock = "low_stock";
 }  // namespace channels
 
 // The payloads are flat JSON objects of strings and integers; how they are written out (and
@@ -55,13 +59,46 @@ inline constexpr detail::Table kExternalMessages{
           channels::kLineAllocated,
           {{"orderid", e.orderid}, {"sku", e.sku}, {"qty", e.qty}, {"batchref", e.batchref}}};
     },
-    // A line taken off is allocated again inside the service (reallocate); other systems hear
-    // of the new allocation.
-    [](const domain::events::Deallocated&) -> std::optional<ExternalMessage> {
+    // Stored before the reallocation of the line, which is a unit of work of its own.
+    [](const domain::events::Deallocated& e) -> std::optional<ExternalMessage> {
+      return ExternalMessage{channels::kLineDeallocated,
+                             {{"orderid", e.orderid},
+                              {"sku", e.sku},
+                              {"qty", e.qty},
+                              {"batchref", e.batchref},
+                              {"reason", std::string("batch_changed")}}};
+    },
+    // Also told to the stock team by mail (send_out_of_stock_notification).
+    [](const domain::events::OutOfStock& e) -> std::optional<ExternalMessage> {
+      return ExternalMessage{channels::kOutOfStock, {{"sku", e.sku}}};
+    },
+    // The answer to the order that asked says it waits; no stock moved.
+    [](const domain::events::Backordered&) -> std::optional<ExternalMessage> {
       return kNotPublished;
     },
-    // Told to the stock team by mail (send_out_of_stock_notification).
-    [](const domain::events::OutOfStock&) -> std::optional<ExternalMessage> {
+    // A line that waited was on no batch: only lines taken off a batch are line_deallocated.
+    [](const domain::events::Released& e) -> std::optional<ExternalMessage> {
+      if (!e.batchref) return kNotPublished;
+      return ExternalMessage{channels::kLineDeallocated,
+                             {{"orderid", e.orderid},
+                              {"sku", e.sku},
+                              {"qty", e.qty},
+                              {"batchref", *e.batchref},
+                              {"reason", std::string("cancelled")}}};
+    },
+    [](const domain::events::BackInStock& e) -> std::optional<ExternalMessage> {
+      return ExternalMessage{channels::kBackInStock, {{"sku", e.sku}, {"available", e.available}}};
+    },
+    [](const domain::events::LowStock& e) -> std::optional<ExternalMessage> {
+      return ExternalMessage{
+          channels::kLowStock,
+          {{"sku", e.sku}, {"available", e.available}, {"threshold", e.threshold}}};
+    },
+    // Stock movements of the ledger (SPEC §7.6), not messages.
+    [](const domain::events::BatchAdded&) -> std::optional<ExternalMessage> {
+      return kNotPublished;
+    },
+    [](const domain::events::BatchQuantityChanged&) -> std::optional<ExternalMessage> {
       return kNotPublished;
     },
 };

@@ -35,8 +35,8 @@ TEST(OutgoingMessage, EachMessageHasAnIdOfItsOwn) {
 }
 
 TEST(OutgoingMessage, AnEventThatStaysInsideIsNone) {
-  EXPECT_FALSE(outgoing_message(domain::events::OutOfStock{"LAMP"}));
-  EXPECT_FALSE(outgoing_message(domain::events::Deallocated{"o1", "LAMP", 3}));
+  EXPECT_FALSE(outgoing_message(domain::events::Backordered{"o1", "LAMP", 3}));
+  EXPECT_FALSE(outgoing_message(domain::events::BatchAdded{"LAMP", "b1", 3}));
 }
 
 }  // namespace

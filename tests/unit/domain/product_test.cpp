@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "allocation/domain/errors.hpp"
+#include "support/print_domain.hpp"
 
 namespace allocation::domain {
 namespace {
@@ -67,8 +68,26 @@ TEST(Product, RecordsOutOfStockAndAllocatesNothingWhenNoBatchCanTakeTheLine) {
   EXPECT_EQ(product.allocate(OrderLine("order2", "SMALL-FORK", 1)), std::nullopt);
   ASSERT_EQ(product.events().size(), 1u);
   EXPECT_EQ(product.events()[0], Event(events::OutOfStock{"SMALL-FORK"}));
-  EXPECT_EQ(product.version_number(), version);
+  EXPECT_TRUE(product.out_of_stock());
+  EXPECT_EQ(product.version_number(), version + 1);  // it ran out: stored
   EXPECT_EQ(product.batch("b1")->available_quantity(), 0);
+  EXPECT_EQ(product.waiting_line("order2"), nullptr);  // no backorders: the line is refused
+}
+
+// The stock team hears once per SKU, not once per refused request (SPEC §7.4).
+TEST(Product, RecordsOutOfStockOnceUntilBackInStock) {
+  auto product = product_of("LAMP", {{"b1", 1, {}}});
+  product.allocate(OrderLine("o1", "LAMP", 2));
+  product.take_events();
+  const int version = product.version_number();
+  EXPECT_EQ(product.allocate(OrderLine("o2", "LAMP", 2)), std::nullopt);
+  EXPECT_TRUE(product.events().empty());
+  EXPECT_EQ(product.version_number(), version);
+  product.change_batch_quantity("b1", 5);
+  product.take_events();
+  EXPECT_FALSE(product.out_of_stock());
+  product.allocate(OrderLine("o3", "LAMP", 9));
+  EXPECT_EQ(product.events(), std::vector<Event>{events::OutOfStock{"LAMP"}});
 }
 
 TEST(Product, OutOfStockWithNoBatchesAtAll) {
@@ -142,8 +161,9 @@ TEST(Product, ChangingQuantityDeallocatesMostRecentLinesFirst) {
   product.allocate(OrderLine("third", "LAMP", 2));
   product.take_events();
   product.change_batch_quantity("b1", 5);
-  EXPECT_EQ(product.events(), (std::vector<Event>{events::Deallocated{"third", "LAMP", 2},
-                                                  events::Deallocated{"second", "LAMP", 3}}));
+  EXPECT_EQ(product.events(), (std::vector<Event>{events::BatchQuantityChanged{"LAMP", "b1", 10, 5},
+                                                  events::Deallocated{"third", "LAMP", 2, "b1"},
+                                                  events::Deallocated{"second", "LAMP", 3, "b1"}}));
   EXPECT_EQ(product.batch("b1")->available_quantity(), 1);
   EXPECT_EQ(product.batch("b1")->loaded_lines(),
             std::vector<OrderLine>{OrderLine("first", "LAMP", 4)});
@@ -154,7 +174,8 @@ TEST(Product, ChangingQuantityWithinAvailabilityDeallocatesNothing) {
   product.allocate(OrderLine("o1", "LAMP", 4));
   product.take_events();
   product.change_batch_quantity("b1", 4);
-  EXPECT_TRUE(product.events().empty());
+  EXPECT_EQ(product.events(),
+            (std::vector<Event>{events::BatchQuantityChanged{"LAMP", "b1", 10, 4}}));
   EXPECT_EQ(product.batch("b1")->available_quantity(), 0);
   product.change_batch_quantity("b1", 50);
   EXPECT_EQ(product.batch("b1")->available_quantity(), 46);
@@ -166,7 +187,7 @@ TEST(Product, ChangingQuantityToZeroEmptiesTheBatch) {
   product.allocate(OrderLine("o2", "LAMP", 6));
   product.take_events();
   product.change_batch_quantity("b1", 0);
-  EXPECT_EQ(product.events().size(), 2u);
+  EXPECT_EQ(product.events().size(), 3u);  // the change and two lines taken off
   EXPECT_EQ(product.batch("b1")->allocated_quantity(), 0);
 }
 
@@ -198,6 +219,256 @@ TEST(Product, RejectsBatchesAndLinesOfAnotherSku) {
   Product product("LAMP");
   EXPECT_THROW(product.add_batch(Batch("b1", "DESK", 10, std::nullopt)), std::invalid_argument);
   EXPECT_THROW(product.allocate(OrderLine("o1", "DESK", 1)), std::invalid_argument);
+  EXPECT_THROW(product.release_taken_off(OrderLine("o1", "DESK", 1)), std::invalid_argument);
+}
+
+TEST(Product, RecordsTheStockMovementsOfBatches) {
+  Product product("LAMP");
+  product.add_batch(Batch("b1", "LAMP", 10, std::nullopt));
+  product.change_batch_quantity("b1", 7);
+  EXPECT_EQ(product.events(),
+            (std::vector<Event>{events::BatchAdded{"LAMP", "b1", 10},
+                                events::BatchQuantityChanged{"LAMP", "b1", 10, 7}}));
+}
+
+// --- Releasing lines (SPEC §7.1) ---
+
+TEST(Product, ReleasingAnAllocatedLineFreesItsUnits) {
+  auto product = product_of("LAMP", {{"b1", 10, {}}});
+  product.allocate(OrderLine("o1", "LAMP", 4));
+  product.take_events();
+  const int version = product.version_number();
+  const auto released = product.deallocate("o1");
+  const events::Released part{"o1", "LAMP", 4, "b1"};
+  ASSERT_TRUE(released);
+  EXPECT_EQ(*released, std::vector<events::Released>{part});
+  EXPECT_EQ(product.events(), std::vector<Event>{part});
+  EXPECT_EQ(product.batch("b1")->available_quantity(), 10);
+  EXPECT_EQ(product.released_lines(), std::vector<OrderLine>{OrderLine("o1", "LAMP", 4)});
+  EXPECT_EQ(product.version_number(), version + 1);
+}
+
+TEST(Product, ReleasingTwiceReleasesNothingTheSecondTime) {
+  auto product = product_of("LAMP", {{"b1", 10, {}}});
+  product.allocate(OrderLine("o1", "LAMP", 4));
+  product.deallocate("o1");
+  product.take_events();
+  const int version = product.version_number();
+  const auto again = product.deallocate("o1");
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->empty());
+  EXPECT_TRUE(product.events().empty());
+  EXPECT_EQ(product.version_number(), version);
+  EXPECT_EQ(product.batch("b1")->available_quantity(), 10);
+}
+
+TEST(Product, ReleasingALineTheProductNeverHadIsUnknown) {
+  auto product = product_of("LAMP", {{"b1", 10, {}}});
+  const int version = product.version_number();
+  EXPECT_EQ(product.deallocate("nobody"), std::nullopt);
+  EXPECT_EQ(product.version_number(), version);
+  EXPECT_TRUE(product.events().empty());
+}
+
+// As a repository loads it: the order's released line, stored.
+TEST(Product, AReleasedLineIsNotAllocatedAgain) {
+  Product product("LAMP", {Batch::restore("b1", "LAMP", 10, std::nullopt, 0, {})}, 3,
+                  ProductState{.policy = {},
+                               .out_of_stock = false,
+                               .backorders = {},
+                               .released = {OrderLine("o1", "LAMP", 4)}});
+  try {
+    product.allocate(OrderLine("o1", "LAMP", 4));
+    FAIL() << "no error";
+  } catch (const ReleasedLine& error) {
+    EXPECT_STREQ(error.what(),
+                 "order o1 released its line of LAMP; a released line is not allocated again");
+  }
+  EXPECT_EQ(product.version_number(), 3);
+  EXPECT_EQ(product.batch("b1")->available_quantity(), 10);
+  EXPECT_EQ(product.deallocate("o1"), std::vector<events::Released>{});
+}
+
+// A line taken off by a quantity change, cancelled before its reallocation ran.
+TEST(Product, ALineReleasedWhileTakenOffIsNotReallocated) {
+  auto product = product_of("LAMP", {{"b1", 10, {}}});
+  product.allocate(OrderLine("o1", "LAMP", 4));
+  product.change_batch_quantity("b1", 2);
+  product.take_events();
+  EXPECT_EQ(product.release_taken_off(OrderLine("o1", "LAMP", 4)),
+            (events::Released{"o1", "LAMP", 4, std::nullopt}));
+  EXPECT_THROW(product.allocate(OrderLine("o1", "LAMP", 4)), ReleasedLine);
+  EXPECT_EQ(product.batch("b1")->available_quantity(), 2);
+}
+
+// --- Backorders (SPEC §7.2) ---
+
+Product with_backorders(Product product) {
+  product.set_policy({.backorders = true, .low_stock_threshold = std::nullopt});
+  product.take_events();
+  return product;
+}
+
+TEST(Product, WithBackordersALineThatFindsNoBatchWaits) {
+  auto product = with_backorders(product_of("LAMP", {{"b1", 2, {}}}));
+  const int version = product.version_number();
+  EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 5)), std::nullopt);
+  ASSERT_NE(product.waiting_line("o1"), nullptr);
+  EXPECT_EQ(*product.waiting_line("o1"), OrderLine("o1", "LAMP", 5));
+  EXPECT_EQ(product.events(),
+            (std::vector<Event>{events::OutOfStock{"LAMP"}, events::Backordered{"o1", "LAMP", 5}}));
+  EXPECT_EQ(product.version_number(), version + 1);
+  EXPECT_EQ(product.backorders().added(), std::vector<OrderLine>{OrderLine("o1", "LAMP", 5)});
+  EXPECT_EQ(product.batch("b1")->available_quantity(), 2);
+}
+
+TEST(Product, AWaitingLineAgainIsTheSameAnswerAndAnotherQtyAConflict) {
+  auto product = with_backorders(product_of("LAMP", {}));
+  product.allocate(OrderLine("o1", "LAMP", 5));
+  product.take_events();
+  const int version = product.version_number();
+  EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 5)), std::nullopt);
+  EXPECT_THROW(product.allocate(OrderLine("o1", "LAMP", 6)), LineConflict);
+  EXPECT_TRUE(product.events().empty());
+  EXPECT_EQ(product.version_number(), version);
+  EXPECT_EQ(product.backorders().added().size(), 1u);
+}
+
+TEST(Product, AnArrivingBatchServesWaitingLinesInArrivalOrderAndSkipsWhatDoesNotFit) {
+  auto product = with_backorders(product_of("LAMP", {}));
+  for (const auto& [orderid, qty] :
+       {std::pair{"first", 3}, {"big", 8}, {"small", 2}, {"last", 1}}) {
+    product.allocate(OrderLine(orderid, "LAMP", qty));
+  }
+  product.take_events();
+  product.add_batch(Batch("b1", "LAMP", 6, std::nullopt));
+  // "big" does not fit in the 3 left after "first": "small" and "last" behind it are served.
+  EXPECT_EQ(product.events(), (std::vector<Event>{events::BatchAdded{"LAMP", "b1", 6},
+                                                  events::Allocated{"first", "LAMP", 3, "b1"},
+                                                  events::Allocated{"small", "LAMP", 2, "b1"},
+                                                  events::Allocated{"last", "LAMP", 1, "b1"}}));
+  EXPECT_EQ(product.backorders().added(), std::vector<OrderLine>{OrderLine("big", "LAMP", 8)});
+  EXPECT_EQ(product.batch("b1")->available_quantity(), 0);
+}
+
+TEST(Product, RaisingAQuantityServesWaitingLines) {
+  auto product = with_backorders(product_of("LAMP", {{"b1", 1, {}}}));
+  product.allocate(OrderLine("o1", "LAMP", 4));
+  product.take_events();
+  product.change_batch_quantity("b1", 5);
+  EXPECT_EQ(product.events(), (std::vector<Event>{events::BatchQuantityChanged{"LAMP", "b1", 1, 5},
+                                                  events::Allocated{"o1", "LAMP", 4, "b1"},
+                                                  events::BackInStock{"LAMP", 1}}));
+  EXPECT_EQ(product.waiting_line("o1"), nullptr);
+}
+
+TEST(Product, AReleasedLineServesWaitingLines) {
+  auto product = with_backorders(product_of("LAMP", {{"b1", 4, {}}}));
+  product.allocate(OrderLine("o1", "LAMP", 4));
+  product.allocate(OrderLine("o2", "LAMP", 3));
+  product.take_events();
+  product.deallocate("o1");
+  EXPECT_EQ(product.events(), (std::vector<Event>{events::Released{"o1", "LAMP", 4, "b1"},
+                                                  events::Allocated{"o2", "LAMP", 3, "b1"},
+                                                  events::BackInStock{"LAMP", 1}}));
+  EXPECT_EQ(product.batch("b1")->available_quantity(), 1);
+}
+
+TEST(Product, ReleasingAWaitingLineTakesItOutOfTheQueue) {
+  auto product = with_backorders(product_of("LAMP", {}));
+  product.allocate(OrderLine("o1", "LAMP", 4));
+  product.take_events();
+  EXPECT_EQ(product.deallocate("o1"),
+            (std::vector<events::Released>{events::Released{"o1", "LAMP", 4, std::nullopt}}));
+  EXPECT_EQ(product.waiting_line("o1"), nullptr);
+  EXPECT_TRUE(product.backorders().added().empty());
+  product.add_batch(Batch("b1", "LAMP", 10, std::nullopt));
+  EXPECT_EQ(product.batch("b1")->available_quantity(), 10);  // nothing left to serve
+}
+
+// A quantity change takes lines off; allocated again (the reallocate handler), they wait.
+TEST(Product, AQuantityChangePushesLinesIntoTheQueue) {
+  auto product = with_backorders(product_of("LAMP", {{"b1", 10, {}}}));
+  product.allocate(OrderLine("o1", "LAMP", 6));
+  product.allocate(OrderLine("o2", "LAMP", 4));
+  product.change_batch_quantity("b1", 3);  // both lines taken off, 3 free
+  product.take_events();
+  EXPECT_EQ(product.allocate(OrderLine("o2", "LAMP", 4)), std::nullopt);
+  EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 6)), std::nullopt);
+  EXPECT_EQ(product.backorders().added(),
+            (std::vector<OrderLine>{OrderLine("o2", "LAMP", 4), OrderLine("o1", "LAMP", 6)}));
+  product.change_batch_quantity("b1", 10);  // back: served in the order they came back
+  EXPECT_EQ(product.batch("b1")->loaded_lines(),
+            (std::vector<OrderLine>{OrderLine("o2", "LAMP", 4), OrderLine("o1", "LAMP", 6)}));
+}
+
+TEST(Product, TurningBackordersOffKeepsTheWaitingLines) {
+  auto product = with_backorders(product_of("LAMP", {}));
+  product.allocate(OrderLine("o1", "LAMP", 4));
+  product.set_policy({});
+  EXPECT_NE(product.waiting_line("o1"), nullptr);
+  EXPECT_EQ(product.allocate(OrderLine("o2", "LAMP", 4)), std::nullopt);
+  EXPECT_EQ(product.waiting_line("o2"), nullptr);
+  product.add_batch(Batch("b1", "LAMP", 10, std::nullopt));
+  EXPECT_EQ(product.batch("b1")->available_quantity(), 6);
+}
+
+TEST(Product, APolicyChangeIsAChangeAndTheSamePolicyIsNot) {
+  Product product("LAMP");
+  product.set_policy({.backorders = true, .low_stock_threshold = 3});
+  EXPECT_EQ(product.version_number(), 1);
+  product.set_policy({.backorders = true, .low_stock_threshold = 3});
+  EXPECT_EQ(product.version_number(), 1);
+  EXPECT_THROW(product.set_policy({.backorders = false, .low_stock_threshold = -1}),
+               std::invalid_argument);
+  EXPECT_EQ(product.policy(), (ProductPolicy{.backorders = true, .low_stock_threshold = 3}));
+}
+
+// --- Stock signals (SPEC §7.4) ---
+
+TEST(Product, BackInStockOnlyAfterRunningOut) {
+  Product product("LAMP");
+  product.add_batch(Batch("b1", "LAMP", 5, std::nullopt));  // a new product: not "back"
+  product.change_batch_quantity("b1", 8);
+  for (const Event& event : product.events()) {
+    EXPECT_FALSE(std::holds_alternative<events::BackInStock>(event));
+  }
+}
+
+TEST(Product, NoBackInStockWhenTheQueueTakesEveryFreedUnit) {
+  auto product = with_backorders(product_of("LAMP", {}));
+  product.allocate(OrderLine("o1", "LAMP", 5));
+  product.take_events();
+  product.add_batch(Batch("b1", "LAMP", 5, std::nullopt));
+  for (const Event& event : product.events()) {
+    EXPECT_FALSE(std::holds_alternative<events::BackInStock>(event));
+  }
+  EXPECT_TRUE(product.out_of_stock());
+}
+
+TEST(Product, LowStockWhenAvailableFallsToTheThreshold) {
+  auto product = product_of("LAMP", {{"b1", 10, {}}});
+  product.set_policy({.backorders = false, .low_stock_threshold = 3});
+  product.allocate(OrderLine("o1", "LAMP", 6));  // 4 left: above
+  EXPECT_EQ(product.events(), (std::vector<Event>{events::Allocated{"o1", "LAMP", 6, "b1"}}));
+  product.take_events();
+  product.allocate(OrderLine("o2", "LAMP", 1));  // 3: at the threshold
+  EXPECT_EQ(product.events(), (std::vector<Event>{events::Allocated{"o2", "LAMP", 1, "b1"},
+                                                  events::LowStock{"LAMP", 3, 3}}));
+  product.take_events();
+  product.allocate(OrderLine("o3", "LAMP", 1));  // still low: said once
+  EXPECT_EQ(product.events(), (std::vector<Event>{events::Allocated{"o3", "LAMP", 1, "b1"}}));
+  product.take_events();
+  product.change_batch_quantity("b1", 20);  // up again, then down through it
+  product.change_batch_quantity("b1", 9);
+  EXPECT_EQ(product.events().back(), Event(events::LowStock{"LAMP", 1, 3}));
+}
+
+TEST(Product, AThresholdOfZeroSaysWhenTheLastUnitGoes) {
+  auto product = product_of("LAMP", {{"b1", 2, {}}});
+  product.set_policy({.backorders = false, .low_stock_threshold = 0});
+  product.allocate(OrderLine("o1", "LAMP", 2));
+  EXPECT_EQ(product.events().back(), Event(events::LowStock{"LAMP", 0, 0}));
 }
 
 }  // namespace

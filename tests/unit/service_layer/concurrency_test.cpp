@@ -77,7 +77,8 @@ TEST(Concurrency, EightThreadsAllocatingThroughOneBusNeverOverAllocate) {
   for (const auto& [orderid, batches] : answers) {
     EXPECT_EQ(batches.size(), 1u) << orderid;
   }
-  EXPECT_EQ(service.publisher->published().size(), static_cast<size_t>(allocated_lines));
+  EXPECT_EQ(service.publisher->published(channels::kLineAllocated).size(),
+            static_cast<size_t>(allocated_lines));
 }
 
 }  // namespace

@@ -41,9 +41,41 @@ Case expectation(std::type_identity<Allocated>) {
                           {{"orderid", "o1"}, {"sku", "LAMP"}, {"qty", 3}, {"batchref", "b1"}}}};
 }
 Case expectation(std::type_identity<Deallocated>) {
-  return {Deallocated{"o1", "LAMP", 3}, std::nullopt};
+  return {Deallocated{"o2", "DESK", 4, "b2"}, ExternalMessage{"line_deallocated",
+                                                              {{"orderid", "o2"},
+                                                               {"sku", "DESK"},
+                                                               {"qty", 4},
+                                                               {"batchref", "b2"},
+                                                               {"reason", "batch_changed"}}}};
 }
-Case expectation(std::type_identity<OutOfStock>) { return {OutOfStock{"LAMP"}, std::nullopt}; }
+Case expectation(std::type_identity<OutOfStock>) {
+  return {OutOfStock{"CHAIR"}, ExternalMessage{"out_of_stock", {{"sku", "CHAIR"}}}};
+}
+Case expectation(std::type_identity<Backordered>) {
+  return {Backordered{"o3", "SOFA", 5}, std::nullopt};
+}
+Case expectation(std::type_identity<Released>) {
+  return {Released{"o4", "RUG", 6, "b4"}, ExternalMessage{"line_deallocated",
+                                                          {{"orderid", "o4"},
+                                                           {"sku", "RUG"},
+                                                           {"qty", 6},
+                                                           {"batchref", "b4"},
+                                                           {"reason", "cancelled"}}}};
+}
+Case expectation(std::type_identity<BackInStock>) {
+  return {BackInStock{"BED", 7},
+          ExternalMessage{"back_in_stock", {{"sku", "BED"}, {"available", 7}}}};
+}
+Case expectation(std::type_identity<LowStock>) {
+  return {LowStock{"VASE", 2, 8},
+          ExternalMessage{"low_stock", {{"sku", "VASE"}, {"available", 2}, {"threshold", 8}}}};
+}
+Case expectation(std::type_identity<BatchAdded>) {
+  return {BatchAdded{"CUP", "b9", 9}, std::nullopt};
+}
+Case expectation(std::type_identity<BatchQuantityChanged>) {
+  return {BatchQuantityChanged{"MUG", "b10", 10, 11}, std::nullopt};
+}
 
 template <class... Es>
 std::vector<Case> every_case(std::type_identity<std::variant<Es...>>) {
@@ -56,6 +88,11 @@ TEST(ExternalMessages, EachEventLeavesOnItsChannelWithItsFieldsOrStaysInside) {
     ASSERT_EQ(cases[i].sample.index(), i) << "each case is a sample of its own event";
     EXPECT_EQ(external_message(cases[i].sample), cases[i].expected) << "event #" << i;
   }
+}
+
+// A line that waited was on no batch: its release moves no stock that others hear of.
+TEST(ExternalMessages, AReleasedLineThatWaitedStaysInside) {
+  EXPECT_EQ(external_message(Released{"o4", "RUG", 6, std::nullopt}), std::nullopt);
 }
 
 TEST(ExternalMessages, APayloadNamesEachFieldOnceAndLeavesMessageIdToTheDelivery) {

@@ -155,6 +155,45 @@ TEST_F(Handlers, OutOfStockReturnsNoBatchAndNotifiesNamingTheSku) {
   EXPECT_TRUE(service.read_model->allocations("o1").empty());
 }
 
+// SPEC §7.4: once per SKU until it is back in stock, not once per refused request.
+TEST_F(Handlers, TheStockTeamHearsOncePerSkuUntilItIsBackInStock) {
+  bus.handle(CreateBatch{"b1", "LAMP", 1, std::nullopt});
+  for (const char* orderid : {"o1", "o2", "o3"}) {
+    EXPECT_EQ(bus.handle(Allocate{orderid, "LAMP", 5}), std::nullopt);
+  }
+  EXPECT_EQ(service.notifications->sent().size(), 1u);
+  EXPECT_EQ(service.publisher->published(channels::kOutOfStock),
+            (std::vector<ExternalMessage>{{channels::kOutOfStock, {{"sku", "LAMP"}}}}));
+
+  bus.handle(ChangeBatchQuantity{"b1", 3});
+  EXPECT_EQ(service.publisher->published(channels::kBackInStock),
+            (std::vector<ExternalMessage>{
+                {channels::kBackInStock, {{"sku", "LAMP"}, {"available", 3}}}}));
+  EXPECT_EQ(bus.handle(Allocate{"o4", "LAMP", 5}), std::nullopt);
+  EXPECT_EQ(service.notifications->sent().size(), 2u);
+  EXPECT_EQ(service.publisher->published(channels::kOutOfStock).size(), 2u);
+}
+
+// SPEC §7.4: every line taken off a batch, before its reallocation.
+TEST_F(Handlers, ALineTakenOffByAQuantityChangeIsPublishedBeforeItsReallocation) {
+  bus.handle(CreateBatch{"b1", "LAMP", 10, std::nullopt});
+  bus.handle(CreateBatch{"b2", "LAMP", 10, kTomorrow});
+  bus.handle(Allocate{"o1", "LAMP", 6});
+  bus.handle(ChangeBatchQuantity{"b1", 2});
+  const auto published = service.publisher->published();
+  ASSERT_EQ(published.size(), 3u);
+  EXPECT_EQ(published[1], (ExternalMessage{channels::kLineDeallocated,
+                                           {{"orderid", "o1"},
+                                            {"sku", "LAMP"},
+                                            {"qty", 6},
+                                            {"batchref", "b1"},
+                                            {"reason", "batch_changed"}}}));
+  EXPECT_EQ(
+      published[2],
+      (ExternalMessage{channels::kLineAllocated,
+                       {{"orderid", "o1"}, {"sku", "LAMP"}, {"qty", 6}, {"batchref", "b2"}}}));
+}
+
 TEST_F(Handlers, ChangeBatchQuantityChangesAvailable) {
   bus.handle(CreateBatch{"batch1", "ADORABLE-SETTEE", 100, std::nullopt});
   bus.handle(ChangeBatchQuantity{"batch1", 50});
@@ -193,8 +232,9 @@ TEST_F(Handlers, ReallocationsAreSettledWhenDone) {
 
 TEST_F(Handlers, RecoveryReallocatesALineACrashLeftPending) {
   leave_a_reallocation_pending();
-  EXPECT_EQ(service.store->pending_reallocations(),
-            (std::vector<domain::events::Deallocated>{{"order1", "INDIFFERENT-TABLE", 20}}));
+  EXPECT_EQ(
+      service.store->pending_reallocations(),
+      (std::vector<domain::events::Deallocated>{{"order1", "INDIFFERENT-TABLE", 20, "batch1"}}));
 
   EXPECT_EQ(bus.recover(), 1u);
   EXPECT_EQ(available("INDIFFERENT-TABLE", "batch2"), 30);

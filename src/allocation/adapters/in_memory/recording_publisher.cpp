@@ -12,4 +12,14 @@ std::vector<service_layer::ExternalMessage> RecordingPublisher::published() cons
   return published_;
 }
 
+std::vector<service_layer::ExternalMessage> RecordingPublisher::published(
+    std::string_view channel) const {
+  std::lock_guard lock(mutex_);
+  std::vector<service_layer::ExternalMessage> on_channel;
+  for (const auto& message : published_) {
+    if (message.channel == channel) on_channel.push_back(message);
+  }
+  return on_channel;
+}
+
 }  // namespace allocation::adapters

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <mutex>
+#include <string_view>
 #include <vector>
 
 #include "allocation/service_layer/ports/event_publisher.hpp"
@@ -13,6 +14,8 @@ class RecordingPublisher final : public service_layer::EventPublisher {
  public:
   void publish(const service_layer::ExternalMessage& message) override;
   std::vector<service_layer::ExternalMessage> published() const;
+  // Those published on `channel`, in order.
+  std::vector<service_layer::ExternalMessage> published(std::string_view channel) const;
 
  private:
   mutable std::mutex mutex_;

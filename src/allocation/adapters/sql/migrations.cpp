@@ -117,6 +117,16 @@ const std::vector<Migration>& migrations() {
            {Backend::sqlite, "ALTER TABLE outbox_v5 RENAME TO outbox"},
            {Backend::postgresql, "ALTER TABLE outbox DROP CONSTRAINT outbox_message_id_key"},
        }},
+      {6,
+       "stock signals: products that ran out, the batch a pending reallocation left",
+       {
+           // Set when the product records OutOfStock, cleared with BackInStock: the stock team
+           // hears once per SKU, not once per refused request.
+           "ALTER TABLE products ADD COLUMN out_of_stock INTEGER NOT NULL DEFAULT 0",
+           // For the line_deallocated message of a recovered reallocation. Lines taken off
+           // before this version are not known: empty.
+           "ALTER TABLE pending_reallocations ADD COLUMN batchref TEXT NOT NULL DEFAULT ''",
+       }},
   };
   return all;
 }

@@ -6,8 +6,9 @@ void store(const domain::Product& product, Connection& connection) {
   for (const domain::Event& event : product.events()) {
     if (const auto* deallocated = std::get_if<domain::events::Deallocated>(&event)) {
       connection.execute(
-          "INSERT INTO pending_reallocations (orderid, sku, qty) VALUES (:o, :s, :q)",
-          deallocated->orderid, deallocated->sku, deallocated->qty);
+          "INSERT INTO pending_reallocations (orderid, sku, qty, batchref)"
+          " VALUES (:o, :s, :q, :b)",
+          deallocated->orderid, deallocated->sku, deallocated->qty, deallocated->batchref);
     }
   }
 }
@@ -19,9 +20,10 @@ void settle(const domain::events::Deallocated& settled, Connection& connection) 
 
 std::vector<domain::events::Deallocated> list(Connection& connection) {
   std::vector<domain::events::Deallocated> pending;
-  for (const auto& [orderid, sku, qty] : connection.query<std::string, std::string, int>(
-           "SELECT orderid, sku, qty FROM pending_reallocations ORDER BY id")) {
-    pending.push_back({*orderid, *sku, *qty});
+  for (const auto& [orderid, sku, qty, batchref] :
+       connection.query<std::string, std::string, int, std::string>(
+           "SELECT orderid, sku, qty, batchref FROM pending_reallocations ORDER BY id")) {
+    pending.push_back({*orderid, *sku, *qty, *batchref});
   }
   return pending;
 }

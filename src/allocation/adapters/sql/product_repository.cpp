@@ -37,12 +37,13 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
                                                           const std::string& orderid,
                                                           const std::string& full_batch) {
   std::optional<int> version;
+  bool out_of_stock = false;
   std::vector<Batch> batches;
   read_([&](Connection& connection) {
     // One round trip: the product, its batches in the order they were added, and the line of
     // this order if it has one.
-    const auto rows = connection.query<int, std::string, int, std::string, int, int>(
-        "SELECT p.version_number, b.reference, b.purchased_quantity, b.eta,"
+    const auto rows = connection.query<int, int, std::string, int, std::string, int, int>(
+        "SELECT p.version_number, p.out_of_stock, b.reference, b.purchased_quantity, b.eta,"
         " b.allocated_quantity, a.qty"
         " FROM products p"
         " LEFT JOIN batches b ON b.sku = p.sku"
@@ -50,8 +51,10 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
         "  ON a.orderid = :orderid AND a.sku = p.sku AND a.batchref = b.reference"
         " WHERE p.sku = :sku ORDER BY b.id",
         orderid, sku);
-    for (const auto& [version_number, reference, purchased, eta, allocated, line_qty] : rows) {
+    for (const auto& [version_number, ran_out, reference, purchased, eta, allocated, line_qty] :
+         rows) {
       version = *version_number;
+      out_of_stock = *ran_out != 0;
       if (!reference) continue;  // a product with no batch yet
       std::vector<OrderLine> lines;
       if (line_qty) lines.emplace_back(orderid, sku, *line_qty);
@@ -76,7 +79,10 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
     }
   });
   if (!version) return std::nullopt;
-  Product product(sku, std::move(batches), *version);
+  Product product(
+      sku, std::move(batches), *version,
+      domain::ProductState{
+          .policy = {}, .out_of_stock = out_of_stock, .backorders = {}, .released = {}});
   remember_loaded(product);
   return product;
 }
@@ -104,12 +110,14 @@ void SqlProductRepository::save(const service_layer::TrackedProduct& tracked,
   const int version = product.version_number();
   if (tracked.is_new()) {
     // A concurrent creator makes this a unique violation: a lost race.
-    connection.execute("INSERT INTO products (sku, version_number) VALUES (:sku, :v)", sku,
-                       version);
+    connection.execute(
+        "INSERT INTO products (sku, version_number, out_of_stock) VALUES (:sku, :v, :o)", sku,
+        version, product.out_of_stock() ? 1 : 0);
   } else {
     const long long written = connection.execute(
-        "UPDATE products SET version_number = :v WHERE sku = :sku AND version_number = :old",
-        version, sku, *tracked.loaded_version);
+        "UPDATE products SET version_number = :v, out_of_stock = :o"
+        " WHERE sku = :sku AND version_number = :old",
+        version, product.out_of_stock() ? 1 : 0, sku, *tracked.loaded_version);
     if (written == 0) {
       throw service_layer::ConcurrencyError("product " + sku + " changed since it was read");
     }

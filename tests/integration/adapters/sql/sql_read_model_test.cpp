@@ -54,14 +54,14 @@ TEST_P(SqlReadModelTest, LosesADeallocatedLineWhichStaysPendingUntilSettled) {
   });
   EXPECT_EQ(allocations("o1"), (Rows{{"SKU-A", "batch-a"}}));
   EXPECT_TRUE(allocations("o2").empty());
-  EXPECT_EQ(pending_reallocations(), (Pending{{"o2", "SKU-A", 4}}));
+  EXPECT_EQ(pending_reallocations(), (Pending{{"o2", "SKU-A", 4, "batch-a"}}));
   units_of_work->perform([](UnitOfWork& uow) {
-    uow.settle_reallocation({"o2", "SKU-A", 4});
+    uow.settle_reallocation({"o2", "SKU-A", 4, "batch-a"});
     // Settling is undone with the rest when the unit of work rolls back.
   });
-  EXPECT_EQ(pending_reallocations(), (Pending{{"o2", "SKU-A", 4}}));
+  EXPECT_EQ(pending_reallocations(), (Pending{{"o2", "SKU-A", 4, "batch-a"}}));
   units_of_work->perform([](UnitOfWork& uow) {
-    uow.settle_reallocation({"o2", "SKU-A", 4});
+    uow.settle_reallocation({"o2", "SKU-A", 4, "batch-a"});
     uow.commit();
   });
   EXPECT_TRUE(pending_reallocations().empty());

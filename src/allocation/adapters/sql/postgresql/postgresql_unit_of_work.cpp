@@ -6,7 +6,8 @@ namespace allocation::adapters::sql {
 
 namespace {
 
-// The product with every batch and its total, and none of its order lines.
+// The product with every batch and its total, its policy and whether it ran out, and none of
+// its order lines (allocated, waiting or released).
 domain::Product without_lines(const domain::Product& product) {
   std::vector<domain::Batch> batches;
   for (const domain::Batch& batch : product.batches()) {
@@ -14,7 +15,11 @@ domain::Product without_lines(const domain::Product& product) {
                                              batch.purchased_quantity(), batch.eta(),
                                              batch.allocated_quantity(), {}));
   }
-  return domain::Product(product.sku(), std::move(batches), product.version_number());
+  return domain::Product(product.sku(), std::move(batches), product.version_number(),
+                         domain::ProductState{.policy = product.policy(),
+                                              .out_of_stock = product.out_of_stock(),
+                                              .backorders = {},
+                                              .released = {}});
 }
 
 }  // namespace

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <optional>
+#include <ostream>
+#include <string>
+
+#include "allocation/domain/events.hpp"
+#include "allocation/domain/order_line.hpp"
+
+// GoogleTest prints a failed comparison of events and order lines with these (found by
+// argument-dependent lookup) instead of their bytes.
+namespace allocation::domain {
+
+inline void PrintTo(const OrderLine& line, std::ostream* out) {
+  *out << "OrderLine(" << line.orderid() << ", " << line.sku() << ", " << line.qty() << ")";
+}
+
+}  // namespace allocation::domain
+
+namespace allocation::domain::events {
+
+namespace detail {
+inline std::string or_null(const std::optional<std::string>& value) {
+  return value ? *value : "null";
+}
+}  // namespace detail
+
+inline void PrintTo(const Allocated& e, std::ostream* out) {
+  *out << "Allocated{" << e.orderid << ", " << e.sku << ", " << e.qty << ", " << e.batchref << "}";
+}
+inline void PrintTo(const Deallocated& e, std::ostream* out) {
+  *out << "Deallocated{" << e.orderid << ", " << e.sku << ", " << e.qty << ", " << e.batchref
+       << "}";
+}
+inline void PrintTo(const OutOfStock& e, std::ostream* out) {
+  *out << "OutOfStock{" << e.sku << "}";
+}
+inline void PrintTo(const Backordered& e, std::ostream* out) {
+  *out << "Backordered{" << e.orderid << ", " << e.sku << ", " << e.qty << "}";
+}
+inline void PrintTo(const Released& e, std::ostream* out) {
+  *out << "Released{" << e.orderid << ", " << e.sku << ", " << e.qty << ", "
+       << detail::or_null(e.batchref) << "}";
+}
+inline void PrintTo(const BackInStock& e, std::ostream* out) {
+  *out << "BackInStock{" << e.sku << ", " << e.available << "}";
+}
+inline void PrintTo(const LowStock& e, std::ostream* out) {
+  *out << "LowStock{" << e.sku << ", " << e.available << ", " << e.threshold << "}";
+}
+inline void PrintTo(const BatchAdded& e, std::ostream* out) {
+  *out << "BatchAdded{" << e.sku << ", " << e.batchref << ", " << e.qty << "}";
+}
+inline void PrintTo(const BatchQuantityChanged& e, std::ostream* out) {
+  *out << "BatchQuantityChanged{" << e.sku << ", " << e.batchref << ", " << e.old_qty << " -> "
+       << e.qty << "}";
+}
+
+}  // namespace allocation::domain::events
