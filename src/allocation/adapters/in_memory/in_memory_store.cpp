@@ -1,21 +1,49 @@
 #include "allocation/adapters/in_memory/in_memory_store.hpp"
 
+#include <algorithm>
+
 #include "allocation/service_layer/errors.hpp"
 
 namespace allocation::adapters {
 
-std::optional<domain::Product> InMemoryStore::find(std::string_view sku) const {
+domain::Product InMemoryStore::restore(const domain::Product& stored,
+                                       std::string_view orderid) const {
+  auto queue = queues_.find(stored.sku());
+  std::shared_ptr<const Queue> snapshot =
+      queue == queues_.end() ? std::make_shared<const Queue>() : queue->second;
+  std::vector<domain::WaitingLine> order_line;
+  for (const domain::WaitingLine& waiting : *snapshot) {
+    if (!orderid.empty() && waiting.line.orderid() == orderid) order_line.push_back(waiting);
+  }
+  domain::BackorderQueue backorders(
+      [snapshot](std::int64_t after, int max_qty) {
+        std::vector<domain::WaitingLine> page;
+        for (const domain::WaitingLine& waiting : *snapshot) {
+          if (waiting.seq > after && waiting.line.qty() <= max_qty) page.push_back(waiting);
+        }
+        return page;
+      },
+      std::move(order_line));
+  return domain::Product(stored.sku(), stored.batches(), stored.version_number(),
+                         domain::ProductState{.policy = stored.policy(),
+                                              .out_of_stock = stored.out_of_stock(),
+                                              .backorders = std::move(backorders),
+                                              .released = stored.released_lines()});
+}
+
+std::optional<domain::Product> InMemoryStore::find(std::string_view sku,
+                                                   std::string_view orderid) const {
   std::lock_guard lock(mutex_);
   auto it = products_.find(sku);
   if (it == products_.end()) return std::nullopt;
-  return it->second;
+  return restore(it->second, orderid);
 }
 
 std::optional<domain::Product> InMemoryStore::find_by_batchref(std::string_view reference) const {
   std::lock_guard lock(mutex_);
   auto owner = sku_by_batchref_.find(reference);
   if (owner == sku_by_batchref_.end()) return std::nullopt;
-  return products_.at(owner->second);
+  return restore(products_.at(owner->second), {});
 }
 
 void InMemoryStore::commit(const std::vector<const service_layer::TrackedProduct*>& changed,
@@ -48,10 +76,29 @@ void InMemoryStore::commit(const std::vector<const service_layer::TrackedProduct
         pending_reallocations_.push_back(*deallocated);
       }
     }
-    domain::Product copy = tracked->product;
-    copy.take_events();  // events belong to the unit of work, not to the stored state
-    for (const auto& batch : copy.batches()) sku_by_batchref_[batch.reference()] = copy.sku();
-    products_.insert_or_assign(copy.sku(), std::move(copy));
+    const domain::Product& product = tracked->product;
+    // The queue as the commit leaves it: lines that left it out, those that joined at its end.
+    const domain::BackorderQueue& backorders = product.backorders();
+    if (!backorders.left().empty() || !backorders.added().empty()) {
+      auto& stored_queue = queues_[product.sku()];
+      auto queue =
+          stored_queue ? std::make_shared<Queue>(*stored_queue) : std::make_shared<Queue>();
+      std::erase_if(*queue, [&](const domain::WaitingLine& waiting) {
+        return std::find(backorders.left().begin(), backorders.left().end(), waiting.seq) !=
+               backorders.left().end();
+      });
+      for (const domain::OrderLine& line : backorders.added())
+        queue->push_back({next_seq_++, line});
+      stored_queue = std::move(queue);
+    }
+    // Events belong to the unit of work, and the queue to queues_, not to the stored product.
+    domain::Product stored(product.sku(), product.batches(), product.version_number(),
+                           domain::ProductState{.policy = product.policy(),
+                                                .out_of_stock = product.out_of_stock(),
+                                                .backorders = {},
+                                                .released = product.released_lines()});
+    for (const auto& batch : stored.batches()) sku_by_batchref_[batch.reference()] = stored.sku();
+    products_.insert_or_assign(stored.sku(), std::move(stored));
     ++commits_;
   }
 }

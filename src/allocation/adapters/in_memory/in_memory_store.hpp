@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -16,9 +18,14 @@ namespace allocation::adapters {
 // The "database" of the in-memory adapters: every product, shared by all units of work made
 // from it. One mutex guards it; it is held only to copy products in or out, never while a
 // handler runs, so units of work race exactly as they would on a database.
+//
+// A product's backorder queue is kept apart from it, as a database's table, and a product
+// found reads it on demand (domain::BackorderQueue), as the SQL repository does: only the
+// order's own waiting line comes with it.
 class InMemoryStore {
  public:
-  std::optional<domain::Product> find(std::string_view sku) const;
+  // The product, with its lines, and of the queue the waiting line of `orderid`, if any.
+  std::optional<domain::Product> find(std::string_view sku, std::string_view orderid = {}) const;
   std::optional<domain::Product> find_by_batchref(std::string_view reference) const;
 
   // Writes the changed products all at once, if each is still at the version it was loaded at
@@ -34,8 +41,17 @@ class InMemoryStore {
   int commits() const;
 
  private:
+  using Queue = std::vector<domain::WaitingLine>;
+  // The stored product with its queue (mutex_ held).
+  domain::Product restore(const domain::Product& stored, std::string_view orderid) const;
+
   mutable std::mutex mutex_;
+  // Without their queues (an empty BackorderQueue each).
   std::map<std::string, domain::Product, std::less<>> products_;
+  // Each SKU's waiting lines in arrival order; replaced, never changed, at a commit, so that
+  // a product found reads the queue as it was (its snapshot) without the mutex.
+  std::map<std::string, std::shared_ptr<const Queue>, std::less<>> queues_;
+  std::int64_t next_seq_ = 1;
   std::map<std::string, std::string, std::less<>> sku_by_batchref_;
   std::vector<domain::events::Deallocated> pending_reallocations_;
   int commits_ = 0;

@@ -3,8 +3,8 @@
 namespace allocation::adapters {
 
 std::optional<domain::Product> InMemoryProductRepository::load(std::string_view sku,
-                                                               std::string_view /*orderid*/) {
-  return store_.find(sku);
+                                                               std::string_view orderid) {
+  return store_.find(sku, orderid);
 }
 
 std::optional<domain::Product> InMemoryProductRepository::load_by_batchref(

@@ -8,7 +8,7 @@
 
 namespace allocation::adapters {
 
-// Loads copies of whole products from the store (nothing is partial in memory).
+// Loads copies of products from the store: every line, and the backorder queue on demand.
 class InMemoryProductRepository final : public service_layer::ProductRepository {
  public:
   explicit InMemoryProductRepository(const InMemoryStore& store) : store_(store) {}

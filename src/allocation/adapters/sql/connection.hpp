@@ -32,7 +32,8 @@ class Connection {
       : session_(session), statements_(statements) {}
 
   // The rows of `sql` run with `in` for its placeholders in order (an empty std::optional is
-  // NULL), columns read as Out...:
+  // NULL), columns read as Out... Each placeholder has a name of its own: SQLite binds a name
+  // used twice as one parameter, PostgreSQL as two.
   // query<std::string, int>("SELECT name, qty FROM t WHERE id = :id", id).
   template <class... Out, class... In>
   std::vector<Row<Out...>> query(const std::string& sql, const In&... in) {

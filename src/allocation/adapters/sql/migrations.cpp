@@ -118,11 +118,29 @@ const std::vector<Migration>& migrations() {
            {Backend::postgresql, "ALTER TABLE outbox DROP CONSTRAINT outbox_message_id_key"},
        }},
       {6,
-       "stock signals: products that ran out, the batch a pending reallocation left",
+       "part two's product state: policy, running out, backorder queue, released lines",
        {
            // Set when the product records OutOfStock, cleared with BackInStock: the stock team
            // hears once per SKU, not once per refused request.
            "ALTER TABLE products ADD COLUMN out_of_stock INTEGER NOT NULL DEFAULT 0",
+           "ALTER TABLE products ADD COLUMN backorders INTEGER NOT NULL DEFAULT 0",
+           "ALTER TABLE products ADD COLUMN low_stock_threshold INTEGER",
+           // The backorder queue: seq is the order the lines arrived in. Read by SKU in that
+           // order, only lines small enough to be served (domain::BackorderQueue).
+           "CREATE TABLE waiting_lines ("
+           " seq @ID@,"
+           " orderid TEXT NOT NULL,"
+           " sku TEXT NOT NULL REFERENCES products (sku),"
+           " qty INTEGER NOT NULL CHECK (qty > 0),"
+           " UNIQUE (orderid, sku))",
+           "CREATE INDEX waiting_lines_by_sku ON waiting_lines (sku, seq)",
+           // Lines their orders released: never allocated again, listed as cancelled.
+           "CREATE TABLE released_lines ("
+           " id @ID@,"
+           " orderid TEXT NOT NULL,"
+           " sku TEXT NOT NULL,"
+           " qty INTEGER NOT NULL CHECK (qty > 0),"
+           " UNIQUE (orderid, sku))",
            // For the line_deallocated message of a recovered reallocation. Lines taken off
            // before this version are not known: empty.
            "ALTER TABLE pending_reallocations ADD COLUMN batchref TEXT NOT NULL DEFAULT ''",

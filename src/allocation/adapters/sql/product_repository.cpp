@@ -33,28 +33,55 @@ std::optional<Product> SqlProductRepository::load_by_batchref(std::string_view r
   return load_product(*std::get<0>(owner.front()), "", ref);
 }
 
+std::vector<domain::WaitingLine> SqlProductRepository::waiting_lines(const std::string& sku,
+                                                                     std::int64_t after,
+                                                                     int max_qty) {
+  std::vector<domain::WaitingLine> page;
+  read_([&](Connection& connection) {
+    for (const auto& [seq, orderid, qty] : connection.query<long long, std::string, int>(
+             "SELECT seq, orderid, qty FROM waiting_lines"
+             " WHERE sku = :sku AND seq > :after AND qty <= :max ORDER BY seq LIMIT 100",
+             sku, static_cast<long long>(after), max_qty)) {
+      page.push_back({*seq, OrderLine(*orderid, sku, *qty)});
+    }
+  });
+  return page;
+}
+
 std::optional<Product> SqlProductRepository::load_product(const std::string& sku,
                                                           const std::string& orderid,
                                                           const std::string& full_batch) {
   std::optional<int> version;
-  bool out_of_stock = false;
+  domain::ProductState state;
+  std::vector<domain::WaitingLine> order_waiting;
   std::vector<Batch> batches;
   read_([&](Connection& connection) {
-    // One round trip: the product, its batches in the order they were added, and the line of
-    // this order if it has one.
-    const auto rows = connection.query<int, int, std::string, int, std::string, int, int>(
-        "SELECT p.version_number, p.out_of_stock, b.reference, b.purchased_quantity, b.eta,"
+    // One round trip: the product, its batches in the order they were added, and the order's
+    // line if it has one: allocated (by batch), waiting, or released (at most one of each).
+    const auto rows = connection.query<int, int, int, int, long long, int, int, std::string, int,
+                                       std::string, int, int>(
+        "SELECT p.version_number, p.out_of_stock, p.backorders, p.low_stock_threshold,"
+        " w.seq, w.qty, r.qty, b.reference, b.purchased_quantity, b.eta,"
         " b.allocated_quantity, a.qty"
         " FROM products p"
+        " LEFT JOIN waiting_lines w ON w.orderid = :waiting AND w.sku = p.sku"
+        " LEFT JOIN released_lines r ON r.orderid = :released AND r.sku = p.sku"
         " LEFT JOIN batches b ON b.sku = p.sku"
         " LEFT JOIN allocations a"
         "  ON a.orderid = :orderid AND a.sku = p.sku AND a.batchref = b.reference"
         " WHERE p.sku = :sku ORDER BY b.id",
-        orderid, sku);
-    for (const auto& [version_number, ran_out, reference, purchased, eta, allocated, line_qty] :
-         rows) {
+        orderid, orderid, orderid, sku);
+    for (const auto& [version_number, ran_out, backorders, threshold, waiting_seq, waiting_qty,
+                      released_qty, reference, purchased, eta, allocated, line_qty] : rows) {
+      if (!version) {
+        state.out_of_stock = *ran_out != 0;
+        state.policy = {.backorders = *backorders != 0, .low_stock_threshold = threshold};
+        if (waiting_seq) {
+          order_waiting.push_back({*waiting_seq, OrderLine(orderid, sku, *waiting_qty)});
+        }
+        if (released_qty) state.released.emplace_back(orderid, sku, *released_qty);
+      }
       version = *version_number;
-      out_of_stock = *ran_out != 0;
       if (!reference) continue;  // a product with no batch yet
       std::vector<OrderLine> lines;
       if (line_qty) lines.emplace_back(orderid, sku, *line_qty);
@@ -79,26 +106,28 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
     }
   });
   if (!version) return std::nullopt;
-  Product product(
-      sku, std::move(batches), *version,
-      domain::ProductState{
-          .policy = {}, .out_of_stock = out_of_stock, .backorders = {}, .released = {}});
+  // The queue is read on demand, during this unit of work only (on its transaction).
+  state.backorders = domain::BackorderQueue(
+      [this, sku](std::int64_t after, int max_qty) { return waiting_lines(sku, after, max_qty); },
+      std::move(order_waiting));
+  Product product(sku, std::move(batches), *version, std::move(state));
   remember_loaded(product);
   return product;
 }
 
 void SqlProductRepository::remember_loaded(const Product& product) {
-  LoadedBatches& loaded = loaded_[product.sku()];
-  loaded.clear();
+  LoadedProduct& loaded = loaded_[product.sku()];
+  loaded.batches.clear();
   for (const Batch& batch : product.batches()) {
-    loaded[batch.reference()] = {batch.purchased_quantity(), batch.allocated_quantity(),
-                                 batch.loaded_lines()};
+    loaded.batches[batch.reference()] = {batch.purchased_quantity(), batch.allocated_quantity(),
+                                         batch.loaded_lines()};
   }
+  loaded.released = product.released_lines().size();
 }
 
-const SqlProductRepository::LoadedBatches& SqlProductRepository::loaded(
+const SqlProductRepository::LoadedProduct& SqlProductRepository::loaded(
     const std::string& sku) const {
-  static const LoadedBatches kNone;
+  static const LoadedProduct kNone;
   auto known = loaded_.find(sku);
   return known == loaded_.end() ? kNone : known->second;
 }
@@ -108,21 +137,26 @@ void SqlProductRepository::save(const service_layer::TrackedProduct& tracked,
   const Product& product = tracked.product;
   const std::string& sku = product.sku();
   const int version = product.version_number();
+  const int out_of_stock = product.out_of_stock() ? 1 : 0;
+  const int backorders = product.policy().backorders ? 1 : 0;
+  const std::optional<int>& threshold = product.policy().low_stock_threshold;
   if (tracked.is_new()) {
     // A concurrent creator makes this a unique violation: a lost race.
     connection.execute(
-        "INSERT INTO products (sku, version_number, out_of_stock) VALUES (:sku, :v, :o)", sku,
-        version, product.out_of_stock() ? 1 : 0);
+        "INSERT INTO products (sku, version_number, out_of_stock, backorders, low_stock_threshold)"
+        " VALUES (:sku, :v, :o, :b, :t)",
+        sku, version, out_of_stock, backorders, threshold);
   } else {
     const long long written = connection.execute(
-        "UPDATE products SET version_number = :v, out_of_stock = :o"
-        " WHERE sku = :sku AND version_number = :old",
-        version, product.out_of_stock() ? 1 : 0, sku, *tracked.loaded_version);
+        "UPDATE products SET version_number = :v, out_of_stock = :o, backorders = :b,"
+        " low_stock_threshold = :t WHERE sku = :sku AND version_number = :old",
+        version, out_of_stock, backorders, threshold, sku, *tracked.loaded_version);
     if (written == 0) {
       throw service_layer::ConcurrencyError("product " + sku + " changed since it was read");
     }
   }
-  const LoadedBatches& before = loaded(sku);
+  const LoadedProduct& loaded_product = loaded(sku);
+  const LoadedBatches& before = loaded_product.batches;
   const auto lines_before = [&](const std::string& reference) -> const std::vector<OrderLine>& {
     static const std::vector<OrderLine> kEmpty;
     auto it = before.find(reference);
@@ -162,12 +196,31 @@ void SqlProductRepository::save(const service_layer::TrackedProduct& tracked,
           line.orderid(), sku, line.qty(), reference);
     }
   }
+  // The queue: lines that left it, then those that joined it, in the order they arrived.
+  for (const std::int64_t seq : product.backorders().left()) {
+    connection.execute("DELETE FROM waiting_lines WHERE seq = :seq", static_cast<long long>(seq));
+  }
+  for (const OrderLine& line : product.backorders().added()) {
+    connection.execute("INSERT INTO waiting_lines (orderid, sku, qty) VALUES (:o, :s, :q)",
+                       line.orderid(), sku, line.qty());
+  }
+  const std::vector<OrderLine>& released = product.released_lines();
+  for (std::size_t i = loaded_product.released; i < released.size(); ++i) {
+    connection.execute("INSERT INTO released_lines (orderid, sku, qty) VALUES (:o, :s, :q)",
+                       released[i].orderid(), sku, released[i].qty());
+  }
 }
 
 const Batch* SqlProductRepository::only_new_line(
     const service_layer::TrackedProduct& tracked) const {
-  if (tracked.is_new() || !loaded_.contains(tracked.product.sku())) return nullptr;
-  const LoadedBatches& before = loaded(tracked.product.sku());
+  const Product& product = tracked.product;
+  if (tracked.is_new() || !loaded_.contains(product.sku())) return nullptr;
+  const LoadedProduct& loaded_product = loaded(product.sku());
+  if (!product.backorders().left().empty() || !product.backorders().added().empty() ||
+      product.released_lines().size() != loaded_product.released) {
+    return nullptr;
+  }
+  const LoadedBatches& before = loaded_product.batches;
   const Batch* changed = nullptr;
   for (const Batch& batch : tracked.product.batches()) {
     auto was = before.find(batch.reference());

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -12,8 +13,11 @@
 namespace allocation::adapters::sql {
 
 // The products of one unit of work, as stored in tables products, batches and allocations.
-// A product is loaded with every batch and its total, and of its order lines only those the
-// work needs (see domain::Product on partial loading); save() writes what changed since.
+// A product is loaded with every batch and its total, its policy, and of its order lines only
+// those the work needs (see domain::Product on partial loading): the order's allocated, waiting
+// and released line. Its backorder queue reads table waiting_lines on demand, on this
+// repository's transaction: a product taken out of its unit of work must not serve it.
+// save() writes what changed since the load.
 class SqlProductRepository : public service_layer::ProductRepository {
  public:
   // `read`: how this repository's loads run, on its unit of work's transaction.
@@ -40,16 +44,23 @@ class SqlProductRepository : public service_layer::ProductRepository {
     std::vector<domain::OrderLine> lines;
   };
   using LoadedBatches = std::map<std::string, LoadedBatch, std::less<>>;
+  struct LoadedProduct {
+    LoadedBatches batches;
+    std::size_t released = 0;  // how many released lines were loaded
+  };
 
   std::optional<domain::Product> load_by_batchref(std::string_view reference) override;
   // The product with every batch and its total; of the lines, those of `orderid` and all those
   // of batch `full_batch`.
   std::optional<domain::Product> load_product(const std::string& sku, const std::string& orderid,
                                               const std::string& full_batch);
-  const LoadedBatches& loaded(const std::string& sku) const;
+  const LoadedProduct& loaded(const std::string& sku) const;
+  // A page of the stored backorder queue (domain::BackorderQueue::Source).
+  std::vector<domain::WaitingLine> waiting_lines(const std::string& sku, std::int64_t after,
+                                                 int max_qty);
 
   OnConnection read_;
-  std::map<std::string, LoadedBatches, std::less<>> loaded_;
+  std::map<std::string, LoadedProduct, std::less<>> loaded_;
 };
 
 }  // namespace allocation::adapters::sql

@@ -34,7 +34,9 @@ void write_line(const NewLine& change, Connection& connection) {
 void write_assumed_line(const NewLine& change, Connection& connection) {
   const auto written = connection.query<long long, long long>(
       "WITH line AS ("
-      "  INSERT INTO allocations (orderid, sku, qty, batchref) VALUES (:o, :sku, :q, :b)"
+      "  INSERT INTO allocations (orderid, sku, qty, batchref) SELECT :o, :sku, :q, :b"
+      "  WHERE NOT EXISTS (SELECT 1 FROM waiting_lines WHERE orderid = :wo AND sku = :ws)"
+      "  AND NOT EXISTS (SELECT 1 FROM released_lines WHERE orderid = :ro AND sku = :rs)"
       "  ON CONFLICT (orderid, sku) DO NOTHING RETURNING sku, batchref),"
       " version AS ("
       "  UPDATE products p SET version_number = :v FROM line"
@@ -46,6 +48,7 @@ void write_assumed_line(const NewLine& change, Connection& connection) {
       "  INSERT INTO outbox (message_id, channel, payload) SELECT :m, :c, :p FROM line)"
       " SELECT (SELECT COUNT(*) FROM line), (SELECT COUNT(*) FROM version)",
       change.line.orderid(), change.product.sku(), change.line.qty(), change.batch.reference(),
+      change.line.orderid(), change.product.sku(), change.line.orderid(), change.product.sku(),
       change.product.version_number(), change.loaded_version, change.batch.allocated_quantity(),
       change.message.message_id, std::string(change.message.channel), change.message.payload);
   const auto& [lines, versions] = written.at(0);

@@ -77,7 +77,16 @@ std::vector<domain::Event> PostgresqlUnitsOfWork::perform(std::optional<std::str
   groups_.perform(product, [&](ProductGroupCommit::Turn& turn) {
     const auto run = [&](bool may_assume) {
       PostgresqlUnitOfWork uow(turn, may_assume);
-      work(uow);
+      try {
+        work(uow);
+      } catch (const AssumptionUnconfirmed&) {
+        throw;
+      } catch (...) {
+        // A rule the work broke (an unknown line, a conflict) may be the assumption's doing:
+        // only the product as stored can tell, and nothing was written.
+        if (uow.assumed()) throw AssumptionUnconfirmed();
+        throw;
+      }
       events = uow.collect_new_events();
     };
     try {

@@ -21,6 +21,8 @@ class PostgresqlUnitOfWork final : public SqlUnitOfWork {
   PostgresqlUnitOfWork(ProductGroupCommit::Turn& turn, bool may_assume);
 
   service_layer::ProductRepository& products() override { return products_; }
+  // Whether it took a product the group knows for an order (ProductInGroupRepository).
+  bool assumed() const { return products_.assumed(); }
 
  private:
   void write_changes() override;
