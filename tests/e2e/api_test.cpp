@@ -41,6 +41,35 @@ TEST_P(Api, OutOfStockAnswersNullBatch) {
   EXPECT_EQ(get("/allocations/order-1").status, 404);
 }
 
+// --- Part two (SPEC §7.1, §7.2) ---
+
+TEST_P(Api, ALineThatWaitsForStockSaysSoAndIsAllocatedWhenStockIsReleased) {
+  add_batch("b1", "SKU-20", 3, nullptr);
+  const Reply policy = patch("/products/SKU-20", json{{"backorders", true}});
+  EXPECT_EQ(policy.status, 200);
+  EXPECT_EQ(policy.body,
+            (json{{"sku", "SKU-20"}, {"backorders", true}, {"low_stock_threshold", nullptr}}));
+  EXPECT_EQ(allocate("order-1", "SKU-20", 3).body, (json{{"batchref", "b1"}}));
+  const Reply waiting = allocate("order-2", "SKU-20", 2);
+  EXPECT_EQ(waiting.status, 202);
+  EXPECT_EQ(waiting.body, (json{{"batchref", nullptr}, {"backordered", true}}));
+
+  const Reply released = post("/deallocate", json{{"orderid", "order-1"}, {"sku", "SKU-20"}});
+  EXPECT_EQ(released.status, 200);
+  EXPECT_EQ(released.body, (json{{"released", json::array({{{"batchref", "b1"}, {"qty", 3}}})}}));
+  EXPECT_EQ(get("/allocations/order-1").status, 404);
+  EXPECT_EQ(get("/allocations/order-2").body,
+            (json::array({{{"sku", "SKU-20"}, {"batchref", "b1"}}})));
+  EXPECT_EQ(get("/products/SKU-20").body["batches"][0]["available"], 1);
+
+  const Reply again = post("/deallocate", json{{"orderid", "order-1"}, {"sku", "SKU-20"}});
+  EXPECT_EQ(again.body, (json{{"released", json::array()}}));
+  const Reply reallocate = allocate("order-1", "SKU-20", 3);
+  EXPECT_EQ(reallocate.status, 409);
+  EXPECT_EQ(reallocate.body["message"],
+            "order order-1 released its line of SKU-20; a released line is not allocated again");
+}
+
 TEST_P(Api, AllocatingTheSameLineAgainAnswersTheSameBatch) {
   add_batch("b1", "SKU-4", 10, nullptr);
   EXPECT_EQ(allocate("order-1", "SKU-4", 3).body["batchref"], "b1");

@@ -119,6 +119,29 @@ const std::vector<BadRequestCase>& cases() {
       {"delete_allocations", "DELETE", "/allocations/o1", "", 405, "GET"},
       {"long_orderid_in_path", "GET", "/allocations/" + long_id, "", 400,
        "'orderid' is longer than 255"},
+      {"deallocate_missing_sku", "POST", "/deallocate", R"({"orderid": "o0"})", 400,
+       "missing field 'sku'"},
+      {"deallocate_numeric_orderid", "POST", "/deallocate", R"({"orderid": 7, "sku": "LAMP"})", 400,
+       "'orderid' must be a string"},
+      {"deallocate_unknown_line", "POST", "/deallocate", R"({"orderid": "o9", "sku": "LAMP"})", 404,
+       "order o9 has no line of LAMP"},
+      {"deallocate_unknown_sku", "POST", "/deallocate", R"({"orderid": "o0", "sku": "NOPE"})", 404,
+       "order o0 has no line of NOPE"},
+      {"delete_deallocate", "DELETE", "/deallocate", "", 405, "POST"},
+      {"policy_string_backorders", "PATCH", "/products/LAMP", R"({"backorders": "yes"})", 400,
+       "'backorders' must be true or false"},
+      {"policy_negative_threshold", "PATCH", "/products/LAMP", R"({"low_stock_threshold": -1})",
+       400, "'low_stock_threshold' must be >= 0"},
+      {"policy_float_threshold", "PATCH", "/products/LAMP", R"({"low_stock_threshold": 2.5})", 400,
+       "'low_stock_threshold' must be an integer"},
+      {"policy_unknown_field", "PATCH", "/products/LAMP", R"({"backorder": true})", 400,
+       "unknown field 'backorder'"},
+      {"policy_array", "PATCH", "/products/LAMP", "[]", 400, "JSON object"},
+      {"policy_empty_body", "PATCH", "/products/LAMP", "", 400, "the body is empty"},
+      {"policy_unknown_sku", "PATCH", "/products/NOPE", R"({"backorders": true})", 404,
+       "unknown sku NOPE"},
+      {"policy_long_sku", "PATCH", "/products/" + long_id, R"({"backorders": true})", 400,
+       "'sku' is longer than 255"},
   };
   return all;
 }
@@ -138,6 +161,7 @@ class BadInput : public EndToEnd {
     if (method == "GET") return reply(client.Get(c.path));
     if (method == "PUT") return reply(client.Put(c.path, c.body, c.content_type));
     if (method == "DELETE") return reply(client.Delete(c.path));
+    if (method == "PATCH") return reply(client.Patch(c.path, c.body, c.content_type));
     return reply(client.Post(c.path, c.body, c.content_type));
   }
 };

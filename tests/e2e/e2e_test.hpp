@@ -109,6 +109,9 @@ class EndToEnd : public ::testing::TestWithParam<Backend> {
   }
   Reply post(const std::string& path, const json& body) const { return post(path, body.dump()); }
   Reply get(const std::string& path) const { return reply(service->client().Get(path)); }
+  Reply patch(const std::string& path, const json& body) const {
+    return reply(service->client().Patch(path, body.dump(), "application/json"));
+  }
 
   void add_batch(const std::string& ref, const std::string& sku, int qty,
                  json eta = nullptr) const {

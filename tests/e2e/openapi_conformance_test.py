@@ -479,7 +479,7 @@ def every_route_cases(document):
     cases = []
     for path, method, _ in document.operations():
         target = example_target(path)
-        body = b"{}" if method == "POST" else None
+        body = b"{}" if method in ("POST", "PATCH") else None
 
         def sending(m, t, b=None, headers=()):
             return lambda api: api.send(Request(m, t, b, headers=list(headers)))
@@ -500,12 +500,15 @@ def every_route_cases(document):
     return cases
 
 
-def post_route_cases(path, success, valid_body):
-    """What holds on every POST route: the body's size limit however it is sent, its media
-    type, malformed bodies. `valid_body(api)` makes a body the route accepts with `success`."""
+def post_route_cases(path, success, valid_body, method="POST", target=None):
+    """What holds on every route that takes a body: its size limit however it is sent, its media
+    type, malformed bodies. `valid_body(api)` makes a body the route accepts with `success`;
+    `target(api)`, the path to send it to (default: `path` itself)."""
     def sending(name, status, encode, **options):
-        return Case(path, "POST", status, name,
-                    lambda api: api.send(Request("POST", path, encode(valid_body(api)), **options)))
+        def run(api):
+            sent_to = target(api) if target else path
+            return api.send(Request(method, sent_to, encode(valid_body(api)), **options))
+        return Case(path, method, status, name, run)
 
     def as_json(value):
         return json.dumps(value).encode()
@@ -537,8 +540,9 @@ def post_route_cases(path, success, valid_body):
         sending("empty body", 400, lambda value: b""),
         # Neither Content-Length nor chunked: HTTP/1.1 says there is no body (RFC 9112 6.3), so
         # the answer is due at once, not after the server's read timeout.
-        Case(path, "POST", 400, "no body at all (no Content-Length)",
-             lambda api: api.send(Request("POST", path, None, timeout=3))),
+        Case(path, method, 400, "no body at all (no Content-Length)",
+             lambda api: api.send(Request(method, target(api) if target else path, None,
+                                          timeout=3))),
     ]
 
 
@@ -632,6 +636,78 @@ def change_batch_quantity_cases():
     ]
 
 
+def deallocate_cases():
+    def allocated(api):
+        line = api.line(qty=2)
+        api.setup(api.post("/allocate", line), 202)
+        return {"orderid": line["orderid"], "sku": line["sku"]}
+
+    def released_already(api):
+        value = allocated(api)
+        api.setup(api.post("/deallocate", value), 200)
+        return value
+
+    def released(expected):
+        def check(body, sent):
+            return None if body["released"] == expected else f"released {body['released']}"
+        return check
+
+    def case(status, name, make_body, check=None):
+        return posting("/deallocate", status, name, make_body, check)
+
+    return post_route_cases("/deallocate", 200, allocated) + [
+        case(200, "an allocated line", allocated,
+             lambda body, sent: None if [p["qty"] for p in body["released"]] == [2]
+             else f"released {body['released']}"),
+        case(200, "released already: nothing more", released_already, released([])),
+        case(404, "an order with no line of the SKU",
+             lambda api: {"orderid": api.unique("no-order"), "sku": api.batch()[1]}),
+        case(404, "an unknown SKU", lambda api: {"orderid": "o", "sku": api.unique("no-sku")}),
+        case(400, "missing field sku", lambda api: without(allocated(api), "sku")),
+        case(400, "orderid not a string", lambda api: {**allocated(api), "orderid": 7}),
+    ]
+
+
+def set_product_policy_cases():
+    def product(api):
+        return "/products/" + quoted(api.batch()[1])
+
+    def patching(status, name, value, make_target=product, check=None):
+        return Case("/products/{sku}", "PATCH", status, name,
+                    lambda api: patch(api, make_target(api), value), check)
+
+    def patch(api, target, value):
+        reply = api.send(Request("PATCH", target, json.dumps(value).encode()))
+        reply.sent = value
+        return reply
+
+    def is_policy(expected):
+        def check(body, sent):
+            got = {k: body[k] for k in ("backorders", "low_stock_threshold")}
+            return None if got == expected else f"the policy is {got}"
+        return check
+
+    return post_route_cases("/products/{sku}", 200, lambda api: {"backorders": True},
+                            method="PATCH", target=product) + [
+        patching(200, "backorders on", {"backorders": True}, check=is_policy(
+            {"backorders": True, "low_stock_threshold": None})),
+        patching(200, "a threshold", {"low_stock_threshold": 3}, check=is_policy(
+            {"backorders": False, "low_stock_threshold": 3})),
+        patching(200, "nothing given: unchanged", {}, check=is_policy(
+            {"backorders": False, "low_stock_threshold": None})),
+        patching(200, "threshold null: none", {"low_stock_threshold": None}),
+        patching(404, "unknown sku", {"backorders": True},
+                 lambda api: "/products/" + api.unique("no-sku")),
+        patching(400, "negative threshold", {"low_stock_threshold": -1}),
+        patching(400, "backorders a string", {"backorders": "yes"}),
+        patching(400, "unknown field", {"backorder": True}),
+        # The body is fine: only the path is refused (so the body is not checked as sent).
+        Case("/products/{sku}", "PATCH", 400, "sku of 256 characters",
+             lambda api: api.send(Request("PATCH", "/products/" + "x" * 256,
+                                          b'{"backorders": true}'))),
+    ]
+
+
 def get_by_id_cases(path, make_existing):
     """GET /allocations/{orderid} and /products/{sku}; `make_existing(api, id)` makes `id` exist."""
     prefix = path.split("{")[0]
@@ -691,6 +767,10 @@ def outage_cases():
             "/allocate", {"orderid": api.unique("order"), "sku": api.unique("sku"), "qty": 1})),
         case("/change_batch_quantity", "POST", lambda api: api.post(
             "/change_batch_quantity", {"ref": api.unique("batch"), "qty": 1})),
+        case("/deallocate", "POST", lambda api: api.post(
+            "/deallocate", {"orderid": api.unique("order"), "sku": api.unique("sku")})),
+        case("/products/{sku}", "PATCH", lambda api: api.send(Request(
+            "PATCH", "/products/" + api.unique("sku"), b'{"backorders": true}'))),
         # Ids never asked for: no read cache can answer for the database.
         case("/allocations/{orderid}", "GET", lambda api: api.get("/allocations/" + api.unique("o"))),
         case("/products/{sku}", "GET", lambda api: api.get("/products/" + api.unique("sku"))),
@@ -700,7 +780,7 @@ def outage_cases():
 
 def all_cases(document):
     return (every_route_cases(document) + add_batch_cases() + allocate_cases()
-            + change_batch_quantity_cases()
+            + change_batch_quantity_cases() + deallocate_cases() + set_product_policy_cases()
             + get_by_id_cases("/allocations/{orderid}", make_order)
             + get_by_id_cases("/products/{sku}", make_product)
             + plain_get_cases(document) + outage_cases())

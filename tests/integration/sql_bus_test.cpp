@@ -86,7 +86,7 @@ TEST_P(SqlBus, ManyThreadsNeverOverAllocateAndLoseNoLine) {
         const int qty = 1 + (t + i) % 2;
         auto batch = bus->handle(
             Allocate{"o" + std::to_string(t) + "-" + std::to_string(i), skus[i % 2], qty});
-        if (batch) {
+        if (batch.batchref) {
           allocated_units += qty;
           ++allocated_lines;
         }
@@ -129,7 +129,7 @@ TEST_P(SqlBus, OrdersAllocatedAgainOnAHotProductAreAllocatedOnce) {
         const int order = (t * 7 + i * 11) % kOrders;
         const auto batch = bus->handle(Allocate{"o" + std::to_string(order), "LAMP", qty(order)});
         std::lock_guard lock(answers_mutex);
-        answers[order].insert(batch.value_or("none"));
+        answers[order].insert(batch.batchref.value_or("none"));
       }
     });
   }

@@ -26,7 +26,8 @@ void on_every_event(service_layer::EventHandlers& events, const std::string& nam
 
 service_layer::MessageBus make_message_bus(Adapters adapters, service_layer::RetryPolicy retry) {
   service_layer::CommandHandlers commands(handlers::add_batch, handlers::allocate,
-                                          handlers::change_batch_quantity);
+                                          handlers::change_batch_quantity, handlers::deallocate,
+                                          handlers::set_product_policy);
 
   service_layer::EventHandlers events;
   events.on<events::Deallocated>("reallocate", handlers::reallocate)
@@ -44,7 +45,11 @@ service_layer::MessageBus make_message_bus(Adapters adapters, service_layer::Ret
         .on<events::Deallocated>("remove_allocation_from_read_model",
                                  [read_model](const events::Deallocated& e) {
                                    handlers::remove_allocation_from_read_model(e, *read_model);
-                                 });
+                                 })
+        .on<events::Released>("remove_released_from_read_model",
+                              [read_model](const events::Released& e) {
+                                handlers::remove_released_from_read_model(e, *read_model);
+                              });
   }
   if (auto publisher = adapters.publisher) {
     // Every event: which of them leave the service is the table's to say.

@@ -30,11 +30,28 @@ struct ChangeBatchQuantity {
   friend bool operator==(const ChangeBatchQuantity&, const ChangeBatchQuantity&) = default;
 };
 
+// Releases the order's line of the SKU, wherever it is (SPEC §7.1).
+struct Deallocate {
+  std::string orderid;
+  std::string sku;
+  friend bool operator==(const Deallocate&, const Deallocate&) = default;
+};
+
+// Sets what is given of the product's policy (SPEC §7.2); an absent field stays as it is.
+struct SetProductPolicy {
+  std::string sku;
+  std::optional<bool> backorders;
+  // Outer: given or not; inner: the threshold, or none (cleared).
+  std::optional<std::optional<int>> low_stock_threshold;
+  friend bool operator==(const SetProductPolicy&, const SetProductPolicy&) = default;
+};
+
 }  // namespace allocation::domain::commands
 
 namespace allocation::domain {
 
 using Command =
-    std::variant<commands::CreateBatch, commands::Allocate, commands::ChangeBatchQuantity>;
+    std::variant<commands::CreateBatch, commands::Allocate, commands::ChangeBatchQuantity,
+                 commands::Deallocate, commands::SetProductPolicy>;
 
 }  // namespace allocation::domain

@@ -147,6 +147,32 @@ domain::commands::ChangeBatchQuantity decode_change_batch_quantity(std::string_v
   return {identifier(body, "ref"), quantity(body, "qty", 0)};
 }
 
+domain::commands::Deallocate decode_deallocate(std::string_view text) {
+  const json body = parse_object(text);
+  return {identifier(body, "orderid"), identifier(body, "sku")};
+}
+
+domain::commands::SetProductPolicy decode_set_product_policy(std::string sku,
+                                                             std::string_view text) {
+  const json body = parse_object(text);
+  domain::commands::SetProductPolicy command{std::move(sku), std::nullopt, std::nullopt};
+  for (const auto& [key, value] : body.items()) {
+    if (key != "backorders" && key != "low_stock_threshold") {
+      throw BadRequest("unknown field '" + key + "': a product's policy has 'backorders' and " +
+                       "'low_stock_threshold'");
+    }
+  }
+  if (auto backorders = body.find("backorders"); backorders != body.end()) {
+    if (!backorders->is_boolean()) throw BadRequest("field 'backorders' must be true or false");
+    command.backorders = backorders->get<bool>();
+  }
+  if (auto threshold = body.find("low_stock_threshold"); threshold != body.end()) {
+    command.low_stock_threshold =
+        threshold->is_null() ? std::optional<int>() : quantity(body, "low_stock_threshold", 0);
+  }
+  return command;
+}
+
 BrokerMessage decode_change_batch_quantity_message(std::string_view text) {
   const json body = parse_object(text);
   BrokerMessage message{{identifier(body, "batchref"), quantity(body, "qty", 0)}, std::nullopt};

@@ -30,6 +30,13 @@ domain::commands::Allocate decode_allocate(std::string_view json);
 // {"ref": str, "qty": int >= 0}
 domain::commands::ChangeBatchQuantity decode_change_batch_quantity(std::string_view json);
 
+// {"orderid": str, "sku": str}
+domain::commands::Deallocate decode_deallocate(std::string_view json);
+// {"backorders": bool (optional), "low_stock_threshold": int >= 0 | null (optional; null: none)}
+// for the product `sku`; any other field is refused.
+domain::commands::SetProductPolicy decode_set_product_policy(std::string sku,
+                                                             std::string_view json);
+
 // A message of channel change_batch_quantity, which names the batch "batchref": {"batchref": str,
 // "qty": int >= 0, "message_id": str (optional; other types are ignored)}.
 struct BrokerMessage {

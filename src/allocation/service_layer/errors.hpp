@@ -11,6 +11,12 @@ class InvalidSku : public std::runtime_error {
   explicit InvalidSku(const std::string& sku) : std::runtime_error("Invalid sku " + sku) {}
 };
 
+// Something the request names does not exist (an order's line, a product): 404.
+class NotFound : public std::runtime_error {
+ public:
+  explicit NotFound(const std::string& what) : std::runtime_error(what) {}
+};
+
 // A commit lost a race: a product it changed was changed by somebody else since it was read.
 // Nothing of the unit of work was written; running the command again on fresh state is safe.
 class ConcurrencyError : public std::runtime_error {

@@ -1,5 +1,7 @@
 #include "allocation/service_layer/handlers.hpp"
 
+#include <algorithm>
+
 #include "allocation/domain/errors.hpp"
 #include "allocation/service_layer/errors.hpp"
 #include "allocation/service_layer/external_messages.hpp"
@@ -21,13 +23,47 @@ void add_batch(const commands::CreateBatch& command, UnitOfWork& uow) {
   if (product->add_batch(std::move(batch))) uow.commit();
 }
 
-std::optional<std::string> allocate(const commands::Allocate& command, UnitOfWork& uow) {
+Allocation allocate(const commands::Allocate& command, UnitOfWork& uow) {
   OrderLine line(command.orderid, command.sku, command.qty);
   Product* product = uow.products().get(command.sku, command.orderid);
   if (!product) throw InvalidSku(command.sku);
   auto batchref = product->allocate(line);
   uow.commit();
-  return batchref;
+  return {batchref, !batchref && product->waiting_line(command.orderid)};
+}
+
+std::vector<events::Released> deallocate(const commands::Deallocate& command, UnitOfWork& uow) {
+  const auto unknown = [&] {
+    return NotFound("order " + command.orderid + " has no line of " + command.sku);
+  };
+  Product* product = uow.products().get(command.sku, command.orderid);
+  if (!product) throw unknown();
+  auto released = product->deallocate(command.orderid);
+  if (!released) {
+    // Taken off its batch by a quantity change, its reallocation not run yet: released here,
+    // and the reallocation settled in the same unit of work.
+    const auto pending = uow.pending_reallocations();
+    auto taken_off = std::find_if(pending.begin(), pending.end(), [&](const auto& p) {
+      return p.orderid == command.orderid && p.sku == command.sku;
+    });
+    if (taken_off == pending.end()) throw unknown();
+    uow.settle_reallocation(*taken_off);
+    released = {
+        product->release_taken_off(OrderLine(command.orderid, command.sku, taken_off->qty))};
+  }
+  uow.commit();
+  return *released;
+}
+
+ProductPolicy set_product_policy(const commands::SetProductPolicy& command, UnitOfWork& uow) {
+  Product* product = uow.products().get(command.sku);
+  if (!product) throw NotFound("unknown sku " + command.sku);
+  ProductPolicy policy = product->policy();
+  if (command.backorders) policy.backorders = *command.backorders;
+  if (command.low_stock_threshold) policy.low_stock_threshold = *command.low_stock_threshold;
+  product->set_policy(policy);
+  uow.commit();
+  return product->policy();
 }
 
 void change_batch_quantity(const commands::ChangeBatchQuantity& command, UnitOfWork& uow) {
@@ -46,13 +82,18 @@ void remove_allocation_from_read_model(const events::Deallocated& event,
   read_model.remove(event.orderid, event.sku);
 }
 
+void remove_released_from_read_model(const events::Released& event, ReadModelWriter& read_model) {
+  if (event.batchref) read_model.remove(event.orderid, event.sku);
+}
+
 void reallocate(const events::Deallocated& event, UnitOfWork& uow) {
   uow.settle_reallocation(event);
   try {
     allocate(commands::Allocate{event.orderid, event.sku, event.qty}, uow);
-  } catch (const LineConflict&) {
-    // The order was allocated anew, with another qty, since this line was taken off: that line
-    // is what the order has now. Left pending, this one would fail at every recovery.
+  } catch (const Conflict&) {
+    // The order was allocated anew with another qty since this line was taken off (that line
+    // is what the order has now), or it released the line. Left pending, it would fail at
+    // every recovery.
     uow.commit();
   }
 }

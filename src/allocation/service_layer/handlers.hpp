@@ -6,6 +6,8 @@
 
 #include "allocation/domain/commands.hpp"
 #include "allocation/domain/events.hpp"
+#include "allocation/domain/product_policy.hpp"
+#include "allocation/service_layer/allocation.hpp"
 #include "allocation/service_layer/ports/event_publisher.hpp"
 #include "allocation/service_layer/ports/notifications.hpp"
 #include "allocation/service_layer/ports/read_model.hpp"
@@ -19,9 +21,19 @@ namespace allocation::service_layer::handlers {
 
 // Throws domain::BatchConflict when the reference exists with other data.
 void add_batch(const domain::commands::CreateBatch& command, UnitOfWork& uow);
-// The batch the line went to, nullopt when out of stock. Throws InvalidSku, and
-// domain::LineConflict when the order has a line of the SKU with another qty.
-std::optional<std::string> allocate(const domain::commands::Allocate& command, UnitOfWork& uow);
+// The batch the line went to, or none: backordered, or out of stock. Throws InvalidSku,
+// domain::LineConflict when the order has a line of the SKU with another qty, and
+// domain::ReleasedLine when it released that line.
+Allocation allocate(const domain::commands::Allocate& command, UnitOfWork& uow);
+// What was released: empty when the line was released already. Throws NotFound when the
+// order never had a line of the SKU (or the SKU does not exist). A line taken off its batch
+// and not yet allocated again is released too, and its reallocation settled.
+std::vector<domain::events::Released> deallocate(const domain::commands::Deallocate& command,
+                                                 UnitOfWork& uow);
+// The policy as set. Throws NotFound for an unknown SKU, std::invalid_argument for a negative
+// threshold.
+domain::ProductPolicy set_product_policy(const domain::commands::SetProductPolicy& command,
+                                         UnitOfWork& uow);
 // Throws domain::UnknownBatch.
 void change_batch_quantity(const domain::commands::ChangeBatchQuantity& command, UnitOfWork& uow);
 
@@ -33,6 +45,8 @@ void add_allocation_to_read_model(const domain::events::Allocated& event,
                                   ReadModelWriter& read_model);
 void remove_allocation_from_read_model(const domain::events::Deallocated& event,
                                        ReadModelWriter& read_model);
+void remove_released_from_read_model(const domain::events::Released& event,
+                                     ReadModelWriter& read_model);
 // Settles the pending reallocation in the same unit of work, so that it happens exactly once
 // however often the event is handled (see UnitOfWork::pending_reallocations). An order that has
 // a line of the SKU again, with another qty, keeps that line: the reallocation is only settled.

@@ -13,6 +13,8 @@
 
 #include "allocation/domain/commands.hpp"
 #include "allocation/domain/events.hpp"
+#include "allocation/domain/product_policy.hpp"
+#include "allocation/service_layer/allocation.hpp"
 #include "allocation/service_layer/ports/clock.hpp"
 #include "allocation/service_layer/ports/random_source.hpp"
 #include "allocation/service_layer/ports/unit_of_work.hpp"
@@ -26,7 +28,15 @@ struct CommandResult {
 };
 template <>
 struct CommandResult<domain::commands::Allocate> {
-  using type = std::optional<std::string>;  // the batch, nullopt when out of stock
+  using type = Allocation;
+};
+template <>
+struct CommandResult<domain::commands::Deallocate> {
+  using type = std::vector<domain::events::Released>;  // what was released
+};
+template <>
+struct CommandResult<domain::commands::SetProductPolicy> {
+  using type = domain::ProductPolicy;  // the policy now
 };
 template <class C>
 using CommandResultT = typename CommandResult<C>::type;
@@ -42,6 +52,12 @@ inline std::optional<std::string_view> product_key(const domain::commands::Alloc
   return c.sku;
 }
 inline std::optional<std::string_view> product_key(const domain::commands::CreateBatch& c) {
+  return c.sku;
+}
+inline std::optional<std::string_view> product_key(const domain::commands::Deallocate& c) {
+  return c.sku;
+}
+inline std::optional<std::string_view> product_key(const domain::commands::SetProductPolicy& c) {
   return c.sku;
 }
 inline std::optional<std::string_view> product_key(const domain::events::Deallocated& e) {

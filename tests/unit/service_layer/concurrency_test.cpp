@@ -41,7 +41,7 @@ TEST(Concurrency, EightThreadsAllocatingThroughOneBusNeverOverAllocate) {
         const std::string& sku = skus[i % skus.size()];
         auto batch = service.bus.handle(Allocate{orderid, sku, 1 + (i / 3) % 3});
         std::lock_guard lock(mutex);
-        answers[orderid].insert(batch.value_or("out-of-stock"));
+        answers[orderid].insert(batch.batchref.value_or("out-of-stock"));
       }
     });
   }

@@ -13,6 +13,8 @@ namespace {
 using domain::commands::Allocate;
 using domain::commands::ChangeBatchQuantity;
 using domain::commands::CreateBatch;
+using domain::commands::Deallocate;
+using domain::commands::SetProductPolicy;
 using Rows = std::vector<AllocationRow>;
 
 const auto kTomorrow = domain::parse_date("2030-01-02");
@@ -281,6 +283,104 @@ TEST_F(Handlers, InvalidValuesAreRejectedAndChangeNothing) {
   EXPECT_THROW(bus.handle(ChangeBatchQuantity{"b1", -5}), std::invalid_argument);
   EXPECT_EQ(available("LAMP", "b1"), 10);
   EXPECT_EQ(service.store->commits(), 1);
+}
+
+// --- Part two: releasing lines, backorders (SPEC §7.1, §7.2) ---
+
+const SetProductPolicy kBackordersOn{"LAMP", true, std::nullopt};
+
+TEST_F(Handlers, DeallocatingReleasesTheLineAndTellsOtherSystems) {
+  bus.handle(CreateBatch{"b1", "LAMP", 10, std::nullopt});
+  bus.handle(Allocate{"o1", "LAMP", 4});
+  EXPECT_EQ(bus.handle(Deallocate{"o1", "LAMP"}),
+            (std::vector<domain::events::Released>{{"o1", "LAMP", 4, "b1"}}));
+  EXPECT_EQ(available("LAMP", "b1"), 10);
+  EXPECT_TRUE(service.read_model->allocations("o1").empty());
+  EXPECT_EQ(service.publisher->published(channels::kLineDeallocated),
+            (std::vector<ExternalMessage>{{channels::kLineDeallocated,
+                                           {{"orderid", "o1"},
+                                            {"sku", "LAMP"},
+                                            {"qty", 4},
+                                            {"batchref", "b1"},
+                                            {"reason", "cancelled"}}}}));
+  EXPECT_TRUE(bus.handle(Deallocate{"o1", "LAMP"}).empty()) << "released already";
+  EXPECT_THROW(bus.handle(Allocate{"o1", "LAMP", 4}), domain::ReleasedLine);
+}
+
+TEST_F(Handlers, DeallocatingALineTheOrderNeverHadIsNotFoundAndChangesNothing) {
+  bus.handle(CreateBatch{"b1", "LAMP", 10, std::nullopt});
+  const int commits = service.store->commits();
+  try {
+    bus.handle(Deallocate{"o1", "LAMP"});
+    FAIL() << "no error";
+  } catch (const NotFound& error) {
+    EXPECT_STREQ(error.what(), "order o1 has no line of LAMP");
+  }
+  EXPECT_THROW(bus.handle(Deallocate{"o1", "NO-SUCH-SKU"}), NotFound);
+  EXPECT_EQ(service.store->commits(), commits);
+}
+
+// Taken off by a quantity change, and cancelled before the reallocation ran (a crash).
+TEST_F(Handlers, DeallocatingALineWhoseReallocationIsPendingSettlesIt) {
+  leave_a_reallocation_pending();
+  EXPECT_EQ(
+      bus.handle(Deallocate{"order1", "INDIFFERENT-TABLE"}),
+      (std::vector<domain::events::Released>{{"order1", "INDIFFERENT-TABLE", 20, std::nullopt}}));
+  EXPECT_TRUE(service.store->pending_reallocations().empty());
+  EXPECT_EQ(bus.recover(), 0u);
+  EXPECT_EQ(available("INDIFFERENT-TABLE", "batch2"), 50) << "not allocated again";
+}
+
+TEST_F(Handlers, WithBackordersALineWaitsAndIsAllocatedWhenStockArrives) {
+  bus.handle(CreateBatch{"b1", "LAMP", 2, std::nullopt});
+  EXPECT_EQ(bus.handle(kBackordersOn), (domain::ProductPolicy{true, std::nullopt}));
+  EXPECT_EQ(bus.handle(Allocate{"o1", "LAMP", 5}), (Allocation{std::nullopt, true}));
+  EXPECT_EQ(bus.handle(Allocate{"o1", "LAMP", 5}), (Allocation{std::nullopt, true}))
+      << "retry-safe while it waits";
+  EXPECT_TRUE(service.read_model->allocations("o1").empty());
+  bus.handle(CreateBatch{"b2", "LAMP", 5, kTomorrow});
+  EXPECT_EQ(service.read_model->allocations("o1"), (Rows{{"LAMP", "b2"}}));
+  EXPECT_EQ(service.publisher->published(channels::kLineAllocated).size(), 1u);
+  EXPECT_EQ(bus.handle(Allocate{"o1", "LAMP", 5}), "b2");
+}
+
+TEST_F(Handlers, ReleasedStockGoesToTheBackorderQueueFirst) {
+  bus.handle(CreateBatch{"b1", "LAMP", 4, std::nullopt});
+  bus.handle(kBackordersOn);
+  bus.handle(Allocate{"o1", "LAMP", 4});
+  bus.handle(Allocate{"o2", "LAMP", 3});
+  bus.handle(Deallocate{"o1", "LAMP"});
+  EXPECT_EQ(service.read_model->allocations("o2"), (Rows{{"LAMP", "b1"}}));
+  EXPECT_EQ(bus.handle(Allocate{"o3", "LAMP", 3}), (Allocation{std::nullopt, true}))
+      << "1 unit left";
+}
+
+TEST_F(Handlers, SettingThePolicyOfAnUnknownSkuIsNotFound) {
+  EXPECT_THROW(bus.handle(SetProductPolicy{"NOPE", true, std::nullopt}), NotFound);
+  bus.handle(CreateBatch{"b1", "LAMP", 4, std::nullopt});
+  EXPECT_EQ(bus.handle(SetProductPolicy{"LAMP", std::nullopt, std::optional<int>(2)}),
+            (domain::ProductPolicy{false, 2}));
+  EXPECT_EQ(bus.handle(SetProductPolicy{"LAMP", true, std::nullopt}),
+            (domain::ProductPolicy{true, 2}))
+      << "an absent field stays";
+  EXPECT_EQ(
+      bus.handle(SetProductPolicy{"LAMP", std::nullopt,
+                                  std::optional<std::optional<int>>(std::in_place, std::nullopt)}),
+      (domain::ProductPolicy{true, std::nullopt}))
+      << "cleared";
+  EXPECT_THROW(bus.handle(SetProductPolicy{"LAMP", std::nullopt, std::optional<int>(-1)}),
+               std::invalid_argument);
+}
+
+TEST_F(Handlers, LowStockIsPublishedWhenAvailableFallsToTheThreshold) {
+  bus.handle(CreateBatch{"b1", "LAMP", 5, std::nullopt});
+  bus.handle(SetProductPolicy{"LAMP", std::nullopt, std::optional<int>(2)});
+  bus.handle(Allocate{"o1", "LAMP", 2});
+  EXPECT_TRUE(service.publisher->published(channels::kLowStock).empty());
+  bus.handle(Allocate{"o2", "LAMP", 1});
+  EXPECT_EQ(service.publisher->published(channels::kLowStock),
+            (std::vector<ExternalMessage>{
+                {channels::kLowStock, {{"sku", "LAMP"}, {"available", 2}, {"threshold", 2}}}}));
 }
 
 }  // namespace

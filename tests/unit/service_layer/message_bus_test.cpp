@@ -27,18 +27,22 @@ using Range = adapters::ScriptedRandom::Range;
 
 // A command without a handler does not compile: the table takes exactly one per command.
 static_assert(!std::is_default_constructible_v<CommandHandlers>);
-static_assert(!std::is_constructible_v<CommandHandlers, CommandHandler<commands::CreateBatch>,
-                                       CommandHandler<commands::Allocate>>);
-static_assert(std::is_constructible_v<CommandHandlers, CommandHandler<commands::CreateBatch>,
-                                      CommandHandler<commands::Allocate>,
-                                      CommandHandler<commands::ChangeBatchQuantity>>);
+static_assert(
+    !std::is_constructible_v<
+        CommandHandlers, CommandHandler<commands::CreateBatch>, CommandHandler<commands::Allocate>,
+        CommandHandler<commands::ChangeBatchQuantity>, CommandHandler<commands::Deallocate>>);
+static_assert(std::is_constructible_v<
+              CommandHandlers, CommandHandler<commands::CreateBatch>,
+              CommandHandler<commands::Allocate>, CommandHandler<commands::ChangeBatchQuantity>,
+              CommandHandler<commands::Deallocate>, CommandHandler<commands::SetProductPolicy>>);
 // Only commands can be handled.
 static_assert(CommandType<commands::Allocate>);
 static_assert(!CommandType<events::Allocated>);
 static_assert(!CommandType<int>);
 
 CommandHandlers real_command_handlers() {
-  return CommandHandlers(handlers::add_batch, handlers::allocate, handlers::change_batch_quantity);
+  return CommandHandlers(handlers::add_batch, handlers::allocate, handlers::change_batch_quantity,
+                         handlers::deallocate, handlers::set_product_policy);
 }
 
 class Bus : public ::testing::Test {
@@ -65,7 +69,8 @@ class Bus : public ::testing::Test {
           if (++attempts <= losses) throw ConcurrencyError("lost");
           handlers::add_batch(c, uow);
         },
-        handlers::allocate, handlers::change_batch_quantity);
+        handlers::allocate, handlers::change_batch_quantity, handlers::deallocate,
+        handlers::set_product_policy);
   }
 };
 
@@ -121,12 +126,12 @@ TEST_F(Bus, NoEventsLeaveAUnitOfWorkThatDidNotCommit) {
       "count", [&](const events::Allocated&, UnitOfWork&) { calls.push_back("allocated"); });
   CommandHandlers commands(
       handlers::add_batch,
-      [](const commands::Allocate& c, UnitOfWork& uow) -> std::optional<std::string> {
+      [](const commands::Allocate& c, UnitOfWork& uow) -> Allocation {
         auto ref = uow.products().get(c.sku)->allocate(OrderLine(c.orderid, c.sku, c.qty));
         throw std::runtime_error("failed before commit");
-        return ref;
+        return {ref, false};
       },
-      handlers::change_batch_quantity);
+      handlers::change_batch_quantity, handlers::deallocate, handlers::set_product_policy);
   MessageBus b(std::make_shared<adapters::InMemoryUnitsOfWork>(store), std::move(commands), events,
                pauses());
   b.handle(commands::CreateBatch{"b1", "LAMP", 10, std::nullopt});

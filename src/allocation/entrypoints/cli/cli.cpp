@@ -286,8 +286,11 @@ int run_cli(int argc, char** argv) {
   auto* allocate_command = service_command(
       "allocate", "Allocate an order line",
       [&](auto& application) {
-        const auto batchref = application.bus().handle(allocate);
-        std::cout << (batchref ? *batchref : "out of stock") << "\n";
+        const auto allocation = application.bus().handle(allocate);
+        std::cout << (allocation.batchref      ? *allocation.batchref
+                      : allocation.backordered ? "backordered"
+                                               : "out of stock")
+                  << "\n";
         return 0;
       },
       /*notifies=*/true);
@@ -317,6 +320,29 @@ int run_cli(int argc, char** argv) {
   change_command->add_option("--qty", change.qty, "New purchased quantity")
       ->required()
       ->check(integer_in(0, INT_MAX));
+
+  commands::Deallocate deallocate{};
+  // Freed units serve the backorder queue, which may leave the SKU in stock again.
+  auto* deallocate_command = service_command(
+      "deallocate", "Release an order's line of a SKU",
+      [&](auto& application) {
+        const auto released = application.bus().handle(deallocate);
+        if (released.empty()) std::cout << "already released\n";
+        for (const auto& part : released) {
+          std::cout << "released " << part.qty << " from "
+                    << (part.batchref ? "batch " + *part.batchref
+                                      : std::string("the backorder queue"))
+                    << "\n";
+        }
+        return 0;
+      },
+      /*notifies=*/true);
+  deallocate_command->add_option("--orderid", deallocate.orderid, "Order id")
+      ->required()
+      ->check(identifier("orderid"));
+  deallocate_command->add_option("--sku", deallocate.sku, "Product SKU")
+      ->required()
+      ->check(identifier("sku"));
 
   std::string orderid;
   auto* allocations =

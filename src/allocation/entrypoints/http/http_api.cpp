@@ -154,6 +154,8 @@ struct HttpApi::Impl {
       send_error(res, 409, error.what());
     } catch (const domain::UnknownBatch& error) {
       send_error(res, 404, error.what());
+    } catch (const service_layer::NotFound& error) {
+      send_error(res, 404, error.what());
     } catch (const std::invalid_argument& error) {  // BadRequest, and the domain's own checks
       send_error(res, 400, error.what());
     } catch (const service_layer::ConcurrencyError& error) {
@@ -243,8 +245,20 @@ struct HttpApi::Impl {
     });
 
     router.add("/allocate", "POST", [this](const Call& call, httplib::Response& res) {
-      const auto batchref = services->bus.handle(decode_allocate(call.body));
-      send_json(res, 202, {{"batchref", batchref ? json(*batchref) : json(nullptr)}});
+      const auto allocation = services->bus.handle(decode_allocate(call.body));
+      json body = {{"batchref", allocation.batchref ? json(*allocation.batchref) : json(nullptr)}};
+      // Part one's answer stays as it was; a line that waits says so.
+      if (allocation.backordered) body["backordered"] = true;
+      send_json(res, 202, body);
+    });
+
+    router.add("/deallocate", "POST", [this](const Call& call, httplib::Response& res) {
+      json released = json::array();
+      for (const auto& part : services->bus.handle(decode_deallocate(call.body))) {
+        released.push_back({{"batchref", part.batchref ? json(*part.batchref) : json(nullptr)},
+                            {"qty", part.qty}});
+      }
+      send_json(res, 200, {{"released", released}});
     });
 
     router.add("/change_batch_quantity", "POST", [this](const Call& call, httplib::Response& res) {
@@ -277,6 +291,17 @@ struct HttpApi::Impl {
                            {"available", b.available}});
       }
       send_json(res, 200, {{"sku", view->sku}, {"version", view->version}, {"batches", batches}});
+    });
+
+    router.add("/products/{sku}", "PATCH", [this](const Call& call, httplib::Response& res) {
+      std::string sku = call.parameters[0];
+      check_identifier(sku, "sku");
+      const auto policy = services->bus.handle(decode_set_product_policy(sku, call.body));
+      send_json(res, 200,
+                {{"sku", sku},
+                 {"backorders", policy.backorders},
+                 {"low_stock_threshold",
+                  policy.low_stock_threshold ? json(*policy.low_stock_threshold) : json(nullptr)}});
     });
 
     router.add("/health", "GET", [this](const Call&, httplib::Response& res) {

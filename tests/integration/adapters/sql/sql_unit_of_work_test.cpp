@@ -159,7 +159,7 @@ TEST_P(SqlUnitOfWork, AllocationsQueuedBehindOneAnotherGetTheDomainsAnswers) {
     std::optional<std::string> batch;
     const auto events = units_of_work->perform("LAMP", [&](UnitOfWork& uow) {
       inside();
-      batch = service_layer::handlers::allocate({orderid, "LAMP", qty}, uow);
+      batch = service_layer::handlers::allocate({orderid, "LAMP", qty}, uow).batchref;
     });
     return std::pair(batch, events.size());
   };
@@ -219,7 +219,7 @@ TEST_P(SqlUnitOfWork, AnotherQtyQueuedBehindAnAllocationIsAConflictAndWritesNoth
       std::optional<std::string> batch;
       const auto events = units_of_work->perform("LAMP", [&](UnitOfWork& uow) {
         inside();
-        batch = service_layer::handlers::allocate({orderid, "LAMP", qty}, uow);
+        batch = service_layer::handlers::allocate({orderid, "LAMP", qty}, uow).batchref;
       });
       return batch.value_or("none") + ", " + std::to_string(events.size());
     } catch (const domain::LineConflict& error) {
