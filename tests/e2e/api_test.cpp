@@ -70,6 +70,38 @@ TEST_P(Api, ALineThatWaitsForStockSaysSoAndIsAllocatedWhenStockIsReleased) {
             "order order-1 released its line of SKU-20; a released line is not allocated again");
 }
 
+TEST_P(Api, CancellingAnOrderReleasesEveryLineAndTheOrderShowsThemCancelled) {
+  add_batch("b1", "SKU-21", 5, nullptr);
+  add_batch("d1", "SKU-22", 5, nullptr);
+  ASSERT_EQ(allocate("order-1", "SKU-21", 2).status, 202);
+  ASSERT_EQ(allocate("order-1", "SKU-22", 1).status, 202);
+  const json allocated = {
+      {"orderid", "order-1"},
+      {"lines", json::array({{{"sku", "SKU-21"},
+                              {"qty", 2},
+                              {"status", "allocated"},
+                              {"allocations", json::array({{{"batchref", "b1"}, {"qty", 2}}})}},
+                             {{"sku", "SKU-22"},
+                              {"qty", 1},
+                              {"status", "allocated"},
+                              {"allocations", json::array({{{"batchref", "d1"}, {"qty", 1}}})}}})}};
+  EXPECT_EQ(get("/orders/order-1").body, allocated);
+
+  const Reply cancelled = post("/orders/order-1/cancel", std::string());
+  EXPECT_EQ(cancelled.status, 200);
+  EXPECT_EQ(cancelled.body["released"].size(), 2u);
+  const Reply order = get("/orders/order-1");
+  EXPECT_EQ(order.body["lines"][0]["status"], "cancelled");
+  EXPECT_EQ(order.body["lines"][1]["status"], "cancelled");
+  EXPECT_EQ(order.body["lines"][0]["allocations"], json::array());
+  EXPECT_EQ(get("/products/SKU-21").body["batches"][0]["available"], 5);
+  EXPECT_EQ(get("/allocations/order-1").status, 404);
+  EXPECT_EQ(post("/orders/order-1/cancel", std::string()).body,
+            (json{{"released", json::array()}}));
+  EXPECT_EQ(get("/orders/order-9").status, 404);
+  EXPECT_EQ(post("/orders/order-9/cancel", std::string()).status, 404);
+}
+
 TEST_P(Api, AllocatingTheSameLineAgainAnswersTheSameBatch) {
   add_batch("b1", "SKU-4", 10, nullptr);
   EXPECT_EQ(allocate("order-1", "SKU-4", 3).body["batchref"], "b1");

@@ -142,6 +142,13 @@ const std::vector<BadRequestCase>& cases() {
        "unknown sku NOPE"},
       {"policy_long_sku", "PATCH", "/products/" + long_id, R"({"backorders": true})", 400,
        "'sku' is longer than 255"},
+      {"cancel_unknown_order", "POST", "/orders/o9/cancel", "", 404, "no order o9"},
+      {"cancel_long_orderid", "POST", "/orders/" + long_id + "/cancel", "", 400,
+       "'orderid' is longer than 255"},
+      {"get_cancel", "GET", "/orders/o0/cancel", "", 405, "POST"},
+      {"order_unknown", "GET", "/orders/o9", "", 404, "no order o9"},
+      {"order_control_character", "GET", "/orders/a%01b", "", 400, "control characters"},
+      {"post_order", "POST", "/orders/o0", "{}", 405, "GET"},
   };
   return all;
 }

@@ -668,6 +668,39 @@ def deallocate_cases():
     ]
 
 
+def cancel_order_cases():
+    path = "/orders/{orderid}/cancel"
+
+    def cancelling(status, name, make_orderid, check=None):
+        return Case(path, "POST", status, name,
+                    lambda api: api.send(Request(
+                        "POST", "/orders/" + quoted(make_orderid(api)) + "/cancel", b"")), check)
+
+    def ordered(api):
+        orderid = api.unique("order")
+        make_order(api, orderid)
+        return orderid
+
+    def cancelled_already(api):
+        orderid = ordered(api)
+        api.setup(api.send(Request("POST", "/orders/" + quoted(orderid) + "/cancel", b"")), 200)
+        return orderid
+
+    def released(count):
+        def check(body, sent):
+            n = len(body["released"])
+            return None if n == count else f"{n} parts released, expected {count}"
+        return check
+
+    return [
+        cancelling(200, "an order with a line", ordered, released(1)),
+        cancelling(200, "cancelled already: nothing more", cancelled_already, released(0)),
+        cancelling(404, "unknown order", lambda api: api.unique("no-order")),
+        cancelling(400, "orderid of 256 characters", lambda api: "x" * 256),
+        cancelling(400, "control character", lambda api: "a\u0001b"),
+    ]
+
+
 def set_product_policy_cases():
     def product(api):
         return "/products/" + quoted(api.batch()[1])
@@ -774,6 +807,9 @@ def outage_cases():
         # Ids never asked for: no read cache can answer for the database.
         case("/allocations/{orderid}", "GET", lambda api: api.get("/allocations/" + api.unique("o"))),
         case("/products/{sku}", "GET", lambda api: api.get("/products/" + api.unique("sku"))),
+        case("/orders/{orderid}", "GET", lambda api: api.get("/orders/" + api.unique("o"))),
+        case("/orders/{orderid}/cancel", "POST", lambda api: api.send(Request(
+            "POST", "/orders/" + api.unique("o") + "/cancel", b""))),
         case("/health", "GET", lambda api: api.get("/health")),
     ]
 
@@ -781,6 +817,7 @@ def outage_cases():
 def all_cases(document):
     return (every_route_cases(document) + add_batch_cases() + allocate_cases()
             + change_batch_quantity_cases() + deallocate_cases() + set_product_policy_cases()
+            + cancel_order_cases() + get_by_id_cases("/orders/{orderid}", make_order)
             + get_by_id_cases("/allocations/{orderid}", make_order)
             + get_by_id_cases("/products/{sku}", make_product)
             + plain_get_cases(document) + outage_cases())

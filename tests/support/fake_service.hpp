@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "allocation/adapters/in_memory/in_memory_order_lines.hpp"
 #include "allocation/adapters/in_memory/in_memory_read_model.hpp"
 #include "allocation/adapters/in_memory/in_memory_store.hpp"
 #include "allocation/adapters/in_memory/in_memory_unit_of_work.hpp"
@@ -27,6 +28,8 @@ struct FakeService {
   // A retry's pause is recorded, not slept; each is drawn as 0 unless a test scripts it.
   std::shared_ptr<adapters::ScriptedRandom> random = std::make_shared<adapters::ScriptedRandom>();
   std::shared_ptr<adapters::RecordingClock> clock = std::make_shared<adapters::RecordingClock>();
+  std::shared_ptr<adapters::InMemoryOrderLines> order_lines =
+      std::make_shared<adapters::InMemoryOrderLines>(store);
 
   bootstrap::Adapters adapters() const {
     return {.units_of_work = units_of_work,
@@ -34,7 +37,8 @@ struct FakeService {
             .notifications = notifications,
             .publisher = publisher,
             .random = random,
-            .clock = clock};
+            .clock = clock,
+            .order_lines = order_lines};
   }
 
   service_layer::MessageBus bus = bootstrap::make_message_bus(adapters());

@@ -9,6 +9,7 @@
 #include "allocation/adapters/sql/database.hpp"
 #include "allocation/adapters/sql/migrations.hpp"
 #include "allocation/adapters/sql/outbox_relay.hpp"
+#include "allocation/adapters/sql/sql_order_lines.hpp"
 #include "allocation/adapters/sql/sql_read_model.hpp"
 #include "allocation/adapters/sql/sql_units_of_work.hpp"
 #include "allocation/bootstrap/bootstrap.hpp"
@@ -64,6 +65,7 @@ Application::Application(const Settings& settings)
       schema_version_(adapters::sql::migrate(*database_)),
       metrics_(std::make_shared<adapters::PrometheusMetrics>()),
       read_model_(std::make_shared<adapters::sql::SqlReadModel>(database_)),
+      order_lines_(std::make_shared<adapters::sql::SqlOrderLines>(database_)),
       units_of_work_(adapters::sql::sql_units_of_work(database_)) {
   metrics_->add_gauge("allocation_outbox_backlog",
                       "Messages waiting in the outbox to be published.", [database = database_] {
@@ -80,8 +82,9 @@ Application::Application(const Settings& settings)
     read_model_ = cache;
     read_model_writer = std::move(cache);
   }
-  bus_ = std::make_unique<service_layer::MessageBus>(make_message_bus(
-      {units_of_work_, read_model_writer, notifications(settings), nullptr, metrics_}));
+  Adapters adapters{units_of_work_, read_model_writer, notifications(settings), nullptr, metrics_};
+  adapters.order_lines = order_lines_;
+  bus_ = std::make_unique<service_layer::MessageBus>(make_message_bus(std::move(adapters)));
 }
 
 Application::~Application() = default;

@@ -7,6 +7,7 @@
 #include "allocation/adapters/redis/redis_connection.hpp"
 #include "allocation/bootstrap/settings.hpp"
 #include "allocation/service_layer/message_bus.hpp"
+#include "allocation/service_layer/ports/order_lines.hpp"
 #include "allocation/service_layer/ports/read_model.hpp"
 
 namespace allocation::adapters::sql {
@@ -27,6 +28,7 @@ class Application {
 
   const service_layer::MessageBus& bus() const { return *bus_; }
   service_layer::ReadModel& read_model() const { return *read_model_; }
+  service_layer::OrderLines& order_lines() const { return *order_lines_; }
   service_layer::UnitsOfWork& units_of_work() const { return *units_of_work_; }
   adapters::PrometheusMetrics& metrics() const { return *metrics_; }
   int schema_version() const { return schema_version_; }
@@ -46,6 +48,7 @@ class Application {
   int schema_version_ = 0;
   std::shared_ptr<adapters::PrometheusMetrics> metrics_;
   std::shared_ptr<service_layer::ReadModel> read_model_;
+  std::shared_ptr<service_layer::OrderLines> order_lines_;
   std::shared_ptr<service_layer::UnitsOfWork> units_of_work_;
   std::unique_ptr<service_layer::MessageBus> bus_;
 };

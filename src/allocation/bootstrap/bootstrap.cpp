@@ -1,5 +1,6 @@
 #include "allocation/bootstrap/bootstrap.hpp"
 
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <variant>
@@ -25,9 +26,17 @@ void on_every_event(service_layer::EventHandlers& events, const std::string& nam
 }  // namespace
 
 service_layer::MessageBus make_message_bus(Adapters adapters, service_layer::RetryPolicy retry) {
+  const auto cancel_order = [order_lines = adapters.order_lines](
+                                const commands::CancelOrder& command,
+                                const service_layer::MessageBus& bus) {
+    if (!order_lines) throw std::logic_error("this bus was built without the orders' lines");
+    return handlers::cancel_order(command, *order_lines, [&bus](const commands::Deallocate& line) {
+      return bus.handle(line);
+    });
+  };
   service_layer::CommandHandlers commands(handlers::add_batch, handlers::allocate,
                                           handlers::change_batch_quantity, handlers::deallocate,
-                                          handlers::set_product_policy);
+                                          cancel_order, handlers::set_product_policy);
 
   service_layer::EventHandlers events;
   events.on<events::Deallocated>("reallocate", handlers::reallocate)

@@ -9,6 +9,7 @@
 #include "allocation/service_layer/ports/clock.hpp"
 #include "allocation/service_layer/ports/event_publisher.hpp"
 #include "allocation/service_layer/ports/notifications.hpp"
+#include "allocation/service_layer/ports/order_lines.hpp"
 #include "allocation/service_layer/ports/random_source.hpp"
 #include "allocation/service_layer/ports/read_model.hpp"
 
@@ -33,6 +34,8 @@ struct Adapters {
   std::shared_ptr<service_layer::RandomSource> random =
       std::make_shared<adapters::ThreadLocalRandom>();
   std::shared_ptr<service_layer::Clock> clock = std::make_shared<adapters::RealClock>();
+  // Where CancelOrder finds an order's lines; nullptr: CancelOrder fails (a bus without orders).
+  std::shared_ptr<service_layer::OrderLines> order_lines = nullptr;
 };
 
 // The composition root: binds every handler to the adapters it needs and returns a ready bus.

@@ -37,6 +37,12 @@ struct Deallocate {
   friend bool operator==(const Deallocate&, const Deallocate&) = default;
 };
 
+// Releases every line of the order, one product at a time (SPEC §7.1).
+struct CancelOrder {
+  std::string orderid;
+  friend bool operator==(const CancelOrder&, const CancelOrder&) = default;
+};
+
 // Sets what is given of the product's policy (SPEC §7.2); an absent field stays as it is.
 struct SetProductPolicy {
   std::string sku;
@@ -52,6 +58,6 @@ namespace allocation::domain {
 
 using Command =
     std::variant<commands::CreateBatch, commands::Allocate, commands::ChangeBatchQuantity,
-                 commands::Deallocate, commands::SetProductPolicy>;
+                 commands::Deallocate, commands::CancelOrder, commands::SetProductPolicy>;
 
 }  // namespace allocation::domain

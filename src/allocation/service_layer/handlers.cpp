@@ -55,6 +55,19 @@ std::vector<events::Released> deallocate(const commands::Deallocate& command, Un
   return *released;
 }
 
+std::vector<events::Released> cancel_order(
+    const commands::CancelOrder& command, OrderLines& order_lines,
+    const std::function<std::vector<events::Released>(const commands::Deallocate&)>& deallocate) {
+  const auto lines = order_lines.of_order(command.orderid);
+  if (lines.empty()) throw NotFound("no order " + command.orderid);
+  std::vector<events::Released> released;
+  for (const OrderLineView& line : lines) {
+    if (line.status == LineStatus::cancelled) continue;
+    for (auto& part : deallocate({command.orderid, line.sku})) released.push_back(std::move(part));
+  }
+  return released;
+}
+
 ProductPolicy set_product_policy(const commands::SetProductPolicy& command, UnitOfWork& uow) {
   Product* product = uow.products().get(command.sku);
   if (!product) throw NotFound("unknown sku " + command.sku);

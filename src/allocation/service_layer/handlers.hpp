@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +11,7 @@
 #include "allocation/service_layer/allocation.hpp"
 #include "allocation/service_layer/ports/event_publisher.hpp"
 #include "allocation/service_layer/ports/notifications.hpp"
+#include "allocation/service_layer/ports/order_lines.hpp"
 #include "allocation/service_layer/ports/read_model.hpp"
 #include "allocation/service_layer/ports/unit_of_work.hpp"
 
@@ -30,6 +32,13 @@ Allocation allocate(const domain::commands::Allocate& command, UnitOfWork& uow);
 // and not yet allocated again is released too, and its reallocation settled.
 std::vector<domain::events::Released> deallocate(const domain::commands::Deallocate& command,
                                                  UnitOfWork& uow);
+// Releases every line of the order, each through `deallocate` (a unit of work per product);
+// returns what was released, empty when all was released already. Throws NotFound for an order
+// that never had a line.
+std::vector<domain::events::Released> cancel_order(
+    const domain::commands::CancelOrder& command, OrderLines& order_lines,
+    const std::function<std::vector<domain::events::Released>(const domain::commands::Deallocate&)>&
+        deallocate);
 // The policy as set. Throws NotFound for an unknown SKU, std::invalid_argument for a negative
 // threshold.
 domain::ProductPolicy set_product_policy(const domain::commands::SetProductPolicy& command,

@@ -35,6 +35,10 @@ struct CommandResult<domain::commands::Deallocate> {
   using type = std::vector<domain::events::Released>;  // what was released
 };
 template <>
+struct CommandResult<domain::commands::CancelOrder> {
+  using type = std::vector<domain::events::Released>;  // what was released, every product
+};
+template <>
 struct CommandResult<domain::commands::SetProductPolicy> {
   using type = domain::ProductPolicy;  // the policy now
 };
@@ -64,8 +68,21 @@ inline std::optional<std::string_view> product_key(const domain::events::Dealloc
   return e.sku;  // its handler allocates the line again
 }
 
+class MessageBus;
+
+// A command that spans products runs in no unit of work of its own: its handler gets the bus,
+// and hands it one command per product, each in a unit of work of its own, retried and logged
+// like any other. Repeating a command that stopped half-way finishes it.
 template <class C>
-using CommandHandler = std::function<CommandResultT<C>(const C&, UnitOfWork&)>;
+struct SpansProducts : std::false_type {};
+template <>
+struct SpansProducts<domain::commands::CancelOrder> : std::true_type {};
+
+template <class C>
+using CommandHandler =
+    std::conditional_t<SpansProducts<C>::value,
+                       std::function<CommandResultT<C>(const C&, const MessageBus&)>,
+                       std::function<CommandResultT<C>(const C&, UnitOfWork&)>>;
 // An event handler that changes products, in a unit of work of its own.
 template <class E>
 using EventHandler = std::function<void(const E&, UnitOfWork&)>;
@@ -191,7 +208,9 @@ class MessageBus {
   template <CommandType C>
   CommandResultT<C> handle(const C& command) const {
     const auto& handler = commands_.template handler<C>();
-    if constexpr (std::is_void_v<CommandResultT<C>>) {
+    if constexpr (SpansProducts<C>::value) {
+      return handler(command, *this);
+    } else if constexpr (std::is_void_v<CommandResultT<C>>) {
       dispatch(run_in_unit_of_work(product_key(command),
                                    [&](UnitOfWork& uow) { handler(command, uow); }));
     } else {

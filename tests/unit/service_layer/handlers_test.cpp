@@ -11,6 +11,7 @@ namespace allocation::service_layer {
 namespace {
 
 using domain::commands::Allocate;
+using domain::commands::CancelOrder;
 using domain::commands::ChangeBatchQuantity;
 using domain::commands::CreateBatch;
 using domain::commands::Deallocate;
@@ -381,6 +382,44 @@ TEST_F(Handlers, LowStockIsPublishedWhenAvailableFallsToTheThreshold) {
   EXPECT_EQ(service.publisher->published(channels::kLowStock),
             (std::vector<ExternalMessage>{
                 {channels::kLowStock, {{"sku", "LAMP"}, {"available", 2}, {"threshold", 2}}}}));
+}
+
+// One Deallocate per line, each in a unit of work of its own; again, nothing left to release.
+TEST_F(Handlers, CancellingAnOrderReleasesEveryLineInEveryProduct) {
+  bus.handle(CreateBatch{"b1", "LAMP", 10, std::nullopt});
+  bus.handle(CreateBatch{"d1", "DESK", 1, std::nullopt});
+  bus.handle(SetProductPolicy{"DESK", true, std::nullopt});
+  bus.handle(Allocate{"o1", "LAMP", 4});
+  bus.handle(Allocate{"o1", "DESK", 3});  // waits
+  bus.handle(Allocate{"o2", "LAMP", 1});
+  EXPECT_EQ(service.order_lines->of_order("o1"),
+            (std::vector<OrderLineView>{{"DESK", 3, LineStatus::backordered, {}},
+                                        {"LAMP", 4, LineStatus::allocated, {{"b1", 4}}}}));
+  const int commits = service.store->commits();
+  EXPECT_EQ(bus.handle(CancelOrder{"o1"}),
+            (std::vector<domain::events::Released>{{"o1", "DESK", 3, std::nullopt},
+                                                   {"o1", "LAMP", 4, "b1"}}));
+  EXPECT_EQ(service.store->commits(), commits + 2) << "a unit of work per product";
+  EXPECT_EQ(available("LAMP", "b1"), 9);
+  EXPECT_EQ(service.order_lines->of_order("o1"),
+            (std::vector<OrderLineView>{{"DESK", 3, LineStatus::cancelled, {}},
+                                        {"LAMP", 4, LineStatus::cancelled, {}}}));
+  EXPECT_TRUE(bus.handle(CancelOrder{"o1"}).empty());
+  EXPECT_EQ(service.read_model->allocations("o2"), (Rows{{"LAMP", "b1"}})) << "not o2's";
+}
+
+TEST_F(Handlers, CancellingAnOrderNeverSeenIsNotFound) {
+  EXPECT_THROW(bus.handle(CancelOrder{"nobody"}), NotFound);
+}
+
+// A crash left o1's line taken off its batch, its reallocation pending: cancelling finds it.
+TEST_F(Handlers, CancellingAnOrderReleasesALineWhoseReallocationIsPending) {
+  leave_a_reallocation_pending();
+  EXPECT_EQ(service.order_lines->of_order("order1"),
+            (std::vector<OrderLineView>{{"INDIFFERENT-TABLE", 20, LineStatus::allocated, {}}}));
+  EXPECT_EQ(bus.handle(CancelOrder{"order1"}).size(), 1u);
+  EXPECT_EQ(bus.recover(), 0u);
+  EXPECT_EQ(available("INDIFFERENT-TABLE", "batch2"), 50);
 }
 
 }  // namespace

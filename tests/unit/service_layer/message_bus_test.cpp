@@ -31,18 +31,24 @@ static_assert(
     !std::is_constructible_v<
         CommandHandlers, CommandHandler<commands::CreateBatch>, CommandHandler<commands::Allocate>,
         CommandHandler<commands::ChangeBatchQuantity>, CommandHandler<commands::Deallocate>>);
-static_assert(std::is_constructible_v<
-              CommandHandlers, CommandHandler<commands::CreateBatch>,
-              CommandHandler<commands::Allocate>, CommandHandler<commands::ChangeBatchQuantity>,
-              CommandHandler<commands::Deallocate>, CommandHandler<commands::SetProductPolicy>>);
+static_assert(
+    std::is_constructible_v<
+        CommandHandlers, CommandHandler<commands::CreateBatch>, CommandHandler<commands::Allocate>,
+        CommandHandler<commands::ChangeBatchQuantity>, CommandHandler<commands::Deallocate>,
+        CommandHandler<commands::CancelOrder>, CommandHandler<commands::SetProductPolicy>>);
 // Only commands can be handled.
 static_assert(CommandType<commands::Allocate>);
 static_assert(!CommandType<events::Allocated>);
 static_assert(!CommandType<int>);
 
+// The tests here do not cancel orders (handlers_test does, with the store's order lines).
+std::vector<events::Released> cancel_nothing(const commands::CancelOrder&, const MessageBus&) {
+  return {};
+}
+
 CommandHandlers real_command_handlers() {
   return CommandHandlers(handlers::add_batch, handlers::allocate, handlers::change_batch_quantity,
-                         handlers::deallocate, handlers::set_product_policy);
+                         handlers::deallocate, cancel_nothing, handlers::set_product_policy);
 }
 
 class Bus : public ::testing::Test {
@@ -69,7 +75,7 @@ class Bus : public ::testing::Test {
           if (++attempts <= losses) throw ConcurrencyError("lost");
           handlers::add_batch(c, uow);
         },
-        handlers::allocate, handlers::change_batch_quantity, handlers::deallocate,
+        handlers::allocate, handlers::change_batch_quantity, handlers::deallocate, cancel_nothing,
         handlers::set_product_policy);
   }
 };
@@ -131,7 +137,8 @@ TEST_F(Bus, NoEventsLeaveAUnitOfWorkThatDidNotCommit) {
         throw std::runtime_error("failed before commit");
         return {ref, false};
       },
-      handlers::change_batch_quantity, handlers::deallocate, handlers::set_product_policy);
+      handlers::change_batch_quantity, handlers::deallocate, cancel_nothing,
+      handlers::set_product_policy);
   MessageBus b(std::make_shared<adapters::InMemoryUnitsOfWork>(store), std::move(commands), events,
                pauses());
   b.handle(commands::CreateBatch{"b1", "LAMP", 10, std::nullopt});

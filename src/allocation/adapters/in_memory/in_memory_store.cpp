@@ -108,6 +108,39 @@ std::vector<domain::events::Deallocated> InMemoryStore::pending_reallocations() 
   return pending_reallocations_;
 }
 
+std::vector<service_layer::OrderLineView> InMemoryStore::order_lines(
+    std::string_view orderid) const {
+  using service_layer::LineStatus;
+  std::lock_guard lock(mutex_);
+  std::vector<service_layer::OrderLineView> lines;
+  for (const auto& [sku, product] : products_) {
+    for (const auto& batch : product.batches()) {
+      if (const auto* line = batch.line_of(orderid)) {
+        lines.push_back(
+            {sku, line->qty(), LineStatus::allocated, {{batch.reference(), line->qty()}}});
+      }
+    }
+    for (const auto& line : product.released_lines()) {
+      if (line.orderid() == orderid) lines.push_back({sku, line.qty(), LineStatus::cancelled, {}});
+    }
+    if (auto queue = queues_.find(sku); queue != queues_.end()) {
+      for (const auto& waiting : *queue->second) {
+        if (waiting.line.orderid() == orderid) {
+          lines.push_back({sku, waiting.line.qty(), LineStatus::backordered, {}});
+        }
+      }
+    }
+  }
+  for (const auto& pending : pending_reallocations_) {
+    if (pending.orderid == orderid) {
+      lines.push_back({pending.sku, pending.qty, LineStatus::allocated, {}});
+    }
+  }
+  std::stable_sort(lines.begin(), lines.end(),
+                   [](const auto& a, const auto& b) { return a.sku < b.sku; });
+  return lines;
+}
+
 int InMemoryStore::commits() const {
   std::lock_guard lock(mutex_);
   return commits_;

@@ -11,6 +11,7 @@
 
 #include "allocation/domain/events.hpp"
 #include "allocation/domain/product.hpp"
+#include "allocation/service_layer/ports/order_lines.hpp"
 #include "allocation/service_layer/ports/product_repository.hpp"
 
 namespace allocation::adapters {
@@ -36,6 +37,10 @@ class InMemoryStore {
               const std::vector<domain::events::Deallocated>& settled);
 
   std::vector<domain::events::Deallocated> pending_reallocations() const;
+
+  // The order's lines in every product: allocated, taken off and pending reallocation,
+  // waiting, released; by SKU.
+  std::vector<service_layer::OrderLineView> order_lines(std::string_view orderid) const;
 
   // How many times a product was written: lets tests see that a commit happened.
   int commits() const;

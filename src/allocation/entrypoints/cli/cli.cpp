@@ -344,6 +344,42 @@ int run_cli(int argc, char** argv) {
       ->required()
       ->check(identifier("sku"));
 
+  std::string cancelled_order;
+  auto* cancel = service_command(
+      "cancel", "Release every line of an order",
+      [&](auto& application) {
+        const auto released = application.bus().handle(commands::CancelOrder{cancelled_order});
+        if (released.empty()) std::cout << "nothing left to release\n";
+        for (const auto& part : released) {
+          std::cout << "released " << part.qty << " of " << part.sku << " from "
+                    << (part.batchref ? "batch " + *part.batchref
+                                      : std::string("the backorder queue"))
+                    << "\n";
+        }
+        return 0;
+      },
+      /*notifies=*/true);
+  cancel->add_option("orderid", cancelled_order, "Order id")
+      ->required()
+      ->check(identifier("orderid"));
+
+  std::string shown_order;
+  auto* order = service_command("order", "Show an order's lines", [&](auto& application) {
+    const auto lines = application.order_lines().of_order(shown_order);
+    if (lines.empty()) {
+      std::cerr << "allocation: no order " << shown_order << "\n";
+      return 1;
+    }
+    for (const auto& line : lines) {
+      std::cout << line.sku << " " << line.qty << " " << service_layer::status_name(line.status);
+      for (const auto& part : line.allocations)
+        std::cout << " " << part.batchref << ":" << part.qty;
+      std::cout << "\n";
+    }
+    return 0;
+  });
+  order->add_option("orderid", shown_order, "Order id")->required()->check(identifier("orderid"));
+
   std::string orderid;
   auto* allocations =
       service_command("allocations", "List an order's allocations", [&](auto& application) {

@@ -51,6 +51,15 @@ void send_error(httplib::Response& res, int status, const std::string& message) 
   send_json(res, status, {{"message", message}});
 }
 
+json released_json(const std::vector<domain::events::Released>& released) {
+  json parts = json::array();
+  for (const auto& part : released) {
+    parts.push_back(
+        {{"batchref", part.batchref ? json(*part.batchref) : json(nullptr)}, {"qty", part.qty}});
+  }
+  return {{"released", parts}};
+}
+
 const char* status_message(int status) {
   switch (status) {
     case 400:
@@ -253,12 +262,34 @@ struct HttpApi::Impl {
     });
 
     router.add("/deallocate", "POST", [this](const Call& call, httplib::Response& res) {
-      json released = json::array();
-      for (const auto& part : services->bus.handle(decode_deallocate(call.body))) {
-        released.push_back({{"batchref", part.batchref ? json(*part.batchref) : json(nullptr)},
-                            {"qty", part.qty}});
+      send_json(res, 200, released_json(services->bus.handle(decode_deallocate(call.body))));
+    });
+
+    router.add(
+        "/orders/{orderid}/cancel", "POST", [this](const Call& call, httplib::Response& res) {
+          const std::string& orderid = call.parameters[0];
+          check_identifier(orderid, "orderid");
+          send_json(res, 200,
+                    released_json(services->bus.handle(domain::commands::CancelOrder{orderid})));
+        });
+
+    router.add("/orders/{orderid}", "GET", [this](const Call& call, httplib::Response& res) {
+      const std::string& orderid = call.parameters[0];
+      check_identifier(orderid, "orderid");
+      const auto lines = services->order_lines.of_order(orderid);
+      if (lines.empty()) return send_error(res, 404, "no order " + orderid);
+      json body = json::array();
+      for (const auto& line : lines) {
+        json parts = json::array();
+        for (const auto& part : line.allocations) {
+          parts.push_back({{"batchref", part.batchref}, {"qty", part.qty}});
+        }
+        body.push_back({{"sku", line.sku},
+                        {"qty", line.qty},
+                        {"status", service_layer::status_name(line.status)},
+                        {"allocations", parts}});
       }
-      send_json(res, 200, {{"released", released}});
+      send_json(res, 200, {{"orderid", orderid}, {"lines", body}});
     });
 
     router.add("/change_batch_quantity", "POST", [this](const Call& call, httplib::Response& res) {

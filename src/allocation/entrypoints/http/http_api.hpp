@@ -7,6 +7,7 @@
 
 #include "allocation/adapters/prometheus_metrics.hpp"
 #include "allocation/service_layer/message_bus.hpp"
+#include "allocation/service_layer/ports/order_lines.hpp"
 #include "allocation/service_layer/ports/read_model.hpp"
 
 namespace allocation::entrypoints {
@@ -28,7 +29,8 @@ struct HttpServices {
   const service_layer::MessageBus& bus;
   service_layer::ReadModel& read_model;
   service_layer::UnitsOfWork& units_of_work;  // read-only queries (product view)
-  std::function<void()> check_health;         // throws when the database is down
+  service_layer::OrderLines& order_lines;
+  std::function<void()> check_health;  // throws when the database is down
   adapters::PrometheusMetrics& metrics;
 };
 

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <memory>
+
+#include "allocation/adapters/sql/database.hpp"
+#include "allocation/service_layer/ports/order_lines.hpp"
+
+namespace allocation::adapters::sql {
+
+// An order's lines from the tables that hold them: allocations, waiting_lines, released_lines,
+// and pending_reallocations (taken off, not yet allocated again). One statement on a pooled
+// connection.
+class SqlOrderLines final : public service_layer::OrderLines {
+ public:
+  explicit SqlOrderLines(std::shared_ptr<Database> database) : database_(std::move(database)) {}
+
+  std::vector<service_layer::OrderLineView> of_order(std::string_view orderid) override;
+
+ private:
+  std::shared_ptr<Database> database_;
+};
+
+}  // namespace allocation::adapters::sql
