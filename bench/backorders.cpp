@@ -1,0 +1,113 @@
+// The backorder queue's cost, through the real message bus, unit of work and database:
+// - allocating a line of a SKU with 100 waiting lines, and of one with 10,000: allocating must
+//   not read the queue, so the two should take the same time;
+// - one batch arriving for 1,000 waiting lines of 1 unit: the time of that one change, which
+//   reads the queue in arrival order and allocates every line that fits, and how many it filled.
+//
+//   backorders [--waiting N] [--samples S] [--refill N] DB_URL...
+#include <soci/into.h>
+#include <soci/session.h>
+#include <soci/use.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "allocation/adapters/in_memory/recording_notifications.hpp"
+#include "allocation/adapters/sql/migrations.hpp"
+#include "allocation/adapters/sql/sql_units_of_work.hpp"
+#include "allocation/bootstrap/bootstrap.hpp"
+
+using namespace allocation;
+using namespace allocation::domain::commands;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double micros_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::micro>(Clock::now() - start).count();
+}
+
+// A SKU with backorders on and `waiting` lines of `qty` units waiting (no stock at all).
+std::string sku_with_queue(const service_layer::MessageBus& bus, const std::string& name,
+                           int waiting, int qty) {
+  const std::string sku =
+      name + "-" + std::to_string(Clock::now().time_since_epoch().count() % 1'000'000'000);
+  bus.handle(CreateBatch{sku + "-empty", sku, 0, std::nullopt});
+  bus.handle(SetProductPolicy{sku, true, std::nullopt});
+  for (int i = 0; i < waiting; ++i) bus.handle(Allocate{sku + "-w" + std::to_string(i), sku, qty});
+  return sku;
+}
+
+// Median of `samples` allocations of 1 unit, each of a new order.
+double median_allocation_us(const service_layer::MessageBus& bus, const std::string& sku,
+                            int samples) {
+  std::vector<double> times;
+  for (int i = 0; i < samples; ++i) {
+    const auto start = Clock::now();
+    bus.handle(Allocate{sku + "-t" + std::to_string(i), sku, 1});
+    times.push_back(micros_since(start));
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int waiting = 10'000, samples = 200, refill = 1'000;
+  std::vector<std::string> urls;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--waiting" && i + 1 < argc) {
+      waiting = std::atoi(argv[++i]);
+    } else if (arg == "--samples" && i + 1 < argc) {
+      samples = std::atoi(argv[++i]);
+    } else if (arg == "--refill" && i + 1 < argc) {
+      refill = std::atoi(argv[++i]);
+    } else {
+      urls.push_back(arg);
+    }
+  }
+  if (urls.empty() || waiting <= 100 || samples < 10 || refill < 1) {
+    std::fprintf(stderr,
+                 "usage: backorders [--waiting N>100] [--samples S>=10] [--refill N] DB_URL...\n");
+    return 2;
+  }
+  std::printf("%-11s %13s %13s %7s %14s %8s\n", "database", "alloc@100 us",
+              ("alloc@" + std::to_string(waiting) + " us").c_str(), "ratio",
+              ("refill " + std::to_string(refill) + " ms").c_str(), "filled");
+  for (const auto& url : urls) {
+    auto database = std::make_shared<adapters::sql::Database>(url);
+    adapters::sql::migrate(*database);
+    // As the service composes it: the unit of work keeps the read model and the outbox.
+    const auto bus = bootstrap::make_message_bus(
+        {adapters::sql::sql_units_of_work(database), nullptr,
+         std::make_shared<adapters::RecordingNotifications>(), nullptr});
+
+    // Lines of 1,000,000 units wait; a batch of `samples` units takes the timed lines of 1.
+    const std::string few = sku_with_queue(bus, "FEW", 100, 1'000'000);
+    const std::string many = sku_with_queue(bus, "MANY", waiting, 1'000'000);
+    for (const auto& sku : {few, many}) bus.handle(CreateBatch{sku + "-b", sku, samples, {}});
+    const double few_us = median_allocation_us(bus, few, samples);
+    const double many_us = median_allocation_us(bus, many, samples);
+
+    const std::string queued = sku_with_queue(bus, "REFILL", refill, 1);
+    const auto start = Clock::now();
+    bus.handle(CreateBatch{queued + "-arrived", queued, refill, std::nullopt});  // the timed one
+    const double refill_ms = micros_since(start) / 1000;
+    int filled = 0;
+    const std::string arrived = queued + "-arrived";
+    auto lease = database->acquire();
+    lease.session() << "SELECT COUNT(*) FROM allocations WHERE batchref = :b", soci::use(arrived),
+        soci::into(filled);
+
+    std::printf("%-11s %13.0f %13.0f %7.2f %14.1f %8d\n",
+                url.starts_with("sqlite") ? "sqlite" : "postgresql", few_us, many_us,
+                many_us / few_us, refill_ms, filled);
+  }
+  return 0;
+}
