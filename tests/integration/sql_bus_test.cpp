@@ -2,6 +2,7 @@
 #include <soci/into.h>
 #include <soci/session.h>
 
+#include <atomic>
 #include <future>
 #include <latch>
 #include <map>
@@ -113,6 +114,81 @@ TEST_P(SqlBus, ManyThreadsNeverOverAllocateAndLoseNoLine) {
 // allocations queued behind one another assume their order has no line yet, and many are wrong.
 // Each order is allocated once all the same, every answer for it names the same batch, and one
 // Allocated message leaves per line.
+// Part two under contention: threads allocate, release and change quantities on two SKUs with
+// backorders on. Afterwards the stored state holds SPEC §6 and §7.2's invariants.
+TEST_P(SqlBus, ReleasingAndChangingQuantitiesWithBackordersKeepsTheInvariants) {
+  const std::vector<std::string> skus = {"LAMP", "DESK"};
+  for (const auto& sku : skus) {
+    bus->handle(CreateBatch{sku + "-b1", sku, 10, std::nullopt});
+    bus->handle(CreateBatch{sku + "-b2", sku, 10, domain::parse_date("2031-01-01")});
+    bus->handle(domain::commands::SetProductPolicy{sku, true, std::nullopt});
+  }
+  constexpr int kThreads = 6, kOps = 40;
+  std::latch start(kThreads);
+  std::atomic<int> failures = 0;
+  std::vector<std::jthread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      start.arrive_and_wait();
+      for (int i = 0; i < kOps; ++i) {
+        const std::string& sku = skus[(t + i) % 2];
+        try {
+          switch (i % 5) {
+            case 3:  // an order of this thread allocated 3 operations ago
+              bus->handle(domain::commands::Deallocate{
+                  "o" + std::to_string(t) + "-" + std::to_string(i - 3), skus[(t + i - 3) % 2]});
+              break;
+            case 4:
+              bus->handle(ChangeBatchQuantity{sku + "-b" + std::to_string(1 + i % 2),
+                                              4 + (t * 7 + i) % 12});
+              break;
+            default:
+              bus->handle(Allocate{"o" + std::to_string(t) + "-" + std::to_string(i), sku,
+                                   1 + (t + i) % 4});
+          }
+        } catch (const std::exception& error) {
+          ++failures;
+          ADD_FAILURE() << "thread " << t << " op " << i << ": " << error.what();
+        }
+      }
+    });
+  }
+  threads.clear();  // joined
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(bus->recover(), 0u) << "nothing left pending";
+
+  auto lease = database->acquire();
+  auto& session = lease.session();
+  int count = 0;
+  session << "SELECT COUNT(*) FROM batches WHERE allocated_quantity > purchased_quantity",
+      soci::into(count);
+  EXPECT_EQ(count, 0) << "a batch over-committed";
+  session << "SELECT COUNT(*) FROM batches b WHERE b.allocated_quantity <>"
+             " (SELECT COALESCE(SUM(a.qty), 0) FROM allocations a WHERE a.batchref = b.reference)",
+      soci::into(count);
+  EXPECT_EQ(count, 0) << "a batch's total differs from its lines";
+  session << "SELECT COUNT(*) FROM waiting_lines w JOIN allocations a"
+             " ON a.orderid = w.orderid AND a.sku = w.sku",
+      soci::into(count);
+  EXPECT_EQ(count, 0) << "a line both waiting and allocated";
+  session << "SELECT COUNT(*) FROM released_lines r WHERE EXISTS (SELECT 1 FROM allocations a"
+             " WHERE a.orderid = r.orderid AND a.sku = r.sku) OR EXISTS (SELECT 1 FROM"
+             " waiting_lines w WHERE w.orderid = r.orderid AND w.sku = r.sku)",
+      soci::into(count);
+  EXPECT_EQ(count, 0) << "a released line allocated or waiting";
+  // Stock is not left idle: no waiting line fits in the batch with the most room.
+  session
+      << "SELECT COUNT(*) FROM waiting_lines w WHERE w.qty <= (SELECT"
+         " MAX(b.purchased_quantity - b.allocated_quantity) FROM batches b WHERE b.sku = w.sku)",
+      soci::into(count);
+  EXPECT_EQ(count, 0) << "a waiting line fits in what is free";
+  int lines = 0;
+  session << "SELECT (SELECT COUNT(*) FROM allocations) + (SELECT COUNT(*) FROM waiting_lines)"
+             " + (SELECT COUNT(*) FROM released_lines)",
+      soci::into(lines);
+  EXPECT_EQ(lines, kThreads * kOps * 3 / 5) << "every line allocated, waiting or released";
+}
+
 TEST_P(SqlBus, OrdersAllocatedAgainOnAHotProductAreAllocatedOnce) {
   bus->handle(CreateBatch{"LAMP-b1", "LAMP", 40, std::nullopt});
   bus->handle(CreateBatch{"LAMP-b2", "LAMP", 100, domain::parse_date("2031-01-01")});

@@ -135,6 +135,16 @@ std::optional<std::string> Product::allocate(const OrderLine& line) {
   return std::nullopt;
 }
 
+std::optional<std::string> Product::reallocate(const OrderLine& line) {
+  const int version_before = version_number_;
+  auto batchref = allocate(line);
+  const std::size_t events_before = events_.size();
+  serve_backorders();
+  // Serving changed the product (events say how) though allocating the line may not have.
+  if (events_.size() != events_before && version_number_ == version_before) ++version_number_;
+  return batchref;
+}
+
 const OrderLine* Product::waiting_line(std::string_view orderid) const {
   return state_.backorders.line_of(orderid);
 }

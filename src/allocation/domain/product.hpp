@@ -66,6 +66,10 @@ class Product {
   // the same, so that a client may retry; the order's line with another qty throws LineConflict,
   // and a line the order released throws ReleasedLine, changing nothing.
   std::optional<std::string> allocate(const OrderLine& line);
+  // Allocates again a line a quantity change took off (allocate()), then serves the backorder
+  // queue from what is still free: taking lines off may free more than the change asked, and the
+  // lines taken off had those units first.
+  std::optional<std::string> reallocate(const OrderLine& line);
   // The order's line if it waits in the backorder queue (as loaded: see ProductRepository).
   const OrderLine* waiting_line(std::string_view orderid) const;
 

@@ -101,14 +101,16 @@ void remove_released_from_read_model(const events::Released& event, ReadModelWri
 
 void reallocate(const events::Deallocated& event, UnitOfWork& uow) {
   uow.settle_reallocation(event);
+  Product* product = uow.products().get(event.sku, event.orderid);
+  if (!product) throw InvalidSku(event.sku);
   try {
-    allocate(commands::Allocate{event.orderid, event.sku, event.qty}, uow);
+    product->reallocate(OrderLine(event.orderid, event.sku, event.qty));
   } catch (const Conflict&) {
     // The order was allocated anew with another qty since this line was taken off (that line
     // is what the order has now), or it released the line. Left pending, it would fail at
     // every recovery.
-    uow.commit();
   }
+  uow.commit();
 }
 
 void publish_external_message(const Event& event, EventPublisher& publisher) {

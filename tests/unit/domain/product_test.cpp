@@ -402,6 +402,25 @@ TEST(Product, AQuantityChangePushesLinesIntoTheQueue) {
             (std::vector<OrderLine>{OrderLine("o2", "LAMP", 4), OrderLine("o1", "LAMP", 6)}));
 }
 
+// Lowering b1 to 6 takes off the lines of 2 and 4 (the 2 alone would leave it over): 3 units are
+// free again. The taken-off lines come first; what they leave goes to the queue.
+TEST(Product, ReallocatingATakenOffLineServesTheQueueFromWhatTheChangeLeftFree) {
+  auto product = with_backorders(product_of("LAMP", {{"b1", 9, {}}}));
+  product.allocate(OrderLine("first", "LAMP", 3));
+  product.allocate(OrderLine("second", "LAMP", 4));
+  product.allocate(OrderLine("third", "LAMP", 2));
+  product.allocate(OrderLine("waiting", "LAMP", 1));
+  product.change_batch_quantity("b1", 6);
+  product.take_events();
+  const int version = product.version_number();
+  EXPECT_EQ(product.reallocate(OrderLine("third", "LAMP", 2)), "b1");
+  EXPECT_EQ(product.events(), (std::vector<Event>{events::Allocated{"third", "LAMP", 2, "b1"},
+                                                  events::Allocated{"waiting", "LAMP", 1, "b1"}}));
+  EXPECT_EQ(product.version_number(), version + 1);
+  EXPECT_EQ(product.reallocate(OrderLine("second", "LAMP", 4)), std::nullopt);  // it waits
+  EXPECT_NE(product.waiting_line("second"), nullptr);
+}
+
 TEST(Product, TurningBackordersOffKeepsTheWaitingLines) {
   auto product = with_backorders(product_of("LAMP", {}));
   product.allocate(OrderLine("o1", "LAMP", 4));

@@ -99,9 +99,13 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
       all.emplace_back(*line_orderid, sku, *qty);
     }
     for (Batch& batch : batches) {
-      if (batch.reference() == full_batch) {
-        batch = Batch::restore(batch.reference(), sku, batch.purchased_quantity(), batch.eta(),
-                               batch.allocated_quantity(), std::move(all));
+      if (batch.reference() != full_batch) continue;
+      batch = Batch::restore(batch.reference(), sku, batch.purchased_quantity(), batch.eta(),
+                             batch.allocated_quantity(), std::move(all));
+      // Read outside a transaction (PostgreSQL), the batch and its lines are two reads: a
+      // commit between them is a race like any other, lost before anything was written.
+      if (!batch.all_lines_loaded()) {
+        throw service_layer::ConcurrencyError("batch " + full_batch + " changed while it was read");
       }
     }
   });

@@ -6,8 +6,20 @@ std::optional<domain::Product> ProductInGroupRepository::load(std::string_view s
                                                               std::string_view orderid) {
   if (known_ && *known_ && (*known_)->sku() == sku) {
     assumed_ = !orderid.empty();
-    remember_loaded(**known_);
-    return **known_;
+    const domain::Product& known = **known_;
+    // The group does not know the stored backorder queue: work that reads it (units freed) is
+    // not the one-line allocation the shortcut is for, and runs again from the stored product.
+    domain::Product product(
+        known.sku(), known.batches(), known.version_number(),
+        domain::ProductState{.policy = known.policy(),
+                             .out_of_stock = known.out_of_stock(),
+                             .backorders = domain::BackorderQueue(
+                                 [](std::int64_t, int) -> std::vector<domain::WaitingLine> {
+                                   throw AssumptionUnconfirmed();
+                                 }),
+                             .released = {}});
+    remember_loaded(product);
+    return product;
   }
   return SqlProductRepository::load(sku, orderid);
 }
