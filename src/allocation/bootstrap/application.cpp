@@ -10,6 +10,7 @@
 #include "allocation/adapters/sql/migrations.hpp"
 #include "allocation/adapters/sql/outbox_relay.hpp"
 #include "allocation/adapters/sql/sql_read_model.hpp"
+#include "allocation/adapters/sql/sql_stock_ledger.hpp"
 #include "allocation/adapters/sql/sql_units_of_work.hpp"
 #include "allocation/bootstrap/bootstrap.hpp"
 
@@ -64,7 +65,9 @@ Application::Application(const Settings& settings)
       schema_version_(adapters::sql::migrate(*database_)),
       metrics_(std::make_shared<adapters::PrometheusMetrics>()),
       read_model_(std::make_shared<adapters::sql::SqlReadModel>(database_)),
-      units_of_work_(adapters::sql::sql_units_of_work(database_)) {
+      stock_ledger_(std::make_shared<adapters::sql::SqlStockLedger>(database_)),
+      clock_(std::make_shared<adapters::RealClock>()),
+      units_of_work_(adapters::sql::sql_units_of_work(database_, clock_)) {
   metrics_->add_gauge("allocation_outbox_backlog",
                       "Messages waiting in the outbox to be published.", [database = database_] {
                         try {
@@ -80,8 +83,14 @@ Application::Application(const Settings& settings)
     read_model_ = cache;
     read_model_writer = std::move(cache);
   }
-  bus_ = std::make_unique<service_layer::MessageBus>(make_message_bus(
-      {units_of_work_, read_model_writer, notifications(settings), nullptr, metrics_}));
+  bus_ = std::make_unique<service_layer::MessageBus>(
+      make_message_bus({.units_of_work = units_of_work_,
+                        .read_model = read_model_writer,
+                        .notifications = notifications(settings),
+                        .publisher = nullptr,
+                        .metrics = metrics_,
+                        .random = std::make_shared<adapters::ThreadLocalRandom>(),
+                        .clock = clock_}));
 }
 
 Application::~Application() = default;

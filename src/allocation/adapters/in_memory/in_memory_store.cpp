@@ -1,6 +1,8 @@
 #include "allocation/adapters/in_memory/in_memory_store.hpp"
 
+#include "allocation/adapters/utc_time.hpp"
 #include "allocation/service_layer/errors.hpp"
+#include "allocation/service_layer/stock_movements.hpp"
 
 namespace allocation::adapters {
 
@@ -42,8 +44,16 @@ void InMemoryStore::commit(const std::vector<const service_layer::TrackedProduct
       return pending.orderid == done.orderid && pending.sku == done.sku;
     });
   }
+  const std::string at =
+      format_utc(clock_ ? clock_->now() : std::chrono::system_clock::time_point{});
   for (const auto* tracked : changed) {
     for (const auto& event : tracked->product.events()) {
+      for (auto& m : service_layer::stock_movements(event)) {
+        const auto seq = static_cast<long long>(movements_.size()) + 1;
+        movements_.push_back({seq, at, std::move(m.sku), std::move(m.batchref), std::string(m.kind),
+                              m.qty, std::move(m.orderid),
+                              m.reason ? std::optional<std::string>(*m.reason) : std::nullopt});
+      }
       if (auto* deallocated = std::get_if<domain::events::Deallocated>(&event)) {
         pending_reallocations_.push_back(*deallocated);
       }
@@ -59,6 +69,18 @@ void InMemoryStore::commit(const std::vector<const service_layer::TrackedProduct
 std::vector<domain::events::Deallocated> InMemoryStore::pending_reallocations() const {
   std::lock_guard lock(mutex_);
   return pending_reallocations_;
+}
+
+std::vector<service_layer::StoredMovement> InMemoryStore::movements() const {
+  std::lock_guard lock(mutex_);
+  return movements_;
+}
+
+std::vector<domain::Product> InMemoryStore::products() const {
+  std::lock_guard lock(mutex_);
+  std::vector<domain::Product> all;
+  for (const auto& [sku, product] : products_) all.push_back(product);
+  return all;
 }
 
 int InMemoryStore::commits() const {

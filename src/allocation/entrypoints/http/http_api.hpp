@@ -8,6 +8,7 @@
 #include "allocation/adapters/prometheus_metrics.hpp"
 #include "allocation/service_layer/message_bus.hpp"
 #include "allocation/service_layer/ports/read_model.hpp"
+#include "allocation/service_layer/ports/stock_ledger.hpp"
 
 namespace allocation::entrypoints {
 
@@ -28,6 +29,7 @@ struct HttpServices {
   const service_layer::MessageBus& bus;
   service_layer::ReadModel& read_model;
   service_layer::UnitsOfWork& units_of_work;  // read-only queries (product view)
+  service_layer::StockLedger& stock_ledger;   // the ledger's movements
   std::function<void()> check_health;         // throws when the database is down
   adapters::PrometheusMetrics& metrics;
 };
