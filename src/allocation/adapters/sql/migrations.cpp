@@ -131,17 +131,31 @@ const std::vector<Migration>& migrations() {
        "the stock ledger: movements, opened with the stock of each batch",
        {
            // Every change of a batch's quantities (SPEC §7.6), written with the change. seq
-           // orders a product's movements in commit order; `at` is RFC 3339 UTC.
-           "CREATE TABLE movements ("
-           " seq @ID@,"
-           " at TEXT NOT NULL,"
-           " sku TEXT NOT NULL,"
-           " batchref TEXT NOT NULL,"
-           " kind TEXT NOT NULL,"
-           " qty INTEGER NOT NULL,"
-           " orderid TEXT,"
-           " reservation TEXT,"
-           " reason TEXT)",
+           // orders a product's movements in commit order; `at` is RFC 3339 UTC. Read by
+           // (sku, seq) only: on PostgreSQL seq has no index of its own, which every
+           // allocation would write to for nothing (SQLite's is the rowid, free).
+           {Backend::sqlite,
+            "CREATE TABLE movements ("
+            " seq INTEGER PRIMARY KEY,"
+            " at TEXT NOT NULL,"
+            " sku TEXT NOT NULL,"
+            " batchref TEXT NOT NULL,"
+            " kind TEXT NOT NULL,"
+            " qty INTEGER NOT NULL,"
+            " orderid TEXT,"
+            " reservation TEXT,"
+            " reason TEXT)"},
+           {Backend::postgresql,
+            "CREATE TABLE movements ("
+            " seq BIGINT GENERATED ALWAYS AS IDENTITY,"
+            " at TEXT NOT NULL,"
+            " sku TEXT NOT NULL,"
+            " batchref TEXT NOT NULL,"
+            " kind TEXT NOT NULL,"
+            " qty INTEGER NOT NULL,"
+            " orderid TEXT,"
+            " reservation TEXT,"
+            " reason TEXT)"},
            "CREATE INDEX movements_by_sku ON movements (sku, seq)",
            // The stock there is before the ledger opens is its opening movements: each batch
            // received its purchased quantity, each line took its units. Then `verify` finds
