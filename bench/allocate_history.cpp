@@ -65,9 +65,9 @@ int main(int argc, char** argv) {
     auto database = std::make_shared<adapters::sql::Database>(url);
     adapters::sql::migrate(*database);
     // As the service composes it: the unit of work keeps the read model and the outbox.
-    auto bus = bootstrap::make_message_bus({adapters::sql::sql_units_of_work(database), nullptr,
-                                            std::make_shared<adapters::RecordingNotifications>(),
-                                            nullptr});
+    auto bus = bootstrap::make_message_bus(
+        {adapters::sql::sql_units_of_work(database, std::make_shared<adapters::RealClock>()),
+         nullptr, std::make_shared<adapters::RecordingNotifications>(), nullptr});
     const std::string sku =
         "HIST-" + std::to_string(Clock::now().time_since_epoch().count() % 1'000'000'000);
     bus.handle(domain::commands::CreateBatch{sku + "-wh", sku, 2'000'000'000, std::nullopt});

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "allocation/adapters/in_memory/recording_notifications.hpp"
+#include "allocation/adapters/real_clock.hpp"
 #include "allocation/adapters/sql/migrations.hpp"
 #include "allocation/adapters/sql/sql_units_of_work.hpp"
 #include "allocation/bootstrap/bootstrap.hpp"
@@ -85,8 +86,8 @@ int main(int argc, char** argv) {
     adapters::sql::migrate(*database);
     // As the service composes it: the unit of work keeps the read model and the outbox.
     const auto bus = bootstrap::make_message_bus(
-        {adapters::sql::sql_units_of_work(database), nullptr,
-         std::make_shared<adapters::RecordingNotifications>(), nullptr});
+        {adapters::sql::sql_units_of_work(database, std::make_shared<adapters::RealClock>()),
+         nullptr, std::make_shared<adapters::RecordingNotifications>(), nullptr});
 
     // Lines of 1,000,000 units wait; a batch of `samples` units takes the timed lines of 1.
     const std::string few = sku_with_queue(bus, "FEW", 100, 1'000'000);

@@ -96,6 +96,14 @@ inline std::pair<LoadResult, int> load_until_signal(ServiceProcess& service, int
   return {std::move(load), service.wait()};
 }
 
+// `allocation verify` on the database at `url` finds the ledger accounting for all the stock:
+// what every concurrency, crash and many-process test checks at its end.
+inline void expect_ledger_verified(const std::string& url) {
+  const auto verified = run_allocation({"verify", "--db", url});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  EXPECT_TRUE(verified.out.starts_with("ledger verified: ")) << verified.out;
+}
+
 // One running `allocation serve` on a fresh database, for each database.
 class EndToEnd : public ::testing::TestWithParam<Backend> {
  protected:

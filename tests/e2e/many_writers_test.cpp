@@ -108,6 +108,7 @@ TEST_P(ManyWriters, NeverOverAllocateLoseNothingAndLeaveNoStockIdle) {
       }
     }
   }
+  expect_ledger_verified(scratch.url());
 }
 
 // A serving process keeps an order's answer in memory for --read-cache-ttl: another process's

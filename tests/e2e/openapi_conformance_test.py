@@ -776,6 +776,39 @@ def make_product(api, sku):
     api.batch(sku=sku)
 
 
+def movements_cases():
+    """GET /products/{sku}/movements: a page, the next ones, and each bad input."""
+    def target(api, query="", sku=None):
+        if sku is None:
+            sku = api.unique("sku")
+            api.batch(sku=sku)
+        return "/products/" + quoted(sku) + "/movements" + query
+
+    def with_lines(api):
+        sku = api.unique("sku")
+        api.batch(sku=sku)
+        for _ in range(3):
+            api.setup(api.post("/allocate", {"orderid": api.unique("order"), "sku": sku, "qty": 1}),
+                      202)
+        return target(api, "?limit=2", sku)
+
+    def case(status, name, make_target):
+        return Case("/products/{sku}/movements", "GET", status, name,
+                    lambda api: api.get(make_target(api)))
+
+    return [
+        case(200, "the received batch", lambda api: target(api)),
+        case(200, "a page with more after it", with_lines),
+        case(200, "after and limit", lambda api: target(api, "?after=0&limit=1000")),
+        case(404, "unknown", lambda api: target(api, sku=api.unique("unknown"))),
+        case(400, "sku of 256 characters", lambda api: target(api, sku="x" * 256)),
+        case(400, "after negative", lambda api: target(api, "?after=-1")),
+        case(400, "after not a number", lambda api: target(api, "?after=abc")),
+        case(400, "limit 0", lambda api: target(api, "?limit=0")),
+        case(400, "limit over 1000", lambda api: target(api, "?limit=1001")),
+    ]
+
+
 def plain_get_cases(document):
     def is_the_document(body, sent):
         return None if body == document.root else "differs from docs/openapi.json (a stale build?)"
@@ -810,6 +843,8 @@ def outage_cases():
         case("/orders/{orderid}", "GET", lambda api: api.get("/orders/" + api.unique("o"))),
         case("/orders/{orderid}/cancel", "POST", lambda api: api.send(Request(
             "POST", "/orders/" + api.unique("o") + "/cancel", b""))),
+        case("/products/{sku}/movements", "GET",
+             lambda api: api.get("/products/" + api.unique("sku") + "/movements")),
         case("/health", "GET", lambda api: api.get("/health")),
     ]
 
@@ -820,6 +855,7 @@ def all_cases(document):
             + cancel_order_cases() + get_by_id_cases("/orders/{orderid}", make_order)
             + get_by_id_cases("/allocations/{orderid}", make_order)
             + get_by_id_cases("/products/{sku}", make_product)
+            + movements_cases()
             + plain_get_cases(document) + outage_cases())
 
 

@@ -60,6 +60,8 @@ TEST(DatabaseOutage, PostgresqlRestartedUnderLoadGives503ThenRecoversWithNothing
     EXPECT_TRUE(line.starts_with("[")) << "not a log line: " << line;
     EXPECT_EQ(line.find('\t'), std::string::npos) << line;
   }
+  // Nothing half-written in the ledger either: it accounts for all the stock.
+  expect_ledger_verified(db.url());
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include <set>
 #include <thread>
 
+#include "allocation/adapters/real_clock.hpp"
 #include "allocation/adapters/redis/redis_connection.hpp"
 #include "e2e/e2e_test.hpp"
 #include "e2e/redis_server.hpp"
@@ -18,6 +19,10 @@ class BrokerOutage : public EndToEnd {
     service = std::make_unique<ServiceProcess>(
         std::vector<std::string>{"--db", scratch.url(), "--redis", redis.url()});
     listen();
+  }
+  // Whatever was down or killed, the ledger accounts for all the stock.
+  void TearDown() override {
+    if (!IsSkipped()) expect_ledger_verified(scratch.url());
   }
 
   void listen() {
@@ -123,13 +128,19 @@ INSTANTIATE_FOR_BOTH_DATABASES(BrokerOutage);
 // One `serve` without broker, and what runs beside it or after it.
 class Recovery : public EndToEnd {
  protected:
+  // Whatever crashed, the ledger accounts for all the stock.
+  void TearDown() override {
+    if (!IsSkipped()) expect_ledger_verified(scratch.url());
+  }
+
   // What a process that died right after taking o1's line off batch wh had committed: the
   // change, without its event handlers.
   void commit_deallocation_without_handlers() {
-    adapters::sql::sql_units_of_work(scratch.open())->perform([](service_layer::UnitOfWork& uow) {
-      uow.products().get_by_batchref("wh")->change_batch_quantity("wh", 2);
-      uow.commit();
-    });
+    adapters::sql::sql_units_of_work(scratch.open(), std::make_shared<adapters::RealClock>())
+        ->perform([](service_layer::UnitOfWork& uow) {
+          uow.products().get_by_batchref("wh")->change_batch_quantity("wh", 2);
+          uow.commit();
+        });
   }
 };
 

@@ -13,6 +13,7 @@
 #include "allocation/adapters/in_memory/recording_notifications.hpp"
 #include "allocation/adapters/in_memory/recording_publisher.hpp"
 #include "allocation/adapters/sql/sql_read_model.hpp"
+#include "allocation/adapters/sql/sql_stock_ledger.hpp"
 #include "allocation/bootstrap/bootstrap.hpp"
 #include "allocation/domain/errors.hpp"
 #include "allocation/service_layer/external_messages.hpp"
@@ -34,6 +35,17 @@ class SqlBus : public testing::SqlTest {
     read_model = std::make_shared<adapters::sql::SqlReadModel>(database);
     // As the service composes it: the unit of work keeps the read model (no writer).
     bus.emplace(bootstrap::make_message_bus({units_of_work, nullptr, notifications, publisher}));
+  }
+
+  // Whatever the threads, races and crashes of a test: the ledger accounts for all the stock,
+  // as `allocation verify` checks it.
+  void TearDown() override {
+    if (!database || IsSkipped()) return;
+    const auto check = adapters::sql::SqlStockLedger(database).verify();
+    for (const auto& d : check.differences) {
+      ADD_FAILURE() << "ledger: batch " << d.batchref << " " << d.field << " stored " << d.stored
+                    << ", recomputed " << d.recomputed;
+    }
   }
 
   domain::Product product(const std::string& sku) {

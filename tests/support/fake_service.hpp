@@ -16,7 +16,9 @@ namespace allocation::testing {
 
 // The service wired to in-memory adapters, which tests can look into.
 struct FakeService {
-  std::shared_ptr<adapters::InMemoryStore> store = std::make_shared<adapters::InMemoryStore>();
+  // The time of the bus's pauses and of the ledger's movements.
+  std::shared_ptr<adapters::RecordingClock> clock = std::make_shared<adapters::RecordingClock>();
+  std::shared_ptr<adapters::InMemoryStore> store = std::make_shared<adapters::InMemoryStore>(clock);
   std::shared_ptr<adapters::InMemoryUnitsOfWork> units_of_work =
       std::make_shared<adapters::InMemoryUnitsOfWork>(store);
   std::shared_ptr<adapters::InMemoryReadModel> read_model =
@@ -27,7 +29,6 @@ struct FakeService {
       std::make_shared<adapters::RecordingPublisher>();
   // A retry's pause is recorded, not slept; each is drawn as 0 unless a test scripts it.
   std::shared_ptr<adapters::ScriptedRandom> random = std::make_shared<adapters::ScriptedRandom>();
-  std::shared_ptr<adapters::RecordingClock> clock = std::make_shared<adapters::RecordingClock>();
   std::shared_ptr<adapters::InMemoryOrderLines> order_lines =
       std::make_shared<adapters::InMemoryOrderLines>(store);
 

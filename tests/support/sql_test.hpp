@@ -6,6 +6,7 @@
 #include <latch>
 #include <thread>
 
+#include "allocation/adapters/in_memory/recording_clock.hpp"
 #include "allocation/adapters/sql/postgresql/postgresql_unit_of_work.hpp"
 #include "allocation/adapters/sql/sql_units_of_work.hpp"
 #include "allocation/adapters/sql/sqlite/sqlite_unit_of_work.hpp"
@@ -19,7 +20,7 @@ class SqlTest : public ::testing::TestWithParam<Backend> {
   void SetUp() override {
     SKIP_UNLESS_AVAILABLE(scratch);
     database = scratch.open();
-    units_of_work = adapters::sql::sql_units_of_work(database);
+    units_of_work = adapters::sql::sql_units_of_work(database, clock);
   }
 
   // Adds a product with batches (reference, qty, eta) in a committed unit of work.
@@ -70,6 +71,8 @@ class SqlTest : public ::testing::TestWithParam<Backend> {
   }
 
   ScratchDatabase scratch{GetParam()};
+  // The time of the ledger's movements: set by the test, never the machine's.
+  std::shared_ptr<adapters::RecordingClock> clock = std::make_shared<adapters::RecordingClock>();
   std::shared_ptr<adapters::sql::Database> database;
   std::shared_ptr<service_layer::UnitsOfWork> units_of_work;
 };

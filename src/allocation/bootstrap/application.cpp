@@ -11,6 +11,7 @@
 #include "allocation/adapters/sql/outbox_relay.hpp"
 #include "allocation/adapters/sql/sql_order_lines.hpp"
 #include "allocation/adapters/sql/sql_read_model.hpp"
+#include "allocation/adapters/sql/sql_stock_ledger.hpp"
 #include "allocation/adapters/sql/sql_units_of_work.hpp"
 #include "allocation/bootstrap/bootstrap.hpp"
 
@@ -66,7 +67,9 @@ Application::Application(const Settings& settings)
       metrics_(std::make_shared<adapters::PrometheusMetrics>()),
       read_model_(std::make_shared<adapters::sql::SqlReadModel>(database_)),
       order_lines_(std::make_shared<adapters::sql::SqlOrderLines>(database_)),
-      units_of_work_(adapters::sql::sql_units_of_work(database_)) {
+      stock_ledger_(std::make_shared<adapters::sql::SqlStockLedger>(database_)),
+      clock_(std::make_shared<adapters::RealClock>()),
+      units_of_work_(adapters::sql::sql_units_of_work(database_, clock_)) {
   metrics_->add_gauge("allocation_outbox_backlog",
                       "Messages waiting in the outbox to be published.", [database = database_] {
                         try {
@@ -82,9 +85,15 @@ Application::Application(const Settings& settings)
     read_model_ = cache;
     read_model_writer = std::move(cache);
   }
-  Adapters adapters{units_of_work_, read_model_writer, notifications(settings), nullptr, metrics_};
-  adapters.order_lines = order_lines_;
-  bus_ = std::make_unique<service_layer::MessageBus>(make_message_bus(std::move(adapters)));
+  bus_ = std::make_unique<service_layer::MessageBus>(
+      make_message_bus({.units_of_work = units_of_work_,
+                        .read_model = read_model_writer,
+                        .notifications = notifications(settings),
+                        .publisher = nullptr,
+                        .metrics = metrics_,
+                        .random = std::make_shared<adapters::ThreadLocalRandom>(),
+                        .clock = clock_,
+                        .order_lines = order_lines_}));
 }
 
 Application::~Application() = default;

@@ -7,8 +7,10 @@
 #include "allocation/adapters/redis/redis_connection.hpp"
 #include "allocation/bootstrap/settings.hpp"
 #include "allocation/service_layer/message_bus.hpp"
+#include "allocation/service_layer/ports/clock.hpp"
 #include "allocation/service_layer/ports/order_lines.hpp"
 #include "allocation/service_layer/ports/read_model.hpp"
+#include "allocation/service_layer/ports/stock_ledger.hpp"
 
 namespace allocation::adapters::sql {
 class Database;
@@ -30,6 +32,7 @@ class Application {
   service_layer::ReadModel& read_model() const { return *read_model_; }
   service_layer::OrderLines& order_lines() const { return *order_lines_; }
   service_layer::UnitsOfWork& units_of_work() const { return *units_of_work_; }
+  service_layer::StockLedger& stock_ledger() const { return *stock_ledger_; }
   adapters::PrometheusMetrics& metrics() const { return *metrics_; }
   int schema_version() const { return schema_version_; }
   // The message broker, when one is configured.
@@ -49,6 +52,9 @@ class Application {
   std::shared_ptr<adapters::PrometheusMetrics> metrics_;
   std::shared_ptr<service_layer::ReadModel> read_model_;
   std::shared_ptr<service_layer::OrderLines> order_lines_;
+  std::shared_ptr<service_layer::StockLedger> stock_ledger_;
+  // The one clock of the service: the bus's pauses and the ledger's times.
+  std::shared_ptr<service_layer::Clock> clock_;
   std::shared_ptr<service_layer::UnitsOfWork> units_of_work_;
   std::unique_ptr<service_layer::MessageBus> bus_;
 };

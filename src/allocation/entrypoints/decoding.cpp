@@ -182,4 +182,37 @@ BrokerMessage decode_change_batch_quantity_message(std::string_view text) {
   return message;
 }
 
+namespace {
+
+// `text` as a whole number in [minimum, maximum] (decimal digits only: no sign, space or
+// exponent), or nullopt.
+std::optional<long long> whole_number(std::string_view text, long long minimum, long long maximum) {
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  long long value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  if (value < minimum || value > maximum) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+MovementsQuery decode_movements_query(std::optional<std::string_view> after,
+                                      std::optional<std::string_view> limit) {
+  MovementsQuery query;
+  if (after) {
+    const auto value = whole_number(*after, 0, std::numeric_limits<long long>::max());
+    if (!value) throw BadRequest("query parameter 'after' must be a whole number >= 0");
+    query.after = *value;
+  }
+  if (limit) {
+    const auto value = whole_number(*limit, 1, kMaxMovementsLimit);
+    if (!value) throw BadRequest("query parameter 'limit' must be a whole number from 1 to 1000");
+    query.limit = static_cast<int>(*value);
+  }
+  return query;
+}
+
 }  // namespace allocation::entrypoints

@@ -45,6 +45,18 @@ struct BrokerMessage {
 };
 BrokerMessage decode_change_batch_quantity_message(std::string_view json);
 
+// A page of a product's ledger, from the query of GET /products/<sku>/movements: the movements
+// after seq `after` (a whole number >= 0; default 0), at most `limit` (1..1000; default 100).
+struct MovementsQuery {
+  long long after = 0;
+  int limit = 100;
+};
+inline constexpr int kMaxMovementsLimit = 1000;
+// Each argument is the parameter's text, or nullopt when it is absent. Throws BadRequest naming
+// the parameter.
+MovementsQuery decode_movements_query(std::optional<std::string_view> after,
+                                      std::optional<std::string_view> limit);
+
 // Checks an identifier that arrives outside a JSON body (a path segment). Throws BadRequest.
 void check_identifier(std::string_view value, const char* name);
 

@@ -94,7 +94,7 @@ int serve(const bootstrap::Settings& settings, const HttpOptions& http) {
     api.stop();
   });
   api.serve({app.bus(), app.read_model(), app.units_of_work(), app.order_lines(),
-             [&app] { app.check_health(); }, app.metrics()});
+             app.stock_ledger(), [&app] { app.check_health(); }, app.metrics()});
   // serve() also returns if the listening socket fails: wake the waiter so it can be joined.
   pthread_kill(waiter.native_handle(), SIGTERM);
   waiter.join();

@@ -104,5 +104,26 @@ TEST(HttpBody, AnEmptyBodyIsNamed) {
   EXPECT_EQ(refusal([] { decode_allocate(""); }), "the body is empty: expected a JSON object");
 }
 
+TEST(MovementsQuery, DefaultsToThePageFromTheStartOf100) {
+  const auto query = decode_movements_query(std::nullopt, std::nullopt);
+  EXPECT_EQ(query.after, 0);
+  EXPECT_EQ(query.limit, 100);
+  EXPECT_EQ(decode_movements_query("42", "1000").after, 42);
+  EXPECT_EQ(decode_movements_query("0", "1").limit, 1);
+}
+
+TEST(MovementsQuery, EachBadValueIsRefusedNamingItsParameter) {
+  for (const char* after : {"", "-1", "+1", "1.5", "1e3", " 1", "abc", "99999999999999999999"}) {
+    EXPECT_EQ(refusal([&] { decode_movements_query(after, std::nullopt); }),
+              "query parameter 'after' must be a whole number >= 0")
+        << after;
+  }
+  for (const char* limit : {"", "0", "1001", "-5", "ten", "10.0"}) {
+    EXPECT_EQ(refusal([&] { decode_movements_query(std::nullopt, limit); }),
+              "query parameter 'limit' must be a whole number from 1 to 1000")
+        << limit;
+  }
+}
+
 }  // namespace
 }  // namespace allocation::entrypoints

@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "allocation/adapters/in_memory/in_memory_stock_ledger.hpp"
 #include "support/fake_service.hpp"
 
 namespace allocation::service_layer {
@@ -79,6 +80,11 @@ TEST(Concurrency, EightThreadsAllocatingThroughOneBusNeverOverAllocate) {
   }
   EXPECT_EQ(service.publisher->published(channels::kLineAllocated).size(),
             static_cast<size_t>(allocated_lines));
+  // The ledger the store kept at its commits accounts for all the stock, as `allocation verify`
+  // checks on a database: 6 batches received, one movement per line.
+  const auto check = adapters::InMemoryStockLedger(service.store).verify();
+  EXPECT_TRUE(check.differences.empty());
+  EXPECT_EQ(check.movements, 6 + allocated_lines);
 }
 
 }  // namespace

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "allocation/adapters/utc_time.hpp"
 #include "allocation/service_layer/errors.hpp"
+#include "allocation/service_layer/stock_movements.hpp"
 
 namespace allocation::adapters {
 
@@ -70,8 +72,16 @@ void InMemoryStore::commit(const std::vector<const service_layer::TrackedProduct
       return pending.orderid == done.orderid && pending.sku == done.sku;
     });
   }
+  const std::string at =
+      format_utc(clock_ ? clock_->now() : std::chrono::system_clock::time_point{});
   for (const auto* tracked : changed) {
     for (const auto& event : tracked->product.events()) {
+      for (auto& m : service_layer::stock_movements(event)) {
+        const auto seq = static_cast<long long>(movements_.size()) + 1;
+        movements_.push_back({seq, at, std::move(m.sku), std::move(m.batchref), std::string(m.kind),
+                              m.qty, std::move(m.orderid),
+                              m.reason ? std::optional<std::string>(*m.reason) : std::nullopt});
+      }
       if (auto* deallocated = std::get_if<domain::events::Deallocated>(&event)) {
         pending_reallocations_.push_back(*deallocated);
       }
@@ -139,6 +149,18 @@ std::vector<service_layer::OrderLineView> InMemoryStore::order_lines(
   std::stable_sort(lines.begin(), lines.end(),
                    [](const auto& a, const auto& b) { return a.sku < b.sku; });
   return lines;
+}
+
+std::vector<service_layer::StoredMovement> InMemoryStore::movements() const {
+  std::lock_guard lock(mutex_);
+  return movements_;
+}
+
+std::vector<domain::Product> InMemoryStore::products() const {
+  std::lock_guard lock(mutex_);
+  std::vector<domain::Product> all;
+  for (const auto& [sku, product] : products_) all.push_back(product);
+  return all;
 }
 
 int InMemoryStore::commits() const {

@@ -11,8 +11,10 @@
 
 #include "allocation/domain/events.hpp"
 #include "allocation/domain/product.hpp"
+#include "allocation/service_layer/ports/clock.hpp"
 #include "allocation/service_layer/ports/order_lines.hpp"
 #include "allocation/service_layer/ports/product_repository.hpp"
+#include "allocation/service_layer/ports/stock_ledger.hpp"
 
 namespace allocation::adapters {
 
@@ -25,13 +27,18 @@ namespace allocation::adapters {
 // order's own waiting line comes with it.
 class InMemoryStore {
  public:
+  // `clock` stamps the ledger's movements; without one they are stamped 1970-01-01T00:00:00Z.
+  explicit InMemoryStore(std::shared_ptr<const service_layer::Clock> clock = nullptr)
+      : clock_(std::move(clock)) {}
+
   // The product, with its lines, and of the queue the waiting line of `orderid`, if any.
   std::optional<domain::Product> find(std::string_view sku, std::string_view orderid = {}) const;
   std::optional<domain::Product> find_by_batchref(std::string_view reference) const;
 
   // Writes the changed products all at once, if each is still at the version it was loaded at
   // (absent, for a new one) and no batch reference went to another SKU meanwhile, with the
-  // pending reallocations they add and those `settled`. Otherwise throws
+  // pending reallocations they add and those `settled`, and the ledger's movements of their
+  // events (service_layer/stock_movements.hpp), numbered in commit order. Otherwise throws
   // service_layer::ConcurrencyError and writes nothing.
   void commit(const std::vector<const service_layer::TrackedProduct*>& changed,
               const std::vector<domain::events::Deallocated>& settled);
@@ -41,6 +48,10 @@ class InMemoryStore {
   // The order's lines in every product: allocated, taken off and pending reallocation,
   // waiting, released; by SKU.
   std::vector<service_layer::OrderLineView> order_lines(std::string_view orderid) const;
+  // Every movement of the ledger, in commit order.
+  std::vector<service_layer::StoredMovement> movements() const;
+  // Every product, as committed.
+  std::vector<domain::Product> products() const;
 
   // How many times a product was written: lets tests see that a commit happened.
   int commits() const;
@@ -50,6 +61,7 @@ class InMemoryStore {
   // The stored product with its queue (mutex_ held).
   domain::Product restore(const domain::Product& stored, std::string_view orderid) const;
 
+  std::shared_ptr<const service_layer::Clock> clock_;
   mutable std::mutex mutex_;
   // Without their queues (an empty BackorderQueue each).
   std::map<std::string, domain::Product, std::less<>> products_;
@@ -59,6 +71,7 @@ class InMemoryStore {
   std::int64_t next_seq_ = 1;
   std::map<std::string, std::string, std::less<>> sku_by_batchref_;
   std::vector<domain::events::Deallocated> pending_reallocations_;
+  std::vector<service_layer::StoredMovement> movements_;
   int commits_ = 0;
 };
 

@@ -12,4 +12,14 @@ std::vector<std::chrono::microseconds> RecordingClock::slept() const {
   return slept_;
 }
 
+std::chrono::system_clock::time_point RecordingClock::now() const {
+  std::lock_guard lock(mutex_);
+  return now_;
+}
+
+void RecordingClock::set_now(std::chrono::system_clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  now_ = now;
+}
+
 }  // namespace allocation::adapters

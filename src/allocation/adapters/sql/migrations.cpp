@@ -145,6 +145,56 @@ const std::vector<Migration>& migrations() {
            // before this version are not known: empty.
            "ALTER TABLE pending_reallocations ADD COLUMN batchref TEXT NOT NULL DEFAULT ''",
        }},
+      {7,
+       "the stock ledger: movements, opened with the stock of each batch",
+       {
+           // Every change of a batch's quantities (SPEC §7.6), written with the change. seq
+           // orders a product's movements in commit order; `at` is RFC 3339 UTC. Read by
+           // (sku, seq) only: on PostgreSQL seq has no index of its own, which every
+           // allocation would write to for nothing (SQLite's is the rowid, free).
+           {Backend::sqlite,
+            "CREATE TABLE movements ("
+            " seq INTEGER PRIMARY KEY,"
+            " at TEXT NOT NULL,"
+            " sku TEXT NOT NULL,"
+            " batchref TEXT NOT NULL,"
+            " kind TEXT NOT NULL,"
+            " qty INTEGER NOT NULL,"
+            " orderid TEXT,"
+            " reservation TEXT,"
+            " reason TEXT)"},
+           {Backend::postgresql,
+            "CREATE TABLE movements ("
+            " seq BIGINT GENERATED ALWAYS AS IDENTITY,"
+            " at TEXT NOT NULL,"
+            " sku TEXT NOT NULL,"
+            " batchref TEXT NOT NULL,"
+            " kind TEXT NOT NULL,"
+            " qty INTEGER NOT NULL,"
+            " orderid TEXT,"
+            " reservation TEXT,"
+            " reason TEXT)"},
+           "CREATE INDEX movements_by_sku ON movements (sku, seq)",
+           // The stock there is before the ledger opens is its opening movements: each batch
+           // received its purchased quantity, each line took its units. Then `verify` finds
+           // the ledger accounting for all the stock right after this migration.
+           {Backend::sqlite,
+            "INSERT INTO movements (at, sku, batchref, kind, qty)"
+            " SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), sku, reference, 'received',"
+            " purchased_quantity FROM batches ORDER BY id"},
+           {Backend::sqlite,
+            "INSERT INTO movements (at, sku, batchref, kind, qty, orderid)"
+            " SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), sku, batchref, 'allocated', -qty,"
+            " orderid FROM allocations ORDER BY id"},
+           {Backend::postgresql,
+            "INSERT INTO movements (at, sku, batchref, kind, qty)"
+            " SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
+            " sku, reference, 'received', purchased_quantity FROM batches ORDER BY id"},
+           {Backend::postgresql,
+            "INSERT INTO movements (at, sku, batchref, kind, qty, orderid)"
+            " SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
+            " sku, batchref, 'allocated', -qty, orderid FROM allocations ORDER BY id"},
+       }},
   };
   return all;
 }

@@ -1,7 +1,9 @@
 #include "allocation/adapters/sql/sql_unit_of_work.hpp"
 
+#include "allocation/adapters/sql/movement_writer.hpp"
 #include "allocation/adapters/sql/outbox_writer.hpp"
 #include "allocation/adapters/sql/pending_reallocations.hpp"
+#include "allocation/adapters/utc_time.hpp"
 
 namespace allocation::adapters::sql {
 
@@ -12,13 +14,17 @@ std::vector<domain::events::Deallocated> SqlUnitOfWork::pending_reallocations() 
   return pending;
 }
 
+std::string SqlUnitOfWork::now() const { return format_utc(clock_.now()); }
+
 void SqlUnitOfWork::write_all_changes(const SqlProductRepository& products,
                                       Connection& connection) const {
+  const std::string at = now();
   for (const auto& [sku, tracked] : products.seen()) {
     if (!tracked.changed()) continue;
     products.save(tracked, connection);
     pending_reallocations::store(tracked.product, connection);
     store_outgoing_messages(tracked.product, connection);
+    store_movements(tracked.product, at, connection);
   }
   for (const auto& settled : settled_reallocations())
     pending_reallocations::settle(settled, connection);

@@ -1,9 +1,11 @@
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "allocation/adapters/sql/connection.hpp"
 #include "allocation/adapters/sql/product_repository.hpp"
+#include "allocation/service_layer/ports/clock.hpp"
 #include "allocation/service_layer/ports/unit_of_work.hpp"
 
 namespace allocation::adapters::sql {
@@ -16,17 +18,22 @@ class SqlUnitOfWork : public service_layer::UnitOfWork {
   std::vector<domain::events::Deallocated> pending_reallocations() override;
 
  protected:
-  // `on_connection`: how this unit of work runs SQL, on its transaction.
-  explicit SqlUnitOfWork(OnConnection on_connection) : on_connection_(std::move(on_connection)) {}
+  // `on_connection`: how this unit of work runs SQL, on its transaction. `clock`: the time its
+  // ledger movements are stamped with.
+  SqlUnitOfWork(OnConnection on_connection, const service_layer::Clock& clock)
+      : on_connection_(std::move(on_connection)), clock_(clock) {}
 
-  // Every change, in order: each changed product (its rows, the pending reallocations and the
-  // outgoing messages of its events) and the reallocations settled.
+  // Every change, in order: each changed product (its rows, the pending reallocations, the
+  // outgoing messages and the ledger movements of its events) and the reallocations settled.
   void write_all_changes(const SqlProductRepository& products, Connection& connection) const;
 
   const OnConnection& on_connection() const { return on_connection_; }
+  // The time of the commit, as the ledger's movements store it (RFC 3339 UTC).
+  std::string now() const;
 
  private:
   OnConnection on_connection_;
+  const service_layer::Clock& clock_;
 };
 
 }  // namespace allocation::adapters::sql

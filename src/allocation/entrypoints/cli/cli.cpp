@@ -11,6 +11,7 @@
 
 #include "allocation/bootstrap/application.hpp"
 #include "allocation/domain/date.hpp"
+#include "allocation/entrypoints/cli/ledger_commands.hpp"
 #include "allocation/entrypoints/cli/logging.hpp"
 #include "allocation/entrypoints/decoding.hpp"
 #include "allocation/entrypoints/serve.hpp"
@@ -392,6 +393,9 @@ int run_cli(int argc, char** argv) {
         return 0;
       });
   allocations->add_option("orderid", orderid, "Order id")->required()->check(identifier("orderid"));
+  add_ledger_commands([&](const char* name, const char* description, auto work) {
+    return service_command(name, description, std::move(work));
+  });
   add_help_command(app, action);
 
   try {

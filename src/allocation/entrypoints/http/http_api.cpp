@@ -139,6 +139,27 @@ std::optional<std::pair<int, std::string>> body_refusal(const httplib::Request& 
   return std::nullopt;
 }
 
+// The value of the query parameter `name` (its first, when it is given more than once), or
+// nullopt when it is absent.
+std::optional<std::string_view> query_parameter(const Call& call, const char* name) {
+  if (!call.request.has_param(name)) return std::nullopt;
+  const auto range = call.request.params.equal_range(name);
+  return std::string_view(range.first->second);
+}
+
+json movements_json(const service_layer::MovementPage& page) {
+  json movements = json::array();
+  for (const auto& m : page.movements) {
+    json movement = {{"seq", m.seq},           {"at", m.at},     {"sku", m.sku},
+                     {"batchref", m.batchref}, {"kind", m.kind}, {"qty", m.qty}};
+    if (m.orderid) movement["orderid"] = *m.orderid;
+    if (m.reason) movement["reason"] = *m.reason;
+    movements.push_back(std::move(movement));
+  }
+  return {{"movements", std::move(movements)},
+          {"next", page.next ? json(*page.next) : json(nullptr)}};
+}
+
 }  // namespace
 
 struct HttpApi::Impl {
@@ -334,6 +355,17 @@ struct HttpApi::Impl {
                  {"low_stock_threshold",
                   policy.low_stock_threshold ? json(*policy.low_stock_threshold) : json(nullptr)}});
     });
+
+    router.add("/products/{sku}/movements", "GET",
+               [this](const Call& call, httplib::Response& res) {
+                 const std::string& sku = call.parameters[0];
+                 check_identifier(sku, "sku");
+                 const auto query = decode_movements_query(query_parameter(call, "after"),
+                                                           query_parameter(call, "limit"));
+                 const auto page = services->stock_ledger.movements(sku, query.after, query.limit);
+                 if (!page) return send_error(res, 404, "unknown sku " + sku);
+                 send_json(res, 200, movements_json(*page));
+               });
 
     router.add("/health", "GET", [this](const Call&, httplib::Response& res) {
       services->check_health();

@@ -9,6 +9,7 @@
 #include "allocation/service_layer/message_bus.hpp"
 #include "allocation/service_layer/ports/order_lines.hpp"
 #include "allocation/service_layer/ports/read_model.hpp"
+#include "allocation/service_layer/ports/stock_ledger.hpp"
 
 namespace allocation::entrypoints {
 
@@ -30,7 +31,8 @@ struct HttpServices {
   service_layer::ReadModel& read_model;
   service_layer::UnitsOfWork& units_of_work;  // read-only queries (product view)
   service_layer::OrderLines& order_lines;
-  std::function<void()> check_health;  // throws when the database is down
+  service_layer::StockLedger& stock_ledger;  // the ledger's movements
+  std::function<void()> check_health;        // throws when the database is down
   adapters::PrometheusMetrics& metrics;
 };
 

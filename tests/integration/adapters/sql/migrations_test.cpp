@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "allocation/adapters/sql/connection.hpp"
+#include "allocation/adapters/sql/sql_stock_ledger.hpp"
 #include "allocation/service_layer/errors.hpp"
 #include "support/sql_test.hpp"
 
@@ -96,6 +97,41 @@ TEST_P(Migrations, ADatabaseNewerThanTheBinaryIsAClearError) {
   } catch (const SchemaTooNew& error) {
     EXPECT_NE(std::string(error.what()).find("999"), std::string::npos) << error.what();
   }
+}
+
+// A database of before the ledger: its stock becomes the ledger's opening movements, so that
+// the ledger accounts for all of it right after the migration.
+TEST_P(Migrations, Version7OpensTheLedgerWithTheStockThere) {
+  testing::ScratchDatabase old(GetParam());
+  auto database = std::make_shared<Database>(old.url(), DatabaseOptions{.pool_size = 2});
+  ASSERT_EQ(migrate(*database, 6), 6);
+  {
+    auto lease = database->acquire();
+    Connection connection = lease.connection();
+    connection.execute("INSERT INTO products (sku, version_number) VALUES ('LAMP', 3)");
+    connection.execute(
+        "INSERT INTO batches (reference, sku, purchased_quantity, eta, allocated_quantity)"
+        " VALUES ('b1', 'LAMP', 10, NULL, 7), ('b2', 'LAMP', 5, '2031-05-01', 0)");
+    connection.execute(
+        "INSERT INTO allocations (orderid, sku, qty, batchref)"
+        " VALUES ('o1', 'LAMP', 3, 'b1'), ('o2', 'LAMP', 4, 'b1')");
+  }
+  ASSERT_EQ(migrate(*database), latest_schema_version());
+
+  SqlStockLedger ledger(database);
+  const auto check = ledger.verify();
+  EXPECT_TRUE(check.differences.empty());
+  EXPECT_EQ(check.batches, 2);
+  const auto page = ledger.movements("LAMP", 0, 100).value();
+  std::vector<std::string> opening;
+  for (const auto& m : page.movements) {
+    opening.push_back(m.batchref + " " + m.kind + " " + std::to_string(m.qty) + " " +
+                      m.orderid.value_or("-"));
+    EXPECT_EQ(m.at.size(), std::string("2031-05-01T09:00:00.000Z").size()) << m.at;
+    EXPECT_TRUE(m.at.ends_with("Z")) << m.at;
+  }
+  EXPECT_EQ(opening, (std::vector<std::string>{"b1 received 10 -", "b2 received 5 -",
+                                               "b1 allocated -3 o1", "b1 allocated -4 o2"}));
 }
 
 INSTANTIATE_FOR_BOTH_DATABASES(Migrations);

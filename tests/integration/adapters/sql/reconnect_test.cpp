@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "allocation/adapters/in_memory/recording_clock.hpp"
 #include "allocation/adapters/sql/sql_read_model.hpp"
 #include "allocation/adapters/sql/sql_units_of_work.hpp"
 #include "allocation/service_layer/errors.hpp"
@@ -16,7 +17,7 @@ TEST(PostgresqlOutage, RequestsFailCleanlyDuringItAndWorkAfterIt) {
   SKIP_UNLESS_AVAILABLE(scratch);
   auto database = scratch.open({.pool_size = 2});
   SqlReadModel view(database);
-  auto units_of_work = sql_units_of_work(database);
+  auto units_of_work = sql_units_of_work(database, std::make_shared<adapters::RecordingClock>());
   units_of_work->perform([](service_layer::UnitOfWork& uow) {
     domain::Product& lamp = uow.products().add(domain::Product("LAMP"));
     lamp.add_batch(domain::Batch("b1", "LAMP", 10, std::nullopt));

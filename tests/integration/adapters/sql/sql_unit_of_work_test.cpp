@@ -84,7 +84,7 @@ TEST_P(SqlUnitOfWork, RollsBackOnError) {
 TEST_P(SqlUnitOfWork, AUnitOfWorkThatReadsNothingTakesNoConnection) {
   if (GetParam() == Backend::sqlite) GTEST_SKIP() << "one writer connection, outside the pool";
   auto small = scratch.open({.pool_size = 1, .acquire_timeout = std::chrono::milliseconds(100)});
-  auto small_units = sql_units_of_work(small);
+  auto small_units = sql_units_of_work(small, clock);
   std::latch idle_inside(1);
   std::promise<void> release_idle;
   auto idle = std::async(std::launch::async, [&] {

@@ -19,12 +19,17 @@ void write_line(const NewLine& change, Connection& connection) {
       "  INSERT INTO allocations (orderid, sku, qty, batchref)"
       "  SELECT :o, sku, :q, :b FROM version),"
       " message AS ("
-      "  INSERT INTO outbox (message_id, channel, payload) SELECT :m, :c, :p FROM version)"
+      "  INSERT INTO outbox (message_id, channel, payload) SELECT :m, :c, :p FROM version),"
+      " movement AS ("
+      "  INSERT INTO movements (at, sku, batchref, kind, qty, orderid)"
+      "  SELECT :at, sku, :mb, :mk, :mq, :mo FROM version)"
       " SELECT COUNT(*) FROM version",
       change.product.version_number(), change.product.sku(), change.loaded_version,
       change.batch.allocated_quantity(), change.batch.reference(), change.line.orderid(),
       change.line.qty(), change.batch.reference(), change.message.message_id,
-      std::string(change.message.channel), change.message.payload);
+      std::string(change.message.channel), change.message.payload, change.at,
+      change.movement.batchref, std::string(change.movement.kind), change.movement.qty,
+      change.movement.orderid);
   if (*std::get<0>(written.at(0)) == 0) {
     throw service_layer::ConcurrencyError("product " + change.product.sku() +
                                           " changed since it was read");
@@ -45,12 +50,17 @@ void write_assumed_line(const NewLine& change, Connection& connection) {
       "  UPDATE batches b SET allocated_quantity = :a FROM line"
       "  WHERE b.reference = line.batchref),"
       " message AS ("
-      "  INSERT INTO outbox (message_id, channel, payload) SELECT :m, :c, :p FROM line)"
+      "  INSERT INTO outbox (message_id, channel, payload) SELECT :m, :c, :p FROM line),"
+      " movement AS ("
+      "  INSERT INTO movements (at, sku, batchref, kind, qty, orderid)"
+      "  SELECT :at, sku, :mb, :mk, :mq, :mo FROM line)"
       " SELECT (SELECT COUNT(*) FROM line), (SELECT COUNT(*) FROM version)",
       change.line.orderid(), change.product.sku(), change.line.qty(), change.batch.reference(),
       change.line.orderid(), change.product.sku(), change.line.orderid(), change.product.sku(),
       change.product.version_number(), change.loaded_version, change.batch.allocated_quantity(),
-      change.message.message_id, std::string(change.message.channel), change.message.payload);
+      change.message.message_id, std::string(change.message.channel), change.message.payload,
+      change.at, change.movement.batchref, std::string(change.movement.kind), change.movement.qty,
+      change.movement.orderid);
   const auto& [lines, versions] = written.at(0);
   if (*lines == 0) throw AssumptionUnconfirmed();
   // The group's transaction holds the product's row since it last wrote it, so nothing can

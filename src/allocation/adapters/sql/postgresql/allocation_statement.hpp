@@ -3,20 +3,23 @@
 #include "allocation/adapters/outgoing_message.hpp"
 #include "allocation/adapters/sql/connection.hpp"
 #include "allocation/domain/product.hpp"
+#include "allocation/service_layer/stock_movements.hpp"
 
 // PostgreSQL, the most common change: one line allocated to one batch, written with its
-// outgoing message in one statement on its own. An allocation then takes 2 round trips (read,
-// write) instead of 7 (BEGIN, read, 4 writes, COMMIT).
+// outgoing message and its ledger movement in one statement on its own. An allocation then takes 2
+// round trips (read, write) instead of 7 (BEGIN, read, 4 writes, COMMIT).
 namespace allocation::adapters::sql {
 
-// A product changed by one line allocated to one batch, and the message that tells of it (its
-// Allocated event's).
+// A product changed by one line allocated to one batch, and the message and the ledger movement
+// that tell of it (its Allocated event's).
 struct NewLine {
   const domain::Product& product;
   int loaded_version;
   const domain::Batch& batch;
   const domain::OrderLine& line;
   OutgoingMessage message;
+  service_layer::Movement movement;
+  std::string at;  // the time of the movement (RFC 3339 UTC)
 };
 
 // Writes `change` in one statement, which the version check guards. Throws

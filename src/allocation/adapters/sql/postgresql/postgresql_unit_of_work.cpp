@@ -24,8 +24,9 @@ domain::Product without_lines(const domain::Product& product) {
 
 }  // namespace
 
-PostgresqlUnitOfWork::PostgresqlUnitOfWork(ProductGroupCommit::Turn& turn, bool may_assume)
-    : SqlUnitOfWork([&turn](const auto& work) { turn.read(work); }),
+PostgresqlUnitOfWork::PostgresqlUnitOfWork(ProductGroupCommit::Turn& turn, bool may_assume,
+                                           const service_layer::Clock& clock)
+    : SqlUnitOfWork([&turn](const auto& work) { turn.read(work); }, clock),
       turn_(turn),
       products_(on_connection(), may_assume ? &turn.known_product() : nullptr) {}
 
@@ -57,8 +58,12 @@ bool PostgresqlUnitOfWork::write_allocation_alone() {
   // The statement writes the message: an allocation that is not published goes the long way.
   auto message = outgoing_message(events.front());
   if (!message) return false;
-  const NewLine change{changed->product, *changed->loaded_version, *batch,
-                       batch->loaded_lines().back(), std::move(*message)};
+  // Its one movement, from the ledger's table like every other (stock_movements.hpp).
+  auto movements = service_layer::stock_movements(events.front());
+  if (movements.size() != 1) return false;
+  const NewLine change{
+      changed->product,    *changed->loaded_version,     *batch, batch->loaded_lines().back(),
+      std::move(*message), std::move(movements.front()), now()};
   turn_.write_alone([&](Connection& connection) {
     if (products_.assumed()) {
       write_assumed_line(change, connection);
@@ -76,7 +81,7 @@ std::vector<domain::Event> PostgresqlUnitsOfWork::perform(std::optional<std::str
   std::vector<domain::Event> events;
   groups_.perform(product, [&](ProductGroupCommit::Turn& turn) {
     const auto run = [&](bool may_assume) {
-      PostgresqlUnitOfWork uow(turn, may_assume);
+      PostgresqlUnitOfWork uow(turn, may_assume, *clock_);
       try {
         work(uow);
       } catch (const AssumptionUnconfirmed&) {

@@ -18,7 +18,9 @@ namespace allocation::adapters::sql {
 class PostgresqlUnitOfWork final : public SqlUnitOfWork {
  public:
   // `may_assume`: whether a product the group knows may be taken without reading it.
-  PostgresqlUnitOfWork(ProductGroupCommit::Turn& turn, bool may_assume);
+  // `clock`: the time of the ledger's movements.
+  PostgresqlUnitOfWork(ProductGroupCommit::Turn& turn, bool may_assume,
+                       const service_layer::Clock& clock);
 
   service_layer::ProductRepository& products() override { return products_; }
   // Whether it took a product the group knows for an order (ProductInGroupRepository).
@@ -37,8 +39,9 @@ class PostgresqlUnitOfWork final : public SqlUnitOfWork {
 // The units of work of one PostgreSQL database, each run in a turn of its product's group.
 class PostgresqlUnitsOfWork final : public service_layer::UnitsOfWork {
  public:
-  explicit PostgresqlUnitsOfWork(std::shared_ptr<Database> database)
-      : database_(std::move(database)), groups_(*database_) {}
+  PostgresqlUnitsOfWork(std::shared_ptr<Database> database,
+                        std::shared_ptr<const service_layer::Clock> clock)
+      : database_(std::move(database)), clock_(std::move(clock)), groups_(*database_) {}
 
   using service_layer::UnitsOfWork::perform;
   std::vector<domain::Event> perform(std::optional<std::string_view> product,
@@ -49,6 +52,7 @@ class PostgresqlUnitsOfWork final : public service_layer::UnitsOfWork {
 
  private:
   std::shared_ptr<Database> database_;
+  std::shared_ptr<const service_layer::Clock> clock_;
   ProductGroupCommit groups_;
 };
 

@@ -2,14 +2,15 @@
 
 namespace allocation::adapters::sql {
 
-SqliteUnitOfWork::SqliteUnitOfWork(GroupCommit::Turn& turn)
-    : SqlUnitOfWork([&turn](const auto& work) { turn.run(work); }),
+SqliteUnitOfWork::SqliteUnitOfWork(GroupCommit::Turn& turn, const service_layer::Clock& clock)
+    : SqlUnitOfWork([&turn](const auto& work) { turn.run(work); }, clock),
       turn_(turn),
       products_(on_connection()) {}
 
 // An allocation's write path on SQLite: the product's version moved from the one read (the
 // check against other processes), its batches and lines, the pending reallocations and the
-// outgoing messages, in the turn's savepoint; then the turn is staged for the group's COMMIT.
+// outgoing messages and the ledger's movements, in the turn's savepoint; then the turn is staged
+// for the group's COMMIT.
 void SqliteUnitOfWork::write_changes() {
   turn_.run([&](Connection& connection) { write_all_changes(products_, connection); });
   turn_.commit();
@@ -19,7 +20,7 @@ std::vector<domain::Event> SqliteUnitsOfWork::perform(std::optional<std::string_
                                                       const Work& work) {
   std::vector<domain::Event> events;
   group_commit_.perform([&](GroupCommit::Turn& turn) {
-    SqliteUnitOfWork uow(turn);
+    SqliteUnitOfWork uow(turn, *clock_);
     work(uow);
     events = uow.collect_new_events();  // handed over only once the group is durable
   });

@@ -14,7 +14,7 @@ namespace allocation::adapters::sql {
 // returns once the turn is staged; UnitsOfWork::perform, once the group is durable.
 class SqliteUnitOfWork final : public SqlUnitOfWork {
  public:
-  explicit SqliteUnitOfWork(GroupCommit::Turn& turn);
+  SqliteUnitOfWork(GroupCommit::Turn& turn, const service_layer::Clock& clock);
 
   service_layer::ProductRepository& products() override { return products_; }
 
@@ -28,7 +28,10 @@ class SqliteUnitOfWork final : public SqlUnitOfWork {
 // The units of work of one SQLite database, each run in a turn of its group commit.
 class SqliteUnitsOfWork final : public service_layer::UnitsOfWork {
  public:
-  explicit SqliteUnitsOfWork(std::shared_ptr<Database> database) : group_commit_(database) {}
+  // `clock`: the time of the ledger's movements.
+  SqliteUnitsOfWork(std::shared_ptr<Database> database,
+                    std::shared_ptr<const service_layer::Clock> clock)
+      : clock_(std::move(clock)), group_commit_(database) {}
 
   using service_layer::UnitsOfWork::perform;
   // `product` is not needed: every unit of work takes its turn on the one writer thread.
@@ -39,6 +42,7 @@ class SqliteUnitsOfWork final : public service_layer::UnitsOfWork {
   std::size_t queued() { return group_commit_.queued(); }
 
  private:
+  std::shared_ptr<const service_layer::Clock> clock_;
   GroupCommit group_commit_;
 };
 

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "allocation/adapters/in_memory/recording_clock.hpp"
 #include "allocation/adapters/sql/connection.hpp"
 #include "allocation/adapters/sql/sqlite/sqlite_unit_of_work.hpp"
 #include "allocation/service_layer/errors.hpp"
@@ -53,7 +54,7 @@ class GroupCommitTest : public ::testing::Test {
 
   ScratchDatabase scratch{Backend::sqlite};
   std::shared_ptr<Database> database = scratch.open();
-  SqliteUnitsOfWork units_of_work{database};
+  SqliteUnitsOfWork units_of_work{database, std::make_shared<adapters::RecordingClock>()};
 };
 
 TEST_F(GroupCommitTest, RunsTheWorkOfEveryThreadOnItsOneWriterThread) {

@@ -1,0 +1,79 @@
+#include "allocation/adapters/sql/sql_stock_ledger.hpp"
+
+#include "allocation/adapters/sql/connection.hpp"
+
+namespace allocation::adapters::sql {
+
+std::optional<service_layer::MovementPage> SqlStockLedger::movements(std::string_view sku,
+                                                                     long long after, int limit) {
+  auto lease = database_->acquire();
+  Connection connection = lease.connection();
+  const std::string s(sku);
+  // One more than asked: whether another page follows.
+  const long long asked = static_cast<long long>(limit) + 1;
+  std::optional<service_layer::MovementPage> page;
+  database_->run_first(lease, [&] {
+    page.reset();
+    if (connection.query<long long>("SELECT 1 FROM products WHERE sku = :sku", s).empty()) return;
+    page.emplace();
+    for (const auto& [seq, at, batchref, kind, qty, orderid, reason] :
+         connection.query<long long, std::string, std::string, std::string, int, std::string,
+                          std::string>(
+             "SELECT seq, at, batchref, kind, qty, orderid, reason FROM movements"
+             " WHERE sku = :sku AND seq > :after ORDER BY seq LIMIT :n",
+             s, after, asked)) {
+      page->movements.push_back({*seq, *at, s, *batchref, *kind, *qty, orderid, reason});
+    }
+    if (page->movements.size() > static_cast<std::size_t>(limit)) {
+      page->movements.pop_back();
+      page->next = page->movements.back().seq;
+    }
+  });
+  return page;
+}
+
+service_layer::LedgerCheck SqlStockLedger::verify() {
+  auto lease = database_->acquire();
+  Connection connection = lease.connection();
+  service_layer::LedgerCheck check;
+  database_->run_first(lease, [&] {
+    check = {};
+    check.movements = *std::get<0>(
+        connection.query<long long>("SELECT CAST(COUNT(*) AS BIGINT) FROM movements").at(0));
+    auto& found = check.differences;
+    // Per batch, stored and recomputed; a batch the movements name and batches does not has
+    // stored figures of 0.
+    const auto rows =
+        connection.query<std::string, long long, long long, long long, long long, long long>(
+            "WITH m AS ("
+            "  SELECT batchref,"
+            "   SUM(CASE WHEN kind IN ('received', 'adjusted') THEN qty ELSE 0 END) AS purchased,"
+            "   -SUM(CASE WHEN kind IN ('allocated', 'released') THEN qty ELSE 0 END)"
+            "    AS allocated"
+            "  FROM movements GROUP BY batchref),"
+            " a AS (SELECT batchref, SUM(qty) AS qty FROM allocations GROUP BY batchref)"
+            " SELECT b.reference, CAST(b.purchased_quantity AS BIGINT),"
+            "  CAST(b.allocated_quantity AS BIGINT), CAST(COALESCE(a.qty, 0) AS BIGINT),"
+            "  CAST(COALESCE(m.purchased, 0) AS BIGINT), CAST(COALESCE(m.allocated, 0) AS BIGINT)"
+            " FROM batches b LEFT JOIN m ON m.batchref = b.reference"
+            " LEFT JOIN a ON a.batchref = b.reference"
+            " UNION ALL"
+            " SELECT m.batchref, 0, 0, 0, CAST(m.purchased AS BIGINT),"
+            "  CAST(m.allocated AS BIGINT) FROM m"
+            " WHERE NOT EXISTS (SELECT 1 FROM batches b WHERE b.reference = m.batchref)"
+            " ORDER BY 1");
+    for (const auto& [ref, purchased, allocated, lines, recomputed_purchased,
+                      recomputed_allocated] : rows) {
+      ++check.batches;
+      if (*purchased != *recomputed_purchased)
+        found.push_back({*ref, "purchased", *purchased, *recomputed_purchased});
+      if (*allocated != *recomputed_allocated)
+        found.push_back({*ref, "allocated", *allocated, *recomputed_allocated});
+      if (*lines != *recomputed_allocated)
+        found.push_back({*ref, "allocated lines", *lines, *recomputed_allocated});
+    }
+  });
+  return check;
+}
+
+}  // namespace allocation::adapters::sql

@@ -1,0 +1,90 @@
+#include "allocation/service_layer/stock_movements.hpp"
+
+#include <gtest/gtest.h>
+
+#include <ostream>
+#include <type_traits>
+
+#include "allocation/domain/commands.hpp"
+
+namespace allocation::service_layer {
+
+// GoogleTest prints a failed comparison of movements with this.
+void PrintTo(const Movement& m, std::ostream* out) {
+  *out << "{" << m.sku << " " << m.batchref << " " << m.kind << " " << m.qty << " "
+       << m.orderid.value_or("-") << " " << m.reason.value_or("-") << "}";
+}
+
+namespace {
+
+using namespace domain::events;
+
+// Compile time: the table has an entry for every event of domain::Event...
+template <class... Es>
+constexpr bool has_an_entry_for_each(std::type_identity<std::variant<Es...>>) {
+  return (std::is_invocable_r_v<std::vector<Movement>, decltype(kStockMovements), const Es&> &&
+          ...);
+}
+static_assert(has_an_entry_for_each(std::type_identity<domain::Event>{}));
+// ... and no catch-all entry, which would decide for a new event by default.
+struct NotAnEvent {};
+static_assert(!std::is_invocable_v<decltype(kStockMovements), const NotAnEvent&>);
+static_assert(!std::is_invocable_v<decltype(kStockMovements), const domain::Command&>);
+
+// What each event moves: a sample of it and its movements. One function per event, and
+// every_case() asks for each event of the variant: a new event does not compile here until it
+// is given one. The samples' fields differ from each other, so that a field taken for another
+// shows.
+struct Case {
+  domain::Event sample;
+  std::vector<Movement> expected;
+};
+
+Case expectation(std::type_identity<Allocated>) {
+  return {Allocated{"o1", "LAMP", 3, "b1"}, {{"LAMP", "b1", "allocated", -3, "o1", std::nullopt}}};
+}
+Case expectation(std::type_identity<Deallocated>) {
+  return {Deallocated{"o2", "DESK", 4, "b2"},
+          {{"DESK", "b2", "released", 4, "o2", "batch_changed"}}};
+}
+Case expectation(std::type_identity<OutOfStock>) { return {OutOfStock{"CHAIR"}, {}}; }
+Case expectation(std::type_identity<Backordered>) { return {Backordered{"o3", "SOFA", 5}, {}}; }
+Case expectation(std::type_identity<Released>) {
+  return {Released{"o4", "RUG", 6, "b4"}, {{"RUG", "b4", "released", 6, "o4", "cancelled"}}};
+}
+Case expectation(std::type_identity<BackInStock>) { return {BackInStock{"BED", 7}, {}}; }
+Case expectation(std::type_identity<LowStock>) { return {LowStock{"VASE", 2, 8}, {}}; }
+Case expectation(std::type_identity<BatchAdded>) {
+  return {BatchAdded{"CUP", "b9", 9}, {{"CUP", "b9", "received", 9, std::nullopt, std::nullopt}}};
+}
+Case expectation(std::type_identity<BatchQuantityChanged>) {
+  return {BatchQuantityChanged{"MUG", "b10", 10, 11},
+          {{"MUG", "b10", "adjusted", 1, std::nullopt, std::nullopt}}};
+}
+
+template <class... Es>
+std::vector<Case> every_case(std::type_identity<std::variant<Es...>>) {
+  return {expectation(std::type_identity<Es>{})...};
+}
+
+TEST(StockMovements, EachEventMovesItsBatchOrNothing) {
+  const auto cases = every_case(std::type_identity<domain::Event>{});
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    ASSERT_EQ(cases[i].sample.index(), i) << "each case is a sample of its own event";
+    EXPECT_EQ(stock_movements(cases[i].sample), cases[i].expected) << "event #" << i;
+  }
+}
+
+// A line that waited in the backorder queue was on no batch: its release moves no stock.
+TEST(StockMovements, AReleasedLineThatWaitedMovesNothing) {
+  EXPECT_TRUE(stock_movements(Released{"o4", "RUG", 6, std::nullopt}).empty());
+}
+
+TEST(StockMovements, AnAdjustmentIsNewMinusOldPurchasedEitherWayAndNothingWhenEqual) {
+  EXPECT_EQ(stock_movements(BatchQuantityChanged{"MUG", "b10", 10, 4}).at(0).qty, -6);
+  EXPECT_EQ(stock_movements(BatchQuantityChanged{"MUG", "b10", 4, 10}).at(0).qty, 6);
+  EXPECT_TRUE(stock_movements(BatchQuantityChanged{"MUG", "b10", 4, 4}).empty());
+}
+
+}  // namespace
+}  // namespace allocation::service_layer
