@@ -179,6 +179,8 @@ events::Released Product::release_taken_off(const OrderLine& line) {
   state_.released.push_back(line);
   ++version_number_;
   events_.emplace_back(part);
+  // What taking it off left free was to be its reallocation's first: now the queue's.
+  serve_backorders();
   return part;
 }
 

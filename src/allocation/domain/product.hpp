@@ -78,7 +78,8 @@ class Product {
   // order released the line already; nullopt when the product knows no line of the order.
   std::optional<std::vector<events::Released>> deallocate(std::string_view orderid);
   // Releases a line that is in no batch and no queue: taken off its batch (Deallocated) and not
-  // allocated again yet. Its reallocation then finds it released.
+  // allocated again yet. Its reallocation then finds it released; the backorder queue is served
+  // from what taking it off left free.
   events::Released release_taken_off(const OrderLine& line);
 
   // Sets a batch's purchased quantity (BatchQuantityChanged). Raised: serves the backorder queue.

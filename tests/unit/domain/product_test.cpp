@@ -421,6 +421,21 @@ TEST(Product, ReallocatingATakenOffLineServesTheQueueFromWhatTheChangeLeftFree) 
   EXPECT_NE(product.waiting_line("second"), nullptr);
 }
 
+TEST(Product, ReleasingATakenOffLineServesTheQueueFromWhatTheChangeLeftFree) {
+  auto product = with_backorders(product_of("LAMP", {{"b1", 9, {}}}));
+  product.allocate(OrderLine("first", "LAMP", 3));
+  product.allocate(OrderLine("second", "LAMP", 4));
+  product.allocate(OrderLine("third", "LAMP", 2));
+  product.allocate(OrderLine("waiting", "LAMP", 1));
+  product.change_batch_quantity("b1", 6);  // second and third taken off: 3 free
+  product.take_events();
+  product.release_taken_off(OrderLine("third", "LAMP", 2));
+  EXPECT_EQ(product.events(),
+            (std::vector<Event>{events::Released{"third", "LAMP", 2, std::nullopt},
+                                events::Allocated{"waiting", "LAMP", 1, "b1"},
+                                events::BackInStock{"LAMP", 2}}));
+}
+
 TEST(Product, TurningBackordersOffKeepsTheWaitingLines) {
   auto product = with_backorders(product_of("LAMP", {}));
   product.allocate(OrderLine("o1", "LAMP", 4));

@@ -15,7 +15,7 @@ namespace {
 struct Step {
   Step(const char* statement) : sql(statement) {}  // NOLINT: both databases, written as text
   Step(Backend backend, const char* statement) : sql(statement), only(backend) {}
-  const char* sql;  // `@ID@` stands for the dialect's auto-increment key
+  const char* sql;  // `@ID@` stands for the dialect's auto-increment key, `@SEQ@` (for_backend)
   std::optional<Backend> only;
 };
 
@@ -152,28 +152,16 @@ const std::vector<Migration>& migrations() {
            // orders a product's movements in commit order; `at` is RFC 3339 UTC. Read by
            // (sku, seq) only: on PostgreSQL seq has no index of its own, which every
            // allocation would write to for nothing (SQLite's is the rowid, free).
-           {Backend::sqlite,
-            "CREATE TABLE movements ("
-            " seq INTEGER PRIMARY KEY,"
-            " at TEXT NOT NULL,"
-            " sku TEXT NOT NULL,"
-            " batchref TEXT NOT NULL,"
-            " kind TEXT NOT NULL,"
-            " qty INTEGER NOT NULL,"
-            " orderid TEXT,"
-            " reservation TEXT,"
-            " reason TEXT)"},
-           {Backend::postgresql,
-            "CREATE TABLE movements ("
-            " seq BIGINT GENERATED ALWAYS AS IDENTITY,"
-            " at TEXT NOT NULL,"
-            " sku TEXT NOT NULL,"
-            " batchref TEXT NOT NULL,"
-            " kind TEXT NOT NULL,"
-            " qty INTEGER NOT NULL,"
-            " orderid TEXT,"
-            " reservation TEXT,"
-            " reason TEXT)"},
+           "CREATE TABLE movements ("
+           " seq @SEQ@,"
+           " at TEXT NOT NULL,"
+           " sku TEXT NOT NULL,"
+           " batchref TEXT NOT NULL,"
+           " kind TEXT NOT NULL,"
+           " qty INTEGER NOT NULL,"
+           " orderid TEXT,"
+           " reservation TEXT,"
+           " reason TEXT)",
            "CREATE INDEX movements_by_sku ON movements (sku, seq)",
            // The stock there is before the ledger opens is its opening movements: each batch
            // received its purchased quantity, each line took its units. Then `verify` finds
@@ -199,14 +187,20 @@ const std::vector<Migration>& migrations() {
   return all;
 }
 
-std::string for_backend(const char* statement, Backend backend) {
-  static constexpr std::string_view kId = "@ID@";
-  std::string sql = statement;
-  for (auto at = sql.find(kId); at != std::string::npos; at = sql.find(kId, at)) {
-    sql.replace(at, kId.size(),
-                backend == Backend::sqlite ? "INTEGER PRIMARY KEY"
-                                           : "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY");
+void replace_all(std::string& sql, std::string_view from, std::string_view to) {
+  for (auto at = sql.find(from); at != std::string::npos; at = sql.find(from, at + to.size())) {
+    sql.replace(at, from.size(), to);
   }
+}
+
+std::string for_backend(const char* statement, Backend backend) {
+  std::string sql = statement;
+  const bool sqlite = backend == Backend::sqlite;
+  replace_all(sql, "@ID@",
+              sqlite ? "INTEGER PRIMARY KEY" : "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY");
+  // An increasing number that is not a key of its own (no index to write on PostgreSQL; on
+  // SQLite the rowid, which costs nothing).
+  replace_all(sql, "@SEQ@", sqlite ? "INTEGER PRIMARY KEY" : "BIGINT GENERATED ALWAYS AS IDENTITY");
   return sql;
 }
 
