@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "allocation/domain/events.hpp"
+#include "allocation/service_layer/event_table.hpp"
 
 // What leaves the service: for each event, the channel other systems receive it on and its
 // payload, or nothing. Written once, here, for both ways a message leaves: the event handler
@@ -41,19 +42,10 @@ struct ExternalMessage {
 // An entry for an event that stays inside the service.
 inline constexpr std::nullopt_t kNotPublished = std::nullopt;
 
-namespace detail {
-template <class... Entries>
-struct Table : Entries... {
-  using Entries::operator()...;
-};
-template <class... Entries>
-Table(Entries...) -> Table<Entries...>;
-}  // namespace detail
-
 // The table: one entry per event of domain::Event, each taking exactly its event. There is no
 // catch-all entry, so visiting it with an event that has no entry (external_message) does not
 // compile: a new event is published or not by decision, never by default.
-inline constexpr detail::Table kExternalMessages{
+inline constexpr EventTable kExternalMessages{
     [](const domain::events::Allocated& e) -> std::optional<ExternalMessage> {
       return ExternalMessage{
           channels::kLineAllocated,

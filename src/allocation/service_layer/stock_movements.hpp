@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "allocation/domain/events.hpp"
+#include "allocation/service_layer/event_table.hpp"
 
 // The ledger (SPEC §7.6): every change of a batch's quantities is a movement, derived from the
 // event that tells of it. Written once, here, for every store: the SQL units of work write the
@@ -40,19 +41,10 @@ struct Movement {
   friend bool operator==(const Movement&, const Movement&) = default;
 };
 
-namespace detail {
-template <class... Entries>
-struct MovementTable : Entries... {
-  using Entries::operator()...;
-};
-template <class... Entries>
-MovementTable(Entries...) -> MovementTable<Entries...>;
-}  // namespace detail
-
 // The table: one entry per event of domain::Event, each taking exactly its event. There is no
 // catch-all entry, so visiting it with an event that has no entry (stock_movements) does not
 // compile: whether a new event moves stock is decided, never defaulted.
-inline constexpr detail::MovementTable kStockMovements{
+inline constexpr EventTable kStockMovements{
     [](const domain::events::Allocated& e) -> std::vector<Movement> {
       return {{e.sku, e.batchref, movement_kinds::kAllocated, -e.qty, e.orderid, std::nullopt}};
     },

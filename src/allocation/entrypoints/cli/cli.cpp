@@ -198,6 +198,16 @@ int refuse(CLI::App& app, const CLI::ParseError& error) {
   return 2;
 }
 
+// What deallocate and cancel released, a line per part; `nothing` when nothing was.
+void print_released(const std::vector<domain::events::Released>& parts, const char* nothing) {
+  if (parts.empty()) std::cout << nothing << "\n";
+  for (const auto& part : parts) {
+    std::cout << "released " << part.qty << " of " << part.sku << " from "
+              << (part.batchref ? "batch " + *part.batchref : std::string("the backorder queue"))
+              << "\n";
+  }
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -327,14 +337,7 @@ int run_cli(int argc, char** argv) {
   auto* deallocate_command = service_command(
       "deallocate", "Release an order's line of a SKU",
       [&](auto& application) {
-        const auto released = application.bus().handle(deallocate);
-        if (released.empty()) std::cout << "already released\n";
-        for (const auto& part : released) {
-          std::cout << "released " << part.qty << " from "
-                    << (part.batchref ? "batch " + *part.batchref
-                                      : std::string("the backorder queue"))
-                    << "\n";
-        }
+        print_released(application.bus().handle(deallocate), "already released");
         return 0;
       },
       /*notifies=*/true);
@@ -349,14 +352,8 @@ int run_cli(int argc, char** argv) {
   auto* cancel = service_command(
       "cancel", "Release every line of an order",
       [&](auto& application) {
-        const auto released = application.bus().handle(commands::CancelOrder{cancelled_order});
-        if (released.empty()) std::cout << "nothing left to release\n";
-        for (const auto& part : released) {
-          std::cout << "released " << part.qty << " of " << part.sku << " from "
-                    << (part.batchref ? "batch " + *part.batchref
-                                      : std::string("the backorder queue"))
-                    << "\n";
-        }
+        print_released(application.bus().handle(commands::CancelOrder{cancelled_order}),
+                       "nothing left to release");
         return 0;
       },
       /*notifies=*/true);
