@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "allocation/service_layer/stock_movements.hpp"
+
 namespace allocation::adapters {
 
 std::optional<service_layer::MovementPage> InMemoryStockLedger::movements(std::string_view sku,
@@ -31,35 +33,28 @@ service_layer::LedgerCheck InMemoryStockLedger::verify() {
   check.movements = static_cast<long long>(movements.size());
   for (const auto& movement : movements) {
     auto& figures = recomputed[movement.batchref];
-    if (movement.kind == "received" || movement.kind == "adjusted") {
+    if (movement.kind == service_layer::movement_kinds::kReceived ||
+        movement.kind == service_layer::movement_kinds::kAdjusted) {
       figures.purchased += movement.qty;
     } else {
       figures.allocated -= movement.qty;
     }
   }
-  auto& found = check.differences;
   for (const auto& product : store_->products()) {
     for (const auto& batch : product.batches()) {
-      ++check.batches;
       const Figures figures = recomputed[batch.reference()];
       recomputed.erase(batch.reference());
       long long lines = 0;
       for (const auto& line : batch.loaded_lines()) lines += line.qty();
-      if (batch.purchased_quantity() != figures.purchased)
-        found.push_back(
-            {batch.reference(), "purchased", batch.purchased_quantity(), figures.purchased});
-      if (batch.allocated_quantity() != figures.allocated)
-        found.push_back(
-            {batch.reference(), "allocated", batch.allocated_quantity(), figures.allocated});
-      if (lines != figures.allocated)
-        found.push_back({batch.reference(), "allocated lines", lines, figures.allocated});
+      service_layer::compare(
+          {batch.reference(), batch.purchased_quantity(), batch.allocated_quantity(), lines,
+           figures.purchased, figures.allocated},
+          check);
     }
   }
-  // Batches the movements name and no product has.
+  // Batches the movements name and no product has: stored figures of 0.
   for (const auto& [ref, figures] : recomputed) {
-    ++check.batches;
-    if (figures.purchased != 0) found.push_back({ref, "purchased", 0, figures.purchased});
-    if (figures.allocated != 0) found.push_back({ref, "allocated", 0, figures.allocated});
+    service_layer::compare({ref, 0, 0, 0, figures.purchased, figures.allocated}, check);
   }
   return check;
 }

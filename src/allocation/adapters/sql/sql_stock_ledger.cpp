@@ -40,7 +40,6 @@ service_layer::LedgerCheck SqlStockLedger::verify() {
     check = {};
     check.movements = *std::get<0>(
         connection.query<long long>("SELECT CAST(COUNT(*) AS BIGINT) FROM movements").at(0));
-    auto& found = check.differences;
     // Per batch, stored and recomputed; a batch the movements name and batches does not has
     // stored figures of 0.
     const auto rows =
@@ -64,13 +63,9 @@ service_layer::LedgerCheck SqlStockLedger::verify() {
             " ORDER BY 1");
     for (const auto& [ref, purchased, allocated, lines, recomputed_purchased,
                       recomputed_allocated] : rows) {
-      ++check.batches;
-      if (*purchased != *recomputed_purchased)
-        found.push_back({*ref, "purchased", *purchased, *recomputed_purchased});
-      if (*allocated != *recomputed_allocated)
-        found.push_back({*ref, "allocated", *allocated, *recomputed_allocated});
-      if (*lines != *recomputed_allocated)
-        found.push_back({*ref, "allocated lines", *lines, *recomputed_allocated});
+      service_layer::compare(
+          {*ref, *purchased, *allocated, *lines, *recomputed_purchased, *recomputed_allocated},
+          check);
     }
   });
   return check;

@@ -48,6 +48,27 @@ struct LedgerCheck {
   std::vector<LedgerDifference> differences;
 };
 
+// One batch's figures, as stored (the batch, the sum of its lines) and as its movements make
+// them.
+struct BatchFigures {
+  std::string batchref;
+  long long purchased, allocated, lines;
+  long long recomputed_purchased, recomputed_allocated;
+};
+
+// Counts the batch in `check` and records each of its figures the ledger does not account for:
+// what every StockLedger's verify() compares, whatever the store.
+inline void compare(const BatchFigures& b, LedgerCheck& check) {
+  ++check.batches;
+  auto& found = check.differences;
+  if (b.purchased != b.recomputed_purchased)
+    found.push_back({b.batchref, "purchased", b.purchased, b.recomputed_purchased});
+  if (b.allocated != b.recomputed_allocated)
+    found.push_back({b.batchref, "allocated", b.allocated, b.recomputed_allocated});
+  if (b.lines != b.recomputed_allocated)
+    found.push_back({b.batchref, "allocated lines", b.lines, b.recomputed_allocated});
+}
+
 class StockLedger {
  public:
   virtual ~StockLedger() = default;
