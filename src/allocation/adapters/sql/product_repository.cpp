@@ -127,6 +127,8 @@ void SqlProductRepository::remember_loaded(const Product& product) {
                                          batch.loaded_lines()};
   }
   loaded.released = product.released_lines().size();
+  loaded.policy = product.policy();
+  loaded.out_of_stock = product.out_of_stock();
 }
 
 const SqlProductRepository::LoadedProduct& SqlProductRepository::loaded(
@@ -221,7 +223,9 @@ const Batch* SqlProductRepository::only_new_line(
   if (tracked.is_new() || !loaded_.contains(product.sku())) return nullptr;
   const LoadedProduct& loaded_product = loaded(product.sku());
   if (!product.backorders().left().empty() || !product.backorders().added().empty() ||
-      product.released_lines().size() != loaded_product.released) {
+      product.released_lines().size() != loaded_product.released ||
+      product.policy() != loaded_product.policy ||
+      product.out_of_stock() != loaded_product.out_of_stock) {
     return nullptr;
   }
   const LoadedBatches& before = loaded_product.batches;

@@ -47,6 +47,9 @@ class SqlProductRepository : public service_layer::ProductRepository {
   struct LoadedProduct {
     LoadedBatches batches;
     std::size_t released = 0;  // how many released lines were loaded
+    // The product's own row, which an allocation alone leaves as it is.
+    domain::ProductPolicy policy;
+    bool out_of_stock = false;
   };
 
   std::optional<domain::Product> load_by_batchref(std::string_view reference) override;

@@ -113,6 +113,22 @@ TEST_P(SqlRepository, KeepsThePolicyAndWhetherTheProductRanOut) {
   });
 }
 
+// On PostgreSQL an allocation alone is one statement that writes the line and its batch: a
+// policy set in the same unit of work must not be lost on that path.
+TEST_P(SqlRepository, APolicySetWithASuccessfulAllocationIsKeptWithIt) {
+  add_product("LAMP", {{"b1", 10, std::nullopt}});
+  in_unit_of_work(*units_of_work, "o1", [](domain::Product& lamp) {
+    lamp.set_policy({.backorders = true, .low_stock_threshold = 2});
+    lamp.allocate(OrderLine("o1", "LAMP", 5));
+  });
+  units_of_work->perform([&](UnitOfWork& uow) {
+    const auto* lamp = uow.products().get("LAMP");
+    EXPECT_EQ(lamp->policy(),
+              (domain::ProductPolicy{.backorders = true, .low_stock_threshold = 2}));
+    EXPECT_EQ(lamp->batches().front().allocated_quantity(), 5);
+  });
+}
+
 TEST_P(SqlRepository, KeepsTheBackorderQueueAndServesItFromAnotherUnitOfWork) {
   add_product("LAMP", {{"b1", 1, std::nullopt}});
   in_unit_of_work(*units_of_work, "", [](domain::Product& lamp) {
