@@ -162,7 +162,7 @@ TEST_P(Api, AReadAfterAChangeShowsIt) {
                           {{"sku", "SKU-9"}, {"batchref", "ship"}}})));
 }
 
-TEST_P(Api, ShowsAProductsBatchesAndVersion) {
+TEST_P(Api, ShowsAProductsStockStatesBatchesAndVersion) {
   add_batch("wh", "SKU-6", 10, nullptr);
   add_batch("ship", "SKU-6", 20, "2031-05-01");
   allocate("order-1", "SKU-6", 4);
@@ -170,18 +170,71 @@ TEST_P(Api, ShowsAProductsBatchesAndVersion) {
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, (json{{"sku", "SKU-6"},
                           {"version", 3},
+                          {"on_hand", 10},
+                          {"incoming", 20},
+                          {"allocated", 4},
+                          {"reserved", 0},
+                          {"available", 26},
+                          {"backordered", 0},
+                          {"backorders", false},
+                          {"low_stock_threshold", nullptr},
                           {"batches",
                            {{{"ref", "wh"},
                              {"eta", nullptr},
                              {"purchased", 10},
                              {"allocated", 4},
+                             {"reserved", 0},
                              {"available", 6}},
                             {{"ref", "ship"},
                              {"eta", "2031-05-01"},
                              {"purchased", 20},
                              {"allocated", 0},
+                             {"reserved", 0},
                              {"available", 20}}}}}));
   EXPECT_EQ(get("/products/NOPE").status, 404);
+}
+
+TEST_P(Api, ListsProductsByPagesInSkuOrderWithTheirStockStates) {
+  for (const char* sku : {"lamp", "DESK", "RUG"})
+    add_batch(std::string(sku) + "-1", sku, 5, nullptr);
+  EXPECT_EQ(patch("/products/RUG", json{{"backorders", true}}).status, 200);
+  allocate("o1", "RUG", 7);  // waits
+  const Reply first = get("/products?limit=2");
+  EXPECT_EQ(first.status, 200);
+  ASSERT_EQ(first.body["products"].size(), 2u);
+  EXPECT_EQ(first.body["products"][0]["sku"], "DESK");
+  const json rug = first.body["products"][1];
+  EXPECT_EQ(rug["sku"], "RUG");
+  EXPECT_EQ(rug["backordered"], 7);
+  EXPECT_EQ(rug["on_hand"], 5);
+  EXPECT_FALSE(rug.contains("batches")) << "a page lists products, GET /products/<sku> batches";
+  // The same figures as the product's own answer.
+  json alone = get("/products/RUG").body;
+  alone.erase("batches");
+  EXPECT_EQ(rug, alone);
+  EXPECT_EQ(first.body["next"], "RUG");
+  const Reply last = get("/products?after=RUG&limit=2");
+  ASSERT_EQ(last.body["products"].size(), 1u);
+  EXPECT_EQ(last.body["products"][0]["sku"], "lamp");
+  EXPECT_EQ(last.body["next"], nullptr);
+  EXPECT_EQ(get("/products").body["products"].size(), 3u);
+}
+
+TEST_P(Api, ShowsABatchWithItsSku) {
+  add_batch("ship", "SKU-30", 20, "2031-05-01");
+  allocate("o1", "SKU-30", 3);
+  const Reply r = get("/batches/ship");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, (json{{"ref", "ship"},
+                          {"sku", "SKU-30"},
+                          {"eta", "2031-05-01"},
+                          {"purchased", 20},
+                          {"allocated", 3},
+                          {"reserved", 0},
+                          {"available", 17}}));
+  const Reply unknown = get("/batches/nope");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(unknown.body, (json{{"message", "unknown batch nope"}}));
 }
 
 TEST_P(Api, AddingTheSameBatchTwiceIsFineAndOtherDataIsAConflict) {

@@ -167,6 +167,20 @@ const std::vector<BadRequestCase>& cases() {
       {"movements_long_sku", "GET", "/products/" + long_id + "/movements", "", 400,
        "'sku' is longer than 255"},
       {"movements_post", "POST", "/products/LAMP/movements", "{}", 405, "GET"},
+      {"products_zero_limit", "GET", "/products?limit=0", "", 400,
+       "query parameter 'limit' must be a whole number from 1 to 1000"},
+      {"products_large_limit", "GET", "/products?limit=1001", "", 400, "from 1 to 1000"},
+      {"products_word_limit", "GET", "/products?limit=ten", "", 400, "'limit'"},
+      {"products_empty_after", "GET", "/products?after=", "", 400,
+       "query parameter 'after' must not be empty"},
+      {"products_long_after", "GET", "/products?after=" + long_id, "", 400,
+       "query parameter 'after' is longer than 255"},
+      {"products_control_after", "GET", "/products?after=%01", "", 400,
+       "query parameter 'after' must not contain control characters"},
+      {"products_post", "POST", "/products", "{}", 405, "GET"},
+      {"batch_unknown", "GET", "/batches/nope", "", 404, "unknown batch nope"},
+      {"batch_long_ref", "GET", "/batches/" + long_id, "", 400, "'ref' is longer than 255"},
+      {"batch_delete", "DELETE", "/batches/b1", "", 405, "GET"},
   };
   return all;
 }

@@ -471,7 +471,8 @@ def without(value, key):
 
 
 def example_target(path):
-    return path.replace("{orderid}", "some-order").replace("{sku}", "some-sku")
+    return (path.replace("{orderid}", "some-order").replace("{sku}", "some-sku")
+            .replace("{ref}", "some-batch"))
 
 
 def every_route_cases(document):
@@ -776,6 +777,34 @@ def make_product(api, sku):
     api.batch(sku=sku)
 
 
+def make_batch(api, ref):
+    api.setup(api.post("/add_batch", {"ref": ref, "sku": api.unique("sku"), "qty": 10}), 201)
+
+
+def products_cases():
+    """GET /products: pages, and each bad query."""
+    def case(status, name, query):
+        return Case("/products", "GET", status, name, lambda api: api.get("/products" + query))
+
+    def after_a_product(api):
+        _, sku = api.batch()
+        return api.get("/products?limit=1&after=" + quoted(sku[:-1]))
+
+    return [
+        case(200, "the first page", ""),
+        case(200, "limit 1000", "?limit=1000"),
+        Case("/products", "GET", 200, "a page of one after a SKU", after_a_product),
+        case(200, "after past every SKU", "?after=" + quoted("\uffff")),
+        case(400, "limit 0", "?limit=0"),
+        case(400, "limit over 1000", "?limit=1001"),
+        case(400, "limit not a number", "?limit=ten"),
+        case(400, "after empty", "?after="),
+        case(400, "after of 256 characters", "?after=" + "x" * 256),
+        case(400, "after holding a control character", "?after=a%01b"),
+        case(400, "after not UTF-8", "?after=a%FFb"),
+    ]
+
+
 def movements_cases():
     """GET /products/{sku}/movements: a page, the next ones, and each bad input."""
     def target(api, query="", sku=None):
@@ -845,6 +874,8 @@ def outage_cases():
             "POST", "/orders/" + api.unique("o") + "/cancel", b""))),
         case("/products/{sku}/movements", "GET",
              lambda api: api.get("/products/" + api.unique("sku") + "/movements")),
+        case("/products", "GET", lambda api: api.get("/products?after=" + api.unique("sku"))),
+        case("/batches/{ref}", "GET", lambda api: api.get("/batches/" + api.unique("batch"))),
         case("/health", "GET", lambda api: api.get("/health")),
     ]
 
@@ -855,7 +886,8 @@ def all_cases(document):
             + cancel_order_cases() + get_by_id_cases("/orders/{orderid}", make_order)
             + get_by_id_cases("/allocations/{orderid}", make_order)
             + get_by_id_cases("/products/{sku}", make_product)
-            + movements_cases()
+            + movements_cases() + products_cases()
+            + get_by_id_cases("/batches/{ref}", make_batch)
             + plain_get_cases(document) + outage_cases())
 
 

@@ -12,6 +12,7 @@
 #include "allocation/adapters/sql/sql_order_lines.hpp"
 #include "allocation/adapters/sql/sql_read_model.hpp"
 #include "allocation/adapters/sql/sql_stock_ledger.hpp"
+#include "allocation/adapters/sql/sql_stock_states.hpp"
 #include "allocation/adapters/sql/sql_units_of_work.hpp"
 #include "allocation/bootstrap/bootstrap.hpp"
 
@@ -68,6 +69,7 @@ Application::Application(const Settings& settings)
       read_model_(std::make_shared<adapters::sql::SqlReadModel>(database_)),
       order_lines_(std::make_shared<adapters::sql::SqlOrderLines>(database_)),
       stock_ledger_(std::make_shared<adapters::sql::SqlStockLedger>(database_)),
+      stock_states_(std::make_shared<adapters::sql::SqlStockStates>(database_)),
       clock_(std::make_shared<adapters::RealClock>()),
       units_of_work_(adapters::sql::sql_units_of_work(database_, clock_)) {
   metrics_->add_gauge("allocation_outbox_backlog",

@@ -110,8 +110,10 @@ std::size_t code_points(std::string_view utf8) {
       std::count_if(utf8.begin(), utf8.end(), [](unsigned char c) { return (c & 0xC0) != 0x80; }));
 }
 
-void check_identifier(std::string_view value, const char* name) {
-  const std::string field = std::string("field '") + name + "'";
+namespace {
+
+// Checks an identifier's text; `field` names it in the messages ("field 'sku'").
+void check_identifier_text(std::string_view value, const std::string& field) {
   const auto too_long = [&] {
     return BadRequest(field + " is longer than " + std::to_string(kMaxIdentifierLength) +
                       " characters");
@@ -129,6 +131,12 @@ void check_identifier(std::string_view value, const char* name) {
     throw BadRequest(field + " must be UTF-8");
   }
   if (code_points(value) > kMaxIdentifierLength) throw too_long();
+}
+
+}  // namespace
+
+void check_identifier(std::string_view value, const char* name) {
+  check_identifier_text(value, std::string("field '") + name + "'");
 }
 
 domain::commands::CreateBatch decode_create_batch(std::string_view text) {
@@ -197,6 +205,16 @@ std::optional<long long> whole_number(std::string_view text, long long minimum, 
   return value;
 }
 
+// The `limit` query parameter of a page: 1..maximum.
+int page_limit(std::string_view text, int maximum) {
+  const auto value = whole_number(text, 1, maximum);
+  if (!value) {
+    throw BadRequest("query parameter 'limit' must be a whole number from 1 to " +
+                     std::to_string(maximum));
+  }
+  return static_cast<int>(*value);
+}
+
 }  // namespace
 
 MovementsQuery decode_movements_query(std::optional<std::string_view> after,
@@ -207,11 +225,18 @@ MovementsQuery decode_movements_query(std::optional<std::string_view> after,
     if (!value) throw BadRequest("query parameter 'after' must be a whole number >= 0");
     query.after = *value;
   }
-  if (limit) {
-    const auto value = whole_number(*limit, 1, kMaxMovementsLimit);
-    if (!value) throw BadRequest("query parameter 'limit' must be a whole number from 1 to 1000");
-    query.limit = static_cast<int>(*value);
+  if (limit) query.limit = page_limit(*limit, kMaxMovementsLimit);
+  return query;
+}
+
+ProductsQuery decode_products_query(std::optional<std::string_view> after,
+                                    std::optional<std::string_view> limit) {
+  ProductsQuery query;
+  if (after) {
+    check_identifier_text(*after, "query parameter 'after'");
+    query.after = *after;
   }
+  if (limit) query.limit = page_limit(*limit, kMaxProductsLimit);
   return query;
 }
 

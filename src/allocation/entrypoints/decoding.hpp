@@ -57,6 +57,16 @@ inline constexpr int kMaxMovementsLimit = 1000;
 MovementsQuery decode_movements_query(std::optional<std::string_view> after,
                                       std::optional<std::string_view> limit);
 
+// A page of products, from the query of GET /products: those whose SKU sorts after `after`
+// (a SKU; default: from the first), at most `limit` (1..1000; default 100).
+struct ProductsQuery {
+  std::string after;
+  int limit = 100;
+};
+inline constexpr int kMaxProductsLimit = 1000;
+ProductsQuery decode_products_query(std::optional<std::string_view> after,
+                                    std::optional<std::string_view> limit);
+
 // Checks an identifier that arrives outside a JSON body (a path segment). Throws BadRequest.
 void check_identifier(std::string_view value, const char* name);
 

@@ -93,8 +93,8 @@ int serve(const bootstrap::Settings& settings, const HttpOptions& http) {
     spdlog::info("{}: finishing requests in flight, then stopping", strsignal(wait_for(signals)));
     api.stop();
   });
-  api.serve({app.bus(), app.read_model(), app.units_of_work(), app.order_lines(),
-             app.stock_ledger(), [&app] { app.check_health(); }, app.metrics()});
+  api.serve({app.bus(), app.read_model(), app.stock_states(), app.order_lines(), app.stock_ledger(),
+             [&app] { app.check_health(); }, app.metrics()});
   // serve() also returns if the listening socket fails: wake the waiter so it can be joined.
   pthread_kill(waiter.native_handle(), SIGTERM);
   waiter.join();

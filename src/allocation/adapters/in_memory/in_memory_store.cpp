@@ -163,6 +163,53 @@ std::vector<domain::Product> InMemoryStore::products() const {
   return all;
 }
 
+service_layer::ProductStock InMemoryStore::stock(const domain::Product& stored) const {
+  service_layer::ProductStock stock;
+  stock.sku = stored.sku();
+  stock.version = stored.version_number();
+  stock.backorders = stored.policy().backorders;
+  stock.low_stock_threshold = stored.policy().low_stock_threshold;
+  for (const domain::Batch& batch : stored.batches()) {
+    stock.add({.reference = batch.reference(),
+               .sku = stored.sku(),
+               .eta = batch.eta(),
+               .purchased = batch.purchased_quantity(),
+               .allocated = batch.allocated_quantity(),
+               .reserved = 0,
+               .available = batch.available_quantity()});
+  }
+  if (auto queue = queues_.find(stored.sku()); queue != queues_.end()) {
+    for (const domain::WaitingLine& waiting : *queue->second)
+      stock.backordered += waiting.line.qty();
+  }
+  return stock;
+}
+
+std::optional<service_layer::ProductStock> InMemoryStore::product_stock(
+    std::string_view sku) const {
+  std::lock_guard lock(mutex_);
+  auto it = products_.find(sku);
+  if (it == products_.end()) return std::nullopt;
+  return stock(it->second);
+}
+
+std::vector<service_layer::ProductStock> InMemoryStore::product_stocks(std::string_view after,
+                                                                       std::size_t count) const {
+  std::lock_guard lock(mutex_);
+  std::vector<service_layer::ProductStock> page;
+  for (auto it = products_.upper_bound(after); it != products_.end() && page.size() < count; ++it) {
+    page.push_back(stock(it->second));
+  }
+  return page;
+}
+
+std::optional<std::string> InMemoryStore::sku_of_batch(std::string_view reference) const {
+  std::lock_guard lock(mutex_);
+  auto owner = sku_by_batchref_.find(reference);
+  if (owner == sku_by_batchref_.end()) return std::nullopt;
+  return owner->second;
+}
+
 int InMemoryStore::commits() const {
   std::lock_guard lock(mutex_);
   return commits_;

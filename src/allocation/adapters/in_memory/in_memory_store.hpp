@@ -15,6 +15,7 @@
 #include "allocation/service_layer/ports/order_lines.hpp"
 #include "allocation/service_layer/ports/product_repository.hpp"
 #include "allocation/service_layer/ports/stock_ledger.hpp"
+#include "allocation/service_layer/ports/stock_states.hpp"
 
 namespace allocation::adapters {
 
@@ -52,6 +53,12 @@ class InMemoryStore {
   std::vector<service_layer::StoredMovement> movements() const;
   // Every product, as committed.
   std::vector<domain::Product> products() const;
+  // The stock states of the product, or of up to `count` products after `after` in SKU order.
+  std::optional<service_layer::ProductStock> product_stock(std::string_view sku) const;
+  std::vector<service_layer::ProductStock> product_stocks(std::string_view after,
+                                                          std::size_t count) const;
+  // The SKU a batch belongs to.
+  std::optional<std::string> sku_of_batch(std::string_view reference) const;
 
   // How many times a product was written: lets tests see that a commit happened.
   int commits() const;
@@ -60,6 +67,8 @@ class InMemoryStore {
   using Queue = std::vector<domain::WaitingLine>;
   // The stored product with its queue (mutex_ held).
   domain::Product restore(const domain::Product& stored, std::string_view orderid) const;
+  // The stored product's stock states (mutex_ held).
+  service_layer::ProductStock stock(const domain::Product& stored) const;
 
   std::shared_ptr<const service_layer::Clock> clock_;
   mutable std::mutex mutex_;

@@ -18,7 +18,6 @@
 #include "allocation/entrypoints/http/openapi.hpp"
 #include "allocation/entrypoints/http/router.hpp"
 #include "allocation/service_layer/errors.hpp"
-#include "allocation/service_layer/views.hpp"
 
 namespace allocation::entrypoints {
 
@@ -158,6 +157,37 @@ json movements_json(const service_layer::MovementPage& page) {
   }
   return {{"movements", std::move(movements)},
           {"next", page.next ? json(*page.next) : json(nullptr)}};
+}
+
+json batch_json(const service_layer::BatchStock& b) {
+  return {{"ref", b.reference},
+          {"eta", b.eta ? json(domain::format_date(*b.eta)) : json(nullptr)},
+          {"purchased", b.purchased},
+          {"allocated", b.allocated},
+          {"reserved", b.reserved},
+          {"available", b.available}};
+}
+
+// A product's stock states (SPEC §6) and policy (§7.2); its batches only when asked, as a
+// page of the list leaves them out.
+json product_json(const service_layer::ProductStock& p, bool with_batches) {
+  json product = {{"sku", p.sku},
+                  {"version", p.version},
+                  {"on_hand", p.on_hand},
+                  {"incoming", p.incoming},
+                  {"allocated", p.allocated},
+                  {"reserved", p.reserved},
+                  {"available", p.available},
+                  {"backordered", p.backordered},
+                  {"backorders", p.backorders},
+                  {"low_stock_threshold",
+                   p.low_stock_threshold ? json(*p.low_stock_threshold) : json(nullptr)}};
+  if (with_batches) {
+    json batches = json::array();
+    for (const auto& b : p.batches) batches.push_back(batch_json(b));
+    product["batches"] = std::move(batches);
+  }
+  return product;
 }
 
 }  // namespace
@@ -329,20 +359,33 @@ struct HttpApi::Impl {
       send_json(res, 200, body);
     });
 
+    router.add("/products", "GET", [this](const Call& call, httplib::Response& res) {
+      const auto query =
+          decode_products_query(query_parameter(call, "after"), query_parameter(call, "limit"));
+      const auto page = services->stock_states.products(query.after, query.limit);
+      json products = json::array();
+      for (const auto& product : page.products) products.push_back(product_json(product, false));
+      send_json(res, 200,
+                {{"products", std::move(products)},
+                 {"next", page.next ? json(*page.next) : json(nullptr)}});
+    });
+
     router.add("/products/{sku}", "GET", [this](const Call& call, httplib::Response& res) {
       const std::string& sku = call.parameters[0];
       check_identifier(sku, "sku");
-      const auto view = service_layer::views::product(sku, services->units_of_work);
-      if (!view) return send_error(res, 404, "unknown sku " + sku);
-      json batches = json::array();
-      for (const auto& b : view->batches) {
-        batches.push_back({{"ref", b.reference},
-                           {"eta", b.eta ? json(domain::format_date(*b.eta)) : json(nullptr)},
-                           {"purchased", b.purchased},
-                           {"allocated", b.allocated},
-                           {"available", b.available}});
-      }
-      send_json(res, 200, {{"sku", view->sku}, {"version", view->version}, {"batches", batches}});
+      const auto product = services->stock_states.product(sku);
+      if (!product) return send_error(res, 404, "unknown sku " + sku);
+      send_json(res, 200, product_json(*product, true));
+    });
+
+    router.add("/batches/{ref}", "GET", [this](const Call& call, httplib::Response& res) {
+      const std::string& ref = call.parameters[0];
+      check_identifier(ref, "ref");
+      const auto batch = services->stock_states.batch(ref);
+      if (!batch) return send_error(res, 404, "unknown batch " + ref);
+      json body = batch_json(*batch);
+      body["sku"] = batch->sku;
+      send_json(res, 200, body);
     });
 
     router.add("/products/{sku}", "PATCH", [this](const Call& call, httplib::Response& res) {

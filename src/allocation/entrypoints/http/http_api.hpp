@@ -10,6 +10,7 @@
 #include "allocation/service_layer/ports/order_lines.hpp"
 #include "allocation/service_layer/ports/read_model.hpp"
 #include "allocation/service_layer/ports/stock_ledger.hpp"
+#include "allocation/service_layer/ports/stock_states.hpp"
 
 namespace allocation::entrypoints {
 
@@ -29,7 +30,7 @@ struct HttpOptions {
 struct HttpServices {
   const service_layer::MessageBus& bus;
   service_layer::ReadModel& read_model;
-  service_layer::UnitsOfWork& units_of_work;  // read-only queries (product view)
+  service_layer::StockStates& stock_states;  // products' and batches' stock
   service_layer::OrderLines& order_lines;
   service_layer::StockLedger& stock_ledger;  // the ledger's movements
   std::function<void()> check_health;        // throws when the database is down

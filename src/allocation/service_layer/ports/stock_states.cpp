@@ -1,0 +1,13 @@
+#include "allocation/service_layer/ports/stock_states.hpp"
+
+namespace allocation::service_layer {
+
+void ProductStock::add(BatchStock batch) {
+  (batch.eta ? incoming : on_hand) += batch.purchased;
+  allocated += batch.allocated;
+  reserved += batch.reserved;
+  available += batch.available;
+  batches.push_back(std::move(batch));
+}
+
+}  // namespace allocation::service_layer
