@@ -82,10 +82,11 @@ bool Product::add_batch(Batch batch) {
     if (existing->has_same_data(batch)) return false;
     throw BatchConflict(batch.reference());
   }
+  const bool adds_units = batch.purchased_quantity() > 0;
   events_.emplace_back(events::BatchAdded{sku_, batch.reference(), batch.purchased_quantity()});
   batches_.push_back(std::move(batch));
   ++version_number_;
-  serve_backorders();
+  serve_backorders(adds_units);
   return true;
 }
 
@@ -139,7 +140,7 @@ std::optional<std::string> Product::reallocate(const OrderLine& line) {
   const int version_before = version_number_;
   auto batchref = allocate(line);
   const std::size_t events_before = events_.size();
-  serve_backorders();
+  serve_backorders(/*freed=*/false);
   // Serving changed the product (events say how) though allocating the line may not have.
   if (events_.size() != events_before && version_number_ == version_before) ++version_number_;
   return batchref;
@@ -167,7 +168,9 @@ std::optional<std::vector<events::Released>> Product::deallocate(std::string_vie
   }
   ++version_number_;
   events_.insert(events_.end(), parts.begin(), parts.end());
-  serve_backorders();
+  // A waiting line's release frees nothing.
+  serve_backorders(std::any_of(parts.begin(), parts.end(),
+                               [](const events::Released& part) { return part.batchref; }));
   return parts;
 }
 
@@ -179,8 +182,8 @@ events::Released Product::release_taken_off(const OrderLine& line) {
   state_.released.push_back(line);
   ++version_number_;
   events_.emplace_back(part);
-  // What taking it off left free was to be its reallocation's first: now the queue's.
-  serve_backorders();
+  // What taking it off left free was to be its reallocation's first: now anyone's.
+  serve_backorders(/*freed=*/true);
   return part;
 }
 
@@ -199,7 +202,7 @@ void Product::change_batch_quantity(std::string_view reference, int quantity) {
         events::Deallocated{line.orderid(), line.sku(), line.qty(), batch->reference()});
   }
   if (quantity > old_quantity) {
-    serve_backorders();
+    serve_backorders(/*freed=*/true);
   } else {
     record_low_stock(available_before);
   }
@@ -214,7 +217,7 @@ void Product::set_policy(ProductPolicy policy) {
   ++version_number_;
 }
 
-void Product::serve_backorders() {
+void Product::serve_backorders(bool freed) {
   const int available_before = available_quantity();
   state_.backorders.serve([&] { return room(); },
                           [&](const OrderLine& line) {
@@ -224,7 +227,9 @@ void Product::serve_backorders() {
                             return true;
                           });
   record_low_stock(available_before);
-  if (const int available = available_quantity(); state_.out_of_stock && available > 0) {
+  // Back in stock: units freed or added (not merely left over when a line found no batch),
+  // and some still free once the queue took its share.
+  if (const int available = available_quantity(); state_.out_of_stock && freed && available > 0) {
     state_.out_of_stock = false;
     events_.emplace_back(events::BackInStock{sku_, available});
   }

@@ -102,9 +102,10 @@ class Product {
   // The most units one batch can still take: the largest line that fits somewhere.
   int room() const;
   void allocate_to(Batch& batch, const OrderLine& line);
-  // After units were freed: allocates the waiting lines that fit, then records BackInStock if
-  // the product had run out and has units again.
-  void serve_backorders();
+  // After a change: allocates the waiting lines that fit, then records BackInStock if the
+  // product had run out, the change `freed` units (added, raised, released from a batch, or
+  // no longer owed to a line taken off), and some are left.
+  void serve_backorders(bool freed);
   // After units were taken: records LowStock if available fell from above the threshold.
   void record_low_stock(int available_before);
 

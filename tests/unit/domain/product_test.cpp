@@ -480,6 +480,35 @@ TEST(Product, NoBackInStockWhenTheQueueTakesEveryFreedUnit) {
   EXPECT_TRUE(product.out_of_stock());
 }
 
+// A line that finds no batch while a few units are free leaves the product out of stock: those
+// units were there before it ran out, and nothing came back (the units of a reallocation too).
+TEST(Product, NoBackInStockWhenALineFindsNoBatchWhileSomeUnitsAreFree) {
+  auto product = with_backorders(
+      product_of("LAMP", {{"wh", 10, {}}, {"ship", 10, domain::parse_date("2031-01-01")}}));
+  product.allocate(OrderLine("o1", "LAMP", 5));   // wh
+  product.allocate(OrderLine("o2", "LAMP", 10));  // ship
+  product.change_batch_quantity("wh", 3);         // o1 taken off: 3 free, none of them for it
+  product.take_events();
+  product.reallocate(OrderLine("o1", "LAMP", 5));
+  EXPECT_EQ(product.events(),
+            (std::vector<Event>{events::OutOfStock{"LAMP"}, events::Backordered{"o1", "LAMP", 5}}));
+  EXPECT_TRUE(product.out_of_stock());
+}
+
+// Releasing a waiting line frees no unit: the product is no more in stock than before.
+TEST(Product, NoBackInStockWhenAWaitingLineIsReleased) {
+  auto product = with_backorders(product_of("LAMP", {{"b1", 2, {}}}));
+  product.allocate(OrderLine("o1", "LAMP", 5));  // waits; LAMP ran out
+  product.take_events();
+  product.deallocate("o1");
+  EXPECT_EQ(product.events(),
+            (std::vector<Event>{events::Released{"o1", "LAMP", 5, std::nullopt}}));
+  EXPECT_TRUE(product.out_of_stock());
+  // Units that do come back are announced.
+  product.change_batch_quantity("b1", 3);
+  EXPECT_EQ(product.events().back(), (Event{events::BackInStock{"LAMP", 3}}));
+}
+
 TEST(Product, LowStockWhenAvailableFallsToTheThreshold) {
   auto product = product_of("LAMP", {{"b1", 10, {}}});
   product.set_policy({.backorders = false, .low_stock_threshold = 3});
