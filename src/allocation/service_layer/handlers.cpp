@@ -33,11 +33,22 @@ Allocation allocate(const commands::Allocate& command, UnitOfWork& uow) {
 }
 
 std::vector<events::Released> deallocate(const commands::Deallocate& command, UnitOfWork& uow) {
-  const auto unknown = [&] {
-    return NotFound("order " + command.orderid + " has no line of " + command.sku);
+  // Not found in what this unit of work read. The product and the pending reallocations are two
+  // reads: another process may have taken the line off its batch before the first and allocated
+  // it again before the second. Every snapshot of the order has the line somewhere, so one more
+  // read of it tells that race (run the unit of work again) from a line the order never had.
+  const auto not_found = [&] {
+    for (const OrderLineView& line : uow.order_lines(command.orderid)) {
+      if (line.sku == command.sku && line.status != LineStatus::cancelled) {
+        throw ConcurrencyError("order " + command.orderid + "'s line of " + command.sku +
+                               " moved while it was read");
+      }
+    }
+    throw NotFound("order " + command.orderid + " has no line of " + command.sku);
   };
+
   Product* product = uow.products().get(command.sku, command.orderid);
-  if (!product) throw unknown();
+  if (!product) not_found();
   auto released = product->deallocate(command.orderid);
   if (!released) {
     // Taken off its batch by a quantity change, its reallocation not run yet: released here,
@@ -46,7 +57,7 @@ std::vector<events::Released> deallocate(const commands::Deallocate& command, Un
     auto taken_off = std::find_if(pending.begin(), pending.end(), [&](const auto& p) {
       return p.orderid == command.orderid && p.sku == command.sku;
     });
-    if (taken_off == pending.end()) throw unknown();
+    if (taken_off == pending.end()) not_found();
     uow.settle_reallocation(*taken_off);
     released = {
         product->release_taken_off(OrderLine(command.orderid, command.sku, taken_off->qty))};

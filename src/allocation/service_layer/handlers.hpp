@@ -28,8 +28,9 @@ void add_batch(const domain::commands::CreateBatch& command, UnitOfWork& uow);
 // domain::ReleasedLine when it released that line.
 Allocation allocate(const domain::commands::Allocate& command, UnitOfWork& uow);
 // What was released: empty when the line was released already. Throws NotFound when the
-// order never had a line of the SKU (or the SKU does not exist). A line taken off its batch
-// and not yet allocated again is released too, and its reallocation settled.
+// order never had a line of the SKU (or the SKU does not exist), and ConcurrencyError when the
+// line moved between the unit of work's reads. A line taken off its batch and not yet
+// allocated again is released too, and its reallocation settled.
 std::vector<domain::events::Released> deallocate(const domain::commands::Deallocate& command,
                                                  UnitOfWork& uow);
 // Releases every line of the order, each through `deallocate` (a unit of work per product);

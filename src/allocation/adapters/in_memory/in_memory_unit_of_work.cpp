@@ -26,6 +26,11 @@ std::vector<domain::events::Deallocated> InMemoryUnitOfWork::pending_reallocatio
   return store_.pending_reallocations();
 }
 
+std::vector<service_layer::OrderLineView> InMemoryUnitOfWork::order_lines(
+    std::string_view orderid) {
+  return store_.order_lines(orderid);
+}
+
 std::vector<domain::Event> InMemoryUnitsOfWork::perform(std::optional<std::string_view> product,
                                                         const Work& work) {
   // Held from the product's load to its commit: a writer of the product that came meanwhile

@@ -28,6 +28,7 @@ class InMemoryUnitOfWork final : public service_layer::UnitOfWork {
 
   service_layer::ProductRepository& products() override { return products_; }
   std::vector<domain::events::Deallocated> pending_reallocations() override;
+  std::vector<service_layer::OrderLineView> order_lines(std::string_view orderid) override;
 
  private:
   void write_changes() override;

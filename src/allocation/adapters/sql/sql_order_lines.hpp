@@ -2,10 +2,15 @@
 
 #include <memory>
 
+#include "allocation/adapters/sql/connection.hpp"
 #include "allocation/adapters/sql/database.hpp"
 #include "allocation/service_layer/ports/order_lines.hpp"
 
 namespace allocation::adapters::sql {
+
+// The order's lines from the tables that hold them, in one statement on `connection`.
+std::vector<service_layer::OrderLineView> read_order_lines(Connection& connection,
+                                                           std::string_view orderid);
 
 // An order's lines from the tables that hold them: allocations, waiting_lines, released_lines,
 // and pending_reallocations (taken off, not yet allocated again). One statement on a pooled

@@ -3,6 +3,7 @@
 #include "allocation/adapters/sql/movement_writer.hpp"
 #include "allocation/adapters/sql/outbox_writer.hpp"
 #include "allocation/adapters/sql/pending_reallocations.hpp"
+#include "allocation/adapters/sql/sql_order_lines.hpp"
 #include "allocation/adapters/utc_time.hpp"
 
 namespace allocation::adapters::sql {
@@ -12,6 +13,12 @@ std::vector<domain::events::Deallocated> SqlUnitOfWork::pending_reallocations() 
   on_connection_(
       [&](Connection& connection) { pending = pending_reallocations::list(connection); });
   return pending;
+}
+
+std::vector<service_layer::OrderLineView> SqlUnitOfWork::order_lines(std::string_view orderid) {
+  std::vector<service_layer::OrderLineView> lines;
+  on_connection_([&](Connection& connection) { lines = read_order_lines(connection, orderid); });
+  return lines;
 }
 
 std::string SqlUnitOfWork::now() const { return format_utc(clock_.now()); }

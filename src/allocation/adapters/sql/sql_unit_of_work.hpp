@@ -16,6 +16,7 @@ namespace allocation::adapters::sql {
 class SqlUnitOfWork : public service_layer::UnitOfWork {
  public:
   std::vector<domain::events::Deallocated> pending_reallocations() override;
+  std::vector<service_layer::OrderLineView> order_lines(std::string_view orderid) override;
 
  protected:
   // `on_connection`: how this unit of work runs SQL, on its transaction. `clock`: the time its

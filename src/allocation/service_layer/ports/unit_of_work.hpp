@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "allocation/domain/events.hpp"
+#include "allocation/service_layer/ports/order_lines.hpp"
 #include "allocation/service_layer/ports/product_repository.hpp"
 
 namespace allocation::service_layer {
@@ -36,6 +37,9 @@ class UnitOfWork {
   void settle_reallocation(const domain::events::Deallocated& event) { settled_.push_back(event); }
   // Every pending reallocation, oldest first.
   virtual std::vector<domain::events::Deallocated> pending_reallocations() = 0;
+  // The order's lines in every product, as one read sees them (OrderLines::of_order): a line
+  // moving between a batch and the pending reallocations is in one or the other.
+  virtual std::vector<OrderLineView> order_lines(std::string_view orderid) = 0;
 
  protected:
   UnitOfWork() = default;  // by a UnitsOfWork, for the work it performs
