@@ -39,6 +39,15 @@ struct Reply {
   std::string text;
 };
 
+// An HTTP answer as a Reply: status 0 when none came; a body that is not JSON is discarded
+// (body.is_discarded()), its text kept.
+inline Reply reply_of(const httplib::Result& result) {
+  if (!result) return {0, nullptr, "no answer: " + httplib::to_string(result.error())};
+  Reply r{result->status, nullptr, result->body};
+  r.body = json::parse(result->body, nullptr, false);
+  return r;
+}
+
 // What a load of allocations got: the orders answered 202, and how many times each other
 // status came back (0: no answer at all).
 struct LoadResult {
@@ -131,12 +140,7 @@ class EndToEnd : public ::testing::TestWithParam<Backend> {
     return post("/allocate", json{{"orderid", orderid}, {"sku", sku}, {"qty", qty}});
   }
 
-  static Reply reply(const httplib::Result& result) {
-    if (!result) return {0, nullptr, "no answer: " + httplib::to_string(result.error())};
-    Reply r{result->status, nullptr, result->body};
-    r.body = json::parse(result->body, nullptr, false);
-    return r;
-  }
+  static Reply reply(const httplib::Result& result) { return reply_of(result); }
 
   ScratchDatabase scratch{GetParam()};
   std::unique_ptr<ServiceProcess> service;

@@ -1,5 +1,11 @@
+#include <chrono>
+#include <map>
+#include <memory>
 #include <set>
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "allocation/adapters/real_clock.hpp"
 #include "allocation/adapters/redis/redis_connection.hpp"
@@ -41,8 +47,128 @@ class BrokerOutage : public EndToEnd {
     }
   }
 
+  // Messages heard or expected, each as its channel and its payload (without message_id), in
+  // the order they were published or committed.
+  using Messages = std::vector<std::string>;
+  static std::string message(const std::string& channel, const json& payload) {
+    return channel + " " + payload.dump();
+  }
+
+  // Part two's messages: one subscriber per channel, so that each message heard is known by
+  // its channel.
+  void listen_to_every_channel() {
+    channel_subscribers.clear();
+    for (const char* channel :
+         {"line_allocated", "line_deallocated", "out_of_stock", "back_in_stock", "low_stock"}) {
+      channel_subscribers.emplace_back(channel, std::make_unique<RedisConnection>(redis.address()));
+      channel_subscribers.back().second->subscribe(channel);
+    }
+  }
+
+  // What the channels carry until `count` messages were heard or `wait` passed, and then for
+  // `quiet` more (a message published twice would come then).
+  std::vector<std::pair<std::string, json>> hear(
+      std::size_t count, std::chrono::milliseconds wait = std::chrono::seconds(20),
+      std::chrono::milliseconds quiet = std::chrono::milliseconds(500)) {
+    std::vector<std::pair<std::string, json>> heard;
+    auto deadline = std::chrono::steady_clock::now() + wait;
+    bool counted = false;
+    while (std::chrono::steady_clock::now() < deadline) {
+      for (auto& [channel, connection] : channel_subscribers) {
+        while (auto message = connection->next_message(std::chrono::milliseconds(5))) {
+          heard.emplace_back(channel, json::parse(*message));
+        }
+      }
+      if (!counted && heard.size() >= count) {
+        counted = true;
+        deadline = std::chrono::steady_clock::now() + quiet;
+      }
+    }
+    return heard;
+  }
+
+  // Work acknowledged over HTTP that makes every kind of part two's messages, from batches wh
+  // (10) and ship (10, later) of LAMP with backorders on and a low-stock threshold of 3; returns
+  // the messages it makes, in the order they are committed.
+  Messages part_two_work() {
+    Messages messages;
+    const auto line = [](const char* orderid, int qty, const char* batchref) {
+      return json{{"orderid", orderid}, {"sku", "LAMP"}, {"qty", qty}, {"batchref", batchref}};
+    };
+    const auto taken_off = [&](const char* orderid, int qty, const char* batchref,
+                               const char* reason) {
+      json payload = line(orderid, qty, batchref);
+      payload["reason"] = reason;
+      return message("line_deallocated", payload);
+    };
+    const auto expect_answer = [](const Reply& reply, int status, const json& body) {
+      EXPECT_EQ(reply.status, status) << reply.text;
+      if (!body.is_null()) {
+        EXPECT_EQ(reply.body, body);
+      }
+    };
+    // o1 takes 8 of wh; o2 10 of ship, leaving 2: low stock.
+    expect_answer(allocate("o1", "LAMP", 8), 202, {{"batchref", "wh"}});
+    messages.push_back(message("line_allocated", line("o1", 8, "wh")));
+    expect_answer(allocate("o2", "LAMP", 10), 202, {{"batchref", "ship"}});
+    messages.push_back(message("line_allocated", line("o2", 10, "ship")));
+    messages.push_back(message("low_stock", {{"sku", "LAMP"}, {"available", 2}, {"threshold", 3}}));
+    // o3 fits nowhere: out of stock, and it waits.
+    expect_answer(allocate("o3", "LAMP", 5), 202, {{"batchref", nullptr}, {"backordered", true}});
+    messages.push_back(message("out_of_stock", {{"sku", "LAMP"}}));
+    // Cancelling o1 frees wh: o3 takes 5 of it, 5 are left.
+    expect_answer(post("/orders/o1/cancel", std::string()), 200,
+                  {{"released", {{{"batchref", "wh"}, {"qty", 8}}}}});
+    messages.push_back(taken_off("o1", 8, "wh", "cancelled"));
+    messages.push_back(message("line_allocated", line("o3", 5, "wh")));
+    messages.push_back(message("back_in_stock", {{"sku", "LAMP"}, {"available", 5}}));
+    // wh lowered to 0 takes o3 off, which finds no other batch: out of stock again, it waits.
+    expect_answer(post("/change_batch_quantity", json{{"ref", "wh"}, {"qty", 0}}), 200, nullptr);
+    messages.push_back(taken_off("o3", 5, "wh", "batch_changed"));
+    messages.push_back(message("low_stock", {{"sku", "LAMP"}, {"available", 0}, {"threshold", 3}}));
+    messages.push_back(message("out_of_stock", {{"sku", "LAMP"}}));
+    // Releasing o2 frees ship: o3 takes 5 of it, 5 are left.
+    expect_answer(post("/deallocate", json{{"orderid", "o2"}, {"sku", "LAMP"}}), 200,
+                  {{"released", {{{"batchref", "ship"}, {"qty", 10}}}}});
+    messages.push_back(taken_off("o2", 10, "ship", "cancelled"));
+    messages.push_back(message("line_allocated", line("o3", 5, "ship")));
+    messages.push_back(message("back_in_stock", {{"sku", "LAMP"}, {"available", 5}}));
+    return messages;
+  }
+
+  void prepare_part_two() {
+    add_batch("wh", "LAMP", 10);
+    add_batch("ship", "LAMP", 10, "2031-01-01");
+    const json policy = {{"backorders", true}, {"low_stock_threshold", 3}};
+    ASSERT_EQ(patch("/products/LAMP", policy).status, 200);
+  }
+
+  // Each message heard once (no message_id twice), on its channel, with its payload: exactly
+  // the messages `expected`, each channel's in the order of their commits. And the work's end
+  // state is what the HTTP API shows.
+  void expect_each_published_once(const std::vector<std::pair<std::string, json>>& heard,
+                                  const Messages& expected) {
+    std::set<std::string> message_ids;
+    std::map<std::string, Messages> by_channel, expected_by_channel;
+    for (auto [channel, payload] : heard) {
+      ASSERT_TRUE(payload["message_id"].is_string()) << channel << " " << payload;
+      EXPECT_TRUE(message_ids.insert(payload["message_id"].get<std::string>()).second)
+          << "published twice: " << channel << " " << payload;
+      payload.erase("message_id");
+      by_channel[channel].push_back(message(channel, payload));
+    }
+    for (const auto& m : expected) expected_by_channel[m.substr(0, m.find(' '))].push_back(m);
+    EXPECT_EQ(by_channel, expected_by_channel);
+    json order = get("/orders/o3").body;
+    EXPECT_EQ(order["lines"][0]["allocations"], (json::array({{{"batchref", "ship"}, {"qty", 5}}})))
+        << order;
+    EXPECT_EQ(get("/orders/o1").body["lines"][0]["status"], "cancelled");
+    EXPECT_EQ(get("/orders/o2").body["lines"][0]["status"], "cancelled");
+  }
+
   RedisServer redis;
   std::unique_ptr<RedisConnection> subscriber;
+  std::vector<std::pair<std::string, std::unique_ptr<RedisConnection>>> channel_subscribers;
 };
 
 // Redis refuses PUBLISH after its restart until the test has subscribed again, so that no
@@ -94,6 +220,41 @@ TEST_P(BrokerOutage, TheConsumerSubscribesAgainAfterARedisRestart) {
   }
   EXPECT_EQ(moved["orderid"], "o1");
   EXPECT_EQ(get("/allocations/o1").body, (json::array({{{"sku", "LAMP"}, {"batchref", "ship"}}})));
+}
+
+// Part two's messages (releases, a quantity change, backorders served, out of stock, back in
+// stock, low stock) of work acknowledged while Redis is down wait in the outbox; once it is
+// back each is published once, on its channel, with its payload.
+TEST_P(BrokerOutage, RedisDownDuringPartTwoWorkAndBackEachMessageIsPublishedOnce) {
+  prepare_part_two();
+  redis.stop();
+  const auto expected = part_two_work();
+  EXPECT_NE(get("/metrics")
+                .text.find("allocation_outbox_backlog " + std::to_string(expected.size()) + "\n"),
+            std::string::npos);
+
+  redis.start(kNoPublishYet);
+  listen_to_every_channel();
+  ASSERT_TRUE(redis.command("ACL SETUSER default +publish"));
+  expect_each_published_once(hear(expected.size()), expected);
+}
+
+// The same work acknowledged by a process killed (-9) right after it, whose relay could not
+// send (Redis refused PUBLISH): the next process publishes each message once.
+TEST_P(BrokerOutage, PartTwoWorkAcknowledgedRightBeforeAKillMinus9IsPublishedOnceEach) {
+  prepare_part_two();
+  listen_to_every_channel();
+  ASSERT_TRUE(redis.command("ACL SETUSER default -publish"));
+  const auto expected = part_two_work();
+  service->signal(SIGKILL);
+  service->wait();
+  ASSERT_TRUE(redis.command("ACL SETUSER default +publish"));
+  EXPECT_TRUE(hear(1, std::chrono::milliseconds(200), std::chrono::milliseconds(0)).empty())
+      << "the killed process published";
+
+  service = std::make_unique<ServiceProcess>(
+      std::vector<std::string>{"--db", scratch.url(), "--redis", redis.url()});
+  expect_each_published_once(hear(expected.size()), expected);
 }
 
 // kill -9 under load: every allocation acknowledged before it is published by the next process
