@@ -40,7 +40,7 @@ test: build fuzzers
 # from a release build; prints one table (bench/run.sh, about 14 minutes).
 bench: deps
 	@cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-	@cmake --build build-bench -j$(JOBS) --target allocation
+	@cmake --build build-bench -j$(JOBS) --target allocation backorders
 	@bench/run.sh build-bench
 
 format:

@@ -13,8 +13,11 @@ bench_load_spec() {
     alloc64) echo "64 allocate.lua SKUS=1000" ;;
     hot16) echo "16 hot.lua" ;;
     hot64) echo "64 hot.lua HOT_SKU=SKU-000042" ;;
+    cancel16) echo "16 cancel.lua SKUS=1000" ;;
+    # alloc16 again, once bench_backorders_on has turned backorders on for every SKU.
+    backorders16) echo "16 allocate.lua SKUS=1000" ;;
     *)
-      echo "unknown load $1 (read16 alloc16 alloc64 hot16 hot64)" >&2
+      echo "unknown load $1 (read16 alloc16 alloc64 hot16 hot64 cancel16 backorders16)" >&2
       return 1
       ;;
   esac
@@ -73,6 +76,22 @@ bench_rss_mib() {
 # Seeds the running service as the workload expects: 1000 SKUs x 3 batches, 10000 orders.
 bench_seed() {
   python3 "$bench_workload/seed.py" --base-url "http://127.0.0.1:$port" --skus 1000 --orders 10000 >&2
+}
+
+# Turns backorders on for the 1000 SKUs of bench_seed (PATCH /products/<sku>).
+bench_backorders_on() {
+  python3 - "http://127.0.0.1:$port" <<'PY'
+import http.client, sys, urllib.parse
+url = urllib.parse.urlsplit(sys.argv[1])
+connection = http.client.HTTPConnection(url.hostname, url.port)
+for i in range(1000):
+    connection.request("PATCH", "/products/SKU-%06d" % i, b'{"backorders": true}',
+                       {"Content-Type": "application/json"})
+    reply = connection.getresponse()
+    reply.read()
+    if reply.status != 200:
+        sys.exit("PATCH SKU-%06d: %d" % (i, reply.status))
+PY
 }
 
 # Latency of one allocation after 100 and after 20000 allocations of one new SKU, SAMPLES

@@ -3,12 +3,14 @@
 # SQLite and on PostgreSQL, beside PostgreSQL's own ceiling for the same work (pgbench), all in
 # one run on this machine, and one table of the figures at the end.
 #   bench/run.sh BUILD_DIR   (BENCH_SECONDS=10 per wrk run, BENCH_REPEAT=3 runs of each,
-#                             BENCH_BACKENDS="sqlite postgresql")
+#                             BENCH_BACKENDS="sqlite postgresql", BENCH_HISTORY=0 to skip
+#                             the history rows, about 2 minutes a database)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build_dir=${1:-$root/build-bench}
 seconds=${BENCH_SECONDS:-10}
 repeat=${BENCH_REPEAT:-3}
+history=${BENCH_HISTORY:-1}
 backends=${BENCH_BACKENDS:-sqlite postgresql}
 workload=$root/bench/workload
 binary=$build_dir/bin/allocation
@@ -64,17 +66,37 @@ for backend in $backends; do
   say "$backend: seeding 1000 SKUs x 3 batches and 10000 orders"
   bench_seed
 
-  for load in read16 alloc16 alloc64 hot16 hot64; do
+  for load in read16 alloc16 alloc64 hot16 hot64 cancel16; do
     run_wrk "$backend" "$load"
   done
+  say "$backend: backorders on for every SKU"
+  bench_backorders_on
+  run_wrk "$backend" backorders16
 
-  say "$backend: latency against the history of one SKU"
-  read -r history100 history20000 _ < <(bench_history 200 10)
-  result["$backend history100"]=$history100
-  result["$backend history20000"]=$history20000
+  if ((history)); then
+    say "$backend: latency against the history of one SKU"
+    read -r history100 history20000 _ < <(bench_history 200 10)
+    result["$backend history100"]=$history100
+    result["$backend history20000"]=$history20000
+  fi
 
   result["$backend rss_mib"]=$(bench_rss_mib)
   bench_stop
+
+  say "$backend: the backorder queue's cost (bench/backorders.cpp)"
+  if [[ $backend == sqlite ]]; then
+    queue_url=sqlite:$work/backorders.db
+  else
+    queue_url=$(bench_pg_database backorders)
+  fi
+  # database, alloc@100 us, alloc@10000 us, ratio, refill 1000 ms, filled
+  out=$("$build_dir/bin/backorders" "$queue_url")
+  echo "$out" >&2
+  read -r _ few many _ refill filled <<<"$(echo "$out" | tail -1)"
+  result["$backend queue100"]=$few
+  result["$backend queue10000"]=$many
+  result["$backend refill_ms"]=$refill
+  result["$backend refill_filled"]=$filled
 done
 
 if [[ $backends == *postgresql* ]]; then
@@ -93,6 +115,7 @@ fi
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 get() { echo "${result[$1]:-}"; }
+half() { awk -v a="$1" 'BEGIN { if (a == "" || a == "-") print "-"; else printf "%.0f", a / 2 }'; }
 row() { printf '| %s | %s | %s | %s |\n' "$1" "$2" "$3" "$4"; }
 
 echo
@@ -117,6 +140,19 @@ for c in 16 64; do
     "$(ratio "$(get "sqlite hot$c ok_rps")" "$(get "sqlite alloc$c ok_rps")")" \
     "$(ratio "$(get "postgresql hot$c ok_rps")" "$(get "postgresql alloc$c ok_rps")")" ">= 0.50"
 done
+row "allocate and cancel, 16 connections: pairs/s" \
+  "$(half "$(get 'sqlite cancel16 ok_rps')")" "$(half "$(get 'postgresql cancel16 ok_rps')")" ""
+row "allocate, 16 connections, backorders on: ok requests/s" \
+  "$(get 'sqlite backorders16 ok_rps')" "$(get 'postgresql backorders16 ok_rps')" ""
+row "allocate with 100 / 10,000 lines waiting: median us" \
+  "$(get 'sqlite queue100') / $(get 'sqlite queue10000')" \
+  "$(get 'postgresql queue100') / $(get 'postgresql queue10000')" ""
+row "allocate, ratio 10,000 / 100 waiting" \
+  "$(ratio "$(get 'sqlite queue10000')" "$(get 'sqlite queue100')")" \
+  "$(ratio "$(get 'postgresql queue10000')" "$(get 'postgresql queue100')")" "<= 1.5"
+row "one batch for 1,000 waiting lines: ms (lines filled)" \
+  "$(get 'sqlite refill_ms') ($(get 'sqlite refill_filled'))" \
+  "$(get 'postgresql refill_ms') ($(get 'postgresql refill_filled'))" ""
 row "history: median ms after 100 / 20000" \
   "$(get 'sqlite history100') / $(get 'sqlite history20000')" \
   "$(get 'postgresql history100') / $(get 'postgresql history20000')" ""
