@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <future>
 #include <latch>
 #include <thread>
@@ -31,6 +32,15 @@ class SqlTest : public ::testing::TestWithParam<Backend> {
       domain::Product& product = uow.products().add(domain::Product(sku));
       for (const auto& [ref, qty, eta] : batches)
         product.add_batch(domain::Batch(ref, sku, qty, eta));
+      uow.commit();
+    });
+  }
+
+  // Runs `change` on the product (loaded for `orderid`) in a committed unit of work.
+  void change_product(const std::string& sku, const std::string& orderid,
+                      const std::function<void(domain::Product&)>& change) {
+    units_of_work->perform([&](service_layer::UnitOfWork& uow) {
+      change(*uow.products().get(sku, orderid));
       uow.commit();
     });
   }

@@ -91,17 +91,9 @@ TEST_P(SqlRepository, ChangeOfQuantityDeallocatesAndPersistsTheRemoval) {
 }
 
 // Allocates or deallocates in a unit of work of its own, as a handler would.
-void in_unit_of_work(service_layer::UnitsOfWork& units_of_work, const std::string& orderid,
-                     const std::function<void(domain::Product&)>& change) {
-  units_of_work.perform([&](UnitOfWork& uow) {
-    change(*uow.products().get("LAMP", orderid));
-    uow.commit();
-  });
-}
-
 TEST_P(SqlRepository, KeepsThePolicyAndWhetherTheProductRanOut) {
   add_product("LAMP", {{"b1", 1, std::nullopt}});
-  in_unit_of_work(*units_of_work, "o1", [](domain::Product& lamp) {
+  change_product("LAMP", "o1", [](domain::Product& lamp) {
     lamp.set_policy({.backorders = false, .low_stock_threshold = 4});
     lamp.allocate(OrderLine("o1", "LAMP", 5));
   });
@@ -117,7 +109,7 @@ TEST_P(SqlRepository, KeepsThePolicyAndWhetherTheProductRanOut) {
 // policy set in the same unit of work must not be lost on that path.
 TEST_P(SqlRepository, APolicySetWithASuccessfulAllocationIsKeptWithIt) {
   add_product("LAMP", {{"b1", 10, std::nullopt}});
-  in_unit_of_work(*units_of_work, "o1", [](domain::Product& lamp) {
+  change_product("LAMP", "o1", [](domain::Product& lamp) {
     lamp.set_policy({.backorders = true, .low_stock_threshold = 2});
     lamp.allocate(OrderLine("o1", "LAMP", 5));
   });
@@ -131,12 +123,12 @@ TEST_P(SqlRepository, APolicySetWithASuccessfulAllocationIsKeptWithIt) {
 
 TEST_P(SqlRepository, KeepsTheBackorderQueueAndServesItFromAnotherUnitOfWork) {
   add_product("LAMP", {{"b1", 1, std::nullopt}});
-  in_unit_of_work(*units_of_work, "", [](domain::Product& lamp) {
+  change_product("LAMP", "", [](domain::Product& lamp) {
     lamp.set_policy({.backorders = true, .low_stock_threshold = std::nullopt});
   });
   for (const auto& [orderid, qty] : {std::pair{"big", 9}, {"o1", 2}, {"o2", 3}}) {
-    in_unit_of_work(*units_of_work, orderid,
-                    [&](domain::Product& lamp) { lamp.allocate(OrderLine(orderid, "LAMP", qty)); });
+    change_product("LAMP", orderid,
+                   [&](domain::Product& lamp) { lamp.allocate(OrderLine(orderid, "LAMP", qty)); });
   }
   units_of_work->perform([&](UnitOfWork& uow) {
     const auto* lamp = uow.products().get("LAMP", "o2");
@@ -164,7 +156,7 @@ TEST_P(SqlRepository, KeepsTheBackorderQueueAndServesItFromAnotherUnitOfWork) {
 TEST_P(SqlRepository, AReleasedLineIsKeptAndNotAllocatedAgain) {
   add_product("LAMP", {{"b1", 10, std::nullopt}});
   allocate_lamps({"o1"}, 4);
-  in_unit_of_work(*units_of_work, "o1", [](domain::Product& lamp) {
+  change_product("LAMP", "o1", [](domain::Product& lamp) {
     EXPECT_EQ(lamp.deallocate("o1"),
               (std::vector<domain::events::Released>{{"o1", "LAMP", 4, "b1"}}));
   });
@@ -181,7 +173,7 @@ TEST_P(SqlRepository, AReleasedLineIsKeptAndNotAllocatedAgain) {
 TEST_P(SqlRepository, AReleasedLineQueuedInAGroupIsNotAllocatedAgain) {
   add_product("LAMP", {{"b1", 10, std::nullopt}});
   allocate_lamps({"o1"}, 4);
-  in_unit_of_work(*units_of_work, "o1", [](domain::Product& lamp) { lamp.deallocate("o1"); });
+  change_product("LAMP", "o1", [](domain::Product& lamp) { lamp.deallocate("o1"); });
   // o2 leads a group alone while the others queue; o3 starts the next group, reading the
   // product; o1 comes after it in that group, which knows the product.
   const std::vector<std::string> orders = {"o2", "o3", "o1"};

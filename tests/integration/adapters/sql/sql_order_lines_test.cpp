@@ -15,16 +15,7 @@ using service_layer::OrderLineView;
 using service_layer::UnitOfWork;
 using Lines = std::vector<OrderLineView>;
 
-class SqlOrderLinesTest : public testing::SqlTest {
- protected:
-  void change(const std::string& sku, const std::string& orderid,
-              const std::function<void(domain::Product&)>& work) {
-    units_of_work->perform([&](UnitOfWork& uow) {
-      work(*uow.products().get(sku, orderid));
-      uow.commit();
-    });
-  }
-};
+class SqlOrderLinesTest : public testing::SqlTest {};
 
 TEST_P(SqlOrderLinesTest, ListsEveryLineOfTheOrderWithItsStatusBySku) {
   add_product("LAMP", {{"b1", 10, std::nullopt}});
@@ -33,16 +24,16 @@ TEST_P(SqlOrderLinesTest, ListsEveryLineOfTheOrderWithItsStatusBySku) {
   SqlOrderLines lines(database);
   EXPECT_TRUE(lines.of_order("o1").empty());
 
-  change("LAMP", "o1", [](auto& lamp) { lamp.allocate(OrderLine("o1", "LAMP", 4)); });
-  change("DESK", "o1", [](auto& desk) {
+  change_product("LAMP", "o1", [](auto& lamp) { lamp.allocate(OrderLine("o1", "LAMP", 4)); });
+  change_product("DESK", "o1", [](auto& desk) {
     desk.set_policy({.backorders = true, .low_stock_threshold = std::nullopt});
     desk.allocate(OrderLine("o1", "DESK", 3));
   });
-  change("RUG", "o1", [](auto& rug) {
+  change_product("RUG", "o1", [](auto& rug) {
     rug.allocate(OrderLine("o1", "RUG", 2));
     rug.deallocate("o1");
   });
-  change("LAMP", "o2", [](auto& lamp) { lamp.allocate(OrderLine("o2", "LAMP", 1)); });
+  change_product("LAMP", "o2", [](auto& lamp) { lamp.allocate(OrderLine("o2", "LAMP", 1)); });
   EXPECT_EQ(lines.of_order("o1"), (Lines{{"DESK", 3, LineStatus::backordered, {}},
                                          {"LAMP", 4, LineStatus::allocated, {{"b1", 4}}},
                                          {"RUG", 2, LineStatus::cancelled, {}}}));
@@ -52,7 +43,7 @@ TEST_P(SqlOrderLinesTest, ListsEveryLineOfTheOrderWithItsStatusBySku) {
 // Taken off by a quantity change, not yet allocated again: the order still has the line.
 TEST_P(SqlOrderLinesTest, ALineTakenOffAndPendingReallocationIsAllocatedWithNoBatch) {
   add_product("LAMP", {{"b1", 10, std::nullopt}});
-  change("LAMP", "o1", [](auto& lamp) { lamp.allocate(OrderLine("o1", "LAMP", 4)); });
+  change_product("LAMP", "o1", [](auto& lamp) { lamp.allocate(OrderLine("o1", "LAMP", 4)); });
   units_of_work->perform([&](UnitOfWork& uow) {
     uow.products().get_by_batchref("b1")->change_batch_quantity("b1", 1);
     uow.commit();

@@ -5,44 +5,31 @@
 #include <functional>
 
 #include "support/sql_test.hpp"
+#include "support/stock_states_contract.hpp"
 
 namespace allocation::adapters::sql {
 namespace {
 
 using domain::OrderLine;
 using service_layer::BatchStock;
-using service_layer::UnitOfWork;
 
 const auto kTomorrow = domain::parse_date("2030-01-02");
 
-class SqlStockStatesTest : public testing::SqlTest {
- protected:
-  void change(const std::string& sku, const std::string& orderid,
-              const std::function<void(domain::Product&)>& work) {
-    units_of_work->perform([&](UnitOfWork& uow) {
-      work(*uow.products().get(sku, orderid));
-      uow.commit();
-    });
-  }
-
-  std::vector<std::string> skus(const service_layer::ProductPage& page) {
-    std::vector<std::string> all;
-    for (const auto& product : page.products) all.push_back(product.sku);
-    return all;
-  }
-};
+class SqlStockStatesTest : public testing::SqlTest {};
 
 TEST_P(SqlStockStatesTest, AProductsBatchesSumsPolicyAndWaitingUnits) {
   add_product("LAMP", {{"shipment", 20, kTomorrow}, {"warehouse", 10, std::nullopt}});
   add_product("DESK", {{"d1", 1, std::nullopt}});
-  change("LAMP", "o1", [](auto& lamp) {
+  change_product("LAMP", "o1", [](auto& lamp) {
     lamp.set_policy({.backorders = true, .low_stock_threshold = 3});
     lamp.allocate(OrderLine("o1", "LAMP", 8));  // the warehouse
   });
-  change("LAMP", "o2", [](auto& lamp) { lamp.allocate(OrderLine("o2", "LAMP", 15)); });
-  change("LAMP", "o3", [](auto& lamp) { lamp.allocate(OrderLine("o3", "LAMP", 6)); });  // waits
-  change("LAMP", "o4", [](auto& lamp) { lamp.allocate(OrderLine("o4", "LAMP", 7)); });  // waits
-  change("DESK", "o5", [](auto& desk) { desk.allocate(OrderLine("o5", "DESK", 1)); });
+  change_product("LAMP", "o2", [](auto& lamp) { lamp.allocate(OrderLine("o2", "LAMP", 15)); });
+  change_product("LAMP", "o3",
+                 [](auto& lamp) { lamp.allocate(OrderLine("o3", "LAMP", 6)); });  // waits
+  change_product("LAMP", "o4",
+                 [](auto& lamp) { lamp.allocate(OrderLine("o4", "LAMP", 7)); });  // waits
+  change_product("DESK", "o5", [](auto& desk) { desk.allocate(OrderLine("o5", "DESK", 1)); });
 
   SqlStockStates states(database);
   const auto lamp = states.product("LAMP");
@@ -69,33 +56,20 @@ TEST_P(SqlStockStatesTest, AProductsBatchesSumsPolicyAndWaitingUnits) {
 
 TEST_P(SqlStockStatesTest, ABatchWithItsSku) {
   add_product("LAMP", {{"b1", 10, kTomorrow}});
-  change("LAMP", "o1", [](auto& lamp) { lamp.allocate(OrderLine("o1", "LAMP", 4)); });
+  change_product("LAMP", "o1", [](auto& lamp) { lamp.allocate(OrderLine("o1", "LAMP", 4)); });
   SqlStockStates states(database);
   EXPECT_EQ(states.batch("b1"), (BatchStock{"b1", "LAMP", kTomorrow, 10, 4, 0, 6}));
   EXPECT_EQ(states.batch("b2"), std::nullopt);
 }
 
 // PostgreSQL's own collation may put "armchair" before "DESK"; the pages follow bytes on both.
-TEST_P(SqlStockStatesTest, PagesProductsInByteOrderOfTheirSkuWhereTheLastPageEnds) {
-  for (const char* sku : {"lamp", "DESK", "RUG", "Zed", "armchair"}) {
-    add_product(
-        sku, {{std::string(sku) + "-1", 1, std::nullopt}, {std::string(sku) + "-2", 2, kTomorrow}});
+TEST_P(SqlStockStatesTest, PagesProductsInByteOrderOfTheirSku) {
+  for (const auto& sku : testing::kPagedSkus) {
+    add_product(sku, {{sku + "-1", 1, std::nullopt}, {sku + "-2", 2, kTomorrow}});
   }
   SqlStockStates states(database);
-  const auto first = states.products("", 2);
-  EXPECT_EQ(skus(first), (std::vector<std::string>{"DESK", "RUG"}));
-  ASSERT_EQ(first.next, "RUG");
-  const auto second = states.products(*first.next, 2);
-  EXPECT_EQ(skus(second), (std::vector<std::string>{"Zed", "armchair"}));
-  ASSERT_EQ(second.next, "armchair");
-  const auto last = states.products(*second.next, 2);
-  EXPECT_EQ(skus(last), (std::vector<std::string>{"lamp"}));
-  EXPECT_EQ(last.next, std::nullopt);
-  EXPECT_EQ(states.products("RUG", 3).next, std::nullopt);
-  EXPECT_TRUE(states.products("zzz", 10).products.empty());
-  // Each product of a page is whole, both batches, as product() answers it.
-  EXPECT_EQ(first.products[0], *states.product("DESK"));
-  EXPECT_EQ(first.products[0].batches.size(), 2u);
+  testing::expect_pages_in_byte_order(states);
+  EXPECT_EQ(states.product("DESK")->batches.size(), 2u);
 }
 
 INSTANTIATE_FOR_BOTH_DATABASES(SqlStockStatesTest);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "support/fake_service.hpp"
+#include "support/stock_states_contract.hpp"
 
 namespace allocation::adapters {
 namespace {
@@ -20,12 +21,6 @@ class InMemoryStockStatesTest : public ::testing::Test {
   testing::FakeService service;
   const service_layer::MessageBus& bus = service.bus;
   InMemoryStockStates states{service.store};
-
-  std::vector<std::string> skus(const service_layer::ProductPage& page) {
-    std::vector<std::string> all;
-    for (const auto& product : page.products) all.push_back(product.sku);
-    return all;
-  }
 };
 
 TEST_F(InMemoryStockStatesTest, UnknownSkuOrBatchIsNothing) {
@@ -82,23 +77,8 @@ TEST_F(InMemoryStockStatesTest, VersionCountsTheProductsChanges) {
 }
 
 TEST_F(InMemoryStockStatesTest, PagesProductsInByteOrderOfTheirSku) {
-  for (const char* sku : {"lamp", "DESK", "RUG", "Zed", "armchair"}) {
-    bus.handle(CreateBatch{std::string(sku) + "-1", sku, 1, std::nullopt});
-  }
-  const auto first = states.products("", 2);
-  EXPECT_EQ(skus(first), (std::vector<std::string>{"DESK", "RUG"}));
-  ASSERT_EQ(first.next, "RUG");
-  const auto second = states.products(*first.next, 2);
-  EXPECT_EQ(skus(second), (std::vector<std::string>{"Zed", "armchair"}));
-  ASSERT_EQ(second.next, "armchair");
-  const auto last = states.products(*second.next, 2);
-  EXPECT_EQ(skus(last), (std::vector<std::string>{"lamp"}));
-  EXPECT_EQ(last.next, std::nullopt);
-  // A page that ends exactly with the last product says so.
-  EXPECT_EQ(states.products("RUG", 3).next, std::nullopt);
-  EXPECT_TRUE(states.products("zzz", 10).products.empty());
-  // Each product of a page has its stock states, as product() answers it.
-  EXPECT_EQ(first.products[0], *states.product("DESK"));
+  for (const auto& sku : testing::kPagedSkus) bus.handle(CreateBatch{sku + "-1", sku, 1, {}});
+  testing::expect_pages_in_byte_order(states);
 }
 
 TEST_F(InMemoryStockStatesTest, ReadingChangesNothing) {
