@@ -186,11 +186,11 @@ const std::vector<Migration>& migrations() {
       {8,
        "products listed in byte order of their SKU",
        {
-           // GET /products pages by SKU in byte order on both databases, as SQLite compares
-           // text. PostgreSQL's default collation may order otherwise ("a" < "B"): the column
-           // and its primary key compare bytes instead, which equality never noticed (both
-           // are deterministic), so no other index is needed, nor any query changed.
-           {Backend::postgresql, "ALTER TABLE products ALTER COLUMN sku TYPE TEXT COLLATE \"C\""},
+           // GET /products pages by SKU in byte order on both databases. PostgreSQL's primary
+           // key follows the database's collation, which may order otherwise ("a" < "B"):
+           // without this index each page would sort every product.
+           {Backend::postgresql,
+            "CREATE INDEX products_by_sku_bytes ON products (sku COLLATE \"C\")"},
        }},
   };
   return all;

@@ -9,7 +9,7 @@ namespace allocation::adapters::sql {
 
 // Stock states from the products, batches and waiting_lines tables: each answer is one
 // statement on a pooled connection, so one snapshot. SKUs are paged in byte order on both
-// databases (on PostgreSQL the column's collation is "C" since migration 8).
+// databases (PostgreSQL compares them COLLATE "C", which an index of migration 8 serves).
 class SqlStockStates final : public service_layer::StockStates {
  public:
   explicit SqlStockStates(std::shared_ptr<Database> database) : database_(std::move(database)) {}
@@ -19,6 +19,8 @@ class SqlStockStates final : public service_layer::StockStates {
   std::optional<service_layer::BatchStock> batch(std::string_view reference) override;
 
  private:
+  // How SKUs compare bytewise in the statements' text.
+  std::string bytewise() const;
   std::shared_ptr<Database> database_;
 };
 
