@@ -23,7 +23,7 @@ start_postgres() {
   port=$(free_port)
   mkdir -p "$data"
   ((EUID == 0)) && chown postgres: "$data"
-  "${as_pg[@]}" "$pg_bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 >"$dir/initdb.log"
+  "${as_pg[@]}" "$pg_bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log"
   # fsync stays on: the durability the tests check is the real one.
   "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$data" -l "$data/server.log" -w -o \
     "-p $port -k $data -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null

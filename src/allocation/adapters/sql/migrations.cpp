@@ -183,15 +183,6 @@ const std::vector<Migration>& migrations() {
             " SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
             " sku, batchref, 'allocated', -qty, orderid FROM allocations ORDER BY id"},
        }},
-      {8,
-       "products listed in byte order of their SKU",
-       {
-           // GET /products pages by SKU in byte order on both databases. PostgreSQL's primary
-           // key follows the database's collation, which may order otherwise ("a" < "B"):
-           // without this index each page would sort every product.
-           {Backend::postgresql,
-            "CREATE INDEX products_by_sku_bytes ON products (sku COLLATE \"C\")"},
-       }},
   };
   return all;
 }

@@ -50,10 +50,6 @@ std::vector<service_layer::ProductStock> fold(const std::vector<StockRow>& rows)
 
 }  // namespace
 
-std::string SqlStockStates::bytewise() const {
-  return database_->backend() == Backend::postgresql ? " COLLATE \"C\"" : "";
-}
-
 std::optional<service_layer::ProductStock> SqlStockStates::product(std::string_view sku) {
   auto lease = database_->acquire();
   Connection connection = lease.connection();
@@ -75,15 +71,12 @@ service_layer::ProductPage SqlStockStates::products(std::string_view after, int 
   const long long asked = static_cast<long long>(limit) + 1;
   service_layer::ProductPage page;
   database_->run_first(lease, [&] {
-    page.products =
-        fold(read(connection,
-                  kColumns + " FROM (SELECT sku FROM products WHERE sku" + bytewise() +
-                      " > :after ORDER BY sku" + bytewise() +
-                      " LIMIT :n) page"
-                      " JOIN products p ON p.sku = page.sku LEFT JOIN batches b ON b.sku = p.sku"
-                      " ORDER BY p.sku" +
-                      bytewise() + ", b.id",
-                  std::string(after), asked));
+    page.products = fold(read(
+        connection,
+        kColumns + " FROM (SELECT sku FROM products WHERE sku > :after ORDER BY sku LIMIT :n) page"
+                   " JOIN products p ON p.sku = page.sku LEFT JOIN batches b ON b.sku = p.sku"
+                   " ORDER BY p.sku, b.id",
+        std::string(after), asked));
   });
   if (page.products.size() > static_cast<std::size_t>(limit)) {
     page.products.pop_back();

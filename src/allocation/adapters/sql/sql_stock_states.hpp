@@ -8,8 +8,9 @@
 namespace allocation::adapters::sql {
 
 // Stock states from the products, batches and waiting_lines tables: each answer is one
-// statement on a pooled connection, so one snapshot. SKUs are paged in byte order on both
-// databases (PostgreSQL compares them COLLATE "C", which an index of migration 8 serves).
+// statement on a pooled connection, so one snapshot. SKUs are paged in the order of the
+// database's collation, which its primary key serves: bytes on SQLite and on a PostgreSQL
+// cluster in the C or C.UTF-8 locale (the tests'), the locale's order in another.
 class SqlStockStates final : public service_layer::StockStates {
  public:
   explicit SqlStockStates(std::shared_ptr<Database> database) : database_(std::move(database)) {}
@@ -19,8 +20,6 @@ class SqlStockStates final : public service_layer::StockStates {
   std::optional<service_layer::BatchStock> batch(std::string_view reference) override;
 
  private:
-  // How SKUs compare bytewise in the statements' text.
-  std::string bytewise() const;
   std::shared_ptr<Database> database_;
 };
 

@@ -45,8 +45,8 @@ struct ProductStock {
   void add(BatchStock batch);
 };
 
-// A page of products in SKU order (bytewise), and the SKU the next page starts after when
-// more may follow.
+// A page of products in SKU order (the store's: bytes in memory and on SQLite), and the SKU
+// the next page starts after when more may follow.
 struct ProductPage {
   std::vector<ProductStock> products;
   std::optional<std::string> next;

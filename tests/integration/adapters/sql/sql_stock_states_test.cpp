@@ -62,7 +62,7 @@ TEST_P(SqlStockStatesTest, ABatchWithItsSku) {
   EXPECT_EQ(states.batch("b2"), std::nullopt);
 }
 
-// PostgreSQL's own collation may put "armchair" before "DESK"; the pages follow bytes on both.
+// The test servers run PostgreSQL in the C.UTF-8 locale (tools/test-servers.sh): bytes, as SQLite.
 TEST_P(SqlStockStatesTest, PagesProductsInByteOrderOfTheirSku) {
   for (const auto& sku : testing::kPagedSkus) {
     add_product(sku, {{sku + "-1", 1, std::nullopt}, {sku + "-2", 2, kTomorrow}});
