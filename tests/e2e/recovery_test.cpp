@@ -11,6 +11,7 @@
 #include "allocation/adapters/redis/redis_connection.hpp"
 #include "e2e/e2e_test.hpp"
 #include "e2e/redis_server.hpp"
+#include "support/test_time.hpp"
 
 namespace allocation::testing {
 namespace {
@@ -299,7 +300,7 @@ class Recovery : public EndToEnd {
   void commit_deallocation_without_handlers() {
     adapters::sql::sql_units_of_work(scratch.open(), std::make_shared<adapters::RealClock>())
         ->perform([](service_layer::UnitOfWork& uow) {
-          uow.products().get_by_batchref("wh")->change_batch_quantity("wh", 2);
+          uow.products().get_by_batchref("wh")->change_batch_quantity("wh", 2, kTestNow);
           uow.commit();
         });
   }

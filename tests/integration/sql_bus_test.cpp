@@ -20,6 +20,7 @@
 #include "allocation/service_layer/external_messages.hpp"
 #include "allocation/service_layer/handlers.hpp"
 #include "support/sql_test.hpp"
+#include "support/test_time.hpp"
 
 namespace allocation {
 namespace {
@@ -324,7 +325,7 @@ TEST_P(SqlBus, AReleaseRacingTheReallocationOfItsLineIsALostRaceNotAnUnknownLine
   bus->handle(CreateBatch{"LAMP-b2", "LAMP", 10, domain::parse_date("2031-01-01")});
   bus->handle(Allocate{"o1", "LAMP", 6});
   units_of_work->perform([](service_layer::UnitOfWork& uow) {  // o1 taken off, pending
-    uow.products().get_by_batchref("LAMP-b1")->change_batch_quantity("LAMP-b1", 0);
+    uow.products().get_by_batchref("LAMP-b1")->change_batch_quantity("LAMP-b1", 0, kTestNow);
     uow.commit();
   });
   // Another process on the same database.
@@ -348,7 +349,7 @@ TEST_P(SqlBus, ReallocationLeftUndoneByACrashIsRecovered) {
   bus->handle(Allocate{"o2", "LAMP", 4});
   // The process dies right after this commit, before any event handler runs.
   units_of_work->perform([](service_layer::UnitOfWork& uow) {
-    uow.products().get_by_batchref("LAMP-b1")->change_batch_quantity("LAMP-b1", 6);
+    uow.products().get_by_batchref("LAMP-b1")->change_batch_quantity("LAMP-b1", 6, kTestNow);
     uow.commit();
   });
   EXPECT_TRUE(read_model->allocations("o2").empty()) << "taken off in the same transaction";

@@ -23,6 +23,14 @@ void on_every_event(service_layer::EventHandlers& events, const std::string& nam
   }(std::type_identity<domain::Event>{});
 }
 
+// A hold id for a Reserve that gives none: "r-" and 16 hex digits drawn from `random`.
+std::string new_hold_id(service_layer::RandomSource& random) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id = "r-";
+  for (int i = 0; i < 16; ++i) id += kHex[random.uniform(0, 15)];
+  return id;
+}
+
 }  // namespace
 
 service_layer::MessageBus make_message_bus(Adapters adapters, service_layer::RetryPolicy retry) {
@@ -34,12 +42,52 @@ service_layer::MessageBus make_message_bus(Adapters adapters, service_layer::Ret
       return bus.handle(line);
     });
   };
-  service_layer::CommandHandlers commands(handlers::add_batch, handlers::allocate,
-                                          handlers::change_batch_quantity, handlers::deallocate,
-                                          cancel_order, handlers::set_product_policy);
+  // Handlers that depend on the time read it here, at each run of their unit of work.
+  const std::shared_ptr<service_layer::Clock> clock = adapters.clock;
+  const std::shared_ptr<service_layer::RandomSource> random = adapters.random;
+  const auto allocate = [clock](const commands::Allocate& command, service_layer::UnitOfWork& uow) {
+    return handlers::allocate(command, uow, service_layer::instant_now(*clock));
+  };
+  const auto change_batch_quantity = [clock](const commands::ChangeBatchQuantity& command,
+                                             service_layer::UnitOfWork& uow) {
+    handlers::change_batch_quantity(command, uow, service_layer::instant_now(*clock));
+  };
+  const auto reserve = [clock, random](const commands::Reserve& command,
+                                       service_layer::UnitOfWork& uow) {
+    return handlers::reserve(command, uow, service_layer::instant_now(*clock),
+                             [&random] { return new_hold_id(*random); });
+  };
+  const auto extend = [clock](const commands::ExtendReservation& command,
+                              service_layer::UnitOfWork& uow) {
+    return handlers::extend_reservation(command, uow, service_layer::instant_now(*clock));
+  };
+  const auto release = [clock](const commands::ReleaseReservation& command,
+                               service_layer::UnitOfWork& uow) {
+    return handlers::release_reservation(command, uow, service_layer::instant_now(*clock));
+  };
+  const auto expire_reservations = [clock, reservations = adapters.reservations](
+                                       const commands::ExpireReservations& command,
+                                       const service_layer::MessageBus& bus) {
+    if (!reservations) throw std::logic_error("this bus was built without the holds' query");
+    return handlers::expire_reservations(
+        command, *reservations, service_layer::instant_now(*clock),
+        [&bus](const commands::ExpireProductReservations& product) { return bus.handle(product); });
+  };
+  const auto expire_product = [clock](const commands::ExpireProductReservations& command,
+                                      service_layer::UnitOfWork& uow) {
+    return handlers::expire_product_reservations(command, uow, service_layer::instant_now(*clock));
+  };
+  service_layer::CommandHandlers commands(
+      handlers::add_batch, allocate, change_batch_quantity, handlers::deallocate, cancel_order,
+      handlers::set_product_policy, reserve, extend, release, expire_reservations, expire_product);
 
   service_layer::EventHandlers events;
-  events.on<events::Deallocated>("reallocate", handlers::reallocate)
+  events
+      .on<events::Deallocated>(
+          "reallocate",
+          [clock](const events::Deallocated& e, service_layer::UnitOfWork& uow) {
+            handlers::reallocate(e, uow, service_layer::instant_now(*clock));
+          })
       .on<events::OutOfStock>(
           "send_out_of_stock_notification",
           [notifications = adapters.notifications](const events::OutOfStock& e) {

@@ -12,6 +12,7 @@
 #include "allocation/service_layer/ports/order_lines.hpp"
 #include "allocation/service_layer/ports/random_source.hpp"
 #include "allocation/service_layer/ports/read_model.hpp"
+#include "allocation/service_layer/ports/reservations.hpp"
 
 namespace allocation::bootstrap {
 
@@ -36,6 +37,8 @@ struct Adapters {
   std::shared_ptr<service_layer::Clock> clock = std::make_shared<adapters::RealClock>();
   // Where CancelOrder finds an order's lines; nullptr: CancelOrder fails (a bus without orders).
   std::shared_ptr<service_layer::OrderLines> order_lines = nullptr;
+  // Where the sweep finds the products with expired holds; nullptr: ExpireReservations fails.
+  std::shared_ptr<service_layer::Reservations> reservations = nullptr;
 };
 
 // The composition root: binds every handler to the adapters it needs and returns a ready bus.

@@ -19,9 +19,10 @@ Batch::Batch(std::string reference, std::string sku, int purchased_quantity,
 
 Batch Batch::restore(std::string reference, std::string sku, int purchased_quantity,
                      std::optional<Date> eta, int allocated_quantity,
-                     std::vector<OrderLine> loaded_lines) {
+                     std::vector<OrderLine> loaded_lines, int reserved_quantity) {
   Batch batch(std::move(reference), std::move(sku), purchased_quantity, eta);
   batch.allocated_quantity_ = allocated_quantity;
+  batch.reserved_quantity_ = reserved_quantity;
   batch.lines_ = std::move(loaded_lines);
   return batch;
 }

@@ -23,21 +23,27 @@ class Batch {
   Batch(std::string reference, std::string sku, int purchased_quantity, std::optional<Date> eta);
 
   // A stored batch: `allocated_quantity` is the total of all its lines; `loaded_lines`, oldest
-  // first, are the most recent of them or all of them.
+  // first, are the most recent of them or all of them. `reserved_quantity` is the total of its
+  // live holds (the Product has those it loaded).
   static Batch restore(std::string reference, std::string sku, int purchased_quantity,
                        std::optional<Date> eta, int allocated_quantity,
-                       std::vector<OrderLine> loaded_lines);
+                       std::vector<OrderLine> loaded_lines, int reserved_quantity = 0);
 
   const std::string& reference() const { return reference_; }
   const std::string& sku() const { return sku_; }
   const std::optional<Date>& eta() const { return eta_; }
   int purchased_quantity() const { return purchased_quantity_; }
   int allocated_quantity() const { return allocated_quantity_; }
-  int available_quantity() const { return purchased_quantity_ - allocated_quantity_; }
+  // Units of its live holds, expired or not: a hold holds until its Product ends it.
+  int reserved_quantity() const { return reserved_quantity_; }
+  int available_quantity() const {
+    return purchased_quantity_ - allocated_quantity_ - reserved_quantity_;
+  }
   const std::vector<OrderLine>& loaded_lines() const { return lines_; }
   bool all_lines_loaded() const;
 
   bool can_allocate(const OrderLine& line) const;
+  bool can_take(int qty) const { return available_quantity() >= qty; }
   // The loaded line of this order, if any.
   const OrderLine* line_of(std::string_view orderid) const;
   // Same sku, purchased quantity and eta: what makes a second add of this batch a no-op.
@@ -54,12 +60,16 @@ class Batch {
   // Takes off the order's loaded line, if it has one.
   std::optional<OrderLine> release(std::string_view orderid);
   void set_purchased_quantity(int quantity);
+  // Units a hold takes, or gives back. The caller checked can_take() / that they are held.
+  void reserve(int qty) { reserved_quantity_ += qty; }
+  void unreserve(int qty) { reserved_quantity_ -= qty; }
 
   std::string reference_;
   std::string sku_;
   int purchased_quantity_;
   std::optional<Date> eta_;
   int allocated_quantity_ = 0;
+  int reserved_quantity_ = 0;
   std::vector<OrderLine> lines_;
 };
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <variant>
@@ -21,6 +22,8 @@ struct Allocate {
   std::string orderid;
   std::string sku;
   int qty;
+  // The hold the line takes its units from (SPEC §7.3), if any.
+  std::optional<std::string> reservation = std::nullopt;
   friend bool operator==(const Allocate&, const Allocate&) = default;
 };
 
@@ -52,12 +55,48 @@ struct SetProductPolicy {
   friend bool operator==(const SetProductPolicy&, const SetProductPolicy&) = default;
 };
 
+// Holds stock for a checkout (SPEC §7.3). Without an id, the service makes one.
+struct Reserve {
+  std::optional<std::string> id;
+  std::string sku;
+  int qty;
+  std::chrono::seconds ttl;
+  friend bool operator==(const Reserve&, const Reserve&) = default;
+};
+
+// The hold then expires ttl from now.
+struct ExtendReservation {
+  std::string id;
+  std::chrono::seconds ttl;
+  friend bool operator==(const ExtendReservation&, const ExtendReservation&) = default;
+};
+
+// Lets a hold go before it expires.
+struct ReleaseReservation {
+  std::string id;
+  friend bool operator==(const ReleaseReservation&, const ReleaseReservation&) = default;
+};
+
+// Ends every expired hold of every product, one product at a time (the sweep).
+struct ExpireReservations {
+  friend bool operator==(const ExpireReservations&, const ExpireReservations&) = default;
+};
+
+// Ends the expired holds of one product.
+struct ExpireProductReservations {
+  std::string sku;
+  friend bool operator==(const ExpireProductReservations&,
+                         const ExpireProductReservations&) = default;
+};
+
 }  // namespace allocation::domain::commands
 
 namespace allocation::domain {
 
 using Command =
     std::variant<commands::CreateBatch, commands::Allocate, commands::ChangeBatchQuantity,
-                 commands::Deallocate, commands::CancelOrder, commands::SetProductPolicy>;
+                 commands::Deallocate, commands::CancelOrder, commands::SetProductPolicy,
+                 commands::Reserve, commands::ExtendReservation, commands::ReleaseReservation,
+                 commands::ExpireReservations, commands::ExpireProductReservations>;
 
 }  // namespace allocation::domain

@@ -3,6 +3,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "allocation/domain/hold.hpp"
+
 namespace allocation::domain {
 
 // A well-formed command that disagrees with what is stored: repeating it is safe only with the
@@ -35,6 +37,46 @@ class ReleasedLine : public Conflict {
   ReleasedLine(const std::string& orderid, const std::string& sku)
       : Conflict("order " + orderid + " released its line of " + sku +
                  "; a released line is not allocated again") {}
+};
+
+// A hold id is taken by a hold of another sku, qty or ttl, or by one that ended.
+class HoldConflict : public Conflict {
+ public:
+  explicit HoldConflict(const std::string& id, const std::string& why)
+      : Conflict("reservation " + id + " " + why) {}
+};
+
+// No batch can hold the units asked for (a hold never waits for stock).
+class NoStockToHold : public Conflict {
+ public:
+  NoStockToHold(const std::string& sku, int qty)
+      : Conflict("no batch of " + sku + " can hold " + std::to_string(qty)) {}
+};
+
+// The hold's time ran out at `expires_at`: it holds nothing and cannot be used or extended.
+class HoldExpired : public std::runtime_error {
+ public:
+  HoldExpired(const std::string& id, Instant expires_at)
+      : std::runtime_error("reservation " + id + " expired at " + format_instant(expires_at)),
+        id_(id),
+        expires_at_(expires_at) {}
+  const std::string& id() const { return id_; }
+  Instant expires_at() const { return expires_at_; }
+
+ private:
+  std::string id_;
+  Instant expires_at_;
+};
+
+// The product has no live hold of this id (unknown, ended, or of another product).
+class UnknownHold : public std::runtime_error {
+ public:
+  explicit UnknownHold(const std::string& id)
+      : std::runtime_error("unknown reservation " + id), id_(id) {}
+  const std::string& id() const { return id_; }
+
+ private:
+  std::string id_;
 };
 
 // No batch has this reference.

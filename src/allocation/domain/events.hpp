@@ -4,6 +4,8 @@
 #include <string>
 #include <variant>
 
+#include "allocation/domain/hold.hpp"
+
 // Events: facts the domain recorded. Plain values; zero or more handlers each.
 namespace allocation::domain::events {
 
@@ -83,12 +85,79 @@ struct BatchQuantityChanged {
   friend bool operator==(const BatchQuantityChanged&, const BatchQuantityChanged&) = default;
 };
 
+// Units of a batch are held for a customer until `expires_at` (SPEC §7.3).
+struct Reserved {
+  std::string id;
+  std::string sku;
+  int qty;
+  std::string batchref;
+  Instant expires_at;
+  friend bool operator==(const Reserved&, const Reserved&) = default;
+};
+
+// A live hold now expires at `expires_at`.
+struct ReservationExtended {
+  std::string id;
+  std::string sku;
+  Instant expires_at;
+  friend bool operator==(const ReservationExtended&, const ReservationExtended&) = default;
+};
+
+// A hold's time ran out: its units are free again.
+struct ReservationExpired {
+  std::string id;
+  std::string sku;
+  int qty;
+  std::string batchref;
+  friend bool operator==(const ReservationExpired&, const ReservationExpired&) = default;
+};
+
+// Why a hold was released before it expired.
+enum class HoldRelease {
+  requested,  // DELETE /reservations/<id>
+  stock,      // its batch shrank and no other batch could take it
+};
+
+// A hold was let go before it expired: its units are free again.
+struct ReservationReleased {
+  std::string id;
+  std::string sku;
+  int qty;
+  std::string batchref;
+  HoldRelease reason;
+  friend bool operator==(const ReservationReleased&, const ReservationReleased&) = default;
+};
+
+// A hold moved to another batch because its batch shrank.
+struct ReservationMoved {
+  std::string id;
+  std::string sku;
+  int qty;
+  std::string from_batchref;
+  std::string batchref;
+  friend bool operator==(const ReservationMoved&, const ReservationMoved&) = default;
+};
+
+// An allocation naming a hold ended it: the held units are free again, and the line's own
+// Allocated (or OutOfStock, Backordered) follows.
+struct ReservationConsumed {
+  std::string id;
+  std::string sku;
+  int qty;
+  std::string batchref;
+  std::string orderid;
+  friend bool operator==(const ReservationConsumed&, const ReservationConsumed&) = default;
+};
+
 }  // namespace allocation::domain::events
 
 namespace allocation::domain {
 
-using Event = std::variant<events::Allocated, events::Deallocated, events::OutOfStock,
-                           events::Backordered, events::Released, events::BackInStock,
-                           events::LowStock, events::BatchAdded, events::BatchQuantityChanged>;
+using Event =
+    std::variant<events::Allocated, events::Deallocated, events::OutOfStock, events::Backordered,
+                 events::Released, events::BackInStock, events::LowStock, events::BatchAdded,
+                 events::BatchQuantityChanged, events::Reserved, events::ReservationExtended,
+                 events::ReservationExpired, events::ReservationReleased, events::ReservationMoved,
+                 events::ReservationConsumed>;
 
 }  // namespace allocation::domain

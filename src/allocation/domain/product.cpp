@@ -90,13 +90,17 @@ bool Product::add_batch(Batch batch) {
   return true;
 }
 
-Batch* Product::batch_for(const OrderLine& line) {
+bool Product::comes_before(const Batch& a, const Batch& b) const {
+  if (arrives_earlier(a, b)) return true;
+  if (arrives_earlier(b, a)) return false;
+  return &a < &b;  // their places in batches_: the order they were added
+}
+
+Batch* Product::batch_for(int qty) {
   // Stable: of equally early batches the first added wins.
   Batch* chosen = nullptr;
   for (Batch& batch : batches_) {
-    if (batch.can_allocate(line) && (!chosen || arrives_earlier(batch, *chosen))) {
-      chosen = &batch;
-    }
+    if (batch.can_take(qty) && (!chosen || arrives_earlier(batch, *chosen))) chosen = &batch;
   }
   return chosen;
 }
@@ -106,18 +110,28 @@ void Product::allocate_to(Batch& batch, const OrderLine& line) {
   events_.emplace_back(events::Allocated{line.orderid(), sku_, line.qty(), batch.reference()});
 }
 
-std::optional<std::string> Product::allocate(const OrderLine& line) {
+std::optional<std::optional<std::string>> Product::existing_answer(const OrderLine& line) const {
   if (line.sku() != sku_) {
     throw std::invalid_argument("order line of sku " + line.sku() + " given to sku " + sku_);
   }
   if (const Batch* holder = holding_the_line(batches_, line)) return holder->reference();
   if (const OrderLine* waiting = waiting_line(line.orderid())) {
     check_same_line(*waiting, line);
-    return std::nullopt;
+    return std::optional<std::string>();
   }
   if (released(state_.released, line.orderid())) throw ReleasedLine(line.orderid(), sku_);
+  return std::nullopt;
+}
+
+std::optional<std::string> Product::allocate(const OrderLine& line, Instant now) {
+  if (auto answer = existing_answer(line)) return *answer;
+  return allocate_new(line, now);
+}
+
+std::optional<std::string> Product::allocate_new(const OrderLine& line, Instant now) {
+  expire_holds_in_the_way(line.qty(), now);
   const int available_before = available_quantity();
-  if (Batch* chosen = batch_for(line)) {
+  if (Batch* chosen = batch_for(line.qty())) {
     allocate_to(*chosen, line);
     ++version_number_;
     record_low_stock(available_before);
@@ -136,9 +150,32 @@ std::optional<std::string> Product::allocate(const OrderLine& line) {
   return std::nullopt;
 }
 
-std::optional<std::string> Product::reallocate(const OrderLine& line) {
+std::optional<std::string> Product::allocate(const OrderLine& line, std::string_view hold_id,
+                                             Instant now) {
+  if (auto answer = existing_answer(line)) return *answer;
+  live_hold(hold_id, now);
+  const int available_before = available_quantity();
+  const Hold hold = state_.holds.end(hold_id, HoldEnd::consumed);
+  Batch& held = held_batch(hold);
+  held.unreserve(hold.qty());
+  events_.emplace_back(
+      events::ReservationConsumed{hold.id(), sku_, hold.qty(), hold.batchref(), line.orderid()});
+  ++version_number_;
+  if (!held.can_allocate(line)) {
+    // The held batch lacks the units beyond the hold: the held units go back to stock, for the
+    // lines waiting before this one, and the line is allocated as any other.
+    serve_backorders(/*freed=*/true);
+    return allocate_new(line, now);
+  }
+  allocate_to(held, line);
+  if (hold.qty() > line.qty()) serve_backorders(/*freed=*/true);
+  record_low_stock(available_before);
+  return held.reference();
+}
+
+std::optional<std::string> Product::reallocate(const OrderLine& line, Instant now) {
   const int version_before = version_number_;
-  auto batchref = allocate(line);
+  auto batchref = allocate(line, now);
   const std::size_t events_before = events_.size();
   serve_backorders(/*freed=*/false);
   // Serving changed the product (events say how) though allocating the line may not have.
@@ -187,7 +224,7 @@ events::Released Product::release_taken_off(const OrderLine& line) {
   return part;
 }
 
-void Product::change_batch_quantity(std::string_view reference, int quantity) {
+void Product::change_batch_quantity(std::string_view reference, int quantity, Instant now) {
   Batch* batch = find_batch(reference);
   if (!batch) throw UnknownBatch(std::string(reference));
   const int old_quantity = batch->purchased_quantity();
@@ -196,16 +233,141 @@ void Product::change_batch_quantity(std::string_view reference, int quantity) {
   ++version_number_;
   events_.emplace_back(
       events::BatchQuantityChanged{sku_, batch->reference(), old_quantity, quantity});
+  if (quantity > old_quantity) {
+    serve_backorders(/*freed=*/true);
+    return;
+  }
+  // Expired holds hold nothing: ended first, here and in the batches holds may move to.
+  const bool ended_expired =
+      batch->available_quantity() < 0 && batch->reserved_quantity() > 0 && end_expired_holds(now);
+  while (batch->available_quantity() < 0 && batch->reserved_quantity() > 0) {
+    move_or_release_latest_hold(*batch);
+  }
+  bool took_lines_off = false;
   while (batch->available_quantity() < 0) {
     OrderLine line = batch->deallocate_most_recent();
     events_.emplace_back(
         events::Deallocated{line.orderid(), line.sku(), line.qty(), batch->reference()});
+    took_lines_off = true;
   }
-  if (quantity > old_quantity) {
+  // Lines taken off are allocated again before the queue is served (reallocate()), so that they
+  // keep their units; with none, what the expired holds left free is served now.
+  if (ended_expired && !took_lines_off) {
     serve_backorders(/*freed=*/true);
   } else {
     record_low_stock(available_before);
   }
+}
+
+void Product::move_or_release_latest_hold(Batch& batch) {
+  const auto& live = state_.holds.live();
+  auto latest = std::find_if(live.rbegin(), live.rend(), [&](const Hold& hold) {
+    return hold.batchref() == batch.reference();
+  });
+  if (latest == live.rend()) {
+    throw std::logic_error("batch " + batch.reference() + ": its holds were not loaded");
+  }
+  Hold& hold = *state_.holds.find_live(latest->id());
+  batch.unreserve(hold.qty());
+  // Never the shrinking batch: it is over-committed by more than the hold gave back.
+  if (Batch* other = batch_for(hold.qty()); other && other != &batch) {
+    other->reserve(hold.qty());
+    events_.emplace_back(
+        events::ReservationMoved{hold.id(), sku_, hold.qty(), hold.batchref(), other->reference()});
+    hold.batchref_ = other->reference();
+    return;
+  }
+  const Hold released = state_.holds.end(hold.id(), HoldEnd::released);
+  events_.emplace_back(events::ReservationReleased{
+      released.id(), sku_, released.qty(), released.batchref(), events::HoldRelease::stock});
+}
+
+Product::Reservation Product::reserve(std::string id, int qty, std::chrono::seconds ttl,
+                                      Instant now) {
+  if (const Hold* existing = state_.holds.find(id)) {
+    if (existing->qty() != qty || existing->ttl() != ttl) {
+      throw HoldConflict(id, "exists with another qty or ttl_s");
+    }
+    if (existing->expired(now)) throw HoldExpired(id, existing->expires_at());
+    return {*existing, false};
+  }
+  if (state_.holds.ended_here(id)) throw HoldConflict(id, "has ended");
+  expire_holds_in_the_way(qty, now);
+  const int available_before = available_quantity();
+  Batch* batch = batch_for(qty);
+  if (!batch) throw NoStockToHold(sku_, qty);
+  Hold hold(std::move(id), sku_, qty, batch->reference(), now + ttl, ttl);
+  batch->reserve(qty);
+  events_.emplace_back(
+      events::Reserved{hold.id(), sku_, qty, batch->reference(), hold.expires_at()});
+  state_.holds.add(hold);
+  ++version_number_;
+  record_low_stock(available_before);
+  return {std::move(hold), true};
+}
+
+Hold Product::extend_hold(std::string_view id, std::chrono::seconds ttl, Instant now) {
+  if (ttl.count() <= 0) throw std::invalid_argument("a hold's ttl must be > 0");
+  Hold& hold = live_hold(id, now);
+  hold.expires_at_ = now + ttl;
+  ++version_number_;
+  events_.emplace_back(events::ReservationExtended{hold.id(), sku_, hold.expires_at()});
+  return hold;
+}
+
+events::ReservationReleased Product::release_hold(std::string_view id, Instant now) {
+  live_hold(id, now);
+  const Hold hold = state_.holds.end(id, HoldEnd::released);
+  held_batch(hold).unreserve(hold.qty());
+  events::ReservationReleased released{hold.id(), sku_, hold.qty(), hold.batchref(),
+                                       events::HoldRelease::requested};
+  events_.emplace_back(released);
+  ++version_number_;
+  serve_backorders(/*freed=*/true);
+  return released;
+}
+
+int Product::expire_holds(Instant now) {
+  const int ended = end_expired_holds(now);
+  if (ended > 0) serve_backorders(/*freed=*/true);
+  return ended;
+}
+
+int Product::end_expired_holds(Instant now) {
+  const std::vector<std::string> expired = state_.holds.expired(now);
+  for (const std::string& id : expired) {
+    const Hold hold = state_.holds.end(id, HoldEnd::expired);
+    held_batch(hold).unreserve(hold.qty());
+    events_.emplace_back(events::ReservationExpired{hold.id(), sku_, hold.qty(), hold.batchref()});
+  }
+  if (!expired.empty()) ++version_number_;
+  return static_cast<int>(expired.size());
+}
+
+void Product::expire_holds_in_the_way(int qty, Instant now) {
+  const Batch* chosen = batch_for(qty);
+  const bool in_the_way = std::any_of(batches_.begin(), batches_.end(), [&](const Batch& batch) {
+    return batch.reserved_quantity() > 0 && !batch.can_take(qty) &&
+           batch.available_quantity() + batch.reserved_quantity() >= qty &&
+           (!chosen || comes_before(batch, *chosen));
+  });
+  if (in_the_way) expire_holds(now);
+}
+
+Hold& Product::live_hold(std::string_view id, Instant now) {
+  Hold* hold = state_.holds.find_live(id);
+  if (!hold) throw UnknownHold(std::string(id));
+  if (hold->expired(now)) throw HoldExpired(hold->id(), hold->expires_at());
+  return *hold;
+}
+
+Batch& Product::held_batch(const Hold& hold) {
+  Batch* batch = find_batch(hold.batchref());
+  if (!batch) {
+    throw std::logic_error("hold " + hold.id() + " is in batch " + hold.batchref() +
+                           ", not of product " + sku_);
+  }
+  return *batch;
 }
 
 void Product::set_policy(ProductPolicy policy) {
@@ -221,7 +383,7 @@ void Product::serve_backorders(bool freed) {
   const int available_before = available_quantity();
   state_.backorders.serve([&] { return room(); },
                           [&](const OrderLine& line) {
-                            Batch* chosen = batch_for(line);
+                            Batch* chosen = batch_for(line.qty());
                             if (!chosen) return false;
                             allocate_to(*chosen, line);
                             return true;

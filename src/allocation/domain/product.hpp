@@ -8,6 +8,8 @@
 #include "allocation/domain/backorder_queue.hpp"
 #include "allocation/domain/batch.hpp"
 #include "allocation/domain/events.hpp"
+#include "allocation/domain/hold.hpp"
+#include "allocation/domain/holds.hpp"
 #include "allocation/domain/order_line.hpp"
 #include "allocation/domain/product_policy.hpp"
 
@@ -19,6 +21,8 @@ struct ProductState {
   // It recorded OutOfStock and has not had stock again since (BackInStock).
   bool out_of_stock = false;
   BackorderQueue backorders;
+  // Its live holds, as far as loaded (see Holds).
+  Holds holds = {};
   // Lines of orders that released them, among the orders a repository loaded.
   std::vector<OrderLine> released;
 };
@@ -33,9 +37,14 @@ struct ProductState {
 // BackorderQueue). Nothing else needs the rest, and not loading it keeps an operation's cost
 // independent of history.
 //
-// Whenever stock frees up (a batch added, a quantity raised, a line released), the waiting lines
-// that fit are allocated in the same change: no waiting line fits in what is free after any
-// operation.
+// Whenever stock frees up (a batch added, a quantity raised, a line or a hold released), the
+// waiting lines that fit are allocated in the same change: no waiting line fits in what is free
+// after any operation.
+//
+// Holds (SPEC §7.3) take units of a batch like lines do, until they expire: for every batch,
+// allocated + reserved <= purchased. An expired hold holds nothing: an operation that would find
+// its units taken ends the product's expired holds first, in the same change. The domain reads
+// no clock: operations that depend on the time take `now`.
 class Product {
  public:
   explicit Product(std::string sku, std::vector<Batch> batches = {}, int version_number = 0,
@@ -49,6 +58,7 @@ class Product {
   bool out_of_stock() const { return state_.out_of_stock; }
   const BackorderQueue& backorders() const { return state_.backorders; }
   const std::vector<OrderLine>& released_lines() const { return state_.released; }
+  const Holds& holds() const { return state_.holds; }
   // Units the batches can still take, over all of them.
   int available_quantity() const;
 
@@ -65,11 +75,17 @@ class Product {
   // The same line again (same order, same qty, allocated or waiting) changes nothing and answers
   // the same, so that a client may retry; the order's line with another qty throws LineConflict,
   // and a line the order released throws ReleasedLine, changing nothing.
-  std::optional<std::string> allocate(const OrderLine& line);
+  std::optional<std::string> allocate(const OrderLine& line, Instant now);
+  // Allocates the line with the live hold `hold_id` (SPEC §7.3), ending it (ReservationConsumed):
+  // the line takes the held batch when that batch has the units beyond the hold free (held
+  // units beyond the line are free again); otherwise the line is allocated as allocate() would.
+  // The order's line that exists already answers as allocate() does, whatever the hold. Throws
+  // UnknownHold when the product has no such live hold, HoldExpired when it expired.
+  std::optional<std::string> allocate(const OrderLine& line, std::string_view hold_id, Instant now);
   // Allocates again a line a quantity change took off (allocate()), then serves the backorder
   // queue from what is still free: taking lines off may free more than the change asked, and the
   // lines taken off had those units first.
-  std::optional<std::string> reallocate(const OrderLine& line);
+  std::optional<std::string> reallocate(const OrderLine& line, Instant now);
   // The order's line if it waits in the backorder queue (as loaded: see ProductRepository).
   const OrderLine* waiting_line(std::string_view orderid) const;
 
@@ -83,9 +99,31 @@ class Product {
   events::Released release_taken_off(const OrderLine& line);
 
   // Sets a batch's purchased quantity (BatchQuantityChanged). Raised: serves the backorder queue.
-  // Lowered below what it allocated: takes off its most recently allocated lines, recording
-  // Deallocated for each. Throws UnknownBatch.
-  void change_batch_quantity(std::string_view reference, int quantity);
+  // Lowered below what it allocated and holds: ends its expired holds; then moves its most
+  // recent holds to the batch the allocation order gives them (ReservationMoved), or releases
+  // them (ReservationReleased, reason stock) when none can; then takes off its most recently
+  // allocated lines, recording Deallocated for each. Throws UnknownBatch.
+  void change_batch_quantity(std::string_view reference, int quantity, Instant now);
+
+  // Holds `qty` units for `ttl` in the batch allocate() would pick (Reserved), and returns the
+  // hold. The id of a live hold with the same qty and ttl answers that hold, changing nothing.
+  // Throws HoldConflict when the id names a live hold with other data, or one that ended in
+  // this unit of work; HoldExpired when it names an expired one; NoStockToHold when no batch can
+  // take the units.
+  struct Reservation {
+    Hold hold;
+    bool created;
+  };
+  Reservation reserve(std::string id, int qty, std::chrono::seconds ttl, Instant now);
+  // Sets the live hold to expire at now + ttl (ReservationExtended). Throws UnknownHold,
+  // HoldExpired.
+  Hold extend_hold(std::string_view id, std::chrono::seconds ttl, Instant now);
+  // Lets the live hold go (ReservationReleased, reason requested) and serves the backorder queue
+  // from its units. Throws UnknownHold, HoldExpired.
+  events::ReservationReleased release_hold(std::string_view id, Instant now);
+  // Ends every hold of the product expired at `now` (ReservationExpired), loaded or stored, and
+  // serves the backorder queue from their units. Returns how many ended.
+  int expire_holds(Instant now);
 
   // Throws std::invalid_argument for a negative threshold. Lines waiting stay in the queue when
   // backorders are turned off.
@@ -97,8 +135,29 @@ class Product {
 
  private:
   Batch* find_batch(std::string_view reference);
-  // The batch a line goes to, by the allocation order; nullptr when none can take it.
-  Batch* batch_for(const OrderLine& line);
+  // The batch `qty` units go to, by the allocation order; nullptr when none can take them.
+  Batch* batch_for(int qty);
+  // The allocation order: warehouse stock (no eta) first, then the earliest eta, ties in the
+  // order the batches were added.
+  bool comes_before(const Batch& a, const Batch& b) const;
+  // Ends the expired holds when a hold may stand between `qty` units and the batch the
+  // allocation order would give them: a batch before the one they would get (or any, when none
+  // can take them) that could take them but for its holds.
+  void expire_holds_in_the_way(int qty, Instant now);
+  // Ends every hold expired at `now` (ReservationExpired) without serving the queue; returns
+  // how many.
+  int end_expired_holds(Instant now);
+  // The live hold; throws UnknownHold, or HoldExpired when it expired at `now`.
+  Hold& live_hold(std::string_view id, Instant now);
+  // The batch a hold of this product is in.
+  Batch& held_batch(const Hold& hold);
+  // Takes the most recent hold off an over-committed batch: to another batch, or released.
+  void move_or_release_latest_hold(Batch& batch);
+  // What allocate() answers for a line the product has already (allocated or waiting); nullopt
+  // for a new line. Throws LineConflict, ReleasedLine.
+  std::optional<std::optional<std::string>> existing_answer(const OrderLine& line) const;
+  // Allocates a new line (see allocate()).
+  std::optional<std::string> allocate_new(const OrderLine& line, Instant now);
   // The most units one batch can still take: the largest line that fits somewhere.
   int room() const;
   void allocate_to(Batch& batch, const OrderLine& line);

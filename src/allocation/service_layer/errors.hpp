@@ -17,6 +17,13 @@ class NotFound : public std::runtime_error {
   explicit NotFound(const std::string& what) : std::runtime_error(what) {}
 };
 
+// A request names something that exists, but not as the request needs it (a hold of another
+// SKU): 400.
+class InvalidReference : public std::runtime_error {
+ public:
+  explicit InvalidReference(const std::string& what) : std::runtime_error(what) {}
+};
+
 // A commit lost a race: a product it changed was changed by somebody else since it was read.
 // Nothing of the unit of work was written; running the command again on fresh state is safe.
 class ConcurrencyError : public std::runtime_error {

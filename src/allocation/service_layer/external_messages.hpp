@@ -21,6 +21,8 @@ inline constexpr std::string_view kLineDeallocated = "line_deallocated";
 inline constexpr std::string_view kOutOfStock = "out_of_stock";
 inline constexpr std::string_view kBackInStock = "back_in_stock";
 inline constexpr std::string_view kLowStock = "low_stock";
+inline constexpr std::string_view kReservationExpired = "reservation_expired";
+inline constexpr std::string_view kReservationReleased = "reservation_released";
 }  // namespace channels
 
 // The payloads are flat JSON objects of strings and integers; how they are written out (and
@@ -91,6 +93,34 @@ inline constexpr EventTable kExternalMessages{
       return kNotPublished;
     },
     [](const domain::events::BatchQuantityChanged&) -> std::optional<ExternalMessage> {
+      return kNotPublished;
+    },
+    // A checkout's hold is between the shop and the service until it ends.
+    [](const domain::events::Reserved&) -> std::optional<ExternalMessage> { return kNotPublished; },
+    [](const domain::events::ReservationExtended&) -> std::optional<ExternalMessage> {
+      return kNotPublished;
+    },
+    [](const domain::events::ReservationExpired& e) -> std::optional<ExternalMessage> {
+      return ExternalMessage{
+          channels::kReservationExpired,
+          {{"id", e.id}, {"sku", e.sku}, {"qty", e.qty}, {"batchref", e.batchref}}};
+    },
+    [](const domain::events::ReservationReleased& e) -> std::optional<ExternalMessage> {
+      return ExternalMessage{
+          channels::kReservationReleased,
+          {{"id", e.id},
+           {"sku", e.sku},
+           {"qty", e.qty},
+           {"batchref", e.batchref},
+           {"reason",
+            std::string(e.reason == domain::events::HoldRelease::stock ? "stock" : "requested")}}};
+    },
+    // The hold lives on in another batch.
+    [](const domain::events::ReservationMoved&) -> std::optional<ExternalMessage> {
+      return kNotPublished;
+    },
+    // The allocation it became is line_allocated.
+    [](const domain::events::ReservationConsumed&) -> std::optional<ExternalMessage> {
       return kNotPublished;
     },
 };

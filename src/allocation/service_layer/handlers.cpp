@@ -1,5 +1,7 @@
 #include "allocation/service_layer/handlers.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include "allocation/domain/errors.hpp"
@@ -23,11 +25,38 @@ void add_batch(const commands::CreateBatch& command, UnitOfWork& uow) {
   if (product->add_batch(std::move(batch))) uow.commit();
 }
 
-Allocation allocate(const commands::Allocate& command, UnitOfWork& uow) {
+namespace {
+
+// Why no product has the live hold `id` (for a command of `sku`, when it names one): expired
+// (HoldExpired), of another SKU (InvalidReference), or none (NotFound).
+[[noreturn]] void explain_missing_hold(UnitOfWork& uow, const std::string& id, Instant now,
+                                       std::optional<std::string_view> sku = std::nullopt) {
+  const auto stored = uow.reservation(id);
+  if (stored && sku && stored->sku != *sku) {
+    throw InvalidReference("reservation " + id + " is of sku " + stored->sku + ", not " +
+                           std::string(*sku));
+  }
+  if (stored && stored->expired(now)) throw HoldExpired(id, stored->expires_at);
+  throw NotFound("no reservation " + id);
+}
+
+}  // namespace
+
+Allocation allocate(const commands::Allocate& command, UnitOfWork& uow, Instant now) {
   OrderLine line(command.orderid, command.sku, command.qty);
-  Product* product = uow.products().get(command.sku, command.orderid);
+  Product* product =
+      uow.products().get(command.sku, command.orderid, command.reservation.value_or(""));
   if (!product) throw InvalidSku(command.sku);
-  auto batchref = product->allocate(line);
+  std::optional<std::string> batchref;
+  if (command.reservation) {
+    try {
+      batchref = product->allocate(line, *command.reservation, now);
+    } catch (const UnknownHold&) {
+      explain_missing_hold(uow, *command.reservation, now, command.sku);
+    }
+  } else {
+    batchref = product->allocate(line, now);
+  }
   uow.commit();
   return {batchref, !batchref && product->waiting_line(command.orderid)};
 }
@@ -90,11 +119,82 @@ ProductPolicy set_product_policy(const commands::SetProductPolicy& command, Unit
   return product->policy();
 }
 
-void change_batch_quantity(const commands::ChangeBatchQuantity& command, UnitOfWork& uow) {
+void change_batch_quantity(const commands::ChangeBatchQuantity& command, UnitOfWork& uow,
+                           Instant now) {
   Product* product = uow.products().get_by_batchref(command.ref);
   if (!product) throw UnknownBatch(command.ref);
-  product->change_batch_quantity(command.ref, command.qty);
+  product->change_batch_quantity(command.ref, command.qty, now);
   uow.commit();
+}
+
+Product::Reservation reserve(const commands::Reserve& command, UnitOfWork& uow, Instant now,
+                             const std::function<std::string()>& make_id) {
+  const std::string id = command.id ? *command.id : make_id();
+  Product* product = uow.products().get(command.sku, {}, id);
+  if (!product) throw InvalidSku(command.sku);
+  // An id names one hold of one product, for good: a hold the product does not have live may
+  // be another product's, or have ended.
+  if (command.id && !product->holds().find(id)) {
+    if (const auto stored = uow.reservation(id)) {
+      if (stored->sku != command.sku) {
+        throw HoldConflict(id, "is a reservation of sku " + stored->sku);
+      }
+      if (stored->expired(now)) throw HoldExpired(id, stored->expires_at);
+      throw HoldConflict(id, "was released or used");
+    }
+  }
+  auto reservation = product->reserve(id, command.qty, command.ttl, now);
+  if (reservation.created) uow.commit();
+  return reservation;
+}
+
+Hold extend_reservation(const commands::ExtendReservation& command, UnitOfWork& uow, Instant now) {
+  Product* product = uow.products().get_by_hold(command.id);
+  if (!product) explain_missing_hold(uow, command.id, now);
+  Hold hold = product->extend_hold(command.id, command.ttl, now);
+  uow.commit();
+  return hold;
+}
+
+events::ReservationReleased release_reservation(const commands::ReleaseReservation& command,
+                                                UnitOfWork& uow, Instant now) {
+  Product* product = uow.products().get_by_hold(command.id);
+  if (!product) explain_missing_hold(uow, command.id, now);
+  auto released = product->release_hold(command.id, now);
+  uow.commit();
+  return released;
+}
+
+int expire_reservations(
+    const commands::ExpireReservations&, Reservations& reservations, Instant now,
+    const std::function<int(const commands::ExpireProductReservations&)>& expire_product) {
+  constexpr int kPage = 100;
+  int ended = 0;
+  // Page after page while pages are full and end something: a product whose holds do not end
+  // (its unit of work fails) must not keep the sweep going round.
+  for (;;) {
+    const std::vector<std::string> skus = reservations.skus_with_expired(now, kPage);
+    int ended_in_page = 0;
+    for (const std::string& sku : skus) {
+      try {
+        ended_in_page += expire_product({sku});
+      } catch (const std::exception& error) {
+        // The next sweep tries it again; the other products are not held up by it.
+        spdlog::warn("expiring the holds of {} failed: {}", sku, error.what());
+      }
+    }
+    ended += ended_in_page;
+    if (static_cast<int>(skus.size()) < kPage || ended_in_page == 0) return ended;
+  }
+}
+
+int expire_product_reservations(const commands::ExpireProductReservations& command, UnitOfWork& uow,
+                                Instant now) {
+  Product* product = uow.products().get(command.sku);
+  if (!product) return 0;
+  const int ended = product->expire_holds(now);
+  if (ended > 0) uow.commit();
+  return ended;
 }
 
 void add_allocation_to_read_model(const events::Allocated& event, ReadModelWriter& read_model) {
@@ -110,12 +210,12 @@ void remove_released_from_read_model(const events::Released& event, ReadModelWri
   if (event.batchref) read_model.remove(event.orderid, event.sku);
 }
 
-void reallocate(const events::Deallocated& event, UnitOfWork& uow) {
+void reallocate(const events::Deallocated& event, UnitOfWork& uow, Instant now) {
   uow.settle_reallocation(event);
   Product* product = uow.products().get(event.sku, event.orderid);
   if (!product) throw InvalidSku(event.sku);
   try {
-    product->reallocate(OrderLine(event.orderid, event.sku, event.qty));
+    product->reallocate(OrderLine(event.orderid, event.sku, event.qty), now);
   } catch (const Conflict&) {
     // The order was allocated anew with another qty since this line was taken off (that line
     // is what the order has now), or it released the line. Left pending, it would fail at

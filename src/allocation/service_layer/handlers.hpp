@@ -13,6 +13,7 @@
 #include "allocation/service_layer/ports/notifications.hpp"
 #include "allocation/service_layer/ports/order_lines.hpp"
 #include "allocation/service_layer/ports/read_model.hpp"
+#include "allocation/service_layer/ports/reservations.hpp"
 #include "allocation/service_layer/ports/unit_of_work.hpp"
 
 // The use cases: small functions that receive what they need as arguments. The bootstrap binds
@@ -25,8 +26,11 @@ namespace allocation::service_layer::handlers {
 void add_batch(const domain::commands::CreateBatch& command, UnitOfWork& uow);
 // The batch the line went to, or none: backordered, or out of stock. Throws InvalidSku,
 // domain::LineConflict when the order has a line of the SKU with another qty, and
-// domain::ReleasedLine when it released that line.
-Allocation allocate(const domain::commands::Allocate& command, UnitOfWork& uow);
+// domain::ReleasedLine when it released that line. With a reservation (SPEC §7.3), also
+// InvalidReference when the hold is of another SKU, domain::HoldExpired, and NotFound when there
+// is no such live hold.
+Allocation allocate(const domain::commands::Allocate& command, UnitOfWork& uow,
+                    domain::Instant now);
 // What was released: empty when the line was released already. Throws NotFound when the
 // order never had a line of the SKU (or the SKU does not exist), and ConcurrencyError when the
 // line moved between the unit of work's reads. A line taken off its batch and not yet
@@ -45,7 +49,30 @@ std::vector<domain::events::Released> cancel_order(
 domain::ProductPolicy set_product_policy(const domain::commands::SetProductPolicy& command,
                                          UnitOfWork& uow);
 // Throws domain::UnknownBatch.
-void change_batch_quantity(const domain::commands::ChangeBatchQuantity& command, UnitOfWork& uow);
+void change_batch_quantity(const domain::commands::ChangeBatchQuantity& command, UnitOfWork& uow,
+                           domain::Instant now);
+
+// The hold, and whether this command made it. Without an id, `make_id` gives one. Throws
+// InvalidSku; domain::HoldConflict when the id is taken by a hold of other data or one that was
+// released or used; domain::HoldExpired when it names an expired hold; domain::NoStockToHold.
+domain::Product::Reservation reserve(const domain::commands::Reserve& command, UnitOfWork& uow,
+                                     domain::Instant now,
+                                     const std::function<std::string()>& make_id);
+// The hold as extended. Throws NotFound, domain::HoldExpired.
+domain::Hold extend_reservation(const domain::commands::ExtendReservation& command, UnitOfWork& uow,
+                                domain::Instant now);
+// Throws NotFound, domain::HoldExpired.
+domain::events::ReservationReleased release_reservation(
+    const domain::commands::ReleaseReservation& command, UnitOfWork& uow, domain::Instant now);
+// Ends the expired holds of every product that has some, each product through
+// `expire_product` (a unit of work each); returns how many ended.
+int expire_reservations(
+    const domain::commands::ExpireReservations& command, Reservations& reservations,
+    domain::Instant now,
+    const std::function<int(const domain::commands::ExpireProductReservations&)>& expire_product);
+// Ends the product's expired holds; returns how many.
+int expire_product_reservations(const domain::commands::ExpireProductReservations& command,
+                                UnitOfWork& uow, domain::Instant now);
 
 // Event handlers.
 
@@ -60,7 +87,7 @@ void remove_released_from_read_model(const domain::events::Released& event,
 // Settles the pending reallocation in the same unit of work, so that it happens exactly once
 // however often the event is handled (see UnitOfWork::pending_reallocations). An order that has
 // a line of the SKU again, with another qty, keeps that line: the reallocation is only settled.
-void reallocate(const domain::events::Deallocated& event, UnitOfWork& uow);
+void reallocate(const domain::events::Deallocated& event, UnitOfWork& uow, domain::Instant now);
 // Hands the event's message to other systems, if it leaves the service (external_messages.hpp).
 void publish_external_message(const domain::Event& event, EventPublisher& publisher);
 void send_out_of_stock_notification(const domain::events::OutOfStock& event,

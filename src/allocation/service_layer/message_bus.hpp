@@ -13,6 +13,7 @@
 
 #include "allocation/domain/commands.hpp"
 #include "allocation/domain/events.hpp"
+#include "allocation/domain/product.hpp"
 #include "allocation/domain/product_policy.hpp"
 #include "allocation/service_layer/allocation.hpp"
 #include "allocation/service_layer/ports/clock.hpp"
@@ -42,6 +43,26 @@ template <>
 struct CommandResult<domain::commands::SetProductPolicy> {
   using type = domain::ProductPolicy;  // the policy now
 };
+template <>
+struct CommandResult<domain::commands::Reserve> {
+  using type = domain::Product::Reservation;  // the hold, and whether it was made
+};
+template <>
+struct CommandResult<domain::commands::ExtendReservation> {
+  using type = domain::Hold;  // as extended
+};
+template <>
+struct CommandResult<domain::commands::ReleaseReservation> {
+  using type = domain::events::ReservationReleased;
+};
+template <>
+struct CommandResult<domain::commands::ExpireReservations> {
+  using type = int;  // holds ended, every product
+};
+template <>
+struct CommandResult<domain::commands::ExpireProductReservations> {
+  using type = int;  // holds ended
+};
 template <class C>
 using CommandResultT = typename CommandResult<C>::type;
 
@@ -64,6 +85,13 @@ inline std::optional<std::string_view> product_key(const domain::commands::Deall
 inline std::optional<std::string_view> product_key(const domain::commands::SetProductPolicy& c) {
   return c.sku;
 }
+inline std::optional<std::string_view> product_key(const domain::commands::Reserve& c) {
+  return c.sku;
+}
+inline std::optional<std::string_view> product_key(
+    const domain::commands::ExpireProductReservations& c) {
+  return c.sku;
+}
 inline std::optional<std::string_view> product_key(const domain::events::Deallocated& e) {
   return e.sku;  // its handler allocates the line again
 }
@@ -77,6 +105,8 @@ template <class C>
 struct SpansProducts : std::false_type {};
 template <>
 struct SpansProducts<domain::commands::CancelOrder> : std::true_type {};
+template <>
+struct SpansProducts<domain::commands::ExpireReservations> : std::true_type {};
 
 template <class C>
 using CommandHandler =

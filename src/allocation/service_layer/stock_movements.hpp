@@ -20,24 +20,34 @@ inline constexpr std::string_view kReceived = "received";
 inline constexpr std::string_view kAdjusted = "adjusted";
 inline constexpr std::string_view kAllocated = "allocated";
 inline constexpr std::string_view kReleased = "released";
+inline constexpr std::string_view kReserved = "reserved";
+inline constexpr std::string_view kUnreserved = "unreserved";
 }  // namespace movement_kinds
 
 // Why a line left its batch, when it did.
 namespace movement_reasons {
 inline constexpr std::string_view kBatchChanged = "batch_changed";
 inline constexpr std::string_view kCancelled = "cancelled";
+// Why a hold gave its units back.
+inline constexpr std::string_view kExpired = "expired";
+inline constexpr std::string_view kRequested = "requested";
+inline constexpr std::string_view kStock = "stock";
+inline constexpr std::string_view kMoved = "moved";
+inline constexpr std::string_view kAllocated = "allocated";
 }  // namespace movement_reasons
 
 // One change of one batch. `qty` is the signed change of the batch's available units:
-// negative for allocated, positive for released and received, either sign for adjusted (new
-// purchased - old purchased). Its place in the ledger (seq) and its time (at) are the store's.
+// negative for allocated and reserved, positive for released, unreserved and received, either
+// sign for adjusted (new purchased - old purchased). Its place in the ledger (seq) and its time
+// (at) are the store's.
 struct Movement {
   std::string sku;
   std::string batchref;
   std::string_view kind;  // a literal of movement_kinds
   int qty;
   std::optional<std::string> orderid;
-  std::optional<std::string_view> reason;  // a literal of movement_reasons
+  std::optional<std::string_view> reason;                 // a literal of movement_reasons
+  std::optional<std::string> reservation = std::nullopt;  // the hold's id
   friend bool operator==(const Movement&, const Movement&) = default;
 };
 
@@ -73,6 +83,33 @@ inline constexpr EventTable kStockMovements{
       if (e.qty == e.old_qty) return {};
       return {{e.sku, e.batchref, movement_kinds::kAdjusted, e.qty - e.old_qty, std::nullopt,
                std::nullopt}};
+    },
+    [](const domain::events::Reserved& e) -> std::vector<Movement> {
+      return {
+          {e.sku, e.batchref, movement_kinds::kReserved, -e.qty, std::nullopt, std::nullopt, e.id}};
+    },
+    // A later expiry moves no units.
+    [](const domain::events::ReservationExtended&) -> std::vector<Movement> { return {}; },
+    [](const domain::events::ReservationExpired& e) -> std::vector<Movement> {
+      return {{e.sku, e.batchref, movement_kinds::kUnreserved, e.qty, std::nullopt,
+               movement_reasons::kExpired, e.id}};
+    },
+    [](const domain::events::ReservationReleased& e) -> std::vector<Movement> {
+      return {{e.sku, e.batchref, movement_kinds::kUnreserved, e.qty, std::nullopt,
+               e.reason == domain::events::HoldRelease::stock ? movement_reasons::kStock
+                                                              : movement_reasons::kRequested,
+               e.id}};
+    },
+    [](const domain::events::ReservationMoved& e) -> std::vector<Movement> {
+      return {{e.sku, e.from_batchref, movement_kinds::kUnreserved, e.qty, std::nullopt,
+               movement_reasons::kMoved, e.id},
+              {e.sku, e.batchref, movement_kinds::kReserved, -e.qty, std::nullopt,
+               movement_reasons::kMoved, e.id}};
+    },
+    // The held units come back; the line's Allocated takes its own.
+    [](const domain::events::ReservationConsumed& e) -> std::vector<Movement> {
+      return {{e.sku, e.batchref, movement_kinds::kUnreserved, e.qty, e.orderid,
+               movement_reasons::kAllocated, e.id}};
     },
 };
 

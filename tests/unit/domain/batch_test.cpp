@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "allocation/domain/product.hpp"
+#include "support/test_time.hpp"
 
 namespace allocation::domain {
 namespace {
@@ -18,7 +19,7 @@ Product product_with(int purchased, const char* sku = "SMALL-TABLE") {
 
 TEST(Batch, AllocatingReducesAvailableQuantity) {
   auto product = product_with(20);
-  product.allocate(OrderLine("order-ref", "SMALL-TABLE", 2));
+  product.allocate(OrderLine("order-ref", "SMALL-TABLE", 2), kTestNow);
   EXPECT_EQ(product.batch("batch-001")->available_quantity(), 18);
   EXPECT_EQ(product.batch("batch-001")->allocated_quantity(), 2);
 }
@@ -52,10 +53,10 @@ TEST(Batch, ZeroQuantityBatchTakesNothing) {
 TEST(Batch, AllocatingTheSameLineTwiceChangesNothing) {
   auto product = product_with(20);
   OrderLine line("o1", "SMALL-TABLE", 2);
-  product.allocate(line);
+  product.allocate(line, kTestNow);
   const int version = product.version_number();
   product.take_events();
-  product.allocate(line);
+  product.allocate(line, kTestNow);
   EXPECT_EQ(product.batch("batch-001")->available_quantity(), 18);
   EXPECT_EQ(product.version_number(), version);
   EXPECT_TRUE(product.events().empty());

@@ -6,6 +6,7 @@
 
 #include "allocation/domain/errors.hpp"
 #include "support/print_domain.hpp"
+#include "support/test_time.hpp"
 
 namespace allocation::domain {
 namespace {
@@ -28,7 +29,7 @@ Product product_of(
 
 TEST(Product, PrefersWarehouseBatchesToShipments) {
   auto product = product_of("CLOCK", {{"shipment", 100, kTomorrow}, {"in-stock", 100, {}}});
-  EXPECT_EQ(product.allocate(OrderLine("oref", "CLOCK", 10)), "in-stock");
+  EXPECT_EQ(product.allocate(OrderLine("oref", "CLOCK", 10), kTestNow), "in-stock");
   EXPECT_EQ(product.batch("in-stock")->available_quantity(), 90);
   EXPECT_EQ(product.batch("shipment")->available_quantity(), 100);
 }
@@ -36,36 +37,36 @@ TEST(Product, PrefersWarehouseBatchesToShipments) {
 TEST(Product, PrefersEarlierBatches) {
   auto product = product_of(
       "SPOON", {{"slow", 100, kLater}, {"normal", 100, kTomorrow}, {"speedy", 100, kToday}});
-  EXPECT_EQ(product.allocate(OrderLine("order1", "SPOON", 10)), "speedy");
+  EXPECT_EQ(product.allocate(OrderLine("order1", "SPOON", 10), kTestNow), "speedy");
   EXPECT_EQ(product.batch("normal")->available_quantity(), 100);
   EXPECT_EQ(product.batch("slow")->available_quantity(), 100);
 }
 
 TEST(Product, BreaksEtaTiesByTheOrderBatchesWereAdded) {
   auto shipments = product_of("FORK", {{"first", 10, kTomorrow}, {"second", 10, kTomorrow}});
-  EXPECT_EQ(shipments.allocate(OrderLine("o1", "FORK", 1)), "first");
+  EXPECT_EQ(shipments.allocate(OrderLine("o1", "FORK", 1), kTestNow), "first");
   auto warehouse = product_of("KNIFE", {{"wh-a", 10, {}}, {"wh-b", 10, {}}});
-  EXPECT_EQ(warehouse.allocate(OrderLine("o1", "KNIFE", 1)), "wh-a");
+  EXPECT_EQ(warehouse.allocate(OrderLine("o1", "KNIFE", 1), kTestNow), "wh-a");
 }
 
 TEST(Product, SkipsBatchesThatCannotTakeTheLine) {
   auto product = product_of("LAMP", {{"small-wh", 1, {}}, {"big-ship", 100, kToday}});
-  EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 5)), "big-ship");
+  EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 5), kTestNow), "big-ship");
 }
 
 TEST(Product, RecordsAllocatedEvent) {
   auto product = product_of("LAMP", {{"b1", 10, {}}});
-  product.allocate(OrderLine("o1", "LAMP", 3));
+  product.allocate(OrderLine("o1", "LAMP", 3), kTestNow);
   ASSERT_EQ(product.events().size(), 1u);
   EXPECT_EQ(product.events()[0], Event(events::Allocated{"o1", "LAMP", 3, "b1"}));
 }
 
 TEST(Product, RecordsOutOfStockAndAllocatesNothingWhenNoBatchCanTakeTheLine) {
   auto product = product_of("SMALL-FORK", {{"b1", 10, {}}});
-  product.allocate(OrderLine("order1", "SMALL-FORK", 10));
+  product.allocate(OrderLine("order1", "SMALL-FORK", 10), kTestNow);
   product.take_events();
   const int version = product.version_number();
-  EXPECT_EQ(product.allocate(OrderLine("order2", "SMALL-FORK", 1)), std::nullopt);
+  EXPECT_EQ(product.allocate(OrderLine("order2", "SMALL-FORK", 1), kTestNow), std::nullopt);
   ASSERT_EQ(product.events().size(), 1u);
   EXPECT_EQ(product.events()[0], Event(events::OutOfStock{"SMALL-FORK"}));
   EXPECT_TRUE(product.out_of_stock());
@@ -77,22 +78,22 @@ TEST(Product, RecordsOutOfStockAndAllocatesNothingWhenNoBatchCanTakeTheLine) {
 // The stock team hears once per SKU, not once per refused request (SPEC §7.4).
 TEST(Product, RecordsOutOfStockOnceUntilBackInStock) {
   auto product = product_of("LAMP", {{"b1", 1, {}}});
-  product.allocate(OrderLine("o1", "LAMP", 2));
+  product.allocate(OrderLine("o1", "LAMP", 2), kTestNow);
   product.take_events();
   const int version = product.version_number();
-  EXPECT_EQ(product.allocate(OrderLine("o2", "LAMP", 2)), std::nullopt);
+  EXPECT_EQ(product.allocate(OrderLine("o2", "LAMP", 2), kTestNow), std::nullopt);
   EXPECT_TRUE(product.events().empty());
   EXPECT_EQ(product.version_number(), version);
-  product.change_batch_quantity("b1", 5);
+  product.change_batch_quantity("b1", 5, kTestNow);
   product.take_events();
   EXPECT_FALSE(product.out_of_stock());
-  product.allocate(OrderLine("o3", "LAMP", 9));
+  product.allocate(OrderLine("o3", "LAMP", 9), kTestNow);
   EXPECT_EQ(product.events(), std::vector<Event>{events::OutOfStock{"LAMP"}});
 }
 
 TEST(Product, OutOfStockWithNoBatchesAtAll) {
   Product product("EMPTY");
-  EXPECT_EQ(product.allocate(OrderLine("o", "EMPTY", 1)), std::nullopt);
+  EXPECT_EQ(product.allocate(OrderLine("o", "EMPTY", 1), kTestNow), std::nullopt);
   EXPECT_EQ(product.events(), std::vector<Event>{events::OutOfStock{"EMPTY"}});
 }
 
@@ -101,21 +102,21 @@ TEST(Product, IncrementsVersionOnEveryChange) {
   EXPECT_EQ(product.version_number(), 0);
   product.add_batch(Batch("b1", "LAMP", 10, std::nullopt));
   EXPECT_EQ(product.version_number(), 1);
-  product.allocate(OrderLine("o1", "LAMP", 1));
+  product.allocate(OrderLine("o1", "LAMP", 1), kTestNow);
   EXPECT_EQ(product.version_number(), 2);
-  product.allocate(OrderLine("o2", "LAMP", 1));
+  product.allocate(OrderLine("o2", "LAMP", 1), kTestNow);
   EXPECT_EQ(product.version_number(), 3);
-  product.change_batch_quantity("b1", 5);
+  product.change_batch_quantity("b1", 5, kTestNow);
   EXPECT_EQ(product.version_number(), 4);
 }
 
 TEST(Product, ReallocatingAnAllocatedOrderReturnsItsBatchAndChangesNothing) {
   auto product = product_of("LAMP", {{"b1", 10, kLater}});
-  product.allocate(OrderLine("o1", "LAMP", 2));
+  product.allocate(OrderLine("o1", "LAMP", 2), kTestNow);
   product.add_batch(Batch("b0", "LAMP", 10, std::nullopt));  // now a better batch exists
   product.take_events();
   const int version = product.version_number();
-  EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 2)), "b1");
+  EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 2), kTestNow), "b1");
   EXPECT_EQ(product.version_number(), version);
   EXPECT_TRUE(product.events().empty());
   EXPECT_EQ(product.batch("b0")->available_quantity(), 10);
@@ -124,22 +125,23 @@ TEST(Product, ReallocatingAnAllocatedOrderReturnsItsBatchAndChangesNothing) {
 
 TEST(Product, AllocatingTheOrdersLineAgainWithAnotherQtyIsAConflictAndChangesNothing) {
   auto product = product_of("LAMP", {{"b1", 10, {}}});
-  product.allocate(OrderLine("o1", "LAMP", 3));
+  product.allocate(OrderLine("o1", "LAMP", 3), kTestNow);
   product.take_events();
   const int version = product.version_number();
   try {
-    product.allocate(OrderLine("o1", "LAMP", 5));
+    product.allocate(OrderLine("o1", "LAMP", 5), kTestNow);
     FAIL() << "no error";
   } catch (const LineConflict& error) {
     EXPECT_STREQ(error.what(),
                  "order o1 already has 3 of LAMP; allocating it again must ask for the same qty");
   }
-  EXPECT_THROW(product.allocate(OrderLine("o1", "LAMP", 1)), LineConflict);  // less, too
+  EXPECT_THROW(product.allocate(OrderLine("o1", "LAMP", 1), kTestNow), LineConflict);  // less, too
   EXPECT_EQ(product.version_number(), version);
   EXPECT_TRUE(product.events().empty());
   EXPECT_EQ(product.batch("b1")->loaded_lines(),
             std::vector<OrderLine>{OrderLine("o1", "LAMP", 3)});
-  EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 3)), "b1");  // the same line still is fine
+  EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 3), kTestNow),
+            "b1");  // the same line still is fine
 }
 
 // As a repository loads it: the batch's total, and of its lines only the order's own.
@@ -148,19 +150,19 @@ TEST(Product, AConflictIsFoundOnAPartiallyLoadedProduct) {
                   {Batch::restore("b1", "LAMP", 10, std::nullopt, 0, {}),
                    Batch::restore("b2", "LAMP", 10, kLater, 9, {OrderLine("o1", "LAMP", 2)})},
                   7);
-  EXPECT_THROW(product.allocate(OrderLine("o1", "LAMP", 4)), LineConflict);
+  EXPECT_THROW(product.allocate(OrderLine("o1", "LAMP", 4), kTestNow), LineConflict);
   EXPECT_EQ(product.version_number(), 7);
   EXPECT_EQ(product.batch("b1")->available_quantity(), 10);
-  EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 2)), "b2");
+  EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 2), kTestNow), "b2");
 }
 
 TEST(Product, ChangingQuantityDeallocatesMostRecentLinesFirst) {
   auto product = product_of("LAMP", {{"b1", 10, {}}});
-  product.allocate(OrderLine("first", "LAMP", 4));
-  product.allocate(OrderLine("second", "LAMP", 3));
-  product.allocate(OrderLine("third", "LAMP", 2));
+  product.allocate(OrderLine("first", "LAMP", 4), kTestNow);
+  product.allocate(OrderLine("second", "LAMP", 3), kTestNow);
+  product.allocate(OrderLine("third", "LAMP", 2), kTestNow);
   product.take_events();
-  product.change_batch_quantity("b1", 5);
+  product.change_batch_quantity("b1", 5, kTestNow);
   EXPECT_EQ(product.events(), (std::vector<Event>{events::BatchQuantityChanged{"LAMP", "b1", 10, 5},
                                                   events::Deallocated{"third", "LAMP", 2, "b1"},
                                                   events::Deallocated{"second", "LAMP", 3, "b1"}}));
@@ -171,30 +173,30 @@ TEST(Product, ChangingQuantityDeallocatesMostRecentLinesFirst) {
 
 TEST(Product, ChangingQuantityWithinAvailabilityDeallocatesNothing) {
   auto product = product_of("LAMP", {{"b1", 10, {}}});
-  product.allocate(OrderLine("o1", "LAMP", 4));
+  product.allocate(OrderLine("o1", "LAMP", 4), kTestNow);
   product.take_events();
-  product.change_batch_quantity("b1", 4);
+  product.change_batch_quantity("b1", 4, kTestNow);
   EXPECT_EQ(product.events(),
             (std::vector<Event>{events::BatchQuantityChanged{"LAMP", "b1", 10, 4}}));
   EXPECT_EQ(product.batch("b1")->available_quantity(), 0);
-  product.change_batch_quantity("b1", 50);
+  product.change_batch_quantity("b1", 50, kTestNow);
   EXPECT_EQ(product.batch("b1")->available_quantity(), 46);
 }
 
 TEST(Product, ChangingQuantityToZeroEmptiesTheBatch) {
   auto product = product_of("LAMP", {{"b1", 10, {}}});
-  product.allocate(OrderLine("o1", "LAMP", 4));
-  product.allocate(OrderLine("o2", "LAMP", 6));
+  product.allocate(OrderLine("o1", "LAMP", 4), kTestNow);
+  product.allocate(OrderLine("o2", "LAMP", 6), kTestNow);
   product.take_events();
-  product.change_batch_quantity("b1", 0);
+  product.change_batch_quantity("b1", 0, kTestNow);
   EXPECT_EQ(product.events().size(), 3u);  // the change and two lines taken off
   EXPECT_EQ(product.batch("b1")->allocated_quantity(), 0);
 }
 
 TEST(Product, ChangingQuantityOfUnknownBatchOrToNegativeFails) {
   auto product = product_of("LAMP", {{"b1", 10, {}}});
-  EXPECT_THROW(product.change_batch_quantity("nope", 5), UnknownBatch);
-  EXPECT_THROW(product.change_batch_quantity("b1", -1), std::invalid_argument);
+  EXPECT_THROW(product.change_batch_quantity("nope", 5, kTestNow), UnknownBatch);
+  EXPECT_THROW(product.change_batch_quantity("b1", -1, kTestNow), std::invalid_argument);
   EXPECT_EQ(product.batch("b1")->purchased_quantity(), 10);
 }
 
@@ -202,7 +204,7 @@ TEST(Product, DeallocatingNeedsTheBatchLinesLoaded) {
   // Two lines allocated, one loaded: a repository bug that must not silently lose a line.
   Product product(
       "LAMP", {Batch::restore("b1", "LAMP", 10, std::nullopt, 5, {OrderLine("o2", "LAMP", 3)})}, 7);
-  EXPECT_THROW(product.change_batch_quantity("b1", 1), std::logic_error);
+  EXPECT_THROW(product.change_batch_quantity("b1", 1, kTestNow), std::logic_error);
 }
 
 TEST(Product, AddingTheSameBatchAgainIsANoOpAndOtherDataIsAConflict) {
@@ -218,14 +220,14 @@ TEST(Product, AddingTheSameBatchAgainIsANoOpAndOtherDataIsAConflict) {
 TEST(Product, RejectsBatchesAndLinesOfAnotherSku) {
   Product product("LAMP");
   EXPECT_THROW(product.add_batch(Batch("b1", "DESK", 10, std::nullopt)), std::invalid_argument);
-  EXPECT_THROW(product.allocate(OrderLine("o1", "DESK", 1)), std::invalid_argument);
+  EXPECT_THROW(product.allocate(OrderLine("o1", "DESK", 1), kTestNow), std::invalid_argument);
   EXPECT_THROW(product.release_taken_off(OrderLine("o1", "DESK", 1)), std::invalid_argument);
 }
 
 TEST(Product, RecordsTheStockMovementsOfBatches) {
   Product product("LAMP");
   product.add_batch(Batch("b1", "LAMP", 10, std::nullopt));
-  product.change_batch_quantity("b1", 7);
+  product.change_batch_quantity("b1", 7, kTestNow);
   EXPECT_EQ(product.events(),
             (std::vector<Event>{events::BatchAdded{"LAMP", "b1", 10},
                                 events::BatchQuantityChanged{"LAMP", "b1", 10, 7}}));
@@ -235,7 +237,7 @@ TEST(Product, RecordsTheStockMovementsOfBatches) {
 
 TEST(Product, ReleasingAnAllocatedLineFreesItsUnits) {
   auto product = product_of("LAMP", {{"b1", 10, {}}});
-  product.allocate(OrderLine("o1", "LAMP", 4));
+  product.allocate(OrderLine("o1", "LAMP", 4), kTestNow);
   product.take_events();
   const int version = product.version_number();
   const auto released = product.deallocate("o1");
@@ -250,7 +252,7 @@ TEST(Product, ReleasingAnAllocatedLineFreesItsUnits) {
 
 TEST(Product, ReleasingTwiceReleasesNothingTheSecondTime) {
   auto product = product_of("LAMP", {{"b1", 10, {}}});
-  product.allocate(OrderLine("o1", "LAMP", 4));
+  product.allocate(OrderLine("o1", "LAMP", 4), kTestNow);
   product.deallocate("o1");
   product.take_events();
   const int version = product.version_number();
@@ -278,7 +280,7 @@ TEST(Product, AReleasedLineIsNotAllocatedAgain) {
                                .backorders = {},
                                .released = {OrderLine("o1", "LAMP", 4)}});
   try {
-    product.allocate(OrderLine("o1", "LAMP", 4));
+    product.allocate(OrderLine("o1", "LAMP", 4), kTestNow);
     FAIL() << "no error";
   } catch (const ReleasedLine& error) {
     EXPECT_STREQ(error.what(),
@@ -292,12 +294,12 @@ TEST(Product, AReleasedLineIsNotAllocatedAgain) {
 // A line taken off by a quantity change, cancelled before its reallocation ran.
 TEST(Product, ALineReleasedWhileTakenOffIsNotReallocated) {
   auto product = product_of("LAMP", {{"b1", 10, {}}});
-  product.allocate(OrderLine("o1", "LAMP", 4));
-  product.change_batch_quantity("b1", 2);
+  product.allocate(OrderLine("o1", "LAMP", 4), kTestNow);
+  product.change_batch_quantity("b1", 2, kTestNow);
   product.take_events();
   EXPECT_EQ(product.release_taken_off(OrderLine("o1", "LAMP", 4)),
             (events::Released{"o1", "LAMP", 4, std::nullopt}));
-  EXPECT_THROW(product.allocate(OrderLine("o1", "LAMP", 4)), ReleasedLine);
+  EXPECT_THROW(product.allocate(OrderLine("o1", "LAMP", 4), kTestNow), ReleasedLine);
   EXPECT_EQ(product.batch("b1")->available_quantity(), 2);
 }
 
@@ -312,7 +314,7 @@ Product with_backorders(Product product) {
 TEST(Product, WithBackordersALineThatFindsNoBatchWaits) {
   auto product = with_backorders(product_of("LAMP", {{"b1", 2, {}}}));
   const int version = product.version_number();
-  EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 5)), std::nullopt);
+  EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 5), kTestNow), std::nullopt);
   ASSERT_NE(product.waiting_line("o1"), nullptr);
   EXPECT_EQ(*product.waiting_line("o1"), OrderLine("o1", "LAMP", 5));
   EXPECT_EQ(product.events(),
@@ -324,11 +326,11 @@ TEST(Product, WithBackordersALineThatFindsNoBatchWaits) {
 
 TEST(Product, AWaitingLineAgainIsTheSameAnswerAndAnotherQtyAConflict) {
   auto product = with_backorders(product_of("LAMP", {}));
-  product.allocate(OrderLine("o1", "LAMP", 5));
+  product.allocate(OrderLine("o1", "LAMP", 5), kTestNow);
   product.take_events();
   const int version = product.version_number();
-  EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 5)), std::nullopt);
-  EXPECT_THROW(product.allocate(OrderLine("o1", "LAMP", 6)), LineConflict);
+  EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 5), kTestNow), std::nullopt);
+  EXPECT_THROW(product.allocate(OrderLine("o1", "LAMP", 6), kTestNow), LineConflict);
   EXPECT_TRUE(product.events().empty());
   EXPECT_EQ(product.version_number(), version);
   EXPECT_EQ(product.backorders().added().size(), 1u);
@@ -338,7 +340,7 @@ TEST(Product, AnArrivingBatchServesWaitingLinesInArrivalOrderAndSkipsWhatDoesNot
   auto product = with_backorders(product_of("LAMP", {}));
   for (const auto& [orderid, qty] :
        {std::pair{"first", 3}, {"big", 8}, {"small", 2}, {"last", 1}}) {
-    product.allocate(OrderLine(orderid, "LAMP", qty));
+    product.allocate(OrderLine(orderid, "LAMP", qty), kTestNow);
   }
   product.take_events();
   product.add_batch(Batch("b1", "LAMP", 6, std::nullopt));
@@ -353,9 +355,9 @@ TEST(Product, AnArrivingBatchServesWaitingLinesInArrivalOrderAndSkipsWhatDoesNot
 
 TEST(Product, RaisingAQuantityServesWaitingLines) {
   auto product = with_backorders(product_of("LAMP", {{"b1", 1, {}}}));
-  product.allocate(OrderLine("o1", "LAMP", 4));
+  product.allocate(OrderLine("o1", "LAMP", 4), kTestNow);
   product.take_events();
-  product.change_batch_quantity("b1", 5);
+  product.change_batch_quantity("b1", 5, kTestNow);
   EXPECT_EQ(product.events(), (std::vector<Event>{events::BatchQuantityChanged{"LAMP", "b1", 1, 5},
                                                   events::Allocated{"o1", "LAMP", 4, "b1"},
                                                   events::BackInStock{"LAMP", 1}}));
@@ -364,8 +366,8 @@ TEST(Product, RaisingAQuantityServesWaitingLines) {
 
 TEST(Product, AReleasedLineServesWaitingLines) {
   auto product = with_backorders(product_of("LAMP", {{"b1", 4, {}}}));
-  product.allocate(OrderLine("o1", "LAMP", 4));
-  product.allocate(OrderLine("o2", "LAMP", 3));
+  product.allocate(OrderLine("o1", "LAMP", 4), kTestNow);
+  product.allocate(OrderLine("o2", "LAMP", 3), kTestNow);
   product.take_events();
   product.deallocate("o1");
   EXPECT_EQ(product.events(), (std::vector<Event>{events::Released{"o1", "LAMP", 4, "b1"},
@@ -376,7 +378,7 @@ TEST(Product, AReleasedLineServesWaitingLines) {
 
 TEST(Product, ReleasingAWaitingLineTakesItOutOfTheQueue) {
   auto product = with_backorders(product_of("LAMP", {}));
-  product.allocate(OrderLine("o1", "LAMP", 4));
+  product.allocate(OrderLine("o1", "LAMP", 4), kTestNow);
   product.take_events();
   EXPECT_EQ(product.deallocate("o1"),
             (std::vector<events::Released>{events::Released{"o1", "LAMP", 4, std::nullopt}}));
@@ -389,15 +391,15 @@ TEST(Product, ReleasingAWaitingLineTakesItOutOfTheQueue) {
 // A quantity change takes lines off; allocated again (the reallocate handler), they wait.
 TEST(Product, AQuantityChangePushesLinesIntoTheQueue) {
   auto product = with_backorders(product_of("LAMP", {{"b1", 10, {}}}));
-  product.allocate(OrderLine("o1", "LAMP", 6));
-  product.allocate(OrderLine("o2", "LAMP", 4));
-  product.change_batch_quantity("b1", 3);  // both lines taken off, 3 free
+  product.allocate(OrderLine("o1", "LAMP", 6), kTestNow);
+  product.allocate(OrderLine("o2", "LAMP", 4), kTestNow);
+  product.change_batch_quantity("b1", 3, kTestNow);  // both lines taken off, 3 free
   product.take_events();
-  EXPECT_EQ(product.allocate(OrderLine("o2", "LAMP", 4)), std::nullopt);
-  EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 6)), std::nullopt);
+  EXPECT_EQ(product.allocate(OrderLine("o2", "LAMP", 4), kTestNow), std::nullopt);
+  EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 6), kTestNow), std::nullopt);
   EXPECT_EQ(product.backorders().added(),
             (std::vector<OrderLine>{OrderLine("o2", "LAMP", 4), OrderLine("o1", "LAMP", 6)}));
-  product.change_batch_quantity("b1", 10);  // back: served in the order they came back
+  product.change_batch_quantity("b1", 10, kTestNow);  // back: served in the order they came back
   EXPECT_EQ(product.batch("b1")->loaded_lines(),
             (std::vector<OrderLine>{OrderLine("o2", "LAMP", 4), OrderLine("o1", "LAMP", 6)}));
 }
@@ -406,28 +408,29 @@ TEST(Product, AQuantityChangePushesLinesIntoTheQueue) {
 // free again. The taken-off lines come first; what they leave goes to the queue.
 TEST(Product, ReallocatingATakenOffLineServesTheQueueFromWhatTheChangeLeftFree) {
   auto product = with_backorders(product_of("LAMP", {{"b1", 9, {}}}));
-  product.allocate(OrderLine("first", "LAMP", 3));
-  product.allocate(OrderLine("second", "LAMP", 4));
-  product.allocate(OrderLine("third", "LAMP", 2));
-  product.allocate(OrderLine("waiting", "LAMP", 1));
-  product.change_batch_quantity("b1", 6);
+  product.allocate(OrderLine("first", "LAMP", 3), kTestNow);
+  product.allocate(OrderLine("second", "LAMP", 4), kTestNow);
+  product.allocate(OrderLine("third", "LAMP", 2), kTestNow);
+  product.allocate(OrderLine("waiting", "LAMP", 1), kTestNow);
+  product.change_batch_quantity("b1", 6, kTestNow);
   product.take_events();
   const int version = product.version_number();
-  EXPECT_EQ(product.reallocate(OrderLine("third", "LAMP", 2)), "b1");
+  EXPECT_EQ(product.reallocate(OrderLine("third", "LAMP", 2), kTestNow), "b1");
   EXPECT_EQ(product.events(), (std::vector<Event>{events::Allocated{"third", "LAMP", 2, "b1"},
                                                   events::Allocated{"waiting", "LAMP", 1, "b1"}}));
   EXPECT_EQ(product.version_number(), version + 1);
-  EXPECT_EQ(product.reallocate(OrderLine("second", "LAMP", 4)), std::nullopt);  // it waits
+  EXPECT_EQ(product.reallocate(OrderLine("second", "LAMP", 4), kTestNow),
+            std::nullopt);  // it waits
   EXPECT_NE(product.waiting_line("second"), nullptr);
 }
 
 TEST(Product, ReleasingATakenOffLineServesTheQueueFromWhatTheChangeLeftFree) {
   auto product = with_backorders(product_of("LAMP", {{"b1", 9, {}}}));
-  product.allocate(OrderLine("first", "LAMP", 3));
-  product.allocate(OrderLine("second", "LAMP", 4));
-  product.allocate(OrderLine("third", "LAMP", 2));
-  product.allocate(OrderLine("waiting", "LAMP", 1));
-  product.change_batch_quantity("b1", 6);  // second and third taken off: 3 free
+  product.allocate(OrderLine("first", "LAMP", 3), kTestNow);
+  product.allocate(OrderLine("second", "LAMP", 4), kTestNow);
+  product.allocate(OrderLine("third", "LAMP", 2), kTestNow);
+  product.allocate(OrderLine("waiting", "LAMP", 1), kTestNow);
+  product.change_batch_quantity("b1", 6, kTestNow);  // second and third taken off: 3 free
   product.take_events();
   product.release_taken_off(OrderLine("third", "LAMP", 2));
   EXPECT_EQ(product.events(),
@@ -438,10 +441,10 @@ TEST(Product, ReleasingATakenOffLineServesTheQueueFromWhatTheChangeLeftFree) {
 
 TEST(Product, TurningBackordersOffKeepsTheWaitingLines) {
   auto product = with_backorders(product_of("LAMP", {}));
-  product.allocate(OrderLine("o1", "LAMP", 4));
+  product.allocate(OrderLine("o1", "LAMP", 4), kTestNow);
   product.set_policy({});
   EXPECT_NE(product.waiting_line("o1"), nullptr);
-  EXPECT_EQ(product.allocate(OrderLine("o2", "LAMP", 4)), std::nullopt);
+  EXPECT_EQ(product.allocate(OrderLine("o2", "LAMP", 4), kTestNow), std::nullopt);
   EXPECT_EQ(product.waiting_line("o2"), nullptr);
   product.add_batch(Batch("b1", "LAMP", 10, std::nullopt));
   EXPECT_EQ(product.batch("b1")->available_quantity(), 6);
@@ -463,7 +466,7 @@ TEST(Product, APolicyChangeIsAChangeAndTheSamePolicyIsNot) {
 TEST(Product, BackInStockOnlyAfterRunningOut) {
   Product product("LAMP");
   product.add_batch(Batch("b1", "LAMP", 5, std::nullopt));  // a new product: not "back"
-  product.change_batch_quantity("b1", 8);
+  product.change_batch_quantity("b1", 8, kTestNow);
   for (const Event& event : product.events()) {
     EXPECT_FALSE(std::holds_alternative<events::BackInStock>(event));
   }
@@ -471,7 +474,7 @@ TEST(Product, BackInStockOnlyAfterRunningOut) {
 
 TEST(Product, NoBackInStockWhenTheQueueTakesEveryFreedUnit) {
   auto product = with_backorders(product_of("LAMP", {}));
-  product.allocate(OrderLine("o1", "LAMP", 5));
+  product.allocate(OrderLine("o1", "LAMP", 5), kTestNow);
   product.take_events();
   product.add_batch(Batch("b1", "LAMP", 5, std::nullopt));
   for (const Event& event : product.events()) {
@@ -485,11 +488,11 @@ TEST(Product, NoBackInStockWhenTheQueueTakesEveryFreedUnit) {
 TEST(Product, NoBackInStockWhenALineFindsNoBatchWhileSomeUnitsAreFree) {
   auto product = with_backorders(
       product_of("LAMP", {{"wh", 10, {}}, {"ship", 10, domain::parse_date("2031-01-01")}}));
-  product.allocate(OrderLine("o1", "LAMP", 5));   // wh
-  product.allocate(OrderLine("o2", "LAMP", 10));  // ship
-  product.change_batch_quantity("wh", 3);         // o1 taken off: 3 free, none of them for it
+  product.allocate(OrderLine("o1", "LAMP", 5), kTestNow);   // wh
+  product.allocate(OrderLine("o2", "LAMP", 10), kTestNow);  // ship
+  product.change_batch_quantity("wh", 3, kTestNow);  // o1 taken off: 3 free, none of them for it
   product.take_events();
-  product.reallocate(OrderLine("o1", "LAMP", 5));
+  product.reallocate(OrderLine("o1", "LAMP", 5), kTestNow);
   EXPECT_EQ(product.events(),
             (std::vector<Event>{events::OutOfStock{"LAMP"}, events::Backordered{"o1", "LAMP", 5}}));
   EXPECT_TRUE(product.out_of_stock());
@@ -498,39 +501,39 @@ TEST(Product, NoBackInStockWhenALineFindsNoBatchWhileSomeUnitsAreFree) {
 // Releasing a waiting line frees no unit: the product is no more in stock than before.
 TEST(Product, NoBackInStockWhenAWaitingLineIsReleased) {
   auto product = with_backorders(product_of("LAMP", {{"b1", 2, {}}}));
-  product.allocate(OrderLine("o1", "LAMP", 5));  // waits; LAMP ran out
+  product.allocate(OrderLine("o1", "LAMP", 5), kTestNow);  // waits; LAMP ran out
   product.take_events();
   product.deallocate("o1");
   EXPECT_EQ(product.events(),
             (std::vector<Event>{events::Released{"o1", "LAMP", 5, std::nullopt}}));
   EXPECT_TRUE(product.out_of_stock());
   // Units that do come back are announced.
-  product.change_batch_quantity("b1", 3);
+  product.change_batch_quantity("b1", 3, kTestNow);
   EXPECT_EQ(product.events().back(), (Event{events::BackInStock{"LAMP", 3}}));
 }
 
 TEST(Product, LowStockWhenAvailableFallsToTheThreshold) {
   auto product = product_of("LAMP", {{"b1", 10, {}}});
   product.set_policy({.backorders = false, .low_stock_threshold = 3});
-  product.allocate(OrderLine("o1", "LAMP", 6));  // 4 left: above
+  product.allocate(OrderLine("o1", "LAMP", 6), kTestNow);  // 4 left: above
   EXPECT_EQ(product.events(), (std::vector<Event>{events::Allocated{"o1", "LAMP", 6, "b1"}}));
   product.take_events();
-  product.allocate(OrderLine("o2", "LAMP", 1));  // 3: at the threshold
+  product.allocate(OrderLine("o2", "LAMP", 1), kTestNow);  // 3: at the threshold
   EXPECT_EQ(product.events(), (std::vector<Event>{events::Allocated{"o2", "LAMP", 1, "b1"},
                                                   events::LowStock{"LAMP", 3, 3}}));
   product.take_events();
-  product.allocate(OrderLine("o3", "LAMP", 1));  // still low: said once
+  product.allocate(OrderLine("o3", "LAMP", 1), kTestNow);  // still low: said once
   EXPECT_EQ(product.events(), (std::vector<Event>{events::Allocated{"o3", "LAMP", 1, "b1"}}));
   product.take_events();
-  product.change_batch_quantity("b1", 20);  // up again, then down through it
-  product.change_batch_quantity("b1", 9);
+  product.change_batch_quantity("b1", 20, kTestNow);  // up again, then down through it
+  product.change_batch_quantity("b1", 9, kTestNow);
   EXPECT_EQ(product.events().back(), Event(events::LowStock{"LAMP", 1, 3}));
 }
 
 TEST(Product, AThresholdOfZeroSaysWhenTheLastUnitGoes) {
   auto product = product_of("LAMP", {{"b1", 2, {}}});
   product.set_policy({.backorders = false, .low_stock_threshold = 0});
-  product.allocate(OrderLine("o1", "LAMP", 2));
+  product.allocate(OrderLine("o1", "LAMP", 2), kTestNow);
   EXPECT_EQ(product.events().back(), Event(events::LowStock{"LAMP", 0, 0}));
 }
 

@@ -76,6 +76,32 @@ Case expectation(std::type_identity<BatchAdded>) {
 Case expectation(std::type_identity<BatchQuantityChanged>) {
   return {BatchQuantityChanged{"MUG", "b10", 10, 11}, std::nullopt};
 }
+constexpr domain::Instant kNoon{std::chrono::sys_days{std::chrono::year{2026} / 12 / 4} +
+                                std::chrono::hours(12)};
+Case expectation(std::type_identity<Reserved>) {
+  return {Reserved{"r1", "PEN", 12, "b12", kNoon}, std::nullopt};
+}
+Case expectation(std::type_identity<ReservationExtended>) {
+  return {ReservationExtended{"r2", "INK", kNoon}, std::nullopt};
+}
+Case expectation(std::type_identity<ReservationExpired>) {
+  return {ReservationExpired{"r3", "PAD", 13, "b13"},
+          ExternalMessage{"reservation_expired",
+                          {{"id", "r3"}, {"sku", "PAD"}, {"qty", 13}, {"batchref", "b13"}}}};
+}
+Case expectation(std::type_identity<ReservationReleased>) {
+  return {
+      ReservationReleased{"r4", "BAG", 14, "b14", HoldRelease::stock},
+      ExternalMessage{
+          "reservation_released",
+          {{"id", "r4"}, {"sku", "BAG"}, {"qty", 14}, {"batchref", "b14"}, {"reason", "stock"}}}};
+}
+Case expectation(std::type_identity<ReservationMoved>) {
+  return {ReservationMoved{"r5", "BOX", 15, "b15", "b16"}, std::nullopt};
+}
+Case expectation(std::type_identity<ReservationConsumed>) {
+  return {ReservationConsumed{"r6", "TAPE", 17, "b17", "o17"}, std::nullopt};
+}
 
 template <class... Es>
 std::vector<Case> every_case(std::type_identity<std::variant<Es...>>) {
@@ -88,6 +114,14 @@ TEST(ExternalMessages, EachEventLeavesOnItsChannelWithItsFieldsOrStaysInside) {
     ASSERT_EQ(cases[i].sample.index(), i) << "each case is a sample of its own event";
     EXPECT_EQ(external_message(cases[i].sample), cases[i].expected) << "event #" << i;
   }
+}
+
+// A hold let go by its checkout says so.
+TEST(ExternalMessages, AHoldReleasedOnRequestSaysSo) {
+  const auto message =
+      external_message(ReservationReleased{"r4", "BAG", 14, "b14", HoldRelease::requested});
+  ASSERT_TRUE(message);
+  EXPECT_EQ(message->payload.back(), (PayloadField{"reason", std::string("requested")}));
 }
 
 // A line that waited was on no batch: its release moves no stock that others hear of.

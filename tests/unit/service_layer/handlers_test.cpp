@@ -6,6 +6,7 @@
 #include "allocation/service_layer/errors.hpp"
 #include "support/fake_service.hpp"
 #include "support/print_external_message.hpp"
+#include "support/test_time.hpp"
 
 namespace allocation::service_layer {
 namespace {
@@ -34,7 +35,7 @@ class Handlers : public ::testing::Test {
     bus.handle(CreateBatch{"batch2", "INDIFFERENT-TABLE", 50, kTomorrow});
     bus.handle(Allocate{"order1", "INDIFFERENT-TABLE", 20});
     service.units_of_work->perform([](UnitOfWork& uow) {
-      uow.products().get_by_batchref("batch1")->change_batch_quantity("batch1", 10);
+      uow.products().get_by_batchref("batch1")->change_batch_quantity("batch1", 10, kTestNow);
       uow.commit();
     });
   }

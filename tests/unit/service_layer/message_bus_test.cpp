@@ -17,6 +17,7 @@
 #include "allocation/service_layer/errors.hpp"
 #include "allocation/service_layer/handlers.hpp"
 #include "support/fake_service.hpp"
+#include "support/test_time.hpp"
 
 namespace allocation::service_layer {
 namespace {
@@ -35,7 +36,10 @@ static_assert(
     std::is_constructible_v<
         CommandHandlers, CommandHandler<commands::CreateBatch>, CommandHandler<commands::Allocate>,
         CommandHandler<commands::ChangeBatchQuantity>, CommandHandler<commands::Deallocate>,
-        CommandHandler<commands::CancelOrder>, CommandHandler<commands::SetProductPolicy>>);
+        CommandHandler<commands::CancelOrder>, CommandHandler<commands::SetProductPolicy>,
+        CommandHandler<commands::Reserve>, CommandHandler<commands::ExtendReservation>,
+        CommandHandler<commands::ReleaseReservation>, CommandHandler<commands::ExpireReservations>,
+        CommandHandler<commands::ExpireProductReservations>>);
 // Only commands can be handled.
 static_assert(CommandType<commands::Allocate>);
 static_assert(!CommandType<events::Allocated>);
@@ -46,10 +50,39 @@ std::vector<events::Released> cancel_nothing(const commands::CancelOrder&, const
   return {};
 }
 
-CommandHandlers real_command_handlers() {
-  return CommandHandlers(handlers::add_batch, handlers::allocate, handlers::change_batch_quantity,
-                         handlers::deallocate, cancel_nothing, handlers::set_product_policy);
+// The handlers that take the time, at kTestNow: no hold expires in these tests.
+Allocation allocate(const commands::Allocate& c, UnitOfWork& uow) {
+  return handlers::allocate(c, uow, kTestNow);
 }
+void change_batch_quantity(const commands::ChangeBatchQuantity& c, UnitOfWork& uow) {
+  handlers::change_batch_quantity(c, uow, kTestNow);
+}
+void reallocate(const events::Deallocated& e, UnitOfWork& uow) {
+  handlers::reallocate(e, uow, kTestNow);
+}
+
+// The real handlers but for `add_batch` and `allocate`; holds are not these tests' business.
+CommandHandlers command_handlers(CommandHandler<commands::CreateBatch> add_batch,
+                                 CommandHandler<commands::Allocate> allocate) {
+  return CommandHandlers(
+      std::move(add_batch), std::move(allocate), change_batch_quantity, handlers::deallocate,
+      cancel_nothing, handlers::set_product_policy,
+      [](const commands::Reserve& c, UnitOfWork& uow) {
+        return handlers::reserve(c, uow, kTestNow, [] { return std::string("r-1"); });
+      },
+      [](const commands::ExtendReservation& c, UnitOfWork& uow) {
+        return handlers::extend_reservation(c, uow, kTestNow);
+      },
+      [](const commands::ReleaseReservation& c, UnitOfWork& uow) {
+        return handlers::release_reservation(c, uow, kTestNow);
+      },
+      [](const commands::ExpireReservations&, const MessageBus&) { return 0; },
+      [](const commands::ExpireProductReservations& c, UnitOfWork& uow) {
+        return handlers::expire_product_reservations(c, uow, kTestNow);
+      });
+}
+
+CommandHandlers real_command_handlers() { return command_handlers(handlers::add_batch, allocate); }
 
 class Bus : public ::testing::Test {
  protected:
@@ -70,13 +103,12 @@ class Bus : public ::testing::Test {
   // The command handlers, with a CreateBatch that loses its race on its first `losses` attempts
   // (every attempt, by default), counting them in `attempts`.
   CommandHandlers losing_races(int& attempts, int losses = INT32_MAX) {
-    return CommandHandlers(
+    return command_handlers(
         [&attempts, losses](const commands::CreateBatch& c, UnitOfWork& uow) {
           if (++attempts <= losses) throw ConcurrencyError("lost");
           handlers::add_batch(c, uow);
         },
-        handlers::allocate, handlers::change_batch_quantity, handlers::deallocate, cancel_nothing,
-        handlers::set_product_policy);
+        allocate);
   }
 };
 
@@ -105,7 +137,7 @@ TEST_F(Bus, EventsRaisedWhileHandlingAreProcessedInOrderBeforeHandleReturns) {
                                [&](const events::Deallocated& e, UnitOfWork&) {
                                  calls.push_back("deallocated " + e.orderid);
                                })
-      .on<events::Deallocated>("reallocate", handlers::reallocate)
+      .on<events::Deallocated>("reallocate", reallocate)
       .on<events::Allocated>("log-allocated", [&](const events::Allocated& e, UnitOfWork&) {
         calls.push_back("allocated " + e.orderid + " to " + e.batchref);
       });
@@ -130,15 +162,13 @@ TEST_F(Bus, ACommandErrorReachesTheCaller) {
 TEST_F(Bus, NoEventsLeaveAUnitOfWorkThatDidNotCommit) {
   events.on<events::Allocated>(
       "count", [&](const events::Allocated&, UnitOfWork&) { calls.push_back("allocated"); });
-  CommandHandlers commands(
-      handlers::add_batch,
-      [](const commands::Allocate& c, UnitOfWork& uow) -> Allocation {
-        auto ref = uow.products().get(c.sku)->allocate(OrderLine(c.orderid, c.sku, c.qty));
+  CommandHandlers commands = command_handlers(
+      handlers::add_batch, [](const commands::Allocate& c, UnitOfWork& uow) -> Allocation {
+        auto ref =
+            uow.products().get(c.sku)->allocate(OrderLine(c.orderid, c.sku, c.qty), kTestNow);
         throw std::runtime_error("failed before commit");
         return {ref, false};
-      },
-      handlers::change_batch_quantity, handlers::deallocate, cancel_nothing,
-      handlers::set_product_policy);
+      });
   MessageBus b(std::make_shared<adapters::InMemoryUnitsOfWork>(store), std::move(commands), events,
                pauses());
   b.handle(commands::CreateBatch{"b1", "LAMP", 10, std::nullopt});
@@ -183,7 +213,7 @@ TEST_F(Bus, ASideEffectRunsWithoutAUnitOfWork) {
 // names it before anything is loaded.
 TEST_F(Bus, TellsTheUnitOfWorkTheProductAMessageChanges) {
   auto recording = std::make_shared<RecordingUnitsOfWork>(store);
-  events.on<events::Deallocated>("reallocate", handlers::reallocate);
+  events.on<events::Deallocated>("reallocate", reallocate);
   MessageBus b(recording, real_command_handlers(), events, pauses());
   b.handle(commands::CreateBatch{"b1", "LAMP", 10, std::nullopt});
   b.handle(commands::CreateBatch{"b2", "LAMP", 10, parse_date("2031-01-01")});

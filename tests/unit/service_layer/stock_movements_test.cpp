@@ -12,7 +12,8 @@ namespace allocation::service_layer {
 // GoogleTest prints a failed comparison of movements with this.
 void PrintTo(const Movement& m, std::ostream* out) {
   *out << "{" << m.sku << " " << m.batchref << " " << m.kind << " " << m.qty << " "
-       << m.orderid.value_or("-") << " " << m.reason.value_or("-") << "}";
+       << m.orderid.value_or("-") << " " << m.reason.value_or("-") << " "
+       << m.reservation.value_or("-") << "}";
 }
 
 namespace {
@@ -61,6 +62,32 @@ Case expectation(std::type_identity<BatchQuantityChanged>) {
   return {BatchQuantityChanged{"MUG", "b10", 10, 11},
           {{"MUG", "b10", "adjusted", 1, std::nullopt, std::nullopt}}};
 }
+constexpr domain::Instant kNoon{std::chrono::sys_days{std::chrono::year{2026} / 12 / 4} +
+                                std::chrono::hours(12)};
+Case expectation(std::type_identity<Reserved>) {
+  return {Reserved{"r1", "PEN", 12, "b12", kNoon},
+          {{"PEN", "b12", "reserved", -12, std::nullopt, std::nullopt, "r1"}}};
+}
+Case expectation(std::type_identity<ReservationExtended>) {
+  return {ReservationExtended{"r2", "INK", kNoon}, {}};
+}
+Case expectation(std::type_identity<ReservationExpired>) {
+  return {ReservationExpired{"r3", "PAD", 13, "b13"},
+          {{"PAD", "b13", "unreserved", 13, std::nullopt, "expired", "r3"}}};
+}
+Case expectation(std::type_identity<ReservationReleased>) {
+  return {ReservationReleased{"r4", "BAG", 14, "b14", HoldRelease::requested},
+          {{"BAG", "b14", "unreserved", 14, std::nullopt, "requested", "r4"}}};
+}
+Case expectation(std::type_identity<ReservationMoved>) {
+  return {ReservationMoved{"r5", "BOX", 15, "b15", "b16"},
+          {{"BOX", "b15", "unreserved", 15, std::nullopt, "moved", "r5"},
+           {"BOX", "b16", "reserved", -15, std::nullopt, "moved", "r5"}}};
+}
+Case expectation(std::type_identity<ReservationConsumed>) {
+  return {ReservationConsumed{"r6", "TAPE", 17, "b17", "o17"},
+          {{"TAPE", "b17", "unreserved", 17, "o17", "allocated", "r6"}}};
+}
 
 template <class... Es>
 std::vector<Case> every_case(std::type_identity<std::variant<Es...>>) {
@@ -73,6 +100,12 @@ TEST(StockMovements, EachEventMovesItsBatchOrNothing) {
     ASSERT_EQ(cases[i].sample.index(), i) << "each case is a sample of its own event";
     EXPECT_EQ(stock_movements(cases[i].sample), cases[i].expected) << "event #" << i;
   }
+}
+
+// A hold its batch could not keep is released for stock.
+TEST(StockMovements, AHoldReleasedForStockSaysSo) {
+  EXPECT_EQ(stock_movements(ReservationReleased{"r4", "BAG", 14, "b14", HoldRelease::stock}),
+            (std::vector<Movement>{{"BAG", "b14", "unreserved", 14, std::nullopt, "stock", "r4"}}));
 }
 
 // A line that waited in the backorder queue was on no batch: its release moves no stock.

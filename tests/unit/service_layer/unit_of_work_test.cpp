@@ -6,6 +6,7 @@
 
 #include "allocation/adapters/in_memory/in_memory_unit_of_work.hpp"
 #include "allocation/service_layer/errors.hpp"
+#include "support/test_time.hpp"
 
 namespace allocation::adapters {
 namespace {
@@ -60,8 +61,9 @@ class InMemoryUnitOfWorkTest : public ::testing::Test {
 
 TEST_F(InMemoryUnitOfWorkTest, RollsBackUnlessCommitted) {
   add_product("LAMP", 10);
-  const auto events = units_of_work.perform(
-      [](UnitOfWork& uow) { uow.products().get("LAMP")->allocate(OrderLine("o1", "LAMP", 3)); });
+  const auto events = units_of_work.perform([](UnitOfWork& uow) {
+    uow.products().get("LAMP")->allocate(OrderLine("o1", "LAMP", 3), kTestNow);
+  });
   EXPECT_TRUE(events.empty());
   EXPECT_EQ(store->find("LAMP")->batch("LAMP-b1")->available_quantity(), 10);
 }
@@ -69,7 +71,7 @@ TEST_F(InMemoryUnitOfWorkTest, RollsBackUnlessCommitted) {
 TEST_F(InMemoryUnitOfWorkTest, RollsBackOnException) {
   add_product("LAMP", 10);
   EXPECT_THROW(units_of_work.perform([](UnitOfWork& uow) {
-    uow.products().get("LAMP")->allocate(OrderLine("o1", "LAMP", 3));
+    uow.products().get("LAMP")->allocate(OrderLine("o1", "LAMP", 3), kTestNow);
     throw std::runtime_error("boom");
   }),
                std::runtime_error);
@@ -79,7 +81,7 @@ TEST_F(InMemoryUnitOfWorkTest, RollsBackOnException) {
 TEST_F(InMemoryUnitOfWorkTest, CommitWritesAndHandsOverEvents) {
   add_product("LAMP", 10);
   const auto events = units_of_work.perform([](UnitOfWork& uow) {
-    uow.products().get("LAMP")->allocate(OrderLine("o1", "LAMP", 3));
+    uow.products().get("LAMP")->allocate(OrderLine("o1", "LAMP", 3), kTestNow);
     EXPECT_TRUE(uow.collect_new_events().empty()) << "no events before commit";
     uow.commit();
   });
@@ -91,8 +93,12 @@ TEST_F(InMemoryUnitOfWorkTest, CommitWritesAndHandsOverEvents) {
 TEST_F(InMemoryUnitOfWorkTest, ConcurrentChangeOfTheSameProductConflicts) {
   add_product("LAMP", 10);
   const auto error = side_by_side(
-      [](UnitOfWork& uow) { uow.products().get("LAMP")->allocate(OrderLine("o1", "LAMP", 3)); },
-      [](UnitOfWork& uow) { uow.products().get("LAMP")->allocate(OrderLine("o2", "LAMP", 3)); });
+      [](UnitOfWork& uow) {
+        uow.products().get("LAMP")->allocate(OrderLine("o1", "LAMP", 3), kTestNow);
+      },
+      [](UnitOfWork& uow) {
+        uow.products().get("LAMP")->allocate(OrderLine("o2", "LAMP", 3), kTestNow);
+      });
   EXPECT_THROW(std::rethrow_exception(error), service_layer::ConcurrencyError);
   auto stored = store->find("LAMP");
   EXPECT_EQ(stored->batch("LAMP-b1")->available_quantity(), 7);

@@ -8,6 +8,22 @@
 
 namespace allocation::adapters {
 
+namespace {
+
+service_layer::HoldStatus hold_status(domain::HoldEnd how) {
+  switch (how) {
+    case domain::HoldEnd::expired:
+      return service_layer::HoldStatus::expired;
+    case domain::HoldEnd::released:
+      return service_layer::HoldStatus::released;
+    case domain::HoldEnd::consumed:
+      return service_layer::HoldStatus::consumed;
+  }
+  return service_layer::HoldStatus::released;
+}
+
+}  // namespace
+
 domain::Product InMemoryStore::restore(const domain::Product& stored,
                                        std::string_view orderid) const {
   auto queue = queues_.find(stored.sku());
@@ -30,6 +46,7 @@ domain::Product InMemoryStore::restore(const domain::Product& stored,
                          domain::ProductState{.policy = stored.policy(),
                                               .out_of_stock = stored.out_of_stock(),
                                               .backorders = std::move(backorders),
+                                              .holds = domain::Holds(stored.holds().live()),
                                               .released = stored.released_lines()});
 }
 
@@ -45,6 +62,13 @@ std::optional<domain::Product> InMemoryStore::find_by_batchref(std::string_view 
   std::lock_guard lock(mutex_);
   auto owner = sku_by_batchref_.find(reference);
   if (owner == sku_by_batchref_.end()) return std::nullopt;
+  return restore(products_.at(owner->second), {});
+}
+
+std::optional<domain::Product> InMemoryStore::find_by_hold(std::string_view id) const {
+  std::lock_guard lock(mutex_);
+  auto owner = sku_by_hold_.find(id);
+  if (owner == sku_by_hold_.end()) return std::nullopt;
   return restore(products_.at(owner->second), {});
 }
 
@@ -65,6 +89,14 @@ void InMemoryStore::commit(const std::vector<const service_layer::TrackedProduct
         throw service_layer::ConcurrencyError("batch " + batch.reference() + " was taken");
       }
     }
+    // Hold ids are unique across products, ended holds included, like batch references.
+    for (const auto& hold : tracked->product.holds().live()) {
+      auto owner = sku_by_hold_.find(hold.id());
+      if ((owner != sku_by_hold_.end() && owner->second != sku) ||
+          ended_holds_.contains(hold.id())) {
+        throw service_layer::ConcurrencyError("reservation " + hold.id() + " was taken");
+      }
+    }
   }
   // A line is settled by (orderid, sku), as in the SQL store.
   for (const auto& done : settled) {
@@ -80,7 +112,8 @@ void InMemoryStore::commit(const std::vector<const service_layer::TrackedProduct
         const auto seq = static_cast<long long>(movements_.size()) + 1;
         movements_.push_back({seq, at, std::move(m.sku), std::move(m.batchref), std::string(m.kind),
                               m.qty, std::move(m.orderid),
-                              m.reason ? std::optional<std::string>(*m.reason) : std::nullopt});
+                              m.reason ? std::optional<std::string>(*m.reason) : std::nullopt,
+                              std::move(m.reservation)});
       }
       if (auto* deallocated = std::get_if<domain::events::Deallocated>(&event)) {
         pending_reallocations_.push_back(*deallocated);
@@ -101,11 +134,21 @@ void InMemoryStore::commit(const std::vector<const service_layer::TrackedProduct
         queue->push_back({next_seq_++, line});
       stored_queue = std::move(queue);
     }
+    for (const domain::EndedHold& ended : product.holds().ended()) {
+      const domain::Hold& hold = ended.hold;
+      sku_by_hold_.erase(hold.id());
+      ended_holds_.insert_or_assign(
+          hold.id(),
+          service_layer::ReservationView{hold.id(), hold.sku(), hold.qty(), hold.batchref(),
+                                         hold.expires_at(), hold_status(ended.how)});
+    }
+    for (const domain::Hold& hold : product.holds().live()) sku_by_hold_[hold.id()] = product.sku();
     // Events belong to the unit of work, and the queue to queues_, not to the stored product.
     domain::Product stored(product.sku(), product.batches(), product.version_number(),
                            domain::ProductState{.policy = product.policy(),
                                                 .out_of_stock = product.out_of_stock(),
                                                 .backorders = {},
+                                                .holds = domain::Holds(product.holds().live()),
                                                 .released = product.released_lines()});
     for (const auto& batch : stored.batches()) sku_by_batchref_[batch.reference()] = stored.sku();
     products_.insert_or_assign(stored.sku(), std::move(stored));
@@ -175,7 +218,7 @@ service_layer::ProductStock InMemoryStore::stock(const domain::Product& stored) 
                .eta = batch.eta(),
                .purchased = batch.purchased_quantity(),
                .allocated = batch.allocated_quantity(),
-               .reserved = 0,
+               .reserved = batch.reserved_quantity(),
                .available = batch.available_quantity()});
   }
   if (auto queue = queues_.find(stored.sku()); queue != queues_.end()) {
@@ -201,6 +244,33 @@ std::vector<service_layer::ProductStock> InMemoryStore::product_stocks(std::stri
     page.push_back(stock(it->second));
   }
   return page;
+}
+
+std::optional<service_layer::ReservationView> InMemoryStore::reservation(
+    std::string_view id) const {
+  std::lock_guard lock(mutex_);
+  if (auto owner = sku_by_hold_.find(id); owner != sku_by_hold_.end()) {
+    const domain::Hold& hold = *products_.at(owner->second).holds().find(id);
+    return service_layer::ReservationView{hold.id(),         hold.sku(),
+                                          hold.qty(),        hold.batchref(),
+                                          hold.expires_at(), service_layer::HoldStatus::held};
+  }
+  if (auto ended = ended_holds_.find(id); ended != ended_holds_.end()) return ended->second;
+  return std::nullopt;
+}
+
+std::vector<std::string> InMemoryStore::skus_with_expired(domain::Instant now, int limit) const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> skus;
+  for (const auto& [sku, product] : products_) {
+    if (static_cast<int>(skus.size()) == limit) break;
+    const auto& live = product.holds().live();
+    if (std::any_of(live.begin(), live.end(),
+                    [&](const domain::Hold& hold) { return hold.expired(now); })) {
+      skus.push_back(sku);
+    }
+  }
+  return skus;
 }
 
 std::optional<std::string> InMemoryStore::sku_of_batch(std::string_view reference) const {

@@ -14,6 +14,7 @@
 #include "allocation/service_layer/ports/clock.hpp"
 #include "allocation/service_layer/ports/order_lines.hpp"
 #include "allocation/service_layer/ports/product_repository.hpp"
+#include "allocation/service_layer/ports/reservations.hpp"
 #include "allocation/service_layer/ports/stock_ledger.hpp"
 #include "allocation/service_layer/ports/stock_states.hpp"
 
@@ -25,7 +26,8 @@ namespace allocation::adapters {
 //
 // A product's backorder queue is kept apart from it, as a database's table, and a product
 // found reads it on demand (domain::BackorderQueue), as the SQL repository does: only the
-// order's own waiting line comes with it.
+// order's own waiting line comes with it. Every live hold comes with its product; ended holds
+// are kept apart, for reservation().
 class InMemoryStore {
  public:
   // `clock` stamps the ledger's movements; without one they are stamped 1970-01-01T00:00:00Z.
@@ -35,6 +37,8 @@ class InMemoryStore {
   // The product, with its lines, and of the queue the waiting line of `orderid`, if any.
   std::optional<domain::Product> find(std::string_view sku, std::string_view orderid = {}) const;
   std::optional<domain::Product> find_by_batchref(std::string_view reference) const;
+  // The product holding the live hold `id`.
+  std::optional<domain::Product> find_by_hold(std::string_view id) const;
 
   // Writes the changed products all at once, if each is still at the version it was loaded at
   // (absent, for a new one) and no batch reference went to another SKU meanwhile, with the
@@ -57,6 +61,9 @@ class InMemoryStore {
   std::optional<service_layer::ProductStock> product_stock(std::string_view sku) const;
   std::vector<service_layer::ProductStock> product_stocks(std::string_view after,
                                                           std::size_t count) const;
+  // The hold, live or ended (service_layer::Reservations).
+  std::optional<service_layer::ReservationView> reservation(std::string_view id) const;
+  std::vector<std::string> skus_with_expired(domain::Instant now, int limit) const;
   // The SKU a batch belongs to.
   std::optional<std::string> sku_of_batch(std::string_view reference) const;
 
@@ -79,6 +86,8 @@ class InMemoryStore {
   std::map<std::string, std::shared_ptr<const Queue>, std::less<>> queues_;
   std::int64_t next_seq_ = 1;
   std::map<std::string, std::string, std::less<>> sku_by_batchref_;
+  std::map<std::string, std::string, std::less<>> sku_by_hold_;  // live holds
+  std::map<std::string, service_layer::ReservationView, std::less<>> ended_holds_;
   std::vector<domain::events::Deallocated> pending_reallocations_;
   std::vector<service_layer::StoredMovement> movements_;
   int commits_ = 0;

@@ -3,8 +3,13 @@
 namespace allocation::adapters {
 
 std::optional<domain::Product> InMemoryProductRepository::load(std::string_view sku,
-                                                               std::string_view orderid) {
-  return store_.find(sku, orderid);
+                                                               std::string_view orderid,
+                                                               std::string_view) {
+  return store_.find(sku, orderid);  // with every live hold
+}
+
+std::optional<domain::Product> InMemoryProductRepository::load_by_hold(std::string_view id) {
+  return store_.find_by_hold(id);
 }
 
 std::optional<domain::Product> InMemoryProductRepository::load_by_batchref(
@@ -29,6 +34,10 @@ std::vector<domain::events::Deallocated> InMemoryUnitOfWork::pending_reallocatio
 std::vector<service_layer::OrderLineView> InMemoryUnitOfWork::order_lines(
     std::string_view orderid) {
   return store_.order_lines(orderid);
+}
+
+std::optional<service_layer::ReservationView> InMemoryUnitOfWork::reservation(std::string_view id) {
+  return store_.reservation(id);
 }
 
 std::vector<domain::Event> InMemoryUnitsOfWork::perform(std::optional<std::string_view> product,

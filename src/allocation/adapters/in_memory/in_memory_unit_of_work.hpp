@@ -14,8 +14,10 @@ class InMemoryProductRepository final : public service_layer::ProductRepository 
   explicit InMemoryProductRepository(const InMemoryStore& store) : store_(store) {}
 
  private:
-  std::optional<domain::Product> load(std::string_view sku, std::string_view orderid) override;
+  std::optional<domain::Product> load(std::string_view sku, std::string_view orderid,
+                                      std::string_view hold_id) override;
   std::optional<domain::Product> load_by_batchref(std::string_view reference) override;
+  std::optional<domain::Product> load_by_hold(std::string_view id) override;
 
   const InMemoryStore& store_;
 };
@@ -29,6 +31,7 @@ class InMemoryUnitOfWork final : public service_layer::UnitOfWork {
   service_layer::ProductRepository& products() override { return products_; }
   std::vector<domain::events::Deallocated> pending_reallocations() override;
   std::vector<service_layer::OrderLineView> order_lines(std::string_view orderid) override;
+  std::optional<service_layer::ReservationView> reservation(std::string_view id) override;
 
  private:
   void write_changes() override;

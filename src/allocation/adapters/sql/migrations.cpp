@@ -183,6 +183,38 @@ const std::vector<Migration>& migrations() {
             " SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
             " sku, batchref, 'allocated', -qty, orderid FROM allocations ORDER BY id"},
        }},
+      {8,
+       "holds (reservations)",
+       {
+           // The total of the batch's live holds, kept with them as allocated_quantity is.
+           "ALTER TABLE batches ADD COLUMN reserved_quantity INTEGER NOT NULL DEFAULT 0"
+           " CHECK (reserved_quantity >= 0"
+           " AND allocated_quantity + reserved_quantity <= purchased_quantity)",
+           // Live holds, expired ones included until something ends them. seq orders a batch's
+           // holds (the highest is the most recent); expires_at is in seconds since 1970 UTC.
+           "CREATE TABLE reservations ("
+           " seq @ID@,"
+           " id TEXT NOT NULL UNIQUE,"
+           " sku TEXT NOT NULL REFERENCES products (sku),"
+           " batchref TEXT NOT NULL REFERENCES batches (reference),"
+           " qty INTEGER NOT NULL CHECK (qty > 0),"
+           " expires_at BIGINT NOT NULL,"
+           " ttl_s INTEGER NOT NULL CHECK (ttl_s > 0))",
+           // A product's expired holds (sku, expires_at <= now); the products with expired
+           // holds, for the sweep (expires_at <= now, then sku); a batch's holds in order.
+           "CREATE INDEX reservations_by_sku ON reservations (sku, expires_at)",
+           "CREATE INDEX reservations_by_expiry ON reservations (expires_at, sku)",
+           "CREATE INDEX reservations_by_batch ON reservations (batchref, seq)",
+           // Holds that ended, for the answers about them (410, 404) and so that an id names
+           // one hold for good. ended: expired, released or consumed.
+           "CREATE TABLE ended_reservations ("
+           " id TEXT PRIMARY KEY,"
+           " sku TEXT NOT NULL,"
+           " batchref TEXT NOT NULL,"
+           " qty INTEGER NOT NULL,"
+           " expires_at BIGINT NOT NULL,"
+           " ended TEXT NOT NULL)",
+       }},
   };
   return all;
 }

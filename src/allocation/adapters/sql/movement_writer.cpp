@@ -13,10 +13,10 @@ void store_movements(const domain::Product& product, const std::string& at,
       const std::optional<std::string> reason =
           movement.reason ? std::optional<std::string>(*movement.reason) : std::nullopt;
       connection.execute(
-          "INSERT INTO movements (at, sku, batchref, kind, qty, orderid, reason)"
-          " VALUES (:at, :sku, :b, :k, :q, :o, :r)",
+          "INSERT INTO movements (at, sku, batchref, kind, qty, orderid, reason, reservation)"
+          " VALUES (:at, :sku, :b, :k, :q, :o, :r, :h)",
           at, movement.sku, movement.batchref, std::string(movement.kind), movement.qty,
-          movement.orderid, reason);
+          movement.orderid, reason, movement.reservation);
     }
   }
 }

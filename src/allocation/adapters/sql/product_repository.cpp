@@ -17,10 +17,56 @@ bool contains(const std::vector<OrderLine>& lines, const OrderLine& line) {
   return std::find(lines.begin(), lines.end(), line) != lines.end();
 }
 
+domain::Instant instant(long long seconds) {
+  return domain::Instant(std::chrono::seconds(seconds));
+}
+long long seconds(domain::Instant instant) { return instant.time_since_epoch().count(); }
+
+const char* ended_name(domain::HoldEnd how) {
+  switch (how) {
+    case domain::HoldEnd::expired:
+      return "expired";
+    case domain::HoldEnd::released:
+      return "released";
+    case domain::HoldEnd::consumed:
+      return "consumed";
+  }
+  return "released";
+}
+
 }  // namespace
 
-std::optional<Product> SqlProductRepository::load(std::string_view sku, std::string_view orderid) {
-  return load_product(std::string(sku), std::string(orderid), "");
+std::optional<Product> SqlProductRepository::load(std::string_view sku, std::string_view orderid,
+                                                  std::string_view hold_id) {
+  return load_product(std::string(sku), std::string(orderid), "", std::string(hold_id));
+}
+
+std::optional<Product> SqlProductRepository::load_by_hold(std::string_view id) {
+  const std::string hold_id(id);
+  std::vector<Row<std::string>> owner;
+  read_([&](Connection& connection) {
+    owner = connection.query<std::string>("SELECT sku FROM reservations WHERE id = :id", hold_id);
+  });
+  if (owner.empty()) return std::nullopt;
+  return load_product(*std::get<0>(owner.front()), "", "", hold_id);
+}
+
+std::vector<domain::Hold> SqlProductRepository::expired_holds(const std::string& sku,
+                                                              domain::Instant now) {
+  std::vector<domain::Hold> expired;
+  read_([&](Connection& connection) {
+    for (const auto& [id, batchref, qty, expires_at, ttl] :
+         connection.query<std::string, std::string, int, long long, int>(
+             "SELECT id, batchref, qty, expires_at, ttl_s FROM reservations"
+             " WHERE sku = :sku AND expires_at <= :now ORDER BY seq",
+             sku, seconds(now))) {
+      expired.emplace_back(*id, sku, *qty, *batchref, instant(*expires_at),
+                           std::chrono::seconds(*ttl));
+    }
+  });
+  auto& loaded_holds = loaded_[sku].holds;
+  for (const domain::Hold& hold : expired) loaded_holds.try_emplace(hold.id(), hold);
+  return expired;
 }
 
 std::optional<Product> SqlProductRepository::load_by_batchref(std::string_view reference) {
@@ -30,7 +76,7 @@ std::optional<Product> SqlProductRepository::load_by_batchref(std::string_view r
     owner = connection.query<std::string>("SELECT sku FROM batches WHERE reference = :ref", ref);
   });
   if (owner.empty()) return std::nullopt;
-  return load_product(*std::get<0>(owner.front()), "", ref);
+  return load_product(*std::get<0>(owner.front()), "", ref, "");
 }
 
 std::vector<domain::WaitingLine> SqlProductRepository::waiting_lines(const std::string& sku,
@@ -50,29 +96,36 @@ std::vector<domain::WaitingLine> SqlProductRepository::waiting_lines(const std::
 
 std::optional<Product> SqlProductRepository::load_product(const std::string& sku,
                                                           const std::string& orderid,
-                                                          const std::string& full_batch) {
+                                                          const std::string& full_batch,
+                                                          const std::string& hold_id) {
   std::optional<int> version;
   domain::ProductState state;
   std::vector<domain::WaitingLine> order_waiting;
   std::vector<Batch> batches;
+  std::vector<domain::Hold> holds;
   read_([&](Connection& connection) {
-    // One round trip: the product, its batches in the order they were added, and the order's
-    // line if it has one: allocated (by batch), waiting, or released (at most one of each).
-    const auto rows = connection.query<int, int, int, int, long long, int, int, std::string, int,
-                                       std::string, int, int>(
-        "SELECT p.version_number, p.out_of_stock, p.backorders, p.low_stock_threshold,"
-        " w.seq, w.qty, r.qty, b.reference, b.purchased_quantity, b.eta,"
-        " b.allocated_quantity, a.qty"
-        " FROM products p"
-        " LEFT JOIN waiting_lines w ON w.orderid = :waiting AND w.sku = p.sku"
-        " LEFT JOIN released_lines r ON r.orderid = :released AND r.sku = p.sku"
-        " LEFT JOIN batches b ON b.sku = p.sku"
-        " LEFT JOIN allocations a"
-        "  ON a.orderid = :orderid AND a.sku = p.sku AND a.batchref = b.reference"
-        " WHERE p.sku = :sku ORDER BY b.id",
-        orderid, orderid, orderid, sku);
+    // One round trip: the product, its batches in the order they were added, the order's line
+    // if it has one: allocated (by batch), waiting, or released (at most one of each), and the
+    // hold named, if live.
+    const auto rows =
+        connection.query<int, int, int, int, long long, int, int, std::string, int, std::string,
+                         int, int, int, std::string, int, long long, int>(
+            "SELECT p.version_number, p.out_of_stock, p.backorders, p.low_stock_threshold,"
+            " w.seq, w.qty, r.qty, b.reference, b.purchased_quantity, b.eta,"
+            " b.allocated_quantity, b.reserved_quantity, a.qty,"
+            " h.batchref, h.qty, h.expires_at, h.ttl_s"
+            " FROM products p"
+            " LEFT JOIN waiting_lines w ON w.orderid = :waiting AND w.sku = p.sku"
+            " LEFT JOIN released_lines r ON r.orderid = :released AND r.sku = p.sku"
+            " LEFT JOIN reservations h ON h.id = :hold AND h.sku = p.sku"
+            " LEFT JOIN batches b ON b.sku = p.sku"
+            " LEFT JOIN allocations a"
+            "  ON a.orderid = :orderid AND a.sku = p.sku AND a.batchref = b.reference"
+            " WHERE p.sku = :sku ORDER BY b.id",
+            orderid, orderid, hold_id, orderid, sku);
     for (const auto& [version_number, ran_out, backorders, threshold, waiting_seq, waiting_qty,
-                      released_qty, reference, purchased, eta, allocated, line_qty] : rows) {
+                      released_qty, reference, purchased, eta, allocated, reserved, line_qty,
+                      hold_batch, hold_qty, hold_expires, hold_ttl] : rows) {
       if (!version) {
         state.out_of_stock = *ran_out != 0;
         state.policy = {.backorders = *backorders != 0, .low_stock_threshold = threshold};
@@ -80,6 +133,10 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
           order_waiting.push_back({*waiting_seq, OrderLine(orderid, sku, *waiting_qty)});
         }
         if (released_qty) state.released.emplace_back(orderid, sku, *released_qty);
+        if (hold_batch) {
+          holds.emplace_back(hold_id, sku, *hold_qty, *hold_batch, instant(*hold_expires),
+                             std::chrono::seconds(*hold_ttl));
+        }
       }
       version = *version_number;
       if (!reference) continue;  // a product with no batch yet
@@ -87,10 +144,20 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
       if (line_qty) lines.emplace_back(orderid, sku, *line_qty);
       std::optional<domain::Date> eta_date;
       if (eta) eta_date = domain::parse_date(*eta);
-      batches.push_back(
-          Batch::restore(*reference, sku, *purchased, eta_date, *allocated, std::move(lines)));
+      batches.push_back(Batch::restore(*reference, sku, *purchased, eta_date, *allocated,
+                                       std::move(lines), *reserved));
     }
     if (!version || full_batch.empty()) return;
+    // Every hold of the batch whose quantity changes, oldest first.
+    for (const auto& [id, qty, expires_at, ttl] :
+         connection.query<std::string, int, long long, int>(
+             "SELECT id, qty, expires_at, ttl_s FROM reservations WHERE batchref = :ref"
+             " ORDER BY seq",
+             full_batch)) {
+      if (*id == hold_id) continue;
+      holds.emplace_back(*id, sku, *qty, full_batch, instant(*expires_at),
+                         std::chrono::seconds(*ttl));
+    }
     // Every line of the batch whose quantity changes, oldest first.
     std::vector<OrderLine> all;
     for (const auto& [line_orderid, qty] : connection.query<std::string, int>(
@@ -101,7 +168,7 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
     for (Batch& batch : batches) {
       if (batch.reference() != full_batch) continue;
       batch = Batch::restore(batch.reference(), sku, batch.purchased_quantity(), batch.eta(),
-                             batch.allocated_quantity(), std::move(all));
+                             batch.allocated_quantity(), std::move(all), batch.reserved_quantity());
       // Read outside a transaction (PostgreSQL), the batch and its lines are two reads: a
       // commit between them is a race like any other, lost before anything was written.
       if (!batch.all_lines_loaded()) {
@@ -114,6 +181,8 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
   state.backorders = domain::BackorderQueue(
       [this, sku](std::int64_t after, int max_qty) { return waiting_lines(sku, after, max_qty); },
       std::move(order_waiting));
+  state.holds = domain::Holds(std::move(holds),
+                              [this, sku](domain::Instant now) { return expired_holds(sku, now); });
   Product product(sku, std::move(batches), *version, std::move(state));
   remember_loaded(product);
   return product;
@@ -124,8 +193,10 @@ void SqlProductRepository::remember_loaded(const Product& product) {
   loaded.batches.clear();
   for (const Batch& batch : product.batches()) {
     loaded.batches[batch.reference()] = {batch.purchased_quantity(), batch.allocated_quantity(),
-                                         batch.loaded_lines()};
+                                         batch.reserved_quantity(), batch.loaded_lines()};
   }
+  loaded.holds.clear();
+  for (const domain::Hold& hold : product.holds().live()) loaded.holds.try_emplace(hold.id(), hold);
   loaded.released = product.released_lines().size();
   loaded.policy = product.policy();
   loaded.out_of_stock = product.out_of_stock();
@@ -185,15 +256,17 @@ void SqlProductRepository::save(const service_layer::TrackedProduct& tracked,
       const std::optional<std::string> eta =
           batch.eta() ? std::optional(domain::format_date(*batch.eta())) : std::nullopt;
       connection.execute(
-          "INSERT INTO batches (reference, sku, purchased_quantity, eta, allocated_quantity)"
-          " VALUES (:r, :s, :p, :e, :a)",
-          reference, sku, purchased, eta, allocated);
+          "INSERT INTO batches"
+          " (reference, sku, purchased_quantity, eta, allocated_quantity, reserved_quantity)"
+          " VALUES (:r, :s, :p, :e, :a, :h)",
+          reference, sku, purchased, eta, allocated, batch.reserved_quantity());
     } else if (was->second.purchased_quantity != purchased ||
-               was->second.allocated_quantity != allocated) {
+               was->second.allocated_quantity != allocated ||
+               was->second.reserved_quantity != batch.reserved_quantity()) {
       connection.execute(
-          "UPDATE batches SET purchased_quantity = :p, allocated_quantity = :a"
-          " WHERE reference = :r",
-          purchased, allocated, reference);
+          "UPDATE batches SET purchased_quantity = :p, allocated_quantity = :a,"
+          " reserved_quantity = :h WHERE reference = :r",
+          purchased, allocated, batch.reserved_quantity(), reference);
     }
     for (const OrderLine& line : batch.loaded_lines()) {
       if (contains(lines_before(reference), line)) continue;
@@ -215,6 +288,36 @@ void SqlProductRepository::save(const service_layer::TrackedProduct& tracked,
     connection.execute("INSERT INTO released_lines (orderid, sku, qty) VALUES (:o, :s, :q)",
                        released[i].orderid(), sku, released[i].qty());
   }
+  save_holds(product, loaded_product, connection);
+}
+
+void SqlProductRepository::save_holds(const Product& product, const LoadedProduct& loaded,
+                                      Connection& connection) const {
+  // Ended first: the id of a hold that ended stays taken (ended_reservations).
+  for (const domain::EndedHold& ended : product.holds().ended()) {
+    const domain::Hold& hold = ended.hold;
+    connection.execute("DELETE FROM reservations WHERE id = :id", hold.id());
+    connection.execute(
+        "INSERT INTO ended_reservations (id, sku, batchref, qty, expires_at, ended)"
+        " VALUES (:id, :s, :b, :q, :e, :how)",
+        hold.id(), hold.sku(), hold.batchref(), hold.qty(), seconds(hold.expires_at()),
+        std::string(ended_name(ended.how)));
+  }
+  for (const domain::Hold& hold : product.holds().live()) {
+    auto was = loaded.holds.find(hold.id());
+    if (was == loaded.holds.end()) {
+      // A hold of the same id made meanwhile (another product's too) is a unique violation:
+      // a lost race.
+      connection.execute(
+          "INSERT INTO reservations (id, sku, batchref, qty, expires_at, ttl_s)"
+          " VALUES (:id, :s, :b, :q, :e, :t)",
+          hold.id(), hold.sku(), hold.batchref(), hold.qty(), seconds(hold.expires_at()),
+          static_cast<int>(hold.ttl().count()));
+    } else if (was->second != hold) {
+      connection.execute("UPDATE reservations SET batchref = :b, expires_at = :e WHERE id = :id",
+                         hold.batchref(), seconds(hold.expires_at()), hold.id());
+    }
+  }
 }
 
 const Batch* SqlProductRepository::only_new_line(
@@ -225,14 +328,16 @@ const Batch* SqlProductRepository::only_new_line(
   if (!product.backorders().left().empty() || !product.backorders().added().empty() ||
       product.released_lines().size() != loaded_product.released ||
       product.policy() != loaded_product.policy ||
-      product.out_of_stock() != loaded_product.out_of_stock) {
+      product.out_of_stock() != loaded_product.out_of_stock || !product.holds().ended().empty() ||
+      product.holds().live().size() != loaded_product.holds.size()) {
     return nullptr;
   }
   const LoadedBatches& before = loaded_product.batches;
   const Batch* changed = nullptr;
   for (const Batch& batch : tracked.product.batches()) {
     auto was = before.find(batch.reference());
-    if (was == before.end() || was->second.purchased_quantity != batch.purchased_quantity())
+    if (was == before.end() || was->second.purchased_quantity != batch.purchased_quantity() ||
+        was->second.reserved_quantity != batch.reserved_quantity())
       return nullptr;
     const std::vector<OrderLine>& lines = batch.loaded_lines();
     if (lines == was->second.lines) continue;

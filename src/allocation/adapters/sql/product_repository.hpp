@@ -13,10 +13,12 @@
 namespace allocation::adapters::sql {
 
 // The products of one unit of work, as stored in tables products, batches and allocations.
-// A product is loaded with every batch and its total, its policy, and of its order lines only
+// A product is loaded with every batch and its totals, its policy, and of its order lines only
 // those the work needs (see domain::Product on partial loading): the order's allocated, waiting
-// and released line. Its backorder queue reads table waiting_lines on demand, on this
-// repository's transaction: a product taken out of its unit of work must not serve it.
+// and released line; of its holds (table reservations), the one the work names, or all those of
+// the batch whose quantity changes. Its backorder queue and its expired holds are read on
+// demand, on this repository's transaction: a product taken out of its unit of work must not
+// read them.
 // save() writes what changed since the load.
 class SqlProductRepository : public service_layer::ProductRepository {
  public:
@@ -32,7 +34,8 @@ class SqlProductRepository : public service_layer::ProductRepository {
   const domain::Batch* only_new_line(const service_layer::TrackedProduct& tracked) const;
 
  protected:
-  std::optional<domain::Product> load(std::string_view sku, std::string_view orderid) override;
+  std::optional<domain::Product> load(std::string_view sku, std::string_view orderid,
+                                      std::string_view hold_id) override;
   // Keeps what the product's batches were when loaded, for save().
   void remember_loaded(const domain::Product& product);
 
@@ -41,6 +44,7 @@ class SqlProductRepository : public service_layer::ProductRepository {
   struct LoadedBatch {
     int purchased_quantity;
     int allocated_quantity;
+    int reserved_quantity;
     std::vector<domain::OrderLine> lines;
   };
   using LoadedBatches = std::map<std::string, LoadedBatch, std::less<>>;
@@ -50,17 +54,27 @@ class SqlProductRepository : public service_layer::ProductRepository {
     // The product's own row, which an allocation alone leaves as it is.
     domain::ProductPolicy policy;
     bool out_of_stock = false;
+    // The live holds as stored, those read on demand included, by id.
+    std::map<std::string, domain::Hold, std::less<>> holds;
   };
 
   std::optional<domain::Product> load_by_batchref(std::string_view reference) override;
-  // The product with every batch and its total; of the lines, those of `orderid` and all those
-  // of batch `full_batch`.
+  std::optional<domain::Product> load_by_hold(std::string_view id) override;
+  // The product with every batch and its totals; of the lines, those of `orderid` and all those
+  // of batch `full_batch`; of the holds, `hold_id` and all those of `full_batch`.
   std::optional<domain::Product> load_product(const std::string& sku, const std::string& orderid,
-                                              const std::string& full_batch);
+                                              const std::string& full_batch,
+                                              const std::string& hold_id);
   const LoadedProduct& loaded(const std::string& sku) const;
   // A page of the stored backorder queue (domain::BackorderQueue::Source).
   std::vector<domain::WaitingLine> waiting_lines(const std::string& sku, std::int64_t after,
                                                  int max_qty);
+  // The stored live holds of `sku` expired at `now` (domain::Holds::ExpiredSource), remembered
+  // as loaded.
+  std::vector<domain::Hold> expired_holds(const std::string& sku, domain::Instant now);
+  // Writes what changed of the product's holds.
+  void save_holds(const domain::Product& product, const LoadedProduct& loaded,
+                  Connection& connection) const;
 
   OnConnection read_;
   std::map<std::string, LoadedProduct, std::less<>> loaded_;

@@ -16,13 +16,14 @@ std::optional<service_layer::MovementPage> SqlStockLedger::movements(std::string
     page.reset();
     if (connection.query<long long>("SELECT 1 FROM products WHERE sku = :sku", s).empty()) return;
     page.emplace();
-    for (const auto& [seq, at, batchref, kind, qty, orderid, reason] :
+    for (const auto& [seq, at, batchref, kind, qty, orderid, reason, reservation] :
          connection.query<long long, std::string, std::string, std::string, int, std::string,
-                          std::string>(
-             "SELECT seq, at, batchref, kind, qty, orderid, reason FROM movements"
+                          std::string, std::string>(
+             "SELECT seq, at, batchref, kind, qty, orderid, reason, reservation FROM movements"
              " WHERE sku = :sku AND seq > :after ORDER BY seq LIMIT :n",
              s, after, asked)) {
-      page->movements.push_back({*seq, *at, s, *batchref, *kind, *qty, orderid, reason});
+      page->movements.push_back(
+          {*seq, *at, s, *batchref, *kind, *qty, orderid, reason, reservation});
     }
     if (page->movements.size() > static_cast<std::size_t>(limit)) {
       page->movements.pop_back();

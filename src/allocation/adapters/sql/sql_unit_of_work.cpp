@@ -4,6 +4,7 @@
 #include "allocation/adapters/sql/outbox_writer.hpp"
 #include "allocation/adapters/sql/pending_reallocations.hpp"
 #include "allocation/adapters/sql/sql_order_lines.hpp"
+#include "allocation/adapters/sql/sql_reservations.hpp"
 #include "allocation/adapters/utc_time.hpp"
 
 namespace allocation::adapters::sql {
@@ -19,6 +20,12 @@ std::vector<service_layer::OrderLineView> SqlUnitOfWork::order_lines(std::string
   std::vector<service_layer::OrderLineView> lines;
   on_connection_([&](Connection& connection) { lines = read_order_lines(connection, orderid); });
   return lines;
+}
+
+std::optional<service_layer::ReservationView> SqlUnitOfWork::reservation(std::string_view id) {
+  std::optional<service_layer::ReservationView> found;
+  on_connection_([&](Connection& connection) { found = read_reservation(connection, id); });
+  return found;
 }
 
 std::string SqlUnitOfWork::now() const { return format_utc(clock_.now()); }

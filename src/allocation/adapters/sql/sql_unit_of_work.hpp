@@ -17,6 +17,7 @@ class SqlUnitOfWork : public service_layer::UnitOfWork {
  public:
   std::vector<domain::events::Deallocated> pending_reallocations() override;
   std::vector<service_layer::OrderLineView> order_lines(std::string_view orderid) override;
+  std::optional<service_layer::ReservationView> reservation(std::string_view id) override;
 
  protected:
   // `on_connection`: how this unit of work runs SQL, on its transaction. `clock`: the time its

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "allocation/domain/hold.hpp"
+
 namespace allocation::service_layer {
 
 // Port: where the service's time comes from, so that tests replace it and never sleep to wait
@@ -16,5 +18,10 @@ class Clock {
   // stored (a movement's `at`) and answered: a test sets it and asserts on exact values.
   virtual std::chrono::system_clock::time_point now() const = 0;
 };
+
+// The time now to the second, as the domain takes it.
+inline domain::Instant instant_now(const Clock& clock) {
+  return std::chrono::floor<std::chrono::seconds>(clock.now());
+}
 
 }  // namespace allocation::service_layer

@@ -11,9 +11,10 @@ domain::Product& ProductRepository::add(domain::Product product) {
   return it->second.product;
 }
 
-domain::Product* ProductRepository::get(std::string_view sku, std::string_view orderid) {
+domain::Product* ProductRepository::get(std::string_view sku, std::string_view orderid,
+                                        std::string_view hold_id) {
   if (auto it = seen_.find(sku); it != seen_.end()) return &it->second.product;
-  return remember(load(sku, orderid));
+  return remember(load(sku, orderid, hold_id));
 }
 
 domain::Product* ProductRepository::get_by_batchref(std::string_view reference) {
@@ -21,6 +22,13 @@ domain::Product* ProductRepository::get_by_batchref(std::string_view reference) 
     if (tracked.product.batch(reference)) return &tracked.product;
   }
   return remember(load_by_batchref(reference));
+}
+
+domain::Product* ProductRepository::get_by_hold(std::string_view id) {
+  for (auto& [sku, tracked] : seen_) {
+    if (tracked.product.holds().find(id)) return &tracked.product;
+  }
+  return remember(load_by_hold(id));
 }
 
 domain::Product* ProductRepository::remember(std::optional<domain::Product> loaded) {

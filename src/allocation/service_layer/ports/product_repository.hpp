@@ -36,20 +36,27 @@ class ProductRepository {
   // Takes a new product. Throws std::logic_error when this unit of work holds its SKU already.
   domain::Product& add(domain::Product product);
 
-  // The product of `sku`, or nullptr. Of its order lines it holds at least those of `orderid`
-  // (see domain::Product on partial loading).
-  domain::Product* get(std::string_view sku, std::string_view orderid = {});
+  // The product of `sku`, or nullptr. Of its order lines it holds at least those of `orderid`,
+  // of its holds at least the live one `hold_id` (see domain::Product on partial loading).
+  domain::Product* get(std::string_view sku, std::string_view orderid = {},
+                       std::string_view hold_id = {});
 
-  // The product owning batch `reference`, or nullptr. It holds every line of that batch.
+  // The product owning batch `reference`, or nullptr. It holds every line and hold of that
+  // batch.
   domain::Product* get_by_batchref(std::string_view reference);
+
+  // The product holding the live hold `id`, or nullptr. It holds that hold.
+  domain::Product* get_by_hold(std::string_view id);
 
   // Every product loaded or added so far, by SKU.
   std::map<std::string, TrackedProduct, std::less<>>& seen() { return seen_; }
   const std::map<std::string, TrackedProduct, std::less<>>& seen() const { return seen_; }
 
  private:
-  virtual std::optional<domain::Product> load(std::string_view sku, std::string_view orderid) = 0;
+  virtual std::optional<domain::Product> load(std::string_view sku, std::string_view orderid,
+                                              std::string_view hold_id) = 0;
   virtual std::optional<domain::Product> load_by_batchref(std::string_view reference) = 0;
+  virtual std::optional<domain::Product> load_by_hold(std::string_view id) = 0;
 
   domain::Product* remember(std::optional<domain::Product> loaded);
 

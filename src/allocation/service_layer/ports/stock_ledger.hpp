@@ -21,6 +21,7 @@ struct StoredMovement {
   int qty;
   std::optional<std::string> orderid;
   std::optional<std::string> reason;
+  std::optional<std::string> reservation = std::nullopt;
   friend bool operator==(const StoredMovement&, const StoredMovement&) = default;
 };
 

@@ -8,6 +8,7 @@
 #include "allocation/domain/events.hpp"
 #include "allocation/service_layer/ports/order_lines.hpp"
 #include "allocation/service_layer/ports/product_repository.hpp"
+#include "allocation/service_layer/ports/reservations.hpp"
 
 namespace allocation::service_layer {
 
@@ -40,6 +41,9 @@ class UnitOfWork {
   // The order's lines in every product, as one read sees them (OrderLines::of_order): a line
   // moving between a batch and the pending reallocations is in one or the other.
   virtual std::vector<OrderLineView> order_lines(std::string_view orderid) = 0;
+  // The hold with this id, live or ended, as this unit of work reads it (Reservations::find):
+  // what tells why a product has no live hold of an id.
+  virtual std::optional<ReservationView> reservation(std::string_view id) = 0;
 
  protected:
   UnitOfWork() = default;  // by a UnitsOfWork, for the work it performs

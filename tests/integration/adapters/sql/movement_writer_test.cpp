@@ -7,6 +7,7 @@
 
 #include "allocation/adapters/sql/sql_stock_ledger.hpp"
 #include "support/sql_test.hpp"
+#include "support/test_time.hpp"
 
 namespace allocation::adapters::sql {
 namespace {
@@ -32,7 +33,7 @@ class MovementWriter : public testing::SqlTest {
 
   void allocate(const std::string& sku, const std::string& orderid, int qty) {
     units_of_work->perform(sku, [&](UnitOfWork& uow) {
-      uow.products().get(sku, orderid)->allocate(OrderLine(orderid, sku, qty));
+      uow.products().get(sku, orderid)->allocate(OrderLine(orderid, sku, qty), kTestNow);
       uow.commit();
     });
   }
@@ -44,7 +45,7 @@ TEST_P(MovementWriter, EachChangeOfStockIsAMovementStampedWithTheClocksTime) {
   allocate("LAMP", "o1", 3);  // PostgreSQL: the one-statement allocation
   allocate("LAMP", "o2", 4);
   units_of_work->perform([](UnitOfWork& uow) {
-    uow.products().get_by_batchref("b1")->change_batch_quantity("b1", 5);  // takes o2 off
+    uow.products().get_by_batchref("b1")->change_batch_quantity("b1", 5, kTestNow);  // takes o2 off
     uow.commit();
   });
 
@@ -78,15 +79,16 @@ TEST_P(MovementWriter, EachChangeOfStockIsAMovementStampedWithTheClocksTime) {
 TEST_P(MovementWriter, AUnitOfWorkRolledBackWritesNoMovement) {
   add_product("LAMP", {{"b1", 10, std::nullopt}});
   units_of_work->perform("LAMP", [](UnitOfWork& uow) {
-    uow.products().get("LAMP", "o1")->allocate(OrderLine("o1", "LAMP", 3));  // no commit
+    uow.products().get("LAMP", "o1")->allocate(OrderLine("o1", "LAMP", 3), kTestNow);  // no commit
   });
-  EXPECT_THROW(units_of_work->perform(
-                   "LAMP",
-                   [](UnitOfWork& uow) {
-                     uow.products().get("LAMP", "o2")->allocate(OrderLine("o2", "LAMP", 3));
-                     throw std::runtime_error("handler failed");
-                   }),
-               std::runtime_error);
+  EXPECT_THROW(
+      units_of_work->perform(
+          "LAMP",
+          [](UnitOfWork& uow) {
+            uow.products().get("LAMP", "o2")->allocate(OrderLine("o2", "LAMP", 3), kTestNow);
+            throw std::runtime_error("handler failed");
+          }),
+      std::runtime_error);
   EXPECT_EQ(movements("LAMP").size(), 1u) << "only the batch received";
   EXPECT_TRUE(SqlStockLedger(database).verify().differences.empty());
 }

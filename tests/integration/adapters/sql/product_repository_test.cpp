@@ -5,6 +5,7 @@
 
 #include "allocation/domain/errors.hpp"
 #include "support/sql_test.hpp"
+#include "support/test_time.hpp"
 
 namespace allocation::adapters::sql {
 namespace {
@@ -19,7 +20,7 @@ class SqlRepository : public SqlTest {
   void allocate_lamps(std::initializer_list<const char*> orderids, int qty) {
     for (const char* orderid : orderids) {
       units_of_work->perform([&](UnitOfWork& uow) {
-        uow.products().get("LAMP", orderid)->allocate(OrderLine(orderid, "LAMP", qty));
+        uow.products().get("LAMP", orderid)->allocate(OrderLine(orderid, "LAMP", qty), kTestNow);
         uow.commit();
       });
     }
@@ -78,7 +79,7 @@ TEST_P(SqlRepository, ChangeOfQuantityDeallocatesAndPersistsTheRemoval) {
   add_product("LAMP", {{"b1", 10, std::nullopt}});
   allocate_lamps({"o1", "o2", "o3"}, 3);
   units_of_work->perform([&](UnitOfWork& uow) {
-    uow.products().get_by_batchref("b1")->change_batch_quantity("b1", 5);
+    uow.products().get_by_batchref("b1")->change_batch_quantity("b1", 5, kTestNow);
     uow.commit();
   });
   units_of_work->perform([&](UnitOfWork& uow) {
@@ -95,7 +96,7 @@ TEST_P(SqlRepository, KeepsThePolicyAndWhetherTheProductRanOut) {
   add_product("LAMP", {{"b1", 1, std::nullopt}});
   change_product("LAMP", "o1", [](domain::Product& lamp) {
     lamp.set_policy({.backorders = false, .low_stock_threshold = 4});
-    lamp.allocate(OrderLine("o1", "LAMP", 5));
+    lamp.allocate(OrderLine("o1", "LAMP", 5), kTestNow);
   });
   units_of_work->perform([&](UnitOfWork& uow) {
     const auto* lamp = uow.products().get("LAMP");
@@ -111,7 +112,7 @@ TEST_P(SqlRepository, APolicySetWithASuccessfulAllocationIsKeptWithIt) {
   add_product("LAMP", {{"b1", 10, std::nullopt}});
   change_product("LAMP", "o1", [](domain::Product& lamp) {
     lamp.set_policy({.backorders = true, .low_stock_threshold = 2});
-    lamp.allocate(OrderLine("o1", "LAMP", 5));
+    lamp.allocate(OrderLine("o1", "LAMP", 5), kTestNow);
   });
   units_of_work->perform([&](UnitOfWork& uow) {
     const auto* lamp = uow.products().get("LAMP");
@@ -127,8 +128,9 @@ TEST_P(SqlRepository, KeepsTheBackorderQueueAndServesItFromAnotherUnitOfWork) {
     lamp.set_policy({.backorders = true, .low_stock_threshold = std::nullopt});
   });
   for (const auto& [orderid, qty] : {std::pair{"big", 9}, {"o1", 2}, {"o2", 3}}) {
-    change_product("LAMP", orderid,
-                   [&](domain::Product& lamp) { lamp.allocate(OrderLine(orderid, "LAMP", qty)); });
+    change_product("LAMP", orderid, [&](domain::Product& lamp) {
+      lamp.allocate(OrderLine(orderid, "LAMP", qty), kTestNow);
+    });
   }
   units_of_work->perform([&](UnitOfWork& uow) {
     const auto* lamp = uow.products().get("LAMP", "o2");
@@ -138,7 +140,7 @@ TEST_P(SqlRepository, KeepsTheBackorderQueueAndServesItFromAnotherUnitOfWork) {
   });
   // Raised to 6: o1 and o2 fit (big does not), in the order they came.
   units_of_work->perform([&](UnitOfWork& uow) {
-    uow.products().get_by_batchref("b1")->change_batch_quantity("b1", 6);
+    uow.products().get_by_batchref("b1")->change_batch_quantity("b1", 6, kTestNow);
     uow.commit();
   });
   units_of_work->perform([&](UnitOfWork& uow) {
@@ -164,7 +166,7 @@ TEST_P(SqlRepository, AReleasedLineIsKeptAndNotAllocatedAgain) {
     auto* lamp = uow.products().get("LAMP", "o1");
     EXPECT_EQ(lamp->batch("b1")->available_quantity(), 10);
     EXPECT_EQ(lamp->deallocate("o1"), std::vector<domain::events::Released>{});
-    EXPECT_THROW(lamp->allocate(OrderLine("o1", "LAMP", 4)), domain::ReleasedLine);
+    EXPECT_THROW(lamp->allocate(OrderLine("o1", "LAMP", 4), kTestNow), domain::ReleasedLine);
   });
 }
 
@@ -184,7 +186,9 @@ TEST_P(SqlRepository, AReleasedLineQueuedInAGroupIsNotAllocatedAgain) {
       units_of_work->perform("LAMP", [&](UnitOfWork& uow) {
         inside();
         try {
-          auto batch = uow.products().get("LAMP", orderid)->allocate(OrderLine(orderid, "LAMP", 3));
+          auto batch = uow.products()
+                           .get("LAMP", orderid)
+                           ->allocate(OrderLine(orderid, "LAMP", 3), kTestNow);
           outcome = batch.value_or("none");
           uow.commit();
         } catch (const domain::ReleasedLine&) {
@@ -206,7 +210,7 @@ TEST_P(SqlRepository, StringsThatLookLikeSqlAreData) {
   const std::string sku = "'; DROP TABLE products; --";
   add_product(sku, {{"b'1", 10, std::nullopt}});
   units_of_work->perform([&](UnitOfWork& uow) {
-    uow.products().get(sku, "o\"1")->allocate(OrderLine("o\"1", sku, 1));
+    uow.products().get(sku, "o\"1")->allocate(OrderLine("o\"1", sku, 1), kTestNow);
     uow.commit();
   });
   units_of_work->perform([&](UnitOfWork& check) {

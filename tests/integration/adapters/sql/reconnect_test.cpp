@@ -7,6 +7,7 @@
 #include "allocation/adapters/sql/sql_units_of_work.hpp"
 #include "allocation/service_layer/errors.hpp"
 #include "support/scratch_database.hpp"
+#include "support/test_time.hpp"
 
 namespace allocation::adapters::sql {
 namespace {
@@ -21,7 +22,7 @@ TEST(PostgresqlOutage, RequestsFailCleanlyDuringItAndWorkAfterIt) {
   units_of_work->perform([](service_layer::UnitOfWork& uow) {
     domain::Product& lamp = uow.products().add(domain::Product("LAMP"));
     lamp.add_batch(domain::Batch("b1", "LAMP", 10, std::nullopt));
-    lamp.allocate(domain::OrderLine("o1", "LAMP", 1));
+    lamp.allocate(domain::OrderLine("o1", "LAMP", 1), kTestNow);
     uow.commit();
   });
   const auto has_lamp = [&] {

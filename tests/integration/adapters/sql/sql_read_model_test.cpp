@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "support/sql_test.hpp"
+#include "support/test_time.hpp"
 
 namespace allocation::adapters::sql {
 namespace {
@@ -17,7 +18,7 @@ class SqlReadModelTest : public testing::SqlTest {
  protected:
   void allocate(const std::string& orderid, const std::string& sku, int qty) {
     units_of_work->perform([&](UnitOfWork& uow) {
-      uow.products().get(sku)->allocate(OrderLine(orderid, sku, qty));
+      uow.products().get(sku)->allocate(OrderLine(orderid, sku, qty), kTestNow);
       uow.commit();
     });
   }
@@ -39,8 +40,9 @@ TEST_P(SqlReadModelTest, ShowsAnOrdersAllocationsInOrder) {
 
 TEST_P(SqlReadModelTest, ShowsNothingOfAUnitOfWorkRolledBack) {
   add_product("SKU-A", {{"batch-a", 10, std::nullopt}});
-  units_of_work->perform(
-      [](UnitOfWork& uow) { uow.products().get("SKU-A")->allocate(OrderLine("o1", "SKU-A", 1)); });
+  units_of_work->perform([](UnitOfWork& uow) {
+    uow.products().get("SKU-A")->allocate(OrderLine("o1", "SKU-A", 1), kTestNow);
+  });
   EXPECT_TRUE(allocations("o1").empty());
 }
 
@@ -49,7 +51,7 @@ TEST_P(SqlReadModelTest, LosesADeallocatedLineWhichStaysPendingUntilSettled) {
   allocate("o1", "SKU-A", 4);
   allocate("o2", "SKU-A", 4);
   units_of_work->perform([](UnitOfWork& uow) {
-    uow.products().get_by_batchref("batch-a")->change_batch_quantity("batch-a", 5);
+    uow.products().get_by_batchref("batch-a")->change_batch_quantity("batch-a", 5, kTestNow);
     uow.commit();
   });
   EXPECT_EQ(allocations("o1"), (Rows{{"SKU-A", "batch-a"}}));

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "support/sql_test.hpp"
+#include "support/test_time.hpp"
 
 namespace allocation::adapters::sql {
 namespace {
@@ -15,7 +16,7 @@ class SqlStockLedgerTest : public testing::SqlTest {
  protected:
   void allocate(const std::string& sku, const std::string& orderid, int qty) {
     units_of_work->perform(sku, [&](UnitOfWork& uow) {
-      uow.products().get(sku, orderid)->allocate(OrderLine(orderid, sku, qty));
+      uow.products().get(sku, orderid)->allocate(OrderLine(orderid, sku, qty), kTestNow);
       uow.commit();
     });
   }

@@ -6,6 +6,7 @@
 
 #include "support/sql_test.hpp"
 #include "support/stock_states_contract.hpp"
+#include "support/test_time.hpp"
 
 namespace allocation::adapters::sql {
 namespace {
@@ -22,14 +23,16 @@ TEST_P(SqlStockStatesTest, AProductsBatchesSumsPolicyAndWaitingUnits) {
   add_product("DESK", {{"d1", 1, std::nullopt}});
   change_product("LAMP", "o1", [](auto& lamp) {
     lamp.set_policy({.backorders = true, .low_stock_threshold = 3});
-    lamp.allocate(OrderLine("o1", "LAMP", 8));  // the warehouse
+    lamp.allocate(OrderLine("o1", "LAMP", 8), kTestNow);  // the warehouse
   });
-  change_product("LAMP", "o2", [](auto& lamp) { lamp.allocate(OrderLine("o2", "LAMP", 15)); });
+  change_product("LAMP", "o2",
+                 [](auto& lamp) { lamp.allocate(OrderLine("o2", "LAMP", 15), kTestNow); });
   change_product("LAMP", "o3",
-                 [](auto& lamp) { lamp.allocate(OrderLine("o3", "LAMP", 6)); });  // waits
+                 [](auto& lamp) { lamp.allocate(OrderLine("o3", "LAMP", 6), kTestNow); });  // waits
   change_product("LAMP", "o4",
-                 [](auto& lamp) { lamp.allocate(OrderLine("o4", "LAMP", 7)); });  // waits
-  change_product("DESK", "o5", [](auto& desk) { desk.allocate(OrderLine("o5", "DESK", 1)); });
+                 [](auto& lamp) { lamp.allocate(OrderLine("o4", "LAMP", 7), kTestNow); });  // waits
+  change_product("DESK", "o5",
+                 [](auto& desk) { desk.allocate(OrderLine("o5", "DESK", 1), kTestNow); });
 
   SqlStockStates states(database);
   const auto lamp = states.product("LAMP");
@@ -56,7 +59,8 @@ TEST_P(SqlStockStatesTest, AProductsBatchesSumsPolicyAndWaitingUnits) {
 
 TEST_P(SqlStockStatesTest, ABatchWithItsSku) {
   add_product("LAMP", {{"b1", 10, kTomorrow}});
-  change_product("LAMP", "o1", [](auto& lamp) { lamp.allocate(OrderLine("o1", "LAMP", 4)); });
+  change_product("LAMP", "o1",
+                 [](auto& lamp) { lamp.allocate(OrderLine("o1", "LAMP", 4), kTestNow); });
   SqlStockStates states(database);
   EXPECT_EQ(states.batch("b1"), (BatchStock{"b1", "LAMP", kTomorrow, 10, 4, 0, 6}));
   EXPECT_EQ(states.batch("b2"), std::nullopt);

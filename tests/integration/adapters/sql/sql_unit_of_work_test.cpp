@@ -11,6 +11,7 @@
 #include "allocation/service_layer/errors.hpp"
 #include "allocation/service_layer/handlers.hpp"
 #include "support/sql_test.hpp"
+#include "support/test_time.hpp"
 
 namespace allocation::adapters::sql {
 namespace {
@@ -50,7 +51,7 @@ TEST_P(SqlUnitOfWork, CommitWritesTheChange) {
   const auto events = units_of_work->perform([](UnitOfWork& uow) {
     uow.products()
         .get("HIPSTER-WORKBENCH", "o1")
-        ->allocate(OrderLine("o1", "HIPSTER-WORKBENCH", 10));
+        ->allocate(OrderLine("o1", "HIPSTER-WORKBENCH", 10), kTestNow);
     uow.commit();
   });
   EXPECT_EQ(events.size(), 1u);
@@ -60,7 +61,9 @@ TEST_P(SqlUnitOfWork, CommitWritesTheChange) {
 TEST_P(SqlUnitOfWork, RollsBackUncommittedWorkByDefault) {
   add_product("MEDIUM-PLINTH", {{"b1", 100, std::nullopt}});
   const auto events = units_of_work->perform("MEDIUM-PLINTH", [](UnitOfWork& uow) {
-    uow.products().get("MEDIUM-PLINTH", "o1")->allocate(OrderLine("o1", "MEDIUM-PLINTH", 10));
+    uow.products()
+        .get("MEDIUM-PLINTH", "o1")
+        ->allocate(OrderLine("o1", "MEDIUM-PLINTH", 10), kTestNow);
   });
   EXPECT_TRUE(events.empty());
   EXPECT_EQ(available("b1"), 100);
@@ -68,14 +71,14 @@ TEST_P(SqlUnitOfWork, RollsBackUncommittedWorkByDefault) {
 
 TEST_P(SqlUnitOfWork, RollsBackOnError) {
   add_product("LARGE-FORK", {{"b1", 100, std::nullopt}});
-  EXPECT_THROW(
-      units_of_work->perform(
-          "LARGE-FORK",
-          [](UnitOfWork& uow) {
-            uow.products().get("LARGE-FORK", "o1")->allocate(OrderLine("o1", "LARGE-FORK", 10));
-            throw std::runtime_error("handler failed");
-          }),
-      std::runtime_error);
+  EXPECT_THROW(units_of_work->perform("LARGE-FORK",
+                                      [](UnitOfWork& uow) {
+                                        uow.products()
+                                            .get("LARGE-FORK", "o1")
+                                            ->allocate(OrderLine("o1", "LARGE-FORK", 10), kTestNow);
+                                        throw std::runtime_error("handler failed");
+                                      }),
+               std::runtime_error);
   EXPECT_EQ(available("b1"), 100);
 }
 
@@ -116,7 +119,7 @@ TEST_P(SqlUnitOfWork, ConcurrentChangesOfOneProductNeverLoseAnUpdate) {
   std::promise<void> first_committed;
   auto second = std::async(std::launch::async, [&, committed = first_committed.get_future()] {
     units_of_work->perform([&](UnitOfWork& uow) {
-      uow.products().get("LAMP", "o2")->allocate(OrderLine("o2", "LAMP", 3));
+      uow.products().get("LAMP", "o2")->allocate(OrderLine("o2", "LAMP", 3), kTestNow);
       if (postgresql) {
         second_read.count_down();
         committed.wait();
@@ -125,7 +128,7 @@ TEST_P(SqlUnitOfWork, ConcurrentChangesOfOneProductNeverLoseAnUpdate) {
     });
   });
   units_of_work->perform([&](UnitOfWork& uow) {
-    uow.products().get("LAMP", "o1")->allocate(OrderLine("o1", "LAMP", 3));
+    uow.products().get("LAMP", "o1")->allocate(OrderLine("o1", "LAMP", 3), kTestNow);
     if (postgresql) second_read.wait();
     uow.commit();
   });
@@ -159,7 +162,7 @@ TEST_P(SqlUnitOfWork, AllocationsQueuedBehindOneAnotherGetTheDomainsAnswers) {
     std::optional<std::string> batch;
     const auto events = units_of_work->perform("LAMP", [&](UnitOfWork& uow) {
       inside();
-      batch = service_layer::handlers::allocate({orderid, "LAMP", qty}, uow).batchref;
+      batch = service_layer::handlers::allocate({orderid, "LAMP", qty}, uow, kTestNow).batchref;
     });
     return std::pair(batch, events.size());
   };
@@ -219,7 +222,7 @@ TEST_P(SqlUnitOfWork, AnotherQtyQueuedBehindAnAllocationIsAConflictAndWritesNoth
       std::optional<std::string> batch;
       const auto events = units_of_work->perform("LAMP", [&](UnitOfWork& uow) {
         inside();
-        batch = service_layer::handlers::allocate({orderid, "LAMP", qty}, uow).batchref;
+        batch = service_layer::handlers::allocate({orderid, "LAMP", qty}, uow, kTestNow).batchref;
       });
       return batch.value_or("none") + ", " + std::to_string(events.size());
     } catch (const domain::LineConflict& error) {

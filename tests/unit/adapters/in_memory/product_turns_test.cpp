@@ -9,6 +9,7 @@
 
 #include "allocation/adapters/in_memory/in_memory_unit_of_work.hpp"
 #include "allocation/service_layer/errors.hpp"
+#include "support/test_time.hpp"
 
 namespace allocation::adapters {
 namespace {
@@ -40,7 +41,7 @@ class ProductTurns : public ::testing::Test {
                 const std::string& orderid, const std::function<void()>& inside) {
     units_of_work.perform(product, [&](UnitOfWork& uow) {
       Product* loaded = uow.products().get(sku, orderid);
-      loaded->allocate(OrderLine(orderid, sku, 1));
+      loaded->allocate(OrderLine(orderid, sku, 1), kTestNow);
       inside();
       uow.commit();
     });

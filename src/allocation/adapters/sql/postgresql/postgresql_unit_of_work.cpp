@@ -6,14 +6,14 @@ namespace allocation::adapters::sql {
 
 namespace {
 
-// The product with every batch and its total, its policy and whether it ran out, and none of
-// its order lines (allocated, waiting or released).
+// The product with every batch and its totals, its policy and whether it ran out, and none of
+// its order lines (allocated, waiting or released) or holds.
 domain::Product without_lines(const domain::Product& product) {
   std::vector<domain::Batch> batches;
   for (const domain::Batch& batch : product.batches()) {
-    batches.push_back(domain::Batch::restore(batch.reference(), product.sku(),
-                                             batch.purchased_quantity(), batch.eta(),
-                                             batch.allocated_quantity(), {}));
+    batches.push_back(domain::Batch::restore(
+        batch.reference(), product.sku(), batch.purchased_quantity(), batch.eta(),
+        batch.allocated_quantity(), {}, batch.reserved_quantity()));
   }
   return domain::Product(product.sku(), std::move(batches), product.version_number(),
                          domain::ProductState{.policy = product.policy(),

@@ -3,25 +3,33 @@
 namespace allocation::adapters::sql {
 
 std::optional<domain::Product> ProductInGroupRepository::load(std::string_view sku,
-                                                              std::string_view orderid) {
-  if (known_ && *known_ && (*known_)->sku() == sku) {
+                                                              std::string_view orderid,
+                                                              std::string_view hold_id) {
+  // Work on a hold reads it.
+  if (known_ && *known_ && (*known_)->sku() == sku && hold_id.empty()) {
     assumed_ = !orderid.empty();
     const domain::Product& known = **known_;
-    // The group does not know the stored backorder queue: work that reads it (units freed) is
-    // not the one-line allocation the shortcut is for, and runs again from the stored product.
+    // The group does not know the stored backorder queue or the expired holds: work that reads
+    // them (units freed, holds in the way) is not the one-line allocation the shortcut is for,
+    // and runs again from the stored product.
     domain::Product product(
         known.sku(), known.batches(), known.version_number(),
-        domain::ProductState{.policy = known.policy(),
-                             .out_of_stock = known.out_of_stock(),
-                             .backorders = domain::BackorderQueue(
-                                 [](std::int64_t, int) -> std::vector<domain::WaitingLine> {
-                                   throw AssumptionUnconfirmed();
-                                 }),
-                             .released = {}});
+        domain::ProductState{
+            .policy = known.policy(),
+            .out_of_stock = known.out_of_stock(),
+            .backorders =
+                domain::BackorderQueue([](std::int64_t, int) -> std::vector<domain::WaitingLine> {
+                  throw AssumptionUnconfirmed();
+                }),
+            .holds = domain::Holds({},
+                                   [](domain::Instant) -> std::vector<domain::Hold> {
+                                     throw AssumptionUnconfirmed();
+                                   }),
+            .released = {}});
     remember_loaded(product);
     return product;
   }
-  return SqlProductRepository::load(sku, orderid);
+  return SqlProductRepository::load(sku, orderid, hold_id);
 }
 
 }  // namespace allocation::adapters::sql

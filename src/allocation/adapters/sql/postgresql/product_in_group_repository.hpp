@@ -31,7 +31,8 @@ class ProductInGroupRepository final : public SqlProductRepository {
   bool assumed() const { return assumed_; }
 
  private:
-  std::optional<domain::Product> load(std::string_view sku, std::string_view orderid) override;
+  std::optional<domain::Product> load(std::string_view sku, std::string_view orderid,
+                                      std::string_view hold_id) override;
 
   std::optional<domain::Product>* known_;
   bool assumed_ = false;

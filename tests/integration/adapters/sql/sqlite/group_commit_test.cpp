@@ -17,6 +17,7 @@
 #include "allocation/adapters/sql/sqlite/sqlite_unit_of_work.hpp"
 #include "allocation/service_layer/errors.hpp"
 #include "support/scratch_database.hpp"
+#include "support/test_time.hpp"
 
 namespace allocation::adapters::sql {
 namespace {
@@ -39,7 +40,7 @@ class GroupCommitTest : public ::testing::Test {
 
   void allocate(const std::string& orderid, const std::string& sku, int qty) {
     units_of_work.perform([&](UnitOfWork& uow) {
-      uow.products().get(sku, orderid)->allocate(OrderLine(orderid, sku, qty));
+      uow.products().get(sku, orderid)->allocate(OrderLine(orderid, sku, qty), kTestNow);
       uow.commit();
     });
   }
@@ -72,7 +73,7 @@ TEST_F(GroupCommitTest, RunsTheWorkOfEveryThreadOnItsOneWriterThread) {
           std::lock_guard lock(mutex);
           ran_on.insert(std::this_thread::get_id());
         }
-        uow.products().get("LAMP", orderid)->allocate(OrderLine(orderid, "LAMP", 1));
+        uow.products().get("LAMP", orderid)->allocate(OrderLine(orderid, "LAMP", 1), kTestNow);
         uow.commit();
       });
       std::lock_guard lock(mutex);

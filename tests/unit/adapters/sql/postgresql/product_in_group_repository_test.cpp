@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/test_time.hpp"
+
 namespace allocation::adapters::sql {
 namespace {
 
@@ -63,7 +65,7 @@ TEST_F(ProductInGroupRepositoryTest, AGroupThatKnowsNothingAndAFreshRunRead) {
 TEST_F(ProductInGroupRepositoryTest, AnAllocationOnTheAssumedProductIsOneNewLine) {
   auto products = repository(&known);
   Product* lamp = products.get("LAMP", "o1");
-  lamp->allocate(OrderLine("o1", "LAMP", 3));
+  lamp->allocate(OrderLine("o1", "LAMP", 3), kTestNow);
   const auto& tracked = products.seen().at("LAMP");
   const Batch* batch = products.only_new_line(tracked);
   ASSERT_NE(batch, nullptr);

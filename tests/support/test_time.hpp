@@ -1,0 +1,10 @@
+#pragma once
+
+#include <chrono>
+
+#include "allocation/domain/hold.hpp"
+
+// The `now` that tests hand to domain operations which take the time, when the time does not
+// matter to the test (no hold expires by it).
+inline constexpr allocation::domain::Instant kTestNow{
+    std::chrono::sys_days{std::chrono::year{2026} / 12 / 4}};
