@@ -5,6 +5,8 @@
 #include <string>
 
 #include "allocation/domain/events.hpp"
+#include "allocation/domain/hold.hpp"
+#include "allocation/domain/holds.hpp"
 #include "allocation/domain/order_line.hpp"
 
 // GoogleTest prints a failed comparison of events and order lines with these (found by
@@ -13,6 +15,18 @@ namespace allocation::domain {
 
 inline void PrintTo(const OrderLine& line, std::ostream* out) {
   *out << "OrderLine(" << line.orderid() << ", " << line.sku() << ", " << line.qty() << ")";
+}
+
+inline void PrintTo(const Hold& hold, std::ostream* out) {
+  *out << "Hold(" << hold.id() << ", " << hold.sku() << ", " << hold.qty() << ", "
+       << hold.batchref() << ", " << format_instant(hold.expires_at()) << ", " << hold.ttl().count()
+       << "s)";
+}
+
+inline void PrintTo(const EndedHold& ended, std::ostream* out) {
+  static constexpr const char* kHow[] = {"expired", "released", "consumed"};
+  PrintTo(ended.hold, out);
+  *out << " " << kHow[static_cast<int>(ended.how)];
 }
 
 }  // namespace allocation::domain
@@ -54,6 +68,31 @@ inline void PrintTo(const BatchAdded& e, std::ostream* out) {
 inline void PrintTo(const BatchQuantityChanged& e, std::ostream* out) {
   *out << "BatchQuantityChanged{" << e.sku << ", " << e.batchref << ", " << e.old_qty << " -> "
        << e.qty << "}";
+}
+
+inline void PrintTo(const Reserved& e, std::ostream* out) {
+  *out << "Reserved{" << e.id << ", " << e.sku << ", " << e.qty << ", " << e.batchref << ", "
+       << format_instant(e.expires_at) << "}";
+}
+inline void PrintTo(const ReservationExtended& e, std::ostream* out) {
+  *out << "ReservationExtended{" << e.id << ", " << e.sku << ", " << format_instant(e.expires_at)
+       << "}";
+}
+inline void PrintTo(const ReservationExpired& e, std::ostream* out) {
+  *out << "ReservationExpired{" << e.id << ", " << e.sku << ", " << e.qty << ", " << e.batchref
+       << "}";
+}
+inline void PrintTo(const ReservationReleased& e, std::ostream* out) {
+  *out << "ReservationReleased{" << e.id << ", " << e.sku << ", " << e.qty << ", " << e.batchref
+       << ", " << (e.reason == HoldRelease::requested ? "requested" : "stock") << "}";
+}
+inline void PrintTo(const ReservationMoved& e, std::ostream* out) {
+  *out << "ReservationMoved{" << e.id << ", " << e.sku << ", " << e.qty << ", " << e.from_batchref
+       << " -> " << e.batchref << "}";
+}
+inline void PrintTo(const ReservationConsumed& e, std::ostream* out) {
+  *out << "ReservationConsumed{" << e.id << ", " << e.sku << ", " << e.qty << ", " << e.batchref
+       << ", " << e.orderid << "}";
 }
 
 }  // namespace allocation::domain::events
