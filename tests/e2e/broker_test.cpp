@@ -122,7 +122,8 @@ TEST_F(Broker, MessagesWaitInTheOutboxAndSurviveKillMinus9) {
 
 TEST(BrokerConfiguration, MalformedRedisUrlIsOneClearLine) {
   ScratchDatabase db(Backend::sqlite);
-  const auto r = run_allocation({"serve", "--db", db.url(), "--redis", "localhost:6379"});
+  const auto r =
+      run_allocation({"serve", "--port", "0", "--db", db.url(), "--redis", "localhost:6379"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("malformed Redis URL"), std::string::npos) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;

@@ -58,17 +58,21 @@ void expect_one_clear_line(const RunResult& r, const std::string& part) {
 }
 
 TEST(Configuration, MalformedDatabaseUrlIsOneClearLine) {
-  expect_one_clear_line(run_allocation({"serve", "--db", "mysql://localhost/x"}),
+  expect_one_clear_line(run_allocation({"serve", "--port", "0", "--db", "mysql://localhost/x"}),
                         "malformed database URL");
-  expect_one_clear_line(run_allocation({"serve", "--db", "postgresql://host-without-database"}),
-                        "no database name");
+  expect_one_clear_line(
+      run_allocation({"serve", "--port", "0", "--db", "postgresql://host-without-database"}),
+      "no database name");
 }
 
+// Port 0: the default port may be another test's, and listening comes before the database.
 TEST(Configuration, UnreachableDatabaseIsOneClearLine) {
-  expect_one_clear_line(run_allocation({"serve", "--db", "postgresql://u:p@127.0.0.1:1/none"}),
-                        "cannot open database");
-  expect_one_clear_line(run_allocation({"serve", "--db", "sqlite:/no/such/folder/a.db"}),
-                        "cannot open database");
+  expect_one_clear_line(
+      run_allocation({"serve", "--port", "0", "--db", "postgresql://u:p@127.0.0.1:1/none"}),
+      "cannot open database");
+  expect_one_clear_line(
+      run_allocation({"serve", "--port", "0", "--db", "sqlite:/no/such/folder/a.db"}),
+      "cannot open database");
 }
 
 // The error names the database without its password, which would end up in logs.
@@ -76,7 +80,7 @@ TEST(Configuration, ADatabaseErrorShowsNoPassword) {
   for (const char* url :
        {"postgresql://u:s3cret@127.0.0.1:1/none", "postgresql://u@127.0.0.1:1/none?password=s3cret",
         "postgresql://u:s3cret@host-without-database"}) {
-    const auto r = run_allocation({"serve", "--db", url});
+    const auto r = run_allocation({"serve", "--port", "0", "--db", url});
     EXPECT_EQ(r.exit_code, 1) << url;
     EXPECT_EQ(r.err.find("s3cret"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("***"), std::string::npos) << r.err;
@@ -367,8 +371,9 @@ TEST(Notifications, OutOfStockMailsTheStockTeamNamingTheSku) {
 
 TEST(Configuration, MalformedSmtpUrlIsOneClearLine) {
   ScratchDatabase db(Backend::sqlite);
-  expect_one_clear_line(run_allocation({"serve", "--db", db.url(), "--smtp", "mail.example.com"}),
-                        "malformed SMTP URL");
+  expect_one_clear_line(
+      run_allocation({"serve", "--port", "0", "--db", db.url(), "--smtp", "mail.example.com"}),
+      "malformed SMTP URL");
 }
 
 }  // namespace

@@ -65,8 +65,9 @@ TEST(Secrets, NoPasswordInWhatServeAndWorkerPrintOrAnswer) {
   // What a mistake in the configuration prints.
   std::string errors;
   for (const auto& args : std::vector<std::vector<std::string>>{
-           {"serve", "--db", db_url, "--redis", broker + "x"},
-           {"serve", "--db", db_url, "--smtp", "smtps://mail:" + password + "@localhost"}}) {
+           {"serve", "--port", "0", "--db", db_url, "--redis", broker + "x"},
+           {"serve", "--port", "0", "--db", db_url, "--smtp",
+            "smtps://mail:" + password + "@localhost"}}) {
     const auto r = run_allocation(args);
     EXPECT_EQ(r.exit_code, 1) << r.err;
     errors += r.out + r.err;

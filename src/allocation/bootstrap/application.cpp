@@ -11,6 +11,7 @@
 #include "allocation/adapters/sql/outbox_relay.hpp"
 #include "allocation/adapters/sql/sql_order_lines.hpp"
 #include "allocation/adapters/sql/sql_read_model.hpp"
+#include "allocation/adapters/sql/sql_reservations.hpp"
 #include "allocation/adapters/sql/sql_stock_ledger.hpp"
 #include "allocation/adapters/sql/sql_stock_states.hpp"
 #include "allocation/adapters/sql/sql_units_of_work.hpp"
@@ -70,6 +71,7 @@ Application::Application(const Settings& settings)
       order_lines_(std::make_shared<adapters::sql::SqlOrderLines>(database_)),
       stock_ledger_(std::make_shared<adapters::sql::SqlStockLedger>(database_)),
       stock_states_(std::make_shared<adapters::sql::SqlStockStates>(database_)),
+      reservations_(std::make_shared<adapters::sql::SqlReservations>(database_)),
       clock_(std::make_shared<adapters::RealClock>()),
       units_of_work_(adapters::sql::sql_units_of_work(database_, clock_)) {
   metrics_->add_gauge("allocation_outbox_backlog",
@@ -95,7 +97,8 @@ Application::Application(const Settings& settings)
                         .metrics = metrics_,
                         .random = std::make_shared<adapters::ThreadLocalRandom>(),
                         .clock = clock_,
-                        .order_lines = order_lines_}));
+                        .order_lines = order_lines_,
+                        .reservations = reservations_}));
 }
 
 Application::~Application() = default;

@@ -10,6 +10,7 @@
 #include "allocation/service_layer/ports/clock.hpp"
 #include "allocation/service_layer/ports/order_lines.hpp"
 #include "allocation/service_layer/ports/read_model.hpp"
+#include "allocation/service_layer/ports/reservations.hpp"
 #include "allocation/service_layer/ports/stock_ledger.hpp"
 #include "allocation/service_layer/ports/stock_states.hpp"
 
@@ -35,6 +36,8 @@ class Application {
   service_layer::UnitsOfWork& units_of_work() const { return *units_of_work_; }
   service_layer::StockLedger& stock_ledger() const { return *stock_ledger_; }
   service_layer::StockStates& stock_states() const { return *stock_states_; }
+  service_layer::Reservations& reservations() const { return *reservations_; }
+  const service_layer::Clock& clock() const { return *clock_; }
   adapters::PrometheusMetrics& metrics() const { return *metrics_; }
   int schema_version() const { return schema_version_; }
   // The message broker, when one is configured.
@@ -56,6 +59,7 @@ class Application {
   std::shared_ptr<service_layer::OrderLines> order_lines_;
   std::shared_ptr<service_layer::StockLedger> stock_ledger_;
   std::shared_ptr<service_layer::StockStates> stock_states_;
+  std::shared_ptr<service_layer::Reservations> reservations_;
   // The one clock of the service: the bus's pauses and the ledger's times.
   std::shared_ptr<service_layer::Clock> clock_;
   std::shared_ptr<service_layer::UnitsOfWork> units_of_work_;

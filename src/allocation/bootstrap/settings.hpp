@@ -18,6 +18,8 @@ struct Settings {
   // How often a running process replays pending reallocations that another process, which
   // died, left behind (each process also does at start).
   int recovery_interval_seconds = 30;
+  // Seconds between sweeps that end the holds whose time ran out (SPEC §7.3).
+  int reservation_sweep_seconds = 5;
   // The answers of GET /allocations kept in memory (adapters::CachedReadModel): how long, at
   // most, a change made by another process stays unseen (0: nothing is kept), and for how many
   // orders.

@@ -5,11 +5,11 @@
 
 namespace allocation::domain {
 
-// A moment, to the second: when a hold expires, and the `now` that operations on holds take.
-// The domain never reads a clock; its callers pass the time.
-using Instant = std::chrono::sys_seconds;
+// A moment, to the millisecond: when a hold expires, and the `now` that operations on holds
+// take. The domain never reads a clock; its callers pass the time.
+using Instant = std::chrono::sys_time<std::chrono::milliseconds>;
 
-// RFC 3339 in UTC, "2026-12-04T21:50:00Z"; the years 0000-9999.
+// RFC 3339 in UTC to the millisecond, "2026-12-04T21:50:00.250Z"; the years 0000-9999.
 std::string format_instant(Instant instant);
 
 // Units of one batch held for a customer in checkout until `expires_at` (SPEC §7.3). An entity:

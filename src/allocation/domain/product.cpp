@@ -82,11 +82,13 @@ bool Product::add_batch(Batch batch) {
     if (existing->has_same_data(batch)) return false;
     throw BatchConflict(batch.reference());
   }
+  const int available_before = available_quantity();
   const bool adds_units = batch.purchased_quantity() > 0;
   events_.emplace_back(events::BatchAdded{sku_, batch.reference(), batch.purchased_quantity()});
   batches_.push_back(std::move(batch));
   ++version_number_;
   serve_backorders(adds_units);
+  record_low_stock(available_before);
   return true;
 }
 
@@ -125,16 +127,17 @@ std::optional<std::optional<std::string>> Product::existing_answer(const OrderLi
 
 std::optional<std::string> Product::allocate(const OrderLine& line, Instant now) {
   if (auto answer = existing_answer(line)) return *answer;
-  return allocate_new(line, now);
+  const int available_before = available_quantity();
+  auto batchref = allocate_new(line, now);
+  record_low_stock(available_before);
+  return batchref;
 }
 
 std::optional<std::string> Product::allocate_new(const OrderLine& line, Instant now) {
   expire_holds_in_the_way(line.qty(), now);
-  const int available_before = available_quantity();
   if (Batch* chosen = batch_for(line.qty())) {
     allocate_to(*chosen, line);
     ++version_number_;
-    record_low_stock(available_before);
     return chosen->reference();
   }
   const bool runs_out = !state_.out_of_stock;
@@ -161,23 +164,29 @@ std::optional<std::string> Product::allocate(const OrderLine& line, std::string_
   events_.emplace_back(
       events::ReservationConsumed{hold.id(), sku_, hold.qty(), hold.batchref(), line.orderid()});
   ++version_number_;
-  if (!held.can_allocate(line)) {
+  std::optional<std::string> batchref;
+  if (held.can_allocate(line)) {
+    allocate_to(held, line);
+    if (hold.qty() > line.qty()) serve_backorders(/*freed=*/true);
+    batchref = held.reference();
+  } else {
     // The held batch lacks the units beyond the hold: the held units go back to stock, for the
     // lines waiting before this one, and the line is allocated as any other.
     serve_backorders(/*freed=*/true);
-    return allocate_new(line, now);
+    batchref = allocate_new(line, now);
   }
-  allocate_to(held, line);
-  if (hold.qty() > line.qty()) serve_backorders(/*freed=*/true);
   record_low_stock(available_before);
-  return held.reference();
+  return batchref;
 }
 
 std::optional<std::string> Product::reallocate(const OrderLine& line, Instant now) {
   const int version_before = version_number_;
-  auto batchref = allocate(line, now);
+  const int available_before = available_quantity();
+  const auto existing = existing_answer(line);
+  auto batchref = existing ? *existing : allocate_new(line, now);
   const std::size_t events_before = events_.size();
   serve_backorders(/*freed=*/false);
+  record_low_stock(available_before);
   // Serving changed the product (events say how) though allocating the line may not have.
   if (events_.size() != events_before && version_number_ == version_before) ++version_number_;
   return batchref;
@@ -206,8 +215,10 @@ std::optional<std::vector<events::Released>> Product::deallocate(std::string_vie
   ++version_number_;
   events_.insert(events_.end(), parts.begin(), parts.end());
   // A waiting line's release frees nothing.
+  const int available_before = available_quantity();
   serve_backorders(std::any_of(parts.begin(), parts.end(),
                                [](const events::Released& part) { return part.batchref; }));
+  record_low_stock(available_before);
   return parts;
 }
 
@@ -220,7 +231,9 @@ events::Released Product::release_taken_off(const OrderLine& line) {
   ++version_number_;
   events_.emplace_back(part);
   // What taking it off left free was to be its reallocation's first: now anyone's.
+  const int available_before = available_quantity();
   serve_backorders(/*freed=*/true);
+  record_low_stock(available_before);
   return part;
 }
 
@@ -235,13 +248,15 @@ void Product::change_batch_quantity(std::string_view reference, int quantity, In
       events::BatchQuantityChanged{sku_, batch->reference(), old_quantity, quantity});
   if (quantity > old_quantity) {
     serve_backorders(/*freed=*/true);
+    record_low_stock(available_before);
     return;
   }
   // Expired holds hold nothing: ended first, here and in the batches holds may move to.
-  const bool ended_expired =
+  bool freed =
       batch->available_quantity() < 0 && batch->reserved_quantity() > 0 && end_expired_holds(now);
   while (batch->available_quantity() < 0 && batch->reserved_quantity() > 0) {
-    move_or_release_latest_hold(*batch);
+    // A hold released whole may leave units of the batch free.
+    freed = !move_or_release_latest_hold(*batch) || freed;
   }
   bool took_lines_off = false;
   while (batch->available_quantity() < 0) {
@@ -251,15 +266,12 @@ void Product::change_batch_quantity(std::string_view reference, int quantity, In
     took_lines_off = true;
   }
   // Lines taken off are allocated again before the queue is served (reallocate()), so that they
-  // keep their units; with none, what the expired holds left free is served now.
-  if (ended_expired && !took_lines_off) {
-    serve_backorders(/*freed=*/true);
-  } else {
-    record_low_stock(available_before);
-  }
+  // keep their units; with none, what ended holds left free is served now.
+  if (freed && !took_lines_off) serve_backorders(/*freed=*/true);
+  record_low_stock(available_before);
 }
 
-void Product::move_or_release_latest_hold(Batch& batch) {
+bool Product::move_or_release_latest_hold(Batch& batch) {
   const auto& live = state_.holds.live();
   auto latest = std::find_if(live.rbegin(), live.rend(), [&](const Hold& hold) {
     return hold.batchref() == batch.reference();
@@ -275,11 +287,12 @@ void Product::move_or_release_latest_hold(Batch& batch) {
     events_.emplace_back(
         events::ReservationMoved{hold.id(), sku_, hold.qty(), hold.batchref(), other->reference()});
     hold.batchref_ = other->reference();
-    return;
+    return true;
   }
   const Hold released = state_.holds.end(hold.id(), HoldEnd::released);
   events_.emplace_back(events::ReservationReleased{
       released.id(), sku_, released.qty(), released.batchref(), events::HoldRelease::stock});
+  return false;
 }
 
 Product::Reservation Product::reserve(std::string id, int qty, std::chrono::seconds ttl,
@@ -292,8 +305,8 @@ Product::Reservation Product::reserve(std::string id, int qty, std::chrono::seco
     return {*existing, false};
   }
   if (state_.holds.ended_here(id)) throw HoldConflict(id, "has ended");
-  expire_holds_in_the_way(qty, now);
   const int available_before = available_quantity();
+  expire_holds_in_the_way(qty, now);
   Batch* batch = batch_for(qty);
   if (!batch) throw NoStockToHold(sku_, qty);
   Hold hold(std::move(id), sku_, qty, batch->reference(), now + ttl, ttl);
@@ -317,6 +330,7 @@ Hold Product::extend_hold(std::string_view id, std::chrono::seconds ttl, Instant
 
 events::ReservationReleased Product::release_hold(std::string_view id, Instant now) {
   live_hold(id, now);
+  const int available_before = available_quantity();
   const Hold hold = state_.holds.end(id, HoldEnd::released);
   held_batch(hold).unreserve(hold.qty());
   events::ReservationReleased released{hold.id(), sku_, hold.qty(), hold.batchref(),
@@ -324,12 +338,15 @@ events::ReservationReleased Product::release_hold(std::string_view id, Instant n
   events_.emplace_back(released);
   ++version_number_;
   serve_backorders(/*freed=*/true);
+  record_low_stock(available_before);
   return released;
 }
 
 int Product::expire_holds(Instant now) {
+  const int available_before = available_quantity();
   const int ended = end_expired_holds(now);
   if (ended > 0) serve_backorders(/*freed=*/true);
+  record_low_stock(available_before);
   return ended;
 }
 
@@ -351,7 +368,7 @@ void Product::expire_holds_in_the_way(int qty, Instant now) {
            batch.available_quantity() + batch.reserved_quantity() >= qty &&
            (!chosen || comes_before(batch, *chosen));
   });
-  if (in_the_way) expire_holds(now);
+  if (in_the_way && end_expired_holds(now) > 0) serve_backorders(/*freed=*/true);
 }
 
 Hold& Product::live_hold(std::string_view id, Instant now) {
@@ -380,7 +397,6 @@ void Product::set_policy(ProductPolicy policy) {
 }
 
 void Product::serve_backorders(bool freed) {
-  const int available_before = available_quantity();
   state_.backorders.serve([&] { return room(); },
                           [&](const OrderLine& line) {
                             Batch* chosen = batch_for(line.qty());
@@ -388,7 +404,6 @@ void Product::serve_backorders(bool freed) {
                             allocate_to(*chosen, line);
                             return true;
                           });
-  record_low_stock(available_before);
   // Back in stock: units freed or added (not merely left over when a line found no batch),
   // and some still free once the queue took its share.
   if (const int available = available_quantity(); state_.out_of_stock && freed && available > 0) {

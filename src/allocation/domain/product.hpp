@@ -151,8 +151,9 @@ class Product {
   Hold& live_hold(std::string_view id, Instant now);
   // The batch a hold of this product is in.
   Batch& held_batch(const Hold& hold);
-  // Takes the most recent hold off an over-committed batch: to another batch, or released.
-  void move_or_release_latest_hold(Batch& batch);
+  // Takes the most recent hold off an over-committed batch: to another batch (true), or
+  // released (false).
+  bool move_or_release_latest_hold(Batch& batch);
   // What allocate() answers for a line the product has already (allocated or waiting); nullopt
   // for a new line. Throws LineConflict, ReleasedLine.
   std::optional<std::optional<std::string>> existing_answer(const OrderLine& line) const;
@@ -165,7 +166,9 @@ class Product {
   // product had run out, the change `freed` units (added, raised, released from a batch, or
   // no longer owed to a line taken off), and some are left.
   void serve_backorders(bool freed);
-  // After units were taken: records LowStock if available fell from above the threshold.
+  // At the end of an operation (once each, never in a step of one): records LowStock if
+  // available fell from above the threshold, where it was when the operation began, to it or
+  // below it.
   void record_low_stock(int available_before);
 
   std::string sku_;

@@ -1,6 +1,7 @@
 #include "allocation/entrypoints/decoding.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -92,6 +93,29 @@ int quantity(const json& object, const char* name, int minimum) {
   return value.get<int>();
 }
 
+// A whole number of seconds in [kMinTtlSeconds, kMaxTtlSeconds]; `fallback` when absent, if
+// given.
+std::chrono::seconds ttl(const json& object, const char* name, std::optional<int> fallback) {
+  auto it = object.find(name);
+  if (it == object.end() && fallback) return std::chrono::seconds(*fallback);
+  const json& value = required(object, name);
+  const std::string field = std::string("field '") + name + "'";
+  const std::string range =
+      std::to_string(kMinTtlSeconds) + ".." + std::to_string(kMaxTtlSeconds) + " seconds";
+  if (!value.is_number_integer()) throw BadRequest(field + " must be an integer, " + range);
+  const bool in_range = value.is_number_unsigned()
+                            ? value.get<std::uint64_t>() >= kMinTtlSeconds &&
+                                  value.get<std::uint64_t>() <= kMaxTtlSeconds
+                            : false;  // a negative number
+  if (!in_range) throw BadRequest(field + " is out of range: " + range);
+  return std::chrono::seconds(value.get<int>());
+}
+
+std::optional<std::string> optional_identifier(const json& object, const char* name) {
+  if (!object.contains(name)) return std::nullopt;
+  return identifier(object, name);
+}
+
 std::optional<domain::Date> optional_date(const json& object, const char* name) {
   auto it = object.find(name);
   if (it == object.end() || it->is_null()) return std::nullopt;
@@ -147,7 +171,20 @@ domain::commands::CreateBatch decode_create_batch(std::string_view text) {
 
 domain::commands::Allocate decode_allocate(std::string_view text) {
   const json body = parse_object(text);
-  return {identifier(body, "orderid"), identifier(body, "sku"), quantity(body, "qty", 1)};
+  return {identifier(body, "orderid"), identifier(body, "sku"), quantity(body, "qty", 1),
+          optional_identifier(body, "reservation")};
+}
+
+domain::commands::Reserve decode_reserve(std::string_view text) {
+  const json body = parse_object(text);
+  return {optional_identifier(body, "id"), identifier(body, "sku"), quantity(body, "qty", 1),
+          ttl(body, "ttl_s", kDefaultTtlSeconds)};
+}
+
+domain::commands::ExtendReservation decode_extend_reservation(std::string id,
+                                                              std::string_view text) {
+  const json body = parse_object(text);
+  return {std::move(id), ttl(body, "ttl_s", std::nullopt)};
 }
 
 domain::commands::ChangeBatchQuantity decode_change_batch_quantity(std::string_view text) {

@@ -25,7 +25,7 @@ std::size_t code_points(std::string_view utf8);
 
 // {"ref": str, "sku": str, "qty": int >= 0, "eta": "YYYY-MM-DD" | null | absent}
 domain::commands::CreateBatch decode_create_batch(std::string_view json);
-// {"orderid": str, "sku": str, "qty": int > 0}
+// {"orderid": str, "sku": str, "qty": int > 0, "reservation": str (optional: a hold's id)}
 domain::commands::Allocate decode_allocate(std::string_view json);
 // {"ref": str, "qty": int >= 0}
 domain::commands::ChangeBatchQuantity decode_change_batch_quantity(std::string_view json);
@@ -36,6 +36,16 @@ domain::commands::Deallocate decode_deallocate(std::string_view json);
 // for the product `sku`; any other field is refused.
 domain::commands::SetProductPolicy decode_set_product_policy(std::string sku,
                                                              std::string_view json);
+
+// A hold's time to live, in seconds (SPEC §7.3).
+inline constexpr int kMinTtlSeconds = 1;
+inline constexpr int kMaxTtlSeconds = 86'400;
+inline constexpr int kDefaultTtlSeconds = 900;
+// {"id": str (optional), "sku": str, "qty": int > 0, "ttl_s": 1..86400 (optional; 900)}
+domain::commands::Reserve decode_reserve(std::string_view json);
+// {"ttl_s": 1..86400} for the hold `id`.
+domain::commands::ExtendReservation decode_extend_reservation(std::string id,
+                                                              std::string_view json);
 
 // A message of channel change_batch_quantity, which names the batch "batchref": {"batchref": str,
 // "qty": int >= 0, "message_id": str (optional; other types are ignored)}.

@@ -52,12 +52,29 @@ void recover_every(const bootstrap::Application& app, std::chrono::seconds inter
   }
 }
 
+// Ends the holds whose time ran out every `interval` (SPEC §7.3). Any number of processes may
+// sweep one database: each product's holds end in a unit of work whose version check lets one
+// of them win.
+void sweep_reservations_every(const bootstrap::Application& app, std::chrono::seconds interval,
+                              std::stop_token stop) {
+  while (adapters::sleep_unless_stopped(stop, interval)) {
+    try {
+      if (const int ended = app.bus().handle(domain::commands::ExpireReservations{})) {
+        spdlog::info("expired {} reservations", ended);
+      }
+    } catch (const std::exception& error) {
+      spdlog::warn("sweep of expired reservations: {}", error.what());
+    }
+  }
+}
+
 // What runs beside the HTTP API: the consumer of change_batch_quantity when a broker is
-// configured, the outbox relay, and the recovery of what dead processes left pending. Threads
-// stop and are joined on destruction.
+// configured, the outbox relay, the recovery of what dead processes left pending, and the sweep
+// of expired holds. Threads stop and are joined on destruction.
 class BackgroundWork {
  public:
-  BackgroundWork(const bootstrap::Application& app, std::chrono::seconds recovery_interval) {
+  BackgroundWork(const bootstrap::Application& app, std::chrono::seconds recovery_interval,
+                 std::chrono::seconds sweep_interval) {
     if (app.broker()) {
       consumer_.emplace(*app.broker(), app.bus());
       consuming_ = std::jthread([this](std::stop_token stop) { consumer_->run(stop); });
@@ -65,6 +82,9 @@ class BackgroundWork {
     relaying_ = std::jthread([&app](std::stop_token stop) { app.relay_outbox(stop); });
     recovering_ = std::jthread([&app, recovery_interval](std::stop_token stop) {
       recover_every(app, recovery_interval, stop);
+    });
+    sweeping_ = std::jthread([&app, sweep_interval](std::stop_token stop) {
+      sweep_reservations_every(app, sweep_interval, stop);
     });
   }
 
@@ -74,6 +94,7 @@ class BackgroundWork {
   std::jthread consuming_;
   std::jthread relaying_;
   std::jthread recovering_;
+  std::jthread sweeping_;
 };
 
 }  // namespace
@@ -87,14 +108,15 @@ int serve(const bootstrap::Settings& settings, const HttpOptions& http) {
   spdlog::info("allocation serving on http://{}:{} (database {}, schema version {})", http.host,
                api.port(), adapters::sql::without_password(settings.database_url),
                app.schema_version());
-  BackgroundWork background(app, std::chrono::seconds(settings.recovery_interval_seconds));
+  BackgroundWork background(app, std::chrono::seconds(settings.recovery_interval_seconds),
+                            std::chrono::seconds(settings.reservation_sweep_seconds));
 
   std::jthread waiter([&api, &signals] {
     spdlog::info("{}: finishing requests in flight, then stopping", strsignal(wait_for(signals)));
     api.stop();
   });
   api.serve({app.bus(), app.read_model(), app.stock_states(), app.order_lines(), app.stock_ledger(),
-             [&app] { app.check_health(); }, app.metrics()});
+             app.reservations(), app.clock(), [&app] { app.check_health(); }, app.metrics()});
   // serve() also returns if the listening socket fails: wake the waiter so it can be joined.
   pthread_kill(waiter.native_handle(), SIGTERM);
   waiter.join();
@@ -111,7 +133,8 @@ int work(const bootstrap::Settings& settings) {
                adapters::redis::without_password(*settings.redis_url),
                adapters::sql::without_password(settings.database_url));
   {
-    BackgroundWork background(app, std::chrono::seconds(settings.recovery_interval_seconds));
+    BackgroundWork background(app, std::chrono::seconds(settings.recovery_interval_seconds),
+                              std::chrono::seconds(settings.reservation_sweep_seconds));
     spdlog::info("{}: stopping", strsignal(wait_for(signals)));
   }
   spdlog::info("stopped");

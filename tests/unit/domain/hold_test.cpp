@@ -103,44 +103,47 @@ TEST(Hold, IsEqualWhenAllItsDataAre) {
 
 // --- format_instant: RFC 3339 in UTC ---
 
-TEST(FormatInstant, WritesRfc3339InUtcToTheSecond) {
+TEST(FormatInstant, WritesRfc3339InUtcToTheMillisecond) {
   using std::chrono::December;
   using std::chrono::year;
-  EXPECT_EQ(format_instant(kTestNow), "2026-12-04T00:00:00Z");
-  EXPECT_EQ(format_instant(at(year{2026} / December / 4, 21h + 50min)), "2026-12-04T21:50:00Z");
-  EXPECT_EQ(format_instant(kTestNow + 900s), "2026-12-04T00:15:00Z");
-  EXPECT_EQ(format_instant(kTestNow + 23h + 59min + 59s), "2026-12-04T23:59:59Z");
-  EXPECT_EQ(format_instant(kTestNow + 24h), "2026-12-05T00:00:00Z");
+  EXPECT_EQ(format_instant(kTestNow), "2026-12-04T00:00:00.000Z");
+  EXPECT_EQ(format_instant(at(year{2026} / December / 4, 21h + 50min)), "2026-12-04T21:50:00.000Z");
+  EXPECT_EQ(format_instant(kTestNow + 900s), "2026-12-04T00:15:00.000Z");
+  EXPECT_EQ(format_instant(kTestNow + 23h + 59min + 59s), "2026-12-04T23:59:59.000Z");
+  EXPECT_EQ(format_instant(kTestNow + 24h), "2026-12-05T00:00:00.000Z");
 }
 
 TEST(FormatInstant, PadsEveryField) {
   using std::chrono::year;
-  EXPECT_EQ(format_instant(at(year{2030} / 1 / 2, 3h + 4min + 5s)), "2030-01-02T03:04:05Z");
-  EXPECT_EQ(format_instant(at(year{987} / 6 / 7)), "0987-06-07T00:00:00Z");
+  EXPECT_EQ(format_instant(at(year{2030} / 1 / 2, 3h + 4min + 5s)), "2030-01-02T03:04:05.000Z");
+  EXPECT_EQ(format_instant(at(year{987} / 6 / 7)), "0987-06-07T00:00:00.000Z");
 }
 
 TEST(FormatInstant, KnowsTheCalendar) {
   using std::chrono::year;
-  EXPECT_EQ(format_instant(at(year{2028} / 2 / 28, 24h)), "2028-02-29T00:00:00Z");  // leap
-  EXPECT_EQ(format_instant(at(year{2027} / 2 / 28, 24h)), "2027-03-01T00:00:00Z");
-  EXPECT_EQ(format_instant(at(year{2026} / 12 / 31, 24h)), "2027-01-01T00:00:00Z");
+  EXPECT_EQ(format_instant(at(year{2028} / 2 / 28, 24h)), "2028-02-29T00:00:00.000Z");  // leap
+  EXPECT_EQ(format_instant(at(year{2027} / 2 / 28, 24h)), "2027-03-01T00:00:00.000Z");
+  EXPECT_EQ(format_instant(at(year{2026} / 12 / 31, 24h)), "2027-01-01T00:00:00.000Z");
 }
 
 TEST(FormatInstant, EpochAndBeforeIt) {
-  EXPECT_EQ(format_instant(Instant{}), "1970-01-01T00:00:00Z");
-  EXPECT_EQ(format_instant(Instant{} - 1s), "1969-12-31T23:59:59Z");
+  EXPECT_EQ(format_instant(Instant{}), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(format_instant(Instant{} - 1s), "1969-12-31T23:59:59.000Z");
+  EXPECT_EQ(format_instant(Instant{} - 1ms), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(format_instant(Instant{} + 250ms), "1970-01-01T00:00:00.250Z");
 }
 
 TEST(FormatInstant, TheYearsZeroToNineThousandNineHundredNinetyNine) {
   using std::chrono::year;
-  EXPECT_EQ(format_instant(at(year{0} / 1 / 1)), "0000-01-01T00:00:00Z");
-  EXPECT_EQ(format_instant(at(year{9999} / 12 / 31, 23h + 59min + 59s)), "9999-12-31T23:59:59Z");
+  EXPECT_EQ(format_instant(at(year{0} / 1 / 1)), "0000-01-01T00:00:00.000Z");
+  EXPECT_EQ(format_instant(at(year{9999} / 12 / 31, 23h + 59min + 59s)),
+            "9999-12-31T23:59:59.000Z");
 }
 
 // The 410's message names the expiry in the same format (SPEC §7.3).
 TEST(HoldExpired, NamesTheHoldAndItsExpiry) {
   const HoldExpired error("h1", kTestNow + 900s);
-  EXPECT_STREQ(error.what(), "reservation h1 expired at 2026-12-04T00:15:00Z");
+  EXPECT_STREQ(error.what(), "reservation h1 expired at 2026-12-04T00:15:00.000Z");
   EXPECT_EQ(error.id(), "h1");
   EXPECT_EQ(error.expires_at(), kTestNow + 900s);
 }

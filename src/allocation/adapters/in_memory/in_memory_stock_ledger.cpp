@@ -26,6 +26,7 @@ service_layer::LedgerCheck InMemoryStockLedger::verify() {
   struct Figures {
     long long purchased = 0;
     long long allocated = 0;
+    long long reserved = 0;
   };
   service_layer::LedgerCheck check;
   std::map<std::string, Figures> recomputed;
@@ -36,6 +37,9 @@ service_layer::LedgerCheck InMemoryStockLedger::verify() {
     if (movement.kind == service_layer::movement_kinds::kReceived ||
         movement.kind == service_layer::movement_kinds::kAdjusted) {
       figures.purchased += movement.qty;
+    } else if (movement.kind == service_layer::movement_kinds::kReserved ||
+               movement.kind == service_layer::movement_kinds::kUnreserved) {
+      figures.reserved -= movement.qty;
     } else {
       figures.allocated -= movement.qty;
     }
@@ -46,15 +50,21 @@ service_layer::LedgerCheck InMemoryStockLedger::verify() {
       recomputed.erase(batch.reference());
       long long lines = 0;
       for (const auto& line : batch.loaded_lines()) lines += line.qty();
+      long long holds = 0;
+      for (const auto& hold : product.holds().live()) {
+        if (hold.batchref() == batch.reference()) holds += hold.qty();
+      }
       service_layer::compare(
           {batch.reference(), batch.purchased_quantity(), batch.allocated_quantity(), lines,
-           figures.purchased, figures.allocated},
+           figures.purchased, figures.allocated, batch.reserved_quantity(), holds,
+           figures.reserved},
           check);
     }
   }
   // Batches the movements name and no product has: stored figures of 0.
   for (const auto& [ref, figures] : recomputed) {
-    service_layer::compare({ref, 0, 0, 0, figures.purchased, figures.allocated}, check);
+    service_layer::compare(
+        {ref, 0, 0, 0, figures.purchased, figures.allocated, 0, 0, figures.reserved}, check);
   }
   return check;
 }

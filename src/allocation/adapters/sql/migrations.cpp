@@ -191,7 +191,7 @@ const std::vector<Migration>& migrations() {
            " CHECK (reserved_quantity >= 0"
            " AND allocated_quantity + reserved_quantity <= purchased_quantity)",
            // Live holds, expired ones included until something ends them. seq orders a batch's
-           // holds (the highest is the most recent); expires_at is in seconds since 1970 UTC.
+           // holds (the highest is the most recent); expires_at is in milliseconds since 1970 UTC.
            "CREATE TABLE reservations ("
            " seq @ID@,"
            " id TEXT NOT NULL UNIQUE,"

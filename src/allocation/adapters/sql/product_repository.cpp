@@ -17,10 +17,11 @@ bool contains(const std::vector<OrderLine>& lines, const OrderLine& line) {
   return std::find(lines.begin(), lines.end(), line) != lines.end();
 }
 
-domain::Instant instant(long long seconds) {
-  return domain::Instant(std::chrono::seconds(seconds));
+// Times are stored as milliseconds since 1970 UTC.
+domain::Instant instant(long long milliseconds) {
+  return domain::Instant(std::chrono::milliseconds(milliseconds));
 }
-long long seconds(domain::Instant instant) { return instant.time_since_epoch().count(); }
+long long milliseconds(domain::Instant instant) { return instant.time_since_epoch().count(); }
 
 const char* ended_name(domain::HoldEnd how) {
   switch (how) {
@@ -59,7 +60,7 @@ std::vector<domain::Hold> SqlProductRepository::expired_holds(const std::string&
          connection.query<std::string, std::string, int, long long, int>(
              "SELECT id, batchref, qty, expires_at, ttl_s FROM reservations"
              " WHERE sku = :sku AND expires_at <= :now ORDER BY seq",
-             sku, seconds(now))) {
+             sku, milliseconds(now))) {
       expired.emplace_back(*id, sku, *qty, *batchref, instant(*expires_at),
                            std::chrono::seconds(*ttl));
     }
@@ -300,7 +301,7 @@ void SqlProductRepository::save_holds(const Product& product, const LoadedProduc
     connection.execute(
         "INSERT INTO ended_reservations (id, sku, batchref, qty, expires_at, ended)"
         " VALUES (:id, :s, :b, :q, :e, :how)",
-        hold.id(), hold.sku(), hold.batchref(), hold.qty(), seconds(hold.expires_at()),
+        hold.id(), hold.sku(), hold.batchref(), hold.qty(), milliseconds(hold.expires_at()),
         std::string(ended_name(ended.how)));
   }
   for (const domain::Hold& hold : product.holds().live()) {
@@ -311,11 +312,11 @@ void SqlProductRepository::save_holds(const Product& product, const LoadedProduc
       connection.execute(
           "INSERT INTO reservations (id, sku, batchref, qty, expires_at, ttl_s)"
           " VALUES (:id, :s, :b, :q, :e, :t)",
-          hold.id(), hold.sku(), hold.batchref(), hold.qty(), seconds(hold.expires_at()),
+          hold.id(), hold.sku(), hold.batchref(), hold.qty(), milliseconds(hold.expires_at()),
           static_cast<int>(hold.ttl().count()));
     } else if (was->second != hold) {
       connection.execute("UPDATE reservations SET batchref = :b, expires_at = :e WHERE id = :id",
-                         hold.batchref(), seconds(hold.expires_at()), hold.id());
+                         hold.batchref(), milliseconds(hold.expires_at()), hold.id());
     }
   }
 }

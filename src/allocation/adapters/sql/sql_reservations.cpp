@@ -29,7 +29,7 @@ std::optional<service_layer::ReservationView> read_reservation(Connection& conne
                                         *sku,
                                         *qty,
                                         *batchref,
-                                        domain::Instant(std::chrono::seconds(*expires_at)),
+                                        domain::Instant(std::chrono::milliseconds(*expires_at)),
                                         ended ? status_of(*ended) : HoldStatus::held};
 }
 

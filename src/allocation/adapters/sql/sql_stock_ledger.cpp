@@ -43,30 +43,35 @@ service_layer::LedgerCheck SqlStockLedger::verify() {
         connection.query<long long>("SELECT CAST(COUNT(*) AS BIGINT) FROM movements").at(0));
     // Per batch, stored and recomputed; a batch the movements name and batches does not has
     // stored figures of 0.
-    const auto rows =
-        connection.query<std::string, long long, long long, long long, long long, long long>(
-            "WITH m AS ("
-            "  SELECT batchref,"
-            "   SUM(CASE WHEN kind IN ('received', 'adjusted') THEN qty ELSE 0 END) AS purchased,"
-            "   -SUM(CASE WHEN kind IN ('allocated', 'released') THEN qty ELSE 0 END)"
-            "    AS allocated"
-            "  FROM movements GROUP BY batchref),"
-            " a AS (SELECT batchref, SUM(qty) AS qty FROM allocations GROUP BY batchref)"
-            " SELECT b.reference, CAST(b.purchased_quantity AS BIGINT),"
-            "  CAST(b.allocated_quantity AS BIGINT), CAST(COALESCE(a.qty, 0) AS BIGINT),"
-            "  CAST(COALESCE(m.purchased, 0) AS BIGINT), CAST(COALESCE(m.allocated, 0) AS BIGINT)"
-            " FROM batches b LEFT JOIN m ON m.batchref = b.reference"
-            " LEFT JOIN a ON a.batchref = b.reference"
-            " UNION ALL"
-            " SELECT m.batchref, 0, 0, 0, CAST(m.purchased AS BIGINT),"
-            "  CAST(m.allocated AS BIGINT) FROM m"
-            " WHERE NOT EXISTS (SELECT 1 FROM batches b WHERE b.reference = m.batchref)"
-            " ORDER BY 1");
-    for (const auto& [ref, purchased, allocated, lines, recomputed_purchased,
-                      recomputed_allocated] : rows) {
-      service_layer::compare(
-          {*ref, *purchased, *allocated, *lines, *recomputed_purchased, *recomputed_allocated},
-          check);
+    const auto rows = connection.query<std::string, long long, long long, long long, long long,
+                                       long long, long long, long long, long long>(
+        "WITH m AS ("
+        "  SELECT batchref,"
+        "   SUM(CASE WHEN kind IN ('received', 'adjusted') THEN qty ELSE 0 END) AS purchased,"
+        "   -SUM(CASE WHEN kind IN ('allocated', 'released') THEN qty ELSE 0 END)"
+        "    AS allocated,"
+        "   -SUM(CASE WHEN kind IN ('reserved', 'unreserved') THEN qty ELSE 0 END) AS reserved"
+        "  FROM movements GROUP BY batchref),"
+        " a AS (SELECT batchref, SUM(qty) AS qty FROM allocations GROUP BY batchref),"
+        " h AS (SELECT batchref, SUM(qty) AS qty FROM reservations GROUP BY batchref)"
+        " SELECT b.reference, CAST(b.purchased_quantity AS BIGINT),"
+        "  CAST(b.allocated_quantity AS BIGINT), CAST(COALESCE(a.qty, 0) AS BIGINT),"
+        "  CAST(COALESCE(m.purchased, 0) AS BIGINT), CAST(COALESCE(m.allocated, 0) AS BIGINT),"
+        "  CAST(b.reserved_quantity AS BIGINT), CAST(COALESCE(h.qty, 0) AS BIGINT),"
+        "  CAST(COALESCE(m.reserved, 0) AS BIGINT)"
+        " FROM batches b LEFT JOIN m ON m.batchref = b.reference"
+        " LEFT JOIN a ON a.batchref = b.reference"
+        " LEFT JOIN h ON h.batchref = b.reference"
+        " UNION ALL"
+        " SELECT m.batchref, 0, 0, 0, CAST(m.purchased AS BIGINT),"
+        "  CAST(m.allocated AS BIGINT), 0, 0, CAST(m.reserved AS BIGINT) FROM m"
+        " WHERE NOT EXISTS (SELECT 1 FROM batches b WHERE b.reference = m.batchref)"
+        " ORDER BY 1");
+    for (const auto& [ref, purchased, allocated, lines, recomputed_purchased, recomputed_allocated,
+                      reserved, holds, recomputed_reserved] : rows) {
+      service_layer::compare({*ref, *purchased, *allocated, *lines, *recomputed_purchased,
+                              *recomputed_allocated, *reserved, *holds, *recomputed_reserved},
+                             check);
     }
   });
   return check;

@@ -9,32 +9,34 @@ namespace {
 const std::string kColumns =
     "SELECT p.sku, p.version_number, p.backorders, p.low_stock_threshold,"
     " (SELECT CAST(COALESCE(SUM(w.qty), 0) AS BIGINT) FROM waiting_lines w WHERE w.sku = p.sku),"
-    " b.reference, b.eta, b.purchased_quantity, b.allocated_quantity";
+    " b.reference, b.eta, b.purchased_quantity, b.allocated_quantity, b.reserved_quantity";
 
-using StockRow = Row<std::string, int, int, int, long long, std::string, std::string, int, int>;
+using StockRow =
+    Row<std::string, int, int, int, long long, std::string, std::string, int, int, int>;
 
 template <class... In>
 std::vector<StockRow> read(Connection& connection, const std::string& sql, const In&... in) {
   return connection
-      .query<std::string, int, int, int, long long, std::string, std::string, int, int>(sql, in...);
+      .query<std::string, int, int, int, long long, std::string, std::string, int, int, int>(sql,
+                                                                                             in...);
 }
 
 service_layer::BatchStock batch_of(const std::string& sku, const StockRow& row) {
-  const auto& [_, v, o, t, w, reference, eta, purchased, allocated] = row;
+  const auto& [_, v, o, t, w, reference, eta, purchased, allocated, reserved] = row;
   return {.reference = *reference,
           .sku = sku,
           .eta = eta ? std::optional(domain::parse_date(*eta)) : std::nullopt,
           .purchased = *purchased,
           .allocated = *allocated,
-          .reserved = 0,  // holds come with SPEC §7.3
-          .available = *purchased - *allocated};
+          .reserved = *reserved,
+          .available = *purchased - *allocated - *reserved};
 }
 
 // Rows in SKU order, each product's batches in the order added, folded into products.
 std::vector<service_layer::ProductStock> fold(const std::vector<StockRow>& rows) {
   std::vector<service_layer::ProductStock> products;
   for (const StockRow& row : rows) {
-    const auto& [sku, version, backorders, threshold, backordered, reference, e, p, a] = row;
+    const auto& [sku, version, backorders, threshold, backordered, reference, e, p, a, r] = row;
     if (products.empty() || products.back().sku != *sku) {
       service_layer::ProductStock& product = products.emplace_back();
       product.sku = *sku;

@@ -89,6 +89,12 @@ void add_long_running_options(CLI::App& command, bootstrap::Settings& settings) 
       ->envname("ALLOCATION_RECOVERY_INTERVAL")
       ->check(integer_in(1, 86400))
       ->capture_default_str();
+  command
+      .add_option("--reservation-sweep", settings.reservation_sweep_seconds,
+                  "Seconds between sweeps that end the holds whose time ran out")
+      ->envname("ALLOCATION_RESERVATION_SWEEP")
+      ->check(integer_in(1, 3600))
+      ->capture_default_str();
 }
 
 // Options of the subcommands that may run a SKU out of stock, and so tell the stock team. A

@@ -153,10 +153,19 @@ json movements_json(const service_layer::MovementPage& page) {
                      {"batchref", m.batchref}, {"kind", m.kind}, {"qty", m.qty}};
     if (m.orderid) movement["orderid"] = *m.orderid;
     if (m.reason) movement["reason"] = *m.reason;
+    if (m.reservation) movement["reservation"] = *m.reservation;
     movements.push_back(std::move(movement));
   }
   return {{"movements", std::move(movements)},
           {"next", page.next ? json(*page.next) : json(nullptr)}};
+}
+
+json hold_json(const domain::Hold& hold) {
+  return {{"id", hold.id()},
+          {"sku", hold.sku()},
+          {"qty", hold.qty()},
+          {"batchref", hold.batchref()},
+          {"expires_at", domain::format_instant(hold.expires_at())}};
 }
 
 json batch_json(const service_layer::BatchStock& b) {
@@ -210,6 +219,12 @@ struct HttpApi::Impl {
       handler(call, res);
     } catch (const service_layer::InvalidSku& error) {
       send_error(res, 400, error.what());
+    } catch (const service_layer::InvalidReference& error) {
+      send_error(res, 400, error.what());
+    } catch (const domain::HoldExpired& error) {
+      send_error(res, 410, error.what());
+    } catch (const domain::UnknownHold& error) {
+      send_error(res, 404, error.what());
     } catch (const domain::Conflict& error) {
       send_error(res, 409, error.what());
     } catch (const domain::UnknownBatch& error) {
@@ -409,6 +424,50 @@ struct HttpApi::Impl {
                  if (!page) return send_error(res, 404, "unknown sku " + sku);
                  send_json(res, 200, movements_json(*page));
                });
+
+    router.add("/reservations", "POST", [this](const Call& call, httplib::Response& res) {
+      const auto reservation = services->bus.handle(decode_reserve(call.body));
+      send_json(res, reservation.created ? 201 : 200, hold_json(reservation.hold));
+    });
+
+    router.add("/reservations/{id}", "GET", [this](const Call& call, httplib::Response& res) {
+      const std::string& id = call.parameters[0];
+      check_identifier(id, "id");
+      const auto hold = services->reservations.find(id);
+      if (!hold) return send_error(res, 404, "no reservation " + id);
+      if (hold->expired(service_layer::instant_now(services->clock))) {
+        return send_error(res, 410, domain::HoldExpired(hold->id, hold->expires_at).what());
+      }
+      if (hold->status != service_layer::HoldStatus::held) {
+        return send_error(
+            res, 404,
+            "reservation " + id +
+                (hold->status == service_layer::HoldStatus::consumed ? " was used by an allocation"
+                                                                     : " was released"));
+      }
+      send_json(res, 200,
+                {{"id", hold->id},
+                 {"sku", hold->sku},
+                 {"qty", hold->qty},
+                 {"batchref", hold->batchref},
+                 {"expires_at", domain::format_instant(hold->expires_at)}});
+    });
+
+    router.add("/reservations/{id}/extend", "POST",
+               [this](const Call& call, httplib::Response& res) {
+                 std::string id = call.parameters[0];
+                 check_identifier(id, "id");
+                 const auto hold =
+                     services->bus.handle(decode_extend_reservation(std::move(id), call.body));
+                 send_json(res, 200, hold_json(hold));
+               });
+
+    router.add("/reservations/{id}", "DELETE", [this](const Call& call, httplib::Response& res) {
+      const std::string& id = call.parameters[0];
+      check_identifier(id, "id");
+      services->bus.handle(domain::commands::ReleaseReservation{id});
+      res.status = 204;
+    });
 
     router.add("/health", "GET", [this](const Call&, httplib::Response& res) {
       services->check_health();

@@ -7,8 +7,10 @@
 
 #include "allocation/adapters/prometheus_metrics.hpp"
 #include "allocation/service_layer/message_bus.hpp"
+#include "allocation/service_layer/ports/clock.hpp"
 #include "allocation/service_layer/ports/order_lines.hpp"
 #include "allocation/service_layer/ports/read_model.hpp"
+#include "allocation/service_layer/ports/reservations.hpp"
 #include "allocation/service_layer/ports/stock_ledger.hpp"
 #include "allocation/service_layer/ports/stock_states.hpp"
 
@@ -32,8 +34,10 @@ struct HttpServices {
   service_layer::ReadModel& read_model;
   service_layer::StockStates& stock_states;  // products' and batches' stock
   service_layer::OrderLines& order_lines;
-  service_layer::StockLedger& stock_ledger;  // the ledger's movements
-  std::function<void()> check_health;        // throws when the database is down
+  service_layer::StockLedger& stock_ledger;   // the ledger's movements
+  service_layer::Reservations& reservations;  // holds, live and ended
+  const service_layer::Clock& clock;          // whether a hold expired
+  std::function<void()> check_health;         // throws when the database is down
   adapters::PrometheusMetrics& metrics;
 };
 

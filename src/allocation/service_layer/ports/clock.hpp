@@ -19,9 +19,9 @@ class Clock {
   virtual std::chrono::system_clock::time_point now() const = 0;
 };
 
-// The time now to the second, as the domain takes it.
+// The time now to the millisecond, as the domain takes it.
 inline domain::Instant instant_now(const Clock& clock) {
-  return std::chrono::floor<std::chrono::seconds>(clock.now());
+  return std::chrono::floor<std::chrono::milliseconds>(clock.now());
 }
 
 }  // namespace allocation::service_layer

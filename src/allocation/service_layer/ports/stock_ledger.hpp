@@ -55,6 +55,8 @@ struct BatchFigures {
   std::string batchref;
   long long purchased, allocated, lines;
   long long recomputed_purchased, recomputed_allocated;
+  // Stored total of its live holds, their sum, and what the movements make it.
+  long long reserved = 0, holds = 0, recomputed_reserved = 0;
 };
 
 // Counts the batch in `check` and records each of its figures the ledger does not account for:
@@ -68,6 +70,10 @@ inline void compare(const BatchFigures& b, LedgerCheck& check) {
     found.push_back({b.batchref, "allocated", b.allocated, b.recomputed_allocated});
   if (b.lines != b.recomputed_allocated)
     found.push_back({b.batchref, "allocated lines", b.lines, b.recomputed_allocated});
+  if (b.reserved != b.recomputed_reserved)
+    found.push_back({b.batchref, "reserved", b.reserved, b.recomputed_reserved});
+  if (b.holds != b.recomputed_reserved)
+    found.push_back({b.batchref, "reserved holds", b.holds, b.recomputed_reserved});
 }
 
 class StockLedger {
