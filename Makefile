@@ -40,7 +40,7 @@ test: build fuzzers
 # from a release build; prints one table (bench/run.sh, about 14 minutes).
 bench: deps
 	@cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-	@cmake --build build-bench -j$(JOBS) --target allocation backorders
+	@cmake --build build-bench -j$(JOBS) --target allocation backorders holds
 	@bench/run.sh build-bench
 
 format:

@@ -14,10 +14,11 @@ bench_load_spec() {
     hot16) echo "16 hot.lua" ;;
     hot64) echo "64 hot.lua HOT_SKU=SKU-000042" ;;
     cancel16) echo "16 cancel.lua SKUS=1000" ;;
+    holds16) echo "16 holds.lua SKUS=1000" ;;
     # alloc16 again, once bench_backorders_on has turned backorders on for every SKU.
     backorders16) echo "16 allocate.lua SKUS=1000" ;;
     *)
-      echo "unknown load $1 (read16 alloc16 alloc64 hot16 hot64 cancel16 backorders16)" >&2
+      echo "unknown load $1 (read16 alloc16 alloc64 hot16 hot64 cancel16 holds16 backorders16)" >&2
       return 1
       ;;
   esac

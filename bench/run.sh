@@ -66,7 +66,7 @@ for backend in $backends; do
   say "$backend: seeding 1000 SKUs x 3 batches and 10000 orders"
   bench_seed
 
-  for load in read16 alloc16 alloc64 hot16 hot64 cancel16; do
+  for load in read16 alloc16 alloc64 hot16 hot64 cancel16 holds16; do
     run_wrk "$backend" "$load"
   done
   say "$backend: backorders on for every SKU"
@@ -97,6 +97,21 @@ for backend in $backends; do
   result["$backend queue10000"]=$many
   result["$backend refill_ms"]=$refill
   result["$backend refill_filled"]=$filled
+
+  say "$backend: the holds' cost (bench/holds.cpp)"
+  if [[ $backend == sqlite ]]; then
+    holds_url=sqlite:$work/holds.db
+  else
+    holds_url=$(bench_pg_database holds)
+  fi
+  # database, alloc@100 us, alloc@100000 us, ratio, sweep 10000 ms, ended
+  out=$("$build_dir/bin/holds" "$holds_url")
+  echo "$out" >&2
+  read -r _ few many _ sweep ended <<<"$(echo "$out" | tail -1)"
+  result["$backend holds100"]=$few
+  result["$backend holds100000"]=$many
+  result["$backend sweep_ms"]=$sweep
+  result["$backend sweep_ended"]=$ended
 done
 
 if [[ $backends == *postgresql* ]]; then
@@ -142,6 +157,20 @@ for c in 16 64; do
 done
 row "allocate and cancel, 16 connections: pairs/s" \
   "$(half "$(get 'sqlite cancel16 ok_rps')")" "$(half "$(get 'postgresql cancel16 ok_rps')")" ""
+row "checkouts with holds (reserve, then allocate with it), 16 connections: pairs/s" \
+  "$(half "$(get 'sqlite holds16 ok_rps')")" "$(half "$(get 'postgresql holds16 ok_rps')")" ""
+row "checkouts with holds / allocate, 16 connections" \
+  "$(ratio "$(half "$(get 'sqlite holds16 ok_rps')")" "$(get 'sqlite alloc16 ok_rps')")" \
+  "$(ratio "$(half "$(get 'postgresql holds16 ok_rps')")" "$(get 'postgresql alloc16 ok_rps')")" ">= 0.50"
+row "allocate with 100 / 100,000 live holds: median us" \
+  "$(get 'sqlite holds100') / $(get 'sqlite holds100000')" \
+  "$(get 'postgresql holds100') / $(get 'postgresql holds100000')" ""
+row "allocate, ratio 100,000 / 100 holds" \
+  "$(ratio "$(get 'sqlite holds100000')" "$(get 'sqlite holds100')")" \
+  "$(ratio "$(get 'postgresql holds100000')" "$(get 'postgresql holds100')")" "<= 1.5"
+row "sweep of 10,000 expired holds (100 SKUs): ms (ended)" \
+  "$(get 'sqlite sweep_ms') ($(get 'sqlite sweep_ended'))" \
+  "$(get 'postgresql sweep_ms') ($(get 'postgresql sweep_ended'))" ""
 row "allocate, 16 connections, backorders on: ok requests/s" \
   "$(get 'sqlite backorders16 ok_rps')" "$(get 'postgresql backorders16 ok_rps')" ""
 row "allocate with 100 / 10,000 lines waiting: median us" \

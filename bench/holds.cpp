@@ -1,0 +1,145 @@
+// The holds' cost (SPEC §7.3), through the real message bus, unit of work and database:
+// - allocating a line of a SKU with 100 live holds, and of one with 100,000: allocating must not
+//   read the holds that are not in its way, so the two should take the same time;
+// - the sweep of 10,000 expired holds, 100 in each of 100 SKUs: the time of one
+//   ExpireReservations, and how many holds it ended.
+// The holds are written with SQL, as the service stores them (a few seconds for 100,000,
+// instead of minutes through the bus); every other change goes through the bus.
+//
+//   holds [--holds N] [--samples S] [--expired N] DB_URL...
+#include <soci/session.h>
+#include <soci/use.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "allocation/adapters/in_memory/in_memory_reservations.hpp"
+#include "allocation/adapters/in_memory/recording_notifications.hpp"
+#include "allocation/adapters/real_clock.hpp"
+#include "allocation/adapters/sql/migrations.hpp"
+#include "allocation/adapters/sql/sql_reservations.hpp"
+#include "allocation/adapters/sql/sql_units_of_work.hpp"
+#include "allocation/bootstrap/bootstrap.hpp"
+
+using namespace allocation;
+using namespace allocation::domain::commands;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double micros_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::micro>(Clock::now() - start).count();
+}
+
+long long epoch_ms(std::chrono::system_clock::time_point time) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
+}
+
+// Stores `count` holds of 1 unit in batch `batchref` of `sku`, expiring at `expires_ms`, as the
+// repository would: the rows, and the batch's reserved total. One statement each, numbers made
+// by the database.
+void store_holds(adapters::sql::Database& database, const std::string& sku,
+                 const std::string& batchref, int count, long long expires_ms) {
+  auto lease = database.acquire();
+  soci::session& session = lease.session();
+  const std::string prefix = batchref + "-h";
+  session << "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count)"
+             " INSERT INTO reservations (id, sku, batchref, qty, expires_at, ttl_s)"
+             " SELECT :prefix || i, :sku, :batchref, 1, :expires, 900 FROM n",
+      soci::use(count), soci::use(prefix), soci::use(sku), soci::use(batchref),
+      soci::use(expires_ms);
+  session << "UPDATE batches SET reserved_quantity = reserved_quantity + :count"
+             " WHERE reference = :batchref",
+      soci::use(count), soci::use(batchref);
+}
+
+std::string unique(const std::string& name) {
+  return name + "-" + std::to_string(Clock::now().time_since_epoch().count() % 1'000'000'000);
+}
+
+// A SKU with one batch of `qty` units of which `holds` are held until a day from now.
+std::string sku_with_holds(const service_layer::MessageBus& bus, adapters::sql::Database& database,
+                           const std::string& name, int holds, int qty) {
+  const std::string sku = unique(name);
+  bus.handle(CreateBatch{sku + "-b", sku, qty, std::nullopt});
+  store_holds(database, sku, sku + "-b", holds,
+              epoch_ms(std::chrono::system_clock::now() + std::chrono::hours(24)));
+  return sku;
+}
+
+// Median of `samples` allocations of 1 unit, each of a new order.
+double median_allocation_us(const service_layer::MessageBus& bus, const std::string& sku,
+                            int samples) {
+  std::vector<double> times;
+  for (int i = 0; i < samples; ++i) {
+    const auto start = Clock::now();
+    bus.handle(Allocate{sku + "-t" + std::to_string(i), sku, 1});
+    times.push_back(micros_since(start));
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int holds = 100'000, samples = 200, expired = 10'000;
+  std::vector<std::string> urls;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--holds" && i + 1 < argc) {
+      holds = std::atoi(argv[++i]);
+    } else if (arg == "--samples" && i + 1 < argc) {
+      samples = std::atoi(argv[++i]);
+    } else if (arg == "--expired" && i + 1 < argc) {
+      expired = std::atoi(argv[++i]);
+    } else {
+      urls.push_back(arg);
+    }
+  }
+  if (urls.empty() || holds <= 100 || samples < 10 || expired < 100) {
+    std::fprintf(stderr,
+                 "usage: holds [--holds N>100] [--samples S>=10] [--expired N>=100] DB_URL...\n");
+    return 2;
+  }
+  std::printf("%-11s %13s %13s %7s %14s %8s\n", "database", "alloc@100 us",
+              ("alloc@" + std::to_string(holds) + " us").c_str(), "ratio",
+              ("sweep " + std::to_string(expired) + " ms").c_str(), "ended");
+  for (const auto& url : urls) {
+    auto database = std::make_shared<adapters::sql::Database>(url);
+    adapters::sql::migrate(*database);
+    // As the service composes it: the unit of work keeps the read model and the outbox.
+    const auto bus = bootstrap::make_message_bus(
+        {.units_of_work =
+             adapters::sql::sql_units_of_work(database, std::make_shared<adapters::RealClock>()),
+         .read_model = nullptr,
+         .notifications = std::make_shared<adapters::RecordingNotifications>(),
+         .publisher = nullptr,
+         .reservations = std::make_shared<adapters::sql::SqlReservations>(database)});
+
+    const std::string few = sku_with_holds(bus, *database, "FEW", 100, 100 + samples);
+    const std::string many = sku_with_holds(bus, *database, "MANY", holds, holds + samples);
+    const double few_us = median_allocation_us(bus, few, samples);
+    const double many_us = median_allocation_us(bus, many, samples);
+
+    // 100 holds a SKU, expired a second ago.
+    const long long past = epoch_ms(std::chrono::system_clock::now() - std::chrono::seconds(1));
+    for (int product = 0; product < expired / 100; ++product) {
+      const std::string sku = unique("SWEPT" + std::to_string(product));
+      bus.handle(CreateBatch{sku + "-b", sku, 100, std::nullopt});
+      store_holds(*database, sku, sku + "-b", 100, past);
+    }
+    const auto start = Clock::now();
+    const int ended = bus.handle(ExpireReservations{});  // the timed one
+    const double sweep_ms = micros_since(start) / 1000;
+
+    std::printf("%-11s %13.0f %13.0f %7.2f %14.1f %8d\n",
+                url.starts_with("sqlite") ? "sqlite" : "postgresql", few_us, many_us,
+                many_us / few_us, sweep_ms, ended);
+  }
+  return 0;
+}
