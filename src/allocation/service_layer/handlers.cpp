@@ -170,8 +170,8 @@ int expire_reservations(
     const std::function<int(const commands::ExpireProductReservations&)>& expire_product) {
   constexpr int kPage = 100;
   int ended = 0;
-  // Page after page while pages are full and end something: a product whose holds do not end
-  // (its unit of work fails) must not keep the sweep going round.
+  // Page after page while pages end something: a product whose holds do not end (its unit of
+  // work fails) must not keep the sweep going round.
   for (;;) {
     const std::vector<std::string> skus = reservations.skus_with_expired(now, kPage);
     int ended_in_page = 0;
@@ -184,7 +184,7 @@ int expire_reservations(
       }
     }
     ended += ended_in_page;
-    if (static_cast<int>(skus.size()) < kPage || ended_in_page == 0) return ended;
+    if (ended_in_page == 0) return ended;
   }
 }
 

@@ -19,7 +19,8 @@ class SqlReservations final : public service_layer::Reservations {
   explicit SqlReservations(std::shared_ptr<Database> database) : database_(std::move(database)) {}
 
   std::optional<service_layer::ReservationView> find(std::string_view id) override;
-  // Served by index reservations_by_expiry (expires_at, sku).
+  // Served by index reservations_by_expiry (expires_at, sku), reading at most 10,000 expired
+  // holds: fewer SKUs than `limit` does not mean no other has expired holds.
   std::vector<std::string> skus_with_expired(domain::Instant now, int limit) override;
 
  private:

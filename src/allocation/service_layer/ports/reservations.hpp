@@ -36,7 +36,8 @@ class Reservations {
   virtual ~Reservations() = default;
   // The hold with this id, live or ended; nullopt when there never was one.
   virtual std::optional<ReservationView> find(std::string_view id) = 0;
-  // The SKUs with live holds expired at `now`, at most `limit` of them: what the sweep ends.
+  // Some SKUs with live holds expired at `now`, at most `limit` of them, none only when no SKU
+  // has any: what the sweep ends, page after page.
   virtual std::vector<std::string> skus_with_expired(domain::Instant now, int limit) = 0;
 };
 
