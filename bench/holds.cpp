@@ -24,16 +24,15 @@
 #include "allocation/adapters/sql/sql_reservations.hpp"
 #include "allocation/adapters/sql/sql_units_of_work.hpp"
 #include "allocation/bootstrap/bootstrap.hpp"
+#include "bench_timing.hpp"
 
 using namespace allocation;
 using namespace allocation::domain::commands;
-using Clock = std::chrono::steady_clock;
+using allocation::bench::Clock;
+using allocation::bench::median_allocation_us;
+using allocation::bench::micros_since;
 
 namespace {
-
-double micros_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::micro>(Clock::now() - start).count();
-}
 
 long long epoch_ms(std::chrono::system_clock::time_point time) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
@@ -69,19 +68,6 @@ std::string sku_with_holds(const service_layer::MessageBus& bus, adapters::sql::
   store_holds(database, sku, sku + "-b", holds,
               epoch_ms(std::chrono::system_clock::now() + std::chrono::hours(24)));
   return sku;
-}
-
-// Median of `samples` allocations of 1 unit, each of a new order.
-double median_allocation_us(const service_layer::MessageBus& bus, const std::string& sku,
-                            int samples) {
-  std::vector<double> times;
-  for (int i = 0; i < samples; ++i) {
-    const auto start = Clock::now();
-    bus.handle(Allocate{sku + "-t" + std::to_string(i), sku, 1});
-    times.push_back(micros_since(start));
-  }
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
 }
 
 }  // namespace

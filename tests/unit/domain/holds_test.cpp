@@ -7,44 +7,20 @@
 #include <vector>
 
 #include "allocation/domain/product.hpp"
+#include "support/domain_products.hpp"
 #include "support/print_domain.hpp"
 #include "support/test_time.hpp"
 
 namespace allocation::domain {
 namespace {
 
+using namespace testing;
+
 using namespace std::chrono_literals;
 
 Hold hold_of(const std::string& id, int qty, const std::string& batchref, Instant expires_at) {
   return Hold(id, "LAMP", qty, batchref, expires_at, 900s);
 }
-
-// What a repository loads besides the batches: the holds (and their source); nothing else.
-ProductState holding(Holds holds, ProductPolicy policy = {}) {
-  return ProductState{.policy = policy,
-                      .out_of_stock = false,
-                      .backorders = {},
-                      .holds = std::move(holds),
-                      .released = {}};
-}
-
-// The stored holds of a repository, as the source of the expired ones: those expired at `now`,
-// every time it is asked (they stay stored until the unit of work commits).
-struct StoredHolds {
-  std::vector<Hold> stored;
-  int calls = 0;
-
-  Holds::ExpiredSource source() {
-    return [this](Instant now) {
-      ++calls;
-      std::vector<Hold> expired;
-      for (const Hold& hold : stored) {
-        if (hold.expired(now)) expired.push_back(hold);
-      }
-      return expired;
-    };
-  }
-};
 
 TEST(Holds, HasNoHoldByDefault) {
   const Holds holds;

@@ -9,11 +9,14 @@
 
 #include "allocation/domain/errors.hpp"
 #include "allocation/domain/product.hpp"
+#include "support/domain_products.hpp"
 #include "support/print_domain.hpp"
 #include "support/test_time.hpp"
 
 namespace allocation::domain {
 namespace {
+
+using namespace testing;
 
 using namespace std::chrono_literals;
 using std::chrono::day;
@@ -25,55 +28,10 @@ const Date kLater{year{2030}, std::chrono::January, day{10}};
 
 constexpr std::chrono::seconds kTtl = 900s;
 
-Product product_of(
-    const std::string& sku,
-    std::initializer_list<std::tuple<const char*, int, std::optional<Date>>> batches) {
-  Product product(sku);
-  for (const auto& [ref, qty, eta] : batches) product.add_batch(Batch(ref, sku, qty, eta));
-  product.take_events();
-  return product;
-}
-
-Product with_policy(Product product, ProductPolicy policy) {
-  product.set_policy(policy);
-  product.take_events();
-  return product;
-}
-
-Product with_backorders(Product product) {
-  return with_policy(std::move(product), {.backorders = true, .low_stock_threshold = std::nullopt});
-}
-
 // A stored hold of LAMP.
 Hold stored_hold(const std::string& id, int qty, const std::string& batchref, Instant expires_at) {
   return Hold(id, "LAMP", qty, batchref, expires_at, kTtl);
 }
-
-// What a repository loads besides the batches: the holds (and their source); nothing else.
-ProductState holding(Holds holds, ProductPolicy policy = {}) {
-  return ProductState{.policy = policy,
-                      .out_of_stock = false,
-                      .backorders = {},
-                      .holds = std::move(holds),
-                      .released = {}};
-}
-
-// The stored holds of a repository, as the source of the expired ones, counting its reads.
-struct StoredHolds {
-  std::vector<Hold> stored;
-  int calls = 0;
-
-  Holds::ExpiredSource source() {
-    return [this](Instant now) {
-      ++calls;
-      std::vector<Hold> expired;
-      for (const Hold& hold : stored) {
-        if (hold.expired(now)) expired.push_back(hold);
-      }
-      return expired;
-    };
-  }
-};
 
 // SPEC §6: for every batch, always allocated + reserved <= purchased.
 void expect_no_batch_over_committed(const Product& product) {

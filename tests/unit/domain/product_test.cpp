@@ -5,11 +5,14 @@
 #include <stdexcept>
 
 #include "allocation/domain/errors.hpp"
+#include "support/domain_products.hpp"
 #include "support/print_domain.hpp"
 #include "support/test_time.hpp"
 
 namespace allocation::domain {
 namespace {
+
+using namespace testing;
 
 using std::chrono::day;
 using std::chrono::year;
@@ -17,15 +20,6 @@ using std::chrono::year;
 const Date kToday{year{2030}, std::chrono::January, day{1}};
 const Date kTomorrow{year{2030}, std::chrono::January, day{2}};
 const Date kLater{year{2030}, std::chrono::January, day{10}};
-
-Product product_of(
-    const std::string& sku,
-    std::initializer_list<std::tuple<const char*, int, std::optional<Date>>> batches) {
-  Product product(sku);
-  for (const auto& [ref, qty, eta] : batches) product.add_batch(Batch(ref, sku, qty, eta));
-  product.take_events();
-  return product;
-}
 
 TEST(Product, PrefersWarehouseBatchesToShipments) {
   auto product = product_of("CLOCK", {{"shipment", 100, kTomorrow}, {"in-stock", 100, {}}});
@@ -304,12 +298,6 @@ TEST(Product, ALineReleasedWhileTakenOffIsNotReallocated) {
 }
 
 // --- Backorders (SPEC §7.2) ---
-
-Product with_backorders(Product product) {
-  product.set_policy({.backorders = true, .low_stock_threshold = std::nullopt});
-  product.take_events();
-  return product;
-}
 
 TEST(Product, WithBackordersALineThatFindsNoBatchWaits) {
   auto product = with_backorders(product_of("LAMP", {{"b1", 2, {}}}));
