@@ -402,6 +402,52 @@ class SqlBusHolds : public SqlBus {
   }
 };
 
+// The answers of the in-memory handlers' tests, from the stored holds: an id names one hold
+// for good, of one SKU; an expired hold is HoldExpired, live or swept; an ended one NotFound.
+TEST_P(SqlBusHolds, AHoldsIdAnswersAsStoredWhateverItBecame) {
+  using domain::commands::ExtendReservation;
+  using domain::commands::ReleaseReservation;
+  using domain::commands::Reserve;
+  const std::chrono::seconds minute(60);
+  bus->handle(CreateBatch{"LAMP-b1", "LAMP", 10, std::nullopt});
+  bus->handle(CreateBatch{"DESK-b1", "DESK", 10, std::nullopt});
+  const auto made = bus->handle(Reserve{"h1", "LAMP", 3, minute});
+  EXPECT_TRUE(made.created);
+  const auto again = bus->handle(Reserve{"h1", "LAMP", 3, minute});
+  EXPECT_FALSE(again.created);
+  EXPECT_EQ(again.hold, made.hold);
+  EXPECT_THROW(bus->handle(Reserve{"h1", "DESK", 3, minute}), domain::HoldConflict);
+  try {
+    bus->handle(Allocate{"o1", "DESK", 3, "h1"});
+    ADD_FAILURE() << "no error";
+  } catch (const service_layer::InvalidReference& error) {
+    EXPECT_STREQ(error.what(), "reservation h1 is of sku LAMP, not DESK");
+  }
+  EXPECT_THROW(bus->handle(Allocate{"o1", "LAMP", 3, "nope"}), service_layer::NotFound);
+  EXPECT_THROW(bus->handle(ExtendReservation{"nope", minute}), service_layer::NotFound);
+  EXPECT_THROW(bus->handle(ReleaseReservation{"nope"}), service_layer::NotFound);
+
+  bus->handle(Reserve{"h2", "LAMP", 2, minute});
+  bus->handle(ReleaseReservation{"h2"});
+  EXPECT_THROW(bus->handle(Reserve{"h2", "LAMP", 2, minute}), domain::HoldConflict);
+  EXPECT_THROW(bus->handle(ReleaseReservation{"h2"}), service_layer::NotFound);
+  EXPECT_THROW(bus->handle(Allocate{"o2", "LAMP", 2, "h2"}), service_layer::NotFound);
+
+  clock->advance(minute);  // h1 at its expires_at
+  EXPECT_THROW(bus->handle(Reserve{"h1", "LAMP", 3, minute}), domain::HoldExpired);
+  EXPECT_THROW(bus->handle(ExtendReservation{"h1", minute}), domain::HoldExpired);
+  EXPECT_THROW(bus->handle(ReleaseReservation{"h1"}), domain::HoldExpired);
+  EXPECT_THROW(bus->handle(Allocate{"o3", "LAMP", 3, "h1"}), domain::HoldExpired);
+  // Not swept: an allocation that needs its units ends it at once.
+  EXPECT_EQ(bus->handle(Allocate{"o4", "LAMP", 10}), "LAMP-b1");
+  EXPECT_EQ(count("ended_reservations WHERE id = 'h1' AND ended = 'expired'"), 1);
+  EXPECT_THROW(bus->handle(Reserve{"h1", "LAMP", 3, minute}), domain::HoldExpired);
+  EXPECT_THROW(bus->handle(ReleaseReservation{"h1"}), domain::HoldExpired);
+  EXPECT_EQ(bus->handle(domain::commands::ExpireReservations{}), 0);
+  EXPECT_EQ(count("outbox WHERE channel = 'reservation_expired'"), 1);
+  EXPECT_EQ(count("outbox WHERE channel = 'reservation_released'"), 1);
+}
+
 // Several processes may sweep at once; each hold expires once (SPEC §7.3).
 TEST_P(SqlBusHolds, FourSweepersAtOnceEndEachExpiredHoldExactlyOnce) {
   constexpr int kProducts = 5, kHoldsEach = 10, kSweepers = 4;
