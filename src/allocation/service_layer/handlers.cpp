@@ -151,18 +151,30 @@ Product::Reservation reserve(const commands::Reserve& command, UnitOfWork& uow, 
 Hold extend_reservation(const commands::ExtendReservation& command, UnitOfWork& uow, Instant now) {
   Product* product = uow.products().get_by_hold(command.id);
   if (!product) explain_missing_hold(uow, command.id, now);
-  Hold hold = product->extend_hold(command.id, command.ttl, now);
+  std::optional<Hold> hold;
+  try {
+    hold = product->extend_hold(command.id, command.ttl, now);
+  } catch (const UnknownHold&) {
+    // Ended between the read that found its product and the read of the product (two
+    // statements, PostgreSQL): answered as stored, like a hold no product has.
+    explain_missing_hold(uow, command.id, now);
+  }
   uow.commit();
-  return hold;
+  return *hold;
 }
 
 events::ReservationReleased release_reservation(const commands::ReleaseReservation& command,
                                                 UnitOfWork& uow, Instant now) {
   Product* product = uow.products().get_by_hold(command.id);
   if (!product) explain_missing_hold(uow, command.id, now);
-  auto released = product->release_hold(command.id, now);
+  std::optional<events::ReservationReleased> released;
+  try {
+    released = product->release_hold(command.id, now);
+  } catch (const UnknownHold&) {
+    explain_missing_hold(uow, command.id, now);  // ended between the two reads, as above
+  }
   uow.commit();
-  return released;
+  return *released;
 }
 
 int expire_reservations(

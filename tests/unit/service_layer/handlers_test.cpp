@@ -744,5 +744,93 @@ TEST_F(HandlersHolds, AHoldNeedingTheUnitsOfAnExpiredHoldIsMadeWithoutASweep) {
   expect_ledger_clean();
 }
 
+// SPEC §7.2: a hold's units that come free serve the waiting lines first, in the order they
+// arrived, whether the sweep ends it or the allocation that needs its units.
+TEST_F(HandlersHolds, AnExpiredHoldsUnitsServeTheWaitingLinesBeforeTheAllocationThatFreedThem) {
+  bus.handle(CreateBatch{"b1", "LAMP", 10, std::nullopt});
+  bus.handle(SetProductPolicy{"LAMP", true, std::nullopt});
+  reserve("h1", "LAMP", 8);
+  EXPECT_EQ(bus.handle(Allocate{"o1", "LAMP", 6}), (Allocation{std::nullopt, true}));
+  advance(kMinute);
+  EXPECT_EQ(bus.handle(Allocate{"o2", "LAMP", 6}), (Allocation{std::nullopt, true}))
+      << "o1 came first";
+  EXPECT_EQ(service.read_model->allocations("o1"), (Rows{{"LAMP", "b1"}}));
+  EXPECT_EQ(reserved("LAMP", "b1"), 0);
+  EXPECT_EQ(available("LAMP", "b1"), 4);
+  expect_ledger_clean();
+}
+
+TEST_F(HandlersHolds, TheSweepServesTheWaitingLinesFromTheUnitsItFrees) {
+  bus.handle(CreateBatch{"b1", "LAMP", 10, std::nullopt});
+  bus.handle(SetProductPolicy{"LAMP", true, std::nullopt});
+  reserve("h1", "LAMP", 8);
+  EXPECT_EQ(bus.handle(Allocate{"o1", "LAMP", 6}), (Allocation{std::nullopt, true}));
+  EXPECT_EQ(bus.handle(Allocate{"o2", "LAMP", 3}), (Allocation{std::nullopt, true}));
+  advance(kMinute);
+  EXPECT_EQ(bus.handle(ExpireReservations{}), 1);
+  EXPECT_EQ(service.read_model->allocations("o1"), (Rows{{"LAMP", "b1"}}));
+  EXPECT_EQ(service.read_model->allocations("o2"), (Rows{{"LAMP", "b1"}}));
+  EXPECT_EQ(available("LAMP", "b1"), 1);
+  EXPECT_EQ(service.publisher->published(channels::kLineAllocated).size(), 2u);
+  expect_ledger_clean();
+}
+
+// A unit of work whose two reads of a hold disagree, as two statements outside a transaction
+// may (PostgreSQL): the hold's product is found by the hold, then read without it, the hold
+// having ended in between; the stored hold says how.
+class HoldEndedBetweenReads final : public UnitOfWork {
+ public:
+  explicit HoldEndedBetweenReads(ReservationView stored) : stored_(std::move(stored)) {}
+
+  ProductRepository& products() override { return products_; }
+  std::vector<domain::events::Deallocated> pending_reallocations() override { return {}; }
+  std::vector<OrderLineView> order_lines(std::string_view) override { return {}; }
+  std::optional<ReservationView> reservation(std::string_view id) override {
+    if (id == stored_.id) return stored_;
+    return std::nullopt;
+  }
+
+ private:
+  class Products final : public ProductRepository {
+    std::optional<domain::Product> product() {
+      return domain::Product("LAMP", {domain::Batch("b1", "LAMP", 10, std::nullopt)}, 1);
+    }
+    std::optional<domain::Product> load(std::string_view, std::string_view,
+                                        std::string_view) override {
+      return product();
+    }
+    std::optional<domain::Product> load_by_batchref(std::string_view) override { return product(); }
+    // Found by the hold, read without it.
+    std::optional<domain::Product> load_by_hold(std::string_view) override { return product(); }
+  };
+  void write_changes() override { ADD_FAILURE() << "nothing to write"; }
+
+  ReservationView stored_;
+  Products products_;
+};
+
+TEST(HandlersHoldRace, ExtendingOrReleasingAHoldThatEndedBetweenTheReadsAnswersAsStored) {
+  using handlers::extend_reservation;
+  using handlers::release_reservation;
+  const std::chrono::seconds minute(60);
+  {
+    HoldEndedBetweenReads swept({"h1", "LAMP", 2, "b1", kTestNow, HoldStatus::expired});
+    EXPECT_THROW(extend_reservation({"h1", minute}, swept, kTestNow + minute), domain::HoldExpired);
+  }
+  {
+    HoldEndedBetweenReads swept({"h1", "LAMP", 2, "b1", kTestNow, HoldStatus::expired});
+    EXPECT_THROW(release_reservation({"h1"}, swept, kTestNow + minute), domain::HoldExpired);
+  }
+  {
+    HoldEndedBetweenReads used({"h1", "LAMP", 2, "b1", kTestNow + minute, HoldStatus::consumed});
+    EXPECT_THROW(extend_reservation({"h1", minute}, used, kTestNow), NotFound);
+  }
+  {
+    HoldEndedBetweenReads released(
+        {"h1", "LAMP", 2, "b1", kTestNow + minute, HoldStatus::released});
+    EXPECT_THROW(release_reservation({"h1"}, released, kTestNow), NotFound);
+  }
+}
+
 }  // namespace
 }  // namespace allocation::service_layer
