@@ -2,6 +2,7 @@
 #include <soci/into.h>
 #include <soci/session.h>
 
+#include <algorithm>
 #include <atomic>
 #include <future>
 #include <iostream>
@@ -446,6 +447,52 @@ TEST_P(SqlBusHolds, AHoldsIdAnswersAsStoredWhateverItBecame) {
   EXPECT_EQ(bus->handle(domain::commands::ExpireReservations{}), 0);
   EXPECT_EQ(count("outbox WHERE channel = 'reservation_expired'"), 1);
   EXPECT_EQ(count("outbox WHERE channel = 'reservation_released'"), 1);
+}
+
+// A client that sends its reservation again while the first is in flight, to another process:
+// every answer is the one hold, made once, never a conflict with itself.
+TEST_P(SqlBusHolds, TheSameReserveSentToTwoProcessesAtOnceAnswersOneHold) {
+  bus->handle(CreateBatch{"LAMP-b1", "LAMP", 100, std::nullopt});
+  const auto other_bus = bootstrap::make_message_bus(
+      {.units_of_work = adapters::sql::sql_units_of_work(database, clock),
+       .read_model = nullptr,
+       .notifications = notifications,
+       .publisher = nullptr,
+       .clock = clock,
+       .reservations = std::make_shared<adapters::sql::SqlReservations>(database)});
+  constexpr int kThreads = 4, kHolds = 25;
+  std::latch start(kThreads);
+  std::mutex mutex;
+  std::map<std::string, std::vector<domain::Product::Reservation>> answers;
+  std::vector<std::jthread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const service_layer::MessageBus& process = t % 2 ? other_bus : *bus;
+      start.arrive_and_wait();
+      for (int i = 0; i < kHolds; ++i) {
+        const std::string id = name("r", i);
+        try {
+          auto answer = process.handle(
+              domain::commands::Reserve{id, "LAMP", 1 + i % 3, std::chrono::seconds(60)});
+          std::lock_guard lock(mutex);
+          answers[id].push_back(std::move(answer));
+        } catch (const std::exception& error) {
+          ADD_FAILURE() << "thread " << t << " " << id << ": " << error.what();
+        }
+      }
+    });
+  }
+  threads.clear();  // joined
+  ASSERT_EQ(answers.size(), static_cast<std::size_t>(kHolds));
+  int units = 0;
+  for (const auto& [id, each] : answers) {
+    EXPECT_EQ(std::count_if(each.begin(), each.end(), [](const auto& a) { return a.created; }), 1)
+        << id;
+    for (const auto& answer : each) EXPECT_EQ(answer.hold, each.front().hold) << id;
+    units += each.front().hold.qty();
+  }
+  EXPECT_EQ(count("reservations"), kHolds);
+  EXPECT_EQ(product("LAMP").batch("LAMP-b1")->reserved_quantity(), units);
 }
 
 // Several processes may sweep at once; each hold expires once (SPEC §7.3).

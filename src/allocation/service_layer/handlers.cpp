@@ -140,6 +140,11 @@ Product::Reservation reserve(const commands::Reserve& command, UnitOfWork& uow, 
         throw HoldConflict(id, "is a reservation of sku " + stored->sku);
       }
       if (stored->expired(now)) throw HoldExpired(id, stored->expires_at);
+      // Live: made by another process after this one read the product (a client's retry of
+      // the same request, say). A lost race: run again, the product has it.
+      if (stored->status == HoldStatus::held) {
+        throw ConcurrencyError("reservation " + id + " was made while it was read");
+      }
       throw HoldConflict(id, "was released or used");
     }
   }

@@ -832,5 +832,17 @@ TEST(HandlersHoldRace, ExtendingOrReleasingAHoldThatEndedBetweenTheReadsAnswersA
   }
 }
 
+// The other way round: the product read without the hold, which another process made (the
+// same id, as a client's retry sends it) before the stored hold was read. A lost race, run
+// again by the bus, where it answers that hold; not a conflict with a hold "released or used".
+TEST(HandlersHoldRace, AHoldMadeMeanwhileWithItsIdIsALostRaceNotAConflict) {
+  const std::chrono::seconds minute(60);
+  HoldEndedBetweenReads made_meanwhile(
+      {"h1", "LAMP", 2, "b1", kTestNow + minute, HoldStatus::held});
+  EXPECT_THROW(handlers::reserve({"h1", "LAMP", 2, minute}, made_meanwhile, kTestNow,
+                                 [] { return std::string("unused"); }),
+               ConcurrencyError);
+}
+
 }  // namespace
 }  // namespace allocation::service_layer
