@@ -401,6 +401,18 @@ class SqlBusHolds : public SqlBus {
     lease.session() << "SELECT CAST(COUNT(*) AS BIGINT) FROM " + sql, soci::into(n);
     return n;
   }
+
+  // The bus of another process on the same database: its own units of work (and, on
+  // PostgreSQL, its own turns of a product), the same clock.
+  service_layer::MessageBus other_process() {
+    return bootstrap::make_message_bus(
+        {.units_of_work = adapters::sql::sql_units_of_work(database, clock),
+         .read_model = nullptr,
+         .notifications = notifications,
+         .publisher = nullptr,
+         .clock = clock,
+         .reservations = std::make_shared<adapters::sql::SqlReservations>(database)});
+  }
 };
 
 // The answers of the in-memory handlers' tests, from the stored holds: an id names one hold
@@ -453,13 +465,7 @@ TEST_P(SqlBusHolds, AHoldsIdAnswersAsStoredWhateverItBecame) {
 // every answer is the one hold, made once, never a conflict with itself.
 TEST_P(SqlBusHolds, TheSameReserveSentToTwoProcessesAtOnceAnswersOneHold) {
   bus->handle(CreateBatch{"LAMP-b1", "LAMP", 100, std::nullopt});
-  const auto other_bus = bootstrap::make_message_bus(
-      {.units_of_work = adapters::sql::sql_units_of_work(database, clock),
-       .read_model = nullptr,
-       .notifications = notifications,
-       .publisher = nullptr,
-       .clock = clock,
-       .reservations = std::make_shared<adapters::sql::SqlReservations>(database)});
+  const auto other_bus = other_process();
   constexpr int kThreads = 4, kHolds = 25;
   std::latch start(kThreads);
   std::mutex mutex;
@@ -495,7 +501,7 @@ TEST_P(SqlBusHolds, TheSameReserveSentToTwoProcessesAtOnceAnswersOneHold) {
   EXPECT_EQ(product("LAMP").batch("LAMP-b1")->reserved_quantity(), units);
 }
 
-// Several processes may sweep at once; each hold expires once (SPEC §7.3).
+// Several processes may sweep at once, and threads of one; each hold expires once (SPEC §7.3).
 TEST_P(SqlBusHolds, FourSweepersAtOnceEndEachExpiredHoldExactlyOnce) {
   constexpr int kProducts = 5, kHoldsEach = 10, kSweepers = 4;
   for (int p = 0; p < kProducts; ++p) {
@@ -510,14 +516,16 @@ TEST_P(SqlBusHolds, FourSweepersAtOnceEndEachExpiredHoldExactlyOnce) {
   bus->handle(domain::commands::Reserve{"live", "LIVE", 2, std::chrono::seconds(600)});
   clock->advance(std::chrono::seconds(60));  // every hold but "live" past its time
 
+  const auto other_bus = other_process();  // two sweepers in each of two processes
   std::latch start(kSweepers);
   std::atomic<int> ended = 0;
   std::vector<std::jthread> sweepers;
   for (int t = 0; t < kSweepers; ++t) {
-    sweepers.emplace_back([&] {
+    sweepers.emplace_back([&, t] {
+      const service_layer::MessageBus& process = t % 2 ? other_bus : *bus;
       start.arrive_and_wait();
       try {
-        ended += bus->handle(domain::commands::ExpireReservations{});
+        ended += process.handle(domain::commands::ExpireReservations{});
       } catch (const std::exception& error) {
         ADD_FAILURE() << "sweep: " << error.what();
       }
@@ -536,40 +544,42 @@ TEST_P(SqlBusHolds, FourSweepersAtOnceEndEachExpiredHoldExactlyOnce) {
   EXPECT_EQ(bus->handle(domain::commands::ExpireReservations{}), 0) << "nothing left";
 }
 
-// Threads hold, allocate (with and without their holds), release and sweep on one hot SKU while
-// the clock moves: whatever the interleaving, no batch is over-committed and the ledger accounts
-// for every unit (TearDown).
+// Threads of two processes hold, allocate (with and without their holds), release and sweep on
+// one hot SKU while the clock moves: whatever the interleaving, no batch is over-committed and the
+// ledger accounts for every unit (TearDown).
 TEST_P(SqlBusHolds, HoldingAndAllocatingOnOneSkuWhileTheClockMovesKeepsTheInvariants) {
   bus->handle(CreateBatch{"LAMP-b1", "LAMP", 20, std::nullopt});
   bus->handle(CreateBatch{"LAMP-b2", "LAMP", 15, domain::parse_date("2031-01-01")});
   constexpr int kThreads = 4, kOps = 40;
+  const auto other_bus = other_process();  // half the threads in another process
   std::latch start(kThreads);
   std::atomic<int> failures = 0, expired_answers = 0, allocated_with_hold = 0;
   std::vector<std::jthread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
+      const service_layer::MessageBus* process = t % 2 ? &other_bus : &*bus;
       start.arrive_and_wait();
       for (int i = 0; i < kOps; ++i) {
         const std::string hold = name("h", t, i - i % 4);  // made at i % 4 == 0
         for (int attempt = 1;; ++attempt) try {
             switch (i % 4) {
               case 0:
-                bus->handle(domain::commands::Reserve{hold, "LAMP", 1 + (t + i) % 3,
-                                                      std::chrono::seconds(1 + (t + i) % 3)});
+                process->handle(domain::commands::Reserve{hold, "LAMP", 1 + (t + i) % 3,
+                                                          std::chrono::seconds(1 + (t + i) % 3)});
                 break;
               case 1:  // every thread's clock tick: holds run out while others work
                 clock->advance(std::chrono::milliseconds(700));
-                bus->handle(Allocate{name("o", t, i), "LAMP", 1 + (t + i) % 2});
+                process->handle(Allocate{name("o", t, i), "LAMP", 1 + (t + i) % 2});
                 break;
               case 2:
                 if ((t + i) % 3 == 0) {
-                  bus->handle(domain::commands::ReleaseReservation{hold});
-                } else if (bus->handle(Allocate{name("oh", t, i), "LAMP", 2, hold}).batchref) {
+                  process->handle(domain::commands::ReleaseReservation{hold});
+                } else if (process->handle(Allocate{name("oh", t, i), "LAMP", 2, hold}).batchref) {
                   ++allocated_with_hold;
                 }
                 break;
               case 3:
-                if (t == 0) bus->handle(domain::commands::ExpireReservations{});
+                if (t < 2) process->handle(domain::commands::ExpireReservations{});  // both
                 break;
             }
             break;
