@@ -4,6 +4,7 @@
 
 #include "allocation/adapters/in_memory/in_memory_order_lines.hpp"
 #include "allocation/adapters/in_memory/in_memory_read_model.hpp"
+#include "allocation/adapters/in_memory/in_memory_reservations.hpp"
 #include "allocation/adapters/in_memory/in_memory_store.hpp"
 #include "allocation/adapters/in_memory/in_memory_unit_of_work.hpp"
 #include "allocation/adapters/in_memory/recording_clock.hpp"
@@ -31,6 +32,9 @@ struct FakeService {
   std::shared_ptr<adapters::ScriptedRandom> random = std::make_shared<adapters::ScriptedRandom>();
   std::shared_ptr<adapters::InMemoryOrderLines> order_lines =
       std::make_shared<adapters::InMemoryOrderLines>(store);
+  // Where the sweep (ExpireReservations) finds the products with expired holds.
+  std::shared_ptr<adapters::InMemoryReservations> reservations =
+      std::make_shared<adapters::InMemoryReservations>(store);
 
   bootstrap::Adapters adapters() const {
     return {.units_of_work = units_of_work,
@@ -39,7 +43,8 @@ struct FakeService {
             .publisher = publisher,
             .random = random,
             .clock = clock,
-            .order_lines = order_lines};
+            .order_lines = order_lines,
+            .reservations = reservations};
   }
 
   service_layer::MessageBus bus = bootstrap::make_message_bus(adapters());

@@ -15,7 +15,10 @@ namespace {
 
 std::string unique_name() {
   static std::atomic<int> counter = 0;
-  return "t" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+  // Appended, not "t" + ...: GCC 12's -Wrestrict misfires on operator+ here (Release).
+  std::string name = "t";
+  name += std::to_string(::getpid()) + "_" + std::to_string(counter++);
+  return name;
 }
 
 void on_server(const std::string& sql) {

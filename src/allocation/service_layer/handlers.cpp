@@ -140,6 +140,11 @@ Product::Reservation reserve(const commands::Reserve& command, UnitOfWork& uow, 
         throw HoldConflict(id, "is a reservation of sku " + stored->sku);
       }
       if (stored->expired(now)) throw HoldExpired(id, stored->expires_at);
+      // Live: made by another process after this one read the product (a client's retry of
+      // the same request, say). A lost race: run again, the product has it.
+      if (stored->status == HoldStatus::held) {
+        throw ConcurrencyError("reservation " + id + " was made while it was read");
+      }
       throw HoldConflict(id, "was released or used");
     }
   }
@@ -151,18 +156,30 @@ Product::Reservation reserve(const commands::Reserve& command, UnitOfWork& uow, 
 Hold extend_reservation(const commands::ExtendReservation& command, UnitOfWork& uow, Instant now) {
   Product* product = uow.products().get_by_hold(command.id);
   if (!product) explain_missing_hold(uow, command.id, now);
-  Hold hold = product->extend_hold(command.id, command.ttl, now);
+  std::optional<Hold> hold;
+  try {
+    hold = product->extend_hold(command.id, command.ttl, now);
+  } catch (const UnknownHold&) {
+    // Ended between the read that found its product and the read of the product (two
+    // statements, PostgreSQL): answered as stored, like a hold no product has.
+    explain_missing_hold(uow, command.id, now);
+  }
   uow.commit();
-  return hold;
+  return *hold;
 }
 
 events::ReservationReleased release_reservation(const commands::ReleaseReservation& command,
                                                 UnitOfWork& uow, Instant now) {
   Product* product = uow.products().get_by_hold(command.id);
   if (!product) explain_missing_hold(uow, command.id, now);
-  auto released = product->release_hold(command.id, now);
+  std::optional<events::ReservationReleased> released;
+  try {
+    released = product->release_hold(command.id, now);
+  } catch (const UnknownHold&) {
+    explain_missing_hold(uow, command.id, now);  // ended between the two reads, as above
+  }
   uow.commit();
-  return released;
+  return *released;
 }
 
 int expire_reservations(

@@ -38,7 +38,9 @@ TEST(Concurrency, EightThreadsAllocatingThroughOneBusNeverOverAllocate) {
       for (int i = 0; i < kOrdersPerThread; ++i) {
         // Thread t and thread t^1 send the same orders: each order is attempted twice.
         const int owner = t & ~1;
-        const std::string orderid = "o" + std::to_string(owner) + "-" + std::to_string(i);
+        // Appended, not "o" + ...: GCC 12's -Wrestrict misfires on operator+ here (Release).
+        std::string orderid = "o";
+        orderid += std::to_string(owner) + "-" + std::to_string(i);
         const std::string& sku = skus[i % skus.size()];
         auto batch = service.bus.handle(Allocate{orderid, sku, 1 + (i / 3) % 3});
         std::lock_guard lock(mutex);

@@ -22,4 +22,11 @@ void RecordingClock::set_now(std::chrono::system_clock::time_point now) {
   now_ = now;
 }
 
+std::chrono::system_clock::time_point RecordingClock::advance(
+    std::chrono::system_clock::duration length) {
+  std::lock_guard lock(mutex_);
+  now_ += length;
+  return now_;
+}
+
 }  // namespace allocation::adapters

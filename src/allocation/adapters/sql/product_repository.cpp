@@ -171,8 +171,14 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
       batch = Batch::restore(batch.reference(), sku, batch.purchased_quantity(), batch.eta(),
                              batch.allocated_quantity(), std::move(all), batch.reserved_quantity());
       // Read outside a transaction (PostgreSQL), the batch and its lines are two reads: a
-      // commit between them is a race like any other, lost before anything was written.
-      if (!batch.all_lines_loaded()) {
+      // commit between them is a race like any other, lost before anything was written. So are
+      // the batch and its holds: a hold ended or made between them leaves its reserved total
+      // unlike the holds read, which the domain cannot take for the batch's.
+      int held = 0;
+      for (const domain::Hold& hold : holds) {
+        if (hold.batchref() == full_batch) held += hold.qty();
+      }
+      if (!batch.all_lines_loaded() || held != batch.reserved_quantity()) {
         throw service_layer::ConcurrencyError("batch " + full_batch + " changed while it was read");
       }
     }

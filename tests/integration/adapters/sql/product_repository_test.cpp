@@ -1,8 +1,11 @@
 #include <gtest/gtest.h>
+#include <soci/into.h>
+#include <soci/session.h>
 
 #include <functional>
 #include <future>
 
+#include "allocation/adapters/sql/sql_stock_ledger.hpp"
 #include "allocation/domain/errors.hpp"
 #include "support/sql_test.hpp"
 #include "support/test_time.hpp"
@@ -218,7 +221,254 @@ TEST_P(SqlRepository, StringsThatLookLikeSqlAreData) {
   });
 }
 
+// Holds (SPEC §7.3) as the repository stores them: the named hold loaded with its product, a
+// batch's holds with its lines, the expired ones on demand; what ends them moves them to
+// ended_reservations. Every change's movements are in its transaction: the ledger is clean.
+class SqlRepositoryHolds : public SqlRepository {
+ protected:
+  void TearDown() override {
+    if (!database || IsSkipped()) return;
+    for (const auto& d : SqlStockLedger(database).verify().differences) {
+      ADD_FAILURE() << "ledger: batch " << d.batchref << " " << d.field << " stored " << d.stored
+                    << ", recomputed " << d.recomputed;
+    }
+  }
+
+  // LAMP with b1 (10, in the warehouse) and b2 (10, incoming).
+  void add_lamps() {
+    add_product("LAMP", {{"b1", 10, std::nullopt}, {"b2", 10, domain::parse_date("2030-01-01")}});
+  }
+
+  domain::Hold reserve(const std::string& id, int qty, std::chrono::seconds ttl,
+                       domain::Instant now) {
+    std::optional<domain::Hold> hold;
+    units_of_work->perform([&](UnitOfWork& uow) {
+      hold = uow.products().get("LAMP", "", id)->reserve(id, qty, ttl, now).hold;
+      uow.commit();
+    });
+    return *hold;
+  }
+
+  long long count(const std::string& sql) {
+    auto lease = database->acquire();
+    long long n = 0;
+    lease.session() << "SELECT CAST(COUNT(*) AS BIGINT) FROM " + sql, soci::into(n);
+    return n;
+  }
+  std::string ended(const std::string& id) {
+    auto lease = database->acquire();
+    std::string how;
+    lease.session() << "SELECT ended FROM ended_reservations WHERE id = '" + id + "'",
+        soci::into(how);
+    return how;
+  }
+  int reserved(const std::string& batchref) {
+    auto lease = database->acquire();
+    int n = -1;
+    lease.session() << "SELECT reserved_quantity FROM batches WHERE reference = '" + batchref + "'",
+        soci::into(n);
+    return n;
+  }
+
+  // A time with milliseconds, which the store must keep.
+  const domain::Instant now = kTestNow + std::chrono::milliseconds(250);
+  static constexpr std::chrono::seconds kMinute{60};
+};
+
+TEST_P(SqlRepositoryHolds, AHoldRoundTripsToTheMillisecond) {
+  add_lamps();
+  const domain::Hold made = reserve("h1", 3, kMinute, now);
+  EXPECT_EQ(made, domain::Hold("h1", "LAMP", 3, "b1", now + kMinute, kMinute));
+  units_of_work->perform([&](UnitOfWork& uow) {
+    const auto* lamp = uow.products().get("LAMP");
+    EXPECT_EQ(lamp->batch("b1")->reserved_quantity(), 3);
+    EXPECT_EQ(lamp->batch("b1")->available_quantity(), 7);
+    EXPECT_EQ(lamp->batch("b2")->reserved_quantity(), 0);
+    EXPECT_EQ(lamp->holds().find("h1"), nullptr) << "loaded only when named";
+  });
+  units_of_work->perform([&](UnitOfWork& uow) {
+    const auto* lamp = uow.products().get("LAMP", "", "h1");
+    ASSERT_NE(lamp->holds().find("h1"), nullptr);
+    EXPECT_EQ(*lamp->holds().find("h1"), made);
+    EXPECT_EQ(lamp->holds().find("h1")->expires_at().time_since_epoch() % std::chrono::seconds(1),
+              std::chrono::milliseconds(250));
+  });
+  units_of_work->perform([&](UnitOfWork& uow) {
+    const auto* lamp = uow.products().get_by_hold("h1");
+    ASSERT_NE(lamp, nullptr);
+    EXPECT_EQ(lamp->sku(), "LAMP");
+    ASSERT_NE(lamp->holds().find("h1"), nullptr);
+    EXPECT_EQ(*lamp->holds().find("h1"), made);
+    EXPECT_EQ(uow.products().get_by_hold("nope"), nullptr);
+  });
+  units_of_work->perform([&](UnitOfWork& uow) {
+    EXPECT_EQ(uow.products().get("LAMP", "", "nope")->holds().live().size(), 0u);
+  });
+  EXPECT_EQ(count("reservations"), 1);
+  EXPECT_EQ(count("movements WHERE kind = 'reserved' AND qty = -3 AND reservation = 'h1'"
+                  " AND batchref = 'b1'"),
+            1);
+}
+
+TEST_P(SqlRepositoryHolds, AHoldOfAnotherProductIsNotLoadedWithThisOne) {
+  add_lamps();
+  add_product("DESK", {{"d1", 10, std::nullopt}});
+  reserve("h1", 3, kMinute, now);
+  units_of_work->perform([&](UnitOfWork& uow) {
+    EXPECT_EQ(uow.products().get("DESK", "", "h1")->holds().find("h1"), nullptr);
+  });
+}
+
+TEST_P(SqlRepositoryHolds, ExtendUpdatesTheStoredExpiry) {
+  add_lamps();
+  reserve("h1", 3, kMinute, now);
+  const domain::Instant later = now + std::chrono::milliseconds(30'125);
+  units_of_work->perform([&](UnitOfWork& uow) {
+    uow.products().get_by_hold("h1")->extend_hold("h1", std::chrono::seconds(90), later);
+    uow.commit();
+  });
+  units_of_work->perform([&](UnitOfWork& uow) {
+    const auto* hold = uow.products().get_by_hold("h1")->holds().find("h1");
+    ASSERT_NE(hold, nullptr);
+    EXPECT_EQ(hold->expires_at(), later + std::chrono::seconds(90));
+    EXPECT_EQ(hold->batchref(), "b1");
+    EXPECT_EQ(hold->qty(), 3);
+  });
+  EXPECT_EQ(reserved("b1"), 3);
+}
+
+TEST_P(SqlRepositoryHolds, ReleaseMovesTheHoldToEndedReservations) {
+  add_lamps();
+  reserve("h1", 3, kMinute, now);
+  units_of_work->perform([&](UnitOfWork& uow) {
+    uow.products().get_by_hold("h1")->release_hold("h1", now);
+    uow.commit();
+  });
+  EXPECT_EQ(count("reservations"), 0);
+  EXPECT_EQ(ended("h1"), "released");
+  EXPECT_EQ(reserved("b1"), 0);
+  EXPECT_EQ(count("movements WHERE kind = 'unreserved' AND qty = 3 AND reservation = 'h1'"
+                  " AND reason = 'requested'"),
+            1);
+  units_of_work->perform([&](UnitOfWork& uow) {
+    EXPECT_EQ(uow.products().get_by_hold("h1"), nullptr);
+    const auto stored = uow.reservation("h1");
+    ASSERT_TRUE(stored);
+    EXPECT_EQ(stored->status, service_layer::HoldStatus::released);
+  });
+}
+
+TEST_P(SqlRepositoryHolds, AnAllocationWithTheHoldConsumesIt) {
+  add_lamps();
+  reserve("h1", 3, kMinute, now);
+  units_of_work->perform([&](UnitOfWork& uow) {
+    EXPECT_EQ(
+        uow.products().get("LAMP", "o1", "h1")->allocate(OrderLine("o1", "LAMP", 3), "h1", now),
+        "b1");
+    uow.commit();
+  });
+  EXPECT_EQ(count("reservations"), 0);
+  EXPECT_EQ(ended("h1"), "consumed");
+  EXPECT_EQ(reserved("b1"), 0);
+  EXPECT_EQ(count("allocations WHERE orderid = 'o1' AND batchref = 'b1' AND qty = 3"), 1);
+}
+
+TEST_P(SqlRepositoryHolds, ExpiredHoldsAreReadOnDemandAndEndedExpired) {
+  add_lamps();
+  reserve("h1", 3, kMinute, now);
+  reserve("h2", 2, kMinute * 2, now);
+  reserve("h3", 1, kMinute * 10, now);
+  const domain::Instant later = now + kMinute * 2;  // h2's expires_at itself
+  units_of_work->perform([&](UnitOfWork& uow) {
+    auto* lamp = uow.products().get("LAMP");
+    EXPECT_TRUE(lamp->holds().live().empty());
+    EXPECT_EQ(lamp->expire_holds(later), 2);
+    uow.commit();
+  });
+  EXPECT_EQ(ended("h1"), "expired");
+  EXPECT_EQ(ended("h2"), "expired");
+  EXPECT_EQ(count("reservations WHERE id = 'h3'"), 1);
+  EXPECT_EQ(count("reservations"), 1);
+  EXPECT_EQ(reserved("b1"), 1);
+  EXPECT_EQ(count("movements WHERE kind = 'unreserved' AND reason = 'expired'"), 2);
+  units_of_work->perform([&](UnitOfWork& uow) {
+    EXPECT_EQ(uow.products().get("LAMP")->expire_holds(later), 0) << "once";
+  });
+}
+
+// The hold stands between an allocation and its units: ended in the allocation's transaction.
+TEST_P(SqlRepositoryHolds, AnAllocationThatNeedsTheUnitsOfAnExpiredHoldEndsIt) {
+  add_product("LAMP", {{"b1", 10, std::nullopt}});
+  reserve("h1", 8, kMinute, now);
+  units_of_work->perform([&](UnitOfWork& uow) {
+    EXPECT_EQ(uow.products().get("LAMP", "o1")->allocate(OrderLine("o1", "LAMP", 5), now + kMinute),
+              "b1");
+    uow.commit();
+  });
+  EXPECT_EQ(ended("h1"), "expired");
+  EXPECT_EQ(reserved("b1"), 0);
+  EXPECT_EQ(count("allocations WHERE orderid = 'o1'"), 1);
+}
+
+TEST_P(SqlRepositoryHolds, ChangeOfQuantityMovingAHoldPersistsItsBatchAndBothTotals) {
+  add_lamps();
+  reserve("h1", 4, kMinute, now);
+  reserve("h2", 3, kMinute, now);  // the most recent: moves first
+  units_of_work->perform([&](UnitOfWork& uow) {
+    uow.products().get_by_batchref("b1")->change_batch_quantity("b1", 5, now);
+    uow.commit();
+  });
+  EXPECT_EQ(reserved("b1"), 4);
+  EXPECT_EQ(reserved("b2"), 3);
+  units_of_work->perform([&](UnitOfWork& uow) {
+    const auto* lamp = uow.products().get("LAMP", "", "h2");
+    ASSERT_NE(lamp->holds().find("h2"), nullptr);
+    EXPECT_EQ(lamp->holds().find("h2")->batchref(), "b2");
+    EXPECT_EQ(lamp->holds().find("h2")->expires_at(), now + kMinute);
+    EXPECT_EQ(lamp->batch("b1")->reserved_quantity(), 4);
+    EXPECT_EQ(lamp->batch("b2")->reserved_quantity(), 3);
+  });
+  units_of_work->perform([&](UnitOfWork& uow) {
+    EXPECT_EQ(uow.products().get_by_hold("h1")->holds().find("h1")->batchref(), "b1");
+  });
+  EXPECT_EQ(count("movements WHERE reservation = 'h2' AND batchref = 'b1' AND qty = 3"), 1)
+      << "unreserved from b1";
+  EXPECT_EQ(count("movements WHERE reservation = 'h2' AND batchref = 'b2' AND qty = -3"), 1)
+      << "reserved in b2";
+}
+
+TEST_P(SqlRepositoryHolds, ChangeOfQuantityReleasingAHoldEndsItForStock) {
+  add_product("LAMP", {{"b1", 10, std::nullopt}});
+  reserve("h1", 4, kMinute, now);
+  reserve("h2", 3, kMinute, now);
+  units_of_work->perform([&](UnitOfWork& uow) {
+    uow.products().get_by_batchref("b1")->change_batch_quantity("b1", 5, now);
+    uow.commit();
+  });
+  EXPECT_EQ(ended("h2"), "released");
+  EXPECT_EQ(reserved("b1"), 4);
+  EXPECT_EQ(
+      count("movements WHERE reservation = 'h2' AND kind = 'unreserved' AND reason = 'stock'"), 1);
+}
+
+// A hold and its movement are one transaction: a commit that fails writes neither.
+TEST_P(SqlRepositoryHolds, ACommitThatFailsWritesNeitherTheHoldNorItsMovement) {
+  add_lamps();
+  add_product("DESK", {{"d1", 10, std::nullopt}});
+  const long long movements = count("movements");
+  EXPECT_ANY_THROW(units_of_work->perform([&](UnitOfWork& uow) {
+    uow.products().get("LAMP", "", "h1")->reserve("h1", 3, kMinute, now);
+    uow.products().get("DESK", "", "h1")->reserve("h1", 2, kMinute, now);  // the same id
+    uow.commit();
+  }));
+  EXPECT_EQ(count("reservations"), 0);
+  EXPECT_EQ(count("movements"), movements);
+  EXPECT_EQ(reserved("b1"), 0);
+  EXPECT_EQ(reserved("d1"), 0);
+}
+
 INSTANTIATE_FOR_BOTH_DATABASES(SqlRepository);
+INSTANTIATE_FOR_BOTH_DATABASES(SqlRepositoryHolds);
 
 }  // namespace
 }  // namespace allocation::adapters::sql

@@ -1,6 +1,10 @@
 #include "allocation/adapters/sql/sql_stock_ledger.hpp"
 
 #include <gtest/gtest.h>
+#include <soci/into.h>
+#include <soci/session.h>
+
+#include <functional>
 
 #include "support/sql_test.hpp"
 #include "support/test_time.hpp"
@@ -19,6 +23,13 @@ class SqlStockLedgerTest : public testing::SqlTest {
       uow.products().get(sku, orderid)->allocate(OrderLine(orderid, sku, qty), kTestNow);
       uow.commit();
     });
+  }
+  int reserved(const std::string& batchref) {
+    auto lease = database->acquire();
+    int n = -1;
+    lease.session() << "SELECT reserved_quantity FROM batches WHERE reference = '" + batchref + "'",
+        soci::into(n);
+    return n;
   }
   void execute(const std::string& sql) {
     auto lease = database->acquire();
@@ -83,6 +94,78 @@ TEST_P(SqlStockLedgerTest, VerifyFindsEveryFigureTheLedgerDoesNotAccountFor) {
             (std::vector<LedgerDifference>{{"b1", "purchased", 12, 10},
                                            {"b1", "allocated lines", 2, 3},
                                            {"b2", "allocated", 1, 0}}));
+}
+
+// The holds' part of verify: each batch's reserved, as stored, against its movements (reserved,
+// unreserved) and against its live holds.
+TEST_P(SqlStockLedgerTest, VerifyAccountsForHoldsInEveryState) {
+  add_product("LAMP", {{"b1", 10, std::nullopt}, {"b2", 10, domain::parse_date("2030-01-01")}});
+  const auto change_hold = [&](const std::string& id,
+                               const std::function<void(domain::Product&)>& change) {
+    units_of_work->perform([&](UnitOfWork& uow) {
+      change(*uow.products().get("LAMP", "o-" + id, id));
+      uow.commit();
+    });
+  };
+  const std::chrono::seconds minute(60);
+  for (const char* id : {"kept", "extended", "released", "consumed", "expired", "moved"}) {
+    change_hold(id, [&](domain::Product& lamp) { lamp.reserve(id, 1, minute, kTestNow); });
+  }
+  SqlStockLedger ledger(database);
+  EXPECT_TRUE(ledger.verify().differences.empty());
+  change_hold("extended",
+              [&](domain::Product& lamp) { lamp.extend_hold("extended", minute * 5, kTestNow); });
+  change_hold("released", [&](domain::Product& lamp) { lamp.release_hold("released", kTestNow); });
+  change_hold("consumed", [&](domain::Product& lamp) {
+    lamp.allocate(OrderLine("o-consumed", "LAMP", 2), "consumed", kTestNow);
+  });
+  // b1 down to 5 (2 allocated, 4 held): the most recent hold, moved, goes to b2.
+  units_of_work->perform([&](UnitOfWork& uow) {
+    uow.products().get_by_batchref("b1")->change_batch_quantity("b1", 5, kTestNow);
+    uow.commit();
+  });
+  EXPECT_TRUE(ledger.verify().differences.empty());
+  EXPECT_EQ(reserved("b1"), 3);
+  EXPECT_EQ(reserved("b2"), 1) << "moved";
+  units_of_work->perform([&](UnitOfWork& uow) {
+    EXPECT_EQ(uow.products().get("LAMP")->expire_holds(kTestNow + minute), 3)
+        << "kept, expired and moved";
+    uow.commit();
+  });
+  const auto check = ledger.verify();
+  EXPECT_TRUE(check.differences.empty());
+  EXPECT_EQ(check.batches, 2);
+  EXPECT_EQ(reserved("b1"), 1) << "extended";
+  EXPECT_EQ(reserved("b2"), 0);
+}
+
+// Mutation check: a reserved total or a hold changed behind the ledger's back is reported.
+TEST_P(SqlStockLedgerTest, VerifyFindsAReservedFigureTheLedgerDoesNotAccountFor) {
+  add_product("LAMP", {{"b1", 10, std::nullopt}, {"b2", 5, std::nullopt}});
+  units_of_work->perform([&](UnitOfWork& uow) {
+    uow.products().get("LAMP", "", "h1")->reserve("h1", 3, std::chrono::seconds(60), kTestNow);
+    uow.commit();
+  });
+  SqlStockLedger ledger(database);
+  EXPECT_TRUE(ledger.verify().differences.empty());
+
+  execute("UPDATE batches SET reserved_quantity = reserved_quantity + 1 WHERE reference = 'b1'");
+  EXPECT_EQ(ledger.verify().differences, (std::vector<LedgerDifference>{{"b1", "reserved", 4, 3}}));
+  execute("UPDATE batches SET reserved_quantity = reserved_quantity - 1 WHERE reference = 'b1'");
+  EXPECT_TRUE(ledger.verify().differences.empty());
+
+  execute("UPDATE reservations SET qty = 2 WHERE id = 'h1'");
+  EXPECT_EQ(ledger.verify().differences,
+            (std::vector<LedgerDifference>{{"b1", "reserved holds", 2, 3}}));
+  execute("UPDATE reservations SET qty = 3, batchref = 'b2' WHERE id = 'h1'");
+  EXPECT_EQ(ledger.verify().differences,
+            (std::vector<LedgerDifference>{{"b1", "reserved holds", 0, 3},
+                                           {"b2", "reserved holds", 3, 0}}));
+  execute("UPDATE reservations SET batchref = 'b1' WHERE id = 'h1'");
+  execute("DELETE FROM movements WHERE kind = 'reserved'");
+  EXPECT_EQ(
+      ledger.verify().differences,
+      (std::vector<LedgerDifference>{{"b1", "reserved", 3, 0}, {"b1", "reserved holds", 3, 0}}));
 }
 
 INSTANTIATE_FOR_BOTH_DATABASES(SqlStockLedgerTest);

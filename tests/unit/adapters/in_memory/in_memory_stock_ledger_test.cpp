@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <tuple>
 
 #include "support/fake_service.hpp"
 
@@ -57,6 +58,50 @@ TEST_F(InMemoryStockLedgerTest, PagesAfterASeqAndKnowsNoUnknownProduct) {
   EXPECT_EQ(second.movements[0].orderid, "o2");
   EXPECT_FALSE(second.next);
   EXPECT_FALSE(ledger.movements("NOTHING", 0, 100));
+}
+
+// Holds move units too (reserved, unreserved, with the hold's id), and verify accounts for each
+// batch's reserved from them and from its live holds.
+TEST_F(InMemoryStockLedgerTest, HoldsMoveUnitsAndVerifyAccountsForThem) {
+  using domain::commands::Reserve;
+  using std::chrono::seconds;
+  service.clock->set_now(std::chrono::sys_days{std::chrono::year{2031} / 5 / 1});
+  service.bus.handle(CreateBatch{"b1", "LAMP", 10, std::nullopt});
+  service.bus.handle(CreateBatch{"b2", "LAMP", 10, domain::parse_date("2032-01-01")});
+  service.bus.handle(Reserve{"kept", "LAMP", 2, seconds(600)});
+  service.bus.handle(Reserve{"released", "LAMP", 1, seconds(60)});
+  service.bus.handle(Reserve{"consumed", "LAMP", 3, seconds(60)});
+  service.bus.handle(Reserve{"expired", "LAMP", 1, seconds(60)});
+  service.bus.handle(Reserve{"moved", "LAMP", 2, seconds(600)});
+  EXPECT_TRUE(ledger.verify().differences.empty());
+  service.bus.handle(domain::commands::ReleaseReservation{"released"});
+  service.bus.handle(Allocate{"o1", "LAMP", 3, "consumed"});
+  service.clock->advance(seconds(60));
+  EXPECT_EQ(service.bus.handle(domain::commands::ExpireReservations{}), 1);
+  service.bus.handle(ChangeBatchQuantity{"b1", 6});  // 3 allocated + 4 held: moved goes to b2
+
+  std::vector<std::tuple<std::string, std::string, int, std::string>>
+      holds;  // id, kind, qty, batch
+  const auto page = ledger.movements("LAMP", 0, 100).value();
+  for (const auto& m : page.movements) {
+    if (m.reservation) holds.emplace_back(*m.reservation, m.kind, m.qty, m.batchref);
+  }
+  EXPECT_EQ(holds, (std::vector<std::tuple<std::string, std::string, int, std::string>>{
+                       {"kept", "reserved", -2, "b1"},
+                       {"released", "reserved", -1, "b1"},
+                       {"consumed", "reserved", -3, "b1"},
+                       {"expired", "reserved", -1, "b1"},
+                       {"moved", "reserved", -2, "b1"},
+                       {"released", "unreserved", 1, "b1"},
+                       {"consumed", "unreserved", 3, "b1"},
+                       {"expired", "unreserved", 1, "b1"},
+                       {"moved", "unreserved", 2, "b1"},
+                       {"moved", "reserved", -2, "b2"}}));
+  const auto check = ledger.verify();
+  EXPECT_TRUE(check.differences.empty());
+  EXPECT_EQ(check.batches, 2);
+  EXPECT_EQ(service.store->find("LAMP")->batch("b1")->reserved_quantity(), 2);
+  EXPECT_EQ(service.store->find("LAMP")->batch("b2")->reserved_quantity(), 2);
 }
 
 }  // namespace

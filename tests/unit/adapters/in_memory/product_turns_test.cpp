@@ -68,7 +68,10 @@ TEST_F(ProductTurns, WritersOfOneProductTakeTurnsAndNoneLosesARace) {
       start.arrive_and_wait();
       for (int i = 0; i < kEach; ++i) {
         try {
-          allocate("LAMP", "LAMP", "o" + std::to_string(t) + "-" + std::to_string(i), [&] {
+          // Appended, not "o" + ...: GCC 12's -Wrestrict misfires on operator+ here (Release).
+          std::string orderid = "o";
+          orderid += std::to_string(t) + "-" + std::to_string(i);
+          allocate("LAMP", "LAMP", orderid, [&] {
             if (inside.fetch_add(1) != 0) ++overlaps;
             std::this_thread::yield();  // gives another writer time to come in, were it let
             inside.fetch_sub(1);

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "allocation/adapters/in_memory/recording_clock.hpp"
@@ -35,6 +36,27 @@ TEST(RecordingClock, KeepsEachLengthInOrderWithoutSleeping) {
   clock.sleep_for(5us);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
   EXPECT_EQ(clock.slept(), (std::vector<std::chrono::microseconds>{1h, 5us}));
+}
+
+// now() stands still until set or moved on: a test passes a hold's expiry without waiting.
+TEST(RecordingClock, AdvanceMovesNowOnFromAnyThread) {
+  RecordingClock clock;
+  const std::chrono::system_clock::time_point start =
+      std::chrono::sys_days{std::chrono::year{2026} / 12 / 4};
+  clock.set_now(start);
+  clock.sleep_for(1h);
+  EXPECT_EQ(clock.now(), start) << "sleeping does not move it";
+  EXPECT_EQ(clock.advance(1500ms), start + 1500ms);
+  EXPECT_EQ(clock.now(), start + 1500ms);
+  {
+    std::vector<std::jthread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&] {
+        for (int i = 0; i < 1000; ++i) clock.advance(1ms);
+      });
+    }
+  }
+  EXPECT_EQ(clock.now(), start + 1500ms + 4s) << "no step lost";
 }
 
 }  // namespace

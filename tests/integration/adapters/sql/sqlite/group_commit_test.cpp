@@ -136,8 +136,11 @@ TEST_F(GroupCommitTest, TheWriteAheadLogStartsOverUnderContinuousWrites) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {
-        allocate("o" + std::to_string(t) + "-" + std::to_string(i),
-                 "SKU-" + std::to_string(i % kProducts), 1);
+        // Appended, not "o" + ...: GCC 12's -Wrestrict misfires on operator+ here (Release).
+        std::string orderid = "o", sku = "SKU-";
+        orderid += std::to_string(t) + "-" + std::to_string(i);
+        sku += std::to_string(i % kProducts);
+        allocate(orderid, sku, 1);
       }
     });
   }
