@@ -501,6 +501,32 @@ TEST_P(SqlBusHolds, TheSameReserveSentToTwoProcessesAtOnceAnswersOneHold) {
   EXPECT_EQ(product("LAMP").batch("LAMP-b1")->reserved_quantity(), units);
 }
 
+// The product and its expired holds are two reads (outside a transaction on PostgreSQL): a sweep
+// that commits between them must make the allocation run again, never refuse it on a batch whose
+// total still counts a hold that is gone. Refused by a product out of stock already, the
+// allocation writes nothing, so no version check would catch it at the commit.
+TEST_P(SqlBusHolds, AnExpiredHoldSweptBetweenTheReadsOfAnAllocationIsALostRace) {
+  if (GetParam() == adapters::sql::Backend::sqlite) {
+    GTEST_SKIP() << "one writer at a time: no sweep commits between a unit of work's reads";
+  }
+  bus->handle(CreateBatch{"LAMP-b1", "LAMP", 5, std::nullopt});
+  bus->handle(domain::commands::Reserve{"h1", "LAMP", 5, std::chrono::seconds(60)});
+  ASSERT_EQ(bus->handle(Allocate{"o0", "LAMP", 1}), std::nullopt);  // out of stock
+  clock->advance(std::chrono::seconds(61));                         // h1 expired
+  const auto other_bus = other_process();
+  std::optional<std::string> batchref;
+  EXPECT_THROW(units_of_work->perform([&](service_layer::UnitOfWork& uow) {
+    domain::Product* lamp = uow.products().get("LAMP", "o1");
+    ASSERT_EQ(other_bus.handle(domain::commands::ExpireReservations{}), 1);  // in between
+    batchref =
+        lamp->allocate(domain::OrderLine("o1", "LAMP", 1), service_layer::instant_now(*clock));
+    uow.commit();
+  }),
+               service_layer::ConcurrencyError);
+  EXPECT_EQ(batchref, std::nullopt) << "the allocation stopped at the read";
+  EXPECT_EQ(bus->handle(Allocate{"o1", "LAMP", 1}), "LAMP-b1") << "and runs again on fresh reads";
+}
+
 // A batch's quantity changed while holds of it come and go in another process: the product, its
 // batch's totals and that batch's holds are several reads (outside a transaction on PostgreSQL),
 // and a hold that ends between them must be a lost race (run again), never a broken product.

@@ -55,12 +55,20 @@ std::optional<Product> SqlProductRepository::load_by_hold(std::string_view id) {
 std::vector<domain::Hold> SqlProductRepository::expired_holds(const std::string& sku,
                                                               domain::Instant now) {
   std::vector<domain::Hold> expired;
+  const int loaded_version = loaded_[sku].version;
   read_([&](Connection& connection) {
-    for (const auto& [id, batchref, qty, expires_at, ttl] :
-         connection.query<std::string, std::string, int, long long, int>(
-             "SELECT id, batchref, qty, expires_at, ttl_s FROM reservations"
-             " WHERE sku = :sku AND expires_at <= :now ORDER BY seq",
-             sku, milliseconds(now))) {
+    // The product's row comes along: its version says whether this read sees what the load saw.
+    for (const auto& [version, id, batchref, qty, expires_at, ttl] :
+         connection.query<int, std::string, std::string, int, long long, int>(
+             "SELECT p.version_number, h.id, h.batchref, h.qty, h.expires_at, h.ttl_s"
+             " FROM products p LEFT JOIN reservations h"
+             "  ON h.sku = p.sku AND h.expires_at <= :now"
+             " WHERE p.sku = :sku ORDER BY h.seq",
+             milliseconds(now), sku)) {
+      if (*version != loaded_version) {
+        throw service_layer::ConcurrencyError("product " + sku + " changed while it was read");
+      }
+      if (!id) continue;  // none expired
       expired.emplace_back(*id, sku, *qty, *batchref, instant(*expires_at),
                            std::chrono::seconds(*ttl));
     }
@@ -207,6 +215,7 @@ void SqlProductRepository::remember_loaded(const Product& product) {
   loaded.released = product.released_lines().size();
   loaded.policy = product.policy();
   loaded.out_of_stock = product.out_of_stock();
+  loaded.version = product.version_number();
 }
 
 const SqlProductRepository::LoadedProduct& SqlProductRepository::loaded(

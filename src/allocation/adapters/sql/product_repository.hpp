@@ -54,6 +54,7 @@ class SqlProductRepository : public service_layer::ProductRepository {
     // The product's own row, which an allocation alone leaves as it is.
     domain::ProductPolicy policy;
     bool out_of_stock = false;
+    int version = 0;
     // The live holds as stored, those read on demand included, by id.
     std::map<std::string, domain::Hold, std::less<>> holds;
   };
@@ -70,7 +71,10 @@ class SqlProductRepository : public service_layer::ProductRepository {
   std::vector<domain::WaitingLine> waiting_lines(const std::string& sku, std::int64_t after,
                                                  int max_qty);
   // The stored live holds of `sku` expired at `now` (domain::Holds::ExpiredSource), remembered
-  // as loaded.
+  // as loaded. Throws service_layer::ConcurrencyError when the product changed since it was
+  // loaded: read outside a transaction (PostgreSQL), the two reads could disagree (a hold another
+  // process ended counted in the batch's total and missing here), and an operation that then
+  // writes nothing (refused, out of stock already) would stand on that disagreement.
   std::vector<domain::Hold> expired_holds(const std::string& sku, domain::Instant now);
   // Writes what changed of the product's holds.
   void save_holds(const domain::Product& product, const LoadedProduct& loaded,
