@@ -17,6 +17,12 @@ struct BadRequestCase {
 // still serves.
 const std::vector<BadRequestCase>& cases() {
   static const std::string long_id(256, 'x');
+  // 256 characters of 2 bytes each: the limit counts code points.
+  static const std::string long_wide_id = [] {
+    std::string id;
+    for (int i = 0; i < 256; ++i) id += "\xC3\xA9";
+    return id;
+  }();
   static const std::vector<BadRequestCase> all = {
       {"malformed_json", "POST", "/allocate", R"({"orderid": "o1",)", 400, "malformed JSON"},
       {"empty_body", "POST", "/allocate", "", 400, "the body is empty"},
@@ -181,6 +187,74 @@ const std::vector<BadRequestCase>& cases() {
       {"batch_unknown", "GET", "/batches/nope", "", 404, "unknown batch nope"},
       {"batch_long_ref", "GET", "/batches/" + long_id, "", 400, "'ref' is longer than 255"},
       {"batch_delete", "DELETE", "/batches/b1", "", 405, "GET"},
+      // Holds (SPEC §7.3). h0 holds 1 LAMP (SetUp).
+      {"reserve_zero_ttl", "POST", "/reservations", R"({"sku": "LAMP", "qty": 1, "ttl_s": 0})", 400,
+       "field 'ttl_s' is out of range: 1..86400 seconds"},
+      {"reserve_negative_ttl", "POST", "/reservations", R"({"sku": "LAMP", "qty": 1, "ttl_s": -1})",
+       400, "field 'ttl_s' is out of range: 1..86400 seconds"},
+      {"reserve_ttl_over_a_day", "POST", "/reservations",
+       R"({"sku": "LAMP", "qty": 1, "ttl_s": 86401})", 400,
+       "field 'ttl_s' is out of range: 1..86400 seconds"},
+      {"reserve_string_ttl", "POST", "/reservations",
+       R"({"sku": "LAMP", "qty": 1, "ttl_s": "900"})", 400, "field 'ttl_s' must be an integer"},
+      {"reserve_float_ttl", "POST", "/reservations", R"({"sku": "LAMP", "qty": 1, "ttl_s": 1.5})",
+       400, "field 'ttl_s' must be an integer"},
+      {"reserve_null_ttl", "POST", "/reservations", R"({"sku": "LAMP", "qty": 1, "ttl_s": null})",
+       400, "field 'ttl_s' must be an integer"},
+      {"reserve_zero_qty", "POST", "/reservations", R"({"sku": "LAMP", "qty": 0})", 400,
+       "field 'qty' must be > 0"},
+      {"reserve_negative_qty", "POST", "/reservations", R"({"sku": "LAMP", "qty": -1})", 400,
+       "field 'qty' must be > 0"},
+      {"reserve_string_qty", "POST", "/reservations", R"({"sku": "LAMP", "qty": "1"})", 400,
+       "field 'qty' must be an integer"},
+      {"reserve_missing_sku", "POST", "/reservations", R"({"qty": 1})", 400, "missing field 'sku'"},
+      {"reserve_unknown_sku", "POST", "/reservations", R"({"sku": "NOPE", "qty": 1})", 400,
+       "Invalid sku NOPE"},
+      {"reserve_long_id", "POST", "/reservations",
+       R"({"id": ")" + long_wide_id + R"(", "sku": "LAMP", "qty": 1})", 400,
+       "field 'id' is longer than 255 characters"},
+      {"reserve_empty_id", "POST", "/reservations", R"({"id": "", "sku": "LAMP", "qty": 1})", 400,
+       "field 'id' must not be empty"},
+      {"reserve_control_character_in_id", "POST", "/reservations",
+       R"({"id": "h\u0007", "sku": "LAMP", "qty": 1})", 400, "field 'id' must not contain control"},
+      {"reserve_numeric_id", "POST", "/reservations", R"({"id": 7, "sku": "LAMP", "qty": 1})", 400,
+       "field 'id' must be a string"},
+      {"reserve_h0_with_another_qty", "POST", "/reservations",
+       R"({"id": "h0", "sku": "LAMP", "qty": 2})", 409, "reservation h0"},
+      {"reserve_more_than_the_stock", "POST", "/reservations", R"({"sku": "LAMP", "qty": 8})", 409,
+       "no batch of LAMP can hold 8"},
+      {"get_unknown_reservation", "GET", "/reservations/nope", "", 404, "no reservation nope"},
+      {"get_long_reservation_id", "GET", "/reservations/" + long_id, "", 400,
+       "'id' is longer than 255"},
+      {"get_reservation_control_character", "GET", "/reservations/h%01", "", 400,
+       "control characters"},
+      {"put_reservation", "PUT", "/reservations/h0", "{}", 405, "DELETE, GET"},
+      {"get_reservations", "GET", "/reservations", "", 405, "POST"},
+      {"extend_unknown_reservation", "POST", "/reservations/nope/extend", R"({"ttl_s": 60})", 404,
+       "no reservation nope"},
+      {"extend_missing_ttl", "POST", "/reservations/h0/extend", "{}", 400, "missing field 'ttl_s'"},
+      {"extend_zero_ttl", "POST", "/reservations/h0/extend", R"({"ttl_s": 0})", 400,
+       "field 'ttl_s' is out of range"},
+      {"extend_string_ttl", "POST", "/reservations/h0/extend", R"({"ttl_s": "60"})", 400,
+       "field 'ttl_s' must be an integer"},
+      {"extend_long_id", "POST", "/reservations/" + long_id + "/extend", R"({"ttl_s": 60})", 400,
+       "'id' is longer than 255"},
+      {"delete_unknown_reservation", "DELETE", "/reservations/nope", "", 404,
+       "no reservation nope"},
+      {"delete_long_reservation_id", "DELETE", "/reservations/" + long_id, "", 400,
+       "'id' is longer than 255"},
+      {"allocate_with_a_hold_of_another_sku", "POST", "/allocate",
+       R"({"orderid": "o1", "sku": "DESK", "qty": 1, "reservation": "h0"})", 400,
+       "reservation h0 is of sku LAMP, not DESK"},
+      {"allocate_with_a_numeric_reservation", "POST", "/allocate",
+       R"({"orderid": "o1", "sku": "LAMP", "qty": 1, "reservation": 7})", 400,
+       "field 'reservation' must be a string"},
+      {"allocate_with_an_empty_reservation", "POST", "/allocate",
+       R"({"orderid": "o1", "sku": "LAMP", "qty": 1, "reservation": ""})", 400,
+       "field 'reservation' must not be empty"},
+      {"allocate_with_an_unknown_reservation", "POST", "/allocate",
+       R"({"orderid": "o1", "sku": "LAMP", "qty": 1, "reservation": "nope"})", 404,
+       "no reservation nope"},
   };
   return all;
 }
@@ -192,6 +266,8 @@ class BadInput : public EndToEnd {
     if (IsSkipped() || HasFatalFailure()) return;
     add_batch("b1", "LAMP", 10, nullptr);
     ASSERT_EQ(allocate("o0", "LAMP", 2).status, 202);
+    add_batch("b2", "DESK", 5, nullptr);
+    ASSERT_EQ(post("/reservations", json{{"id", "h0"}, {"sku", "LAMP"}, {"qty", 1}}).status, 201);
   }
 
   Reply send(const BadRequestCase& c) const {
@@ -207,6 +283,9 @@ class BadInput : public EndToEnd {
 
 TEST_P(BadInput, EachGetsAClearErrorAndChangesNothing) {
   const json before = get("/products/LAMP").body;
+  const json desk_before = get("/products/DESK").body;
+  const json hold_before = get("/reservations/h0").body;
+  ASSERT_EQ(before["reserved"], 1);
   for (const auto& c : cases()) {
     SCOPED_TRACE(c.name);
     const Reply r = send(c);
@@ -216,6 +295,8 @@ TEST_P(BadInput, EachGetsAClearErrorAndChangesNothing) {
     EXPECT_NE(r.body["message"].get<std::string>().find(c.message_part), std::string::npos)
         << r.body["message"];
     EXPECT_EQ(get("/products/LAMP").body, before) << "something changed";
+    EXPECT_EQ(get("/products/DESK").body, desk_before) << "something changed";
+    EXPECT_EQ(get("/reservations/h0").body, hold_before) << "the hold changed";
     EXPECT_EQ(get("/health").status, 200) << "the server stopped serving";
   }
   EXPECT_EQ(get("/allocations/o1").status, 404);

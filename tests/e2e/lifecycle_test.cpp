@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <regex>
 #include <thread>
 
 #include "e2e/e2e_test.hpp"
@@ -165,6 +166,71 @@ TEST_P(CommandLineOnEachDatabase, OperatorCommandsWorkOnOneDatabase) {
                         "Unknown batch zz");
 }
 
+// Holds (SPEC §7.3) from the command line: reserve, extend, release, allocate --reservation.
+TEST_P(CommandLineOnEachDatabase, HoldCommandsWorkOnOneDatabase) {
+  ScratchDatabase db(GetParam());
+  SKIP_UNLESS_AVAILABLE(db);
+  auto with_db = [&](std::vector<std::string> args) {
+    args.insert(args.end(), {"--db", db.url()});
+    return run_allocation(args);
+  };
+  // "<id> <batch> <expires_at>": the time RFC 3339 UTC with milliseconds.
+  const std::regex hold_line(R"((\S+) (\S+) (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)\n)");
+  std::smatch parts;
+  ASSERT_EQ(with_db({"add-batch", "--ref", "b1", "--sku", "LAMP", "--qty", "5"}).exit_code, 0);
+  ASSERT_EQ(with_db({"add-batch", "--ref", "b2", "--sku", "LAMP", "--qty", "10"}).exit_code, 0);
+
+  const auto held = with_db({"reserve", "--sku", "LAMP", "--qty", "3", "--id", "h1"});
+  EXPECT_EQ(held.exit_code, 0) << held.err;
+  ASSERT_TRUE(std::regex_match(held.out, parts, hold_line)) << held.out;
+  EXPECT_EQ(parts[1], "h1");
+  EXPECT_EQ(parts[2], "b1");
+  const std::string first_expiry = parts[3];
+  const auto again = with_db({"reserve", "--sku", "LAMP", "--qty", "3", "--id", "h1"});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out, held.out) << "the same hold, its expiry not pushed";
+  expect_one_clear_line(with_db({"reserve", "--sku", "LAMP", "--qty", "4", "--id", "h1"}),
+                        "reservation h1 exists with another qty or ttl_s");
+  expect_one_clear_line(with_db({"reserve", "--sku", "LAMP", "--qty", "13"}),
+                        "no batch of LAMP can hold 13");
+  expect_one_clear_line(with_db({"reserve", "--sku", "NOPE", "--qty", "1"}), "Invalid sku NOPE");
+
+  const auto made = with_db({"reserve", "--sku", "LAMP", "--qty", "2", "--ttl", "60"});
+  EXPECT_EQ(made.exit_code, 0) << made.err;
+  ASSERT_TRUE(std::regex_match(made.out, parts, hold_line)) << made.out;
+  const std::string made_id = parts[1];
+  EXPECT_NE(made_id, "h1");
+  EXPECT_EQ(parts[2], "b1");
+
+  const auto extended = with_db({"extend", "h1", "--ttl", "3600"});
+  EXPECT_EQ(extended.exit_code, 0) << extended.err;
+  ASSERT_TRUE(std::regex_match(extended.out, parts, hold_line)) << extended.out;
+  EXPECT_EQ(parts[1], "h1");
+  EXPECT_GT(std::string(parts[3]), first_expiry) << "an hour is after 15 minutes";
+  expect_one_clear_line(with_db({"extend", "nope", "--ttl", "60"}), "no reservation nope");
+
+  // b1 is all held: without h1 the line would go to b2.
+  EXPECT_EQ(
+      with_db({"allocate", "--orderid", "o1", "--sku", "LAMP", "--qty", "3", "--reservation", "h1"})
+          .out,
+      "b1\n");
+  expect_one_clear_line(with_db({"release", "h1"}), "no reservation h1");
+  expect_one_clear_line(with_db({"reserve", "--sku", "LAMP", "--qty", "3", "--id", "h1"}),
+                        "reservation h1 was released or used");
+  expect_one_clear_line(with_db({"allocate", "--orderid", "o2", "--sku", "LAMP", "--qty", "1",
+                                 "--reservation", "h1"}),
+                        "no reservation h1");
+
+  const auto released = with_db({"release", made_id});
+  EXPECT_EQ(released.exit_code, 0) << released.err;
+  EXPECT_EQ(released.out, "released 2 of LAMP from batch b1\n");
+  expect_one_clear_line(with_db({"release", made_id}), "no reservation " + made_id);
+  expect_one_clear_line(with_db({"extend", made_id, "--ttl", "60"}), "no reservation " + made_id);
+
+  const auto verified = with_db({"verify"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(Databases, CommandLineOnEachDatabase,
                          ::testing::Values(Backend::sqlite, Backend::postgresql),
                          backend_test_name);
@@ -185,7 +251,23 @@ TEST(CommandLine, UsageErrorsExitTwo) {
            {"worker"},
            {"help", "frobnicate"},
            {"allocate", "--orderid", "o", "--sku", "L", "--qty", "1", "--redis", "redis://h:1"},
-           {"migrate", "--smtp", "smtp://h:1"}}) {
+           {"migrate", "--smtp", "smtp://h:1"},
+           {"reserve", "--qty", "1"},
+           {"reserve", "--sku", "L"},
+           {"reserve", "--sku", "L", "--qty", "0"},
+           {"reserve", "--sku", "L", "--qty", "1", "--ttl", "0"},
+           {"reserve", "--sku", "L", "--qty", "1", "--ttl", "86401"},
+           {"reserve", "--sku", "L", "--qty", "1", "--ttl", "soon"},
+           {"reserve", "--sku", "L", "--qty", "1", "--id", ""},
+           {"reserve", "--sku", "L", "--qty", "1", "--id", std::string(256, 'h')},
+           {"reserve", "--sku", "L", "--qty", "1", "--smtp", "smtp://h:1"},
+           {"extend", "h1"},
+           {"extend", "--ttl", "60"},
+           {"extend", "h1", "--ttl", "0"},
+           {"extend", "h1", "--ttl", "1.5"},
+           {"release"},
+           {"release", ""},
+           {"allocate", "--orderid", "o", "--sku", "L", "--qty", "1", "--reservation", ""}}) {
     const auto r = run_allocation(args);
     EXPECT_EQ(r.exit_code, 2) << ::testing::PrintToString(args) << r.err;
     EXPECT_FALSE(r.err.empty());
@@ -193,8 +275,8 @@ TEST(CommandLine, UsageErrorsExitTwo) {
 }
 
 TEST(CommandLine, EverySubcommandHasHelp) {
-  for (const char* command :
-       {"serve", "migrate", "add-batch", "allocate", "allocations", "change-batch-quantity"}) {
+  for (const char* command : {"serve", "migrate", "add-batch", "allocate", "allocations",
+                              "change-batch-quantity", "reserve", "extend", "release"}) {
     const auto r = run_allocation({command, "--help"});
     EXPECT_EQ(r.exit_code, 0) << command;
     EXPECT_NE(r.out.find("--db"), std::string::npos) << command << r.out;

@@ -47,6 +47,7 @@ START_TIMEOUT_S = 20
 STOP_TIMEOUT_S = 10
 
 MAX_BODY = 64 * 1024
+EXPIRED_HOLDS = 5  # the 410 cases, which each end up with a hold that expired
 MAX_TARGET = 8 * 1024
 WRONG_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
@@ -398,6 +399,7 @@ class Api:
     def __init__(self, backend):
         self.backend = backend
         self.counter = 0
+        self.expired = []  # (id, sku) of holds whose time ran out, for the 410 cases
 
     def unique(self, prefix):
         self.counter += 1
@@ -418,7 +420,7 @@ class Api:
         """A request a case needs before its own: it must work, or the case says why not."""
         if reply.status != status:
             raise SetupFailed(f"expected {status}, got {reply.describe()}")
-        return json.loads(reply.body)
+        return json.loads(reply.body) if reply.body else None  # none for a 204
 
     def batch(self, sku=None, qty=10):
         ref, sku = self.unique("batch"), sku or self.unique("sku")
@@ -430,6 +432,25 @@ class Api:
         _, sku = self.batch(qty=stock)
         return {"orderid": self.unique("order"), "sku": sku, "qty": qty}
 
+    def hold(self, qty=1, stock=10, ttl_s=900):
+        """A live hold of `qty` on a new product of `stock` units: its POST /reservations body
+        (with its id) and answer."""
+        _, sku = self.batch(qty=stock)
+        value = {"id": self.unique("hold"), "sku": sku, "qty": qty, "ttl_s": ttl_s}
+        return value, self.setup(self.post("/reservations", value), 201)
+
+    def expired_hold(self):
+        """(id, sku) of a hold whose time ran out. The first call makes one for each 410 case
+        (ttl_s 1, the least) and waits once, just over the second they last, on the real clock."""
+        if not self.expired:
+            _, sku = self.batch(qty=EXPIRED_HOLDS)
+            for _ in range(EXPIRED_HOLDS):
+                value = {"id": self.unique("hold"), "sku": sku, "qty": 1, "ttl_s": 1}
+                self.setup(self.post("/reservations", value), 201)
+                self.expired.append((value["id"], sku))
+            time.sleep(1.2)
+        return self.expired.pop(0)
+
 
 @dataclass
 class Case:
@@ -440,6 +461,9 @@ class Case:
     run: Callable  # (Api) -> Reply
     check: Optional[Callable] = None  # (answer's JSON, JSON sent) -> what is wrong, or None
     needs_outage: bool = False  # run once the database stopped answering
+    # A 400 for what the request schema cannot know (a hold of another SKU): the body sent is
+    # not checked against it.
+    beyond_schema: bool = False
 
     @property
     def key(self):
@@ -472,7 +496,7 @@ def without(value, key):
 
 def example_target(path):
     return (path.replace("{orderid}", "some-order").replace("{sku}", "some-sku")
-            .replace("{ref}", "some-batch"))
+            .replace("{ref}", "some-batch").replace("{id}", "some-hold"))
 
 
 def every_route_cases(document):
@@ -601,6 +625,27 @@ def allocate_cases():
     def case(status, name, make_body, check=None):
         return posting("/allocate", status, name, make_body, check)
 
+    def with_hold(api, qty=2):
+        value, _ = api.hold(qty=2)
+        return {"orderid": api.unique("order"), "sku": value["sku"], "qty": qty,
+                "reservation": value["id"]}
+
+    def takes_the_held_batch(body, sent):  # the product has one batch: the held one
+        return None if body["batchref"] else f"batchref {body['batchref']}"
+
+    def names_the_hold(body, sent):
+        missing = [p for p in (sent["reservation"], sent["sku"]) if p not in body["message"]]
+        return f"the message does not name {missing}" if missing else None
+
+    def used_hold(api):
+        value = with_hold(api)
+        api.setup(api.post("/allocate", value), 202)
+        return {**value, "orderid": api.unique("order")}
+
+    def expired_hold(api):
+        hold, sku = api.expired_hold()
+        return {"orderid": api.unique("order"), "sku": sku, "qty": 1, "reservation": hold}
+
     return post_route_cases("/allocate", 202, lambda api: api.line()) + [
         case(202, "allocated", lambda api: api.line()),
         case(202, "out of stock (batchref null)", lambda api: api.line(qty=11, stock=10)),
@@ -612,6 +657,16 @@ def allocate_cases():
         case(400, "qty 0", lambda api: api.line(qty=0)),
         case(400, "missing field orderid", lambda api: without(api.line(), "orderid")),
         case(400, "orderid not a string", lambda api: {**api.line(), "orderid": 7}),
+        case(202, "with a hold: takes the held batch", with_hold, takes_the_held_batch),
+        case(202, "with a hold, more than it holds", lambda api: with_hold(api, qty=3)),
+        Case("/allocate", "POST", 400, "a hold of another SKU",
+             lambda api: api.post("/allocate", {**with_hold(api), "sku": api.batch()[1]}),
+             names_the_hold, beyond_schema=True),
+        case(400, "reservation not a string", lambda api: {**api.line(), "reservation": 7}),
+        case(400, "reservation empty", lambda api: {**api.line(), "reservation": ""}),
+        case(404, "an unknown hold", lambda api: {**api.line(), "reservation": api.unique("no-hold")}),
+        case(404, "a hold used already", used_hold),
+        case(410, "an expired hold", expired_hold, says_expired),
     ]
 
 
@@ -769,6 +824,161 @@ def get_by_id_cases(path, make_existing):
     ]
 
 
+EXPIRED_MESSAGE = re.compile(
+    r"reservation \S+ expired at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+
+
+def says_expired(body, sent):
+    """The 410's message: "reservation <id> expired at <RFC 3339 UTC time, milliseconds>"."""
+    return None if EXPIRED_MESSAGE.fullmatch(body["message"]) else "not an expiry message"
+
+
+def is_hold_of(body, sent):
+    """A POST /reservations answer: the hold asked for, and a date-time with milliseconds."""
+    wrong = [k for k in ("id", "sku", "qty") if k in sent and body[k] != sent[k]]
+    if wrong:
+        return f"{wrong} differ from what was asked"
+    if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", body["expires_at"]):
+        return f"expires_at {body['expires_at']!r} is not RFC 3339 UTC with milliseconds"
+    return None
+
+
+def reserve_cases():
+    """POST /reservations: a new hold, the same again, and each refusal."""
+    def hold(api, **changes):
+        _, sku = api.batch(qty=10)
+        return {"id": api.unique("hold"), "sku": sku, "qty": 2, **changes}
+
+    def again(api, **changes):
+        value, _ = api.hold(qty=2)
+        return {**value, **changes}
+
+    def taken(api):
+        value, _ = api.hold(qty=2)
+        api.setup(api.send(Request("DELETE", "/reservations/" + quoted(value["id"]))), 204)
+        return value
+
+    def expired(api):
+        hold_id, sku = api.expired_hold()
+        return {"id": hold_id, "sku": sku, "qty": 1, "ttl_s": 1}
+
+    def case(status, name, make_body, check=None):
+        return posting("/reservations", status, name, make_body, check)
+
+    return post_route_cases("/reservations", 201, hold) + [
+        case(201, "held", hold, is_hold_of),
+        case(201, "no id: the service makes one", lambda api: without(hold(api), "id"), is_hold_of),
+        case(201, "ttl_s 86400", lambda api: hold(api, ttl_s=86400), is_hold_of),
+        case(201, "id holding / and non-ASCII characters",
+             lambda api: hold(api, id=api.unique("a/ünï")), is_hold_of),
+        case(200, "the same hold again", again, is_hold_of),
+        case(409, "the same id with another qty", lambda api: again(api, qty=3)),
+        case(409, "the id of a released hold", taken),
+        case(409, "more than the stock", lambda api: hold(api, qty=11)),
+        case(410, "the id of an expired hold", expired, says_expired),
+        case(400, "unknown sku", lambda api: {"sku": api.unique("no-sku"), "qty": 1}),
+        case(400, "qty 0", lambda api: hold(api, qty=0)),
+        case(400, "ttl_s 0", lambda api: hold(api, ttl_s=0)),
+        case(400, "ttl_s over 86400", lambda api: hold(api, ttl_s=86401)),
+        case(400, "ttl_s a string", lambda api: hold(api, ttl_s="900")),
+        case(400, "missing field sku", lambda api: without(hold(api), "sku")),
+        case(400, "id of 256 characters", lambda api: hold(api, id="h" * 256)),
+        case(400, "empty id", lambda api: hold(api, id="")),
+    ]
+
+
+def reservation_cases():
+    """GET and DELETE /reservations/{id}: a live hold, an ended one, an expired one, bad ids."""
+    path = "/reservations/{id}"
+
+    def case(method, status, name, make_id, check=None):
+        return Case(path, method, status, name, lambda api: api.send(
+            Request(method, "/reservations/" + quoted(make_id(api)))), check)
+
+    def live(api):
+        return api.hold(qty=1)[0]["id"]
+
+    def released(api):
+        hold_id = live(api)
+        api.setup(api.send(Request("DELETE", "/reservations/" + quoted(hold_id))), 204)
+        return hold_id
+
+    def used(api):
+        value, _ = api.hold(qty=1)
+        line = {"orderid": api.unique("order"), "sku": value["sku"], "qty": 1,
+                "reservation": value["id"]}
+        api.setup(api.post("/allocate", line), 202)
+        return value["id"]
+
+    def expired(api):
+        return api.expired_hold()[0]
+
+    def live_slash(api):
+        _, sku = api.batch()
+        hold_id = api.unique("a/ünï")
+        api.setup(api.post("/reservations", {"id": hold_id, "sku": sku, "qty": 1}), 201)
+        return hold_id
+
+    cases = []
+    for method in ("GET", "DELETE"):
+        cases += [
+            case(method, 404, "unknown", lambda api: api.unique("no-hold")),
+            case(method, 404, "released", released),
+            case(method, 404, "used by an allocation", used),
+            case(method, 410, "expired", expired, says_expired),
+            case(method, 400, "256 characters", lambda api: "x" * 256),
+            case(method, 400, "control character", lambda api: "a\u0001b"),
+        ]
+    return cases + [
+        case("GET", 200, "live", live),
+        case("GET", 200, "id holding / (as %2F) and non-ASCII", live_slash),
+        case("DELETE", 204, "live", live),
+        case("DELETE", 204, "id holding / (as %2F) and non-ASCII", live_slash),
+    ]
+
+
+def extend_reservation_cases():
+    """POST /reservations/{id}/extend."""
+    path = "/reservations/{id}/extend"
+
+    def live(api):
+        return "/reservations/" + quoted(api.hold(qty=1)[0]["id"]) + "/extend"
+
+    def released(api):
+        hold_id = api.hold(qty=1)[0]["id"]
+        api.setup(api.send(Request("DELETE", "/reservations/" + quoted(hold_id))), 204)
+        return "/reservations/" + quoted(hold_id) + "/extend"
+
+    def expired(api):
+        return "/reservations/" + quoted(api.expired_hold()[0]) + "/extend"
+
+    def case(status, name, make_target, value, check=None):
+        def run(api):
+            reply = api.post(make_target(api), value)
+            return reply
+        return Case(path, "POST", status, name, run, check)
+
+    def is_extended(body, sent):
+        return is_hold_of(body, {})
+
+    return post_route_cases(path, 200, lambda api: {"ttl_s": 60}, target=live) + [
+        case(200, "extended", live, {"ttl_s": 60}, is_extended),
+        case(200, "ttl_s 86400", live, {"ttl_s": 86400}, is_extended),
+        case(404, "unknown", lambda api: "/reservations/" + api.unique("no-hold") + "/extend",
+             {"ttl_s": 60}),
+        case(404, "released", released, {"ttl_s": 60}),
+        case(410, "expired", expired, {"ttl_s": 60}, says_expired),
+        case(400, "missing field ttl_s", live, {}),
+        case(400, "ttl_s 0", live, {"ttl_s": 0}),
+        case(400, "ttl_s 1.5", live, {"ttl_s": 1.5}),
+        case(400, "ttl_s null", live, {"ttl_s": None}),
+        # The body is fine: only the path is refused (so the body is not checked as sent).
+        Case(path, "POST", 400, "id of 256 characters",
+             lambda api: api.send(Request("POST", "/reservations/" + "x" * 256 + "/extend",
+                                          b'{"ttl_s": 60}'))),
+    ]
+
+
 def make_order(api, orderid):
     api.setup(api.post("/allocate", {**api.line(), "orderid": orderid}), 202)
 
@@ -821,6 +1031,23 @@ def movements_cases():
                       202)
         return target(api, "?limit=2", sku)
 
+    def with_holds(api):
+        """A hold used by an allocation, and one released: reserved and unreserved movements."""
+        value, _ = api.hold(qty=2)
+        sku = value["sku"]
+        api.setup(api.post("/allocate", {"orderid": api.unique("order"), "sku": sku, "qty": 1,
+                                         "reservation": value["id"]}), 202)
+        other = api.setup(api.post("/reservations", {"sku": sku, "qty": 1}), 201)
+        api.setup(api.send(Request("DELETE", "/reservations/" + quoted(other["id"]))), 204)
+        return target(api, sku=sku)
+
+    def names_the_holds(body, sent):
+        of_holds = [m for m in body["movements"] if m["kind"] in ("reserved", "unreserved")]
+        if len(of_holds) != 4:
+            return f"{len(of_holds)} movements of holds, expected 4"
+        unnamed = [m for m in of_holds if "reservation" not in m]
+        return f"movements without their hold: {unnamed}" if unnamed else None
+
     def case(status, name, make_target):
         return Case("/products/{sku}/movements", "GET", status, name,
                     lambda api: api.get(make_target(api)))
@@ -828,6 +1055,8 @@ def movements_cases():
     return [
         case(200, "the received batch", lambda api: target(api)),
         case(200, "a page with more after it", with_lines),
+        Case("/products/{sku}/movements", "GET", 200, "holds reserved, used and released",
+             lambda api: api.get(with_holds(api)), names_the_holds),
         case(200, "after and limit", lambda api: target(api, "?after=0&limit=1000")),
         case(404, "unknown", lambda api: target(api, sku=api.unique("unknown"))),
         case(400, "sku of 256 characters", lambda api: target(api, sku="x" * 256)),
@@ -876,6 +1105,13 @@ def outage_cases():
              lambda api: api.get("/products/" + api.unique("sku") + "/movements")),
         case("/products", "GET", lambda api: api.get("/products?after=" + api.unique("sku"))),
         case("/batches/{ref}", "GET", lambda api: api.get("/batches/" + api.unique("batch"))),
+        case("/reservations", "POST", lambda api: api.post(
+            "/reservations", {"sku": api.unique("sku"), "qty": 1})),
+        case("/reservations/{id}", "GET", lambda api: api.get("/reservations/" + api.unique("h"))),
+        case("/reservations/{id}", "DELETE", lambda api: api.send(Request(
+            "DELETE", "/reservations/" + api.unique("h")))),
+        case("/reservations/{id}/extend", "POST", lambda api: api.post(
+            "/reservations/" + api.unique("h") + "/extend", {"ttl_s": 60})),
         case("/health", "GET", lambda api: api.get("/health")),
     ]
 
@@ -888,6 +1124,7 @@ def all_cases(document):
             + get_by_id_cases("/products/{sku}", make_product)
             + movements_cases() + products_cases()
             + get_by_id_cases("/batches/{ref}", make_batch)
+            + reserve_cases() + reservation_cases() + extend_reservation_cases()
             + plain_get_cases(document) + outage_cases())
 
 
@@ -938,7 +1175,8 @@ def check_request_body(document, case, reply):
     """The request schema agrees with the server: a body it took is valid under the schema, and
     a body it refused for a bad field is invalid under it (the unknown SKU aside: the schema
     cannot know the products)."""
-    if reply.sent is None or reply.status not in (200, 201, 202, 400) or "unknown sku" in case.name:
+    if (reply.sent is None or reply.status not in (200, 201, 202, 400) or "unknown sku" in case.name
+            or case.beyond_schema):
         return []
     body = document.operation(case.path, case.method).get("requestBody")
     if body is None:

@@ -2,13 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <functional>
 #include <string>
 
 namespace allocation::entrypoints {
 namespace {
 
+using domain::commands::Allocate;
 using domain::commands::ChangeBatchQuantity;
+using domain::commands::ExtendReservation;
+using domain::commands::Reserve;
 
 TEST(BrokerMessage, CarriesItsIdWhenItHasOne) {
   const auto message =
@@ -123,6 +127,109 @@ TEST(MovementsQuery, EachBadValueIsRefusedNamingItsParameter) {
               "query parameter 'limit' must be a whole number from 1 to 1000")
         << limit;
   }
+}
+
+TEST(Reserve, DecodesEveryField) {
+  EXPECT_EQ(decode_reserve(R"({"id": "h1", "sku": "LAMP", "qty": 3, "ttl_s": 60})"),
+            (Reserve{"h1", "LAMP", 3, std::chrono::seconds(60)}));
+}
+
+TEST(Reserve, WithoutIdTheServiceMakesOneAndWithoutTtlItIs900Seconds) {
+  EXPECT_EQ(decode_reserve(R"({"sku": "LAMP", "qty": 1})"),
+            (Reserve{std::nullopt, "LAMP", 1, std::chrono::seconds(900)}));
+  EXPECT_EQ(kDefaultTtlSeconds, 900);
+}
+
+TEST(Reserve, TtlBoundsAreTaken) {
+  EXPECT_EQ(decode_reserve(R"({"sku": "LAMP", "qty": 1, "ttl_s": 1})").ttl,
+            std::chrono::seconds(1));
+  EXPECT_EQ(decode_reserve(R"({"sku": "LAMP", "qty": 1, "ttl_s": 86400})").ttl,
+            std::chrono::seconds(86400));
+}
+
+TEST(Reserve, EachBadTtlIsRefusedNamingIt) {
+  for (const char* ttl :
+       {"0", "-1", "86401", "4294967297", "-9223372036854775808", "18446744073709551615"}) {
+    EXPECT_EQ(refusal([&] {
+                decode_reserve(std::string(R"({"sku": "LAMP", "qty": 1, "ttl_s": )") + ttl + "}");
+              }),
+              "field 'ttl_s' is out of range: 1..86400 seconds")
+        << ttl;
+  }
+  for (const char* ttl : {R"("900")", "1.5", "900.0", "null", "true", "[]", "{}"}) {
+    EXPECT_EQ(refusal([&] {
+                decode_reserve(std::string(R"({"sku": "LAMP", "qty": 1, "ttl_s": )") + ttl + "}");
+              }),
+              "field 'ttl_s' must be an integer, 1..86400 seconds")
+        << ttl;
+  }
+}
+
+TEST(Reserve, EachBadFieldIsRefusedNamingIt) {
+  EXPECT_EQ(refusal([] { decode_reserve(R"({"sku": "LAMP", "qty": 0})"); }),
+            "field 'qty' must be > 0");
+  EXPECT_EQ(refusal([] { decode_reserve(R"({"sku": "LAMP", "qty": -1})"); }),
+            "field 'qty' must be > 0");
+  EXPECT_EQ(refusal([] { decode_reserve(R"({"sku": "LAMP", "qty": "1"})"); }),
+            "field 'qty' must be an integer");
+  EXPECT_EQ(refusal([] { decode_reserve(R"({"sku": "LAMP"})"); }), "missing field 'qty'");
+  EXPECT_EQ(refusal([] { decode_reserve(R"({"qty": 1})"); }), "missing field 'sku'");
+  EXPECT_EQ(refusal([] { decode_reserve(R"({"id": "", "sku": "LAMP", "qty": 1})"); }),
+            "field 'id' must not be empty");
+  EXPECT_EQ(refusal([] { decode_reserve(R"({"id": 7, "sku": "LAMP", "qty": 1})"); }),
+            "field 'id' must be a string");
+  EXPECT_EQ(refusal([] { decode_reserve(R"({"id": null, "sku": "LAMP", "qty": 1})"); }),
+            "field 'id' must be a string");
+  EXPECT_EQ(refusal([] {
+              decode_reserve(R"({"id": ")" + repeated("\xC3\xA9", 256) +
+                             R"(", "sku": "LAMP", "qty": 1})");
+            }),
+            "field 'id' is longer than 255 characters");
+  EXPECT_EQ(
+      decode_reserve(R"({"id": ")" + repeated("\xC3\xA9", 255) + R"(", "sku": "LAMP", "qty": 1})")
+          .id,
+      repeated("\xC3\xA9", 255));
+  EXPECT_NE(refusal([] {
+              decode_reserve(R"({"id": "h\u0001", "sku": "LAMP", "qty": 1})");
+            }).find("field 'id' must not contain control"),
+            std::string::npos);
+  EXPECT_EQ(
+      refusal([] { decode_reserve(R"({"sku": "LAMP", "qty": 1, "ttl_s": 60, "ttl_s": 61})"); }),
+      "duplicate key 'ttl_s' in a JSON object");
+}
+
+TEST(ExtendReservation, TakesTheIdFromThePathAndTheTtlFromTheBody) {
+  EXPECT_EQ(decode_extend_reservation("h1", R"({"ttl_s": 120})"),
+            (ExtendReservation{"h1", std::chrono::seconds(120)}));
+}
+
+TEST(ExtendReservation, TheTtlIsRequiredAndBounded) {
+  EXPECT_EQ(refusal([] { decode_extend_reservation("h1", "{}"); }), "missing field 'ttl_s'");
+  EXPECT_EQ(refusal([] { decode_extend_reservation("h1", R"({"ttl_s": 0})"); }),
+            "field 'ttl_s' is out of range: 1..86400 seconds");
+  EXPECT_EQ(refusal([] { decode_extend_reservation("h1", R"({"ttl_s": 86401})"); }),
+            "field 'ttl_s' is out of range: 1..86400 seconds");
+  EXPECT_EQ(refusal([] { decode_extend_reservation("h1", R"({"ttl_s": null})"); }),
+            "field 'ttl_s' must be an integer, 1..86400 seconds");
+  EXPECT_EQ(refusal([] { decode_extend_reservation("h1", ""); }),
+            "the body is empty: expected a JSON object");
+  EXPECT_EQ(refusal([] { decode_extend_reservation("h1", "[]"); }),
+            "the body must be a JSON object");
+}
+
+TEST(Allocate, TheReservationIsOptionalAndAnId) {
+  EXPECT_EQ(decode_allocate(R"({"orderid": "o1", "sku": "LAMP", "qty": 1})").reservation,
+            std::nullopt);
+  EXPECT_EQ(decode_allocate(R"({"orderid": "o1", "sku": "LAMP", "qty": 1, "reservation": "h1"})"),
+            (Allocate{"o1", "LAMP", 1, "h1"}));
+  EXPECT_EQ(refusal([] {
+              decode_allocate(R"({"orderid": "o1", "sku": "LAMP", "qty": 1, "reservation": 7})");
+            }),
+            "field 'reservation' must be a string");
+  EXPECT_EQ(refusal([] {
+              decode_allocate(R"({"orderid": "o1", "sku": "LAMP", "qty": 1, "reservation": ""})");
+            }),
+            "field 'reservation' must not be empty");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <charconv>
+#include <chrono>
 #include <climits>
 #include <deque>
 #include <iostream>
@@ -11,6 +12,7 @@
 
 #include "allocation/bootstrap/application.hpp"
 #include "allocation/domain/date.hpp"
+#include "allocation/domain/hold.hpp"
 #include "allocation/entrypoints/cli/ledger_commands.hpp"
 #include "allocation/entrypoints/cli/logging.hpp"
 #include "allocation/entrypoints/decoding.hpp"
@@ -320,6 +322,10 @@ int run_cli(int argc, char** argv) {
   allocate_command->add_option("--qty", allocate.qty, "Quantity")
       ->required()
       ->check(integer_in(1, INT_MAX));
+  allocate_command
+      ->add_option("--reservation", allocate.reservation,
+                   "A hold of this SKU the line takes its units from; the hold ends")
+      ->check(identifier("reservation"));
 
   commands::ChangeBatchQuantity change{};
   // Lines taken off the batch are allocated again, maybe out of stock.
@@ -366,6 +372,64 @@ int run_cli(int argc, char** argv) {
   cancel->add_option("orderid", cancelled_order, "Order id")
       ->required()
       ->check(identifier("orderid"));
+
+  // Holds (SPEC §7.3). Each prints the hold: its id, its batch and when it expires (RFC 3339
+  // UTC, milliseconds).
+  const auto print_hold = [](const domain::Hold& hold) {
+    std::cout << hold.id() << " " << hold.batchref() << " "
+              << domain::format_instant(hold.expires_at()) << "\n";
+  };
+
+  commands::Reserve reserve{};
+  std::string reserve_id;
+  int reserve_ttl = kDefaultTtlSeconds;
+  auto* reserve_command = service_command(
+      "reserve", "Hold stock for a while in the batch allocate would pick", [&](auto& application) {
+        if (!reserve_id.empty()) reserve.id = reserve_id;
+        reserve.ttl = std::chrono::seconds(reserve_ttl);
+        print_hold(application.bus().handle(reserve).hold);
+        return 0;
+      });
+  reserve_command->add_option("--sku", reserve.sku, "Product SKU")
+      ->required()
+      ->check(identifier("sku"));
+  reserve_command->add_option("--qty", reserve.qty, "Quantity held")
+      ->required()
+      ->check(integer_in(1, INT_MAX));
+  reserve_command
+      ->add_option("--id", reserve_id,
+                   "The hold's id (the same again answers the same hold); none: one is made")
+      ->check(identifier("id"));
+  reserve_command->add_option("--ttl", reserve_ttl, "Seconds the hold lasts")
+      ->check(integer_in(kMinTtlSeconds, kMaxTtlSeconds))
+      ->capture_default_str();
+
+  std::string extended_hold;
+  int extend_ttl = 0;
+  auto* extend_command =
+      service_command("extend", "Make a live hold expire SECONDS from now", [&](auto& application) {
+        print_hold(application.bus().handle(
+            commands::ExtendReservation{extended_hold, std::chrono::seconds(extend_ttl)}));
+        return 0;
+      });
+  extend_command->add_option("id", extended_hold, "The hold's id")
+      ->required()
+      ->check(identifier("id"));
+  extend_command->add_option("--ttl", extend_ttl, "Seconds from now the hold lasts")
+      ->required()
+      ->check(integer_in(kMinTtlSeconds, kMaxTtlSeconds));
+
+  std::string released_hold;
+  auto* release_command =
+      service_command("release", "Release a live hold before it expires", [&](auto& application) {
+        const auto released = application.bus().handle(commands::ReleaseReservation{released_hold});
+        std::cout << "released " << released.qty << " of " << released.sku << " from batch "
+                  << released.batchref << "\n";
+        return 0;
+      });
+  release_command->add_option("id", released_hold, "The hold's id")
+      ->required()
+      ->check(identifier("id"));
 
   std::string shown_order;
   auto* order = service_command("order", "Show an order's lines", [&](auto& application) {
