@@ -214,18 +214,19 @@ TEST_P(CommandLineOnEachDatabase, HoldCommandsWorkOnOneDatabase) {
       with_db({"allocate", "--orderid", "o1", "--sku", "LAMP", "--qty", "3", "--reservation", "h1"})
           .out,
       "b1\n");
-  expect_one_clear_line(with_db({"release", "h1"}), "no reservation h1");
+  expect_one_clear_line(with_db({"release", "h1"}), "reservation h1 was used by an allocation");
   expect_one_clear_line(with_db({"reserve", "--sku", "LAMP", "--qty", "3", "--id", "h1"}),
                         "reservation h1 was released or used");
   expect_one_clear_line(with_db({"allocate", "--orderid", "o2", "--sku", "LAMP", "--qty", "1",
                                  "--reservation", "h1"}),
-                        "no reservation h1");
+                        "reservation h1 was used by an allocation");
 
   const auto released = with_db({"release", made_id});
   EXPECT_EQ(released.exit_code, 0) << released.err;
   EXPECT_EQ(released.out, "released 2 of LAMP from batch b1\n");
-  expect_one_clear_line(with_db({"release", made_id}), "no reservation " + made_id);
-  expect_one_clear_line(with_db({"extend", made_id, "--ttl", "60"}), "no reservation " + made_id);
+  expect_one_clear_line(with_db({"release", made_id}), "reservation " + made_id + " was released");
+  expect_one_clear_line(with_db({"extend", made_id, "--ttl", "60"}),
+                        "reservation " + made_id + " was released");
 
   const auto verified = with_db({"verify"});
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;

@@ -37,6 +37,12 @@ namespace {
                            std::string(*sku));
   }
   if (stored && stored->expired(now)) throw HoldExpired(id, stored->expires_at);
+  if (stored && stored->status == HoldStatus::consumed) {
+    throw NotFound("reservation " + id + " was used by an allocation");
+  }
+  if (stored && stored->status == HoldStatus::released) {
+    throw NotFound("reservation " + id + " was released");
+  }
   throw NotFound("no reservation " + id);
 }
 

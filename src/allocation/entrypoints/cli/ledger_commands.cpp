@@ -43,6 +43,7 @@ int print_movements(bootstrap::Application& application, const MovementsArgument
     std::cout << m.seq << " " << m.at << " " << m.batchref << " " << m.kind << " " << m.qty;
     if (m.orderid) std::cout << " order " << *m.orderid;
     if (m.reason) std::cout << " reason " << *m.reason;
+    if (m.reservation) std::cout << " reservation " << *m.reservation;
     std::cout << "\n";
   }
   if (page->next) std::cout << "more: --after " << *page->next << "\n";
