@@ -624,9 +624,9 @@ TEST_P(SqlBusHolds, FourSweepersAtOnceEndEachExpiredHoldExactlyOnce) {
   EXPECT_EQ(bus->handle(domain::commands::ExpireReservations{}), 0) << "nothing left";
 }
 
-// Threads of two processes hold, allocate (with and without their holds), release and sweep on
-// one hot SKU while the clock moves: whatever the interleaving, no batch is over-committed and the
-// ledger accounts for every unit (TearDown).
+// Threads of two processes hold, allocate (with and without their holds), extend, release, sweep
+// and change a batch's quantity on one hot SKU while the clock moves: whatever the interleaving,
+// no batch is over-committed and the ledger accounts for every unit (TearDown).
 TEST_P(SqlBusHolds, HoldingAndAllocatingOnOneSkuWhileTheClockMovesKeepsTheInvariants) {
   bus->handle(CreateBatch{"LAMP-b1", "LAMP", 20, std::nullopt});
   bus->handle(CreateBatch{"LAMP-b2", "LAMP", 15, domain::parse_date("2031-01-01")});
@@ -659,7 +659,17 @@ TEST_P(SqlBusHolds, HoldingAndAllocatingOnOneSkuWhileTheClockMovesKeepsTheInvari
                 }
                 break;
               case 3:
-                if (t < 2) process->handle(domain::commands::ExpireReservations{});  // both
+                if (t < 2) {
+                  process->handle(domain::commands::ExpireReservations{});  // both
+                } else if ((t + i) % 2 == 0) {
+                  // A hold made by the other thread of this process, if still live.
+                  process->handle(domain::commands::ExtendReservation{
+                      name("h", t - 2, i - i % 4), std::chrono::seconds(2)});
+                } else {
+                  // The warehouse batch shrinks and grows: its most recent holds move to the
+                  // shipment or are released, then lines are taken off and reallocated.
+                  process->handle(ChangeBatchQuantity{"LAMP-b1", i % 8 == 3 ? 12 : 20});
+                }
                 break;
             }
             break;
