@@ -663,8 +663,8 @@ TEST_P(SqlBusHolds, HoldingAndAllocatingOnOneSkuWhileTheClockMovesKeepsTheInvari
                   process->handle(domain::commands::ExpireReservations{});  // both
                 } else if ((t + i) % 2 == 0) {
                   // A hold made by the other thread of this process, if still live.
-                  process->handle(domain::commands::ExtendReservation{
-                      name("h", t - 2, i - i % 4), std::chrono::seconds(2)});
+                  process->handle(domain::commands::ExtendReservation{name("h", t - 2, i - i % 4),
+                                                                      std::chrono::seconds(2)});
                 } else {
                   // The warehouse batch shrinks and grows: its most recent holds move to the
                   // shipment or are released, then lines are taken off and reallocated.
