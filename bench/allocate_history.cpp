@@ -5,10 +5,10 @@
 //
 // Prints one line per database: median and p90 of S timed allocations at each checkpoint, and
 // the ratio of the medians (late / early).
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -42,22 +42,19 @@ Sample time_allocations(const service_layer::MessageBus& bus, const std::string&
 }  // namespace
 
 int main(int argc, char** argv) {
-  int history = 20'000, samples = 200;
+  int history = 20'000;
+  int samples = 200;
   std::vector<std::string> urls;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--history" && i + 1 < argc) {
-      history = std::atoi(argv[++i]);
-    } else if (arg == "--samples" && i + 1 < argc) {
-      samples = std::atoi(argv[++i]);
-    } else {
-      urls.push_back(arg);
-    }
-  }
-  if (urls.empty() || history <= 100 || samples < 10) {
-    std::fprintf(stderr, "usage: allocate_history [--history N>100] [--samples S>=10] DB_URL...\n");
-    return 2;
-  }
+  CLI::App app("Allocation latency against the history of one SKU, on each database",
+               "allocate_history");
+  app.add_option("--history", history, "allocations of the SKU before the second point")
+      ->check(CLI::Range(101, 100'000'000))
+      ->capture_default_str();
+  app.add_option("--samples", samples, "allocations timed at each point")
+      ->check(CLI::Range(10, 100'000'000))
+      ->capture_default_str();
+  app.add_option("urls", urls, "Database URLs: sqlite:PATH, postgresql://...")->required();
+  CLI11_PARSE(app, argc, argv);
   std::printf("%-12s %14s %14s %14s %14s %8s\n", "database", "median@100", "p90@100",
               ("median@" + std::to_string(history)).c_str(),
               ("p90@" + std::to_string(history)).c_str(), "ratio");

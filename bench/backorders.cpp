@@ -9,10 +9,10 @@
 #include <soci/session.h>
 #include <soci/use.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -45,25 +45,22 @@ std::string sku_with_queue(const service_layer::MessageBus& bus, const std::stri
 }  // namespace
 
 int main(int argc, char** argv) {
-  int waiting = 10'000, samples = 200, refill = 1'000;
+  int waiting = 10'000;
+  int samples = 200;
+  int refill = 1'000;
   std::vector<std::string> urls;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--waiting" && i + 1 < argc) {
-      waiting = std::atoi(argv[++i]);
-    } else if (arg == "--samples" && i + 1 < argc) {
-      samples = std::atoi(argv[++i]);
-    } else if (arg == "--refill" && i + 1 < argc) {
-      refill = std::atoi(argv[++i]);
-    } else {
-      urls.push_back(arg);
-    }
-  }
-  if (urls.empty() || waiting <= 100 || samples < 10 || refill < 1) {
-    std::fprintf(stderr,
-                 "usage: backorders [--waiting N>100] [--samples S>=10] [--refill N] DB_URL...\n");
-    return 2;
-  }
+  CLI::App app("The backorder queue's cost, on each database", "backorders");
+  app.add_option("--waiting", waiting, "lines waiting of the SKU timed against 100")
+      ->check(CLI::Range(101, 100'000'000))
+      ->capture_default_str();
+  app.add_option("--samples", samples, "allocations timed at each point")
+      ->check(CLI::Range(10, 100'000'000))
+      ->capture_default_str();
+  app.add_option("--refill", refill, "waiting lines of 1 unit that one arriving batch fills")
+      ->check(CLI::Range(1, 100'000'000))
+      ->capture_default_str();
+  app.add_option("urls", urls, "Database URLs: sqlite:PATH, postgresql://...")->required();
+  CLI11_PARSE(app, argc, argv);
   std::printf("%-11s %13s %13s %7s %14s %8s\n", "database", "alloc@100 us",
               ("alloc@" + std::to_string(waiting) + " us").c_str(), "ratio",
               ("refill " + std::to_string(refill) + " ms").c_str(), "filled");

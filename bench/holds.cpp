@@ -10,10 +10,10 @@
 #include <soci/session.h>
 #include <soci/use.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -73,25 +73,22 @@ std::string sku_with_holds(const service_layer::MessageBus& bus, adapters::sql::
 }  // namespace
 
 int main(int argc, char** argv) {
-  int holds = 100'000, samples = 200, expired = 10'000;
+  int holds = 100'000;
+  int samples = 200;
+  int expired = 10'000;
   std::vector<std::string> urls;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--holds" && i + 1 < argc) {
-      holds = std::atoi(argv[++i]);
-    } else if (arg == "--samples" && i + 1 < argc) {
-      samples = std::atoi(argv[++i]);
-    } else if (arg == "--expired" && i + 1 < argc) {
-      expired = std::atoi(argv[++i]);
-    } else {
-      urls.push_back(arg);
-    }
-  }
-  if (urls.empty() || holds <= 100 || samples < 10 || expired < 100) {
-    std::fprintf(stderr,
-                 "usage: holds [--holds N>100] [--samples S>=10] [--expired N>=100] DB_URL...\n");
-    return 2;
-  }
+  CLI::App app("The holds' cost, on each database", "holds");
+  app.add_option("--holds", holds, "live holds of the SKU timed against 100")
+      ->check(CLI::Range(101, 100'000'000))
+      ->capture_default_str();
+  app.add_option("--samples", samples, "allocations timed at each point")
+      ->check(CLI::Range(10, 100'000'000))
+      ->capture_default_str();
+  app.add_option("--expired", expired, "expired holds, 100 a SKU, that one sweep ends")
+      ->check(CLI::Range(100, 100'000'000))
+      ->capture_default_str();
+  app.add_option("urls", urls, "Database URLs: sqlite:PATH, postgresql://...")->required();
+  CLI11_PARSE(app, argc, argv);
   std::printf("%-11s %13s %13s %7s %14s %8s\n", "database", "alloc@100 us",
               ("alloc@" + std::to_string(holds) + " us").c_str(), "ratio",
               ("sweep " + std::to_string(expired) + " ms").c_str(), "ended");

@@ -53,6 +53,20 @@ run_wrk() {
     sed 's/.*ok_rps=\([0-9.]*\).* steal=\([0-9]*\)/\1@\2%/' | tr '\n' ' ' | sed 's/ $//')
 }
 
+# Runs bench program PROGRAM (bench/PROGRAM.cpp) on a database of its own on BACKEND: prints its
+# output on stderr and its last line (the figures) on stdout.
+bench_program() {
+  local backend=$1 program=$2 url out
+  if [[ $backend == sqlite ]]; then
+    url=sqlite:$work/$program.db
+  else
+    url=$(bench_pg_database "$program")
+  fi
+  out=$("$build_dir/bin/$program" "$url")
+  echo "$out" >&2
+  echo "$out" | tail -1
+}
+
 for backend in $backends; do
   if [[ $backend == sqlite ]]; then
     db_url=sqlite:$work/bench.db
@@ -84,30 +98,18 @@ for backend in $backends; do
   bench_stop
 
   say "$backend: the backorder queue's cost (bench/backorders.cpp)"
-  if [[ $backend == sqlite ]]; then
-    queue_url=sqlite:$work/backorders.db
-  else
-    queue_url=$(bench_pg_database backorders)
-  fi
   # database, alloc@100 us, alloc@10000 us, ratio, refill 1000 ms, filled
-  out=$("$build_dir/bin/backorders" "$queue_url")
-  echo "$out" >&2
-  read -r _ few many _ refill filled <<<"$(echo "$out" | tail -1)"
+  figures=$(bench_program "$backend" backorders)
+  read -r _ few many _ refill filled <<<"$figures"
   result["$backend queue100"]=$few
   result["$backend queue10000"]=$many
   result["$backend refill_ms"]=$refill
   result["$backend refill_filled"]=$filled
 
   say "$backend: the holds' cost (bench/holds.cpp)"
-  if [[ $backend == sqlite ]]; then
-    holds_url=sqlite:$work/holds.db
-  else
-    holds_url=$(bench_pg_database holds)
-  fi
   # database, alloc@100 us, alloc@100000 us, ratio, sweep 10000 ms, ended
-  out=$("$build_dir/bin/holds" "$holds_url")
-  echo "$out" >&2
-  read -r _ few many _ sweep ended <<<"$(echo "$out" | tail -1)"
+  figures=$(bench_program "$backend" holds)
+  read -r _ few many _ sweep ended <<<"$figures"
   result["$backend holds100"]=$few
   result["$backend holds100000"]=$many
   result["$backend sweep_ms"]=$sweep

@@ -1,6 +1,9 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <soci/into.h>
+#include <soci/session.h>
+#include <soci/use.h>
 
 #include <functional>
 #include <future>
@@ -51,6 +54,15 @@ class SqlTest : public ::testing::TestWithParam<Backend> {
     units_of_work->perform(
         [&](service_layer::UnitOfWork& uow) { pending = uow.pending_reallocations(); });
     return pending;
+  }
+
+  // A batch's stored reserved_quantity, or -1 for no such batch.
+  int reserved(const std::string& batchref) {
+    auto lease = database->acquire();
+    int n = -1;
+    lease.session() << "SELECT reserved_quantity FROM batches WHERE reference = :ref",
+        soci::use(batchref), soci::into(n);
+    return n;
   }
 
   // How many units of work wait for `product`'s turn (on SQLite, for the writer thread).

@@ -27,8 +27,8 @@ void add_batch(const commands::CreateBatch& command, UnitOfWork& uow) {
 
 namespace {
 
-// Why no product has the live hold `id` (for a command of `sku`, when it names one): expired
-// (HoldExpired), of another SKU (InvalidReference), or none (NotFound).
+// Why no product has the live hold `id` (for a command of `sku`, when it names one): of another
+// SKU (InvalidReference), expired (HoldExpired), used, released or none (NotFound).
 [[noreturn]] void explain_missing_hold(UnitOfWork& uow, const std::string& id, Instant now,
                                        std::optional<std::string_view> sku = std::nullopt) {
   const auto stored = uow.reservation(id);
@@ -36,13 +36,9 @@ namespace {
     throw InvalidReference("reservation " + id + " is of sku " + stored->sku + ", not " +
                            std::string(*sku));
   }
-  if (stored && stored->expired(now)) throw HoldExpired(id, stored->expires_at);
-  if (stored && stored->status == HoldStatus::consumed) {
-    throw NotFound("reservation " + id + " was used by an allocation");
-  }
-  if (stored && stored->status == HoldStatus::released) {
-    throw NotFound("reservation " + id + " was released");
-  }
+  live_hold(stored, id, now);
+  // Live as stored, yet not in what this unit of work read first: made meanwhile, after this
+  // command asked for it.
   throw NotFound("no reservation " + id);
 }
 

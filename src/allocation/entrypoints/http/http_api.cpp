@@ -433,24 +433,14 @@ struct HttpApi::Impl {
     router.add("/reservations/{id}", "GET", [this](const Call& call, httplib::Response& res) {
       const std::string& id = call.parameters[0];
       check_identifier(id, "id");
-      const auto hold = services->reservations.find(id);
-      if (!hold) return send_error(res, 404, "no reservation " + id);
-      if (hold->expired(service_layer::instant_now(services->clock))) {
-        return send_error(res, 410, domain::HoldExpired(hold->id, hold->expires_at).what());
-      }
-      if (hold->status != service_layer::HoldStatus::held) {
-        return send_error(
-            res, 404,
-            "reservation " + id +
-                (hold->status == service_layer::HoldStatus::consumed ? " was used by an allocation"
-                                                                     : " was released"));
-      }
+      const auto hold = service_layer::live_hold(services->reservations.find(id), id,
+                                                 service_layer::instant_now(services->clock));
       send_json(res, 200,
-                {{"id", hold->id},
-                 {"sku", hold->sku},
-                 {"qty", hold->qty},
-                 {"batchref", hold->batchref},
-                 {"expires_at", domain::format_instant(hold->expires_at)}});
+                {{"id", hold.id},
+                 {"sku", hold.sku},
+                 {"qty", hold.qty},
+                 {"batchref", hold.batchref},
+                 {"expires_at", domain::format_instant(hold.expires_at)}});
     });
 
     router.add("/reservations/{id}/extend", "POST",

@@ -29,6 +29,12 @@ struct ReservationView {
   friend bool operator==(const ReservationView&, const ReservationView&) = default;
 };
 
+// The stored hold `id` (`stored`, read by find()) if it is live at `now`. Throws
+// domain::HoldExpired when it expired (ended so, or past its time), NotFound when it was used by
+// an allocation, released, or never made: what a request naming the hold answers.
+ReservationView live_hold(const std::optional<ReservationView>& stored, std::string_view id,
+                          domain::Instant now);
+
 // Port: holds read without loading their products (the query side). Safe to use from many
 // threads.
 class Reservations {

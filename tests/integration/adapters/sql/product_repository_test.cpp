@@ -262,13 +262,6 @@ class SqlRepositoryHolds : public SqlRepository {
         soci::into(how);
     return how;
   }
-  int reserved(const std::string& batchref) {
-    auto lease = database->acquire();
-    int n = -1;
-    lease.session() << "SELECT reserved_quantity FROM batches WHERE reference = '" + batchref + "'",
-        soci::into(n);
-    return n;
-  }
 
   // A time with milliseconds, which the store must keep.
   const domain::Instant now = kTestNow + std::chrono::milliseconds(250);

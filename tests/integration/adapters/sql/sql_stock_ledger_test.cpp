@@ -24,13 +24,6 @@ class SqlStockLedgerTest : public testing::SqlTest {
       uow.commit();
     });
   }
-  int reserved(const std::string& batchref) {
-    auto lease = database->acquire();
-    int n = -1;
-    lease.session() << "SELECT reserved_quantity FROM batches WHERE reference = '" + batchref + "'",
-        soci::into(n);
-    return n;
-  }
   void execute(const std::string& sql) {
     auto lease = database->acquire();
     lease.connection().execute(sql);
