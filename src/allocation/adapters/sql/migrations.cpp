@@ -215,6 +215,25 @@ const std::vector<Migration>& migrations() {
            " expires_at BIGINT NOT NULL,"
            " ended TEXT NOT NULL)",
        }},
+      {9,
+       "SQLite: the ledger's index by SKU, kept in arrears",
+       {
+           // sqlite/movement_index.hpp: a movement is indexed by a later catch-up, in a batch
+           // sorted by SKU, instead of with its insert. PostgreSQL keeps movements_by_sku.
+           {Backend::sqlite, "DROP INDEX movements_by_sku"},
+           {Backend::sqlite,
+            "CREATE TABLE movement_index ("
+            " sku TEXT NOT NULL,"
+            " seq INTEGER NOT NULL,"
+            " PRIMARY KEY (sku, seq)) WITHOUT ROWID"},
+           {Backend::sqlite,
+            "INSERT INTO movement_index (sku, seq) SELECT sku, seq FROM movements ORDER BY sku, "
+            "seq"},
+           // The last seq indexed: every movement up to it is in movement_index, none after it.
+           {Backend::sqlite, "CREATE TABLE movement_index_state (upto INTEGER NOT NULL)"},
+           {Backend::sqlite,
+            "INSERT INTO movement_index_state (upto) SELECT COALESCE(MAX(seq), 0) FROM movements"},
+       }},
   };
   return all;
 }

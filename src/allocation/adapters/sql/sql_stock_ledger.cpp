@@ -11,17 +11,32 @@ std::optional<service_layer::MovementPage> SqlStockLedger::movements(std::string
   const std::string s(sku);
   // One more than asked: whether another page follows.
   const long long asked = static_cast<long long>(limit) + 1;
+  const bool sqlite = database_->backend() == Backend::sqlite;
   std::optional<service_layer::MovementPage> page;
   database_->run_first(lease, [&] {
     page.reset();
     if (connection.query<long long>("SELECT 1 FROM products WHERE sku = :sku", s).empty()) return;
     page.emplace();
-    for (const auto& [seq, at, batchref, kind, qty, orderid, reason, reservation] :
-         connection.query<long long, std::string, std::string, std::string, int, std::string,
-                          std::string, std::string>(
-             "SELECT seq, at, batchref, kind, qty, orderid, reason, reservation FROM movements"
-             " WHERE sku = :sku AND seq > :after ORDER BY seq LIMIT :n",
-             s, after, asked)) {
+    const auto rows =
+        sqlite ? connection.query<long long, std::string, std::string, std::string, int,
+                                  std::string, std::string, std::string>(
+                     // The indexed movements, then the few after the watermark
+                     // (sqlite/movement_index.hpp), merged in seq order.
+                     "SELECT m.seq, m.at, m.batchref, m.kind, m.qty, m.orderid, m.reason,"
+                     " m.reservation FROM movement_index i JOIN movements m ON m.seq = i.seq"
+                     " WHERE i.sku = :sku AND i.seq > :after"
+                     " UNION ALL"
+                     " SELECT seq, at, batchref, kind, qty, orderid, reason, reservation"
+                     " FROM movements WHERE seq > (SELECT MAX(upto, :after2)"
+                     " FROM movement_index_state) AND sku = :sku2"
+                     " ORDER BY 1 LIMIT :n",
+                     s, after, after, s, asked)
+               : connection.query<long long, std::string, std::string, std::string, int,
+                                  std::string, std::string, std::string>(
+                     "SELECT seq, at, batchref, kind, qty, orderid, reason, reservation"
+                     " FROM movements WHERE sku = :sku AND seq > :after ORDER BY seq LIMIT :n",
+                     s, after, asked);
+    for (const auto& [seq, at, batchref, kind, qty, orderid, reason, reservation] : rows) {
       page->movements.push_back(
           {*seq, *at, s, *batchref, *kind, *qty, orderid, reason, reservation});
     }

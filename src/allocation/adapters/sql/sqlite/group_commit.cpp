@@ -27,8 +27,10 @@ struct GroupCommit::Work {
   std::shared_ptr<Group> group;  // the group its turn was staged in, if it committed
 };
 
-GroupCommit::GroupCommit(std::shared_ptr<Database> database, std::chrono::microseconds gather_wait)
+GroupCommit::GroupCommit(std::shared_ptr<Database> database, std::chrono::microseconds gather_wait,
+                         Upkeep upkeep)
     : gather_wait_(gather_wait),
+      upkeep_(std::move(upkeep)),
       database_(std::move(database)),
       session_(database_->connect()),
       checkpointer_(*database_),
@@ -158,7 +160,11 @@ void GroupCommit::commit_group(bool any_staged) {
   std::exception_ptr error;
   try {
     if (any_staged) {
-      database_->translate_errors(*session_, [&] { connection().execute("COMMIT"); });
+      database_->translate_errors(*session_, [&] {
+        Connection staged = connection();
+        if (upkeep_) upkeep_(staged);
+        staged.execute("COMMIT");
+      });
       ++groups_committed_;
     } else {
       *session_ << "ROLLBACK";  // turns that only read, or failed: end the write lock

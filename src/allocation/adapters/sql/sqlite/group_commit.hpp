@@ -42,8 +42,13 @@ class GroupCommit {
   // and nothing waits.
   static constexpr std::chrono::microseconds kGatherWait{200};
 
+  // What the writer does in each group's transaction, after its turns and before its COMMIT:
+  // work that is cheaper done once for many turns (the ledger's index, movement_index.hpp).
+  // What it throws fails the group like a failed COMMIT.
+  using Upkeep = std::function<void(Connection&)>;
+
   explicit GroupCommit(std::shared_ptr<Database> database,
-                       std::chrono::microseconds gather_wait = kGatherWait);
+                       std::chrono::microseconds gather_wait = kGatherWait, Upkeep upkeep = {});
   ~GroupCommit();  // runs what is queued, commits what is staged, then stops
   GroupCommit(const GroupCommit&) = delete;
   GroupCommit& operator=(const GroupCommit&) = delete;
@@ -99,6 +104,7 @@ class GroupCommit {
   void finish(const std::shared_ptr<Group>& group, std::exception_ptr error);
 
   const std::chrono::microseconds gather_wait_;
+  const Upkeep upkeep_;
   std::shared_ptr<Database> database_;
   // Used by the writer thread alone: the connection, its statements, and open_, the group of
   // its open transaction if any.

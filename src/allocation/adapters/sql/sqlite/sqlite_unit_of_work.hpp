@@ -5,6 +5,7 @@
 #include "allocation/adapters/sql/database.hpp"
 #include "allocation/adapters/sql/sql_unit_of_work.hpp"
 #include "allocation/adapters/sql/sqlite/group_commit.hpp"
+#include "allocation/adapters/sql/sqlite/movement_index.hpp"
 
 namespace allocation::adapters::sql {
 
@@ -28,10 +29,16 @@ class SqliteUnitOfWork final : public SqlUnitOfWork {
 // The units of work of one SQLite database, each run in a turn of its group commit.
 class SqliteUnitsOfWork final : public service_layer::UnitsOfWork {
  public:
-  // `clock`: the time of the ledger's movements.
+  // `clock`: the time of the ledger's movements. `index_backlog`: how many movements a group
+  // leaves unindexed before it indexes them (movement_index::catch_up).
   SqliteUnitsOfWork(std::shared_ptr<Database> database,
-                    std::shared_ptr<const service_layer::Clock> clock)
-      : clock_(std::move(clock)), group_commit_(database) {}
+                    std::shared_ptr<const service_layer::Clock> clock,
+                    long long index_backlog = movement_index::kBacklog)
+      : clock_(std::move(clock)),
+        group_commit_(std::move(database), GroupCommit::kGatherWait,
+                      [index_backlog](Connection& connection) {
+                        movement_index::catch_up(connection, index_backlog);
+                      }) {}
 
   using service_layer::UnitsOfWork::perform;
   // `product` is not needed: every unit of work takes its turn on the one writer thread.

@@ -1,7 +1,9 @@
 #include "allocation/adapters/sql/sqlite/group_commit.hpp"
 
 #include <gtest/gtest.h>
+#include <soci/rowset.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -200,6 +202,53 @@ TEST(GroupCommitGathering, AGroupSmallerThanTheLastWaitsForMoreBeforeItCommits) 
   database->acquire().session() << "SELECT COUNT(*) FROM notes", soci::into(notes);
   EXPECT_EQ(notes, 2 * kGroup);
   EXPECT_EQ(group_commit.groups_committed(), 2) << "the five one after another did not share";
+}
+
+// The upkeep runs once per group, in its transaction after every turn: what it writes is
+// committed with them. What it throws fails the group like a failed COMMIT: every staged turn's
+// caller hears Unavailable, and none of their writes stays.
+TEST(GroupCommitUpkeep, RunsInEachGroupsTransactionAndItsFailureFailsTheGroup) {
+  ScratchDatabase scratch{Backend::sqlite};
+  auto database = scratch.open();
+  database->acquire().session() << "CREATE TABLE notes (body TEXT NOT NULL)";
+  std::atomic<bool> fail = false;
+  GroupCommit group_commit(database, GroupCommit::kGatherWait, [&](Connection& connection) {
+    const long long notes =
+        *std::get<0>(connection.query<long long>("SELECT COUNT(*) FROM notes").at(0));
+    connection.execute("INSERT INTO notes (body) VALUES (:body)",
+                       "upkeep after " + std::to_string(notes));
+    if (fail) throw std::runtime_error("disk full");
+  });
+  const auto note = [&](const std::string& body) {
+    group_commit.perform([&](GroupCommit::Turn& turn) {
+      turn.run([&](Connection& connection) {
+        connection.execute("INSERT INTO notes (body) VALUES (:body)", body);
+      });
+      turn.commit();
+    });
+  };
+  const auto bodies = [&] {
+    std::vector<std::string> all;
+    auto lease = database->acquire();
+    soci::rowset<std::string> rows = lease.session().prepare
+                                     << "SELECT body FROM notes ORDER BY rowid";
+    for (const auto& body : rows) all.push_back(body);
+    return all;
+  };
+  note("first");
+  EXPECT_EQ(bodies(), (std::vector<std::string>{"first", "upkeep after 1"}));
+  fail = true;
+  EXPECT_THROW(note("second"), service_layer::Unavailable);
+  EXPECT_EQ(bodies(), (std::vector<std::string>{"first", "upkeep after 1"}));
+  fail = false;
+  note("third");
+  EXPECT_EQ(bodies(),
+            (std::vector<std::string>{"first", "upkeep after 1", "third", "upkeep after 3"}));
+  // A group whose turns only read commits nothing, and runs no upkeep.
+  group_commit.perform([&](GroupCommit::Turn& turn) {
+    turn.run([](Connection& connection) { connection.query<long long>("SELECT 1"); });
+  });
+  EXPECT_EQ(bodies().size(), 4u);
 }
 
 }  // namespace

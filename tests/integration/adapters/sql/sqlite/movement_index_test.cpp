@@ -1,0 +1,160 @@
+#include "allocation/adapters/sql/sqlite/movement_index.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "allocation/adapters/in_memory/recording_clock.hpp"
+#include "allocation/adapters/sql/migrations.hpp"
+#include "allocation/adapters/sql/sql_stock_ledger.hpp"
+#include "allocation/adapters/sql/sqlite/sqlite_unit_of_work.hpp"
+#include "support/scratch_database.hpp"
+#include "support/test_time.hpp"
+
+namespace allocation::adapters::sql {
+namespace {
+
+using domain::Batch;
+using domain::OrderLine;
+using domain::Product;
+using service_layer::UnitOfWork;
+using testing::ScratchDatabase;
+
+// SQLite's ledger index, kept in arrears: what catch_up() indexes, and that a reader of a
+// product's movements gets each once and in order, whether indexed or not.
+class MovementIndexTest : public ::testing::Test {
+ protected:
+  void add_product(const std::string& sku) {
+    units_of_work->perform([&](UnitOfWork& uow) {
+      uow.products().add(Product(sku)).add_batch(Batch(sku + "-b1", sku, 1000, std::nullopt));
+      uow.commit();
+    });
+  }
+  void allocate(const std::string& orderid, const std::string& sku) {
+    units_of_work->perform([&](UnitOfWork& uow) {
+      uow.products().get(sku, orderid)->allocate(OrderLine(orderid, sku, 1), kTestNow);
+      uow.commit();
+    });
+  }
+  long long query_number(const std::string& sql) {
+    auto lease = database->acquire();
+    return *std::get<0>(lease.connection().query<long long>(sql).at(0));
+  }
+  long long catch_up(long long at_least) {
+    auto lease = database->acquire();
+    Connection connection = lease.connection();
+    return movement_index::catch_up(connection, at_least);
+  }
+  // A product's movements as the ledger pages them, `limit` at a time: "orderid kind" each.
+  std::vector<std::string> paged(const std::string& sku, int limit) {
+    SqlStockLedger ledger(database);
+    std::vector<std::string> all;
+    long long after = 0;
+    while (true) {
+      const auto page = ledger.movements(sku, after, limit).value();
+      for (const auto& m : page.movements) {
+        EXPECT_GT(m.seq, after) << "in seq order, each once";
+        after = m.seq;
+        all.push_back(m.orderid.value_or("-") + " " + m.kind);
+      }
+      if (!page.next) break;
+      EXPECT_EQ(*page.next, after);
+    }
+    return all;
+  }
+
+  ScratchDatabase scratch{Backend::sqlite};
+  std::shared_ptr<Database> database = scratch.open();
+  // A group leaves any backlog: the tests call catch_up() themselves.
+  std::unique_ptr<SqliteUnitsOfWork> units_of_work = std::make_unique<SqliteUnitsOfWork>(
+      database, std::make_shared<adapters::RecordingClock>(), 1'000'000);
+};
+
+TEST_F(MovementIndexTest, CatchUpIndexesEveryUnindexedMovementOnceTheBacklogIsLongEnough) {
+  add_product("LAMP");
+  add_product("DESK");
+  for (int i = 0; i < 3; ++i) allocate("o" + std::to_string(i), i % 2 ? "LAMP" : "DESK");
+  // 2 received + 3 allocated.
+  EXPECT_EQ(catch_up(6), 0) << "a shorter backlog waits";
+  EXPECT_EQ(query_number("SELECT COUNT(*) FROM movement_index"), 0);
+  EXPECT_EQ(catch_up(5), 5);
+  EXPECT_EQ(query_number("SELECT COUNT(*) FROM movement_index"), 5);
+  EXPECT_EQ(query_number("SELECT upto FROM movement_index_state"),
+            query_number("SELECT MAX(seq) FROM movements"));
+  EXPECT_EQ(catch_up(0), 0) << "nothing left to index";
+  allocate("o9", "LAMP");
+  EXPECT_EQ(catch_up(1), 1);
+  EXPECT_EQ(query_number("SELECT COUNT(*) FROM movement_index i JOIN movements m"
+                         " ON m.seq = i.seq AND m.sku = i.sku"),
+            6)
+      << "each entry names its movement's SKU";
+}
+
+TEST_F(MovementIndexTest, PagesReadIndexedAndUnindexedMovementsAsOneLedger) {
+  add_product("LAMP");
+  add_product("DESK");
+  std::vector<std::string> expected{"- received"};
+  for (int i = 0; i < 5; ++i) {
+    allocate("a" + std::to_string(i), "LAMP");
+    allocate("a" + std::to_string(i), "DESK");
+    expected.push_back("a" + std::to_string(i) + " allocated");
+  }
+  catch_up(0);
+  for (int i = 0; i < 4; ++i) {
+    allocate("b" + std::to_string(i), "LAMP");
+    allocate("b" + std::to_string(i), "DESK");
+    expected.push_back("b" + std::to_string(i) + " allocated");
+  }
+  // 6 indexed and 4 after the watermark, read by pages of every size.
+  for (int limit : {1, 2, 3, 6, 7, 10, 100}) {
+    EXPECT_EQ(paged("LAMP", limit), expected) << "pages of " << limit;
+  }
+  const auto tail = SqlStockLedger(database).movements("LAMP", 0, 100).value();
+  const long long after_watermark = tail.movements.at(7).seq;
+  const auto from_tail = SqlStockLedger(database).movements("LAMP", after_watermark, 100).value();
+  ASSERT_EQ(from_tail.movements.size(), 2u) << "after a seq past the watermark";
+  EXPECT_EQ(from_tail.movements[0].orderid, "b2");
+}
+
+// The group commit catches up as its groups pass the backlog given, in their transaction.
+TEST_F(MovementIndexTest, GroupsIndexTheLedgerOnceItsBacklogIsReached) {
+  units_of_work = std::make_unique<SqliteUnitsOfWork>(
+      database, std::make_shared<adapters::RecordingClock>(), 4);
+  add_product("LAMP");
+  for (int i = 0; i < 2; ++i) allocate("o" + std::to_string(i), "LAMP");
+  EXPECT_EQ(query_number("SELECT upto FROM movement_index_state"), 0) << "3 movements";
+  allocate("o2", "LAMP");
+  EXPECT_EQ(query_number("SELECT COUNT(*) FROM movement_index"), 4);
+  EXPECT_EQ(query_number("SELECT upto FROM movement_index_state"),
+            query_number("SELECT MAX(seq) FROM movements"));
+}
+
+// A database of before version 9: its movements are indexed by the migration.
+TEST(MovementIndexMigration, IndexesTheMovementsThere) {
+  ScratchDatabase old(Backend::sqlite);
+  auto database = std::make_shared<Database>(old.url(), DatabaseOptions{.pool_size = 2});
+  ASSERT_EQ(migrate(*database, 8), 8);
+  {
+    auto lease = database->acquire();
+    Connection connection = lease.connection();
+    connection.execute("INSERT INTO products (sku, version_number) VALUES ('LAMP', 1)");
+    connection.execute(
+        "INSERT INTO batches (reference, sku, purchased_quantity, allocated_quantity)"
+        " VALUES ('b1', 'LAMP', 10, 0)");
+    connection.execute(
+        "INSERT INTO movements (at, sku, batchref, kind, qty)"
+        " VALUES ('2031-05-01T09:00:00.000Z', 'LAMP', 'b1', 'received', 10)");
+  }
+  ASSERT_EQ(migrate(*database), latest_schema_version());
+  auto lease = database->acquire();
+  Connection connection = lease.connection();
+  EXPECT_EQ(*std::get<0>(connection.query<long long>("SELECT COUNT(*) FROM movement_index").at(0)),
+            1);
+  EXPECT_EQ(
+      *std::get<0>(connection.query<long long>("SELECT upto FROM movement_index_state").at(0)), 1);
+  EXPECT_EQ(SqlStockLedger(database).movements("LAMP", 0, 10).value().movements.size(), 1u);
+}
+
+}  // namespace
+}  // namespace allocation::adapters::sql
