@@ -530,26 +530,31 @@ TEST_P(SqlBusHolds, AnExpiredHoldSweptBetweenTheReadsOfAnAllocationIsALostRace) 
 // A batch's quantity changed while holds of it come and go in another process: the product, its
 // batch's totals and that batch's holds are several reads (outside a transaction on PostgreSQL),
 // and a hold that ends between them must be a lost race (run again), never a broken product.
+// What is claimed is safety, not that the change wins its race while the holders keep writing:
+// on a loaded machine it may lose every one of its bus's attempts then (CI did, once). So a
+// change runs again as long as holders run, and must get through within 5 runs after.
 TEST_P(SqlBusHolds, ChangingABatchsQuantityWhileItsHoldsComeAndGoIsOnlyEverALostRace) {
   bus->handle(CreateBatch{"LAMP-b1", "LAMP", 50, std::nullopt});
   bus->handle(CreateBatch{"LAMP-b2", "LAMP", 1000, domain::parse_date("2031-01-01")});
   const auto other_bus = other_process();
   constexpr int kChanges = 60, kHolders = 2, kHolds = 60;
-  std::atomic<bool> done = false;
+  std::atomic<int> holders_running = kHolders;
   std::atomic<int> failures = 0;
   const auto run = [&](const std::string& what, const std::function<void()>& command) {
     for (int attempt = 1;; ++attempt) try {
+        if (holders_running == 0 && attempt > 5) {
+          ++failures;
+          ADD_FAILURE() << what << " lost 5 runs after the holders stopped";
+          return;
+        }
         command();
         return;
       } catch (const domain::NoStockToHold&) {
         return;
       } catch (const service_layer::NotFound&) {
         return;  // released for stock by a quantity change before its own release
-      } catch (const service_layer::ConcurrencyError& error) {
-        if (attempt < 5) continue;
-        ++failures;
-        ADD_FAILURE() << what << ", 5 times: " << error.what();
-        return;
+      } catch (const service_layer::ConcurrencyError&) {
+        continue;  // a lost race, each after the bus's own attempts
       } catch (const std::exception& error) {
         ++failures;
         ADD_FAILURE() << what << ": " << error.what();
@@ -566,6 +571,7 @@ TEST_P(SqlBusHolds, ChangingABatchsQuantityWhileItsHoldsComeAndGoIsOnlyEverALost
         });
         run("release " + id, [&] { other_bus.handle(domain::commands::ReleaseReservation{id}); });
       }
+      --holders_running;
     });
   }
   threads.emplace_back([&] {

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -36,14 +37,14 @@ class Connection {
   // used twice as one parameter, PostgreSQL as two.
   // query<std::string, int>("SELECT name, qty FROM t WHERE id = :id", id).
   template <class... Out, class... In>
-  std::vector<Row<Out...>> query(const std::string& sql, const In&... in) {
+  std::vector<Row<Out...>> query(std::string_view sql, const In&... in) {
     return statements_.run<std::tuple<In...>, std::tuple<Out...>>(
         session_, sql, [&](auto& statement) { return statement.run(in...); });
   }
 
   // Runs a statement that returns no rows; returns how many rows it changed.
   template <class... In>
-  long long execute(const std::string& sql, const In&... in) {
+  long long execute(std::string_view sql, const In&... in) {
     return statements_.run<std::tuple<In...>, std::tuple<>>(session_, sql, [&](auto& statement) {
       statement.run(in...);
       return statement.affected_rows();

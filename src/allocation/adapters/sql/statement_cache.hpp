@@ -6,10 +6,12 @@
 #include <soci/use.h>
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
 #include <utility>
@@ -108,16 +110,24 @@ class StatementCache {
   // Runs `use` with the statement of `sql`, prepared now if it is new. A statement whose run
   // failed is dropped, to be prepared again when next needed: SOCI's PostgreSQL backend keeps
   // the buffers of a failed run's values, and its next run allocates them anew (a leak).
+  // Looked up by the text as given (a string literal, mostly): no copy of it is made to find
+  // its statement, only to keep a new one.
   template <class In, class Out, class Use>
-  auto run(soci::session& session, const std::string& sql, Use use) {
-    std::unique_ptr<detail::StatementBase>& slot = statements_[sql];
-    if (!slot) slot = std::make_unique<detail::Statement<In, Out>>(session, sql);
-    auto* statement = dynamic_cast<detail::Statement<In, Out>*>(slot.get());
-    if (!statement) throw std::logic_error("one SQL statement used with two sets of types: " + sql);
+  auto run(soci::session& session, std::string_view sql, Use use) {
+    auto found = statements_.find(sql);
+    if (found == statements_.end()) {
+      std::string text(sql);
+      auto statement = std::make_unique<detail::Statement<In, Out>>(session, text);
+      found = statements_.emplace(std::move(text), std::move(statement)).first;
+    }
+    auto* statement = dynamic_cast<detail::Statement<In, Out>*>(found->second.get());
+    if (!statement) {
+      throw std::logic_error("one SQL statement used with two sets of types: " + std::string(sql));
+    }
     try {
       return use(*statement);
     } catch (...) {
-      statements_.erase(sql);
+      statements_.erase(found);  // use() runs the statement only: nothing was added meanwhile
       throw;
     }
   }
@@ -126,7 +136,15 @@ class StatementCache {
   void clear() { statements_.clear(); }
 
  private:
-  std::unordered_map<std::string, std::unique_ptr<detail::StatementBase>> statements_;
+  // Hashes std::string and std::string_view alike, so that find() takes a view.
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const {
+      return std::hash<std::string_view>{}(text);
+    }
+  };
+  std::unordered_map<std::string, std::unique_ptr<detail::StatementBase>, TextHash, std::equal_to<>>
+      statements_;
 };
 
 }  // namespace allocation::adapters::sql
