@@ -89,8 +89,29 @@ service_layer::LedgerCheck SqlStockLedger::verify() {
                               *recomputed_allocated, *reserved, *holds, *recomputed_reserved},
                              check);
     }
+    if (database_->backend() == Backend::sqlite) verify_movement_index(connection, check);
   });
   return check;
+}
+
+void SqlStockLedger::verify_movement_index(Connection& connection,
+                                           service_layer::LedgerCheck& check) {
+  // Every movement up to the watermark has its entry, and every entry its movement (of its SKU).
+  const auto [entries, indexed, stray] =
+      connection
+          .query<long long, long long, long long>(
+              "SELECT (SELECT CAST(COUNT(*) AS BIGINT) FROM movement_index),"
+              " (SELECT CAST(COUNT(*) AS BIGINT) FROM movements"
+              "  WHERE seq <= (SELECT upto FROM movement_index_state)),"
+              " (SELECT CAST(COUNT(*) AS BIGINT) FROM movement_index i WHERE NOT EXISTS"
+              "  (SELECT 1 FROM movements m WHERE m.seq = i.seq AND m.sku = i.sku))")
+          .at(0);
+  if (*entries != *indexed) {
+    check.differences.push_back({"", "movement index entries", *entries, *indexed});
+  }
+  if (*stray != 0) {
+    check.differences.push_back({"", "movement index entries naming no movement", *stray, 0});
+  }
 }
 
 }  // namespace allocation::adapters::sql

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "allocation/adapters/sql/connection.hpp"
 #include "allocation/adapters/sql/database.hpp"
 #include "allocation/service_layer/ports/stock_ledger.hpp"
 
@@ -18,6 +19,9 @@ class SqlStockLedger final : public service_layer::StockLedger {
   service_layer::LedgerCheck verify() override;
 
  private:
+  // SQLite's index of the ledger by SKU (sqlite/movement_index.hpp): a difference has no batch.
+  static void verify_movement_index(Connection& connection, service_layer::LedgerCheck& check);
+
   std::shared_ptr<Database> database_;
 };
 

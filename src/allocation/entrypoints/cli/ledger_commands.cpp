@@ -53,8 +53,8 @@ int print_movements(bootstrap::Application& application, const MovementsArgument
 int verify(bootstrap::Application& application) {
   const auto check = application.stock_ledger().verify();
   for (const auto& d : check.differences) {
-    std::cout << "batch " << d.batchref << ": " << d.field << " stored " << d.stored
-              << ", recomputed from the ledger " << d.recomputed << "\n";
+    std::cout << (d.batchref.empty() ? "ledger" : "batch " + d.batchref) << ": " << d.field
+              << " stored " << d.stored << ", recomputed from the ledger " << d.recomputed << "\n";
   }
   if (!check.differences.empty()) return 1;
   std::cout << "ledger verified: " << check.batches << " batches, " << check.movements

@@ -33,7 +33,7 @@ struct MovementPage {
 };
 
 // One figure of a batch that the ledger does not account for: `field` as stored, and as the
-// movements make it.
+// movements make it. `batchref` is empty for a figure of the ledger itself (its index).
 struct LedgerDifference {
   std::string batchref;
   std::string field;

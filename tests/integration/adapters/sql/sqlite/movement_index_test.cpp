@@ -117,6 +117,27 @@ TEST_F(MovementIndexTest, PagesReadIndexedAndUnindexedMovementsAsOneLedger) {
   EXPECT_EQ(from_tail.movements[0].orderid, "b2");
 }
 
+// `allocation verify` checks the index too: an entry missing, or one naming no movement.
+TEST_F(MovementIndexTest, VerifyFindsAnEntryMissingOrNamingNoMovement) {
+  add_product("LAMP");
+  for (int i = 0; i < 3; ++i) allocate("o" + std::to_string(i), "LAMP");
+  catch_up(0);
+  allocate("o3", "LAMP");  // unindexed, as it may be
+  SqlStockLedger ledger(database);
+  EXPECT_TRUE(ledger.verify().differences.empty());
+  const auto execute = [&](const std::string& sql) {
+    auto lease = database->acquire();
+    lease.connection().execute(sql);
+  };
+  execute("DELETE FROM movement_index WHERE seq = 2");
+  EXPECT_EQ(ledger.verify().differences,
+            (std::vector<service_layer::LedgerDifference>{{"", "movement index entries", 3, 4}}));
+  execute("INSERT INTO movement_index (sku, seq) VALUES ('DESK', 2)");
+  EXPECT_EQ(ledger.verify().differences,
+            (std::vector<service_layer::LedgerDifference>{
+                {"", "movement index entries naming no movement", 1, 0}}));
+}
+
 // The group commit catches up as its groups pass the backlog given, in their transaction.
 TEST_F(MovementIndexTest, GroupsIndexTheLedgerOnceItsBacklogIsReached) {
   units_of_work = std::make_unique<SqliteUnitsOfWork>(
