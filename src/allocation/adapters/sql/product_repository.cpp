@@ -121,15 +121,16 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
                          int, int, int, std::string, int, long long, int>(
             "SELECT p.version_number, p.out_of_stock, p.backorders, p.low_stock_threshold,"
             " w.seq, w.qty, r.qty, b.reference, b.purchased_quantity, b.eta,"
-            " b.allocated_quantity, b.reserved_quantity, a.qty,"
+            " b.allocated_quantity, b.reserved_quantity,"
+            " CASE WHEN a.batchref = b.reference THEN a.qty END,"
             " h.batchref, h.qty, h.expires_at, h.ttl_s"
             " FROM products p"
             " LEFT JOIN waiting_lines w ON w.orderid = :waiting AND w.sku = p.sku"
             " LEFT JOIN released_lines r ON r.orderid = :released AND r.sku = p.sku"
             " LEFT JOIN reservations h ON h.id = :hold AND h.sku = p.sku"
+            // The order has one line of a SKU at most (unique): read once, not per batch.
+            " LEFT JOIN allocations a ON a.orderid = :orderid AND a.sku = p.sku"
             " LEFT JOIN batches b ON b.sku = p.sku"
-            " LEFT JOIN allocations a"
-            "  ON a.orderid = :orderid AND a.sku = p.sku AND a.batchref = b.reference"
             " WHERE p.sku = :sku ORDER BY b.id",
             orderid, orderid, hold_id, orderid, sku);
     for (const auto& [version_number, ran_out, backorders, threshold, waiting_seq, waiting_qty,
