@@ -113,6 +113,7 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
   std::vector<Batch> batches;
   std::vector<domain::Hold> holds;
   read_([&](Connection& connection) {
+    before_reading(connection, sku);
     // One round trip: the product, its batches in the order they were added, the order's line
     // if it has one: allocated (by batch), waiting, or released (at most one of each), and the
     // hold named, if live.

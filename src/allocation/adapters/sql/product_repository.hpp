@@ -38,6 +38,9 @@ class SqlProductRepository : public service_layer::ProductRepository {
                                       std::string_view hold_id) override;
   // Keeps what the product's batches were when loaded, for save().
   void remember_loaded(const domain::Product& product);
+  // Runs first when a product is read, on the same connection: what a repository must do before
+  // (PostgreSQL's row lock, ProductInGroupRepository). Nothing by default.
+  virtual void before_reading(Connection& /*connection*/, const std::string& /*sku*/) {}
 
  private:
   // What a batch was when loaded: what save() compares with to know what to write.

@@ -24,11 +24,17 @@ domain::Product without_lines(const domain::Product& product) {
 
 }  // namespace
 
-PostgresqlUnitOfWork::PostgresqlUnitOfWork(ProductGroupCommit::Turn& turn, bool may_assume,
+PostgresqlUnitOfWork::PostgresqlUnitOfWork(ProductGroupCommit::Turn& turn, Reads reads,
                                            const service_layer::Clock& clock)
-    : SqlUnitOfWork([&turn](const auto& work) { turn.read(work); }, clock),
+    : SqlUnitOfWork(
+          [&turn, reads](const auto& work) {
+            if (reads == Reads::locking) return turn.read_in_transaction(work);
+            turn.read(work);
+          },
+          clock),
       turn_(turn),
-      products_(on_connection(), may_assume ? &turn.known_product() : nullptr) {}
+      products_(on_connection(), reads == Reads::assuming ? &turn.known_product() : nullptr,
+                /*locks_rows=*/reads == Reads::locking) {}
 
 // An allocation's write path on PostgreSQL: one statement on its own when it is the only
 // change (write_allocation_alone), else every change in the group's transaction; the turn is
@@ -79,9 +85,20 @@ bool PostgresqlUnitOfWork::write_allocation_alone() {
 std::vector<domain::Event> PostgresqlUnitsOfWork::perform(std::optional<std::string_view> product,
                                                           const Work& work) {
   std::vector<domain::Event> events;
+  try {
+    attempt(product, work, /*locking=*/false, events);
+  } catch (const service_layer::ConcurrencyError&) {
+    attempt(product, work, /*locking=*/true, events);  // nothing was written: again, locking
+  }
+  return events;
+}
+
+void PostgresqlUnitsOfWork::attempt(std::optional<std::string_view> product, const Work& work,
+                                    bool locking, std::vector<domain::Event>& events) {
+  using Reads = PostgresqlUnitOfWork::Reads;
   groups_.perform(product, [&](ProductGroupCommit::Turn& turn) {
-    const auto run = [&](bool may_assume) {
-      PostgresqlUnitOfWork uow(turn, may_assume, *clock_);
+    const auto run = [&](Reads reads) {
+      PostgresqlUnitOfWork uow(turn, reads, *clock_);
       try {
         work(uow);
       } catch (const AssumptionUnconfirmed&) {
@@ -94,13 +111,13 @@ std::vector<domain::Event> PostgresqlUnitsOfWork::perform(std::optional<std::str
       }
       events = uow.collect_new_events();
     };
+    if (locking) return run(Reads::locking);
     try {
-      run(/*may_assume=*/true);
+      run(Reads::assuming);
     } catch (const AssumptionUnconfirmed&) {
-      run(/*may_assume=*/false);  // nothing was written: again, reading the product
+      run(Reads::reading);  // nothing was written: again, reading the product
     }
   });
-  return events;
 }
 
 }  // namespace allocation::adapters::sql

@@ -17,9 +17,15 @@ namespace allocation::adapters::sql {
 // change to that product meanwhile: no lost update.
 class PostgresqlUnitOfWork final : public SqlUnitOfWork {
  public:
-  // `may_assume`: whether a product the group knows may be taken without reading it.
+  // How it reads its products.
+  enum class Reads {
+    assuming,  // may take a product the group knows without reading it; else outside the
+               // transaction
+    reading,   // outside the transaction
+    locking,   // in the transaction, each product's row locked first (FOR UPDATE)
+  };
   // `clock`: the time of the ledger's movements.
-  PostgresqlUnitOfWork(ProductGroupCommit::Turn& turn, bool may_assume,
+  PostgresqlUnitOfWork(ProductGroupCommit::Turn& turn, Reads reads,
                        const service_layer::Clock& clock);
 
   service_layer::ProductRepository& products() override { return products_; }
@@ -37,6 +43,12 @@ class PostgresqlUnitOfWork final : public SqlUnitOfWork {
 };
 
 // The units of work of one PostgreSQL database, each run in a turn of its product's group.
+//
+// A unit of work that loses a race to another process (a product's version moved between its
+// read and its write) runs once more at once, locking each product's row before reading it: it
+// cannot lose again. Optimistic attempts alone could lose over and over to another process's
+// steady changes of the product (holds coming and going), the longest reads (a batch's change
+// reads all its lines and holds) most often.
 class PostgresqlUnitsOfWork final : public service_layer::UnitsOfWork {
  public:
   PostgresqlUnitsOfWork(std::shared_ptr<Database> database,
@@ -51,6 +63,11 @@ class PostgresqlUnitsOfWork final : public service_layer::UnitsOfWork {
   std::size_t queued(std::string_view product) { return groups_.queued(product); }
 
  private:
+  // One attempt of `work` in a turn of its product's group; `locking`: with its products' rows
+  // locked before they are read. Sets `events` when it commits.
+  void attempt(std::optional<std::string_view> product, const Work& work, bool locking,
+               std::vector<domain::Event>& events);
+
   std::shared_ptr<Database> database_;
   std::shared_ptr<const service_layer::Clock> clock_;
   ProductGroupCommit groups_;

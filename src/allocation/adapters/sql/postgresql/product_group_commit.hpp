@@ -45,6 +45,10 @@ class ProductGroupCommit {
     Turn(Turn&&) = delete;
     // As PgTransaction's, on the group's transaction.
     void read(const std::function<void(Connection&)>& work) { transaction_.read(work); }
+    // A read in the group's transaction, begun for it if need be: for a read that locks rows.
+    void read_in_transaction(const std::function<void(Connection&)>& work) {
+      transaction_.write(work);
+    }
     void write(const std::function<void(Connection&)>& work);
     void write_alone(const std::function<void(Connection&)>& work);
     // Keeps the writes, to be committed with the group.

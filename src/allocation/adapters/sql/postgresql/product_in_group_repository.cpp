@@ -32,4 +32,12 @@ std::optional<domain::Product> ProductInGroupRepository::load(std::string_view s
   return SqlProductRepository::load(sku, orderid, hold_id);
 }
 
+void ProductInGroupRepository::before_reading(Connection& connection, const std::string& sku) {
+  // Every change of a product first moves its version, on this row: a writer of another process
+  // now waits for this transaction, then finds the version moved.
+  if (locks_rows_) {
+    connection.query<int>("SELECT version_number FROM products WHERE sku = :sku FOR UPDATE", sku);
+  }
+}
+
 }  // namespace allocation::adapters::sql

@@ -23,9 +23,13 @@ namespace allocation::adapters::sql {
 // docs/performance.md): it is kept, and fenced here.
 class ProductInGroupRepository final : public SqlProductRepository {
  public:
-  // `known`: what the group knows, or nullptr to read every product.
-  ProductInGroupRepository(OnConnection read, std::optional<domain::Product>* known)
-      : SqlProductRepository(std::move(read)), known_(known) {}
+  // `known`: what the group knows, or nullptr to read every product. `locks_rows`: whether a
+  // product's row is locked (FOR UPDATE) before it is read, `read` running in the transaction:
+  // from then on no other process can commit a change to it, and this unit of work cannot lose
+  // the race (PostgresqlUnitsOfWork::perform, after a lost one).
+  ProductInGroupRepository(OnConnection read, std::optional<domain::Product>* known,
+                           bool locks_rows = false)
+      : SqlProductRepository(std::move(read)), known_(known), locks_rows_(locks_rows) {}
 
   // Whether a product was taken from what the group knows, for an order.
   bool assumed() const { return assumed_; }
@@ -34,7 +38,10 @@ class ProductInGroupRepository final : public SqlProductRepository {
   std::optional<domain::Product> load(std::string_view sku, std::string_view orderid,
                                       std::string_view hold_id) override;
 
+  void before_reading(Connection& connection, const std::string& sku) override;
+
   std::optional<domain::Product>* known_;
+  const bool locks_rows_;
   bool assumed_ = false;
 };
 

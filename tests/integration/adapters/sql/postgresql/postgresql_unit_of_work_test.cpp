@@ -1,0 +1,112 @@
+#include "allocation/adapters/sql/postgresql/postgresql_unit_of_work.hpp"
+
+#include <gtest/gtest.h>
+#include <soci/into.h>
+#include <soci/session.h>
+#include <soci/use.h>
+
+#include <string>
+#include <vector>
+
+#include "support/sql_test.hpp"
+#include "support/test_time.hpp"
+
+namespace allocation::adapters::sql {
+namespace {
+
+using domain::OrderLine;
+using service_layer::UnitOfWork;
+using testing::SqlTest;
+
+// A unit of work that loses a race to another process runs once more, locking its product's
+// row before reading it: it loses at most once, however steadily the other process changes the
+// product.
+class PostgresqlUnitsOfWorkTest : public SqlTest {
+ protected:
+  // Another process's change of the product between this unit of work's read and its write: the
+  // product's version moved, on a connection of its own, unless its row is locked (NOWAIT, so
+  // that nothing waits). Returns whether it went through.
+  bool change_racing(const std::string& sku) {
+    auto other = database->connect();
+    *other << "BEGIN";
+    try {
+      int version = 0;
+      *other << "SELECT version_number FROM products WHERE sku = :sku FOR UPDATE NOWAIT",
+          soci::use(sku), soci::into(version);
+    } catch (const soci::soci_error&) {
+      *other << "ROLLBACK";  // lock_not_available
+      return false;
+    }
+    *other << "UPDATE products SET version_number = version_number + 1 WHERE sku = :sku",
+        soci::use(sku);
+    *other << "COMMIT";
+    return true;
+  }
+
+  int purchased(const std::string& batchref) {
+    int quantity = -1;
+    units_of_work->perform([&](UnitOfWork& uow) {
+      quantity = uow.products().get_by_batchref(batchref)->batch(batchref)->purchased_quantity();
+    });
+    return quantity;
+  }
+};
+
+// A batch's change names no product before it reads (the bus knows only its batch): it runs
+// outside the product's group, and its row lock is taken by its read of the batch's product.
+TEST_P(PostgresqlUnitsOfWorkTest, ABatchChangeRacedAtEveryReadLosesOnceThenLocksAndIsDone) {
+  add_product("LAMP", {{"b1", 10, std::nullopt}});
+  std::vector<bool> raced;
+  units_of_work->perform([&](UnitOfWork& uow) {
+    domain::Product* product = uow.products().get_by_batchref("b1");
+    raced.push_back(change_racing("LAMP"));
+    product->change_batch_quantity("b1", 5, kTestNow);
+    uow.commit();
+  });
+  EXPECT_EQ(raced, (std::vector<bool>{true, false}));
+  EXPECT_EQ(purchased("b1"), 5);
+}
+
+// An allocation, in its product's group, written in one statement (allocation_statement.hpp).
+TEST_P(PostgresqlUnitsOfWorkTest, AnAllocationRacedAtEveryReadLosesOnceThenLocksAndIsDone) {
+  add_product("LAMP", {{"b1", 10, std::nullopt}});
+  std::vector<bool> raced;
+  const auto events = units_of_work->perform("LAMP", [&](UnitOfWork& uow) {
+    domain::Product* product = uow.products().get("LAMP", "o1");
+    raced.push_back(change_racing("LAMP"));
+    product->allocate(OrderLine("o1", "LAMP", 3), kTestNow);
+    uow.commit();
+  });
+  EXPECT_EQ(raced, (std::vector<bool>{true, false}));
+  EXPECT_EQ(events.size(), 1u);
+  int allocated = 0;
+  units_of_work->perform([&](UnitOfWork& uow) {
+    allocated = uow.products().get("LAMP")->batch("b1")->allocated_quantity();
+  });
+  EXPECT_EQ(allocated, 3);
+}
+
+// The locking attempt loses no race, but its work may still fail: that failure is the caller's
+// answer, nothing is written, and the row's lock ends with the transaction.
+TEST_P(PostgresqlUnitsOfWorkTest, TheLockingAttemptsOwnFailureIsTheAnswerAndLeavesTheRowFree) {
+  add_product("LAMP", {{"b1", 10, std::nullopt}});
+  int runs = 0;
+  EXPECT_THROW(units_of_work->perform([&](UnitOfWork& uow) {
+    ++runs;
+    domain::Product* product = uow.products().get_by_batchref("b1");
+    if (runs == 1) change_racing("LAMP");
+    product->change_batch_quantity("b1", 5, kTestNow);
+    if (runs == 2) throw std::runtime_error("the work's own failure");
+    uow.commit();
+  }),
+               std::runtime_error);
+  EXPECT_EQ(runs, 2);
+  EXPECT_EQ(purchased("b1"), 10);
+  EXPECT_TRUE(change_racing("LAMP")) << "the row stayed locked";
+}
+
+INSTANTIATE_TEST_SUITE_P(Databases, PostgresqlUnitsOfWorkTest,
+                         ::testing::Values(Backend::postgresql), testing::backend_test_name);
+
+}  // namespace
+}  // namespace allocation::adapters::sql
