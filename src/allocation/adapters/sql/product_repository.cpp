@@ -338,18 +338,26 @@ void SqlProductRepository::save_holds(const Product& product, const LoadedProduc
   }
 }
 
+namespace {
+
+// Whether a product's own row, its queue, its released lines and its ended holds are as loaded,
+// and it has `more_holds` live holds more.
+template <class Loaded>
+bool same_but_batches(const Product& product, const Loaded& loaded, std::size_t more_holds) {
+  return product.backorders().left().empty() && product.backorders().added().empty() &&
+         product.released_lines().size() == loaded.released && product.policy() == loaded.policy &&
+         product.out_of_stock() == loaded.out_of_stock && product.holds().ended().empty() &&
+         product.holds().live().size() == loaded.holds.size() + more_holds;
+}
+
+}  // namespace
+
 const Batch* SqlProductRepository::only_new_line(
     const service_layer::TrackedProduct& tracked) const {
   const Product& product = tracked.product;
   if (tracked.is_new() || !loaded_.contains(product.sku())) return nullptr;
   const LoadedProduct& loaded_product = loaded(product.sku());
-  if (!product.backorders().left().empty() || !product.backorders().added().empty() ||
-      product.released_lines().size() != loaded_product.released ||
-      product.policy() != loaded_product.policy ||
-      product.out_of_stock() != loaded_product.out_of_stock || !product.holds().ended().empty() ||
-      product.holds().live().size() != loaded_product.holds.size()) {
-    return nullptr;
-  }
+  if (!same_but_batches(product, loaded_product, 0)) return nullptr;
   const LoadedBatches& before = loaded_product.batches;
   const Batch* changed = nullptr;
   for (const Batch& batch : tracked.product.batches()) {
@@ -367,6 +375,36 @@ const Batch* SqlProductRepository::only_new_line(
     changed = &batch;
   }
   return changed;
+}
+
+const domain::Hold* SqlProductRepository::only_new_hold(
+    const service_layer::TrackedProduct& tracked) const {
+  const Product& product = tracked.product;
+  if (tracked.is_new() || !loaded_.contains(product.sku())) return nullptr;
+  const LoadedProduct& loaded_product = loaded(product.sku());
+  if (!same_but_batches(product, loaded_product, 1)) return nullptr;
+  const domain::Hold* added = nullptr;
+  for (const domain::Hold& hold : product.holds().live()) {
+    auto was = loaded_product.holds.find(hold.id());
+    if (was == loaded_product.holds.end()) {
+      added = &hold;
+    } else if (was->second != hold) {
+      return nullptr;
+    }
+  }
+  if (!added) return nullptr;
+  for (const Batch& batch : product.batches()) {
+    auto was = loaded_product.batches.find(batch.reference());
+    const int held = batch.reference() == added->batchref() ? added->qty() : 0;
+    if (was == loaded_product.batches.end() ||
+        was->second.purchased_quantity != batch.purchased_quantity() ||
+        was->second.allocated_quantity != batch.allocated_quantity() ||
+        was->second.reserved_quantity + held != batch.reserved_quantity() ||
+        was->second.lines != batch.loaded_lines()) {
+      return nullptr;
+    }
+  }
+  return added;
 }
 
 }  // namespace allocation::adapters::sql

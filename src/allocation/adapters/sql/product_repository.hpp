@@ -32,6 +32,9 @@ class SqlProductRepository : public service_layer::ProductRepository {
 
   // When the only change to a loaded product is one line allocated to one batch: that batch.
   const domain::Batch* only_new_line(const service_layer::TrackedProduct& tracked) const;
+  // When the only change to a loaded product is one new hold taking units of its batch: that
+  // hold.
+  const domain::Hold* only_new_hold(const service_layer::TrackedProduct& tracked) const;
 
  protected:
   std::optional<domain::Product> load(std::string_view sku, std::string_view orderid,

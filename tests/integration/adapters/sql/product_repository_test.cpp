@@ -125,6 +125,53 @@ TEST_P(SqlRepository, APolicySetWithASuccessfulAllocationIsKeptWithIt) {
   });
 }
 
+// On PostgreSQL a hold alone is one statement too (hold_statement.hpp): only_new_hold() says when
+// a change is that and nothing more, and which hold it is.
+TEST_P(SqlRepository, OnlyANewHoldAloneIsTheChangeOfAOneStatementHold) {
+  using std::chrono::seconds;
+  add_product("LAMP", {{"b1", 10, std::nullopt}, {"b2", 10, domain::parse_date("2031-01-01")}});
+  change_product("LAMP", "",
+                 [](domain::Product& lamp) { lamp.reserve("h0", 1, seconds(60), kTestNow); });
+  // `named`: the hold the product is loaded with.
+  const auto decided = [&](const std::function<void(domain::Product&)>& change,
+                           const std::string& named = "h1") {
+    auto lease = database->acquire();
+    SqlProductRepository products([&](const auto& work) {
+      Connection connection = lease.connection();
+      work(connection);
+    });
+    change(*products.get("LAMP", "o1", named));
+    const domain::Hold* hold = products.only_new_hold(products.seen().at("LAMP"));
+    return hold ? hold->id() + " in " + hold->batchref() : "none";
+  };
+  EXPECT_EQ(decided([](auto& lamp) { lamp.reserve("h1", 2, seconds(60), kTestNow); }), "h1 in b1");
+  EXPECT_EQ(decided([](auto&) {}), "none");
+  EXPECT_EQ(decided([](auto& lamp) {
+              lamp.reserve("h1", 2, seconds(60), kTestNow);
+              lamp.set_policy({.backorders = true, .low_stock_threshold = std::nullopt});
+            }),
+            "none");
+  EXPECT_EQ(decided([](auto& lamp) {
+              lamp.reserve("h1", 2, seconds(60), kTestNow);
+              lamp.allocate(OrderLine("o1", "LAMP", 1), kTestNow);
+            }),
+            "none");
+  EXPECT_EQ(decided([](auto& lamp) {
+              lamp.reserve("h1", 2, seconds(60), kTestNow);
+              lamp.change_batch_quantity("b2", 5, kTestNow);
+            }),
+            "none");
+  EXPECT_EQ(decided([](auto& lamp) { lamp.extend_hold("h0", seconds(90), kTestNow); }, "h0"),
+            "none");
+  EXPECT_EQ(decided(
+                [](auto& lamp) {
+                  lamp.release_hold("h0", kTestNow);
+                  lamp.reserve("h2", 2, seconds(60), kTestNow);
+                },
+                "h0"),
+            "none");
+}
+
 TEST_P(SqlRepository, KeepsTheBackorderQueueAndServesItFromAnotherUnitOfWork) {
   add_product("LAMP", {{"b1", 1, std::nullopt}});
   change_product("LAMP", "", [](domain::Product& lamp) {

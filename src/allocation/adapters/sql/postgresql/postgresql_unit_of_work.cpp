@@ -1,6 +1,7 @@
 #include "allocation/adapters/sql/postgresql/postgresql_unit_of_work.hpp"
 
 #include "allocation/adapters/sql/postgresql/allocation_statement.hpp"
+#include "allocation/adapters/sql/postgresql/hold_statement.hpp"
 
 namespace allocation::adapters::sql {
 
@@ -40,20 +41,25 @@ PostgresqlUnitOfWork::PostgresqlUnitOfWork(ProductGroupCommit::Turn& turn, Reads
 // change (write_allocation_alone), else every change in the group's transaction; the turn is
 // then committed with its group.
 void PostgresqlUnitOfWork::write_changes() {
-  if (write_allocation_alone()) return turn_.commit();
+  if (write_allocation_alone() || write_hold_alone()) return turn_.commit();
   if (products_.assumed()) throw AssumptionUnconfirmed();
   turn_.write([&](Connection& connection) { write_all_changes(products_, connection); });
   turn_.commit();
 }
 
-bool PostgresqlUnitOfWork::write_allocation_alone() {
-  if (!settled_reallocations().empty()) return false;
+const service_layer::TrackedProduct* PostgresqlUnitOfWork::changed_alone() const {
+  if (!settled_reallocations().empty()) return nullptr;
   const service_layer::TrackedProduct* changed = nullptr;
   for (const auto& [sku, tracked] : products_.seen()) {
     if (!tracked.changed()) continue;
-    if (changed) return false;
+    if (changed) return nullptr;
     changed = &tracked;
   }
+  return changed;
+}
+
+bool PostgresqlUnitOfWork::write_allocation_alone() {
+  const service_layer::TrackedProduct* changed = changed_alone();
   if (!changed) return false;
   const domain::Batch* batch = products_.only_new_line(*changed);
   const auto& events = changed->product.events();
@@ -78,6 +84,30 @@ bool PostgresqlUnitOfWork::write_allocation_alone() {
     }
   });
   // What the group's next turn may start from.
+  turn_.known_product() = without_lines(changed->product);
+  return true;
+}
+
+bool PostgresqlUnitOfWork::write_hold_alone() {
+  if (products_.assumed()) return false;
+  const service_layer::TrackedProduct* changed = changed_alone();
+  if (!changed) return false;
+  const domain::Hold* hold = products_.only_new_hold(*changed);
+  const auto& events = changed->product.events();
+  if (!hold || events.size() != 1 ||
+      !std::holds_alternative<domain::events::Reserved>(events.front()) ||
+      outgoing_message(events.front())) {
+    return false;
+  }
+  auto movements = service_layer::stock_movements(events.front());
+  if (movements.size() != 1) return false;
+  const NewHold change{changed->product,
+                       *changed->loaded_version,
+                       *changed->product.batch(hold->batchref()),
+                       *hold,
+                       std::move(movements.front()),
+                       now()};
+  turn_.write_alone([&](Connection& connection) { write_hold(change, connection); });
   turn_.known_product() = without_lines(changed->product);
   return true;
 }

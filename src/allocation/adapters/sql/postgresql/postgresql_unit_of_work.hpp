@@ -37,6 +37,11 @@ class PostgresqlUnitOfWork final : public SqlUnitOfWork {
   // The change when it is one line allocated to one batch, written in one statement on its
   // own (allocation_statement.hpp); false, having written nothing, for any other change.
   bool write_allocation_alone();
+  // The same for a change that is one new hold in one batch (hold_statement.hpp).
+  bool write_hold_alone();
+  // The one product this unit of work changed, if it changed one alone and settled no
+  // reallocation: what a one-statement write may be for.
+  const service_layer::TrackedProduct* changed_alone() const;
 
   ProductGroupCommit::Turn& turn_;
   ProductInGroupRepository products_;

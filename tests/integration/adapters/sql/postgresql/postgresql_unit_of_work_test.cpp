@@ -86,6 +86,28 @@ TEST_P(PostgresqlUnitsOfWorkTest, AnAllocationRacedAtEveryReadLosesOnceThenLocks
   EXPECT_EQ(allocated, 3);
 }
 
+// A hold, in its product's group, written in one statement (hold_statement.hpp): the lost
+// attempt wrote nothing, neither its hold nor its movement.
+TEST_P(PostgresqlUnitsOfWorkTest, AHoldRacedAtEveryReadLosesOnceThenLocksAndIsDone) {
+  add_product("LAMP", {{"b1", 10, std::nullopt}});
+  std::vector<bool> raced;
+  units_of_work->perform("LAMP", [&](UnitOfWork& uow) {
+    domain::Product* product = uow.products().get("LAMP", "", "h1");
+    raced.push_back(change_racing("LAMP"));
+    product->reserve("h1", 3, std::chrono::seconds(60), kTestNow);
+    uow.commit();
+  });
+  EXPECT_EQ(raced, (std::vector<bool>{true, false}));
+  EXPECT_EQ(reserved("b1"), 3);
+  auto lease = database->acquire();
+  int holds = 0, movements = 0;
+  lease.session() << "SELECT COUNT(*) FROM reservations", soci::into(holds);
+  lease.session() << "SELECT COUNT(*) FROM movements WHERE reservation = 'h1'",
+      soci::into(movements);
+  EXPECT_EQ(holds, 1);
+  EXPECT_EQ(movements, 1);
+}
+
 // The locking attempt loses no race, but its work may still fail: that failure is the caller's
 // answer, nothing is written, and the row's lock ends with the transaction.
 TEST_P(PostgresqlUnitsOfWorkTest, TheLockingAttemptsOwnFailureIsTheAnswerAndLeavesTheRowFree) {
