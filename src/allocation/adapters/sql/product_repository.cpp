@@ -407,4 +407,50 @@ const domain::Hold* SqlProductRepository::only_new_hold(
   return added;
 }
 
+const domain::Hold* SqlProductRepository::only_hold_made_line(
+    const service_layer::TrackedProduct& tracked) const {
+  const Product& product = tracked.product;
+  if (tracked.is_new() || !loaded_.contains(product.sku())) return nullptr;
+  const LoadedProduct& loaded_product = loaded(product.sku());
+  const auto& ended = product.holds().ended();
+  if (!product.backorders().left().empty() || !product.backorders().added().empty() ||
+      product.released_lines().size() != loaded_product.released ||
+      product.policy() != loaded_product.policy ||
+      product.out_of_stock() != loaded_product.out_of_stock || ended.size() != 1 ||
+      ended.front().how != domain::HoldEnd::consumed ||
+      !loaded_product.holds.contains(ended.front().hold.id()) ||
+      product.holds().live().size() + 1 != loaded_product.holds.size()) {
+    return nullptr;
+  }
+  const domain::Hold& consumed = ended.front().hold;
+  for (const domain::Hold& hold : product.holds().live()) {
+    auto was = loaded_product.holds.find(hold.id());
+    if (was == loaded_product.holds.end() || was->second != hold) return nullptr;
+  }
+  for (const Batch& batch : product.batches()) {
+    auto was = loaded_product.batches.find(batch.reference());
+    if (was == loaded_product.batches.end() ||
+        was->second.purchased_quantity != batch.purchased_quantity()) {
+      return nullptr;
+    }
+    const std::vector<OrderLine>& lines = batch.loaded_lines();
+    if (batch.reference() != consumed.batchref()) {
+      if (was->second.reserved_quantity != batch.reserved_quantity() ||
+          was->second.allocated_quantity != batch.allocated_quantity() ||
+          lines != was->second.lines) {
+        return nullptr;
+      }
+      continue;
+    }
+    // The held batch: its lines and one more, that took the units it allocated more.
+    if (was->second.reserved_quantity - consumed.qty() != batch.reserved_quantity() ||
+        lines.size() != was->second.lines.size() + 1 ||
+        !std::equal(was->second.lines.begin(), was->second.lines.end(), lines.begin()) ||
+        was->second.allocated_quantity + lines.back().qty() != batch.allocated_quantity()) {
+      return nullptr;
+    }
+  }
+  return &consumed;
+}
+
 }  // namespace allocation::adapters::sql

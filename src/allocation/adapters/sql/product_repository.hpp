@@ -35,6 +35,9 @@ class SqlProductRepository : public service_layer::ProductRepository {
   // When the only change to a loaded product is one new hold taking units of its batch: that
   // hold.
   const domain::Hold* only_new_hold(const service_layer::TrackedProduct& tracked) const;
+  // When the only change to a loaded product is one hold it had, consumed by a line allocated
+  // to the hold's batch (a checkout's second step): that hold.
+  const domain::Hold* only_hold_made_line(const service_layer::TrackedProduct& tracked) const;
 
  protected:
   std::optional<domain::Product> load(std::string_view sku, std::string_view orderid,

@@ -172,6 +172,42 @@ TEST_P(SqlRepository, OnlyANewHoldAloneIsTheChangeOfAOneStatementHold) {
             "none");
 }
 
+// And the line a hold becomes in the hold's batch (hold_statement.hpp): only_hold_made_line().
+TEST_P(SqlRepository, OnlyAHoldMadeALineInItsBatchIsTheChangeOfAOneStatementCheckout) {
+  using std::chrono::seconds;
+  add_product("LAMP", {{"b1", 4, std::nullopt}, {"b2", 10, domain::parse_date("2031-01-01")}});
+  change_product("LAMP", "", [](domain::Product& lamp) {
+    lamp.reserve("h0", 2, seconds(60), kTestNow);
+    lamp.reserve("hx", 1, seconds(60), kTestNow);
+  });
+  const auto decided = [&](const std::function<void(domain::Product&)>& change) {
+    auto lease = database->acquire();
+    SqlProductRepository products([&](const auto& work) {
+      Connection connection = lease.connection();
+      work(connection);
+    });
+    change(*products.get("LAMP", "o1", "h0"));
+    const domain::Hold* hold = products.only_hold_made_line(products.seen().at("LAMP"));
+    return hold ? hold->id() + " in " + hold->batchref() : "none";
+  };
+  EXPECT_EQ(decided([](auto& lamp) { lamp.allocate(OrderLine("o1", "LAMP", 2), "h0", kTestNow); }),
+            "h0 in b1");
+  EXPECT_EQ(decided([](auto& lamp) { lamp.allocate(OrderLine("o1", "LAMP", 1), "h0", kTestNow); }),
+            "h0 in b1")
+      << "a line of fewer units than its hold: the batch keeps the rest free";
+  EXPECT_EQ(decided([](auto& lamp) { lamp.allocate(OrderLine("o1", "LAMP", 4), "h0", kTestNow); }),
+            "none")
+      << "b1 cannot take 4 beyond hx: the line goes to b2";
+  EXPECT_EQ(decided([](auto& lamp) { lamp.allocate(OrderLine("o1", "LAMP", 2), kTestNow); }),
+            "none");
+  EXPECT_EQ(decided([](auto& lamp) { lamp.release_hold("h0", kTestNow); }), "none");
+  EXPECT_EQ(decided([](auto& lamp) {
+              lamp.allocate(OrderLine("o1", "LAMP", 2), "h0", kTestNow);
+              lamp.set_policy({.backorders = true, .low_stock_threshold = std::nullopt});
+            }),
+            "none");
+}
+
 TEST_P(SqlRepository, KeepsTheBackorderQueueAndServesItFromAnotherUnitOfWork) {
   add_product("LAMP", {{"b1", 1, std::nullopt}});
   change_product("LAMP", "", [](domain::Product& lamp) {

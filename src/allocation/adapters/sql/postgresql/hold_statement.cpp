@@ -1,5 +1,8 @@
 #include "allocation/adapters/sql/postgresql/hold_statement.hpp"
 
+#include <optional>
+#include <stdexcept>
+
 #include "allocation/service_layer/errors.hpp"
 
 namespace allocation::adapters::sql {
@@ -25,6 +28,58 @@ void write_hold(const NewHold& change, Connection& connection) {
       hold.qty(), static_cast<long long>(hold.expires_at().time_since_epoch().count()),
       static_cast<int>(hold.ttl().count()), change.at, change.movement.batchref,
       std::string(change.movement.kind), change.movement.qty, change.movement.reservation);
+  if (*std::get<0>(written.at(0)) == 0) {
+    throw service_layer::ConcurrencyError("product " + change.product.sku() +
+                                          " changed since it was read");
+  }
+}
+
+void write_held_line(const HeldLine& change, Connection& connection) {
+  if (change.movements.size() != 2) throw std::logic_error("a held line has two movements");
+  const domain::Hold& hold = change.hold;
+  const service_layer::Movement& unreserved = change.movements[0];
+  const service_layer::Movement& allocated = change.movements[1];
+  const auto reason = [](const service_layer::Movement& movement) {
+    return movement.reason ? std::optional<std::string>(*movement.reason) : std::nullopt;
+  };
+  const auto written = connection.query<long long>(
+      "WITH version AS ("
+      "  UPDATE products SET version_number = :v"
+      "  WHERE sku = :sku AND version_number = :old RETURNING sku),"
+      " batch AS ("
+      "  UPDATE batches SET allocated_quantity = :a, reserved_quantity = :r"
+      "  WHERE reference = :ref AND EXISTS (SELECT 1 FROM version)),"
+      " line AS ("
+      "  INSERT INTO allocations (orderid, sku, qty, batchref)"
+      "  SELECT :o, sku, :q, :b FROM version),"
+      " gone AS ("
+      "  DELETE FROM reservations WHERE id = :id AND EXISTS (SELECT 1 FROM version)),"
+      " ended AS ("
+      "  INSERT INTO ended_reservations (id, sku, batchref, qty, expires_at, ended)"
+      "  SELECT :eid, sku, :eb, :eq, :ee, 'consumed' FROM version),"
+      " message AS ("
+      "  INSERT INTO outbox (message_id, channel, payload) SELECT :m, :c, :p FROM version),"
+      // In the order of their events: seq is drawn as the sorted rows go in.
+      " movement AS ("
+      "  INSERT INTO movements (at, sku, batchref, kind, qty, orderid, reason, reservation)"
+      "  SELECT :at, version.sku, m.batchref, m.kind, m.qty, m.orderid, m.reason, m.reservation"
+      "  FROM version CROSS JOIN (VALUES"
+      "   (1, CAST(:b1 AS TEXT), CAST(:k1 AS TEXT), CAST(:q1 AS INTEGER), CAST(:o1 AS TEXT),"
+      "    CAST(:r1 AS TEXT), CAST(:h1 AS TEXT)),"
+      "   (2, CAST(:b2 AS TEXT), CAST(:k2 AS TEXT), CAST(:q2 AS INTEGER), CAST(:o2 AS TEXT),"
+      "    CAST(:r2 AS TEXT), CAST(:h2 AS TEXT))"
+      "  ) AS m (n, batchref, kind, qty, orderid, reason, reservation) ORDER BY m.n)"
+      " SELECT COUNT(*) FROM version",
+      change.product.version_number(), change.product.sku(), change.loaded_version,
+      change.batch.allocated_quantity(), change.batch.reserved_quantity(), change.batch.reference(),
+      change.line.orderid(), change.line.qty(), change.batch.reference(), hold.id(), hold.id(),
+      hold.batchref(), hold.qty(),
+      static_cast<long long>(hold.expires_at().time_since_epoch().count()),
+      change.message.message_id, std::string(change.message.channel), change.message.payload,
+      change.at, unreserved.batchref, std::string(unreserved.kind), unreserved.qty,
+      unreserved.orderid, reason(unreserved), unreserved.reservation, allocated.batchref,
+      std::string(allocated.kind), allocated.qty, allocated.orderid, reason(allocated),
+      allocated.reservation);
   if (*std::get<0>(written.at(0)) == 0) {
     throw service_layer::ConcurrencyError("product " + change.product.sku() +
                                           " changed since it was read");

@@ -1,14 +1,17 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
+#include "allocation/adapters/outgoing_message.hpp"
 #include "allocation/adapters/sql/connection.hpp"
 #include "allocation/domain/product.hpp"
 #include "allocation/service_layer/stock_movements.hpp"
 
-// PostgreSQL, a checkout's first step: one hold taking units of one batch, written with its
-// ledger movement in one statement on its own, like an allocation (allocation_statement.hpp):
-// 2 round trips (read, write) instead of 6 (BEGIN, read, 3 writes, COMMIT).
+// PostgreSQL, a checkout's two steps, each written in one statement on its own like an
+// allocation (allocation_statement.hpp): one hold taking units of one batch, with its ledger
+// movement, 2 round trips (read, write) instead of 6 (BEGIN, read, 3 writes, COMMIT); the line
+// the hold becomes, 2 instead of 10.
 namespace allocation::adapters::sql {
 
 // A product changed by one new hold in one batch, and the movement that tells of it (its
@@ -27,5 +30,24 @@ struct NewHold {
 // read; a hold of the same id made meanwhile (by another product too) is a unique violation,
 // the same lost race.
 void write_hold(const NewHold& change, Connection& connection);
+
+// A product changed by one hold consumed by a line allocated to the hold's batch, the message
+// that tells of the line, and the movements of both, in the order of their events
+// (ReservationConsumed's, then Allocated's).
+struct HeldLine {
+  const domain::Product& product;
+  int loaded_version;
+  const domain::Batch& batch;
+  const domain::Hold& hold;
+  const domain::OrderLine& line;
+  OutgoingMessage message;
+  std::vector<service_layer::Movement> movements;  // two
+  std::string at;
+};
+
+// Writes `change` in one statement, which the version check guards: the batch, the line, the
+// hold ended, the message, the movements. Throws service_layer::ConcurrencyError, having
+// written nothing, when the product changed since it was read.
+void write_held_line(const HeldLine& change, Connection& connection);
 
 }  // namespace allocation::adapters::sql

@@ -41,7 +41,9 @@ PostgresqlUnitOfWork::PostgresqlUnitOfWork(ProductGroupCommit::Turn& turn, Reads
 // change (write_allocation_alone), else every change in the group's transaction; the turn is
 // then committed with its group.
 void PostgresqlUnitOfWork::write_changes() {
-  if (write_allocation_alone() || write_hold_alone()) return turn_.commit();
+  if (write_allocation_alone() || write_hold_alone() || write_held_line_alone()) {
+    return turn_.commit();
+  }
   if (products_.assumed()) throw AssumptionUnconfirmed();
   turn_.write([&](Connection& connection) { write_all_changes(products_, connection); });
   turn_.commit();
@@ -108,6 +110,34 @@ bool PostgresqlUnitOfWork::write_hold_alone() {
                        std::move(movements.front()),
                        now()};
   turn_.write_alone([&](Connection& connection) { write_hold(change, connection); });
+  turn_.known_product() = without_lines(changed->product);
+  return true;
+}
+
+bool PostgresqlUnitOfWork::write_held_line_alone() {
+  if (products_.assumed()) return false;
+  const service_layer::TrackedProduct* changed = changed_alone();
+  if (!changed) return false;
+  const domain::Hold* hold = products_.only_hold_made_line(*changed);
+  const auto& events = changed->product.events();
+  if (!hold || events.size() != 2 ||
+      !std::holds_alternative<domain::events::ReservationConsumed>(events[0]) ||
+      !std::holds_alternative<domain::events::Allocated>(events[1]) ||
+      outgoing_message(events[0])) {
+    return false;
+  }
+  auto message = outgoing_message(events[1]);
+  if (!message) return false;
+  std::vector<service_layer::Movement> movements;
+  for (const domain::Event& event : events) {
+    for (auto& movement : service_layer::stock_movements(event)) movements.push_back(movement);
+  }
+  if (movements.size() != 2) return false;
+  const domain::Batch& batch = *changed->product.batch(hold->batchref());
+  const HeldLine change{
+      changed->product,    *changed->loaded_version, batch, *hold, batch.loaded_lines().back(),
+      std::move(*message), std::move(movements),     now()};
+  turn_.write_alone([&](Connection& connection) { write_held_line(change, connection); });
   turn_.known_product() = without_lines(changed->product);
   return true;
 }

@@ -39,6 +39,8 @@ class PostgresqlUnitOfWork final : public SqlUnitOfWork {
   bool write_allocation_alone();
   // The same for a change that is one new hold in one batch (hold_statement.hpp).
   bool write_hold_alone();
+  // The same for a change that is one hold consumed by a line in its batch.
+  bool write_held_line_alone();
   // The one product this unit of work changed, if it changed one alone and settled no
   // reallocation: what a one-statement write may be for.
   const service_layer::TrackedProduct* changed_alone() const;

@@ -108,6 +108,45 @@ TEST_P(PostgresqlUnitsOfWorkTest, AHoldRacedAtEveryReadLosesOnceThenLocksAndIsDo
   EXPECT_EQ(movements, 1);
 }
 
+// The line a hold becomes, written in one statement (hold_statement.hpp): the lost attempt
+// wrote nothing, and the movements are in the order of their events.
+TEST_P(PostgresqlUnitsOfWorkTest, AHeldLineRacedAtEveryReadLosesOnceThenLocksAndIsDone) {
+  add_product("LAMP", {{"b1", 10, std::nullopt}});
+  units_of_work->perform("LAMP", [&](UnitOfWork& uow) {
+    uow.products().get("LAMP", "", "h1")->reserve("h1", 3, std::chrono::seconds(60), kTestNow);
+    uow.commit();
+  });
+  std::vector<bool> raced;
+  std::optional<std::string> batchref;
+  units_of_work->perform("LAMP", [&](UnitOfWork& uow) {
+    domain::Product* product = uow.products().get("LAMP", "o1", "h1");
+    raced.push_back(change_racing("LAMP"));
+    batchref = product->allocate(OrderLine("o1", "LAMP", 3), "h1", kTestNow);
+    uow.commit();
+  });
+  EXPECT_EQ(raced, (std::vector<bool>{true, false}));
+  EXPECT_EQ(batchref, "b1");
+  EXPECT_EQ(reserved("b1"), 0);
+  auto lease = database->acquire();
+  int live = -1, ended = -1, lines = -1, messages = -1;
+  lease.session() << "SELECT COUNT(*) FROM reservations", soci::into(live);
+  lease.session() << "SELECT COUNT(*) FROM ended_reservations WHERE ended = 'consumed'",
+      soci::into(ended);
+  lease.session() << "SELECT COUNT(*) FROM allocations WHERE orderid = 'o1'", soci::into(lines);
+  lease.session() << "SELECT COUNT(*) FROM outbox", soci::into(messages);
+  EXPECT_EQ(live, 0);
+  EXPECT_EQ(ended, 1);
+  EXPECT_EQ(lines, 1);
+  EXPECT_EQ(messages, 1);  // line_allocated
+  std::vector<std::string> kinds(8);
+  std::vector<int> qtys(8);
+  lease.session() << "SELECT kind, qty FROM movements WHERE sku = 'LAMP' AND batchref = 'b1'"
+                     " AND kind <> 'received' ORDER BY seq",
+      soci::into(kinds), soci::into(qtys);
+  EXPECT_EQ(kinds, (std::vector<std::string>{"reserved", "unreserved", "allocated"}));
+  EXPECT_EQ(qtys, (std::vector<int>{-3, 3, -3}));
+}
+
 // The locking attempt loses no race, but its work may still fail: that failure is the caller's
 // answer, nothing is written, and the row's lock ends with the transaction.
 TEST_P(PostgresqlUnitsOfWorkTest, TheLockingAttemptsOwnFailureIsTheAnswerAndLeavesTheRowFree) {
