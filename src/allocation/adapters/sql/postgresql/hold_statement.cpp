@@ -12,7 +12,9 @@ void write_hold(const NewHold& change, Connection& connection) {
   const auto written = connection.query<long long>(
       "WITH version AS ("
       "  UPDATE products SET version_number = :v"
-      "  WHERE sku = :sku AND version_number = :old RETURNING sku),"
+      "  WHERE sku = :sku AND version_number = :old"
+      // An id names one hold for good: one that ended meanwhile is a lost race too.
+      "  AND NOT EXISTS (SELECT 1 FROM ended_reservations WHERE id = :ended) RETURNING sku),"
       " batch AS ("
       "  UPDATE batches SET reserved_quantity = :r"
       "  WHERE reference = :ref AND EXISTS (SELECT 1 FROM version)),"
@@ -23,7 +25,7 @@ void write_hold(const NewHold& change, Connection& connection) {
       "  INSERT INTO movements (at, sku, batchref, kind, qty, reservation)"
       "  SELECT :at, sku, :mb, :mk, :mq, :mh FROM version)"
       " SELECT COUNT(*) FROM version",
-      change.product.version_number(), change.product.sku(), change.loaded_version,
+      change.product.version_number(), change.product.sku(), change.loaded_version, hold.id(),
       change.batch.reserved_quantity(), change.batch.reference(), hold.id(), hold.batchref(),
       hold.qty(), static_cast<long long>(hold.expires_at().time_since_epoch().count()),
       static_cast<int>(hold.ttl().count()), change.at, change.movement.batchref,

@@ -27,8 +27,9 @@ struct NewHold {
 
 // Writes `change` in one statement, which the version check guards. Throws
 // service_layer::ConcurrencyError, having written nothing, when the product changed since it was
-// read; a hold of the same id made meanwhile (by another product too) is a unique violation,
-// the same lost race.
+// read, or when a hold of the same id ended meanwhile (an id names one hold for good); a hold
+// of the same id made meanwhile (by another product too) is a unique violation, the same lost
+// race.
 void write_hold(const NewHold& change, Connection& connection);
 
 // A product changed by one hold consumed by a line allocated to the hold's batch, the message

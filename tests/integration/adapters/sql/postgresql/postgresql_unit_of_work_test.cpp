@@ -147,6 +147,33 @@ TEST_P(PostgresqlUnitsOfWorkTest, AHeldLineRacedAtEveryReadLosesOnceThenLocksAnd
   EXPECT_EQ(qtys, (std::vector<int>{-3, 3, -3}));
 }
 
+// An id names one hold for good: a hold of the new hold's id that ends after the handler asked
+// about it (made and ended by another process) fails the one-statement write, having written
+// nothing, and the locking run finds it ended.
+TEST_P(PostgresqlUnitsOfWorkTest, AHoldWhoseIdEndedElsewhereMeanwhileIsALostRace) {
+  add_product("LAMP", {{"b1", 10, std::nullopt}});
+  std::vector<std::string> seen;
+  units_of_work->perform("LAMP", [&](UnitOfWork& uow) {
+    domain::Product* product = uow.products().get("LAMP", "", "h9");
+    const auto stored = uow.reservation("h9");
+    seen.push_back(stored ? "ended" : "unused");
+    if (stored) return;
+    if (seen.size() == 1) {
+      auto other = database->connect();
+      *other << "INSERT INTO ended_reservations (id, sku, batchref, qty, expires_at, ended)"
+                " VALUES ('h9', 'LAMP', 'b1', 1, 0, 'released')";
+    }
+    product->reserve("h9", 3, std::chrono::seconds(60), kTestNow);
+    uow.commit();
+  });
+  EXPECT_EQ(seen, (std::vector<std::string>{"unused", "ended"}));
+  EXPECT_EQ(reserved("b1"), 0);
+  auto lease = database->acquire();
+  int live = -1;
+  lease.session() << "SELECT COUNT(*) FROM reservations", soci::into(live);
+  EXPECT_EQ(live, 0);
+}
+
 // The locking attempt loses no race, but its work may still fail: that failure is the caller's
 // answer, nothing is written, and the row's lock ends with the transaction.
 TEST_P(PostgresqlUnitsOfWorkTest, TheLockingAttemptsOwnFailureIsTheAnswerAndLeavesTheRowFree) {
