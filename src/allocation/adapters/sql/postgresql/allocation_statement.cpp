@@ -7,6 +7,14 @@
 
 namespace allocation::adapters::sql {
 
+void require_version_moved(const std::vector<Row<long long>>& written,
+                           const domain::Product& product) {
+  if (*std::get<0>(written.at(0)) == 0) {
+    throw service_layer::ConcurrencyError("product " + product.sku() +
+                                          " changed since it was read");
+  }
+}
+
 void write_line(const NewLine& change, Connection& connection) {
   const auto written = connection.query<long long>(
       "WITH version AS ("
@@ -30,10 +38,7 @@ void write_line(const NewLine& change, Connection& connection) {
       std::string(change.message.channel), change.message.payload, change.at,
       change.movement.batchref, std::string(change.movement.kind), change.movement.qty,
       change.movement.orderid);
-  if (*std::get<0>(written.at(0)) == 0) {
-    throw service_layer::ConcurrencyError("product " + change.product.sku() +
-                                          " changed since it was read");
-  }
+  require_version_moved(written, change.product);
 }
 
 void write_assumed_line(const NewLine& change, Connection& connection) {

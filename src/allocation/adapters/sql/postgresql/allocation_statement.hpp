@@ -1,5 +1,7 @@
 #pragma once
 
+#include <vector>
+
 #include "allocation/adapters/outgoing_message.hpp"
 #include "allocation/adapters/sql/connection.hpp"
 #include "allocation/domain/product.hpp"
@@ -21,6 +23,12 @@ struct NewLine {
   service_layer::Movement movement;
   std::string at;  // the time of the movement (RFC 3339 UTC)
 };
+
+// What a one-statement write answers with its version check (`SELECT COUNT(*) FROM version`):
+// throws service_layer::ConcurrencyError unless it moved the version of `product`, which it
+// needed to write anything.
+void require_version_moved(const std::vector<Row<long long>>& written,
+                           const domain::Product& product);
 
 // Writes `change` in one statement, which the version check guards. Throws
 // service_layer::ConcurrencyError, having written nothing, when the product changed since it was

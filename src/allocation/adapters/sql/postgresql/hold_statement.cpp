@@ -3,7 +3,7 @@
 #include <optional>
 #include <stdexcept>
 
-#include "allocation/service_layer/errors.hpp"
+#include "allocation/adapters/sql/postgresql/allocation_statement.hpp"
 
 namespace allocation::adapters::sql {
 
@@ -30,10 +30,7 @@ void write_hold(const NewHold& change, Connection& connection) {
       hold.qty(), static_cast<long long>(hold.expires_at().time_since_epoch().count()),
       static_cast<int>(hold.ttl().count()), change.at, change.movement.batchref,
       std::string(change.movement.kind), change.movement.qty, change.movement.reservation);
-  if (*std::get<0>(written.at(0)) == 0) {
-    throw service_layer::ConcurrencyError("product " + change.product.sku() +
-                                          " changed since it was read");
-  }
+  require_version_moved(written, change.product);
 }
 
 void write_held_line(const HeldLine& change, Connection& connection) {
@@ -82,10 +79,7 @@ void write_held_line(const HeldLine& change, Connection& connection) {
       unreserved.orderid, reason(unreserved), unreserved.reservation, allocated.batchref,
       std::string(allocated.kind), allocated.qty, allocated.orderid, reason(allocated),
       allocated.reservation);
-  if (*std::get<0>(written.at(0)) == 0) {
-    throw service_layer::ConcurrencyError("product " + change.product.sku() +
-                                          " changed since it was read");
-  }
+  require_version_moved(written, change.product);
 }
 
 }  // namespace allocation::adapters::sql
