@@ -38,8 +38,9 @@ PostgresqlUnitOfWork::PostgresqlUnitOfWork(ProductGroupCommit::Turn& turn, Reads
                 /*locks_rows=*/reads == Reads::locking) {}
 
 // An allocation's write path on PostgreSQL: one statement on its own when it is the only
-// change (write_allocation_alone), else every change in the group's transaction; the turn is
-// then committed with its group.
+// change (write_allocation_alone), and so for a checkout's steps (write_hold_alone,
+// write_held_line_alone); else every change in the group's transaction. The turn is then
+// committed with its group.
 void PostgresqlUnitOfWork::write_changes() {
   if (write_allocation_alone() || write_hold_alone() || write_held_line_alone()) {
     return turn_.commit();
