@@ -340,13 +340,18 @@ void SqlProductRepository::save_holds(const Product& product, const LoadedProduc
 
 namespace {
 
-// Whether a product's own row, its queue, its released lines and its ended holds are as loaded,
-// and it has `more_holds` live holds more.
+// Whether a product's own row, its queue and its released lines are as loaded.
 template <class Loaded>
-bool same_but_batches(const Product& product, const Loaded& loaded, std::size_t more_holds) {
+bool same_product_row(const Product& product, const Loaded& loaded) {
   return product.backorders().left().empty() && product.backorders().added().empty() &&
          product.released_lines().size() == loaded.released && product.policy() == loaded.policy &&
-         product.out_of_stock() == loaded.out_of_stock && product.holds().ended().empty() &&
+         product.out_of_stock() == loaded.out_of_stock;
+}
+
+// The same, with no hold ended, and `more_holds` live holds more.
+template <class Loaded>
+bool same_but_batches(const Product& product, const Loaded& loaded, std::size_t more_holds) {
+  return same_product_row(product, loaded) && product.holds().ended().empty() &&
          product.holds().live().size() == loaded.holds.size() + more_holds;
 }
 
@@ -413,10 +418,7 @@ const domain::Hold* SqlProductRepository::only_hold_made_line(
   if (tracked.is_new() || !loaded_.contains(product.sku())) return nullptr;
   const LoadedProduct& loaded_product = loaded(product.sku());
   const auto& ended = product.holds().ended();
-  if (!product.backorders().left().empty() || !product.backorders().added().empty() ||
-      product.released_lines().size() != loaded_product.released ||
-      product.policy() != loaded_product.policy ||
-      product.out_of_stock() != loaded_product.out_of_stock || ended.size() != 1 ||
+  if (!same_product_row(product, loaded_product) || ended.size() != 1 ||
       ended.front().how != domain::HoldEnd::consumed ||
       !loaded_product.holds.contains(ended.front().hold.id()) ||
       product.holds().live().size() + 1 != loaded_product.holds.size()) {
