@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "allocation/adapters/sql/sqlite/sqlite_statement.hpp"
+
 namespace allocation::adapters::sql {
 
 // A row read by Connection::query: one value per column, nullopt for NULL.
@@ -50,13 +52,13 @@ struct Bound<std::optional<T>> {
 };
 
 template <class In, class Out>
-class Statement;
+class SociStatement;
 
-// A statement bound to values of its own, so that it can run again with new ones.
+// A statement bound to values of its own, so that it can run again with new ones (PostgreSQL).
 template <class... In, class... Out>
-class Statement<std::tuple<In...>, std::tuple<Out...>> final : public StatementBase {
+class SociStatement<std::tuple<In...>, std::tuple<Out...>> final : public StatementBase {
  public:
-  Statement(soci::session& session, const std::string& sql) : statement_(session) {
+  SociStatement(soci::session& session, const std::string& sql) : statement_(session) {
     std::apply([&](auto&... in) { (in.bind(statement_), ...); }, in_);
     bind_columns(std::index_sequence_for<Out...>{});
     statement_.alloc();
@@ -98,6 +100,64 @@ class Statement<std::tuple<In...>, std::tuple<Out...>> final : public StatementB
   soci::statement statement_;  // bound to the above: declared after them, destroyed first
 };
 
+template <class In, class Out>
+class NativeSqliteStatement;
+
+// The same on SQLite, through its own API: values bound as they are given, columns read
+// straight into the row.
+template <class... In, class... Out>
+class NativeSqliteStatement<std::tuple<In...>, std::tuple<Out...>> final : public StatementBase {
+ public:
+  NativeSqliteStatement(soci::session& session, const std::string& sql) : statement_(session, sql) {
+    // SQLite would take a value missing as NULL, and one too many as an error at each run.
+    if (statement_.parameters() != static_cast<int>(sizeof...(In))) {
+      throw std::logic_error(std::to_string(statement_.parameters()) + " placeholders, " +
+                             std::to_string(sizeof...(In)) + " values given: " + sql);
+    }
+  }
+
+  std::vector<Row<Out...>> run(const In&... in) {
+    int index = 0;
+    (bind(++index, in), ...);
+    std::vector<Row<Out...>> rows;
+    while (statement_.step()) rows.push_back(row(std::index_sequence_for<Out...>{}));
+    return rows;
+  }
+
+  long long affected_rows() const { return statement_.changes(); }
+
+ private:
+  void bind(int index, const std::string& value) {
+    statement_.bind(index, std::string_view(value));
+  }
+  template <class T>
+  void bind(int index, const T& value) {
+    statement_.bind(index, value);
+  }
+  template <class T>
+  void bind(int index, const std::optional<T>& value) {
+    if (value) {
+      bind(index, *value);
+    } else {
+      statement_.bind_null(index);
+    }
+  }
+
+  template <class T>
+  std::optional<T> column(int index) const {
+    if (statement_.is_null(index)) return std::nullopt;
+    T value{};
+    statement_.read(index, value);
+    return value;
+  }
+  template <std::size_t... I>
+  Row<Out...> row(std::index_sequence<I...>) const {
+    return Row<Out...>{column<Out>(static_cast<int>(I))...};
+  }
+
+  sqlite::SqliteStatement statement_;
+};
+
 }  // namespace detail
 
 // The statements of one connection, each parsed and planned once: a small write spends most
@@ -114,13 +174,27 @@ class StatementCache {
   // its statement, only to keep a new one.
   template <class In, class Out, class Use>
   auto run(soci::session& session, std::string_view sql, Use use) {
+    if (!sqlite_) sqlite_ = sqlite::SqliteStatement::is_sqlite(session);
+    if (*sqlite_) return run_as<detail::NativeSqliteStatement<In, Out>>(session, sql, use);
+    return run_as<detail::SociStatement<In, Out>>(session, sql, use);
+  }
+
+  // Before the connection is opened again: its statements belong to the old one.
+  void clear() {
+    statements_.clear();
+    sqlite_.reset();
+  }
+
+ private:
+  template <class Statement, class Use>
+  auto run_as(soci::session& session, std::string_view sql, Use& use) {
     auto found = statements_.find(sql);
     if (found == statements_.end()) {
       std::string text(sql);
-      auto statement = std::make_unique<detail::Statement<In, Out>>(session, text);
+      auto statement = std::make_unique<Statement>(session, text);
       found = statements_.emplace(std::move(text), std::move(statement)).first;
     }
-    auto* statement = dynamic_cast<detail::Statement<In, Out>*>(found->second.get());
+    auto* statement = dynamic_cast<Statement*>(found->second.get());
     if (!statement) {
       throw std::logic_error("one SQL statement used with two sets of types: " + std::string(sql));
     }
@@ -132,10 +206,9 @@ class StatementCache {
     }
   }
 
-  // Before the connection is opened again: its statements belong to the old one.
-  void clear() { statements_.clear(); }
-
- private:
+  // Whether the connection is SQLite's, found at the first statement: all of its statements
+  // run through SQLite's own API then.
+  std::optional<bool> sqlite_;
   // Hashes std::string and std::string_view alike, so that find() takes a view.
   struct TextHash {
     using is_transparent = void;

@@ -4,6 +4,8 @@
 #include <soci/session.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -136,6 +138,91 @@ TEST_P(StatementCacheTest, OneStatementUsedWithOtherTypesIsAnError) {
   EXPECT_THROW(lease.connection().query<long long>(kSelect, 1), std::logic_error);
   EXPECT_THROW(lease.connection().query<int>(kSelect, std::string("1")), std::logic_error);
   EXPECT_EQ(plus_one(lease.connection(), 2), 3) << "the statement is still there";
+}
+
+TEST_P(StatementCacheTest, EveryTypeAndNullGoesInAndComesOutAsItWas) {
+  auto lease = database->acquire();
+  const std::string sql =
+      "SELECT CAST(:i AS INTEGER), CAST(:l AS BIGINT), CAST(:d AS DOUBLE PRECISION),"
+      " CAST(:s AS TEXT), CAST(:e AS TEXT) AS cache_probe_types";
+  using Types = Row<int, long long, double, std::string, std::string>;
+  // Values given as they are, then as std::optional: one statement for each set of types.
+  const std::string plain = sql + " -- values as they are";
+  const std::string text = "it's \"quoted\", %s ; -- ünïcode";
+  EXPECT_EQ((lease.connection().query<int, long long, double, std::string, std::string>(
+                plain, std::numeric_limits<int>::min(), std::numeric_limits<long long>::max(), 0.25,
+                text, std::string())),
+            (std::vector<Types>{{std::numeric_limits<int>::min(),
+                                 std::numeric_limits<long long>::max(), 0.25, text, ""}}))
+      << "an empty text is not NULL";
+  const std::optional<int> no_int;
+  const std::optional<long long> no_long;
+  const std::optional<double> no_double;
+  const std::optional<std::string> no_text;
+  EXPECT_EQ((lease.connection().query<int, long long, double, std::string, std::string>(
+                sql, no_int, no_long, no_double, no_text, no_text)),
+            (std::vector<Types>{{}}));
+  EXPECT_EQ((lease.connection().query<int, long long, double, std::string, std::string>(
+                sql, std::optional<int>(7), std::optional<long long>(-8),
+                std::optional<double>(-0.5), std::optional<std::string>("x"), no_text)),
+            (std::vector<Types>{{7, -8, -0.5, "x", std::nullopt}}))
+      << "the values of the run before are not kept";
+}
+
+TEST_P(StatementCacheTest, ARunCountsTheRowsItChanged) {
+  auto lease = database->acquire();
+  lease.session() << "CREATE TABLE cache_probe_counted (id INTEGER PRIMARY KEY, n INTEGER)";
+  Connection connection = lease.connection();
+  for (int id = 1; id <= 3; ++id) {
+    EXPECT_EQ(connection.execute("INSERT INTO cache_probe_counted (id, n) VALUES (:id, 0)", id), 1);
+  }
+  const std::string update = "UPDATE cache_probe_counted SET n = n + 1 WHERE id <= :upto";
+  EXPECT_EQ(connection.execute(update, 2), 2);
+  EXPECT_EQ(connection.execute(update, 0), 0);
+  EXPECT_EQ(connection.execute("DELETE FROM cache_probe_counted WHERE n = :n", 1), 2);
+  EXPECT_EQ(connection.query<long long>("SELECT COUNT(*) FROM cache_probe_counted").at(0),
+            Row<long long>{1});
+}
+
+TEST_P(StatementCacheTest, ManyRowsComeInTheirOrderAndTheStatementRunsAgain) {
+  auto lease = database->acquire();
+  const std::string sql =
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :upto)"
+      " SELECT i FROM n ORDER BY i";
+  for (int upto : {1000, 3, 1000}) {
+    const auto rows = lease.connection().query<int>(sql, upto);
+    ASSERT_EQ(rows.size(), static_cast<std::size_t>(upto));
+    for (int i = 0; i < upto; ++i) ASSERT_EQ(rows[i], Row<int>{i + 1});
+  }
+}
+
+// SQLite's statements run through its own API: what SOCI checked, it checks itself.
+TEST_P(StatementCacheTest, SqliteRefusesAStatementGivenMoreOrFewerValuesThanItsPlaceholders) {
+  if (GetParam() != Backend::sqlite) GTEST_SKIP() << "SOCI's own checks, on PostgreSQL";
+  auto lease = database->acquire();
+  EXPECT_THROW(lease.connection().query<int>("SELECT :a + :b AS cache_probe_count", 1),
+               std::logic_error);
+  EXPECT_THROW(lease.connection().query<int>("SELECT :a AS cache_probe_count", 1, 2),
+               std::logic_error);
+  EXPECT_EQ(lease.connection().query<int>("SELECT :a + :b AS cache_probe_count", 1, 2).at(0),
+            Row<int>{3});
+}
+
+TEST_P(StatementCacheTest, SqlitesLockHeldElsewhereIsItsBusyError) {
+  if (GetParam() != Backend::sqlite) GTEST_SKIP() << "PostgreSQL locks rows, not the database";
+  auto lease = database->acquire();
+  lease.session() << "CREATE TABLE cache_probe_locked (id INTEGER PRIMARY KEY)";
+  lease.session() << "PRAGMA busy_timeout = 0";
+  auto other = database->connect();
+  *other << "BEGIN IMMEDIATE";
+  try {
+    lease.connection().execute("INSERT INTO cache_probe_locked (id) VALUES (:id)", 1);
+    ADD_FAILURE() << "written while another connection held the write lock";
+  } catch (const soci::sqlite3_soci_error& error) {
+    EXPECT_EQ(error.result() & 0xff, SQLITE_BUSY) << error.what();
+  }
+  *other << "ROLLBACK";
+  EXPECT_EQ(lease.connection().execute("INSERT INTO cache_probe_locked (id) VALUES (:id)", 1), 1);
 }
 
 INSTANTIATE_FOR_BOTH_DATABASES(StatementCacheTest);
