@@ -27,14 +27,18 @@
 #                          reach later is "-")
 #   AB_HISTORY_ROUNDS=2    in the first this many rounds only (AB_ROUNDS for all)
 #   AB_HISTORY_SAMPLES=50  requests timed at each of the two points (run.sh: 200)
+#   AB_SETTLE=1            NEW's runs start from a copy already migrated by NEW (below); 0: NEW
+#                          migrates OLD's database at each start, in its measured runs (the
+#                          start figure then includes the migration)
 # Besides: the start (ms from the start of the process to its first answer,
 # bench/first_answer.py) and the peak RSS (VmHWM, MiB, after the wrk loads and before the
 # history) of every turn.
 #
-# Each backend is seeded once, by OLD: 1000 SKUs x 3 batches and 10000 orders, as run.sh does.
-# SQLite: every turn runs on a copy of that database file. PostgreSQL: a private server on
+# Each backend is seeded once, by OLD: 1000 SKUs x 3 batches and 10000 orders, as run.sh does,
+# and NEW's copy is migrated once by NEW (AB_SETTLE). SQLite: every turn runs on a copy of its
+# side's database file. PostgreSQL: a private server on
 # 127.0.0.1 (tools/test-servers.sh), and every turn on a fresh database created (DROP/CREATE) as
-# a copy of the seeded one, after a CHECKPOINT.
+# a copy of its side's seeded one, after a CHECKPOINT.
 # The default run (2 backends x 6 rounds x 2 binaries x 5 loads x 8 s, history in 2 rounds)
 # takes about 30 minutes on the 2-core VM, without building (2026-12-04: 30).
 set -euo pipefail
@@ -48,6 +52,7 @@ backends=${AB_BACKENDS:-sqlite postgresql}
 history=${AB_HISTORY:-1}
 history_rounds=${AB_HISTORY_ROUNDS:-2}
 history_samples=${AB_HISTORY_SAMPLES:-50}
+settle=${AB_SETTLE:-1}
 
 work=$(mktemp -d /tmp/allocation-ab-XXXXXX)
 service_pid=
@@ -98,28 +103,44 @@ declare -A binary=([OLD]=$old_binary [NEW]=$new_binary)
 [[ $backends == *postgresql* ]] && bench_servers_start
 started=$SECONDS
 
-# Seeds BACKEND's database with OLD, the one every turn starts from a copy of.
+# Seeds BACKEND's database with OLD, then settles a copy for each side to start from: OLD's as
+# seeded, NEW's migrated first by one start of NEW (with AB_SETTLE=1), so that a migration's
+# writes and the work they leave behind (PostgreSQL's autovacuum of a table it filled, the
+# checkpoints) do not fall into NEW's measured runs; on PostgreSQL both then VACUUM ANALYZE.
 seed() {
   local db_url
   if [[ $1 == sqlite ]]; then
-    rm -rf "$work/seeded" && mkdir -p "$work/seeded"
-    db_url=sqlite:$work/seeded/bench.db
+    rm -rf "$work/seeded-OLD" && mkdir -p "$work/seeded-OLD"
+    db_url=sqlite:$work/seeded-OLD/bench.db
   else
-    db_url=$(bench_pg_database ab_seeded)
+    db_url=$(bench_pg_database ab_seeded_old)
   fi
   say "$1: seeding 1000 SKUs x 3 batches and 10000 orders (with OLD)"
   bench_start "${binary[OLD]}" "$db_url" "$work/seed.log"
   bench_seed
   bench_stop
+  if [[ $1 == sqlite ]]; then
+    rm -rf "$work/seeded-NEW" && cp -r "$work/seeded-OLD" "$work/seeded-NEW"
+    db_url=sqlite:$work/seeded-NEW/bench.db
+  else
+    psql -q "$db_url" -c "VACUUM ANALYZE"
+    db_url=$(bench_pg_database ab_seeded_new ab_seeded_old)
+  fi
+  if ((settle)); then
+    say "$1: migrating NEW's copy before its runs"
+    bench_start "${binary[NEW]}" "$db_url" "$work/migrate.log"
+    bench_stop
+    [[ $1 == sqlite ]] || psql -q "$db_url" -c "VACUUM ANALYZE"
+  fi
 }
 
-# A fresh copy of BACKEND's seeded database: prints its URL.
+# A fresh copy of BACKEND's seeded database for SIDE (OLD or NEW): prints its URL.
 fresh_database() {
   if [[ $1 == sqlite ]]; then
-    rm -rf "$work/run" && cp -r "$work/seeded" "$work/run"
+    rm -rf "$work/run" && cp -r "$work/seeded-$2" "$work/run"
     echo "sqlite:$work/run/bench.db"
   else
-    bench_pg_database ab_run ab_seeded
+    bench_pg_database ab_run "ab_seeded_${2,,}"
     psql -q "$pg_admin" -c CHECKPOINT >&2
   fi
 }
@@ -138,7 +159,7 @@ count_errors() {
 turn() {
   local backend=$1 side=$2 round=$3 db_url out load rps steal non2xx timeouts
   local -A ok=() steals=()
-  db_url=$(fresh_database "$backend")
+  db_url=$(fresh_database "$backend" "$side")
   bench_start "${binary[$side]}" "$db_url" "$work/$backend-$side.log"
   record "$backend" start "$side" "$start_ms"
   for load in $loads; do
