@@ -66,7 +66,7 @@ Database::Database(std::string_view url, DatabaseOptions options) : options_(opt
   if (options_.pool_size < 1) throw std::invalid_argument("database pool size must be >= 1");
   pool_ = std::make_unique<soci::connection_pool>(options_.pool_size);
   for (int i = 0; i < options_.pool_size; ++i)
-    statements_.push_back(std::make_unique<StatementCache>());
+    statements_.push_back(std::make_unique<StatementCache>(backend_));
   const auto open_at = [&](int position) {
     try {
       open(pool_->at(position));

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "allocation/adapters/sql/database_url.hpp"
 #include "allocation/adapters/sql/sqlite/sqlite_statement.hpp"
 
 namespace allocation::adapters::sql {
@@ -167,6 +168,8 @@ class NativeSqliteStatement<std::tuple<In...>, std::tuple<Out...>> final : publi
 // belong to it).
 class StatementCache {
  public:
+  explicit StatementCache(Backend backend) : backend_(backend) {}
+
   // Runs `use` with the statement of `sql`, prepared now if it is new. A statement whose run
   // failed is dropped, to be prepared again when next needed: SOCI's PostgreSQL backend keeps
   // the buffers of a failed run's values, and its next run allocates them anew (a leak).
@@ -174,16 +177,13 @@ class StatementCache {
   // its statement, only to keep a new one.
   template <class In, class Out, class Use>
   auto run(soci::session& session, std::string_view sql, Use use) {
-    if (!sqlite_) sqlite_ = sqlite::SqliteStatement::is_sqlite(session);
-    if (*sqlite_) return run_as<detail::NativeSqliteStatement<In, Out>>(session, sql, use);
+    if (backend_ == Backend::sqlite)
+      return run_as<detail::NativeSqliteStatement<In, Out>>(session, sql, use);
     return run_as<detail::SociStatement<In, Out>>(session, sql, use);
   }
 
   // Before the connection is opened again: its statements belong to the old one.
-  void clear() {
-    statements_.clear();
-    sqlite_.reset();
-  }
+  void clear() { statements_.clear(); }
 
  private:
   template <class Statement, class Use>
@@ -206,9 +206,8 @@ class StatementCache {
     }
   }
 
-  // Whether the connection is SQLite's, found at the first statement: all of its statements
-  // run through SQLite's own API then.
-  std::optional<bool> sqlite_;
+  // SQLite's statements run through its own API, PostgreSQL's through SOCI's.
+  Backend backend_;
   // Hashes std::string and std::string_view alike, so that find() takes a view.
   struct TextHash {
     using is_transparent = void;

@@ -7,10 +7,13 @@
 
 #include <optional>
 
+#include "allocation/adapters/sql/sqlite/sqlite_statement.hpp"
+
 namespace allocation::adapters::sql {
 
 // SOCI's header declares SQLite's API in a namespace of its own.
 using namespace sqlite_api;
+using sqlite::native_connection;
 
 namespace {
 
@@ -29,17 +32,14 @@ constexpr int kFinishBytes = 256 << 10;
 // waiting for a copy in progress (a FULL checkpoint), so that the log starts over.
 constexpr int kLimitBytes = 20 << 20;
 
-sqlite3* handle(soci::session& session) {
-  return static_cast<soci::sqlite3_session_backend*>(session.get_backend())->conn_;
-}
-
 // A PASSIVE checkpoint copies what no reader still needs, waiting for no one; busy when
 // another connection's checkpoint is running: the next commit asks again. A FULL one waits
 // (busy_timeout) for that checkpoint and for readers of older snapshots, and copies all. Returns
 // how much of the log is copied, or nothing when it failed.
 std::optional<int> checkpoint(soci::session& session, int mode = SQLITE_CHECKPOINT_PASSIVE) {
   int log = 0, copied = 0;
-  const int result = sqlite3_wal_checkpoint_v2(handle(session), nullptr, mode, &log, &copied);
+  const int result =
+      sqlite3_wal_checkpoint_v2(native_connection(session), nullptr, mode, &log, &copied);
   if (result != SQLITE_OK && result != SQLITE_BUSY) {
     spdlog::warn("checkpoint of the write-ahead log: {}", sqlite3_errstr(result));
   }
@@ -66,7 +66,7 @@ void Checkpointer::attach(soci::session& writer) {
   limit_pages_ = kLimitBytes / page_size;
   // Replaces the writer's own checkpoints (SQLite's default WAL hook).
   sqlite3_wal_hook(
-      handle(writer),
+      native_connection(writer),
       [](void* self, sqlite3*, const char*, int pages) {
         static_cast<Checkpointer*>(self)->log_grew(pages);
         return SQLITE_OK;
@@ -75,7 +75,7 @@ void Checkpointer::attach(soci::session& writer) {
 }
 
 void Checkpointer::detach(soci::session& writer) {
-  sqlite3_wal_autocheckpoint(handle(writer), checkpoint_pages_);  // SQLite's own again
+  sqlite3_wal_autocheckpoint(native_connection(writer), checkpoint_pages_);  // SQLite's own again
 }
 
 int Checkpointer::copied_of(int pages) const {

@@ -34,7 +34,7 @@ GroupCommit::GroupCommit(std::shared_ptr<Database> database, std::chrono::micros
       database_(std::move(database)),
       session_(database_->connect()),
       checkpointer_(*database_),
-      statements_(std::make_unique<StatementCache>()) {
+      statements_(std::make_unique<StatementCache>(Backend::sqlite)) {
   checkpointer_.attach(*session_);
   writer_ = std::jthread([this](std::stop_token stop) { write(stop); });
 }

@@ -6,12 +6,12 @@ namespace allocation::adapters::sql::sqlite {
 
 using namespace sqlite_api;
 
-bool SqliteStatement::is_sqlite(soci::session& session) {
-  return session.get_backend_name() == "sqlite3";
+sqlite3* native_connection(soci::session& session) {
+  return static_cast<soci::sqlite3_session_backend*>(session.get_backend())->conn_;
 }
 
 SqliteStatement::SqliteStatement(soci::session& session, const std::string& sql)
-    : connection_(static_cast<soci::sqlite3_session_backend*>(session.get_backend())->conn_) {
+    : connection_(native_connection(session)) {
   const int result = sqlite3_prepare_v3(connection_, sql.c_str(), static_cast<int>(sql.size() + 1),
                                         SQLITE_PREPARE_PERSISTENT, &statement_, nullptr);
   if (result != SQLITE_OK) {

@@ -20,12 +20,12 @@ namespace allocation::adapters::sql::sqlite {
 // are bound and columns read by position, the first being 1 and 0, as SQLite numbers them.
 // Errors are thrown as SOCI's (soci::sqlite3_soci_error), which Database::translate_errors
 // knows.
+// The connection of a SOCI session on SQLite, for SQLite's own API.
+sqlite_api::sqlite3* native_connection(soci::session& session);
+
 class SqliteStatement {
  public:
-  // Whether `session` is SQLite's: only then may a SqliteStatement be made of it.
-  static bool is_sqlite(soci::session& session);
-
-  // Prepares `sql` on the session's connection, for many runs.
+  // Prepares `sql` on the connection of `session` (SQLite's), for many runs.
   SqliteStatement(soci::session& session, const std::string& sql);
   ~SqliteStatement();
   SqliteStatement(const SqliteStatement&) = delete;
