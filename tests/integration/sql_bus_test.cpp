@@ -99,6 +99,18 @@ TEST_P(SqlBus, TwoConcurrentAllocationsOfOneProductBothLand) {
   EXPECT_EQ(read_model->allocations("o2").size(), 1u);
 }
 
+// Of two batches alike, the one added first is allocated from, however the database happens to
+// return them: a batch changed since (on PostgreSQL, a new row version further in its table)
+// comes back after the other.
+TEST_P(SqlBus, BatchesAlikeAreTakenInTheOrderTheyWereAdded) {
+  bus->handle(CreateBatch{"LAMP-z", "LAMP", 10, std::nullopt});
+  bus->handle(CreateBatch{"LAMP-a", "LAMP", 10, std::nullopt});
+  for (int qty : {12, 11, 10}) bus->handle(ChangeBatchQuantity{"LAMP-z", qty});
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(bus->handle(Allocate{name("o", 0, i), "LAMP", 1}).batchref, "LAMP-z") << i;
+  }
+}
+
 TEST_P(SqlBus, ManyThreadsNeverOverAllocateAndLoseNoLine) {
   const std::vector<std::string> skus = {"LAMP", "DESK"};
   for (const auto& sku : skus) {
@@ -199,25 +211,18 @@ TEST_P(SqlBus, ReleasingAndChangingQuantitiesWithBackordersKeepsTheInvariants) {
              " (SELECT COALESCE(SUM(a.qty), 0) FROM allocations a WHERE a.batchref = b.reference)",
       soci::into(count);
   EXPECT_EQ(count, 0) << "a batch's total differs from its lines";
-  session << "SELECT COUNT(*) FROM waiting_lines w JOIN allocations a"
-             " ON a.orderid = w.orderid AND a.sku = w.sku",
+  session << "SELECT COUNT(*) FROM (SELECT 1 FROM allocations GROUP BY orderid, sku"
+             " HAVING COUNT(*) > 1) AS twice",
       soci::into(count);
-  EXPECT_EQ(count, 0) << "a line both waiting and allocated";
-  session << "SELECT COUNT(*) FROM released_lines r WHERE EXISTS (SELECT 1 FROM allocations a"
-             " WHERE a.orderid = r.orderid AND a.sku = r.sku) OR EXISTS (SELECT 1 FROM"
-             " waiting_lines w WHERE w.orderid = r.orderid AND w.sku = r.sku)",
-      soci::into(count);
-  EXPECT_EQ(count, 0) << "a released line allocated or waiting";
+  EXPECT_EQ(count, 0) << "a line in two states (allocated, waiting, released) or twice";
   // Stock is not left idle: no waiting line fits in the batch with the most room.
-  session
-      << "SELECT COUNT(*) FROM waiting_lines w WHERE w.qty <= (SELECT"
-         " MAX(b.purchased_quantity - b.allocated_quantity) FROM batches b WHERE b.sku = w.sku)",
+  session << "SELECT COUNT(*) FROM allocations w WHERE w.state = 1 AND w.qty <= (SELECT"
+             " MAX(b.purchased_quantity - b.allocated_quantity) FROM batches b"
+             " WHERE b.sku = w.sku)",
       soci::into(count);
   EXPECT_EQ(count, 0) << "a waiting line fits in what is free";
   int lines = 0;
-  session << "SELECT (SELECT COUNT(*) FROM allocations) + (SELECT COUNT(*) FROM waiting_lines)"
-             " + (SELECT COUNT(*) FROM released_lines)",
-      soci::into(lines);
+  session << "SELECT COUNT(*) FROM allocations", soci::into(lines);
   EXPECT_EQ(lines, kThreads * kOps * 3 / 5) << "every line allocated, waiting or released";
 }
 

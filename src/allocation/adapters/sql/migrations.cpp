@@ -234,6 +234,48 @@ const std::vector<Migration>& migrations() {
            {Backend::sqlite,
             "INSERT INTO movement_index_state (upto) SELECT COALESCE(MAX(seq), 0) FROM movements"},
        }},
+      {10,
+       "one row per order line: waiting and released lines join allocations",
+       {
+           // An order's line of a SKU is allocated (to batchref), waiting or released: one row
+           // of allocations in a state, instead of a row in one of three tables. Loading a
+           // product for an order reads its line in one probe of the (orderid, sku) index, not
+           // three, and that index now refuses a line both waiting and allocated.
+           // state: 0 allocated (batchref set), 1 waiting (id is its place in the backorder
+           // queue), 2 released.
+           "DROP VIEW allocations_view",
+           {Backend::sqlite,
+            "CREATE TABLE allocations_v10 ("
+            " id INTEGER PRIMARY KEY,"
+            " orderid TEXT NOT NULL,"
+            " sku TEXT NOT NULL,"
+            " qty INTEGER NOT NULL CHECK (qty > 0),"
+            " batchref TEXT REFERENCES batches (reference),"
+            " state INTEGER NOT NULL DEFAULT 0,"
+            " CHECK (state IN (0, 1, 2) AND (state = 0) = (batchref IS NOT NULL)),"
+            " UNIQUE (orderid, sku))"},
+           {Backend::sqlite,
+            "INSERT INTO allocations_v10 (id, orderid, sku, qty, batchref)"
+            " SELECT id, orderid, sku, qty, batchref FROM allocations ORDER BY id"},
+           {Backend::sqlite, "DROP TABLE allocations"},
+           {Backend::sqlite, "ALTER TABLE allocations_v10 RENAME TO allocations"},
+           {Backend::sqlite, "CREATE INDEX allocations_by_batch ON allocations (batchref, id)"},
+           {Backend::postgresql, "ALTER TABLE allocations ALTER COLUMN batchref DROP NOT NULL"},
+           {Backend::postgresql,
+            "ALTER TABLE allocations ADD COLUMN state INTEGER NOT NULL DEFAULT 0"
+            " CHECK (state IN (0, 1, 2) AND (state = 0) = (batchref IS NOT NULL))"},
+           // The queue keeps its order: waiting lines get ids in the order they arrived.
+           "INSERT INTO allocations (orderid, sku, qty, state)"
+           " SELECT orderid, sku, qty, 1 FROM waiting_lines ORDER BY seq",
+           "INSERT INTO allocations (orderid, sku, qty, state)"
+           " SELECT orderid, sku, qty, 2 FROM released_lines ORDER BY id",
+           "DROP TABLE waiting_lines",
+           "DROP TABLE released_lines",
+           // The backorder queue: a SKU's waiting lines in the order they arrived.
+           "CREATE INDEX allocations_waiting ON allocations (sku, id) WHERE state = 1",
+           "CREATE VIEW allocations_view AS SELECT id, orderid, sku, batchref FROM allocations"
+           " WHERE state = 0",
+       }},
   };
   return all;
 }

@@ -23,6 +23,39 @@ domain::Instant instant(long long milliseconds) {
 }
 long long milliseconds(domain::Instant instant) { return instant.time_since_epoch().count(); }
 
+// allocations.state: where an order's line is (migration 10).
+constexpr int kAllocated = 0, kWaiting = 1, kReleased = 2;
+
+// One round trip: the product, its batches, the order's line if it has one (allocated, waiting
+// or released: one row at most, by the unique (orderid, sku)) and, when one is named, the hold,
+// if live. The batches come in the order they were added.
+std::string load_product_sql(std::string_view hold_columns, std::string_view hold_join) {
+  std::string sql =
+      "SELECT p.version_number, p.out_of_stock, p.backorders, p.low_stock_threshold,"
+      " a.id, a.state, a.qty, a.batchref, b.reference, b.purchased_quantity, b.eta,"
+      " b.allocated_quantity, b.reserved_quantity, ";
+  sql.append(hold_columns).append(" FROM products p");
+  sql.append(" LEFT JOIN allocations a ON a.orderid = :orderid AND a.sku = p.sku");
+  sql.append(hold_join).append(
+      " LEFT JOIN batches b ON b.sku = p.sku WHERE p.sku = :sku ORDER BY b.id");
+  return sql;
+}
+// Without a hold named, the plan has no join for it.
+const std::string& load_product_sql(bool with_hold) {
+  static const std::string without = load_product_sql(
+      "CAST(NULL AS TEXT), CAST(NULL AS INTEGER), CAST(NULL AS BIGINT), CAST(NULL AS INTEGER)", "");
+  static const std::string with =
+      load_product_sql("h.batchref, h.qty, h.expires_at, h.ttl_s",
+                       " LEFT JOIN reservations h ON h.id = :hold AND h.sku = p.sku");
+  return with_hold ? with : without;
+}
+
+template <class... In>
+auto query_product(Connection& connection, const std::string& sql, const In&... in) {
+  return connection.query<int, int, int, int, long long, int, int, std::string, std::string, int,
+                          std::string, int, int, std::string, int, long long, int>(sql, in...);
+}
+
 const char* ended_name(domain::HoldEnd how) {
   switch (how) {
     case domain::HoldEnd::expired:
@@ -94,8 +127,9 @@ std::vector<domain::WaitingLine> SqlProductRepository::waiting_lines(const std::
   std::vector<domain::WaitingLine> page;
   read_([&](Connection& connection) {
     for (const auto& [seq, orderid, qty] : connection.query<long long, std::string, int>(
-             "SELECT seq, orderid, qty FROM waiting_lines"
-             " WHERE sku = :sku AND seq > :after AND qty <= :max ORDER BY seq LIMIT 100",
+             "SELECT id, orderid, qty FROM allocations"
+             " WHERE sku = :sku AND state = 1 AND id > :after AND qty <= :max ORDER BY id"
+             " LIMIT 100",
              sku, static_cast<long long>(after), max_qty)) {
       page.push_back({*seq, OrderLine(*orderid, sku, *qty)});
     }
@@ -114,36 +148,20 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
   std::vector<domain::Hold> holds;
   read_([&](Connection& connection) {
     before_reading(connection, sku);
-    // One round trip: the product, its batches in the order they were added, the order's line
-    // if it has one: allocated (by batch), waiting, or released (at most one of each), and the
-    // hold named, if live.
-    const auto rows =
-        connection.query<int, int, int, int, long long, int, int, std::string, int, std::string,
-                         int, int, int, std::string, int, long long, int>(
-            "SELECT p.version_number, p.out_of_stock, p.backorders, p.low_stock_threshold,"
-            " w.seq, w.qty, r.qty, b.reference, b.purchased_quantity, b.eta,"
-            " b.allocated_quantity, b.reserved_quantity,"
-            " CASE WHEN a.batchref = b.reference THEN a.qty END,"
-            " h.batchref, h.qty, h.expires_at, h.ttl_s"
-            " FROM products p"
-            " LEFT JOIN waiting_lines w ON w.orderid = :waiting AND w.sku = p.sku"
-            " LEFT JOIN released_lines r ON r.orderid = :released AND r.sku = p.sku"
-            " LEFT JOIN reservations h ON h.id = :hold AND h.sku = p.sku"
-            // The order has one line of a SKU at most (unique): read once, not per batch.
-            " LEFT JOIN allocations a ON a.orderid = :orderid AND a.sku = p.sku"
-            " LEFT JOIN batches b ON b.sku = p.sku"
-            " WHERE p.sku = :sku ORDER BY b.id",
-            orderid, orderid, hold_id, orderid, sku);
-    for (const auto& [version_number, ran_out, backorders, threshold, waiting_seq, waiting_qty,
-                      released_qty, reference, purchased, eta, allocated, reserved, line_qty,
-                      hold_batch, hold_qty, hold_expires, hold_ttl] : rows) {
+    for (const auto& [version_number, ran_out, backorders, threshold, line_id, line_state, line_qty,
+                      line_batch, reference, purchased, eta, allocated, reserved, hold_batch,
+                      hold_qty, hold_expires, hold_ttl] :
+         hold_id.empty()
+             ? query_product(connection, load_product_sql(false), orderid, sku)
+             : query_product(connection, load_product_sql(true), orderid, hold_id, sku)) {
       if (!version) {
         state.out_of_stock = *ran_out != 0;
         state.policy = {.backorders = *backorders != 0, .low_stock_threshold = threshold};
-        if (waiting_seq) {
-          order_waiting.push_back({*waiting_seq, OrderLine(orderid, sku, *waiting_qty)});
+        if (line_state == kWaiting) {
+          order_waiting.push_back({*line_id, OrderLine(orderid, sku, *line_qty)});
+        } else if (line_state == kReleased) {
+          state.released.emplace_back(orderid, sku, *line_qty);
         }
-        if (released_qty) state.released.emplace_back(orderid, sku, *released_qty);
         if (hold_batch) {
           holds.emplace_back(hold_id, sku, *hold_qty, *hold_batch, instant(*hold_expires),
                              std::chrono::seconds(*hold_ttl));
@@ -152,7 +170,9 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
       version = *version_number;
       if (!reference) continue;  // a product with no batch yet
       std::vector<OrderLine> lines;
-      if (line_qty) lines.emplace_back(orderid, sku, *line_qty);
+      if (line_state == kAllocated && line_batch == reference) {
+        lines.emplace_back(orderid, sku, *line_qty);
+      }
       std::optional<domain::Date> eta_date;
       if (eta) eta_date = domain::parse_date(*eta);
       batches.push_back(Batch::restore(*reference, sku, *purchased, eta_date, *allocated,
@@ -258,13 +278,18 @@ void SqlProductRepository::save(const service_layer::TrackedProduct& tracked,
     return it == before.end() ? kEmpty : it->second.lines;
   };
 
-  // Lines taken off first, so that a line may move within one commit.
+  // Rows of lines that moved (off a batch, out of the queue) are deleted first: a line's new
+  // row, in whatever state, takes the same (orderid, sku) within one commit.
   for (const Batch& batch : product.batches()) {
     for (const OrderLine& line : lines_before(batch.reference())) {
       if (contains(batch.loaded_lines(), line)) continue;
       connection.execute("DELETE FROM allocations WHERE orderid = :o AND sku = :s", line.orderid(),
                          sku);
     }
+  }
+  for (const std::int64_t seq : product.backorders().left()) {
+    connection.execute("DELETE FROM allocations WHERE id = :seq AND state = 1",
+                       static_cast<long long>(seq));
   }
   for (const Batch& batch : product.batches()) {
     const std::string& reference = batch.reference();
@@ -293,17 +318,14 @@ void SqlProductRepository::save(const service_layer::TrackedProduct& tracked,
           line.orderid(), sku, line.qty(), reference);
     }
   }
-  // The queue: lines that left it, then those that joined it, in the order they arrived.
-  for (const std::int64_t seq : product.backorders().left()) {
-    connection.execute("DELETE FROM waiting_lines WHERE seq = :seq", static_cast<long long>(seq));
-  }
+  // Lines that joined the queue, in the order they arrived; then the lines released.
   for (const OrderLine& line : product.backorders().added()) {
-    connection.execute("INSERT INTO waiting_lines (orderid, sku, qty) VALUES (:o, :s, :q)",
+    connection.execute("INSERT INTO allocations (orderid, sku, qty, state) VALUES (:o, :s, :q, 1)",
                        line.orderid(), sku, line.qty());
   }
   const std::vector<OrderLine>& released = product.released_lines();
   for (std::size_t i = loaded_product.released; i < released.size(); ++i) {
-    connection.execute("INSERT INTO released_lines (orderid, sku, qty) VALUES (:o, :s, :q)",
+    connection.execute("INSERT INTO allocations (orderid, sku, qty, state) VALUES (:o, :s, :q, 2)",
                        released[i].orderid(), sku, released[i].qty());
   }
   save_holds(product, loaded_product, connection);

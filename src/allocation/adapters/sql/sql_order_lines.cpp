@@ -10,15 +10,14 @@ std::vector<service_layer::OrderLineView> read_order_lines(Connection& connectio
                                                            std::string_view orderid) {
   const std::string o(orderid);
   std::vector<service_layer::OrderLineView> lines;
-  // status: 0 allocated, 1 backordered, 2 cancelled (LineStatus's order).
+  // status: 0 allocated, 1 backordered, 2 cancelled (LineStatus's order, and the states of
+  // allocations' rows).
   for (const auto& [sku, qty, status, batchref] :
        connection.query<std::string, int, int, std::string>(
-           "SELECT sku, qty, 0, batchref FROM allocations WHERE orderid = :o1"
+           "SELECT sku, qty, state, batchref FROM allocations WHERE orderid = :o1"
            " UNION ALL SELECT sku, qty, 0, NULL FROM pending_reallocations WHERE orderid = :o2"
-           " UNION ALL SELECT sku, qty, 1, NULL FROM waiting_lines WHERE orderid = :o3"
-           " UNION ALL SELECT sku, qty, 2, NULL FROM released_lines WHERE orderid = :o4"
            " ORDER BY 1",
-           o, o, o, o)) {
+           o, o)) {
     service_layer::OrderLineView line{*sku, *qty, static_cast<LineStatus>(*status), {}};
     if (batchref) line.allocations.push_back({*batchref, *qty});
     lines.push_back(std::move(line));

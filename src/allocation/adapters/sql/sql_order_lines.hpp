@@ -12,9 +12,9 @@ namespace allocation::adapters::sql {
 std::vector<service_layer::OrderLineView> read_order_lines(Connection& connection,
                                                            std::string_view orderid);
 
-// An order's lines from the tables that hold them: allocations, waiting_lines, released_lines,
-// and pending_reallocations (taken off, not yet allocated again). One statement on a pooled
-// connection.
+// An order's lines from the tables that hold them: allocations (allocated, waiting and released
+// lines) and pending_reallocations (taken off, not yet allocated again). One statement on a
+// pooled connection.
 class SqlOrderLines final : public service_layer::OrderLines {
  public:
   explicit SqlOrderLines(std::shared_ptr<Database> database) : database_(std::move(database)) {}

@@ -8,7 +8,8 @@ namespace {
 // A product's row and one of its batches (none: NULLs), as every statement here reads them.
 const std::string kColumns =
     "SELECT p.sku, p.version_number, p.backorders, p.low_stock_threshold,"
-    " (SELECT CAST(COALESCE(SUM(w.qty), 0) AS BIGINT) FROM waiting_lines w WHERE w.sku = p.sku),"
+    " (SELECT CAST(COALESCE(SUM(w.qty), 0) AS BIGINT) FROM allocations w"
+    "  WHERE w.sku = p.sku AND w.state = 1),"
     " b.reference, b.eta, b.purchased_quantity, b.allocated_quantity, b.reserved_quantity";
 
 using StockRow =

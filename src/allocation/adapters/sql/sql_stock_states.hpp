@@ -7,7 +7,7 @@
 
 namespace allocation::adapters::sql {
 
-// Stock states from the products, batches and waiting_lines tables: each answer is one
+// Stock states from the products, batches and allocations tables: each answer is one
 // statement on a pooled connection, so one snapshot. SKUs are paged in the order of the
 // database's collation, which its primary key serves: bytes on SQLite and on a PostgreSQL
 // cluster in the C or C.UTF-8 locale (the tests'), the locale's order in another.

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "allocation/adapters/sql/connection.hpp"
+#include "allocation/adapters/sql/sql_order_lines.hpp"
+#include "allocation/adapters/sql/sql_read_model.hpp"
 #include "allocation/adapters/sql/sql_stock_ledger.hpp"
 #include "allocation/service_layer/errors.hpp"
 #include "support/sql_test.hpp"
@@ -132,6 +134,63 @@ TEST_P(Migrations, Version7OpensTheLedgerWithTheStockThere) {
   }
   EXPECT_EQ(opening, (std::vector<std::string>{"b1 received 10 -", "b2 received 5 -",
                                                "b1 allocated -3 o1", "b1 allocated -4 o2"}));
+}
+
+// Waiting and released lines become rows of allocations in their state: the queue keeps its
+// order, the read model still lists allocated lines only, and an order's line of a SKU is in one
+// state at most.
+TEST_P(Migrations, Version10KeepsEveryLineInItsState) {
+  testing::ScratchDatabase old(GetParam());
+  auto database = std::make_shared<Database>(old.url(), DatabaseOptions{.pool_size = 2});
+  ASSERT_EQ(migrate(*database, 6), 6);  // the queue's and the released lines' tables are new
+  {
+    auto lease = database->acquire();
+    Connection connection = lease.connection();
+    connection.execute(
+        "INSERT INTO products (sku, version_number) VALUES ('LAMP', 3), ('SOFA', 1)");
+    connection.execute(
+        "INSERT INTO batches (reference, sku, purchased_quantity, eta, allocated_quantity)"
+        " VALUES ('b1', 'LAMP', 10, NULL, 7)");
+    connection.execute(
+        "INSERT INTO allocations (orderid, sku, qty, batchref)"
+        " VALUES ('o1', 'LAMP', 3, 'b1'), ('o2', 'LAMP', 4, 'b1')");
+    connection.execute(
+        "INSERT INTO waiting_lines (orderid, sku, qty) VALUES ('late', 'LAMP', 9), ('o1', 'SOFA',"
+        " 2)");
+    connection.execute("INSERT INTO released_lines (orderid, sku, qty) VALUES ('gone', 'LAMP', 1)");
+  }
+  ASSERT_EQ(migrate(*database), latest_schema_version());
+
+  auto lease = database->acquire();
+  Connection connection = lease.connection();
+  std::vector<std::string> rows;
+  for (const auto& [orderid, sku, state, batchref] :
+       connection.query<std::string, std::string, int, std::string>(
+           "SELECT orderid, sku, state, batchref FROM allocations ORDER BY id")) {
+    rows.push_back(*orderid + " " + *sku + " " + std::to_string(*state) + " " +
+                   batchref.value_or("-"));
+  }
+  EXPECT_EQ(rows, (std::vector<std::string>{"o1 LAMP 0 b1", "o2 LAMP 0 b1", "late LAMP 1 -",
+                                            "o1 SOFA 1 -", "gone LAMP 2 -"}));
+  EXPECT_EQ(SqlReadModel(database).allocations("o1"),
+            (std::vector<service_layer::AllocationRow>{{"LAMP", "b1"}}))
+      << "the read model lists allocated lines only";
+  const auto o1 = SqlOrderLines(database).of_order("o1");
+  ASSERT_EQ(o1.size(), 2u);
+  EXPECT_EQ(o1[0].status, service_layer::LineStatus::allocated);
+  EXPECT_EQ(o1[1].status, service_layer::LineStatus::backordered);
+  EXPECT_EQ(SqlOrderLines(database).of_order("gone").at(0).status,
+            service_layer::LineStatus::cancelled);
+  EXPECT_TRUE(SqlStockLedger(database).verify().differences.empty());
+
+  // The order's line of a SKU is one row, whatever its state; a state says whether it has a batch.
+  EXPECT_ANY_THROW(connection.execute(
+      "INSERT INTO allocations (orderid, sku, qty, state) VALUES ('o1', 'LAMP', 1, 1)"));
+  EXPECT_ANY_THROW(connection.execute(
+      "INSERT INTO allocations (orderid, sku, qty, state) VALUES ('o9', 'LAMP', 1, 0)"));
+  EXPECT_ANY_THROW(connection.execute(
+      "INSERT INTO allocations (orderid, sku, qty, batchref, state) VALUES ('o9', 'LAMP', 1, 'b1',"
+      " 2)"));
 }
 
 INSTANTIATE_FOR_BOTH_DATABASES(Migrations);

@@ -44,9 +44,9 @@ void write_line(const NewLine& change, Connection& connection) {
 void write_assumed_line(const NewLine& change, Connection& connection) {
   const auto written = connection.query<long long, long long>(
       "WITH line AS ("
+      // The order's line in any state (allocated, waiting, released) is a conflict: what the
+      // product as stored must answer.
       "  INSERT INTO allocations (orderid, sku, qty, batchref) SELECT :o, :sku, :q, :b"
-      "  WHERE NOT EXISTS (SELECT 1 FROM waiting_lines WHERE orderid = :wo AND sku = :ws)"
-      "  AND NOT EXISTS (SELECT 1 FROM released_lines WHERE orderid = :ro AND sku = :rs)"
       "  ON CONFLICT (orderid, sku) DO NOTHING RETURNING sku, batchref),"
       " version AS ("
       "  UPDATE products p SET version_number = :v FROM line"
@@ -61,7 +61,6 @@ void write_assumed_line(const NewLine& change, Connection& connection) {
       "  SELECT :at, sku, :mb, :mk, :mq, :mo FROM line)"
       " SELECT (SELECT COUNT(*) FROM line), (SELECT COUNT(*) FROM version)",
       change.line.orderid(), change.product.sku(), change.line.qty(), change.batch.reference(),
-      change.line.orderid(), change.product.sku(), change.line.orderid(), change.product.sku(),
       change.product.version_number(), change.loaded_version, change.batch.allocated_quantity(),
       change.message.message_id, std::string(change.message.channel), change.message.payload,
       change.at, change.movement.batchref, std::string(change.movement.kind), change.movement.qty,

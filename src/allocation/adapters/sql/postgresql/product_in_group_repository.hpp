@@ -13,8 +13,8 @@ namespace allocation::adapters::sql {
 // in a group, every turn after the first that allocated would read back what the group knows
 // already, one round trip of two per allocation. Only the order's line is unknown: the product
 // is taken assuming the order has none of it (allocated, waiting or released), and only an
-// allocation's write can confirm that (its line is new, and unique per order and product, and
-// the order has no waiting or released line): write_assumed_line, which throws
+// allocation's write can confirm that (its line is new: the order's line of the product is one
+// row of allocations in any state, unique): write_assumed_line, which throws
 // AssumptionUnconfirmed, having written nothing, when the order had a line after all, and the
 // unit of work then runs again with a repository that reads (PostgresqlUnitsOfWork::perform),
 // as it does when the work fails on a product it assumed (any other outcome is unconfirmed).
