@@ -11,6 +11,8 @@ bench_load_spec() {
     read16) echo "16 read.lua ORDERS=10000" ;;
     alloc16) echo "16 allocate.lua SKUS=1000" ;;
     alloc64) echo "64 allocate.lua SKUS=1000" ;;
+    # alloc16 on the SKUs of bench_seed_warehouses: 20 batches each in 5 ranked warehouses.
+    fefo16) echo "16 allocate.lua SKUS=1000 SKU_PREFIX=FEFO-" ;;
     hot16) echo "16 hot.lua" ;;
     hot64) echo "64 hot.lua HOT_SKU=SKU-000042" ;;
     cancel16) echo "16 cancel.lua SKUS=1000" ;;
@@ -18,7 +20,7 @@ bench_load_spec() {
     # alloc16 again, once bench_backorders_on has turned backorders on for every SKU.
     backorders16) echo "16 allocate.lua SKUS=1000" ;;
     *)
-      echo "unknown load $1 (read16 alloc16 alloc64 hot16 hot64 cancel16 holds16 backorders16)" >&2
+      echo "unknown load $1 (read16 alloc16 alloc64 fefo16 hot16 hot64 cancel16 holds16 backorders16)" >&2
       return 1
       ;;
   esac
@@ -77,6 +79,13 @@ bench_rss_mib() {
 # Seeds the running service as the workload expects: 1000 SKUs x 3 batches, 10000 orders.
 bench_seed() {
   python3 "$bench_workload/seed.py" --base-url "http://127.0.0.1:$port" --skus 1000 --orders 10000 >&2
+}
+
+# Seeds 1000 more SKUs, FEFO-000000 .., of 20 batches each spread over 5 ranked warehouses, with
+# expiry dates (SPEC §6), for fefo16: the same allocations as alloc16 on larger products.
+bench_seed_warehouses() {
+  python3 "$bench_workload/seed.py" --base-url "http://127.0.0.1:$port" --skus 1000 \
+    --sku-prefix FEFO- --warehouses 5 --batches-per-sku 20 >&2
 }
 
 # Turns backorders on for the 1000 SKUs of bench_seed (PATCH /products/<sku>).

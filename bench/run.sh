@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make bench`: the service under the workload of bench/workload (1000 SKUs x 3 batches), on
+# `make bench`: the service under the workload of bench/workload (1000 SKUs x 3 batches, and 1000
+# SKUs x 20 batches in 5 ranked warehouses with expiry dates), on
 # SQLite and on PostgreSQL, beside PostgreSQL's own ceiling for the same work (pgbench), all in
 # one run on this machine, and one table of the figures at the end.
 #   bench/run.sh BUILD_DIR   (BENCH_SECONDS=10 per wrk run, BENCH_REPEAT=3 runs of each,
@@ -79,8 +80,10 @@ for backend in $backends; do
 
   say "$backend: seeding 1000 SKUs x 3 batches and 10000 orders"
   bench_seed
+  say "$backend: seeding 1000 SKUs x 20 batches in 5 warehouses, with expiry dates"
+  bench_seed_warehouses
 
-  for load in read16 alloc16 alloc64 hot16 hot64 cancel16 holds16; do
+  for load in read16 alloc16 fefo16 alloc64 hot16 hot64 cancel16 holds16; do
     run_wrk "$backend" "$load"
   done
   say "$backend: backorders on for every SKU"
@@ -144,6 +147,11 @@ row "allocate, 16 connections: ok requests/s" "$(get 'sqlite alloc16 ok_rps')" "
 row "allocate, 16 connections: p99 ms" "$(get 'sqlite alloc16 p99_ms')" "$(get 'postgresql alloc16 p99_ms')" "SQLite <= 10"
 row "allocate, 16 connections: CPU steal %" "$(get 'sqlite alloc16 steal')" "$(get 'postgresql alloc16 steal')" ""
 row "allocate, 16 connections: every run, ok requests/s@steal" "$(get 'sqlite alloc16 runs')" "$(get 'postgresql alloc16 runs')" ""
+row "allocate, 20 batches in 5 ranked warehouses with expiry dates, 16 connections: ok requests/s" \
+  "$(get 'sqlite fefo16 ok_rps')" "$(get 'postgresql fefo16 ok_rps')" ""
+row "allocate, 20 batches / 3 batches, 16 connections" \
+  "$(ratio "$(get 'sqlite fefo16 ok_rps')" "$(get 'sqlite alloc16 ok_rps')")" \
+  "$(ratio "$(get 'postgresql fefo16 ok_rps')" "$(get 'postgresql alloc16 ok_rps')")" ">= 0.80"
 row "allocate, 64 connections: ok requests/s" "$(get 'sqlite alloc64 ok_rps')" "$(get 'postgresql alloc64 ok_rps')" ""
 row "allocate, 64 connections: p99 ms" "$(get 'sqlite alloc64 p99_ms')" "$(get 'postgresql alloc64 p99_ms')" ""
 row "pgbench ceiling, 16 / 64 clients: tps" "" "$(get 'pgbench16 tps') / $(get 'pgbench64 tps')" ""

@@ -7,17 +7,19 @@ namespace {
 
 class Api : public EndToEnd {};
 
-// The reference application's scenarios, unchanged.
+// The reference application's scenarios (its tests/e2e/test_api.py), unchanged, answered byte
+// for byte as part one answers them: a client that sends none of part two's fields (warehouse,
+// expires, split) sees nothing of them.
 TEST_P(Api, AllocatesToTheEarliestBatchAndReturnsItsReference) {
   add_batch("laterbatch", "SKU-1", 100, "2011-01-02");
   add_batch("earlybatch", "SKU-1", 100, "2011-01-01");
   add_batch("otherbatch", "SKU-OTHER", 100, nullptr);
   const Reply r = allocate("order-1", "SKU-1", 3);
   EXPECT_EQ(r.status, 202);
-  EXPECT_EQ(r.body, (json{{"batchref", "earlybatch"}}));
+  EXPECT_EQ(r.text, R"({"batchref":"earlybatch"})");
   const Reply allocations = get("/allocations/order-1");
   EXPECT_EQ(allocations.status, 200);
-  EXPECT_EQ(allocations.body, (json::array({{{"sku", "SKU-1"}, {"batchref", "earlybatch"}}})));
+  EXPECT_EQ(allocations.text, R"([{"batchref":"earlybatch","sku":"SKU-1"}])");
 }
 
 TEST_P(Api, PrefersWarehouseStock) {
@@ -29,7 +31,7 @@ TEST_P(Api, PrefersWarehouseStock) {
 TEST_P(Api, UnknownSkuIs400WithTheExactMessageAndTheOrderIsNotFound) {
   const Reply r = allocate("order-1", "UNKNOWN-SKU", 3);
   EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(r.body, (json{{"message", "Invalid sku UNKNOWN-SKU"}}));
+  EXPECT_EQ(r.text, R"({"message":"Invalid sku UNKNOWN-SKU"})");
   EXPECT_EQ(get("/allocations/order-1").status, 404);
 }
 
@@ -181,12 +183,16 @@ TEST_P(Api, ShowsAProductsStockStatesBatchesAndVersion) {
                           {"batches",
                            {{{"ref", "wh"},
                              {"eta", nullptr},
+                             {"warehouse", "main"},
+                             {"expires", nullptr},
                              {"purchased", 10},
                              {"allocated", 4},
                              {"reserved", 0},
                              {"available", 6}},
                             {{"ref", "ship"},
                              {"eta", "2031-05-01"},
+                             {"warehouse", "main"},
+                             {"expires", nullptr},
                              {"purchased", 20},
                              {"allocated", 0},
                              {"reserved", 0},
@@ -228,6 +234,8 @@ TEST_P(Api, ShowsABatchWithItsSku) {
   EXPECT_EQ(r.body, (json{{"ref", "ship"},
                           {"sku", "SKU-30"},
                           {"eta", "2031-05-01"},
+                          {"warehouse", "main"},
+                          {"expires", nullptr},
                           {"purchased", 20},
                           {"allocated", 3},
                           {"reserved", 0},
@@ -320,6 +328,79 @@ TEST_P(Api, EveryIdAPostTakesIsReadableThroughTheGetRoutes) {
     EXPECT_EQ(product.status, 200) << product.text;
     EXPECT_EQ(product.body["sku"], id);
   }
+}
+
+// --- Warehouses, expiry dates, click and collect (SPEC §6) ---
+
+TEST_P(Api, WarehousesAreRankedListedAndRankTheBatches) {
+  ASSERT_EQ(post("/add_batch", json{{"ref", "main-1"}, {"sku", "SKU-40"}, {"qty", 10}}).status,
+            201);
+  ASSERT_EQ(post("/add_batch",
+                 json{{"ref", "east-1"}, {"sku", "SKU-40"}, {"qty", 10}, {"warehouse", "east"}})
+                .status,
+            201);
+  EXPECT_EQ(get("/warehouses").body,
+            (json{{"warehouses",
+                   {{{"id", "east"}, {"priority", 100}, {"configured", false}},
+                    {{"id", "main"}, {"priority", 100}, {"configured", false}}}}}));
+  EXPECT_EQ(allocate("o1", "SKU-40", 1).body["batchref"], "main-1");  // alike: the first added
+
+  const Reply put =
+      reply(service->client().Put("/warehouses/east", R"({"priority": 7})", "application/json"));
+  EXPECT_EQ(put.status, 200);
+  EXPECT_EQ(put.body, (json{{"id", "east"}, {"priority", 7}}));
+  EXPECT_EQ(get("/warehouses").body["warehouses"][0],
+            (json{{"id", "east"}, {"priority", 7}, {"configured", true}}));
+  EXPECT_EQ(allocate("o2", "SKU-40", 1).body["batchref"], "east-1");
+  // A warehouse with no batch yet may be ranked too.
+  EXPECT_EQ(
+      reply(service->client().Put("/warehouses/north", R"({"priority": -1})", "application/json"))
+          .status,
+      200);
+  EXPECT_EQ(get("/warehouses").body["warehouses"].size(), 3u);
+  const json batches = get("/products/SKU-40").body["batches"];
+  EXPECT_EQ(batches[1]["warehouse"], "east");
+  EXPECT_EQ(batches[1]["expires"], nullptr);
+}
+
+TEST_P(Api, StockThatExpiredIsNeverAllocatedAndNotAvailable) {
+  ASSERT_EQ(post("/add_batch",
+                 json{{"ref", "spoiled"}, {"sku", "MILK"}, {"qty", 10}, {"expires", "2001-01-01"}})
+                .status,
+            201);
+  ASSERT_EQ(post("/add_batch", json{{"ref", "fresh"},
+                                    {"sku", "MILK"},
+                                    {"qty", 10},
+                                    {"expires", "2999-12-31"},
+                                    {"warehouse", nullptr}})
+                .status,
+            201);
+  EXPECT_EQ(allocate("o1", "MILK", 4).body["batchref"], "fresh");
+  EXPECT_EQ(allocate("o2", "MILK", 7).body["batchref"], nullptr);  // the spoiled 10 do not count
+  const json milk = get("/products/MILK").body;
+  EXPECT_EQ(milk["on_hand"], 20);
+  EXPECT_EQ(milk["available"], 6);
+  EXPECT_EQ(milk["batches"][0]["expires"], "2001-01-01");
+  EXPECT_EQ(milk["batches"][0]["available"], 10);
+  EXPECT_EQ(milk["batches"][1]["warehouse"], "main");
+}
+
+TEST_P(Api, ClickAndCollectTakesTheNamedWarehousesStockFirst) {
+  add_batch("main-1", "SKU-41", 10, nullptr);
+  ASSERT_EQ(post("/add_batch",
+                 json{{"ref", "store-1"}, {"sku", "SKU-41"}, {"qty", 2}, {"warehouse", "store"}})
+                .status,
+            201);
+  const auto collect = [&](const char* orderid, int qty, const char* warehouse) {
+    return post(
+        "/allocate",
+        json{{"orderid", orderid}, {"sku", "SKU-41"}, {"qty", qty}, {"warehouse", warehouse}});
+  };
+  EXPECT_EQ(collect("o1", 2, "store").text, R"({"batchref":"store-1"})");
+  EXPECT_EQ(collect("o2", 1, "store").body["batchref"], "main-1");  // the store has none left
+  EXPECT_EQ(collect("o3", 1, "no-such-store").body["batchref"], "main-1");
+  EXPECT_EQ(get("/allocations/o1").body,
+            (json::array({{{"sku", "SKU-41"}, {"batchref", "store-1"}}})));
 }
 
 INSTANTIATE_TEST_SUITE_P(Databases, Api, ::testing::Values(Backend::sqlite, Backend::postgresql),

@@ -255,6 +255,58 @@ const std::vector<BadRequestCase>& cases() {
       {"allocate_with_an_unknown_reservation", "POST", "/allocate",
        R"({"orderid": "o1", "sku": "LAMP", "qty": 1, "reservation": "nope"})", 404,
        "no reservation nope"},
+      // Warehouses and expiry dates (SPEC §6). east is ranked 5 (SetUp).
+      {"priority_above_32_bits", "PUT", "/warehouses/east", R"({"priority": 2147483648})", 400,
+       "field 'priority' is out of range (-2147483648 to 2147483647)"},
+      {"priority_below_32_bits", "PUT", "/warehouses/east", R"({"priority": -2147483649})", 400,
+       "field 'priority' is out of range"},
+      {"priority_enormous", "PUT", "/warehouses/east", R"({"priority": 99999999999999999999999})",
+       400, "field 'priority' must be an integer"},
+      {"priority_string", "PUT", "/warehouses/east", R"({"priority": "1"})", 400,
+       "field 'priority' must be an integer"},
+      {"priority_float", "PUT", "/warehouses/east", R"({"priority": 1.5})", 400,
+       "field 'priority' must be an integer"},
+      {"priority_null", "PUT", "/warehouses/east", R"({"priority": null})", 400,
+       "field 'priority' must be an integer"},
+      {"priority_missing", "PUT", "/warehouses/east", "{}", 400, "missing field 'priority'"},
+      {"priority_unknown_field", "PUT", "/warehouses/east", R"({"priority": 1, "rank": 2})", 400,
+       "unknown field 'rank'"},
+      {"priority_array", "PUT", "/warehouses/east", "[1]", 400, "JSON object"},
+      {"priority_empty_body", "PUT", "/warehouses/east", "", 400, "the body is empty"},
+      {"warehouse_long_id", "PUT", "/warehouses/" + long_id, R"({"priority": 1})", 400,
+       "'id' is longer than 255"},
+      {"warehouse_control_character", "PUT", "/warehouses/e%01", R"({"priority": 1})", 400,
+       "control characters"},
+      {"warehouses_post", "POST", "/warehouses", "{}", 405, "GET"},
+      {"warehouse_get", "GET", "/warehouses/east", "", 405, "PUT"},
+      {"batch_impossible_expires", "POST", "/add_batch",
+       R"({"ref": "b9", "sku": "LAMP", "qty": 1, "expires": "2030-02-30"})", 400,
+       "field 'expires' must be a real date YYYY-MM-DD"},
+      {"batch_numeric_expires", "POST", "/add_batch",
+       R"({"ref": "b9", "sku": "LAMP", "qty": 1, "expires": 20300101})", 400,
+       "field 'expires' must be a date YYYY-MM-DD or null"},
+      {"batch_expires_with_time", "POST", "/add_batch",
+       R"({"ref": "b9", "sku": "LAMP", "qty": 1, "expires": "2030-01-01T00:00:00Z"})", 400,
+       "field 'expires' must be a real date"},
+      {"batch_empty_warehouse", "POST", "/add_batch",
+       R"({"ref": "b9", "sku": "LAMP", "qty": 1, "warehouse": ""})", 400,
+       "field 'warehouse' must not be empty"},
+      {"batch_numeric_warehouse", "POST", "/add_batch",
+       R"({"ref": "b9", "sku": "LAMP", "qty": 1, "warehouse": 3})", 400,
+       "field 'warehouse' must be a string"},
+      {"batch_long_warehouse", "POST", "/add_batch",
+       R"({"ref": "b9", "sku": "LAMP", "qty": 1, "warehouse": ")" + long_id + R"("})", 400,
+       "field 'warehouse' is longer than 255"},
+      {"batch_again_in_another_warehouse", "POST", "/add_batch",
+       R"({"ref": "b1", "sku": "LAMP", "qty": 10, "warehouse": "east"})", 409, "b1"},
+      {"batch_again_with_an_expiry_date", "POST", "/add_batch",
+       R"({"ref": "b1", "sku": "LAMP", "qty": 10, "expires": "2999-01-01"})", 409, "b1"},
+      {"allocate_empty_warehouse", "POST", "/allocate",
+       R"({"orderid": "o1", "sku": "LAMP", "qty": 1, "warehouse": ""})", 400,
+       "field 'warehouse' must not be empty"},
+      {"allocate_numeric_warehouse", "POST", "/allocate",
+       R"({"orderid": "o1", "sku": "LAMP", "qty": 1, "warehouse": 1})", 400,
+       "field 'warehouse' must be a string"},
   };
   return all;
 }
@@ -268,6 +320,7 @@ class BadInput : public EndToEnd {
     ASSERT_EQ(allocate("o0", "LAMP", 2).status, 202);
     add_batch("b2", "DESK", 5, nullptr);
     ASSERT_EQ(post("/reservations", json{{"id", "h0"}, {"sku", "LAMP"}, {"qty", 1}}).status, 201);
+    ASSERT_EQ(send({"", "PUT", "/warehouses/east", R"({"priority": 5})", 200, ""}).status, 200);
   }
 
   Reply send(const BadRequestCase& c) const {
@@ -285,6 +338,7 @@ TEST_P(BadInput, EachGetsAClearErrorAndChangesNothing) {
   const json before = get("/products/LAMP").body;
   const json desk_before = get("/products/DESK").body;
   const json hold_before = get("/reservations/h0").body;
+  const json warehouses_before = get("/warehouses").body;
   ASSERT_EQ(before["reserved"], 1);
   for (const auto& c : cases()) {
     SCOPED_TRACE(c.name);
@@ -297,6 +351,7 @@ TEST_P(BadInput, EachGetsAClearErrorAndChangesNothing) {
     EXPECT_EQ(get("/products/LAMP").body, before) << "something changed";
     EXPECT_EQ(get("/products/DESK").body, desk_before) << "something changed";
     EXPECT_EQ(get("/reservations/h0").body, hold_before) << "the hold changed";
+    EXPECT_EQ(get("/warehouses").body, warehouses_before) << "a warehouse changed";
     EXPECT_EQ(get("/health").status, 200) << "the server stopped serving";
   }
   EXPECT_EQ(get("/allocations/o1").status, 404);

@@ -139,7 +139,7 @@ TEST_P(CommandLineOnEachDatabase, OperatorCommandsWorkOnOneDatabase) {
     args.insert(args.end(), on.begin(), on.end());
     return run_allocation(args);
   };
-  EXPECT_EQ(with_db({"migrate"}).out, "schema at version 10\n");
+  EXPECT_EQ(with_db({"migrate"}).out, "schema at version 11\n");
   EXPECT_EQ(with_db({"add-batch", "--ref", "wh", "--sku", "LAMP", "--qty", "5"}).exit_code, 0);
   EXPECT_EQ(
       with_db({"add-batch", "--ref", "ship", "--sku", "LAMP", "--qty", "8", "--eta", "2031-01-01"})
@@ -232,6 +232,46 @@ TEST_P(CommandLineOnEachDatabase, HoldCommandsWorkOnOneDatabase) {
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
 }
 
+// Warehouses and expiry dates (SPEC §6) from the command line.
+TEST_P(CommandLineOnEachDatabase, WarehouseCommandsWorkOnOneDatabase) {
+  ScratchDatabase db(GetParam());
+  SKIP_UNLESS_AVAILABLE(db);
+  auto with_db = [&](std::vector<std::string> args) {
+    args.insert(args.end(), {"--db", db.url()});
+    return run_allocation(args);
+  };
+  EXPECT_EQ(with_db({"add-batch", "--ref", "main-1", "--sku", "MILK", "--qty", "5"}).exit_code, 0);
+  EXPECT_EQ(with_db({"add-batch", "--ref", "east-1", "--sku", "MILK", "--qty", "5", "--warehouse",
+                     "east", "--expires", "2999-01-01"})
+                .exit_code,
+            0);
+  EXPECT_EQ(with_db({"add-batch", "--ref", "spoiled", "--sku", "MILK", "--qty", "50", "--warehouse",
+                     "east", "--expires", "2001-01-01"})
+                .exit_code,
+            0);
+  EXPECT_EQ(with_db({"warehouses"}).out, "east 100 (default)\nmain 100 (default)\n");
+  EXPECT_EQ(with_db({"set-warehouse-priority", "east", "--priority", "-4"}).out,
+            "warehouse east at priority -4\n");
+  EXPECT_EQ(with_db({"warehouses"}).out, "east -4\nmain 100 (default)\n");
+  EXPECT_EQ(with_db({"allocate", "--orderid", "o1", "--sku", "MILK", "--qty", "2"}).out,
+            "east-1\n");
+  EXPECT_EQ(
+      with_db({"allocate", "--orderid", "o2", "--sku", "MILK", "--qty", "2", "--warehouse", "main"})
+          .out,
+      "main-1\n");
+  // The spoiled 50 are never taken.
+  EXPECT_EQ(with_db({"allocate", "--orderid", "o3", "--sku", "MILK", "--qty", "7"}).out,
+            "out of stock\n");
+
+  // Refused before anything runs (the usage errors below): nothing changed.
+  const auto too_high = with_db({"set-warehouse-priority", "east", "--priority", "2147483648"});
+  EXPECT_EQ(too_high.exit_code, 2);
+  EXPECT_NE(too_high.err.find("2147483648 is out of range; give -2147483648 to 2147483647"),
+            std::string::npos)
+      << too_high.err;
+  EXPECT_EQ(with_db({"warehouses"}).out, "east -4\nmain 100 (default)\n");
+}
+
 INSTANTIATE_TEST_SUITE_P(Databases, CommandLineOnEachDatabase,
                          ::testing::Values(Backend::sqlite, Backend::postgresql),
                          backend_test_name);
@@ -268,7 +308,19 @@ TEST(CommandLine, UsageErrorsExitTwo) {
            {"extend", "h1", "--ttl", "1.5"},
            {"release"},
            {"release", ""},
-           {"allocate", "--orderid", "o", "--sku", "L", "--qty", "1", "--reservation", ""}}) {
+           {"allocate", "--orderid", "o", "--sku", "L", "--qty", "1", "--reservation", ""},
+           {"allocate", "--orderid", "o", "--sku", "L", "--qty", "1", "--warehouse", ""},
+           {"add-batch", "--ref", "b", "--sku", "L", "--qty", "1", "--expires", "2031-02-30"},
+           {"add-batch", "--ref", "b", "--sku", "L", "--qty", "1", "--expires", "soon"},
+           {"add-batch", "--ref", "b", "--sku", "L", "--qty", "1", "--warehouse", ""},
+           {"add-batch", "--ref", "b", "--sku", "L", "--qty", "1", "--warehouse",
+            std::string(256, 'w')},
+           {"set-warehouse-priority", "east"},
+           {"set-warehouse-priority", "--priority", "1"},
+           {"set-warehouse-priority", "east", "--priority", "-2147483649"},
+           {"set-warehouse-priority", "east", "--priority", "1.5"},
+           {"set-warehouse-priority", "", "--priority", "1"},
+           {"warehouses", "extra"}}) {
     const auto r = run_allocation(args);
     EXPECT_EQ(r.exit_code, 2) << ::testing::PrintToString(args) << r.err;
     EXPECT_FALSE(r.err.empty());
@@ -276,8 +328,9 @@ TEST(CommandLine, UsageErrorsExitTwo) {
 }
 
 TEST(CommandLine, EverySubcommandHasHelp) {
-  for (const char* command : {"serve", "migrate", "add-batch", "allocate", "allocations",
-                              "change-batch-quantity", "reserve", "extend", "release"}) {
+  for (const char* command :
+       {"serve", "migrate", "add-batch", "allocate", "allocations", "change-batch-quantity",
+        "reserve", "extend", "release", "set-warehouse-priority", "warehouses"}) {
     const auto r = run_allocation({command, "--help"});
     EXPECT_EQ(r.exit_code, 0) << command;
     EXPECT_NE(r.out.find("--db"), std::string::npos) << command << r.out;

@@ -605,6 +605,13 @@ def add_batch_cases():
         case(400, "empty ref", lambda api: batch(api, ref="")),
         case(400, "ref of 256 characters", lambda api: batch(api, ref="r" * 256)),
         case(400, "control character in sku", lambda api: batch(api, sku="a\u0001b")),
+        case(201, "in a warehouse, with an expiry date",
+             lambda api: batch(api, warehouse="east", expires="2031-05-01")),
+        case(201, "warehouse and expires null", lambda api: batch(api, warehouse=None, expires=None)),
+        case(409, "the same ref in another warehouse", lambda api: again(api, warehouse="east")),
+        case(400, "expires not a real date", lambda api: batch(api, expires="2031-02-30")),
+        case(400, "warehouse empty", lambda api: batch(api, warehouse="")),
+        case(400, "warehouse not a string", lambda api: batch(api, warehouse=7)),
     ]
 
 
@@ -667,6 +674,9 @@ def allocate_cases():
         case(404, "an unknown hold", lambda api: {**api.line(), "reservation": api.unique("no-hold")}),
         case(404, "a hold used already", used_hold),
         case(410, "an expired hold", expired_hold, says_expired),
+        case(202, "click and collect", lambda api: {**api.line(), "warehouse": "store"}),
+        case(400, "warehouse empty", lambda api: {**api.line(), "warehouse": ""}),
+        case(400, "warehouse not a string", lambda api: {**api.line(), "warehouse": 1}),
     ]
 
 
@@ -794,6 +804,45 @@ def set_product_policy_cases():
         Case("/products/{sku}", "PATCH", 400, "sku of 256 characters",
              lambda api: api.send(Request("PATCH", "/products/" + "x" * 256,
                                           b'{"backorders": true}'))),
+    ]
+
+
+def warehouse_cases():
+    path = "/warehouses/{id}"
+
+    def warehouse(api):
+        return "/warehouses/" + quoted(api.unique("warehouse"))
+
+    def putting(status, name, value, make_target=warehouse, check=None):
+        def run(api):
+            reply = api.send(Request("PUT", make_target(api), json.dumps(value).encode()))
+            reply.sent = value
+            return reply
+        return Case(path, "PUT", status, name, run, check)
+
+    def is_priority(expected):
+        def check(body, sent):
+            return None if body["priority"] == expected else f"the priority is {body['priority']}"
+        return check
+
+    def listed(body, sent):
+        ids = [w["id"] for w in body["warehouses"]]
+        return None if ids == sorted(ids) else f"not in id order: {ids}"
+
+    return post_route_cases(path, 200, lambda api: {"priority": 1}, method="PUT",
+                            target=warehouse) + [
+        putting(200, "a priority", {"priority": 7}, check=is_priority(7)),
+        putting(200, "the lowest 32-bit priority", {"priority": -2**31},
+                check=is_priority(-2**31)),
+        putting(200, "the highest 32-bit priority", {"priority": 2**31 - 1}),
+        putting(400, "priority beyond 32 bits", {"priority": 2**31}),
+        putting(400, "priority below 32 bits", {"priority": -2**31 - 1}),
+        putting(400, "priority a string", {"priority": "1"}),
+        putting(400, "priority missing", {}),
+        putting(400, "unknown field", {"priority": 1, "rank": 2}),
+        Case(path, "PUT", 400, "id of 256 characters",
+             lambda api: api.send(Request("PUT", "/warehouses/" + "x" * 256, b'{"priority": 1}'))),
+        Case("/warehouses", "GET", 200, "the list", lambda api: api.get("/warehouses"), listed),
     ]
 
 
@@ -1113,6 +1162,9 @@ def outage_cases():
         case("/reservations/{id}/extend", "POST", lambda api: api.post(
             "/reservations/" + api.unique("h") + "/extend", {"ttl_s": 60})),
         case("/health", "GET", lambda api: api.get("/health")),
+        case("/warehouses/{id}", "PUT", lambda api: api.send(Request(
+            "PUT", "/warehouses/" + api.unique("w"), b'{"priority": 1}'))),
+        case("/warehouses", "GET", lambda api: api.get("/warehouses")),
     ]
 
 
@@ -1125,7 +1177,7 @@ def all_cases(document):
             + movements_cases() + products_cases()
             + get_by_id_cases("/batches/{ref}", make_batch)
             + reserve_cases() + reservation_cases() + extend_reservation_cases()
-            + plain_get_cases(document) + outage_cases())
+            + warehouse_cases() + plain_get_cases(document) + outage_cases())
 
 
 # Paths the document does not have: 404 with the error body, whatever the method.

@@ -351,7 +351,7 @@ TEST_P(SqlBus, AReleaseRacingTheReallocationOfItsLineIsALostRaceNotAnUnknownLine
   units_of_work->perform([&](service_layer::UnitOfWork& uow) {
     ASSERT_TRUE(uow.products().get("LAMP", "o1"));                       // o1 on no batch
     std::async(std::launch::async, [&] { other_bus.recover(); }).get();  // o1 on LAMP-b2
-    EXPECT_THROW(service_layer::handlers::deallocate({"o1", "LAMP"}, uow),
+    EXPECT_THROW(service_layer::handlers::deallocate({"o1", "LAMP"}, uow, kTestNow),
                  service_layer::ConcurrencyError);
   });
   // Run again, it finds the line where it is now.

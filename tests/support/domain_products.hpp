@@ -9,6 +9,7 @@
 
 #include "allocation/domain/holds.hpp"
 #include "allocation/domain/product.hpp"
+#include "support/test_time.hpp"
 
 // Products as the domain's tests start from them: made by their own operations, with the events
 // of the making taken away, or with what a repository would load.
@@ -19,7 +20,8 @@ inline Product product_of(
     const std::string& sku,
     std::initializer_list<std::tuple<const char*, int, std::optional<Date>>> batches) {
   Product product(sku);
-  for (const auto& [ref, qty, eta] : batches) product.add_batch(Batch(ref, sku, qty, eta));
+  for (const auto& [ref, qty, eta] : batches)
+    product.add_batch(Batch(ref, sku, qty, eta), kTestNow);
   product.take_events();
   return product;
 }

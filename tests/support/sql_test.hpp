@@ -15,6 +15,7 @@
 #include "allocation/adapters/sql/sql_units_of_work.hpp"
 #include "allocation/adapters/sql/sqlite/sqlite_unit_of_work.hpp"
 #include "support/scratch_database.hpp"
+#include "support/test_time.hpp"
 
 namespace allocation::testing {
 
@@ -34,7 +35,7 @@ class SqlTest : public ::testing::TestWithParam<Backend> {
     units_of_work->perform([&](service_layer::UnitOfWork& uow) {
       domain::Product& product = uow.products().add(domain::Product(sku));
       for (const auto& [ref, qty, eta] : batches)
-        product.add_batch(domain::Batch(ref, sku, qty, eta));
+        product.add_batch(domain::Batch(ref, sku, qty, eta), kTestNow);
       uow.commit();
     });
   }

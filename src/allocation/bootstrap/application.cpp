@@ -15,6 +15,7 @@
 #include "allocation/adapters/sql/sql_stock_ledger.hpp"
 #include "allocation/adapters/sql/sql_stock_states.hpp"
 #include "allocation/adapters/sql/sql_units_of_work.hpp"
+#include "allocation/adapters/sql/sql_warehouses.hpp"
 #include "allocation/bootstrap/bootstrap.hpp"
 
 namespace allocation::bootstrap {
@@ -72,6 +73,7 @@ Application::Application(const Settings& settings)
       stock_ledger_(std::make_shared<adapters::sql::SqlStockLedger>(database_)),
       stock_states_(std::make_shared<adapters::sql::SqlStockStates>(database_)),
       reservations_(std::make_shared<adapters::sql::SqlReservations>(database_)),
+      warehouses_(std::make_shared<adapters::sql::SqlWarehouses>(database_)),
       clock_(std::make_shared<adapters::RealClock>()),
       units_of_work_(adapters::sql::sql_units_of_work(database_, clock_)) {
   metrics_->add_gauge("allocation_outbox_backlog",

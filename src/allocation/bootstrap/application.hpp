@@ -13,6 +13,7 @@
 #include "allocation/service_layer/ports/reservations.hpp"
 #include "allocation/service_layer/ports/stock_ledger.hpp"
 #include "allocation/service_layer/ports/stock_states.hpp"
+#include "allocation/service_layer/ports/warehouses.hpp"
 
 namespace allocation::adapters::sql {
 class Database;
@@ -37,6 +38,7 @@ class Application {
   service_layer::StockLedger& stock_ledger() const { return *stock_ledger_; }
   service_layer::StockStates& stock_states() const { return *stock_states_; }
   service_layer::Reservations& reservations() const { return *reservations_; }
+  service_layer::Warehouses& warehouses() const { return *warehouses_; }
   const service_layer::Clock& clock() const { return *clock_; }
   adapters::PrometheusMetrics& metrics() const { return *metrics_; }
   int schema_version() const { return schema_version_; }
@@ -60,6 +62,7 @@ class Application {
   std::shared_ptr<service_layer::StockLedger> stock_ledger_;
   std::shared_ptr<service_layer::StockStates> stock_states_;
   std::shared_ptr<service_layer::Reservations> reservations_;
+  std::shared_ptr<service_layer::Warehouses> warehouses_;
   // The one clock of the service: the bus's pauses and the ledger's times.
   std::shared_ptr<service_layer::Clock> clock_;
   std::shared_ptr<service_layer::UnitsOfWork> units_of_work_;

@@ -45,6 +45,14 @@ service_layer::MessageBus make_message_bus(Adapters adapters, service_layer::Ret
   // Handlers that depend on the time read it here, at each run of their unit of work.
   const std::shared_ptr<service_layer::Clock> clock = adapters.clock;
   const std::shared_ptr<service_layer::RandomSource> random = adapters.random;
+  const auto add_batch = [clock](const commands::CreateBatch& command,
+                                 service_layer::UnitOfWork& uow) {
+    handlers::add_batch(command, uow, service_layer::instant_now(*clock));
+  };
+  const auto deallocate = [clock](const commands::Deallocate& command,
+                                  service_layer::UnitOfWork& uow) {
+    return handlers::deallocate(command, uow, service_layer::instant_now(*clock));
+  };
   const auto allocate = [clock](const commands::Allocate& command, service_layer::UnitOfWork& uow) {
     return handlers::allocate(command, uow, service_layer::instant_now(*clock));
   };
@@ -77,9 +85,10 @@ service_layer::MessageBus make_message_bus(Adapters adapters, service_layer::Ret
                                       service_layer::UnitOfWork& uow) {
     return handlers::expire_product_reservations(command, uow, service_layer::instant_now(*clock));
   };
-  service_layer::CommandHandlers commands(
-      handlers::add_batch, allocate, change_batch_quantity, handlers::deallocate, cancel_order,
-      handlers::set_product_policy, reserve, extend, release, expire_reservations, expire_product);
+  service_layer::CommandHandlers commands(add_batch, allocate, change_batch_quantity, deallocate,
+                                          cancel_order, handlers::set_product_policy, reserve,
+                                          extend, release, expire_reservations, expire_product,
+                                          handlers::set_warehouse_priority);
 
   service_layer::EventHandlers events;
   events

@@ -7,20 +7,22 @@
 namespace allocation::domain {
 
 Batch::Batch(std::string reference, std::string sku, int purchased_quantity,
-             std::optional<Date> eta)
+             std::optional<Date> eta, Storage storage)
     : reference_(std::move(reference)),
       sku_(std::move(sku)),
       purchased_quantity_(purchased_quantity),
-      eta_(eta) {
+      eta_(eta),
+      storage_(std::move(storage)) {
   if (reference_.empty()) throw std::invalid_argument("a batch needs a reference");
   if (sku_.empty()) throw std::invalid_argument("a batch needs a sku");
+  if (storage_.warehouse.empty()) throw std::invalid_argument("a batch needs a warehouse");
   if (purchased_quantity_ < 0) throw std::invalid_argument("a batch's qty must be >= 0");
 }
 
 Batch Batch::restore(std::string reference, std::string sku, int purchased_quantity,
                      std::optional<Date> eta, int allocated_quantity,
-                     std::vector<OrderLine> loaded_lines, int reserved_quantity) {
-  Batch batch(std::move(reference), std::move(sku), purchased_quantity, eta);
+                     std::vector<OrderLine> loaded_lines, int reserved_quantity, Storage storage) {
+  Batch batch(std::move(reference), std::move(sku), purchased_quantity, eta, std::move(storage));
   batch.allocated_quantity_ = allocated_quantity;
   batch.reserved_quantity_ = reserved_quantity;
   batch.lines_ = std::move(loaded_lines);
@@ -45,7 +47,7 @@ const OrderLine* Batch::line_of(std::string_view orderid) const {
 
 bool Batch::has_same_data(const Batch& other) const {
   return sku_ == other.sku_ && purchased_quantity_ == other.purchased_quantity_ &&
-         eta_ == other.eta_;
+         eta_ == other.eta_ && storage_ == other.storage_;
 }
 
 void Batch::allocate(const OrderLine& line) {

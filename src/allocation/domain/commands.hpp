@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "allocation/domain/date.hpp"
+#include "allocation/domain/warehouse_priorities.hpp"
 
 // Commands: what somebody asks the system to do. Plain values; exactly one handler each.
 namespace allocation::domain::commands {
@@ -15,6 +16,9 @@ struct CreateBatch {
   std::string sku;
   int qty;
   std::optional<Date> eta;
+  std::string warehouse = std::string(kDefaultWarehouse);
+  // Perishable stock's last day (SPEC §6); none keeps.
+  std::optional<Date> expires = std::nullopt;
   friend bool operator==(const CreateBatch&, const CreateBatch&) = default;
 };
 
@@ -24,6 +28,8 @@ struct Allocate {
   int qty;
   // The hold the line takes its units from (SPEC §7.3), if any.
   std::optional<std::string> reservation = std::nullopt;
+  // The warehouse whose batches come first (click and collect; SPEC §6), if any.
+  std::optional<std::string> warehouse = std::nullopt;
   friend bool operator==(const Allocate&, const Allocate&) = default;
 };
 
@@ -89,6 +95,13 @@ struct ExpireProductReservations {
                          const ExpireProductReservations&) = default;
 };
 
+// Sets a warehouse's priority (SPEC §6): lower is taken first.
+struct SetWarehousePriority {
+  std::string warehouse;
+  int priority;
+  friend bool operator==(const SetWarehousePriority&, const SetWarehousePriority&) = default;
+};
+
 }  // namespace allocation::domain::commands
 
 namespace allocation::domain {
@@ -97,6 +110,7 @@ using Command =
     std::variant<commands::CreateBatch, commands::Allocate, commands::ChangeBatchQuantity,
                  commands::Deallocate, commands::CancelOrder, commands::SetProductPolicy,
                  commands::Reserve, commands::ExtendReservation, commands::ReleaseReservation,
-                 commands::ExpireReservations, commands::ExpireProductReservations>;
+                 commands::ExpireReservations, commands::ExpireProductReservations,
+                 commands::SetWarehousePriority>;
 
 }  // namespace allocation::domain

@@ -11,12 +11,6 @@ namespace allocation::domain {
 
 namespace {
 
-// Warehouse stock (no eta) before any shipment, shipments by eta.
-bool arrives_earlier(const Batch& a, const Batch& b) {
-  if (!a.eta()) return b.eta().has_value();
-  return b.eta() && *a.eta() < *b.eta();
-}
-
 // The order's line must be the same one: answering another qty with the old batch would tell
 // the client it got what it did not.
 void check_same_line(const OrderLine& existing, const OrderLine& line) {
@@ -62,19 +56,27 @@ Batch* Product::find_batch(std::string_view reference) {
   return const_cast<Batch*>(std::as_const(*this).batch(reference));
 }
 
-int Product::available_quantity() const {
-  return std::accumulate(batches_.begin(), batches_.end(), 0, [](int sum, const Batch& b) {
-    return sum + std::max(0, b.available_quantity());
+AllocationOrder Product::order_at(Instant now, std::optional<std::string_view> preferred) const {
+  return AllocationOrder(state_.priorities, date_of(now), preferred);
+}
+
+int Product::available_quantity(Instant now) const { return available(order_at(now)); }
+
+int Product::available(const AllocationOrder& order) const {
+  return std::accumulate(batches_.begin(), batches_.end(), 0, [&](int sum, const Batch& b) {
+    return order.usable(b) ? sum + std::max(0, b.available_quantity()) : sum;
   });
 }
 
-int Product::room() const {
+int Product::room(const AllocationOrder& order) const {
   int most = 0;
-  for (const Batch& batch : batches_) most = std::max(most, batch.available_quantity());
+  for (const Batch& batch : batches_) {
+    if (order.usable(batch)) most = std::max(most, batch.available_quantity());
+  }
   return most;
 }
 
-bool Product::add_batch(Batch batch) {
+bool Product::add_batch(Batch batch, Instant now) {
   if (batch.sku() != sku_) {
     throw std::invalid_argument("batch " + batch.reference() + " is not of sku " + sku_);
   }
@@ -82,27 +84,30 @@ bool Product::add_batch(Batch batch) {
     if (existing->has_same_data(batch)) return false;
     throw BatchConflict(batch.reference());
   }
-  const int available_before = available_quantity();
-  const bool adds_units = batch.purchased_quantity() > 0;
+  const AllocationOrder order = order_at(now);
+  const int available_before = available(order);
+  const bool adds_units = batch.purchased_quantity() > 0 && order.usable(batch);
   events_.emplace_back(events::BatchAdded{sku_, batch.reference(), batch.purchased_quantity()});
   batches_.push_back(std::move(batch));
   ++version_number_;
-  serve_backorders(adds_units);
-  record_low_stock(available_before);
+  serve_backorders(adds_units, order);
+  record_low_stock(available_before, order);
   return true;
 }
 
-bool Product::comes_before(const Batch& a, const Batch& b) const {
-  if (arrives_earlier(a, b)) return true;
-  if (arrives_earlier(b, a)) return false;
+bool Product::comes_before(const Batch& a, const Batch& b, const AllocationOrder& order) const {
+  if (order.before(a, b)) return true;
+  if (order.before(b, a)) return false;
   return &a < &b;  // their places in batches_: the order they were added
 }
 
-Batch* Product::batch_for(int qty) {
-  // Stable: of equally early batches the first added wins.
+Batch* Product::batch_for(int qty, const AllocationOrder& order) {
+  // Stable: of batches alike in the order, the first added wins.
   Batch* chosen = nullptr;
   for (Batch& batch : batches_) {
-    if (batch.can_take(qty) && (!chosen || arrives_earlier(batch, *chosen))) chosen = &batch;
+    if (order.usable(batch) && batch.can_take(qty) && (!chosen || order.before(batch, *chosen))) {
+      chosen = &batch;
+    }
   }
   return chosen;
 }
@@ -125,17 +130,20 @@ std::optional<std::optional<std::string>> Product::existing_answer(const OrderLi
   return std::nullopt;
 }
 
-std::optional<std::string> Product::allocate(const OrderLine& line, Instant now) {
+std::optional<std::string> Product::allocate(const OrderLine& line, Instant now,
+                                             std::optional<std::string_view> warehouse) {
   if (auto answer = existing_answer(line)) return *answer;
-  const int available_before = available_quantity();
-  auto batchref = allocate_new(line, now);
-  record_low_stock(available_before);
+  const AllocationOrder order = order_at(now, warehouse);
+  const int available_before = available(order);
+  auto batchref = allocate_new(line, order, now);
+  record_low_stock(available_before, order);
   return batchref;
 }
 
-std::optional<std::string> Product::allocate_new(const OrderLine& line, Instant now) {
-  expire_holds_in_the_way(line.qty(), now);
-  if (Batch* chosen = batch_for(line.qty())) {
+std::optional<std::string> Product::allocate_new(const OrderLine& line,
+                                                 const AllocationOrder& order, Instant now) {
+  expire_holds_in_the_way(line.qty(), order, now);
+  if (Batch* chosen = batch_for(line.qty(), order)) {
     allocate_to(*chosen, line);
     ++version_number_;
     return chosen->reference();
@@ -154,10 +162,12 @@ std::optional<std::string> Product::allocate_new(const OrderLine& line, Instant 
 }
 
 std::optional<std::string> Product::allocate(const OrderLine& line, std::string_view hold_id,
-                                             Instant now) {
+                                             Instant now,
+                                             std::optional<std::string_view> warehouse) {
   if (auto answer = existing_answer(line)) return *answer;
   live_hold(hold_id, now);
-  const int available_before = available_quantity();
+  const AllocationOrder order = order_at(now, warehouse);
+  const int available_before = available(order);
   const Hold hold = state_.holds.end(hold_id, HoldEnd::consumed);
   Batch& held = held_batch(hold);
   held.unreserve(hold.qty());
@@ -165,28 +175,29 @@ std::optional<std::string> Product::allocate(const OrderLine& line, std::string_
       events::ReservationConsumed{hold.id(), sku_, hold.qty(), hold.batchref(), line.orderid()});
   ++version_number_;
   std::optional<std::string> batchref;
-  if (held.can_allocate(line)) {
+  if (order.usable(held) && held.can_allocate(line)) {
     allocate_to(held, line);
-    if (hold.qty() > line.qty()) serve_backorders(/*freed=*/true);
+    if (hold.qty() > line.qty()) serve_backorders(/*freed=*/true, order);
     batchref = held.reference();
   } else {
     // The held batch lacks the units beyond the hold: the held units go back to stock, for the
     // lines waiting before this one, and the line is allocated as any other.
-    serve_backorders(/*freed=*/true);
-    batchref = allocate_new(line, now);
+    serve_backorders(/*freed=*/true, order);
+    batchref = allocate_new(line, order, now);
   }
-  record_low_stock(available_before);
+  record_low_stock(available_before, order);
   return batchref;
 }
 
 std::optional<std::string> Product::reallocate(const OrderLine& line, Instant now) {
+  const AllocationOrder order = order_at(now);
   const int version_before = version_number_;
-  const int available_before = available_quantity();
+  const int available_before = available(order);
   const auto existing = existing_answer(line);
-  auto batchref = existing ? *existing : allocate_new(line, now);
+  auto batchref = existing ? *existing : allocate_new(line, order, now);
   const std::size_t events_before = events_.size();
-  serve_backorders(/*freed=*/false);
-  record_low_stock(available_before);
+  serve_backorders(/*freed=*/false, order);
+  record_low_stock(available_before, order);
   // Serving changed the product (events say how) though allocating the line may not have.
   if (events_.size() != events_before && version_number_ == version_before) ++version_number_;
   return batchref;
@@ -196,7 +207,8 @@ const OrderLine* Product::waiting_line(std::string_view orderid) const {
   return state_.backorders.line_of(orderid);
 }
 
-std::optional<std::vector<events::Released>> Product::deallocate(std::string_view orderid) {
+std::optional<std::vector<events::Released>> Product::deallocate(std::string_view orderid,
+                                                                 Instant now) {
   std::vector<events::Released> parts;
   for (Batch& batch : batches_) {
     if (auto line = batch.release(orderid)) {
@@ -215,14 +227,16 @@ std::optional<std::vector<events::Released>> Product::deallocate(std::string_vie
   ++version_number_;
   events_.insert(events_.end(), parts.begin(), parts.end());
   // A waiting line's release frees nothing.
-  const int available_before = available_quantity();
+  const AllocationOrder order = order_at(now);
+  const int available_before = available(order);
   serve_backorders(std::any_of(parts.begin(), parts.end(),
-                               [](const events::Released& part) { return part.batchref; }));
-  record_low_stock(available_before);
+                               [](const events::Released& part) { return part.batchref; }),
+                   order);
+  record_low_stock(available_before, order);
   return parts;
 }
 
-events::Released Product::release_taken_off(const OrderLine& line) {
+events::Released Product::release_taken_off(const OrderLine& line, Instant now) {
   if (line.sku() != sku_) {
     throw std::invalid_argument("order line of sku " + line.sku() + " given to sku " + sku_);
   }
@@ -231,9 +245,10 @@ events::Released Product::release_taken_off(const OrderLine& line) {
   ++version_number_;
   events_.emplace_back(part);
   // What taking it off left free was to be its reallocation's first: now anyone's.
-  const int available_before = available_quantity();
-  serve_backorders(/*freed=*/true);
-  record_low_stock(available_before);
+  const AllocationOrder order = order_at(now);
+  const int available_before = available(order);
+  serve_backorders(/*freed=*/true, order);
+  record_low_stock(available_before, order);
   return part;
 }
 
@@ -241,14 +256,15 @@ void Product::change_batch_quantity(std::string_view reference, int quantity, In
   Batch* batch = find_batch(reference);
   if (!batch) throw UnknownBatch(std::string(reference));
   const int old_quantity = batch->purchased_quantity();
-  const int available_before = available_quantity();
+  const AllocationOrder order = order_at(now);
+  const int available_before = available(order);
   batch->set_purchased_quantity(quantity);
   ++version_number_;
   events_.emplace_back(
       events::BatchQuantityChanged{sku_, batch->reference(), old_quantity, quantity});
   if (quantity > old_quantity) {
-    serve_backorders(/*freed=*/true);
-    record_low_stock(available_before);
+    serve_backorders(/*freed=*/true, order);
+    record_low_stock(available_before, order);
     return;
   }
   // Expired holds hold nothing: ended first, here and in the batches holds may move to.
@@ -256,7 +272,7 @@ void Product::change_batch_quantity(std::string_view reference, int quantity, In
       batch->available_quantity() < 0 && batch->reserved_quantity() > 0 && end_expired_holds(now);
   while (batch->available_quantity() < 0 && batch->reserved_quantity() > 0) {
     // A hold released whole may leave units of the batch free.
-    freed = !move_or_release_latest_hold(*batch) || freed;
+    freed = !move_or_release_latest_hold(*batch, order) || freed;
   }
   bool took_lines_off = false;
   while (batch->available_quantity() < 0) {
@@ -267,11 +283,11 @@ void Product::change_batch_quantity(std::string_view reference, int quantity, In
   }
   // Lines taken off are allocated again before the queue is served (reallocate()), so that they
   // keep their units; with none, what ended holds left free is served now.
-  if (freed && !took_lines_off) serve_backorders(/*freed=*/true);
-  record_low_stock(available_before);
+  if (freed && !took_lines_off) serve_backorders(/*freed=*/true, order);
+  record_low_stock(available_before, order);
 }
 
-bool Product::move_or_release_latest_hold(Batch& batch) {
+bool Product::move_or_release_latest_hold(Batch& batch, const AllocationOrder& order) {
   const auto& live = state_.holds.live();
   auto latest = std::find_if(live.rbegin(), live.rend(), [&](const Hold& hold) {
     return hold.batchref() == batch.reference();
@@ -282,7 +298,7 @@ bool Product::move_or_release_latest_hold(Batch& batch) {
   Hold& hold = *state_.holds.find_live(latest->id());
   batch.unreserve(hold.qty());
   // Never the shrinking batch: it is over-committed by more than the hold gave back.
-  if (Batch* other = batch_for(hold.qty()); other && other != &batch) {
+  if (Batch* other = batch_for(hold.qty(), order); other && other != &batch) {
     other->reserve(hold.qty());
     events_.emplace_back(
         events::ReservationMoved{hold.id(), sku_, hold.qty(), hold.batchref(), other->reference()});
@@ -305,9 +321,10 @@ Product::Reservation Product::reserve(std::string id, int qty, std::chrono::seco
     return {*existing, false};
   }
   if (state_.holds.ended_here(id)) throw HoldConflict(id, "has ended");
-  const int available_before = available_quantity();
-  expire_holds_in_the_way(qty, now);
-  Batch* batch = batch_for(qty);
+  const AllocationOrder order = order_at(now);
+  const int available_before = available(order);
+  expire_holds_in_the_way(qty, order, now);
+  Batch* batch = batch_for(qty, order);
   if (!batch) throw NoStockToHold(sku_, qty);
   Hold hold(std::move(id), sku_, qty, batch->reference(), now + ttl, ttl);
   batch->reserve(qty);
@@ -315,7 +332,7 @@ Product::Reservation Product::reserve(std::string id, int qty, std::chrono::seco
       events::Reserved{hold.id(), sku_, qty, batch->reference(), hold.expires_at()});
   state_.holds.add(hold);
   ++version_number_;
-  record_low_stock(available_before);
+  record_low_stock(available_before, order);
   return {std::move(hold), true};
 }
 
@@ -330,23 +347,25 @@ Hold Product::extend_hold(std::string_view id, std::chrono::seconds ttl, Instant
 
 events::ReservationReleased Product::release_hold(std::string_view id, Instant now) {
   live_hold(id, now);
-  const int available_before = available_quantity();
+  const AllocationOrder order = order_at(now);
+  const int available_before = available(order);
   const Hold hold = state_.holds.end(id, HoldEnd::released);
   held_batch(hold).unreserve(hold.qty());
   events::ReservationReleased released{hold.id(), sku_, hold.qty(), hold.batchref(),
                                        events::HoldRelease::requested};
   events_.emplace_back(released);
   ++version_number_;
-  serve_backorders(/*freed=*/true);
-  record_low_stock(available_before);
+  serve_backorders(/*freed=*/true, order);
+  record_low_stock(available_before, order);
   return released;
 }
 
 int Product::expire_holds(Instant now) {
-  const int available_before = available_quantity();
+  const AllocationOrder order = order_at(now);
+  const int available_before = available(order);
   const int ended = end_expired_holds(now);
-  if (ended > 0) serve_backorders(/*freed=*/true);
-  record_low_stock(available_before);
+  if (ended > 0) serve_backorders(/*freed=*/true, order);
+  record_low_stock(available_before, order);
   return ended;
 }
 
@@ -361,14 +380,14 @@ int Product::end_expired_holds(Instant now) {
   return static_cast<int>(expired.size());
 }
 
-void Product::expire_holds_in_the_way(int qty, Instant now) {
-  const Batch* chosen = batch_for(qty);
+void Product::expire_holds_in_the_way(int qty, const AllocationOrder& order, Instant now) {
+  const Batch* chosen = batch_for(qty, order);
   const bool in_the_way = std::any_of(batches_.begin(), batches_.end(), [&](const Batch& batch) {
-    return batch.reserved_quantity() > 0 && !batch.can_take(qty) &&
+    return order.usable(batch) && batch.reserved_quantity() > 0 && !batch.can_take(qty) &&
            batch.available_quantity() + batch.reserved_quantity() >= qty &&
-           (!chosen || comes_before(batch, *chosen));
+           (!chosen || comes_before(batch, *chosen, order));
   });
-  if (in_the_way && end_expired_holds(now) > 0) serve_backorders(/*freed=*/true);
+  if (in_the_way && end_expired_holds(now) > 0) serve_backorders(/*freed=*/true, order);
 }
 
 Hold& Product::live_hold(std::string_view id, Instant now) {
@@ -396,25 +415,26 @@ void Product::set_policy(ProductPolicy policy) {
   ++version_number_;
 }
 
-void Product::serve_backorders(bool freed) {
-  state_.backorders.serve([&] { return room(); },
+void Product::serve_backorders(bool freed, const AllocationOrder& allocating) {
+  const AllocationOrder order = allocating.without_preference();
+  state_.backorders.serve([&] { return room(order); },
                           [&](const OrderLine& line) {
-                            Batch* chosen = batch_for(line.qty());
+                            Batch* chosen = batch_for(line.qty(), order);
                             if (!chosen) return false;
                             allocate_to(*chosen, line);
                             return true;
                           });
   // Back in stock: units freed or added (not merely left over when a line found no batch),
   // and some still free once the queue took its share.
-  if (const int available = available_quantity(); state_.out_of_stock && freed && available > 0) {
+  if (const int available = this->available(order); state_.out_of_stock && freed && available > 0) {
     state_.out_of_stock = false;
     events_.emplace_back(events::BackInStock{sku_, available});
   }
 }
 
-void Product::record_low_stock(int available_before) {
+void Product::record_low_stock(int available_before, const AllocationOrder& order) {
   const std::optional<int>& threshold = state_.policy.low_stock_threshold;
-  const int available = available_quantity();
+  const int available = this->available(order);
   if (threshold && available_before > *threshold && available <= *threshold) {
     events_.emplace_back(events::LowStock{sku_, available, *threshold});
   }

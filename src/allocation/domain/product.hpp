@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "allocation/domain/allocation_order.hpp"
 #include "allocation/domain/backorder_queue.hpp"
 #include "allocation/domain/batch.hpp"
 #include "allocation/domain/events.hpp"
@@ -12,6 +13,7 @@
 #include "allocation/domain/holds.hpp"
 #include "allocation/domain/order_line.hpp"
 #include "allocation/domain/product_policy.hpp"
+#include "allocation/domain/warehouse_priorities.hpp"
 
 namespace allocation::domain {
 
@@ -25,6 +27,9 @@ struct ProductState {
   Holds holds = {};
   // Lines of orders that released them, among the orders a repository loaded.
   std::vector<OrderLine> released;
+  // The priorities of the warehouses its batches are in, as read with it: not part of the
+  // product (no change of them touches it), but what its allocation order needs.
+  WarehousePriorities priorities = {};
 };
 
 // The aggregate root of one SKU: every batch of it, its backorder queue, its policy, and the
@@ -59,29 +64,33 @@ class Product {
   const BackorderQueue& backorders() const { return state_.backorders; }
   const std::vector<OrderLine>& released_lines() const { return state_.released; }
   const Holds& holds() const { return state_.holds; }
-  // Units the batches can still take, over all of them.
-  int available_quantity() const;
+  const WarehousePriorities& warehouse_priorities() const { return state_.priorities; }
+  // Units the batches can still take at `now`, over all of them but the expired.
+  int available_quantity(Instant now) const;
 
   // Adds a batch of this SKU, recording BatchAdded, and serves the backorder queue from it.
   // Returns false and changes nothing when a batch with the same reference and the same data is
   // here already; throws BatchConflict when its data differ.
-  bool add_batch(Batch batch);
+  bool add_batch(Batch batch, Instant now);
 
-  // Allocates the line to the first batch that can take it: warehouse stock (no eta) first,
-  // then the earliest eta, ties in the order the batches were added. Returns that batch's
-  // reference and records Allocated. When none can: with backorders on, the line waits in the
+  // Allocates the line to the first batch that can take it in the allocation order
+  // (AllocationOrder: the `warehouse` preferred first, warehouse stock before incoming, then
+  // priority and expiry, never an expired batch). Returns that batch's reference and records
+  // Allocated. When none can: with backorders on, the line waits in the
   // queue (Backordered); either way returns nullopt, and records OutOfStock if the product had
   // not run out already.
   // The same line again (same order, same qty, allocated or waiting) changes nothing and answers
   // the same, so that a client may retry; the order's line with another qty throws LineConflict,
   // and a line the order released throws ReleasedLine, changing nothing.
-  std::optional<std::string> allocate(const OrderLine& line, Instant now);
+  std::optional<std::string> allocate(const OrderLine& line, Instant now,
+                                      std::optional<std::string_view> warehouse = std::nullopt);
   // Allocates the line with the live hold `hold_id` (SPEC §7.3), ending it (ReservationConsumed):
   // the line takes the held batch when that batch has the units beyond the hold free (held
   // units beyond the line are free again); otherwise the line is allocated as allocate() would.
   // The order's line that exists already answers as allocate() does, whatever the hold. Throws
   // UnknownHold when the product has no such live hold, HoldExpired when it expired.
-  std::optional<std::string> allocate(const OrderLine& line, std::string_view hold_id, Instant now);
+  std::optional<std::string> allocate(const OrderLine& line, std::string_view hold_id, Instant now,
+                                      std::optional<std::string_view> warehouse = std::nullopt);
   // Allocates again a line a quantity change took off (allocate()), then serves the backorder
   // queue from what is still free: taking lines off may free more than the change asked, and the
   // lines taken off had those units first.
@@ -92,11 +101,11 @@ class Product {
   // Releases the order's line, from its batch or from the backorder queue, recording Released,
   // and serves the queue from the units it frees. Returns what was released: empty when the
   // order released the line already; nullopt when the product knows no line of the order.
-  std::optional<std::vector<events::Released>> deallocate(std::string_view orderid);
+  std::optional<std::vector<events::Released>> deallocate(std::string_view orderid, Instant now);
   // Releases a line that is in no batch and no queue: taken off its batch (Deallocated) and not
   // allocated again yet. Its reallocation then finds it released; the backorder queue is served
   // from what taking it off left free.
-  events::Released release_taken_off(const OrderLine& line);
+  events::Released release_taken_off(const OrderLine& line, Instant now);
 
   // Sets a batch's purchased quantity (BatchQuantityChanged). Raised: serves the backorder queue.
   // Lowered below what it allocated and holds: ends its expired holds; then moves its most
@@ -135,15 +144,19 @@ class Product {
 
  private:
   Batch* find_batch(std::string_view reference);
+  // The product's allocation order on the day of `now`, preferring `preferred`'s batches.
+  AllocationOrder order_at(Instant now,
+                           std::optional<std::string_view> preferred = std::nullopt) const;
+  // Units the usable batches can still take.
+  int available(const AllocationOrder& order) const;
   // The batch `qty` units go to, by the allocation order; nullptr when none can take them.
-  Batch* batch_for(int qty);
-  // The allocation order: warehouse stock (no eta) first, then the earliest eta, ties in the
-  // order the batches were added.
-  bool comes_before(const Batch& a, const Batch& b) const;
+  Batch* batch_for(int qty, const AllocationOrder& order);
+  // The allocation order, ties in the order the batches were added.
+  bool comes_before(const Batch& a, const Batch& b, const AllocationOrder& order) const;
   // Ends the expired holds when a hold may stand between `qty` units and the batch the
   // allocation order would give them: a batch before the one they would get (or any, when none
   // can take them) that could take them but for its holds.
-  void expire_holds_in_the_way(int qty, Instant now);
+  void expire_holds_in_the_way(int qty, const AllocationOrder& order, Instant now);
   // Ends every hold expired at `now` (ReservationExpired) without serving the queue; returns
   // how many.
   int end_expired_holds(Instant now);
@@ -153,23 +166,24 @@ class Product {
   Batch& held_batch(const Hold& hold);
   // Takes the most recent hold off an over-committed batch: to another batch (true), or
   // released (false).
-  bool move_or_release_latest_hold(Batch& batch);
+  bool move_or_release_latest_hold(Batch& batch, const AllocationOrder& order);
   // What allocate() answers for a line the product has already (allocated or waiting); nullopt
   // for a new line. Throws LineConflict, ReleasedLine.
   std::optional<std::optional<std::string>> existing_answer(const OrderLine& line) const;
   // Allocates a new line (see allocate()).
-  std::optional<std::string> allocate_new(const OrderLine& line, Instant now);
-  // The most units one batch can still take: the largest line that fits somewhere.
-  int room() const;
+  std::optional<std::string> allocate_new(const OrderLine& line, const AllocationOrder& order,
+                                          Instant now);
+  // The most units one usable batch can still take: the largest line that fits somewhere.
+  int room(const AllocationOrder& order) const;
   void allocate_to(Batch& batch, const OrderLine& line);
   // After a change: allocates the waiting lines that fit, then records BackInStock if the
   // product had run out, the change `freed` units (added, raised, released from a batch, or
   // no longer owed to a line taken off), and some are left.
-  void serve_backorders(bool freed);
+  void serve_backorders(bool freed, const AllocationOrder& allocating);
   // At the end of an operation (once each, never in a step of one): records LowStock if
   // available fell from above the threshold, where it was when the operation began, to it or
   // below it.
-  void record_low_stock(int available_before);
+  void record_low_stock(int available_before, const AllocationOrder& order);
 
   std::string sku_;
   int version_number_;

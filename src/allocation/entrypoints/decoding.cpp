@@ -126,6 +126,19 @@ std::optional<domain::Date> optional_date(const json& object, const char* name) 
   return date;
 }
 
+// Any 32-bit integer: a warehouse's priority.
+int whole_int(const json& object, const char* name) {
+  const json& value = required(object, name);
+  const std::string field = std::string("field '") + name + "'";
+  const bool in_range =
+      value.is_number_unsigned()  ? value.get<std::uint64_t>() <= std::numeric_limits<int>::max()
+      : value.is_number_integer() ? value.get<std::int64_t>() >= std::numeric_limits<int>::min()
+                                  : false;
+  if (!value.is_number_integer()) throw BadRequest(field + " must be an integer");
+  if (!in_range) throw BadRequest(field + " is out of range (-2147483648 to 2147483647)");
+  return value.get<int>();
+}
+
 }  // namespace
 
 std::size_t code_points(std::string_view utf8) {
@@ -165,14 +178,33 @@ void check_identifier(std::string_view value, const char* name) {
 
 domain::commands::CreateBatch decode_create_batch(std::string_view text) {
   const json body = parse_object(text);
-  return {identifier(body, "ref"), identifier(body, "sku"), quantity(body, "qty", 0),
-          optional_date(body, "eta")};
+  // null says what leaving the field out says, as for eta.
+  auto warehouse = body.contains("warehouse") && body["warehouse"].is_null()
+                       ? std::nullopt
+                       : optional_identifier(body, "warehouse");
+  return {identifier(body, "ref"),
+          identifier(body, "sku"),
+          quantity(body, "qty", 0),
+          optional_date(body, "eta"),
+          warehouse.value_or(std::string(domain::kDefaultWarehouse)),
+          optional_date(body, "expires")};
 }
 
 domain::commands::Allocate decode_allocate(std::string_view text) {
   const json body = parse_object(text);
   return {identifier(body, "orderid"), identifier(body, "sku"), quantity(body, "qty", 1),
-          optional_identifier(body, "reservation")};
+          optional_identifier(body, "reservation"), optional_identifier(body, "warehouse")};
+}
+
+domain::commands::SetWarehousePriority decode_set_warehouse_priority(std::string id,
+                                                                     std::string_view text) {
+  const json body = parse_object(text);
+  for (const auto& [key, value] : body.items()) {
+    if (key != "priority") {
+      throw BadRequest("unknown field '" + key + "': a warehouse has 'priority'");
+    }
+  }
+  return {std::move(id), whole_int(body, "priority")};
 }
 
 domain::commands::Reserve decode_reserve(std::string_view text) {

@@ -23,15 +23,21 @@ inline constexpr std::size_t kMaxIdentifierLength = 255;
 // How many code points the UTF-8 text holds.
 std::size_t code_points(std::string_view utf8);
 
-// {"ref": str, "sku": str, "qty": int >= 0, "eta": "YYYY-MM-DD" | null | absent}
+// {"ref": str, "sku": str, "qty": int >= 0, "eta": "YYYY-MM-DD" | null | absent,
+//  "warehouse": str | null | absent (main), "expires": "YYYY-MM-DD" | null | absent}
 domain::commands::CreateBatch decode_create_batch(std::string_view json);
-// {"orderid": str, "sku": str, "qty": int > 0, "reservation": str (optional: a hold's id)}
+// {"orderid": str, "sku": str, "qty": int > 0, "reservation": str (optional: a hold's id),
+//  "warehouse": str (optional: the warehouse whose batches come first)}
 domain::commands::Allocate decode_allocate(std::string_view json);
 // {"ref": str, "qty": int >= 0}
 domain::commands::ChangeBatchQuantity decode_change_batch_quantity(std::string_view json);
 
 // {"orderid": str, "sku": str}
 domain::commands::Deallocate decode_deallocate(std::string_view json);
+// {"priority": any 32-bit integer}, and nothing else, for the warehouse `id` (checked by the
+// caller).
+domain::commands::SetWarehousePriority decode_set_warehouse_priority(std::string id,
+                                                                     std::string_view json);
 // {"backorders": bool (optional), "low_stock_threshold": int >= 0 | null (optional; null: none)}
 // for the product `sku`; any other field is refused.
 domain::commands::SetProductPolicy decode_set_product_policy(std::string sku,

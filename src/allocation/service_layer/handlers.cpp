@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "allocation/domain/errors.hpp"
 #include "allocation/service_layer/errors.hpp"
@@ -12,8 +13,9 @@ namespace allocation::service_layer::handlers {
 
 using namespace allocation::domain;
 
-void add_batch(const commands::CreateBatch& command, UnitOfWork& uow) {
-  Batch batch(command.ref, command.sku, command.qty, command.eta);
+void add_batch(const commands::CreateBatch& command, UnitOfWork& uow, Instant now) {
+  Batch batch(command.ref, command.sku, command.qty, command.eta,
+              {.warehouse = command.warehouse, .expires = command.expires});
   ProductRepository& products = uow.products();
   // References are unique across SKUs, not only within a product.
   if (const Product* owner = products.get_by_batchref(command.ref);
@@ -22,7 +24,7 @@ void add_batch(const commands::CreateBatch& command, UnitOfWork& uow) {
   }
   Product* product = products.get(command.sku);
   if (!product) product = &products.add(Product(command.sku));
-  if (product->add_batch(std::move(batch))) uow.commit();
+  if (product->add_batch(std::move(batch), now)) uow.commit();
 }
 
 namespace {
@@ -52,18 +54,19 @@ Allocation allocate(const commands::Allocate& command, UnitOfWork& uow, Instant 
   std::optional<std::string> batchref;
   if (command.reservation) {
     try {
-      batchref = product->allocate(line, *command.reservation, now);
+      batchref = product->allocate(line, *command.reservation, now, command.warehouse);
     } catch (const UnknownHold&) {
       explain_missing_hold(uow, *command.reservation, now, command.sku);
     }
   } else {
-    batchref = product->allocate(line, now);
+    batchref = product->allocate(line, now, command.warehouse);
   }
   uow.commit();
   return {batchref, !batchref && product->waiting_line(command.orderid)};
 }
 
-std::vector<events::Released> deallocate(const commands::Deallocate& command, UnitOfWork& uow) {
+std::vector<events::Released> deallocate(const commands::Deallocate& command, UnitOfWork& uow,
+                                         Instant now) {
   // Not found in what this unit of work read. The product and the pending reallocations are two
   // reads: another process may have taken the line off its batch before the first and allocated
   // it again before the second. Every snapshot of the order has the line somewhere, so one more
@@ -80,7 +83,7 @@ std::vector<events::Released> deallocate(const commands::Deallocate& command, Un
 
   Product* product = uow.products().get(command.sku, command.orderid);
   if (!product) not_found();
-  auto released = product->deallocate(command.orderid);
+  auto released = product->deallocate(command.orderid, now);
   if (!released) {
     // Taken off its batch by a quantity change, its reallocation not run yet: released here,
     // and the reallocation settled in the same unit of work.
@@ -91,7 +94,7 @@ std::vector<events::Released> deallocate(const commands::Deallocate& command, Un
     if (taken_off == pending.end()) not_found();
     uow.settle_reallocation(*taken_off);
     released = {
-        product->release_taken_off(OrderLine(command.orderid, command.sku, taken_off->qty))};
+        product->release_taken_off(OrderLine(command.orderid, command.sku, taken_off->qty), now)};
   }
   uow.commit();
   return *released;
@@ -182,6 +185,12 @@ events::ReservationReleased release_reservation(const commands::ReleaseReservati
   }
   uow.commit();
   return *released;
+}
+
+void set_warehouse_priority(const commands::SetWarehousePriority& command, UnitOfWork& uow) {
+  if (command.warehouse.empty()) throw std::invalid_argument("a warehouse needs an id");
+  uow.set_warehouse_priority({command.warehouse, command.priority});
+  uow.commit();
 }
 
 int expire_reservations(

@@ -23,7 +23,7 @@ namespace allocation::service_layer::handlers {
 // Command handlers. Each commits its unit of work when it changed something.
 
 // Throws domain::BatchConflict when the reference exists with other data.
-void add_batch(const domain::commands::CreateBatch& command, UnitOfWork& uow);
+void add_batch(const domain::commands::CreateBatch& command, UnitOfWork& uow, domain::Instant now);
 // The batch the line went to, or none: backordered, or out of stock. Throws InvalidSku,
 // domain::LineConflict when the order has a line of the SKU with another qty, and
 // domain::ReleasedLine when it released that line. With a reservation (SPEC §7.3), also
@@ -36,7 +36,7 @@ Allocation allocate(const domain::commands::Allocate& command, UnitOfWork& uow,
 // line moved between the unit of work's reads. A line taken off its batch and not yet
 // allocated again is released too, and its reallocation settled.
 std::vector<domain::events::Released> deallocate(const domain::commands::Deallocate& command,
-                                                 UnitOfWork& uow);
+                                                 UnitOfWork& uow, domain::Instant now);
 // Releases every line of the order, each through `deallocate` (a unit of work per product);
 // returns what was released, empty when all was released already. Throws NotFound for an order
 // that never had a line.
@@ -64,6 +64,10 @@ domain::Hold extend_reservation(const domain::commands::ExtendReservation& comma
 // Throws NotFound, domain::HoldExpired.
 domain::events::ReservationReleased release_reservation(
     const domain::commands::ReleaseReservation& command, UnitOfWork& uow, domain::Instant now);
+// Sets the warehouse's priority; no product is loaded. Throws std::invalid_argument for an
+// empty id.
+void set_warehouse_priority(const domain::commands::SetWarehousePriority& command, UnitOfWork& uow);
+
 // Ends the expired holds of every product that has some, each product through
 // `expire_product` (a unit of work each); returns how many ended.
 int expire_reservations(

@@ -13,7 +13,7 @@ namespace {
 // A batch changes only through its product; tests reach it through a one-batch product.
 Product product_with(int purchased, const char* sku = "SMALL-TABLE") {
   Product product(sku);
-  product.add_batch(Batch("batch-001", sku, purchased, std::nullopt));
+  product.add_batch(Batch("batch-001", sku, purchased, std::nullopt), kTestNow);
   return product;
 }
 

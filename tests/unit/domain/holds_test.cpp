@@ -147,7 +147,7 @@ TEST(Holds, WithoutASourceOnlyTheLoadedHoldsExpire) {
 // What ended and how, for the repository to write: a hold consumed, one released, one expired.
 TEST(Holds, KeepsHowEachHoldEnded) {
   Product product("LAMP");
-  product.add_batch(Batch("b1", "LAMP", 10, std::nullopt));
+  product.add_batch(Batch("b1", "LAMP", 10, std::nullopt), kTestNow);
   const Hold a = product.reserve("a", 1, 60s, kTestNow).hold;
   const Hold b = product.reserve("b", 2, 60s, kTestNow).hold;
   const Hold c = product.reserve("c", 3, 10s, kTestNow).hold;

@@ -58,7 +58,7 @@ TEST(ProductHolds, ReserveHoldsUnitsInTheWarehouseBeforeAShipment) {
   EXPECT_EQ(product.batch("in-stock")->available_quantity(), 90);
   EXPECT_EQ(product.batch("shipment")->reserved_quantity(), 0);
   EXPECT_EQ(product.batch("shipment")->available_quantity(), 100);
-  EXPECT_EQ(product.available_quantity(), 190);
+  EXPECT_EQ(product.available_quantity(kTestNow), 190);
   ASSERT_NE(product.holds().find("h1"), nullptr);
   EXPECT_EQ(*product.holds().find("h1"), reservation.hold);
 }
@@ -183,7 +183,7 @@ TEST(ProductHolds, NoStockToHoldWhenNoBatchCanTakeTheUnitsAndNothingChanges) {
   EXPECT_TRUE(product.holds().ended().empty());
   EXPECT_EQ(product.batch("b1")->reserved_quantity(), 0);
   EXPECT_EQ(product.batch("b2")->reserved_quantity(), 0);
-  EXPECT_EQ(product.available_quantity(), 10);
+  EXPECT_EQ(product.available_quantity(kTestNow), 10);
   // The id is still free.
   EXPECT_TRUE(product.reserve("h1", 5, kTtl, kTestNow).created);
 }
@@ -329,7 +329,7 @@ TEST(ProductHolds, ALiveHoldInTheWayStays) {
 TEST(ProductHolds, ALineOfTheHoldsQtyTakesTheHeldUnits) {
   auto product = product_of("LAMP", {{"ship", 10, kTomorrow}});
   product.reserve("h1", 4, kTtl, kTestNow);
-  product.add_batch(Batch("wh", "LAMP", 10, std::nullopt));
+  product.add_batch(Batch("wh", "LAMP", 10, std::nullopt), kTestNow);
   product.take_events();
   const int version = product.version_number();
   const Hold held = *product.holds().find("h1");
@@ -380,7 +380,7 @@ TEST(ProductHolds, HeldUnitsBeyondTheLineServeAWaitingLine) {
 TEST(ProductHolds, ALineLargerThanItsHoldTakesTheRestFromTheHeldBatch) {
   auto product = product_of("LAMP", {{"ship", 10, kTomorrow}});
   product.reserve("h1", 4, kTtl, kTestNow);
-  product.add_batch(Batch("wh", "LAMP", 10, std::nullopt));
+  product.add_batch(Batch("wh", "LAMP", 10, std::nullopt), kTestNow);
   product.take_events();
   EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 6), "h1", kTestNow), "ship");
   EXPECT_EQ(product.events(),
@@ -396,7 +396,7 @@ TEST(ProductHolds, ALineLargerThanItsHoldTakesTheRestFromTheHeldBatch) {
 TEST(ProductHolds, ALineLargerThanWhatItsHeldBatchHasIsAllocatedAsAnyOther) {
   auto product = product_of("LAMP", {{"ship", 5, kTomorrow}});
   product.reserve("h1", 4, kTtl, kTestNow);
-  product.add_batch(Batch("wh", "LAMP", 10, std::nullopt));
+  product.add_batch(Batch("wh", "LAMP", 10, std::nullopt), kTestNow);
   product.take_events();
   EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 6), "h1", kTestNow), "wh");
   EXPECT_EQ(product.events(),
@@ -480,7 +480,7 @@ TEST(ProductHolds, AllocatingWithAnExpiredHoldThrowsAndChangesNothing) {
 TEST(ProductHolds, RetryingAnAllocationWithAHoldAnswersTheSameBatch) {
   auto product = product_of("LAMP", {{"ship", 10, kTomorrow}});
   product.reserve("h1", 4, 60s, kTestNow);
-  product.add_batch(Batch("wh", "LAMP", 10, std::nullopt));
+  product.add_batch(Batch("wh", "LAMP", 10, std::nullopt), kTestNow);
   EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 4), "h1", kTestNow), "ship");
   product.take_events();
   const int version = product.version_number();

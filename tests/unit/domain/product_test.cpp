@@ -94,7 +94,7 @@ TEST(Product, OutOfStockWithNoBatchesAtAll) {
 TEST(Product, IncrementsVersionOnEveryChange) {
   Product product("LAMP");
   EXPECT_EQ(product.version_number(), 0);
-  product.add_batch(Batch("b1", "LAMP", 10, std::nullopt));
+  product.add_batch(Batch("b1", "LAMP", 10, std::nullopt), kTestNow);
   EXPECT_EQ(product.version_number(), 1);
   product.allocate(OrderLine("o1", "LAMP", 1), kTestNow);
   EXPECT_EQ(product.version_number(), 2);
@@ -107,7 +107,7 @@ TEST(Product, IncrementsVersionOnEveryChange) {
 TEST(Product, ReallocatingAnAllocatedOrderReturnsItsBatchAndChangesNothing) {
   auto product = product_of("LAMP", {{"b1", 10, kLater}});
   product.allocate(OrderLine("o1", "LAMP", 2), kTestNow);
-  product.add_batch(Batch("b0", "LAMP", 10, std::nullopt));  // now a better batch exists
+  product.add_batch(Batch("b0", "LAMP", 10, std::nullopt), kTestNow);  // now a better batch exists
   product.take_events();
   const int version = product.version_number();
   EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 2), kTestNow), "b1");
@@ -204,23 +204,25 @@ TEST(Product, DeallocatingNeedsTheBatchLinesLoaded) {
 TEST(Product, AddingTheSameBatchAgainIsANoOpAndOtherDataIsAConflict) {
   auto product = product_of("LAMP", {{"b1", 10, kToday}});
   const int version = product.version_number();
-  EXPECT_FALSE(product.add_batch(Batch("b1", "LAMP", 10, kToday)));
+  EXPECT_FALSE(product.add_batch(Batch("b1", "LAMP", 10, kToday), kTestNow));
   EXPECT_EQ(product.version_number(), version);
-  EXPECT_THROW(product.add_batch(Batch("b1", "LAMP", 11, kToday)), BatchConflict);
-  EXPECT_THROW(product.add_batch(Batch("b1", "LAMP", 10, std::nullopt)), BatchConflict);
+  EXPECT_THROW(product.add_batch(Batch("b1", "LAMP", 11, kToday), kTestNow), BatchConflict);
+  EXPECT_THROW(product.add_batch(Batch("b1", "LAMP", 10, std::nullopt), kTestNow), BatchConflict);
   EXPECT_EQ(product.batches().size(), 1u);
 }
 
 TEST(Product, RejectsBatchesAndLinesOfAnotherSku) {
   Product product("LAMP");
-  EXPECT_THROW(product.add_batch(Batch("b1", "DESK", 10, std::nullopt)), std::invalid_argument);
+  EXPECT_THROW(product.add_batch(Batch("b1", "DESK", 10, std::nullopt), kTestNow),
+               std::invalid_argument);
   EXPECT_THROW(product.allocate(OrderLine("o1", "DESK", 1), kTestNow), std::invalid_argument);
-  EXPECT_THROW(product.release_taken_off(OrderLine("o1", "DESK", 1)), std::invalid_argument);
+  EXPECT_THROW(product.release_taken_off(OrderLine("o1", "DESK", 1), kTestNow),
+               std::invalid_argument);
 }
 
 TEST(Product, RecordsTheStockMovementsOfBatches) {
   Product product("LAMP");
-  product.add_batch(Batch("b1", "LAMP", 10, std::nullopt));
+  product.add_batch(Batch("b1", "LAMP", 10, std::nullopt), kTestNow);
   product.change_batch_quantity("b1", 7, kTestNow);
   EXPECT_EQ(product.events(),
             (std::vector<Event>{events::BatchAdded{"LAMP", "b1", 10},
@@ -234,7 +236,7 @@ TEST(Product, ReleasingAnAllocatedLineFreesItsUnits) {
   product.allocate(OrderLine("o1", "LAMP", 4), kTestNow);
   product.take_events();
   const int version = product.version_number();
-  const auto released = product.deallocate("o1");
+  const auto released = product.deallocate("o1", kTestNow);
   const events::Released part{"o1", "LAMP", 4, "b1"};
   ASSERT_TRUE(released);
   EXPECT_EQ(*released, std::vector<events::Released>{part});
@@ -247,10 +249,10 @@ TEST(Product, ReleasingAnAllocatedLineFreesItsUnits) {
 TEST(Product, ReleasingTwiceReleasesNothingTheSecondTime) {
   auto product = product_of("LAMP", {{"b1", 10, {}}});
   product.allocate(OrderLine("o1", "LAMP", 4), kTestNow);
-  product.deallocate("o1");
+  product.deallocate("o1", kTestNow);
   product.take_events();
   const int version = product.version_number();
-  const auto again = product.deallocate("o1");
+  const auto again = product.deallocate("o1", kTestNow);
   ASSERT_TRUE(again);
   EXPECT_TRUE(again->empty());
   EXPECT_TRUE(product.events().empty());
@@ -261,7 +263,7 @@ TEST(Product, ReleasingTwiceReleasesNothingTheSecondTime) {
 TEST(Product, ReleasingALineTheProductNeverHadIsUnknown) {
   auto product = product_of("LAMP", {{"b1", 10, {}}});
   const int version = product.version_number();
-  EXPECT_EQ(product.deallocate("nobody"), std::nullopt);
+  EXPECT_EQ(product.deallocate("nobody", kTestNow), std::nullopt);
   EXPECT_EQ(product.version_number(), version);
   EXPECT_TRUE(product.events().empty());
 }
@@ -282,7 +284,7 @@ TEST(Product, AReleasedLineIsNotAllocatedAgain) {
   }
   EXPECT_EQ(product.version_number(), 3);
   EXPECT_EQ(product.batch("b1")->available_quantity(), 10);
-  EXPECT_EQ(product.deallocate("o1"), std::vector<events::Released>{});
+  EXPECT_EQ(product.deallocate("o1", kTestNow), std::vector<events::Released>{});
 }
 
 // A line taken off by a quantity change, cancelled before its reallocation ran.
@@ -291,7 +293,7 @@ TEST(Product, ALineReleasedWhileTakenOffIsNotReallocated) {
   product.allocate(OrderLine("o1", "LAMP", 4), kTestNow);
   product.change_batch_quantity("b1", 2, kTestNow);
   product.take_events();
-  EXPECT_EQ(product.release_taken_off(OrderLine("o1", "LAMP", 4)),
+  EXPECT_EQ(product.release_taken_off(OrderLine("o1", "LAMP", 4), kTestNow),
             (events::Released{"o1", "LAMP", 4, std::nullopt}));
   EXPECT_THROW(product.allocate(OrderLine("o1", "LAMP", 4), kTestNow), ReleasedLine);
   EXPECT_EQ(product.batch("b1")->available_quantity(), 2);
@@ -331,7 +333,7 @@ TEST(Product, AnArrivingBatchServesWaitingLinesInArrivalOrderAndSkipsWhatDoesNot
     product.allocate(OrderLine(orderid, "LAMP", qty), kTestNow);
   }
   product.take_events();
-  product.add_batch(Batch("b1", "LAMP", 6, std::nullopt));
+  product.add_batch(Batch("b1", "LAMP", 6, std::nullopt), kTestNow);
   // "big" does not fit in the 3 left after "first": "small" and "last" behind it are served.
   EXPECT_EQ(product.events(), (std::vector<Event>{events::BatchAdded{"LAMP", "b1", 6},
                                                   events::Allocated{"first", "LAMP", 3, "b1"},
@@ -357,7 +359,7 @@ TEST(Product, AReleasedLineServesWaitingLines) {
   product.allocate(OrderLine("o1", "LAMP", 4), kTestNow);
   product.allocate(OrderLine("o2", "LAMP", 3), kTestNow);
   product.take_events();
-  product.deallocate("o1");
+  product.deallocate("o1", kTestNow);
   EXPECT_EQ(product.events(), (std::vector<Event>{events::Released{"o1", "LAMP", 4, "b1"},
                                                   events::Allocated{"o2", "LAMP", 3, "b1"},
                                                   events::BackInStock{"LAMP", 1}}));
@@ -368,11 +370,11 @@ TEST(Product, ReleasingAWaitingLineTakesItOutOfTheQueue) {
   auto product = with_backorders(product_of("LAMP", {}));
   product.allocate(OrderLine("o1", "LAMP", 4), kTestNow);
   product.take_events();
-  EXPECT_EQ(product.deallocate("o1"),
+  EXPECT_EQ(product.deallocate("o1", kTestNow),
             (std::vector<events::Released>{events::Released{"o1", "LAMP", 4, std::nullopt}}));
   EXPECT_EQ(product.waiting_line("o1"), nullptr);
   EXPECT_TRUE(product.backorders().added().empty());
-  product.add_batch(Batch("b1", "LAMP", 10, std::nullopt));
+  product.add_batch(Batch("b1", "LAMP", 10, std::nullopt), kTestNow);
   EXPECT_EQ(product.batch("b1")->available_quantity(), 10);  // nothing left to serve
 }
 
@@ -420,7 +422,7 @@ TEST(Product, ReleasingATakenOffLineServesTheQueueFromWhatTheChangeLeftFree) {
   product.allocate(OrderLine("waiting", "LAMP", 1), kTestNow);
   product.change_batch_quantity("b1", 6, kTestNow);  // second and third taken off: 3 free
   product.take_events();
-  product.release_taken_off(OrderLine("third", "LAMP", 2));
+  product.release_taken_off(OrderLine("third", "LAMP", 2), kTestNow);
   EXPECT_EQ(product.events(),
             (std::vector<Event>{events::Released{"third", "LAMP", 2, std::nullopt},
                                 events::Allocated{"waiting", "LAMP", 1, "b1"},
@@ -434,7 +436,7 @@ TEST(Product, TurningBackordersOffKeepsTheWaitingLines) {
   EXPECT_NE(product.waiting_line("o1"), nullptr);
   EXPECT_EQ(product.allocate(OrderLine("o2", "LAMP", 4), kTestNow), std::nullopt);
   EXPECT_EQ(product.waiting_line("o2"), nullptr);
-  product.add_batch(Batch("b1", "LAMP", 10, std::nullopt));
+  product.add_batch(Batch("b1", "LAMP", 10, std::nullopt), kTestNow);
   EXPECT_EQ(product.batch("b1")->available_quantity(), 6);
 }
 
@@ -453,7 +455,7 @@ TEST(Product, APolicyChangeIsAChangeAndTheSamePolicyIsNot) {
 
 TEST(Product, BackInStockOnlyAfterRunningOut) {
   Product product("LAMP");
-  product.add_batch(Batch("b1", "LAMP", 5, std::nullopt));  // a new product: not "back"
+  product.add_batch(Batch("b1", "LAMP", 5, std::nullopt), kTestNow);  // a new product: not "back"
   product.change_batch_quantity("b1", 8, kTestNow);
   for (const Event& event : product.events()) {
     EXPECT_FALSE(std::holds_alternative<events::BackInStock>(event));
@@ -464,7 +466,7 @@ TEST(Product, NoBackInStockWhenTheQueueTakesEveryFreedUnit) {
   auto product = with_backorders(product_of("LAMP", {}));
   product.allocate(OrderLine("o1", "LAMP", 5), kTestNow);
   product.take_events();
-  product.add_batch(Batch("b1", "LAMP", 5, std::nullopt));
+  product.add_batch(Batch("b1", "LAMP", 5, std::nullopt), kTestNow);
   for (const Event& event : product.events()) {
     EXPECT_FALSE(std::holds_alternative<events::BackInStock>(event));
   }
@@ -491,7 +493,7 @@ TEST(Product, NoBackInStockWhenAWaitingLineIsReleased) {
   auto product = with_backorders(product_of("LAMP", {{"b1", 2, {}}}));
   product.allocate(OrderLine("o1", "LAMP", 5), kTestNow);  // waits; LAMP ran out
   product.take_events();
-  product.deallocate("o1");
+  product.deallocate("o1", kTestNow);
   EXPECT_EQ(product.events(),
             (std::vector<Event>{events::Released{"o1", "LAMP", 5, std::nullopt}}));
   EXPECT_TRUE(product.out_of_stock());

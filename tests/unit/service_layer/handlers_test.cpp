@@ -24,6 +24,7 @@ using domain::commands::ExtendReservation;
 using domain::commands::ReleaseReservation;
 using domain::commands::Reserve;
 using domain::commands::SetProductPolicy;
+using domain::commands::SetWarehousePriority;
 using Rows = std::vector<AllocationRow>;
 
 const auto kTomorrow = domain::parse_date("2030-01-02");
@@ -842,6 +843,60 @@ TEST(HandlersHoldRace, AHoldMadeMeanwhileWithItsIdIsALostRaceNotAConflict) {
   EXPECT_THROW(handlers::reserve({"h1", "LAMP", 2, minute}, made_meanwhile, kTestNow,
                                  [] { return std::string("unused"); }),
                ConcurrencyError);
+}
+
+// Warehouses (SPEC §6). The fake clock starts at 1970-01-01: expiry dates are set around it.
+const auto kDayOne = domain::parse_date("1970-01-01");
+const auto kDayTwo = domain::parse_date("1970-01-02");
+
+TEST_F(Handlers, AWarehousePriorityReordersLaterAllocationsAndTouchesNoProduct) {
+  bus.handle(CreateBatch{"main-1", "LAMP", 10, std::nullopt});
+  bus.handle(CreateBatch{"east-1", "LAMP", 10, std::nullopt, "east"});
+  EXPECT_EQ(bus.handle(Allocate{"o1", "LAMP", 1}).batchref, "main-1");
+  const int version = service.store->find("LAMP")->version_number();
+  const int commits = service.store->commits();
+
+  bus.handle(SetWarehousePriority{"east", 7});
+  EXPECT_EQ(service.store->find("LAMP")->version_number(), version);
+  EXPECT_EQ(service.store->commits(), commits);  // no product was written
+  EXPECT_EQ(bus.handle(Allocate{"o2", "LAMP", 1}).batchref, "east-1");
+  bus.handle(SetWarehousePriority{"east", 101});  // after main's 100
+  EXPECT_EQ(bus.handle(Allocate{"o3", "LAMP", 1}).batchref, "main-1");
+}
+
+TEST_F(Handlers, ListsTheWarehousesConfiguredAndThoseBatchesName) {
+  bus.handle(CreateBatch{"b1", "LAMP", 10, std::nullopt, "west"});
+  bus.handle(SetWarehousePriority{"east", -3});
+  bus.handle(SetWarehousePriority{"east", 4});  // the last priority set counts
+  EXPECT_EQ(service.store->warehouses(),
+            (std::vector<WarehouseView>{{"east", 4, true}, {"west", 100, false}}));
+  EXPECT_THROW(bus.handle(SetWarehousePriority{"", 1}), std::invalid_argument);
+}
+
+TEST_F(Handlers, ClickAndCollectTakesTheNamedWarehousesStockFirst) {
+  bus.handle(CreateBatch{"main-1", "LAMP", 10, std::nullopt});
+  bus.handle(CreateBatch{"store-ship", "LAMP", 10, kTomorrow, "store"});
+  Allocate collect{"o1", "LAMP", 2};
+  collect.warehouse = "store";
+  EXPECT_EQ(bus.handle(collect).batchref, "store-ship");
+  collect.orderid = "o2";
+  collect.warehouse = "no-such-store";  // no error: it simply has no batches
+  EXPECT_EQ(bus.handle(collect).batchref, "main-1");
+}
+
+TEST_F(Handlers, AnExpiredBatchIsNeverAllocatedAndNotCountedAvailable) {
+  service.clock->set_now(std::chrono::sys_days{*kDayTwo});
+  bus.handle(CreateBatch{"spoiled", "MILK", 10, std::nullopt, "main", kDayOne});
+  bus.handle(CreateBatch{"fresh", "MILK", 3, std::nullopt, "main", kDayTwo});
+  EXPECT_EQ(bus.handle(Allocate{"o1", "MILK", 5}).batchref, std::nullopt);
+  EXPECT_EQ(bus.handle(Allocate{"o2", "MILK", 3}).batchref, "fresh");
+  const auto milk = service.store->product_stock("MILK", *kDayTwo);
+  ASSERT_TRUE(milk);
+  EXPECT_EQ(milk->on_hand, 13);
+  EXPECT_EQ(milk->available, 0);
+  EXPECT_EQ(milk->batches[0].available, 10);  // the batch's own figures stay as they are
+  EXPECT_EQ(milk->batches[0].expires, kDayOne);
+  EXPECT_EQ(service.store->product_stock("MILK", *kDayOne)->available, 10);
 }
 
 }  // namespace

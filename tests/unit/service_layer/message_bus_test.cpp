@@ -39,7 +39,8 @@ static_assert(
         CommandHandler<commands::CancelOrder>, CommandHandler<commands::SetProductPolicy>,
         CommandHandler<commands::Reserve>, CommandHandler<commands::ExtendReservation>,
         CommandHandler<commands::ReleaseReservation>, CommandHandler<commands::ExpireReservations>,
-        CommandHandler<commands::ExpireProductReservations>>);
+        CommandHandler<commands::ExpireProductReservations>,
+        CommandHandler<commands::SetWarehousePriority>>);
 // Only commands can be handled.
 static_assert(CommandType<commands::Allocate>);
 static_assert(!CommandType<events::Allocated>);
@@ -51,6 +52,12 @@ std::vector<events::Released> cancel_nothing(const commands::CancelOrder&, const
 }
 
 // The handlers that take the time, at kTestNow: no hold expires in these tests.
+void add_batch(const commands::CreateBatch& c, UnitOfWork& uow) {
+  handlers::add_batch(c, uow, kTestNow);
+}
+std::vector<events::Released> deallocate(const commands::Deallocate& c, UnitOfWork& uow) {
+  return handlers::deallocate(c, uow, kTestNow);
+}
 Allocation allocate(const commands::Allocate& c, UnitOfWork& uow) {
   return handlers::allocate(c, uow, kTestNow);
 }
@@ -65,8 +72,8 @@ void reallocate(const events::Deallocated& e, UnitOfWork& uow) {
 CommandHandlers command_handlers(CommandHandler<commands::CreateBatch> add_batch,
                                  CommandHandler<commands::Allocate> allocate) {
   return CommandHandlers(
-      std::move(add_batch), std::move(allocate), change_batch_quantity, handlers::deallocate,
-      cancel_nothing, handlers::set_product_policy,
+      std::move(add_batch), std::move(allocate), change_batch_quantity, deallocate, cancel_nothing,
+      handlers::set_product_policy,
       [](const commands::Reserve& c, UnitOfWork& uow) {
         return handlers::reserve(c, uow, kTestNow, [] { return std::string("r-1"); });
       },
@@ -79,10 +86,11 @@ CommandHandlers command_handlers(CommandHandler<commands::CreateBatch> add_batch
       [](const commands::ExpireReservations&, const MessageBus&) { return 0; },
       [](const commands::ExpireProductReservations& c, UnitOfWork& uow) {
         return handlers::expire_product_reservations(c, uow, kTestNow);
-      });
+      },
+      handlers::set_warehouse_priority);
 }
 
-CommandHandlers real_command_handlers() { return command_handlers(handlers::add_batch, allocate); }
+CommandHandlers real_command_handlers() { return command_handlers(add_batch, allocate); }
 
 class Bus : public ::testing::Test {
  protected:
@@ -106,7 +114,7 @@ class Bus : public ::testing::Test {
     return command_handlers(
         [&attempts, losses](const commands::CreateBatch& c, UnitOfWork& uow) {
           if (++attempts <= losses) throw ConcurrencyError("lost");
-          handlers::add_batch(c, uow);
+          handlers::add_batch(c, uow, kTestNow);
         },
         allocate);
   }
@@ -162,8 +170,8 @@ TEST_F(Bus, ACommandErrorReachesTheCaller) {
 TEST_F(Bus, NoEventsLeaveAUnitOfWorkThatDidNotCommit) {
   events.on<events::Allocated>(
       "count", [&](const events::Allocated&, UnitOfWork&) { calls.push_back("allocated"); });
-  CommandHandlers commands = command_handlers(
-      handlers::add_batch, [](const commands::Allocate& c, UnitOfWork& uow) -> Allocation {
+  CommandHandlers commands =
+      command_handlers(add_batch, [](const commands::Allocate& c, UnitOfWork& uow) -> Allocation {
         auto ref =
             uow.products().get(c.sku)->allocate(OrderLine(c.orderid, c.sku, c.qty), kTestNow);
         throw std::runtime_error("failed before commit");

@@ -24,7 +24,7 @@ class InMemoryUnitOfWorkTest : public ::testing::Test {
   void add_product(const std::string& sku, int qty) {
     units_of_work.perform([&](UnitOfWork& uow) {
       auto& product = uow.products().add(Product(sku));
-      product.add_batch(Batch(sku + "-b1", sku, qty, std::nullopt));
+      product.add_batch(Batch(sku + "-b1", sku, qty, std::nullopt), kTestNow);
       uow.commit();
     });
   }

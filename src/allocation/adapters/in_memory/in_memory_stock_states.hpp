@@ -13,8 +13,10 @@ class InMemoryStockStates final : public service_layer::StockStates {
   explicit InMemoryStockStates(std::shared_ptr<const InMemoryStore> store)
       : store_(std::move(store)) {}
 
-  std::optional<service_layer::ProductStock> product(std::string_view sku) override;
-  service_layer::ProductPage products(std::string_view after, int limit) override;
+  std::optional<service_layer::ProductStock> product(std::string_view sku,
+                                                     domain::Date today) override;
+  service_layer::ProductPage products(std::string_view after, int limit,
+                                      domain::Date today) override;
   std::optional<service_layer::BatchStock> batch(std::string_view reference) override;
 
  private:

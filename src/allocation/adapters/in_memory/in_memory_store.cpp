@@ -47,7 +47,8 @@ domain::Product InMemoryStore::restore(const domain::Product& stored,
                                               .out_of_stock = stored.out_of_stock(),
                                               .backorders = std::move(backorders),
                                               .holds = domain::Holds(stored.holds().live()),
-                                              .released = stored.released_lines()});
+                                              .released = stored.released_lines(),
+                                              .priorities = priorities_});
 }
 
 std::optional<domain::Product> InMemoryStore::find(std::string_view sku,
@@ -73,7 +74,8 @@ std::optional<domain::Product> InMemoryStore::find_by_hold(std::string_view id) 
 }
 
 void InMemoryStore::commit(const std::vector<const service_layer::TrackedProduct*>& changed,
-                           const std::vector<domain::events::Deallocated>& settled) {
+                           const std::vector<domain::events::Deallocated>& settled,
+                           const std::vector<service_layer::WarehousePriority>& priorities) {
   std::lock_guard lock(mutex_);
   for (const auto* tracked : changed) {
     const auto& sku = tracked->product.sku();
@@ -97,6 +99,11 @@ void InMemoryStore::commit(const std::vector<const service_layer::TrackedProduct
         throw service_layer::ConcurrencyError("reservation " + hold.id() + " was taken");
       }
     }
+  }
+  if (!priorities.empty()) {
+    auto configured = priorities_.configured();
+    for (const auto& set : priorities) configured.insert_or_assign(set.warehouse, set.priority);
+    priorities_ = domain::WarehousePriorities(std::move(configured));
   }
   // A line is settled by (orderid, sku), as in the SQL store.
   for (const auto& done : settled) {
@@ -206,7 +213,8 @@ std::vector<domain::Product> InMemoryStore::products() const {
   return all;
 }
 
-service_layer::ProductStock InMemoryStore::stock(const domain::Product& stored) const {
+service_layer::ProductStock InMemoryStore::stock(const domain::Product& stored,
+                                                 domain::Date today) const {
   service_layer::ProductStock stock;
   stock.sku = stored.sku();
   stock.version = stored.version_number();
@@ -216,10 +224,13 @@ service_layer::ProductStock InMemoryStore::stock(const domain::Product& stored) 
     stock.add({.reference = batch.reference(),
                .sku = stored.sku(),
                .eta = batch.eta(),
+               .warehouse = batch.warehouse(),
+               .expires = batch.expires(),
                .purchased = batch.purchased_quantity(),
                .allocated = batch.allocated_quantity(),
                .reserved = batch.reserved_quantity(),
-               .available = batch.available_quantity()});
+               .available = batch.available_quantity()},
+              today);
   }
   if (auto queue = queues_.find(stored.sku()); queue != queues_.end()) {
     for (const domain::WaitingLine& waiting : *queue->second)
@@ -228,20 +239,21 @@ service_layer::ProductStock InMemoryStore::stock(const domain::Product& stored) 
   return stock;
 }
 
-std::optional<service_layer::ProductStock> InMemoryStore::product_stock(
-    std::string_view sku) const {
+std::optional<service_layer::ProductStock> InMemoryStore::product_stock(std::string_view sku,
+                                                                        domain::Date today) const {
   std::lock_guard lock(mutex_);
   auto it = products_.find(sku);
   if (it == products_.end()) return std::nullopt;
-  return stock(it->second);
+  return stock(it->second, today);
 }
 
 std::vector<service_layer::ProductStock> InMemoryStore::product_stocks(std::string_view after,
-                                                                       std::size_t count) const {
+                                                                       std::size_t count,
+                                                                       domain::Date today) const {
   std::lock_guard lock(mutex_);
   std::vector<service_layer::ProductStock> page;
   for (auto it = products_.upper_bound(after); it != products_.end() && page.size() < count; ++it) {
-    page.push_back(stock(it->second));
+    page.push_back(stock(it->second, today));
   }
   return page;
 }
@@ -278,6 +290,24 @@ std::optional<std::string> InMemoryStore::sku_of_batch(std::string_view referenc
   auto owner = sku_by_batchref_.find(reference);
   if (owner == sku_by_batchref_.end()) return std::nullopt;
   return owner->second;
+}
+
+std::vector<service_layer::WarehouseView> InMemoryStore::warehouses() const {
+  std::lock_guard lock(mutex_);
+  std::map<std::string, service_layer::WarehouseView, std::less<>> known;
+  for (const auto& [sku, product] : products_) {
+    for (const auto& batch : product.batches()) {
+      known.try_emplace(batch.warehouse(),
+                        service_layer::WarehouseView{batch.warehouse(),
+                                                     domain::kDefaultWarehousePriority, false});
+    }
+  }
+  for (const auto& [id, priority] : priorities_.configured()) {
+    known.insert_or_assign(id, service_layer::WarehouseView{id, priority, true});
+  }
+  std::vector<service_layer::WarehouseView> all;
+  for (auto& [id, view] : known) all.push_back(std::move(view));
+  return all;
 }
 
 int InMemoryStore::commits() const {

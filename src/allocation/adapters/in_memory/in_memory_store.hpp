@@ -17,6 +17,7 @@
 #include "allocation/service_layer/ports/reservations.hpp"
 #include "allocation/service_layer/ports/stock_ledger.hpp"
 #include "allocation/service_layer/ports/stock_states.hpp"
+#include "allocation/service_layer/ports/warehouses.hpp"
 
 namespace allocation::adapters {
 
@@ -43,10 +44,11 @@ class InMemoryStore {
   // Writes the changed products all at once, if each is still at the version it was loaded at
   // (absent, for a new one) and no batch reference went to another SKU meanwhile, with the
   // pending reallocations they add and those `settled`, and the ledger's movements of their
-  // events (service_layer/stock_movements.hpp), numbered in commit order. Otherwise throws
-  // service_layer::ConcurrencyError and writes nothing.
+  // events (service_layer/stock_movements.hpp), numbered in commit order, and the warehouses'
+  // `priorities`. Otherwise throws service_layer::ConcurrencyError and writes nothing.
   void commit(const std::vector<const service_layer::TrackedProduct*>& changed,
-              const std::vector<domain::events::Deallocated>& settled);
+              const std::vector<domain::events::Deallocated>& settled,
+              const std::vector<service_layer::WarehousePriority>& priorities = {});
 
   std::vector<domain::events::Deallocated> pending_reallocations() const;
 
@@ -57,13 +59,17 @@ class InMemoryStore {
   std::vector<service_layer::StoredMovement> movements() const;
   // Every product, as committed.
   std::vector<domain::Product> products() const;
-  // The stock states of the product, or of up to `count` products after `after` in SKU order.
-  std::optional<service_layer::ProductStock> product_stock(std::string_view sku) const;
-  std::vector<service_layer::ProductStock> product_stocks(std::string_view after,
-                                                          std::size_t count) const;
+  // The stock states of the product, or of up to `count` products after `after` in SKU order,
+  // on `today`.
+  std::optional<service_layer::ProductStock> product_stock(std::string_view sku,
+                                                           domain::Date today) const;
+  std::vector<service_layer::ProductStock> product_stocks(std::string_view after, std::size_t count,
+                                                          domain::Date today) const;
   // The hold, live or ended (service_layer::Reservations).
   std::optional<service_layer::ReservationView> reservation(std::string_view id) const;
   std::vector<std::string> skus_with_expired(domain::Instant now, int limit) const;
+  // The warehouses configured or named by a batch (service_layer::Warehouses).
+  std::vector<service_layer::WarehouseView> warehouses() const;
   // The SKU a batch belongs to.
   std::optional<std::string> sku_of_batch(std::string_view reference) const;
 
@@ -75,7 +81,7 @@ class InMemoryStore {
   // The stored product with its queue (mutex_ held).
   domain::Product restore(const domain::Product& stored, std::string_view orderid) const;
   // The stored product's stock states (mutex_ held).
-  service_layer::ProductStock stock(const domain::Product& stored) const;
+  service_layer::ProductStock stock(const domain::Product& stored, domain::Date today) const;
 
   std::shared_ptr<const service_layer::Clock> clock_;
   mutable std::mutex mutex_;
@@ -90,6 +96,9 @@ class InMemoryStore {
   std::map<std::string, service_layer::ReservationView, std::less<>> ended_holds_;
   std::vector<domain::events::Deallocated> pending_reallocations_;
   std::vector<service_layer::StoredMovement> movements_;
+  // Every configured priority: a product found comes with all of them (a database reads only
+  // those of its batches' warehouses; the others decide nothing for it).
+  domain::WarehousePriorities priorities_;
   int commits_ = 0;
 };
 

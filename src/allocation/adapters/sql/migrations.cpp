@@ -276,6 +276,20 @@ const std::vector<Migration>& migrations() {
            "CREATE VIEW allocations_view AS SELECT id, orderid, sku, batchref FROM allocations"
            " WHERE state = 0",
        }},
+      {11,
+       "warehouses and expiry dates",
+       {
+           // Where a batch is kept and until when its stock keeps (SPEC §6). A batch that names
+           // no warehouse is in `main`; one with no expiry date keeps.
+           "ALTER TABLE batches ADD COLUMN warehouse TEXT NOT NULL DEFAULT 'main'",
+           "ALTER TABLE batches ADD COLUMN expires TEXT",
+           // The shop's ranking of its warehouses: only those configured; any other has 100.
+           // Read with each product (a join on its batches' warehouses), so that changing a
+           // priority touches no product.
+           "CREATE TABLE warehouses ("
+           " id TEXT PRIMARY KEY,"
+           " priority INTEGER NOT NULL)",
+       }},
   };
   return all;
 }

@@ -26,18 +26,20 @@ long long milliseconds(domain::Instant instant) { return instant.time_since_epoc
 // allocations.state: where an order's line is (migration 10).
 constexpr int kAllocated = 0, kWaiting = 1, kReleased = 2;
 
-// One round trip: the product, its batches, the order's line if it has one (allocated, waiting
-// or released: one row at most, by the unique (orderid, sku)) and, when one is named, the hold,
-// if live. The batches come in the order they were added.
+// One round trip: the product, its batches with their warehouses' priorities (configured ones;
+// NULL for the others), the order's line if it has one (allocated, waiting or released: one row
+// at most, by the unique (orderid, sku)) and, when one is named, the hold, if live. The batches
+// come in the order they were added.
 std::string load_product_sql(std::string_view hold_columns, std::string_view hold_join) {
   std::string sql =
       "SELECT p.version_number, p.out_of_stock, p.backorders, p.low_stock_threshold,"
       " a.id, a.state, a.qty, a.batchref, b.reference, b.purchased_quantity, b.eta,"
-      " b.allocated_quantity, b.reserved_quantity, ";
+      " b.allocated_quantity, b.reserved_quantity, b.warehouse, b.expires, w.priority, ";
   sql.append(hold_columns).append(" FROM products p");
   sql.append(" LEFT JOIN allocations a ON a.orderid = :orderid AND a.sku = p.sku");
   sql.append(hold_join).append(
-      " LEFT JOIN batches b ON b.sku = p.sku WHERE p.sku = :sku ORDER BY b.id");
+      " LEFT JOIN batches b ON b.sku = p.sku LEFT JOIN warehouses w ON w.id = b.warehouse"
+      " WHERE p.sku = :sku ORDER BY b.id");
   return sql;
 }
 // Without a hold named, the plan has no join for it.
@@ -52,8 +54,9 @@ const std::string& load_product_sql(bool with_hold) {
 
 template <class... In>
 auto query_product(Connection& connection, const std::string& sql, const In&... in) {
-  return connection.query<int, int, int, int, long long, int, int, std::string, std::string, int,
-                          std::string, int, int, std::string, int, long long, int>(sql, in...);
+  return connection
+      .query<int, int, int, int, long long, int, int, std::string, std::string, int, std::string,
+             int, int, std::string, std::string, int, std::string, int, long long, int>(sql, in...);
 }
 
 const char* ended_name(domain::HoldEnd how) {
@@ -146,11 +149,12 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
   std::vector<domain::WaitingLine> order_waiting;
   std::vector<Batch> batches;
   std::vector<domain::Hold> holds;
+  domain::WarehousePriorities::Configured priorities;
   read_([&](Connection& connection) {
     before_reading(connection, sku);
     for (const auto& [version_number, ran_out, backorders, threshold, line_id, line_state, line_qty,
-                      line_batch, reference, purchased, eta, allocated, reserved, hold_batch,
-                      hold_qty, hold_expires, hold_ttl] :
+                      line_batch, reference, purchased, eta, allocated, reserved, warehouse,
+                      expires, priority, hold_batch, hold_qty, hold_expires, hold_ttl] :
          hold_id.empty()
              ? query_product(connection, load_product_sql(false), orderid, sku)
              : query_product(connection, load_product_sql(true), orderid, hold_id, sku)) {
@@ -173,10 +177,13 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
       if (line_state == kAllocated && line_batch == reference) {
         lines.emplace_back(orderid, sku, *line_qty);
       }
-      std::optional<domain::Date> eta_date;
+      if (priority) priorities.emplace(*warehouse, *priority);
+      std::optional<domain::Date> eta_date, expiry_date;
       if (eta) eta_date = domain::parse_date(*eta);
+      if (expires) expiry_date = domain::parse_date(*expires);
       batches.push_back(Batch::restore(*reference, sku, *purchased, eta_date, *allocated,
-                                       std::move(lines), *reserved));
+                                       std::move(lines), *reserved,
+                                       {.warehouse = *warehouse, .expires = expiry_date}));
     }
     if (!version || full_batch.empty()) return;
     // Every hold of the batch whose quantity changes, oldest first.
@@ -199,7 +206,8 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
     for (Batch& batch : batches) {
       if (batch.reference() != full_batch) continue;
       batch = Batch::restore(batch.reference(), sku, batch.purchased_quantity(), batch.eta(),
-                             batch.allocated_quantity(), std::move(all), batch.reserved_quantity());
+                             batch.allocated_quantity(), std::move(all), batch.reserved_quantity(),
+                             batch.storage());
       // Read outside a transaction (PostgreSQL), the batch and its lines are two reads: a
       // commit between them is a race like any other, lost before anything was written. So are
       // the batch and its holds: a hold ended or made between them leaves its reserved total
@@ -220,6 +228,9 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
       std::move(order_waiting));
   state.holds = domain::Holds(std::move(holds),
                               [this, sku](domain::Instant now) { return expired_holds(sku, now); });
+  // Only its batches' warehouses: a batch this unit of work adds in another one serves only
+  // waiting lines no loaded batch has room for, so that warehouse's priority decides nothing.
+  state.priorities = domain::WarehousePriorities(std::move(priorities));
   Product product(sku, std::move(batches), *version, std::move(state));
   remember_loaded(product);
   return product;
@@ -296,13 +307,14 @@ void SqlProductRepository::save(const service_layer::TrackedProduct& tracked,
     const int purchased = batch.purchased_quantity(), allocated = batch.allocated_quantity();
     auto was = before.find(reference);
     if (was == before.end()) {
-      const std::optional<std::string> eta =
-          batch.eta() ? std::optional(domain::format_date(*batch.eta())) : std::nullopt;
+      const auto text = [](const std::optional<domain::Date>& date) {
+        return date ? std::optional(domain::format_date(*date)) : std::nullopt;
+      };
       connection.execute(
-          "INSERT INTO batches"
-          " (reference, sku, purchased_quantity, eta, allocated_quantity, reserved_quantity)"
-          " VALUES (:r, :s, :p, :e, :a, :h)",
-          reference, sku, purchased, eta, allocated, batch.reserved_quantity());
+          "INSERT INTO batches (reference, sku, purchased_quantity, eta, allocated_quantity,"
+          " reserved_quantity, warehouse, expires) VALUES (:r, :s, :p, :e, :a, :h, :w, :x)",
+          reference, sku, purchased, text(batch.eta()), allocated, batch.reserved_quantity(),
+          batch.warehouse(), text(batch.expires()));
     } else if (was->second.purchased_quantity != purchased ||
                was->second.allocated_quantity != allocated ||
                was->second.reserved_quantity != batch.reserved_quantity()) {

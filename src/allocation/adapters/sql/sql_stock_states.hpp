@@ -15,8 +15,10 @@ class SqlStockStates final : public service_layer::StockStates {
  public:
   explicit SqlStockStates(std::shared_ptr<Database> database) : database_(std::move(database)) {}
 
-  std::optional<service_layer::ProductStock> product(std::string_view sku) override;
-  service_layer::ProductPage products(std::string_view after, int limit) override;
+  std::optional<service_layer::ProductStock> product(std::string_view sku,
+                                                     domain::Date today) override;
+  service_layer::ProductPage products(std::string_view after, int limit,
+                                      domain::Date today) override;
   std::optional<service_layer::BatchStock> batch(std::string_view reference) override;
 
  private:

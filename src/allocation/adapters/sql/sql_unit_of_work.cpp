@@ -42,6 +42,12 @@ void SqlUnitOfWork::write_all_changes(const SqlProductRepository& products,
   }
   for (const auto& settled : settled_reallocations())
     pending_reallocations::settle(settled, connection);
+  for (const auto& [warehouse, priority] : warehouse_priorities_set()) {
+    connection.execute(
+        "INSERT INTO warehouses (id, priority) VALUES (:w, :p)"
+        " ON CONFLICT (id) DO UPDATE SET priority = excluded.priority",
+        warehouse, priority);
+  }
 }
 
 }  // namespace allocation::adapters::sql

@@ -26,7 +26,8 @@ class SqlUnitOfWork : public service_layer::UnitOfWork {
       : on_connection_(std::move(on_connection)), clock_(clock) {}
 
   // Every change, in order: each changed product (its rows, the pending reallocations, the
-  // outgoing messages and the ledger movements of its events) and the reallocations settled.
+  // outgoing messages and the ledger movements of its events), the reallocations settled and the
+  // warehouses' priorities set.
   void write_all_changes(const SqlProductRepository& products, Connection& connection) const;
 
   const OnConnection& on_connection() const { return on_connection_; }

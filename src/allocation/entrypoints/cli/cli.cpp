@@ -285,9 +285,10 @@ int run_cli(int argc, char** argv) {
   });
 
   commands::CreateBatch create{};
-  std::string eta;
+  std::string eta, expires;
   auto* add_batch = service_command("add-batch", "Add a batch of stock", [&](auto& application) {
     if (!eta.empty()) create.eta = domain::parse_date(eta);
+    if (!expires.empty()) create.expires = domain::parse_date(expires);
     application.bus().handle(create);
     std::cout << "batch " << create.ref << " added\n";
     return 0;
@@ -300,6 +301,13 @@ int run_cli(int argc, char** argv) {
       ->required()
       ->check(integer_in(0, INT_MAX));
   add_batch->add_option("--eta", eta, "Expected arrival; none: in the warehouse")->check(kDate);
+  add_batch->add_option("--warehouse", create.warehouse, "The warehouse it is kept in")
+      ->check(identifier("warehouse"))
+      ->capture_default_str();
+  add_batch
+      ->add_option("--expires", expires,
+                   "Last day its stock may be allocated (perishable); none: it keeps")
+      ->check(kDate);
 
   commands::Allocate allocate{};
   auto* allocate_command = service_command(
@@ -326,6 +334,10 @@ int run_cli(int argc, char** argv) {
       ->add_option("--reservation", allocate.reservation,
                    "A hold of this SKU the line takes its units from; the hold ends")
       ->check(identifier("reservation"));
+  allocate_command
+      ->add_option("--warehouse", allocate.warehouse,
+                   "A warehouse whose batches come first (click and collect)")
+      ->check(identifier("warehouse"));
 
   commands::ChangeBatchQuantity change{};
   // Lines taken off the batch are allocated again, maybe out of stock.
@@ -430,6 +442,32 @@ int run_cli(int argc, char** argv) {
   release_command->add_option("id", released_hold, "The hold's id")
       ->required()
       ->check(identifier("id"));
+
+  commands::SetWarehousePriority priority{};
+  auto* priority_command =
+      service_command("set-warehouse-priority",
+                      "Rank a warehouse: lower priorities are taken first", [&](auto& application) {
+                        application.bus().handle(priority);
+                        std::cout << "warehouse " << priority.warehouse << " at priority "
+                                  << priority.priority << "\n";
+                        return 0;
+                      });
+  priority_command->add_option("id", priority.warehouse, "The warehouse's id")
+      ->required()
+      ->check(identifier("id"));
+  priority_command
+      ->add_option("--priority", priority.priority,
+                   "Any 32-bit integer; a warehouse never ranked has 100")
+      ->required()
+      ->check(integer_in(INT_MIN, INT_MAX));
+
+  service_command("warehouses", "List the warehouses and their priorities", [](auto& application) {
+    for (const auto& warehouse : application.warehouses().list()) {
+      std::cout << warehouse.id << " " << warehouse.priority
+                << (warehouse.configured ? "" : " (default)") << "\n";
+    }
+    return 0;
+  });
 
   std::string shown_order;
   auto* order = service_command("order", "Show an order's lines", [&](auto& application) {

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "allocation/domain/allocation_order.hpp"
 #include "allocation/domain/errors.hpp"
 #include "allocation/entrypoints/decoding.hpp"
 #include "allocation/entrypoints/http/buffered_server.hpp"
@@ -200,6 +201,8 @@ json hold_json(const domain::Hold& hold) {
 json batch_json(const service_layer::BatchStock& b) {
   return {{"ref", b.reference},
           {"eta", b.eta ? json(domain::format_date(*b.eta)) : json(nullptr)},
+          {"warehouse", b.warehouse},
+          {"expires", b.expires ? json(domain::format_date(*b.expires)) : json(nullptr)},
           {"purchased", b.purchased},
           {"allocated", b.allocated},
           {"reserved", b.reserved},
@@ -342,6 +345,11 @@ struct HttpApi::Impl {
     return false;
   }
 
+  // The service's date (UTC): what an expiry date is compared with.
+  domain::Date today() const {
+    return domain::date_of(service_layer::instant_now(services->clock));
+  }
+
   void add_routes() {
     router.add("/add_batch", "POST", [this](const Call& call, httplib::Response& res) {
       const auto command = decode_create_batch(call.body);
@@ -407,7 +415,7 @@ struct HttpApi::Impl {
     router.add("/products", "GET", [this](const Call& call, httplib::Response& res) {
       const auto query =
           decode_products_query(query_parameter(call, "after"), query_parameter(call, "limit"));
-      const auto page = services->stock_states.products(query.after, query.limit);
+      const auto page = services->stock_states.products(query.after, query.limit, today());
       json products = json::array();
       for (const auto& product : page.products) products.push_back(product_json(product, false));
       send_json(res, 200,
@@ -418,7 +426,7 @@ struct HttpApi::Impl {
     router.add("/products/{sku}", "GET", [this](const Call& call, httplib::Response& res) {
       const std::string& sku = call.parameters[0];
       check_identifier(sku, "sku");
-      const auto product = services->stock_states.product(sku);
+      const auto product = services->stock_states.product(sku, today());
       if (!product) return send_error(res, 404, "unknown sku " + sku);
       send_json(res, 200, product_json(*product, true));
     });
@@ -442,6 +450,23 @@ struct HttpApi::Impl {
                  {"backorders", policy.backorders},
                  {"low_stock_threshold",
                   policy.low_stock_threshold ? json(*policy.low_stock_threshold) : json(nullptr)}});
+    });
+
+    router.add("/warehouses/{id}", "PUT", [this](const Call& call, httplib::Response& res) {
+      std::string id = call.parameters[0];
+      check_identifier(id, "id");
+      const auto command = decode_set_warehouse_priority(id, call.body);
+      services->bus.handle(command);
+      send_json(res, 200, {{"id", command.warehouse}, {"priority", command.priority}});
+    });
+
+    router.add("/warehouses", "GET", [this](const Call&, httplib::Response& res) {
+      json warehouses = json::array();
+      for (const auto& w : services->warehouses.list()) {
+        warehouses.push_back(
+            {{"id", w.id}, {"priority", w.priority}, {"configured", w.configured}});
+      }
+      send_json(res, 200, {{"warehouses", std::move(warehouses)}});
     });
 
     router.add("/products/{sku}/movements", "GET",

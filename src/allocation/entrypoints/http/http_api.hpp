@@ -13,6 +13,7 @@
 #include "allocation/service_layer/ports/reservations.hpp"
 #include "allocation/service_layer/ports/stock_ledger.hpp"
 #include "allocation/service_layer/ports/stock_states.hpp"
+#include "allocation/service_layer/ports/warehouses.hpp"
 
 namespace allocation::entrypoints {
 
@@ -36,6 +37,7 @@ struct HttpServices {
   service_layer::OrderLines& order_lines;
   service_layer::StockLedger& stock_ledger;   // the ledger's movements
   service_layer::Reservations& reservations;  // holds, live and ended
+  service_layer::Warehouses& warehouses;      // their priorities
   const service_layer::Clock& clock;          // whether a hold expired
   std::function<void()> check_health;         // throws when the database is down
   adapters::PrometheusMetrics& metrics;

@@ -2,11 +2,11 @@
 
 namespace allocation::service_layer {
 
-void ProductStock::add(BatchStock batch) {
+void ProductStock::add(BatchStock batch, domain::Date today) {
   (batch.eta ? incoming : on_hand) += batch.purchased;
   allocated += batch.allocated;
   reserved += batch.reserved;
-  available += batch.available;
+  if (!batch.expires || *batch.expires >= today) available += batch.available;
   batches.push_back(std::move(batch));
 }
 

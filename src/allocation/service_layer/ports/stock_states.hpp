@@ -18,6 +18,8 @@ struct BatchStock {
   std::string reference;
   std::string sku;
   std::optional<domain::Date> eta;
+  std::string warehouse;
+  std::optional<domain::Date> expires;
   int purchased = 0;
   int allocated = 0;
   int reserved = 0;
@@ -27,6 +29,7 @@ struct BatchStock {
 
 // A product's units over all its batches, with its policy (SPEC §7.2) and the units of the
 // lines waiting in its backorder queue. Sums are 64-bit: many batches of up to INT_MAX each.
+// `available` counts what allocation can take on the day asked about: not an expired batch's.
 struct ProductStock {
   std::string sku;
   int version = 0;
@@ -41,8 +44,9 @@ struct ProductStock {
   std::vector<BatchStock> batches;  // in the order they were added
   friend bool operator==(const ProductStock&, const ProductStock&) = default;
 
-  // Adds the batch to `batches` and its units to the product's.
-  void add(BatchStock batch);
+  // Adds the batch to `batches` and its units to the product's; its available units only if it
+  // has not expired by `today`.
+  void add(BatchStock batch, domain::Date today);
 };
 
 // A page of products in SKU order (the store's: bytes in memory and on SQLite), and the SKU
@@ -55,10 +59,11 @@ struct ProductPage {
 class StockStates {
  public:
   virtual ~StockStates() = default;
-  // The product with its batches; nullopt for an unknown SKU.
-  virtual std::optional<ProductStock> product(std::string_view sku) = 0;
+  // The product with its batches, as allocation counts them on `today`; nullopt for an unknown
+  // SKU.
+  virtual std::optional<ProductStock> product(std::string_view sku, domain::Date today) = 0;
   // Up to `limit` products whose SKU sorts after `after` (all from ""), with their batches.
-  virtual ProductPage products(std::string_view after, int limit) = 0;
+  virtual ProductPage products(std::string_view after, int limit, domain::Date today) = 0;
   // The batch; nullopt for an unknown reference.
   virtual std::optional<BatchStock> batch(std::string_view reference) = 0;
 };

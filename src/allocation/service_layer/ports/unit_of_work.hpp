@@ -9,6 +9,7 @@
 #include "allocation/service_layer/ports/order_lines.hpp"
 #include "allocation/service_layer/ports/product_repository.hpp"
 #include "allocation/service_layer/ports/reservations.hpp"
+#include "allocation/service_layer/ports/warehouses.hpp"
 
 namespace allocation::service_layer {
 
@@ -36,6 +37,11 @@ class UnitOfWork {
   // allocates the line again settles it, again in its own transaction. A process that dies in
   // between leaves it pending, and MessageBus::recover() handles it again.
   void settle_reallocation(const domain::events::Deallocated& event) { settled_.push_back(event); }
+  // Sets a warehouse's priority, written with the commit. It changes no product: a product
+  // reads the priorities of its batches' warehouses each time it is loaded.
+  void set_warehouse_priority(WarehousePriority priority) {
+    priorities_.push_back(std::move(priority));
+  }
   // Every pending reallocation, oldest first.
   virtual std::vector<domain::events::Deallocated> pending_reallocations() = 0;
   // The order's lines in every product, as one read sees them (OrderLines::of_order): a line
@@ -50,14 +56,17 @@ class UnitOfWork {
 
   // For write_changes(): what to take off the pending reallocations.
   const std::vector<domain::events::Deallocated>& settled_reallocations() const { return settled_; }
+  // For write_changes(): the warehouses' priorities to write, in the order set.
+  const std::vector<WarehousePriority>& warehouse_priorities_set() const { return priorities_; }
 
  private:
   // Writes the changes of the products, the pending reallocations their Deallocated events
-  // add and those settled, all or nothing.
+  // add and those settled, and the warehouses' priorities set, all or nothing.
   virtual void write_changes() = 0;
 
   bool committed_ = false;
   std::vector<domain::events::Deallocated> settled_;
+  std::vector<WarehousePriority> priorities_;
 };
 
 // Port: a store's units of work, and the only way to have one. Thread-safe: any number of

@@ -193,6 +193,33 @@ TEST_P(Migrations, Version10KeepsEveryLineInItsState) {
       " 2)"));
 }
 
+// Batches that were there before warehouses are in `main` and keep; no warehouse is ranked.
+TEST_P(Migrations, Version11PutsEveryBatchInMainWithNoExpiry) {
+  testing::ScratchDatabase old(GetParam());
+  auto database = std::make_shared<Database>(old.url(), DatabaseOptions{.pool_size = 2});
+  ASSERT_EQ(migrate(*database, 10), 10);
+  {
+    auto lease = database->acquire();
+    Connection connection = lease.connection();
+    connection.execute("INSERT INTO products (sku, version_number) VALUES ('LAMP', 1)");
+    connection.execute(
+        "INSERT INTO batches (reference, sku, purchased_quantity, eta) VALUES ('b1', 'LAMP', 10,"
+        " NULL)");
+  }
+  ASSERT_EQ(migrate(*database), latest_schema_version());
+  auto lease = database->acquire();
+  Connection connection = lease.connection();
+  const auto rows = connection.query<std::string, std::string>(
+      "SELECT warehouse, expires FROM batches WHERE reference = 'b1'");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(std::get<0>(rows[0]), "main");
+  EXPECT_EQ(std::get<1>(rows[0]), std::nullopt);
+  EXPECT_TRUE(connection.query<std::string>("SELECT id FROM warehouses").empty());
+  // A warehouse has one priority.
+  connection.execute("INSERT INTO warehouses (id, priority) VALUES ('east', 1)");
+  EXPECT_ANY_THROW(connection.execute("INSERT INTO warehouses (id, priority) VALUES ('east', 2)"));
+}
+
 INSTANTIATE_FOR_BOTH_DATABASES(Migrations);
 
 TEST(DatabaseUrl, AcceptsSqliteAndPostgresql) {

@@ -50,6 +50,43 @@ TEST_P(SqlRepository, SavesAndLoadsAProductWithItsBatches) {
   });
 }
 
+// A batch's warehouse and expiry date are stored with it, and a product comes with the
+// priorities of its batches' warehouses as they are when it is loaded.
+TEST_P(SqlRepository, SavesABatchsWarehouseAndExpiryAndLoadsItsWarehousesPriorities) {
+  const auto expires = domain::parse_date("2030-03-04");
+  units_of_work->perform([&](UnitOfWork& uow) {
+    domain::Product& lamp = uow.products().add(domain::Product("LAMP"));
+    lamp.add_batch(domain::Batch("main-1", "LAMP", 10, std::nullopt), kTestNow);
+    lamp.add_batch(domain::Batch("east-1", "LAMP", 10, std::nullopt,
+                                 {.warehouse = "east", .expires = expires}),
+                   kTestNow);
+    uow.commit();
+  });
+  units_of_work->perform([&](UnitOfWork& uow) {
+    uow.set_warehouse_priority({"east", 3});
+    uow.set_warehouse_priority({"west", 9});  // no batch of LAMP is there
+    uow.commit();
+  });
+  units_of_work->perform([&](UnitOfWork& uow) {
+    domain::Product* lamp = uow.products().get("LAMP", "o1");
+    ASSERT_TRUE(lamp);
+    EXPECT_EQ(lamp->batch("main-1")->storage(), (domain::Storage{"main", std::nullopt}));
+    EXPECT_EQ(lamp->batch("east-1")->storage(), (domain::Storage{"east", expires}));
+    EXPECT_EQ(lamp->allocate(OrderLine("o1", "LAMP", 1), kTestNow), "east-1");
+    uow.commit();
+  });
+  units_of_work->perform([&](UnitOfWork& uow) {
+    uow.set_warehouse_priority({"east", 300});  // the last one set counts
+    uow.commit();
+  });
+  units_of_work->perform([&](UnitOfWork& uow) {
+    // Loaded by batch too, with every line of it.
+    domain::Product* lamp = uow.products().get_by_batchref("east-1");
+    EXPECT_EQ(lamp->batch("east-1")->storage(), (domain::Storage{"east", expires}));
+    EXPECT_EQ(lamp->allocate(OrderLine("o2", "LAMP", 1), kTestNow), "main-1");
+  });
+}
+
 TEST_P(SqlRepository, AllocationLoadsTotalsAndOnlyTheLinesOfTheOrder) {
   add_product("LAMP", {{"b1", 100, std::nullopt}});
   allocate_lamps({"o1", "o2", "o3"}, 2);
@@ -245,13 +282,13 @@ TEST_P(SqlRepository, AReleasedLineIsKeptAndNotAllocatedAgain) {
   add_product("LAMP", {{"b1", 10, std::nullopt}});
   allocate_lamps({"o1"}, 4);
   change_product("LAMP", "o1", [](domain::Product& lamp) {
-    EXPECT_EQ(lamp.deallocate("o1"),
+    EXPECT_EQ(lamp.deallocate("o1", kTestNow),
               (std::vector<domain::events::Released>{{"o1", "LAMP", 4, "b1"}}));
   });
   units_of_work->perform([&](UnitOfWork& uow) {
     auto* lamp = uow.products().get("LAMP", "o1");
     EXPECT_EQ(lamp->batch("b1")->available_quantity(), 10);
-    EXPECT_EQ(lamp->deallocate("o1"), std::vector<domain::events::Released>{});
+    EXPECT_EQ(lamp->deallocate("o1", kTestNow), std::vector<domain::events::Released>{});
     EXPECT_THROW(lamp->allocate(OrderLine("o1", "LAMP", 4), kTestNow), domain::ReleasedLine);
   });
 }
@@ -261,7 +298,7 @@ TEST_P(SqlRepository, AReleasedLineIsKeptAndNotAllocatedAgain) {
 TEST_P(SqlRepository, AReleasedLineQueuedInAGroupIsNotAllocatedAgain) {
   add_product("LAMP", {{"b1", 10, std::nullopt}});
   allocate_lamps({"o1"}, 4);
-  change_product("LAMP", "o1", [](domain::Product& lamp) { lamp.deallocate("o1"); });
+  change_product("LAMP", "o1", [](domain::Product& lamp) { lamp.deallocate("o1", kTestNow); });
   // o2 leads a group alone while the others queue; o3 starts the next group, reading the
   // product; o1 comes after it in that group, which knows the product.
   const std::vector<std::string> orders = {"o2", "o3", "o1"};

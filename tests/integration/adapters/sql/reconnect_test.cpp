@@ -21,7 +21,7 @@ TEST(PostgresqlOutage, RequestsFailCleanlyDuringItAndWorkAfterIt) {
   auto units_of_work = sql_units_of_work(database, std::make_shared<adapters::RecordingClock>());
   units_of_work->perform([](service_layer::UnitOfWork& uow) {
     domain::Product& lamp = uow.products().add(domain::Product("LAMP"));
-    lamp.add_batch(domain::Batch("b1", "LAMP", 10, std::nullopt));
+    lamp.add_batch(domain::Batch("b1", "LAMP", 10, std::nullopt), kTestNow);
     lamp.allocate(domain::OrderLine("o1", "LAMP", 1), kTestNow);
     uow.commit();
   });

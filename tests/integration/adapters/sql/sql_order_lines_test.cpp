@@ -33,7 +33,7 @@ TEST_P(SqlOrderLinesTest, ListsEveryLineOfTheOrderWithItsStatusBySku) {
   });
   change_product("RUG", "o1", [](auto& rug) {
     rug.allocate(OrderLine("o1", "RUG", 2), kTestNow);
-    rug.deallocate("o1");
+    rug.deallocate("o1", kTestNow);
   });
   change_product("LAMP", "o2",
                  [](auto& lamp) { lamp.allocate(OrderLine("o2", "LAMP", 1), kTestNow); });

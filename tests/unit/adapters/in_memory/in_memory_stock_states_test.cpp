@@ -25,7 +25,7 @@ class InMemoryStockStatesTest : public ::testing::Test {
 
 TEST_F(InMemoryStockStatesTest, UnknownSkuOrBatchIsNothing) {
   bus.handle(CreateBatch{"b1", "LAMP", 10, std::nullopt});
-  EXPECT_FALSE(states.product("RUG"));
+  EXPECT_FALSE(states.product("RUG", kTestToday));
   EXPECT_FALSE(states.batch("b2"));
 }
 
@@ -35,12 +35,13 @@ TEST_F(InMemoryStockStatesTest, ShowsEachBatchInTheOrderAddedAndTheProductsSums)
   bus.handle(Allocate{"o1", "LAMP", 3});  // warehouse stock first
   bus.handle(Allocate{"o2", "LAMP", 8});  // more than is left there: the shipment
 
-  const auto lamp = states.product("LAMP");
+  const auto lamp = states.product("LAMP", kTestToday);
   ASSERT_TRUE(lamp);
   EXPECT_EQ(lamp->sku, "LAMP");
   EXPECT_EQ(lamp->batches,
-            (std::vector<BatchStock>{{"shipment", "LAMP", kTomorrow, 20, 8, 0, 12},
-                                     {"warehouse", "LAMP", std::nullopt, 10, 3, 0, 7}}));
+            (std::vector<BatchStock>{
+                {"shipment", "LAMP", kTomorrow, "main", std::nullopt, 20, 8, 0, 12},
+                {"warehouse", "LAMP", std::nullopt, "main", std::nullopt, 10, 3, 0, 7}}));
   EXPECT_EQ(lamp->on_hand, 10);
   EXPECT_EQ(lamp->incoming, 20);
   EXPECT_EQ(lamp->allocated, 11);
@@ -57,23 +58,23 @@ TEST_F(InMemoryStockStatesTest, BackorderedCountsTheUnitsOfTheWaitingLinesWithTh
   bus.handle(Allocate{"o2", "LAMP", 3});  // waits
   bus.handle(Allocate{"o3", "LAMP", 6});  // waits
 
-  const auto lamp = states.product("LAMP");
+  const auto lamp = states.product("LAMP", kTestToday);
   EXPECT_EQ(lamp->backordered, 9);
   EXPECT_EQ(lamp->available, 1);
   EXPECT_TRUE(lamp->backorders);
   EXPECT_EQ(lamp->low_stock_threshold, 2);
 
   bus.handle(ChangeBatchQuantity{"b1", 8});  // o2 fits now
-  EXPECT_EQ(states.product("LAMP")->backordered, 6);
+  EXPECT_EQ(states.product("LAMP", kTestToday)->backordered, 6);
 }
 
 TEST_F(InMemoryStockStatesTest, VersionCountsTheProductsChanges) {
   bus.handle(CreateBatch{"b1", "LAMP", 10, std::nullopt});
-  const int created = states.product("LAMP")->version;
+  const int created = states.product("LAMP", kTestToday)->version;
   bus.handle(Allocate{"o1", "LAMP", 3});
-  EXPECT_EQ(states.product("LAMP")->version, created + 1);
+  EXPECT_EQ(states.product("LAMP", kTestToday)->version, created + 1);
   bus.handle(Allocate{"o1", "LAMP", 3});  // the same line again changes nothing
-  EXPECT_EQ(states.product("LAMP")->version, created + 1);
+  EXPECT_EQ(states.product("LAMP", kTestToday)->version, created + 1);
 }
 
 TEST_F(InMemoryStockStatesTest, PagesProductsInByteOrderOfTheirSku) {
@@ -84,9 +85,9 @@ TEST_F(InMemoryStockStatesTest, PagesProductsInByteOrderOfTheirSku) {
 TEST_F(InMemoryStockStatesTest, ReadingChangesNothing) {
   bus.handle(CreateBatch{"b1", "LAMP", 10, std::nullopt});
   const int commits = service.store->commits();
-  states.product("LAMP");
-  states.product("RUG");
-  states.products("", 10);
+  states.product("LAMP", kTestToday);
+  states.product("RUG", kTestToday);
+  states.products("", 10, kTestToday);
   states.batch("b1");
   EXPECT_EQ(service.store->commits(), commits);
 }

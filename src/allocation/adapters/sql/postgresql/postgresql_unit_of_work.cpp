@@ -14,13 +14,15 @@ domain::Product without_lines(const domain::Product& product) {
   for (const domain::Batch& batch : product.batches()) {
     batches.push_back(domain::Batch::restore(
         batch.reference(), product.sku(), batch.purchased_quantity(), batch.eta(),
-        batch.allocated_quantity(), {}, batch.reserved_quantity()));
+        batch.allocated_quantity(), {}, batch.reserved_quantity(), batch.storage()));
   }
   return domain::Product(product.sku(), std::move(batches), product.version_number(),
                          domain::ProductState{.policy = product.policy(),
                                               .out_of_stock = product.out_of_stock(),
                                               .backorders = {},
-                                              .released = {}});
+                                              .holds = {},
+                                              .released = {},
+                                              .priorities = product.warehouse_priorities()});
 }
 
 }  // namespace

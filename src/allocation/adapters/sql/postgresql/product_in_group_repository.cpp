@@ -25,7 +25,8 @@ std::optional<domain::Product> ProductInGroupRepository::load(std::string_view s
                                    [](domain::Instant) -> std::vector<domain::Hold> {
                                      throw AssumptionUnconfirmed();
                                    }),
-            .released = {}});
+            .released = {},
+            .priorities = known.warehouse_priorities()});
     remember_loaded(product);
     return product;
   }

@@ -35,7 +35,9 @@ class GroupCommitTest : public ::testing::Test {
  protected:
   void add_product(const std::string& sku, int qty) {
     units_of_work.perform([&](UnitOfWork& uow) {
-      uow.products().add(Product(sku)).add_batch(Batch(sku + "-b1", sku, qty, std::nullopt));
+      uow.products()
+          .add(Product(sku))
+          .add_batch(Batch(sku + "-b1", sku, qty, std::nullopt), kTestNow);
       uow.commit();
     });
   }
@@ -98,7 +100,7 @@ TEST_F(GroupCommitTest, ACommitThatFailsHalfwayTakesBackItsOwnWritesOnly) {
     start.arrive_and_wait();
     EXPECT_ANY_THROW(units_of_work.perform([&](UnitOfWork& uow) {
       // Writes TABLE's new version, then fails on the batch.
-      uow.products().get("TABLE")->add_batch(Batch("LAMP-b1", "TABLE", 5, std::nullopt));
+      uow.products().get("TABLE")->add_batch(Batch("LAMP-b1", "TABLE", 5, std::nullopt), kTestNow);
       uow.commit();
     }));
   });

@@ -29,7 +29,9 @@ class MovementIndexTest : public ::testing::Test {
  protected:
   void add_product(const std::string& sku) {
     units_of_work->perform([&](UnitOfWork& uow) {
-      uow.products().add(Product(sku)).add_batch(Batch(sku + "-b1", sku, 1000, std::nullopt));
+      uow.products()
+          .add(Product(sku))
+          .add_batch(Batch(sku + "-b1", sku, 1000, std::nullopt), kTestNow);
       uow.commit();
     });
   }

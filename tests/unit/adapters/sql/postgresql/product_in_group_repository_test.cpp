@@ -59,6 +59,31 @@ TEST_F(ProductInGroupRepositoryTest, AGroupThatKnowsNothingAndAFreshRunRead) {
   EXPECT_FALSE(run_again.assumed());
 }
 
+// The group's product carries what the allocation order needs: where each batch is and until
+// when it keeps, and the priorities of their warehouses.
+TEST_F(ProductInGroupRepositoryTest, TheAssumedProductKeepsItsWarehousesAndExpiryDates) {
+  const auto expires = domain::parse_date("2030-01-01");
+  std::optional<Product> ranked = Product(
+      "LAMP",
+      {Batch("main-1", "LAMP", 10, std::nullopt),
+       Batch("east-1", "LAMP", 10, std::nullopt, {.warehouse = "east", .expires = expires})},
+      7,
+      domain::ProductState{.policy = {},
+                           .out_of_stock = false,
+                           .backorders = {},
+                           .holds = {},
+                           .released = {},
+                           .priorities = domain::WarehousePriorities({{"east", 500}})});
+  auto products = repository(&ranked);
+  Product* lamp = products.get("LAMP", "o1");
+  ASSERT_NE(lamp, nullptr);
+  EXPECT_EQ(reads, 0);
+  EXPECT_EQ(lamp->batch("east-1")->storage(), (domain::Storage{"east", expires}));
+  EXPECT_EQ(lamp->warehouse_priorities().of("east"), 500);
+  // FEFO would take east-1 first; its warehouse's priority puts it last.
+  EXPECT_EQ(lamp->allocate(OrderLine("o1", "LAMP", 1), kTestNow), "main-1");
+}
+
 // What the write needs: the product as taken is remembered as loaded, so that one new line is
 // recognised as the only change (SqlProductRepository::only_new_line) and written in one
 // statement, confirming the assumption.
