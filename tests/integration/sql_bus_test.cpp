@@ -150,6 +150,32 @@ TEST_P(SqlBus, ManyThreadsNeverOverAllocateAndLoseNoLine) {
   EXPECT_EQ(read_model->allocations("o3-7").size(), 1u);
 }
 
+// Many threads on one product (on PostgreSQL, groups of allocations that start from the product
+// as the group left it): every line still takes the first batch of the allocation order that
+// has room, by warehouse priority, then expiry date, then the order added.
+TEST_P(SqlBus, ManyThreadsOnOneProductFollowTheAllocationOrder) {
+  bus->handle(domain::commands::SetWarehousePriority{"east", 1});
+  bus->handle(CreateBatch{"LAMP-b1", "LAMP", 20, std::nullopt});
+  bus->handle(
+      CreateBatch{"LAMP-fefo", "LAMP", 20, std::nullopt, "main", domain::parse_date("2999-01-01")});
+  bus->handle(
+      CreateBatch{"LAMP-east", "LAMP", 20, std::nullopt, "east", domain::parse_date("2999-06-01")});
+  constexpr int kThreads = 6, kOrders = 5;  // 30 lines of 1 unit
+  std::latch start(kThreads);
+  std::vector<std::jthread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      start.arrive_and_wait();
+      for (int i = 0; i < kOrders; ++i) bus->handle(Allocate{name("o", t, i), "LAMP", 1});
+    });
+  }
+  threads.clear();
+  const domain::Product lamp = product("LAMP");
+  EXPECT_EQ(lamp.batch("LAMP-east")->allocated_quantity(), 20);
+  EXPECT_EQ(lamp.batch("LAMP-fefo")->allocated_quantity(), 10);
+  EXPECT_EQ(lamp.batch("LAMP-b1")->allocated_quantity(), 0);
+}
+
 // Part two under contention: threads allocate, release and change quantities on two SKUs with
 // backorders on. Afterwards the stored state holds SPEC §6 and §7.2's invariants.
 TEST_P(SqlBus, ReleasingAndChangingQuantitiesWithBackordersKeepsTheInvariants) {

@@ -78,6 +78,22 @@ TEST(ProductWarehouses, ClickAndCollectTakesThePreferredWarehousesStockFirst) {
   EXPECT_EQ(product.allocate(OrderLine("o4", "LAMP", 1), kTestNow), "main-1");
 }
 
+// A preference belongs to its own line: lines that units freed on the way serve wait in the
+// plain order.
+TEST(ProductWarehouses, WaitingLinesServedDuringAClickAndCollectAllocationTakeThePlainOrder) {
+  auto product = lamp({stock("main-1", 10, "main"), stock("store-1", 10, "store")},
+                      WarehousePriorities({{"store", 200}}),
+                      {.backorders = true, .low_stock_threshold = std::nullopt});
+  product.reserve("cart-1", 10, std::chrono::minutes(1), kTestNow);  // main-1
+  product.reserve("cart-2", 10, std::chrono::minutes(1), kTestNow);  // store-1
+  EXPECT_EQ(product.allocate(OrderLine("waits", "LAMP", 3), kTestNow), std::nullopt);
+  // Both holds have expired: the collect line ends them, which serves the waiting line first.
+  const Instant later = kTestNow + std::chrono::minutes(2);
+  EXPECT_EQ(product.allocate(OrderLine("collect", "LAMP", 1), later, "store"), "store-1");
+  EXPECT_EQ(product.batch("main-1")->allocated_quantity(), 3) << "the waiting line's batch";
+  EXPECT_EQ(product.batch("store-1")->allocated_quantity(), 1);
+}
+
 TEST(ProductWarehouses, HoldsTakeTheBatchTheAllocationOrderGives) {
   auto product = lamp({stock("spoiled", 10, "main", kYesterday), stock("main-1", 10, "main"),
                        stock("east-1", 10, "east")},
