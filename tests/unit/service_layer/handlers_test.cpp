@@ -5,6 +5,7 @@
 #include <set>
 
 #include "allocation/adapters/in_memory/in_memory_stock_ledger.hpp"
+#include "allocation/adapters/in_memory/in_memory_warehouses.hpp"
 #include "allocation/domain/errors.hpp"
 #include "allocation/service_layer/errors.hpp"
 #include "support/fake_service.hpp"
@@ -868,7 +869,7 @@ TEST_F(Handlers, ListsTheWarehousesConfiguredAndThoseBatchesName) {
   bus.handle(CreateBatch{"b1", "LAMP", 10, std::nullopt, "west"});
   bus.handle(SetWarehousePriority{"east", -3});
   bus.handle(SetWarehousePriority{"east", 4});  // the last priority set counts
-  EXPECT_EQ(service.store->warehouses(),
+  EXPECT_EQ(adapters::InMemoryWarehouses(service.store).list(),
             (std::vector<WarehouseView>{{"east", 4, true}, {"west", 100, false}}));
   EXPECT_THROW(bus.handle(SetWarehousePriority{"", 1}), std::invalid_argument);
 }
