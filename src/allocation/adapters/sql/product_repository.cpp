@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "allocation/domain/date.hpp"
+#include "allocation/adapters/sql/stored_date.hpp"
 #include "allocation/service_layer/errors.hpp"
 
 namespace allocation::adapters::sql {
@@ -178,12 +178,9 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
         lines.emplace_back(orderid, sku, *line_qty);
       }
       if (priority) priorities.emplace(*warehouse, *priority);
-      std::optional<domain::Date> eta_date, expiry_date;
-      if (eta) eta_date = domain::parse_date(*eta);
-      if (expires) expiry_date = domain::parse_date(*expires);
-      batches.push_back(Batch::restore(*reference, sku, *purchased, eta_date, *allocated,
-                                       std::move(lines), *reserved,
-                                       {.warehouse = *warehouse, .expires = expiry_date}));
+      batches.push_back(Batch::restore(
+          *reference, sku, *purchased, date_from_store(eta), *allocated, std::move(lines),
+          *reserved, {.warehouse = *warehouse, .expires = date_from_store(expires)}));
     }
     if (!version || full_batch.empty()) return;
     // Every hold of the batch whose quantity changes, oldest first.
@@ -307,14 +304,11 @@ void SqlProductRepository::save(const service_layer::TrackedProduct& tracked,
     const int purchased = batch.purchased_quantity(), allocated = batch.allocated_quantity();
     auto was = before.find(reference);
     if (was == before.end()) {
-      const auto text = [](const std::optional<domain::Date>& date) {
-        return date ? std::optional(domain::format_date(*date)) : std::nullopt;
-      };
       connection.execute(
           "INSERT INTO batches (reference, sku, purchased_quantity, eta, allocated_quantity,"
           " reserved_quantity, warehouse, expires) VALUES (:r, :s, :p, :e, :a, :h, :w, :x)",
-          reference, sku, purchased, text(batch.eta()), allocated, batch.reserved_quantity(),
-          batch.warehouse(), text(batch.expires()));
+          reference, sku, purchased, stored_date(batch.eta()), allocated, batch.reserved_quantity(),
+          batch.warehouse(), stored_date(batch.expires()));
     } else if (was->second.purchased_quantity != purchased ||
                was->second.allocated_quantity != allocated ||
                was->second.reserved_quantity != batch.reserved_quantity()) {

@@ -1,6 +1,7 @@
 #include "allocation/adapters/sql/sql_stock_states.hpp"
 
 #include "allocation/adapters/sql/connection.hpp"
+#include "allocation/adapters/sql/stored_date.hpp"
 
 namespace allocation::adapters::sql {
 namespace {
@@ -22,18 +23,14 @@ std::vector<StockRow> read(Connection& connection, const std::string& sql, const
                           int, std::string, std::string>(sql, in...);
 }
 
-std::optional<domain::Date> date(const std::optional<std::string>& text) {
-  return text ? domain::parse_date(*text) : std::nullopt;
-}
-
 service_layer::BatchStock batch_of(const std::string& sku, const StockRow& row) {
   const auto& [_, v, o, t, w, reference, eta, purchased, allocated, reserved, warehouse, expires] =
       row;
   return {.reference = *reference,
           .sku = sku,
-          .eta = date(eta),
+          .eta = date_from_store(eta),
           .warehouse = *warehouse,
-          .expires = date(expires),
+          .expires = date_from_store(expires),
           .purchased = *purchased,
           .allocated = *allocated,
           .reserved = *reserved,

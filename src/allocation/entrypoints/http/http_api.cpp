@@ -198,15 +198,15 @@ json hold_json(const domain::Hold& hold) {
           {"expires_at", domain::format_instant(hold.expires_at())}};
 }
 
+json date_json(const std::optional<domain::Date>& date) {
+  return date ? json(domain::format_date(*date)) : json(nullptr);
+}
+
 json batch_json(const service_layer::BatchStock& b) {
-  return {{"ref", b.reference},
-          {"eta", b.eta ? json(domain::format_date(*b.eta)) : json(nullptr)},
-          {"warehouse", b.warehouse},
-          {"expires", b.expires ? json(domain::format_date(*b.expires)) : json(nullptr)},
-          {"purchased", b.purchased},
-          {"allocated", b.allocated},
-          {"reserved", b.reserved},
-          {"available", b.available}};
+  return {{"ref", b.reference},       {"eta", date_json(b.eta)},
+          {"warehouse", b.warehouse}, {"expires", date_json(b.expires)},
+          {"purchased", b.purchased}, {"allocated", b.allocated},
+          {"reserved", b.reserved},   {"available", b.available}};
 }
 
 // A product's stock states (SPEC §6) and policy (§7.2); its batches only when asked, as a
