@@ -403,6 +403,32 @@ TEST_P(Api, ClickAndCollectTakesTheNamedWarehousesStockFirst) {
             (json::array({{{"sku", "SKU-41"}, {"batchref", "store-1"}}})));
 }
 
+TEST_P(Api, ASplitLineListsItsPartsInTheAnswerAllocationsAndOrder) {
+  add_batch("s-1", "SKU-42", 5, nullptr);
+  add_batch("s-2", "SKU-42", 5, nullptr);
+  const json split{{"orderid", "o1"}, {"sku", "SKU-42"}, {"qty", 7}, {"split", true}};
+  const char* answer =
+      R"({"allocations":[{"batchref":"s-1","qty":5},{"batchref":"s-2","qty":2}],"batchref":"s-1"})";
+  EXPECT_EQ(post("/allocate", split).text, answer);
+  EXPECT_EQ(post("/allocate", split).text, answer) << "a retry";
+  EXPECT_EQ(get("/allocations/o1").body, (json::array({{{"sku", "SKU-42"}, {"batchref", "s-1"}},
+                                                       {{"sku", "SKU-42"}, {"batchref", "s-2"}}})));
+  EXPECT_EQ(get("/orders/o1").body["lines"],
+            (json::array({{{"sku", "SKU-42"},
+                           {"qty", 7},
+                           {"status", "allocated"},
+                           {"allocations", json::array({{{"batchref", "s-1"}, {"qty", 5}},
+                                                        {{"batchref", "s-2"}, {"qty", 2}}})}}})));
+  // Without split, part one's answer: one batch, or none.
+  EXPECT_EQ(post("/allocate", json{{"orderid", "o2"}, {"sku", "SKU-42"}, {"qty", 4}}).text,
+            R"({"batchref":null})");
+  const Reply not_a_flag =
+      post("/allocate", json{{"orderid", "o3"}, {"sku", "SKU-42"}, {"qty", 1}, {"split", 1}});
+  EXPECT_EQ(not_a_flag.status, 400);
+  EXPECT_EQ(not_a_flag.body["message"], "field 'split' must be true or false");
+  EXPECT_EQ(get("/allocations/o3").status, 404);
+}
+
 INSTANTIATE_TEST_SUITE_P(Databases, Api, ::testing::Values(Backend::sqlite, Backend::postgresql),
                          backend_test_name);
 

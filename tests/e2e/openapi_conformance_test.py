@@ -677,7 +677,23 @@ def allocate_cases():
         case(202, "click and collect", lambda api: {**api.line(), "warehouse": "store"}),
         case(400, "warehouse empty", lambda api: {**api.line(), "warehouse": ""}),
         case(400, "warehouse not a string", lambda api: {**api.line(), "warehouse": 1}),
+        case(202, "split across two batches", split_line, lists_two_parts),
+        case(202, "split, and the product cannot cover the line", lambda api: {
+            **api.line(qty=11, stock=10), "split": True}),
+        case(400, "split not a boolean", lambda api: {**api.line(), "split": "yes"}),
     ]
+
+
+def split_line(api):
+    """An allocate body with split for 8 units of a product of two batches of 5."""
+    _, sku = api.batch(qty=5)
+    api.batch(sku=sku, qty=5)
+    return {"orderid": api.unique("order"), "sku": sku, "qty": 8, "split": True}
+
+
+def lists_two_parts(body, sent):
+    parts = [part["qty"] for part in body.get("allocations", [])]
+    return None if parts == [5, 3] else f"parts {parts}, not [5, 3]"
 
 
 def change_batch_quantity_cases():

@@ -14,7 +14,9 @@
 namespace allocation::domain {
 
 inline void PrintTo(const OrderLine& line, std::ostream* out) {
-  *out << "OrderLine(" << line.orderid() << ", " << line.sku() << ", " << line.qty() << ")";
+  *out << "OrderLine(" << line.orderid() << ", " << line.sku() << ", " << line.qty();
+  if (line.is_part()) *out << " of " << line.line_qty();
+  *out << ")";
 }
 
 inline void PrintTo(const Hold& hold, std::ostream* out) {
@@ -29,6 +31,9 @@ inline void PrintTo(const EndedHold& ended, std::ostream* out) {
   *out << " " << kHow[static_cast<int>(ended.how)];
 }
 
+inline void PrintTo(const LinePart& part, std::ostream* out) {
+  *out << "LinePart{" << part.batchref << ", " << part.qty << "}";
+}
 }  // namespace allocation::domain
 
 namespace allocation::domain::events {
@@ -43,8 +48,9 @@ inline void PrintTo(const Allocated& e, std::ostream* out) {
   *out << "Allocated{" << e.orderid << ", " << e.sku << ", " << e.qty << ", " << e.batchref << "}";
 }
 inline void PrintTo(const Deallocated& e, std::ostream* out) {
-  *out << "Deallocated{" << e.orderid << ", " << e.sku << ", " << e.qty << ", " << e.batchref
-       << "}";
+  *out << "Deallocated{" << e.orderid << ", " << e.sku << ", " << e.qty << ", " << e.batchref;
+  if (e.line_qty) *out << ", of " << *e.line_qty;
+  *out << "}";
 }
 inline void PrintTo(const OutOfStock& e, std::ostream* out) {
   *out << "OutOfStock{" << e.sku << "}";

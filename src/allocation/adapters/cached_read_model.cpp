@@ -70,7 +70,9 @@ void CachedReadModel::add(std::string_view orderid, std::string_view, std::strin
   forget(orderid);
 }
 
-void CachedReadModel::remove(std::string_view orderid, std::string_view) { forget(orderid); }
+void CachedReadModel::remove(std::string_view orderid, std::string_view, std::string_view) {
+  forget(orderid);
+}
 
 void CachedReadModel::forget(std::string_view orderid) {
   Shard& shard = shard_of(orderid);

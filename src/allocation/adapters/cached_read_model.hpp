@@ -49,7 +49,7 @@ class CachedReadModel final : public service_layer::ReadModel,
 
   std::vector<service_layer::AllocationRow> allocations(std::string_view orderid) override;
   void add(std::string_view orderid, std::string_view sku, std::string_view batchref) override;
-  void remove(std::string_view orderid, std::string_view sku) override;
+  void remove(std::string_view orderid, std::string_view sku, std::string_view batchref) override;
 
   // Reads answered from memory, and reads that asked the source.
   unsigned long long hits() const { return hits_.load(std::memory_order_relaxed); }

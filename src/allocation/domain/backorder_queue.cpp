@@ -23,6 +23,17 @@ const OrderLine* BackorderQueue::line_of(std::string_view orderid) const {
   return it == added_.end() ? nullptr : &*it;
 }
 
+std::vector<OrderLine> BackorderQueue::lines_of(std::string_view orderid) const {
+  std::vector<OrderLine> lines;
+  for (const auto& [seq, line] : known_) {
+    if (line.orderid() == orderid) lines.push_back(line);
+  }
+  for (const OrderLine& line : added_) {
+    if (line.orderid() == orderid) lines.push_back(line);
+  }
+  return lines;
+}
+
 void BackorderQueue::add(OrderLine line) { added_.push_back(std::move(line)); }
 
 std::optional<OrderLine> BackorderQueue::remove(std::string_view orderid) {

@@ -40,6 +40,9 @@ class BackorderQueue {
 
   // The waiting line of this order among those loaded or added, if any.
   const OrderLine* line_of(std::string_view orderid) const;
+  // Every waiting line of this order among those loaded or added: parts of a split line that
+  // found no stock wait each on its own (SPEC §6), in arrival order.
+  std::vector<OrderLine> lines_of(std::string_view orderid) const;
   // Puts the line at the end of the queue. The caller checked it is not waiting already.
   void add(OrderLine line);
   // Takes the order's waiting line (loaded or added) out of the queue, if there is one.

@@ -51,8 +51,18 @@ bool Batch::has_same_data(const Batch& other) const {
 }
 
 void Batch::allocate(const OrderLine& line) {
-  if (std::find(lines_.begin(), lines_.end(), line) != lines_.end()) return;
-  lines_.push_back(line);
+  if (!line.is_part() && std::find(lines_.begin(), lines_.end(), line) != lines_.end()) return;
+  auto same_line = std::find_if(lines_.begin(), lines_.end(), [&](const OrderLine& l) {
+    return l.orderid() == line.orderid() && l.line_qty() == line.line_qty() && l.is_part();
+  });
+  if (line.is_part() && same_line != lines_.end()) {
+    // One part per batch: the units join the part it has, which is now its most recent line.
+    const OrderLine merged = line.part(same_line->qty() + line.qty());
+    lines_.erase(same_line);
+    lines_.push_back(merged);
+  } else {
+    lines_.push_back(line);
+  }
   allocated_quantity_ += line.qty();
 }
 

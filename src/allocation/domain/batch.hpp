@@ -65,7 +65,8 @@ class Batch {
  private:
   friend class Product;
 
-  // Adds the line; the same line twice changes nothing. The caller checked can_allocate().
+  // Adds the line; the same whole line twice changes nothing. A part of a split line joins the
+  // part of that line the batch has, if any. The caller checked can_allocate().
   void allocate(const OrderLine& line);
   // Takes off the most recently allocated line. Needs every line loaded: a repository that
   // loaded fewer for a batch whose quantity changes has a bug, reported by std::logic_error.

@@ -30,6 +30,8 @@ struct Allocate {
   std::optional<std::string> reservation = std::nullopt;
   // The warehouse whose batches come first (click and collect; SPEC §6), if any.
   std::optional<std::string> warehouse = std::nullopt;
+  // When no batch can take the whole line, take it from several (SPEC §6).
+  bool split = false;
   friend bool operator==(const Allocate&, const Allocate&) = default;
 };
 

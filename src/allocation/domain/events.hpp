@@ -25,6 +25,9 @@ struct Deallocated {
   std::string sku;
   int qty;
   std::string batchref;
+  // When the line was split across batches (SPEC §6): this was a part of a line of so many
+  // units, and only this part is allocated again.
+  std::optional<int> line_qty = std::nullopt;
   friend bool operator==(const Deallocated&, const Deallocated&) = default;
 };
 

@@ -14,20 +14,9 @@ namespace {
 // The order's line must be the same one: answering another qty with the old batch would tell
 // the client it got what it did not.
 void check_same_line(const OrderLine& existing, const OrderLine& line) {
-  if (existing.qty() != line.qty()) {
-    throw LineConflict(line.orderid(), line.sku(), existing.qty());
+  if (existing.line_qty() != line.line_qty()) {
+    throw LineConflict(line.orderid(), line.sku(), existing.line_qty());
   }
-}
-
-// The batch that holds the order's line already, if any.
-const Batch* holding_the_line(const std::vector<Batch>& batches, const OrderLine& line) {
-  for (const Batch& batch : batches) {
-    const OrderLine* existing = batch.line_of(line.orderid());
-    if (!existing) continue;
-    check_same_line(*existing, line);
-    return &batch;
-  }
-  return nullptr;
 }
 
 bool released(const std::vector<OrderLine>& lines, std::string_view orderid) {
@@ -117,36 +106,101 @@ void Product::allocate_to(Batch& batch, const OrderLine& line) {
   events_.emplace_back(events::Allocated{line.orderid(), sku_, line.qty(), batch.reference()});
 }
 
-std::optional<std::optional<std::string>> Product::existing_answer(const OrderLine& line) const {
+std::string Product::allocate_split(const OrderLine& line, const AllocationOrder& order) {
+  std::vector<Batch*> usable;
+  for (Batch& batch : batches_) {
+    if (order.usable(batch) && batch.available_quantity() > 0) usable.push_back(&batch);
+  }
+  std::stable_sort(usable.begin(), usable.end(),
+                   [&](const Batch* a, const Batch* b) { return comes_before(*a, *b, order); });
+  int left = line.qty();
+  for (Batch* batch : usable) {
+    if (left == 0) break;
+    const int taken = std::min(left, batch->available_quantity());
+    allocate_to(*batch, line.part(taken));
+    left -= taken;
+  }
+  if (left != 0) throw std::logic_error("a split line found fewer units than available");
+  return usable.front()->reference();
+}
+
+std::vector<const Batch*> Product::holding(std::string_view orderid,
+                                           const AllocationOrder& order) const {
+  std::vector<const Batch*> holders;
+  for (const Batch& batch : batches_) {
+    if (batch.line_of(orderid)) holders.push_back(&batch);
+  }
+  std::stable_sort(holders.begin(), holders.end(),
+                   [&](const Batch* a, const Batch* b) { return comes_before(*a, *b, order); });
+  return holders;
+}
+
+std::vector<LinePart> Product::parts(std::string_view orderid, Instant now,
+                                     std::optional<std::string_view> warehouse) const {
+  std::vector<LinePart> parts;
+  for (const Batch* batch : holding(orderid, order_at(now, warehouse))) {
+    parts.push_back({batch->reference(), batch->line_of(orderid)->qty()});
+  }
+  return parts;
+}
+
+int Product::placed(const OrderLine& line, const AllocationOrder& order) const {
+  int units = 0;
+  for (const Batch* batch : holding(line.orderid(), order)) {
+    const OrderLine& part = *batch->line_of(line.orderid());
+    check_same_line(part, line);
+    units += part.qty();
+  }
+  for (const OrderLine& waiting : state_.backorders.lines_of(line.orderid())) {
+    check_same_line(waiting, line);
+    units += waiting.qty();
+  }
+  return units;
+}
+
+std::optional<std::optional<std::string>> Product::existing_answer(
+    const OrderLine& line, const AllocationOrder& order) const {
   if (line.sku() != sku_) {
     throw std::invalid_argument("order line of sku " + line.sku() + " given to sku " + sku_);
   }
-  if (const Batch* holder = holding_the_line(batches_, line)) return holder->reference();
-  if (const OrderLine* waiting = waiting_line(line.orderid())) {
-    check_same_line(*waiting, line);
-    return std::optional<std::string>();
+  if (placed(line, order) > 0) {
+    const auto holders = holding(line.orderid(), order);
+    if (holders.empty()) return std::optional<std::string>();  // waiting
+    return holders.front()->reference();
   }
   if (released(state_.released, line.orderid())) throw ReleasedLine(line.orderid(), sku_);
   return std::nullopt;
 }
 
 std::optional<std::string> Product::allocate(const OrderLine& line, Instant now,
-                                             std::optional<std::string_view> warehouse) {
-  if (auto answer = existing_answer(line)) return *answer;
+                                             std::optional<std::string_view> warehouse,
+                                             bool split) {
   const AllocationOrder order = order_at(now, warehouse);
+  if (auto answer = existing_answer(line, order)) return *answer;
   const int available_before = available(order);
-  auto batchref = allocate_new(line, order, now);
+  auto batchref = allocate_new(line, order, now, split);
   record_low_stock(available_before, order);
   return batchref;
 }
 
 std::optional<std::string> Product::allocate_new(const OrderLine& line,
-                                                 const AllocationOrder& order, Instant now) {
+                                                 const AllocationOrder& order, Instant now,
+                                                 bool split) {
   expire_holds_in_the_way(line.qty(), order, now);
   if (Batch* chosen = batch_for(line.qty(), order)) {
     allocate_to(*chosen, line);
     ++version_number_;
     return chosen->reference();
+  }
+  if (split) {
+    // Expired holds hold nothing: ended when the product could cover the line but for them.
+    if (available(order) < line.qty() && end_expired_holds(now) > 0) {
+      serve_backorders(/*freed=*/true, order);
+    }
+    if (available(order) >= line.qty()) {
+      ++version_number_;
+      return allocate_split(line, order);
+    }
   }
   const bool runs_out = !state_.out_of_stock;
   if (runs_out) {
@@ -162,11 +216,11 @@ std::optional<std::string> Product::allocate_new(const OrderLine& line,
 }
 
 std::optional<std::string> Product::allocate(const OrderLine& line, std::string_view hold_id,
-                                             Instant now,
-                                             std::optional<std::string_view> warehouse) {
-  if (auto answer = existing_answer(line)) return *answer;
-  live_hold(hold_id, now);
+                                             Instant now, std::optional<std::string_view> warehouse,
+                                             bool split) {
   const AllocationOrder order = order_at(now, warehouse);
+  if (auto answer = existing_answer(line, order)) return *answer;
+  live_hold(hold_id, now);
   const int available_before = available(order);
   const Hold hold = state_.holds.end(hold_id, HoldEnd::consumed);
   Batch& held = held_batch(hold);
@@ -183,7 +237,7 @@ std::optional<std::string> Product::allocate(const OrderLine& line, std::string_
     // The held batch lacks the units beyond the hold: the held units go back to stock, for the
     // lines waiting before this one, and the line is allocated as any other.
     serve_backorders(/*freed=*/true, order);
-    batchref = allocate_new(line, order, now);
+    batchref = allocate_new(line, order, now, split);
   }
   record_low_stock(available_before, order);
   return batchref;
@@ -193,8 +247,20 @@ std::optional<std::string> Product::reallocate(const OrderLine& line, Instant no
   const AllocationOrder order = order_at(now);
   const int version_before = version_number_;
   const int available_before = available(order);
-  const auto existing = existing_answer(line);
-  auto batchref = existing ? *existing : allocate_new(line, order, now);
+  std::optional<std::string> batchref;
+  if (line.is_part()) {
+    if (released(state_.released, line.orderid())) throw ReleasedLine(line.orderid(), sku_);
+    // Only this part was taken off: placed again, split if need be, unless the line has all
+    // its units already (this ran before, or the order allocated the line anew meanwhile).
+    if (placed(line, order) + line.qty() <= line.line_qty()) {
+      batchref = allocate_new(line, order, now, /*split=*/true);
+    } else if (const auto holders = holding(line.orderid(), order); !holders.empty()) {
+      batchref = holders.front()->reference();
+    }
+  } else {
+    const auto existing = existing_answer(line, order);
+    batchref = existing ? *existing : allocate_new(line, order, now, /*split=*/false);
+  }
   const std::size_t events_before = events_.size();
   serve_backorders(/*freed=*/false, order);
   record_low_stock(available_before, order);
@@ -216,7 +282,7 @@ std::optional<std::vector<events::Released>> Product::deallocate(std::string_vie
       state_.released.push_back(std::move(*line));
     }
   }
-  if (auto line = state_.backorders.remove(orderid)) {
+  while (auto line = state_.backorders.remove(orderid)) {
     parts.push_back({line->orderid(), sku_, line->qty(), std::nullopt});
     state_.released.push_back(std::move(*line));
   }
@@ -278,7 +344,8 @@ void Product::change_batch_quantity(std::string_view reference, int quantity, In
   while (batch->available_quantity() < 0) {
     OrderLine line = batch->deallocate_most_recent();
     events_.emplace_back(
-        events::Deallocated{line.orderid(), line.sku(), line.qty(), batch->reference()});
+        events::Deallocated{line.orderid(), line.sku(), line.qty(), batch->reference(),
+                            line.is_part() ? std::optional<int>(line.line_qty()) : std::nullopt});
     took_lines_off = true;
   }
   // Lines taken off are allocated again before the queue is served (reallocate()), so that they

@@ -76,25 +76,36 @@ class Product {
   // Allocates the line to the first batch that can take it in the allocation order
   // (AllocationOrder: the `warehouse` preferred first, warehouse stock before incoming, then
   // priority and expiry, never an expired batch). Returns that batch's reference and records
-  // Allocated. When none can: with backorders on, the line waits in the
-  // queue (Backordered); either way returns nullopt, and records OutOfStock if the product had
-  // not run out already.
+  // Allocated. With `split`, when no batch can take the whole line but the usable batches
+  // together can, the line is taken from them in the allocation order, one part each (an
+  // Allocated per part), and the first part's batch is returned (parts() lists them). When
+  // none can: with backorders on, the line waits in the queue (Backordered); either way returns
+  // nullopt, and records OutOfStock if the product had not run out already.
   // The same line again (same order, same qty, allocated or waiting) changes nothing and answers
   // the same, so that a client may retry; the order's line with another qty throws LineConflict,
   // and a line the order released throws ReleasedLine, changing nothing.
   std::optional<std::string> allocate(const OrderLine& line, Instant now,
-                                      std::optional<std::string_view> warehouse = std::nullopt);
+                                      std::optional<std::string_view> warehouse = std::nullopt,
+                                      bool split = false);
   // Allocates the line with the live hold `hold_id` (SPEC §7.3), ending it (ReservationConsumed):
   // the line takes the held batch when that batch has the units beyond the hold free (held
   // units beyond the line are free again); otherwise the line is allocated as allocate() would.
   // The order's line that exists already answers as allocate() does, whatever the hold. Throws
   // UnknownHold when the product has no such live hold, HoldExpired when it expired.
   std::optional<std::string> allocate(const OrderLine& line, std::string_view hold_id, Instant now,
-                                      std::optional<std::string_view> warehouse = std::nullopt);
+                                      std::optional<std::string_view> warehouse = std::nullopt,
+                                      bool split = false);
   // Allocates again a line a quantity change took off (allocate()), then serves the backorder
   // queue from what is still free: taking lines off may free more than the change asked, and the
-  // lines taken off had those units first.
+  // lines taken off had those units first. A part of a split line is placed again alone (split
+  // further if need be), unless the line has all its units already. Returns where the line (the
+  // part) is: nullopt when it waits or found no batch.
   std::optional<std::string> reallocate(const OrderLine& line, Instant now);
+  // The parts of the order's allocated line, in the allocation order at `now` (preferring
+  // `warehouse`, as allocate() does): one for a line in one batch, none for a line waiting or
+  // unknown (as loaded: see ProductRepository).
+  std::vector<LinePart> parts(std::string_view orderid, Instant now,
+                              std::optional<std::string_view> warehouse = std::nullopt) const;
   // The order's line if it waits in the backorder queue (as loaded: see ProductRepository).
   const OrderLine* waiting_line(std::string_view orderid) const;
 
@@ -167,12 +178,21 @@ class Product {
   // Takes the most recent hold off an over-committed batch: to another batch (true), or
   // released (false).
   bool move_or_release_latest_hold(Batch& batch, const AllocationOrder& order);
+  // The batches holding a part of the order's line, in the allocation order.
+  std::vector<const Batch*> holding(std::string_view orderid, const AllocationOrder& order) const;
+  // Units of the order's line in batches or waiting; throws LineConflict when they are of a line
+  // of another qty than `line`'s.
+  int placed(const OrderLine& line, const AllocationOrder& order) const;
   // What allocate() answers for a line the product has already (allocated or waiting); nullopt
   // for a new line. Throws LineConflict, ReleasedLine.
-  std::optional<std::optional<std::string>> existing_answer(const OrderLine& line) const;
-  // Allocates a new line (see allocate()).
+  std::optional<std::optional<std::string>> existing_answer(const OrderLine& line,
+                                                            const AllocationOrder& order) const;
+  // Allocates a new line, or a part of one taken off (see allocate()).
   std::optional<std::string> allocate_new(const OrderLine& line, const AllocationOrder& order,
-                                          Instant now);
+                                          Instant now, bool split);
+  // Takes the line from the usable batches in the allocation order, which can cover it
+  // together; returns the first part's batch.
+  std::string allocate_split(const OrderLine& line, const AllocationOrder& order);
   // The most units one usable batch can still take: the largest line that fits somewhere.
   int room(const AllocationOrder& order) const;
   void allocate_to(Batch& batch, const OrderLine& line);

@@ -127,6 +127,15 @@ std::optional<domain::Date> optional_date(const json& object, const char* name) 
 }
 
 // Any 32-bit integer: a warehouse's priority.
+// true or false; absent is false.
+bool optional_flag(const json& object, const char* name) {
+  auto it = object.find(name);
+  if (it == object.end()) return false;
+  if (!it->is_boolean())
+    throw BadRequest(std::string("field '") + name + "' must be true or false");
+  return it->get<bool>();
+}
+
 int whole_int(const json& object, const char* name) {
   const json& value = required(object, name);
   const std::string field = std::string("field '") + name + "'";
@@ -192,8 +201,12 @@ domain::commands::CreateBatch decode_create_batch(std::string_view text) {
 
 domain::commands::Allocate decode_allocate(std::string_view text) {
   const json body = parse_object(text);
-  return {identifier(body, "orderid"), identifier(body, "sku"), quantity(body, "qty", 1),
-          optional_identifier(body, "reservation"), optional_identifier(body, "warehouse")};
+  return {identifier(body, "orderid"),
+          identifier(body, "sku"),
+          quantity(body, "qty", 1),
+          optional_identifier(body, "reservation"),
+          optional_identifier(body, "warehouse"),
+          optional_flag(body, "split")};
 }
 
 domain::commands::SetWarehousePriority decode_set_warehouse_priority(std::string id,
@@ -239,10 +252,7 @@ domain::commands::SetProductPolicy decode_set_product_policy(std::string sku,
                        "'low_stock_threshold'");
     }
   }
-  if (auto backorders = body.find("backorders"); backorders != body.end()) {
-    if (!backorders->is_boolean()) throw BadRequest("field 'backorders' must be true or false");
-    command.backorders = backorders->get<bool>();
-  }
+  if (body.contains("backorders")) command.backorders = optional_flag(body, "backorders");
   if (auto threshold = body.find("low_stock_threshold"); threshold != body.end()) {
     command.low_stock_threshold =
         threshold->is_null() ? std::optional<int>() : quantity(body, "low_stock_threshold", 0);

@@ -3,6 +3,9 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
+
+#include "allocation/domain/order_line.hpp"
 
 namespace allocation::service_layer {
 
@@ -11,6 +14,9 @@ namespace allocation::service_layer {
 struct Allocation {
   std::optional<std::string> batchref;
   bool backordered = false;
+  // The line's parts, the first in `batchref` (one for a line in one batch, none when not
+  // allocated).
+  std::vector<domain::LinePart> parts = {};
 
   friend bool operator==(const Allocation&, const Allocation&) = default;
   // Part one's answer, a batch or none: equal when the line was not backordered and went to

@@ -54,15 +54,17 @@ Allocation allocate(const commands::Allocate& command, UnitOfWork& uow, Instant 
   std::optional<std::string> batchref;
   if (command.reservation) {
     try {
-      batchref = product->allocate(line, *command.reservation, now, command.warehouse);
+      batchref =
+          product->allocate(line, *command.reservation, now, command.warehouse, command.split);
     } catch (const UnknownHold&) {
       explain_missing_hold(uow, *command.reservation, now, command.sku);
     }
   } else {
-    batchref = product->allocate(line, now, command.warehouse);
+    batchref = product->allocate(line, now, command.warehouse, command.split);
   }
   uow.commit();
-  return {batchref, !batchref && product->waiting_line(command.orderid)};
+  return {batchref, !batchref && product->waiting_line(command.orderid),
+          product->parts(command.orderid, now, command.warehouse)};
 }
 
 std::vector<events::Released> deallocate(const commands::Deallocate& command, UnitOfWork& uow,
@@ -84,17 +86,26 @@ std::vector<events::Released> deallocate(const commands::Deallocate& command, Un
   Product* product = uow.products().get(command.sku, command.orderid);
   if (!product) not_found();
   auto released = product->deallocate(command.orderid, now);
-  if (!released) {
-    // Taken off its batch by a quantity change, its reallocation not run yet: released here,
-    // and the reallocation settled in the same unit of work.
-    const auto pending = uow.pending_reallocations();
-    auto taken_off = std::find_if(pending.begin(), pending.end(), [&](const auto& p) {
-      return p.orderid == command.orderid && p.sku == command.sku;
-    });
-    if (taken_off == pending.end()) not_found();
-    uow.settle_reallocation(*taken_off);
-    released = {
-        product->release_taken_off(OrderLine(command.orderid, command.sku, taken_off->qty), now)};
+  const bool split =
+      released && std::any_of(product->released_lines().begin(), product->released_lines().end(),
+                              [&](const OrderLine& line) {
+                                return line.orderid() == command.orderid && line.is_part();
+                              });
+  if (!released || split) {
+    // Taken off its batch by a quantity change, its reallocation not run yet (the line, or parts
+    // of a split line): released here, and the reallocation settled in the same unit of work.
+    bool taken_off = false;
+    for (const events::Deallocated& pending : uow.pending_reallocations()) {
+      if (pending.orderid != command.orderid || pending.sku != command.sku) continue;
+      uow.settle_reallocation(pending);
+      if (!released) released.emplace();
+      released->push_back(
+          product->release_taken_off(OrderLine(pending.orderid, pending.sku, pending.qty,
+                                               pending.line_qty.value_or(pending.qty)),
+                                     now));
+      taken_off = true;
+    }
+    if (!released && !taken_off) not_found();
   }
   uow.commit();
   return *released;
@@ -231,11 +242,11 @@ void add_allocation_to_read_model(const events::Allocated& event, ReadModelWrite
 
 void remove_allocation_from_read_model(const events::Deallocated& event,
                                        ReadModelWriter& read_model) {
-  read_model.remove(event.orderid, event.sku);
+  read_model.remove(event.orderid, event.sku, event.batchref);
 }
 
 void remove_released_from_read_model(const events::Released& event, ReadModelWriter& read_model) {
-  if (event.batchref) read_model.remove(event.orderid, event.sku);
+  if (event.batchref) read_model.remove(event.orderid, event.sku, *event.batchref);
 }
 
 void reallocate(const events::Deallocated& event, UnitOfWork& uow, Instant now) {
@@ -243,7 +254,8 @@ void reallocate(const events::Deallocated& event, UnitOfWork& uow, Instant now) 
   Product* product = uow.products().get(event.sku, event.orderid);
   if (!product) throw InvalidSku(event.sku);
   try {
-    product->reallocate(OrderLine(event.orderid, event.sku, event.qty), now);
+    product->reallocate(
+        OrderLine(event.orderid, event.sku, event.qty, event.line_qty.value_or(event.qty)), now);
   } catch (const Conflict&) {
     // The order was allocated anew with another qty since this line was taken off (that line
     // is what the order has now), or it released the line. Left pending, it would fail at

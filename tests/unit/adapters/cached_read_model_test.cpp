@@ -73,8 +73,8 @@ TEST_F(CachedReadModelTest, ThisProcesssChangesAreSeenByTheNextRead) {
   allocate("o1", "DESK", "wh");
   EXPECT_EQ(cache.allocations("o1"), (Rows{{"LAMP", "wh"}, {"DESK", "wh"}}));
 
-  source->rows.remove("o1", "LAMP");
-  cache.remove("o1", "LAMP");
+  source->rows.remove("o1", "LAMP", "wh");
+  cache.remove("o1", "LAMP", "wh");
   EXPECT_EQ(cache.allocations("o1"), (Rows{{"DESK", "wh"}}));
   EXPECT_EQ(source->reads, 3);
 }
@@ -92,7 +92,7 @@ TEST_F(CachedReadModelTest, AChangeToOneOrderKeepsTheOthers) {
 TEST_F(CachedReadModelTest, AnotherProcesssChangeIsSeenOnceTheAnswerIsAsOldAsTheTtl) {
   source->rows.add("o1", "LAMP", "wh");
   cache.allocations("o1");
-  source->rows.remove("o1", "LAMP");  // not told: another process's change
+  source->rows.remove("o1", "LAMP", "wh");  // not told: another process's change
   source->rows.add("o1", "LAMP", "ship");
   now += 999ms;
   EXPECT_EQ(cache.allocations("o1"), (Rows{{"LAMP", "wh"}}));
@@ -112,9 +112,9 @@ TEST_F(CachedReadModelTest, AnOrderWithoutAllocationsIsNeverKept) {
 TEST_F(CachedReadModelTest, AReadOverlappingAChangeDoesNotKeepItsAnswer) {
   source->rows.add("o1", "LAMP", "wh");
   source->during_next_read = [&] {
-    source->rows.remove("o1", "LAMP");
+    source->rows.remove("o1", "LAMP", "wh");
     source->rows.add("o1", "LAMP", "ship");
-    cache.remove("o1", "LAMP");
+    cache.remove("o1", "LAMP", "wh");
     cache.add("o1", "LAMP", "ship");
   };
   EXPECT_EQ(cache.allocations("o1"), (Rows{{"LAMP", "wh"}}));
@@ -183,9 +183,11 @@ TEST(CachedReadModelThreads, AReadAfterAChangeIsToldNeverShowsTheOlderAnswer) {
   for (int change = 1; change <= kChanges; ++change) {
     const std::string orderid = numbered("o", change % kOrders);
     const std::string batch = numbered("b", change);
-    source->rows.remove(orderid, "SKU");
+    // The order's batch before: from its last change, or the first.
+    const std::string before = change > kOrders ? numbered("b", change - kOrders) : "b0";
+    source->rows.remove(orderid, "SKU", before);
     source->rows.add(orderid, "SKU", batch);
-    cache.remove(orderid, "SKU");
+    cache.remove(orderid, "SKU", before);
     cache.add(orderid, "SKU", batch);
     if (cache.allocations(orderid) != Rows{{"SKU", batch}}) ++stale;
   }

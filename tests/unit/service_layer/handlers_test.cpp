@@ -900,5 +900,109 @@ TEST_F(Handlers, AnExpiredBatchIsNeverAllocatedAndNotCountedAvailable) {
   EXPECT_EQ(service.store->product_stock("MILK", *kDayOne)->available, 10);
 }
 
+// Lines split across batches (SPEC §6).
+
+// o1's 8 LAMPs split over b1 (5) and b2 (3).
+Allocation allocate_split(const MessageBus& bus) {
+  bus.handle(CreateBatch{"b1", "LAMP", 5, std::nullopt});
+  bus.handle(CreateBatch{"b2", "LAMP", 5, std::nullopt});
+  Allocate split{"o1", "LAMP", 8};
+  split.split = true;
+  return bus.handle(split);
+}
+
+ExternalMessage line_allocated(const char* batchref, int qty) {
+  return {channels::kLineAllocated,
+          {{"orderid", "o1"}, {"sku", "LAMP"}, {"qty", qty}, {"batchref", batchref}}};
+}
+
+TEST_F(Handlers, ASplitLineIsAllocatedInPartsEachPublishedAndListed) {
+  const Allocation allocation = allocate_split(bus);
+  EXPECT_EQ(allocation.batchref, "b1");
+  EXPECT_EQ(allocation.parts, (std::vector<domain::LinePart>{{"b1", 5}, {"b2", 3}}));
+  EXPECT_EQ(service.publisher->published(),
+            (std::vector<ExternalMessage>{line_allocated("b1", 5), line_allocated("b2", 3)}));
+  EXPECT_EQ(service.read_model->allocations("o1"), (Rows{{"LAMP", "b1"}, {"LAMP", "b2"}}));
+  EXPECT_EQ(
+      service.order_lines->of_order("o1"),
+      (std::vector<OrderLineView>{{"LAMP", 8, LineStatus::allocated, {{"b1", 5}, {"b2", 3}}}}));
+
+  // Retried, with or without split: the same parts, nothing written.
+  const int commits = service.store->commits();
+  Allocate retry{"o1", "LAMP", 8};
+  EXPECT_EQ(bus.handle(retry).parts, allocation.parts);
+  retry.split = true;
+  EXPECT_EQ(bus.handle(retry), allocation);
+  EXPECT_EQ(service.store->commits(), commits);
+  EXPECT_EQ(service.publisher->published().size(), 2u);
+}
+
+TEST_F(Handlers, AQuantityChangeTakesOnePartOffAndAllocatesThatPartAgain) {
+  allocate_split(bus);
+  bus.handle(CreateBatch{"b3", "LAMP", 10, kTomorrow});
+  bus.handle(ChangeBatchQuantity{"b1", 0});
+  const auto published = service.publisher->published();
+  ASSERT_EQ(published.size(), 4u);
+  EXPECT_EQ(published[2], (ExternalMessage{channels::kLineDeallocated,
+                                           {{"orderid", "o1"},
+                                            {"sku", "LAMP"},
+                                            {"qty", 5},
+                                            {"batchref", "b1"},
+                                            {"reason", "batch_changed"}}}));
+  EXPECT_EQ(published[3], line_allocated("b3", 5));
+  EXPECT_EQ(service.read_model->allocations("o1"), (Rows{{"LAMP", "b2"}, {"LAMP", "b3"}}));
+  EXPECT_EQ(
+      service.order_lines->of_order("o1"),
+      (std::vector<OrderLineView>{{"LAMP", 8, LineStatus::allocated, {{"b2", 3}, {"b3", 5}}}}));
+  EXPECT_TRUE(service.store->pending_reallocations().empty());
+  EXPECT_EQ(available("LAMP", "b2"), 2);
+}
+
+TEST_F(Handlers, CancellingASplitLineReleasesEveryPart) {
+  allocate_split(bus);
+  EXPECT_EQ(bus.handle(CancelOrder{"o1"}), (std::vector<domain::events::Released>{
+                                               {"o1", "LAMP", 5, "b1"}, {"o1", "LAMP", 3, "b2"}}));
+  EXPECT_EQ(available("LAMP", "b1") + available("LAMP", "b2"), 10);
+  EXPECT_TRUE(service.read_model->allocations("o1").empty());
+  EXPECT_EQ(service.order_lines->of_order("o1"),
+            (std::vector<OrderLineView>{{"LAMP", 8, LineStatus::cancelled, {}}}));
+  EXPECT_TRUE(bus.handle(CancelOrder{"o1"}).empty());
+}
+
+// A part taken off by a commit made outside the bus (its reallocation pending, as after a
+// crash) is released with the rest of the line, and its reallocation settled.
+TEST_F(Handlers, DeallocatingASplitLineReleasesAPartWhoseReallocationIsPending) {
+  allocate_split(bus);
+  bus.handle(CreateBatch{"b3", "LAMP", 10, kTomorrow});
+  service.units_of_work->perform([](UnitOfWork& uow) {
+    uow.products().get_by_batchref("b1")->change_batch_quantity("b1", 0, kTestNow);
+    uow.commit();
+  });
+  EXPECT_EQ(service.order_lines->of_order("o1"),
+            (std::vector<OrderLineView>{{"LAMP", 8, LineStatus::allocated, {{"b2", 3}}}}));
+  EXPECT_EQ(bus.handle(Deallocate{"o1", "LAMP"}),
+            (std::vector<domain::events::Released>{{"o1", "LAMP", 3, "b2"},
+                                                   {"o1", "LAMP", 5, std::nullopt}}));
+  EXPECT_TRUE(service.store->pending_reallocations().empty());
+  EXPECT_EQ(bus.recover(), 0u);
+  EXPECT_EQ(available("LAMP", "b3"), 10) << "not allocated again";
+}
+
+TEST_F(Handlers, RecoveryAllocatesAgainOnlyThePartACrashLeftPending) {
+  allocate_split(bus);
+  bus.handle(CreateBatch{"b3", "LAMP", 10, kTomorrow});
+  service.units_of_work->perform([](UnitOfWork& uow) {
+    uow.products().get_by_batchref("b1")->change_batch_quantity("b1", 0, kTestNow);
+    uow.commit();
+  });
+  EXPECT_EQ(service.store->pending_reallocations(),
+            (std::vector<domain::events::Deallocated>{{"o1", "LAMP", 5, "b1", 8}}));
+  EXPECT_EQ(bus.recover(), 1u);
+  EXPECT_EQ(available("LAMP", "b3"), 5);
+  EXPECT_EQ(bus.recover(), 0u);
+  Allocate retry{"o1", "LAMP", 8};
+  EXPECT_EQ(bus.handle(retry).parts, (std::vector<domain::LinePart>{{"b2", 3}, {"b3", 5}}));
+}
+
 }  // namespace
 }  // namespace allocation::service_layer

@@ -14,7 +14,7 @@ class InMemoryReadModel final : public service_layer::ReadModel,
                                 public service_layer::ReadModelWriter {
  public:
   void add(std::string_view orderid, std::string_view sku, std::string_view batchref) override;
-  void remove(std::string_view orderid, std::string_view sku) override;
+  void remove(std::string_view orderid, std::string_view sku, std::string_view batchref) override;
   std::vector<service_layer::AllocationRow> allocations(std::string_view orderid) override;
 
  private:

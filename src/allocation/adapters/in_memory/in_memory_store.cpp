@@ -105,10 +105,11 @@ void InMemoryStore::commit(const std::vector<const service_layer::TrackedProduct
     for (const auto& set : priorities) configured.insert_or_assign(set.warehouse, set.priority);
     priorities_ = domain::WarehousePriorities(std::move(configured));
   }
-  // A line is settled by (orderid, sku), as in the SQL store.
+  // A line (a part of a split line) is settled by (orderid, sku, batchref), as in the SQL store.
   for (const auto& done : settled) {
     std::erase_if(pending_reallocations_, [&](const domain::events::Deallocated& pending) {
-      return pending.orderid == done.orderid && pending.sku == done.sku;
+      return pending.orderid == done.orderid && pending.sku == done.sku &&
+             pending.batchref == done.batchref;
     });
   }
   const std::string at =
@@ -177,28 +178,29 @@ std::vector<service_layer::OrderLineView> InMemoryStore::order_lines(
     for (const auto& batch : product.batches()) {
       if (const auto* line = batch.line_of(orderid)) {
         lines.push_back(
-            {sku, line->qty(), LineStatus::allocated, {{batch.reference(), line->qty()}}});
+            {sku, line->line_qty(), LineStatus::allocated, {{batch.reference(), line->qty()}}});
       }
     }
     for (const auto& line : product.released_lines()) {
-      if (line.orderid() == orderid) lines.push_back({sku, line.qty(), LineStatus::cancelled, {}});
+      if (line.orderid() == orderid) {
+        lines.push_back({sku, line.line_qty(), LineStatus::cancelled, {}});
+      }
     }
     if (auto queue = queues_.find(sku); queue != queues_.end()) {
       for (const auto& waiting : *queue->second) {
         if (waiting.line.orderid() == orderid) {
-          lines.push_back({sku, waiting.line.qty(), LineStatus::backordered, {}});
+          lines.push_back({sku, waiting.line.line_qty(), LineStatus::backordered, {}});
         }
       }
     }
   }
   for (const auto& pending : pending_reallocations_) {
     if (pending.orderid == orderid) {
-      lines.push_back({pending.sku, pending.qty, LineStatus::allocated, {}});
+      lines.push_back(
+          {pending.sku, pending.line_qty.value_or(pending.qty), LineStatus::allocated, {}});
     }
   }
-  std::stable_sort(lines.begin(), lines.end(),
-                   [](const auto& a, const auto& b) { return a.sku < b.sku; });
-  return lines;
+  return service_layer::lines_from_parts(std::move(lines));
 }
 
 std::vector<service_layer::StoredMovement> InMemoryStore::movements() const {

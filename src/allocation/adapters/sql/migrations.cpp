@@ -290,6 +290,43 @@ const std::vector<Migration>& migrations() {
            " id TEXT PRIMARY KEY,"
            " priority INTEGER NOT NULL)",
        }},
+      {12,
+       "lines split across batches",
+       {
+           // A line split across batches (SPEC §6) is a row per part, each with the line's qty
+           // in line_qty (NULL for a whole line), so (orderid, sku) no longer names one row: its
+           // unique constraint gives way to an index. That an order has one line of a product
+           // stays the Product aggregate's rule; every change to a product's lines moves its
+           // version, and a concurrent change fails on it.
+           "DROP VIEW allocations_view",
+           {Backend::sqlite,
+            "CREATE TABLE allocations_v12 ("
+            " id INTEGER PRIMARY KEY,"
+            " orderid TEXT NOT NULL,"
+            " sku TEXT NOT NULL,"
+            " qty INTEGER NOT NULL CHECK (qty > 0),"
+            " batchref TEXT REFERENCES batches (reference),"
+            " state INTEGER NOT NULL DEFAULT 0,"
+            " line_qty INTEGER CHECK (line_qty > qty),"
+            " CHECK (state IN (0, 1, 2) AND (state = 0) = (batchref IS NOT NULL)))"},
+           {Backend::sqlite,
+            "INSERT INTO allocations_v12 (id, orderid, sku, qty, batchref, state)"
+            " SELECT id, orderid, sku, qty, batchref, state FROM allocations ORDER BY id"},
+           {Backend::sqlite, "DROP TABLE allocations"},
+           {Backend::sqlite, "ALTER TABLE allocations_v12 RENAME TO allocations"},
+           {Backend::sqlite, "CREATE INDEX allocations_by_batch ON allocations (batchref, id)"},
+           {Backend::sqlite,
+            "CREATE INDEX allocations_waiting ON allocations (sku, id) WHERE state = 1"},
+           {Backend::postgresql,
+            "ALTER TABLE allocations DROP CONSTRAINT allocations_orderid_sku_key"},
+           {Backend::postgresql,
+            "ALTER TABLE allocations ADD COLUMN line_qty INTEGER CHECK (line_qty > qty)"},
+           "CREATE INDEX allocations_by_line ON allocations (orderid, sku)",
+           "CREATE VIEW allocations_view AS SELECT id, orderid, sku, batchref FROM allocations"
+           " WHERE state = 0",
+           // A part taken off is allocated again alone.
+           "ALTER TABLE pending_reallocations ADD COLUMN line_qty INTEGER",
+       }},
   };
   return all;
 }

@@ -6,24 +6,27 @@ void store(const domain::Product& product, Connection& connection) {
   for (const domain::Event& event : product.events()) {
     if (const auto* deallocated = std::get_if<domain::events::Deallocated>(&event)) {
       connection.execute(
-          "INSERT INTO pending_reallocations (orderid, sku, qty, batchref)"
-          " VALUES (:o, :s, :q, :b)",
-          deallocated->orderid, deallocated->sku, deallocated->qty, deallocated->batchref);
+          "INSERT INTO pending_reallocations (orderid, sku, qty, batchref, line_qty)"
+          " VALUES (:o, :s, :q, :b, :l)",
+          deallocated->orderid, deallocated->sku, deallocated->qty, deallocated->batchref,
+          deallocated->line_qty);
     }
   }
 }
 
 void settle(const domain::events::Deallocated& settled, Connection& connection) {
-  connection.execute("DELETE FROM pending_reallocations WHERE orderid = :o AND sku = :s",
-                     settled.orderid, settled.sku);
+  // By batch too: the parts of a split line taken off are allocated again each alone.
+  connection.execute(
+      "DELETE FROM pending_reallocations WHERE orderid = :o AND sku = :s AND batchref = :b",
+      settled.orderid, settled.sku, settled.batchref);
 }
 
 std::vector<domain::events::Deallocated> list(Connection& connection) {
   std::vector<domain::events::Deallocated> pending;
-  for (const auto& [orderid, sku, qty, batchref] :
-       connection.query<std::string, std::string, int, std::string>(
-           "SELECT orderid, sku, qty, batchref FROM pending_reallocations ORDER BY id")) {
-    pending.push_back({*orderid, *sku, *qty, *batchref});
+  for (const auto& [orderid, sku, qty, batchref, line_qty] :
+       connection.query<std::string, std::string, int, std::string, int>(
+           "SELECT orderid, sku, qty, batchref, line_qty FROM pending_reallocations ORDER BY id")) {
+    pending.push_back({*orderid, *sku, *qty, *batchref, line_qty});
   }
   return pending;
 }

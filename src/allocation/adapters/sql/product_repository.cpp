@@ -1,6 +1,7 @@
 #include "allocation/adapters/sql/product_repository.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "allocation/adapters/sql/stored_date.hpp"
 #include "allocation/service_layer/errors.hpp"
@@ -27,13 +28,13 @@ long long milliseconds(domain::Instant instant) { return instant.time_since_epoc
 constexpr int kAllocated = 0, kWaiting = 1, kReleased = 2;
 
 // One round trip: the product, its batches with their warehouses' priorities (configured ones;
-// NULL for the others), the order's line if it has one (allocated, waiting or released: one row
-// at most, by the unique (orderid, sku)) and, when one is named, the hold, if live. The batches
-// come in the order they were added.
+// NULL for the others), the rows of the order's line if it has one (allocated, waiting or
+// released: one row, or one per part of a line split across batches, each on every batch row)
+// and, when one is named, the hold, if live. The batches come in the order they were added.
 std::string load_product_sql(std::string_view hold_columns, std::string_view hold_join) {
   std::string sql =
       "SELECT p.version_number, p.out_of_stock, p.backorders, p.low_stock_threshold,"
-      " a.id, a.state, a.qty, a.batchref, b.reference, b.purchased_quantity, b.eta,"
+      " a.id, a.state, a.qty, a.batchref, a.line_qty, b.reference, b.purchased_quantity, b.eta,"
       " b.allocated_quantity, b.reserved_quantity, b.warehouse, b.expires, w.priority, ";
   sql.append(hold_columns).append(" FROM products p");
   sql.append(" LEFT JOIN allocations a ON a.orderid = :orderid AND a.sku = p.sku");
@@ -54,9 +55,32 @@ const std::string& load_product_sql(bool with_hold) {
 
 template <class... In>
 auto query_product(Connection& connection, const std::string& sql, const In&... in) {
-  return connection
-      .query<int, int, int, int, long long, int, int, std::string, std::string, int, std::string,
-             int, int, std::string, std::string, int, std::string, int, long long, int>(sql, in...);
+  return connection.query<int, int, int, int, long long, int, int, std::string, int, std::string,
+                          int, std::string, int, int, std::string, std::string, int, std::string,
+                          int, long long, int>(sql, in...);
+}
+
+// A stored line, or a part of a split line: `line_qty` is NULL for a whole line.
+OrderLine stored_line(const std::string& orderid, const std::string& sku, int qty,
+                      const std::optional<int>& line_qty) {
+  return OrderLine(orderid, sku, qty, line_qty.value_or(qty));
+}
+std::optional<int> line_qty_to_store(const OrderLine& line) {
+  return line.is_part() ? std::optional<int>(line.line_qty()) : std::nullopt;
+}
+
+// Adds a batch's loaded line, oldest first. A batch has one part of a split line: rows of the
+// same line (a waiting part served to a batch whose part of it was not loaded) are one, at the
+// place of the most recent.
+void add_loaded_line(std::vector<OrderLine>& lines, OrderLine line) {
+  auto same = std::find_if(lines.begin(), lines.end(), [&](const OrderLine& l) {
+    return l.orderid() == line.orderid() && l.is_part() && line.is_part();
+  });
+  if (same != lines.end()) {
+    line = line.part(same->qty() + line.qty());
+    lines.erase(same);
+  }
+  lines.push_back(std::move(line));
 }
 
 const char* ended_name(domain::HoldEnd how) {
@@ -129,12 +153,13 @@ std::vector<domain::WaitingLine> SqlProductRepository::waiting_lines(const std::
                                                                      int max_qty) {
   std::vector<domain::WaitingLine> page;
   read_([&](Connection& connection) {
-    for (const auto& [seq, orderid, qty] : connection.query<long long, std::string, int>(
-             "SELECT id, orderid, qty FROM allocations"
+    for (const auto& [seq, orderid, qty, line_qty] :
+         connection.query<long long, std::string, int, int>(
+             "SELECT id, orderid, qty, line_qty FROM allocations"
              " WHERE sku = :sku AND state = 1 AND id > :after AND qty <= :max ORDER BY id"
              " LIMIT 100",
              sku, static_cast<long long>(after), max_qty)) {
-      page.push_back({*seq, OrderLine(*orderid, sku, *qty)});
+      page.push_back({*seq, stored_line(*orderid, sku, *qty, line_qty)});
     }
   });
   return page;
@@ -152,35 +177,46 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
   domain::WarehousePriorities::Configured priorities;
   read_([&](Connection& connection) {
     before_reading(connection, sku);
-    for (const auto& [version_number, ran_out, backorders, threshold, line_id, line_state, line_qty,
-                      line_batch, reference, purchased, eta, allocated, reserved, warehouse,
-                      expires, priority, hold_batch, hold_qty, hold_expires, hold_ttl] :
+    // The rows of the order's line come again on every batch row: each is taken once, by id.
+    std::set<long long> line_rows;
+    std::vector<OrderLine> lines;  // of the batch being read
+    for (const auto& [version_number, ran_out, backorders, threshold, line_id, line_state, qty,
+                      line_batch, line_qty, reference, purchased, eta, allocated, reserved,
+                      warehouse, expires, priority, hold_batch, hold_qty, hold_expires, hold_ttl] :
          hold_id.empty()
              ? query_product(connection, load_product_sql(false), orderid, sku)
              : query_product(connection, load_product_sql(true), orderid, hold_id, sku)) {
       if (!version) {
         state.out_of_stock = *ran_out != 0;
         state.policy = {.backorders = *backorders != 0, .low_stock_threshold = threshold};
-        if (line_state == kWaiting) {
-          order_waiting.push_back({*line_id, OrderLine(orderid, sku, *line_qty)});
-        } else if (line_state == kReleased) {
-          state.released.emplace_back(orderid, sku, *line_qty);
-        }
         if (hold_batch) {
           holds.emplace_back(hold_id, sku, *hold_qty, *hold_batch, instant(*hold_expires),
                              std::chrono::seconds(*hold_ttl));
         }
       }
       version = *version_number;
-      if (!reference) continue;  // a product with no batch yet
-      std::vector<OrderLine> lines;
-      if (line_state == kAllocated && line_batch == reference) {
-        lines.emplace_back(orderid, sku, *line_qty);
+      if (line_id && line_rows.insert(*line_id).second) {
+        if (line_state == kWaiting) {
+          order_waiting.push_back({*line_id, stored_line(orderid, sku, *qty, line_qty)});
+        } else if (line_state == kReleased) {
+          state.released.push_back(stored_line(orderid, sku, *qty, line_qty));
+        }
       }
-      if (priority) priorities.emplace(*warehouse, *priority);
-      batches.push_back(Batch::restore(
-          *reference, sku, *purchased, date_from_store(eta), *allocated, std::move(lines),
-          *reserved, {.warehouse = *warehouse, .expires = date_from_store(expires)}));
+      if (!reference) continue;  // a product with no batch yet
+      if (batches.empty() || batches.back().reference() != *reference) {
+        if (priority) priorities.emplace(*warehouse, *priority);
+        batches.push_back(Batch::restore(
+            *reference, sku, *purchased, date_from_store(eta), *allocated, {}, *reserved,
+            {.warehouse = *warehouse, .expires = date_from_store(expires)}));
+        lines.clear();
+      }
+      if (line_state == kAllocated && line_batch == reference) {
+        add_loaded_line(lines, stored_line(orderid, sku, *qty, line_qty));
+        Batch& batch = batches.back();
+        batch = Batch::restore(batch.reference(), sku, batch.purchased_quantity(), batch.eta(),
+                               batch.allocated_quantity(), lines, batch.reserved_quantity(),
+                               batch.storage());
+      }
     }
     if (!version || full_batch.empty()) return;
     // Every hold of the batch whose quantity changes, oldest first.
@@ -195,10 +231,10 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
     }
     // Every line of the batch whose quantity changes, oldest first.
     std::vector<OrderLine> all;
-    for (const auto& [line_orderid, qty] : connection.query<std::string, int>(
-             "SELECT orderid, qty FROM allocations WHERE batchref = :ref ORDER BY id",
+    for (const auto& [line_orderid, qty, line_qty] : connection.query<std::string, int, int>(
+             "SELECT orderid, qty, line_qty FROM allocations WHERE batchref = :ref ORDER BY id",
              full_batch)) {
-      all.emplace_back(*line_orderid, sku, *qty);
+      add_loaded_line(all, stored_line(*line_orderid, sku, *qty, line_qty));
     }
     for (Batch& batch : batches) {
       if (batch.reference() != full_batch) continue;
@@ -286,13 +322,14 @@ void SqlProductRepository::save(const service_layer::TrackedProduct& tracked,
     return it == before.end() ? kEmpty : it->second.lines;
   };
 
-  // Rows of lines that moved (off a batch, out of the queue) are deleted first: a line's new
-  // row, in whatever state, takes the same (orderid, sku) within one commit.
+  // Rows of lines that moved (off a batch, out of the queue) are deleted first. A part of a split
+  // line that grew is deleted too, with any other row of it in the batch, and written again.
   for (const Batch& batch : product.batches()) {
     for (const OrderLine& line : lines_before(batch.reference())) {
       if (contains(batch.loaded_lines(), line)) continue;
-      connection.execute("DELETE FROM allocations WHERE orderid = :o AND sku = :s", line.orderid(),
-                         sku);
+      connection.execute(
+          "DELETE FROM allocations WHERE orderid = :o AND sku = :s AND batchref = :b",
+          line.orderid(), sku, batch.reference());
     }
   }
   for (const std::int64_t seq : product.backorders().left()) {
@@ -320,19 +357,22 @@ void SqlProductRepository::save(const service_layer::TrackedProduct& tracked,
     for (const OrderLine& line : batch.loaded_lines()) {
       if (contains(lines_before(reference), line)) continue;
       connection.execute(
-          "INSERT INTO allocations (orderid, sku, qty, batchref) VALUES (:o, :s, :q, :b)",
-          line.orderid(), sku, line.qty(), reference);
+          "INSERT INTO allocations (orderid, sku, qty, batchref, line_qty)"
+          " VALUES (:o, :s, :q, :b, :l)",
+          line.orderid(), sku, line.qty(), reference, line_qty_to_store(line));
     }
   }
   // Lines that joined the queue, in the order they arrived; then the lines released.
   for (const OrderLine& line : product.backorders().added()) {
-    connection.execute("INSERT INTO allocations (orderid, sku, qty, state) VALUES (:o, :s, :q, 1)",
-                       line.orderid(), sku, line.qty());
+    connection.execute(
+        "INSERT INTO allocations (orderid, sku, qty, state, line_qty) VALUES (:o, :s, :q, 1, :l)",
+        line.orderid(), sku, line.qty(), line_qty_to_store(line));
   }
   const std::vector<OrderLine>& released = product.released_lines();
   for (std::size_t i = loaded_product.released; i < released.size(); ++i) {
-    connection.execute("INSERT INTO allocations (orderid, sku, qty, state) VALUES (:o, :s, :q, 2)",
-                       released[i].orderid(), sku, released[i].qty());
+    connection.execute(
+        "INSERT INTO allocations (orderid, sku, qty, state, line_qty) VALUES (:o, :s, :q, 2, :l)",
+        released[i].orderid(), sku, released[i].qty(), line_qty_to_store(released[i]));
   }
   save_holds(product, loaded_product, connection);
 }
@@ -400,8 +440,9 @@ const Batch* SqlProductRepository::only_new_line(
       return nullptr;
     const std::vector<OrderLine>& lines = batch.loaded_lines();
     if (lines == was->second.lines) continue;
-    // Changed: must be the lines it had, in order, and one more.
-    if (changed || lines.size() != was->second.lines.size() + 1 ||
+    // Changed: must be the lines it had, in order, and one more, a whole one (the statement
+    // writes no part of a split line).
+    if (changed || lines.size() != was->second.lines.size() + 1 || lines.back().is_part() ||
         !std::equal(was->second.lines.begin(), was->second.lines.end(), lines.begin())) {
       return nullptr;
     }
@@ -474,7 +515,7 @@ const domain::Hold* SqlProductRepository::only_hold_made_line(
     }
     // The held batch: its lines and one more, that took the units it allocated more.
     if (was->second.reserved_quantity - consumed.qty() != batch.reserved_quantity() ||
-        lines.size() != was->second.lines.size() + 1 ||
+        lines.size() != was->second.lines.size() + 1 || lines.back().is_part() ||
         !std::equal(was->second.lines.begin(), was->second.lines.end(), lines.begin()) ||
         was->second.allocated_quantity + lines.back().qty() != batch.allocated_quantity()) {
       return nullptr;

@@ -12,17 +12,19 @@ std::vector<service_layer::OrderLineView> read_order_lines(Connection& connectio
   std::vector<service_layer::OrderLineView> lines;
   // status: 0 allocated, 1 backordered, 2 cancelled (LineStatus's order, and the states of
   // allocations' rows).
-  for (const auto& [sku, qty, status, batchref] :
-       connection.query<std::string, int, int, std::string>(
-           "SELECT sku, qty, state, batchref FROM allocations WHERE orderid = :o1"
-           " UNION ALL SELECT sku, qty, 0, NULL FROM pending_reallocations WHERE orderid = :o2"
-           " ORDER BY 1",
+  // A row per part of a split line (SPEC §6), each with its line's qty.
+  for (const auto& [sku, line_qty, qty, status, batchref] :
+       connection.query<std::string, int, int, int, std::string>(
+           "SELECT sku, COALESCE(line_qty, qty), qty, state, batchref FROM allocations"
+           " WHERE orderid = :o1"
+           " UNION ALL SELECT sku, COALESCE(line_qty, qty), qty, 0, NULL FROM pending_reallocations"
+           " WHERE orderid = :o2 ORDER BY 1",
            o, o)) {
-    service_layer::OrderLineView line{*sku, *qty, static_cast<LineStatus>(*status), {}};
+    service_layer::OrderLineView line{*sku, *line_qty, static_cast<LineStatus>(*status), {}};
     if (batchref) line.allocations.push_back({*batchref, *qty});
     lines.push_back(std::move(line));
   }
-  return lines;
+  return service_layer::lines_from_parts(std::move(lines));
 }
 
 std::vector<service_layer::OrderLineView> SqlOrderLines::of_order(std::string_view orderid) {

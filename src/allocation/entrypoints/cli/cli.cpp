@@ -314,6 +314,13 @@ int run_cli(int argc, char** argv) {
       "allocate", "Allocate an order line",
       [&](auto& application) {
         const auto allocation = application.bus().handle(allocate);
+        if (allocation.batchref && (allocate.split || allocation.parts.size() > 1)) {
+          // One line per part: its batch and units.
+          for (const auto& part : allocation.parts) {
+            std::cout << part.batchref << " " << part.qty << "\n";
+          }
+          return 0;
+        }
         std::cout << (allocation.batchref      ? *allocation.batchref
                       : allocation.backordered ? "backordered"
                                                : "out of stock")
@@ -338,6 +345,10 @@ int run_cli(int argc, char** argv) {
       ->add_option("--warehouse", allocate.warehouse,
                    "A warehouse whose batches come first (click and collect)")
       ->check(identifier("warehouse"));
+  allocate_command->add_flag(
+      "--split", allocate.split,
+      "When no batch can take the whole line, take it from several; prints one line per part "
+      "(batch and units)");
 
   commands::ChangeBatchQuantity change{};
   // Lines taken off the batch are allocated again, maybe out of stock.

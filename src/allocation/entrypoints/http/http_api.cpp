@@ -358,10 +358,18 @@ struct HttpApi::Impl {
     });
 
     router.add("/allocate", "POST", [this](const Call& call, httplib::Response& res) {
-      const auto allocation = services->bus.handle(decode_allocate(call.body));
+      const auto command = decode_allocate(call.body);
+      const auto allocation = services->bus.handle(command);
       json body = {{"batchref", allocation.batchref ? json(*allocation.batchref) : json(nullptr)}};
-      // Part one's answer stays as it was; a line that waits says so.
+      // Part one's answer stays as it was; a line that waits says so, and one allocated with
+      // split (or split before: a retry) lists its parts.
       if (allocation.backordered) body["backordered"] = true;
+      if (allocation.batchref && (command.split || allocation.parts.size() > 1)) {
+        body["allocations"] = json::array();
+        for (const auto& part : allocation.parts) {
+          body["allocations"].push_back({{"batchref", part.batchref}, {"qty", part.qty}});
+        }
+      }
       send_json(res, 202, body);
     });
 

@@ -39,6 +39,11 @@ struct OrderLineView {
   friend bool operator==(const OrderLineView&, const OrderLineView&) = default;
 };
 
+// An order's lines from one row per part (a line in one batch, or split across several: SPEC
+// §6) or per waiting, released or taken-off line, each as a view of its line's qty with at most
+// one allocation: the rows of one SKU become one line, allocated when any part is, by SKU.
+std::vector<OrderLineView> lines_from_parts(std::vector<OrderLineView> rows);
+
 // Port: an order's lines across products, read without loading any (the query side). Safe to
 // use from many threads.
 class OrderLines {

@@ -29,7 +29,9 @@ class ReadModelWriter {
  public:
   virtual ~ReadModelWriter() = default;
   virtual void add(std::string_view orderid, std::string_view sku, std::string_view batchref) = 0;
-  virtual void remove(std::string_view orderid, std::string_view sku) = 0;
+  // Each part of a line split across batches (SPEC §6) is a row of its own.
+  virtual void remove(std::string_view orderid, std::string_view sku,
+                      std::string_view batchref) = 0;
 };
 
 }  // namespace allocation::service_layer

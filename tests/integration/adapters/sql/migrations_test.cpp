@@ -183,9 +183,8 @@ TEST_P(Migrations, Version10KeepsEveryLineInItsState) {
             service_layer::LineStatus::cancelled);
   EXPECT_TRUE(SqlStockLedger(database).verify().differences.empty());
 
-  // The order's line of a SKU is one row, whatever its state; a state says whether it has a batch.
-  EXPECT_ANY_THROW(connection.execute(
-      "INSERT INTO allocations (orderid, sku, qty, state) VALUES ('o1', 'LAMP', 1, 1)"));
+  // A state says whether a row has a batch. (Since version 12 an order's line of a SKU may be
+  // several rows: the parts of a split line.)
   EXPECT_ANY_THROW(connection.execute(
       "INSERT INTO allocations (orderid, sku, qty, state) VALUES ('o9', 'LAMP', 1, 0)"));
   EXPECT_ANY_THROW(connection.execute(
@@ -218,6 +217,45 @@ TEST_P(Migrations, Version11PutsEveryBatchInMainWithNoExpiry) {
   // A warehouse has one priority.
   connection.execute("INSERT INTO warehouses (id, priority) VALUES ('east', 1)");
   EXPECT_ANY_THROW(connection.execute("INSERT INTO warehouses (id, priority) VALUES ('east', 2)"));
+}
+
+// Lines stored before split lines are whole (line_qty NULL), and so is every line taken off and
+// pending; a part's line is larger than the part.
+TEST_P(Migrations, Version12KeepsEveryLineWholeAndLetsALineHaveParts) {
+  testing::ScratchDatabase old(GetParam());
+  auto database = std::make_shared<Database>(old.url(), DatabaseOptions{.pool_size = 2});
+  ASSERT_EQ(migrate(*database, 11), 11);
+  {
+    auto lease = database->acquire();
+    Connection connection = lease.connection();
+    connection.execute("INSERT INTO products (sku, version_number) VALUES ('LAMP', 1)");
+    connection.execute(
+        "INSERT INTO batches (reference, sku, purchased_quantity, eta, allocated_quantity)"
+        " VALUES ('b1', 'LAMP', 10, NULL, 3), ('b2', 'LAMP', 10, NULL, 0)");
+    connection.execute(
+        "INSERT INTO allocations (orderid, sku, qty, batchref) VALUES ('o1', 'LAMP', 3, 'b1')");
+    connection.execute(
+        "INSERT INTO pending_reallocations (orderid, sku, qty, batchref)"
+        " VALUES ('o2', 'LAMP', 4, 'b2')");
+  }
+  ASSERT_EQ(migrate(*database), latest_schema_version());
+  auto lease = database->acquire();
+  Connection connection = lease.connection();
+  const auto lines =
+      connection.query<std::string, int, int>("SELECT orderid, qty, line_qty FROM allocations");
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(std::get<2>(lines[0]), std::nullopt);
+  EXPECT_EQ(
+      std::get<1>(
+          connection.query<std::string, int>("SELECT orderid, line_qty FROM pending_reallocations")
+              .at(0)),
+      std::nullopt);
+  connection.execute(
+      "INSERT INTO allocations (orderid, sku, qty, batchref, line_qty)"
+      " VALUES ('o3', 'LAMP', 2, 'b1', 5), ('o3', 'LAMP', 3, 'b2', 5)");
+  EXPECT_ANY_THROW(
+      connection.execute("INSERT INTO allocations (orderid, sku, qty, batchref, line_qty)"
+                         " VALUES ('o4', 'LAMP', 2, 'b1', 2)"));
 }
 
 INSTANTIATE_FOR_BOTH_DATABASES(Migrations);

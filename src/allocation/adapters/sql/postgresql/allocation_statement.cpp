@@ -44,10 +44,13 @@ void write_line(const NewLine& change, Connection& connection) {
 void write_assumed_line(const NewLine& change, Connection& connection) {
   const auto written = connection.query<long long, long long>(
       "WITH line AS ("
-      // The order's line in any state (allocated, waiting, released) is a conflict: what the
-      // product as stored must answer.
+      // The order's line in any state (allocated, waiting, released), or a part of it, is a
+      // conflict: what the product as stored must answer. The group's transaction holds the
+      // product's row, which any writer of its lines updates first, so no line of it can be
+      // written meanwhile, and this read sees every one there is.
       "  INSERT INTO allocations (orderid, sku, qty, batchref) SELECT :o, :sku, :q, :b"
-      "  ON CONFLICT (orderid, sku) DO NOTHING RETURNING sku, batchref),"
+      "  WHERE NOT EXISTS (SELECT 1 FROM allocations WHERE orderid = :o2 AND sku = :sku2)"
+      "  RETURNING sku, batchref),"
       " version AS ("
       "  UPDATE products p SET version_number = :v FROM line"
       "  WHERE p.sku = line.sku AND p.version_number = :old RETURNING p.sku),"
@@ -61,9 +64,10 @@ void write_assumed_line(const NewLine& change, Connection& connection) {
       "  SELECT :at, sku, :mb, :mk, :mq, :mo FROM line)"
       " SELECT (SELECT COUNT(*) FROM line), (SELECT COUNT(*) FROM version)",
       change.line.orderid(), change.product.sku(), change.line.qty(), change.batch.reference(),
-      change.product.version_number(), change.loaded_version, change.batch.allocated_quantity(),
-      change.message.message_id, std::string(change.message.channel), change.message.payload,
-      change.at, change.movement.batchref, std::string(change.movement.kind), change.movement.qty,
+      change.line.orderid(), change.product.sku(), change.product.version_number(),
+      change.loaded_version, change.batch.allocated_quantity(), change.message.message_id,
+      std::string(change.message.channel), change.message.payload, change.at,
+      change.movement.batchref, std::string(change.movement.kind), change.movement.qty,
       change.movement.orderid);
   const auto& [lines, versions] = written.at(0);
   if (*lines == 0) throw AssumptionUnconfirmed();
