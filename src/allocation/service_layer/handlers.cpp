@@ -94,7 +94,6 @@ std::vector<events::Released> deallocate(const commands::Deallocate& command, Un
   if (!released || split) {
     // Taken off its batch by a quantity change, its reallocation not run yet (the line, or parts
     // of a split line): released here, and the reallocation settled in the same unit of work.
-    bool taken_off = false;
     for (const events::Deallocated& pending : uow.pending_reallocations()) {
       if (pending.orderid != command.orderid || pending.sku != command.sku) continue;
       uow.settle_reallocation(pending);
@@ -103,9 +102,8 @@ std::vector<events::Released> deallocate(const commands::Deallocate& command, Un
           product->release_taken_off(OrderLine(pending.orderid, pending.sku, pending.qty,
                                                pending.line_qty.value_or(pending.qty)),
                                      now));
-      taken_off = true;
     }
-    if (!released && !taken_off) not_found();
+    if (!released) not_found();
   }
   uow.commit();
   return *released;
