@@ -144,9 +144,9 @@ std::vector<LinePart> Product::parts(std::string_view orderid, Instant now,
   return parts;
 }
 
-int Product::placed(const OrderLine& line, const AllocationOrder& order) const {
+int Product::placed(const OrderLine& line, const std::vector<const Batch*>& holders) const {
   int units = 0;
-  for (const Batch* batch : holding(line.orderid(), order)) {
+  for (const Batch* batch : holders) {
     const OrderLine& part = *batch->line_of(line.orderid());
     check_same_line(part, line);
     units += part.qty();
@@ -163,8 +163,8 @@ std::optional<std::optional<std::string>> Product::existing_answer(
   if (line.sku() != sku_) {
     throw std::invalid_argument("order line of sku " + line.sku() + " given to sku " + sku_);
   }
-  if (placed(line, order) > 0) {
-    const auto holders = holding(line.orderid(), order);
+  const auto holders = holding(line.orderid(), order);
+  if (placed(line, holders) > 0) {
     if (holders.empty()) return std::optional<std::string>();  // waiting
     return holders.front()->reference();
   }
@@ -252,9 +252,10 @@ std::optional<std::string> Product::reallocate(const OrderLine& line, Instant no
     if (released(state_.released, line.orderid())) throw ReleasedLine(line.orderid(), sku_);
     // Only this part was taken off: placed again, split if need be, unless the line has all
     // its units already (this ran before, or the order allocated the line anew meanwhile).
-    if (placed(line, order) + line.qty() <= line.line_qty()) {
+    if (const auto holders = holding(line.orderid(), order);
+        placed(line, holders) + line.qty() <= line.line_qty()) {
       batchref = allocate_new(line, order, now, /*split=*/true);
-    } else if (const auto holders = holding(line.orderid(), order); !holders.empty()) {
+    } else if (!holders.empty()) {
       batchref = holders.front()->reference();
     }
   } else {

@@ -180,9 +180,9 @@ class Product {
   bool move_or_release_latest_hold(Batch& batch, const AllocationOrder& order);
   // The batches holding a part of the order's line, in the allocation order.
   std::vector<const Batch*> holding(std::string_view orderid, const AllocationOrder& order) const;
-  // Units of the order's line in batches or waiting; throws LineConflict when they are of a line
-  // of another qty than `line`'s.
-  int placed(const OrderLine& line, const AllocationOrder& order) const;
+  // Units of the order's line in `holders` (holding()) or waiting; throws LineConflict when
+  // they are of a line of another qty than `line`'s.
+  int placed(const OrderLine& line, const std::vector<const Batch*>& holders) const;
   // What allocate() answers for a line the product has already (allocated or waiting); nullopt
   // for a new line. Throws LineConflict, ReleasedLine.
   std::optional<std::optional<std::string>> existing_answer(const OrderLine& line,

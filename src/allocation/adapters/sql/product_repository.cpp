@@ -1,6 +1,7 @@
 #include "allocation/adapters/sql/product_repository.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "allocation/adapters/sql/stored_date.hpp"
@@ -179,7 +180,7 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
     before_reading(connection, sku);
     // The rows of the order's line come again on every batch row: each is taken once, by id.
     std::set<long long> line_rows;
-    std::vector<OrderLine> lines;  // of the batch being read
+    std::map<std::string, std::vector<OrderLine>, std::less<>> order_parts;  // by batch
     for (const auto& [version_number, ran_out, backorders, threshold, line_id, line_state, qty,
                       line_batch, line_qty, reference, purchased, eta, allocated, reserved,
                       warehouse, expires, priority, hold_batch, hold_qty, hold_expires, hold_ttl] :
@@ -196,27 +197,28 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
       }
       version = *version_number;
       if (line_id && line_rows.insert(*line_id).second) {
+        OrderLine line = stored_line(orderid, sku, *qty, line_qty);
         if (line_state == kWaiting) {
-          order_waiting.push_back({*line_id, stored_line(orderid, sku, *qty, line_qty)});
+          order_waiting.push_back({*line_id, std::move(line)});
         } else if (line_state == kReleased) {
-          state.released.push_back(stored_line(orderid, sku, *qty, line_qty));
+          state.released.push_back(std::move(line));
+        } else {
+          add_loaded_line(order_parts[*line_batch], std::move(line));
         }
       }
-      if (!reference) continue;  // a product with no batch yet
-      if (batches.empty() || batches.back().reference() != *reference) {
-        if (priority) priorities.emplace(*warehouse, *priority);
-        batches.push_back(Batch::restore(
-            *reference, sku, *purchased, date_from_store(eta), *allocated, {}, *reserved,
-            {.warehouse = *warehouse, .expires = date_from_store(expires)}));
-        lines.clear();
-      }
-      if (line_state == kAllocated && line_batch == reference) {
-        add_loaded_line(lines, stored_line(orderid, sku, *qty, line_qty));
-        Batch& batch = batches.back();
-        batch = Batch::restore(batch.reference(), sku, batch.purchased_quantity(), batch.eta(),
-                               batch.allocated_quantity(), lines, batch.reserved_quantity(),
-                               batch.storage());
-      }
+      // A product with no batch yet; or a batch row again, with another of the order's rows.
+      if (!reference || (!batches.empty() && batches.back().reference() == *reference)) continue;
+      if (priority) priorities.emplace(*warehouse, *priority);
+      batches.push_back(Batch::restore(
+          *reference, sku, *purchased, date_from_store(eta), *allocated, {}, *reserved,
+          {.warehouse = *warehouse, .expires = date_from_store(expires)}));
+    }
+    for (Batch& batch : batches) {
+      auto parts = order_parts.find(batch.reference());
+      if (parts == order_parts.end()) continue;
+      batch = Batch::restore(batch.reference(), sku, batch.purchased_quantity(), batch.eta(),
+                             batch.allocated_quantity(), std::move(parts->second),
+                             batch.reserved_quantity(), batch.storage());
     }
     if (!version || full_batch.empty()) return;
     // Every hold of the batch whose quantity changes, oldest first.
