@@ -337,7 +337,7 @@ TEST(Worker, WithoutABrokerIsAUsageError) {
   ScratchDatabase db(Backend::sqlite);
   const auto r = run_allocation({"worker", "--db", db.url()});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_TRUE(r.err.starts_with("--redis is required\n")) << r.err;
+  EXPECT_TRUE(r.err.starts_with("--broker or --redis is required\n")) << r.err;
 
   RedisServer redis;
   ::setenv("ALLOCATION_REDIS", redis.url().c_str(), 1);

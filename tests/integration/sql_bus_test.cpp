@@ -571,6 +571,36 @@ class SqlBusHolds : public SqlBus {
   }
 };
 
+// A broker's message applied in one process is found applied by another (its consumer died
+// before acknowledging it, and the broker delivered it there), and two processes applying it at
+// once apply it once.
+TEST_P(SqlBusHolds, AMessageIsAppliedOnceAcrossProcesses) {
+  bus->handle(CreateBatch{"LAMP-b1", "LAMP", 10, std::nullopt});
+  const auto other_bus = other_process();
+  EXPECT_TRUE(bus->handle(ChangeBatchQuantity{"LAMP-b1", 4, "m1"}));
+  EXPECT_TRUE(other_bus.handle(ChangeBatchQuantity{"LAMP-b1", 7, "m2"}));
+  EXPECT_FALSE(other_bus.handle(ChangeBatchQuantity{"LAMP-b1", 4, "m1"}));
+  EXPECT_FALSE(bus->handle(ChangeBatchQuantity{"LAMP-b1", 7, "m2"}));
+  EXPECT_EQ(product("LAMP").batch("LAMP-b1")->purchased_quantity(), 7);
+
+  for (int round = 0; round < 20; ++round) {
+    const std::string id = "race-" + std::to_string(round);
+    const int qty = 20 + round;
+    std::latch start(2);
+    std::atomic<int> applied = 0;
+    const auto apply = [&](const service_layer::MessageBus& process) {
+      start.arrive_and_wait();
+      if (process.handle(ChangeBatchQuantity{"LAMP-b1", qty, id})) ++applied;
+    };
+    std::thread first(apply, std::cref(*bus)), second(apply, std::cref(other_bus));
+    first.join();
+    second.join();
+    EXPECT_EQ(applied, 1) << id;
+  }
+  EXPECT_EQ(count("applied_messages"), 22);
+  EXPECT_EQ(count("movements WHERE kind = 'adjusted'"), 22);
+}
+
 // The answers of the in-memory handlers' tests, from the stored holds: an id names one hold
 // for good, of one SKU; an expired hold is HoldExpired, live or swept; an ended one NotFound.
 TEST_P(SqlBusHolds, AHoldsIdAnswersAsStoredWhateverItBecame) {

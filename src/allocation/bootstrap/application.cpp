@@ -34,9 +34,9 @@ std::shared_ptr<service_layer::Notifications> notifications(const Settings& sett
       .url = *settings.smtp_url, .from = settings.mail_from, .to = settings.mail_to});
 }
 
-std::optional<adapters::redis::RedisAddress> broker_address(const Settings& settings) {
-  if (!settings.redis_url) return std::nullopt;
-  return adapters::redis::parse_redis_url(*settings.redis_url);
+std::optional<Broker> configured_broker(const Settings& settings) {
+  if (!settings.broker_url) return std::nullopt;
+  return Broker(*settings.broker_url, settings);
 }
 
 // The answers of the database's view kept in memory, for reads; null when the settings keep
@@ -62,7 +62,7 @@ std::shared_ptr<adapters::CachedReadModel> read_cache(
 }  // namespace
 
 Application::Application(const Settings& settings)
-    : broker_(broker_address(settings)),
+    : broker_(configured_broker(settings)),
       database_(std::make_shared<adapters::sql::Database>(
           settings.database_url,
           adapters::sql::DatabaseOptions{.pool_size = settings.database_pool})),
@@ -109,18 +109,7 @@ void Application::check_health() const { database_->ping(); }
 
 void Application::relay_outbox(std::stop_token stop) const {
   if (!broker_) return;
-  // One connection, opened again after it breaks.
-  std::unique_ptr<adapters::redis::RedisConnection> redis;
-  adapters::sql::OutboxRelay relay(
-      database_, [&](std::string_view channel, std::string_view payload) {
-        try {
-          if (!redis) redis = std::make_unique<adapters::redis::RedisConnection>(*broker_);
-          redis->publish(channel, payload);
-        } catch (...) {
-          redis.reset();
-          throw;
-        }
-      });
+  adapters::sql::OutboxRelay relay(database_, [this] { return broker_->publisher(); });
   relay.run(stop);
 }
 

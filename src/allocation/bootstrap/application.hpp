@@ -4,7 +4,7 @@
 #include <stop_token>
 
 #include "allocation/adapters/prometheus_metrics.hpp"
-#include "allocation/adapters/redis/redis_connection.hpp"
+#include "allocation/bootstrap/broker.hpp"
 #include "allocation/bootstrap/settings.hpp"
 #include "allocation/service_layer/message_bus.hpp"
 #include "allocation/service_layer/ports/clock.hpp"
@@ -43,7 +43,7 @@ class Application {
   adapters::PrometheusMetrics& metrics() const { return *metrics_; }
   int schema_version() const { return schema_version_; }
   // The message broker, when one is configured.
-  const std::optional<adapters::redis::RedisAddress>& broker() const { return broker_; }
+  const std::optional<Broker>& broker() const { return broker_; }
 
   // Publishes the outbox to the broker until `stop`; returns at once without a broker (the
   // messages wait in the outbox until one is configured).
@@ -53,7 +53,7 @@ class Application {
   void check_health() const;
 
  private:
-  std::optional<adapters::redis::RedisAddress> broker_;
+  std::optional<Broker> broker_;
   std::shared_ptr<adapters::sql::Database> database_;
   int schema_version_ = 0;
   std::shared_ptr<adapters::PrometheusMetrics> metrics_;

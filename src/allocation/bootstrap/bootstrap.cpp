@@ -58,7 +58,7 @@ service_layer::MessageBus make_message_bus(Adapters adapters, service_layer::Ret
   };
   const auto change_batch_quantity = [clock](const commands::ChangeBatchQuantity& command,
                                              service_layer::UnitOfWork& uow) {
-    handlers::change_batch_quantity(command, uow, service_layer::instant_now(*clock));
+    return handlers::change_batch_quantity(command, uow, service_layer::instant_now(*clock));
   };
   const auto reserve = [clock, random](const commands::Reserve& command,
                                        service_layer::UnitOfWork& uow) {

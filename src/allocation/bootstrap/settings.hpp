@@ -9,8 +9,17 @@ namespace allocation::bootstrap {
 struct Settings {
   std::string database_url = "sqlite:allocation.db";
   int database_pool = 16;
-  // redis://host:port; none: no broker (allocations are not published, nothing is consumed).
-  std::optional<std::string> redis_url;
+  // The message broker, by its URL's scheme (bootstrap/broker.hpp): redis:// (pub/sub),
+  // redis-streams://. None: no broker (the outbox keeps the messages, nothing is consumed).
+  std::optional<std::string> broker_url;
+  // Redis Streams: about how many entries each stream keeps.
+  long long stream_max_length = 100'000;
+  // Redis Streams: seconds after which what a consumer left unacknowledged is claimed by
+  // another, and how many deliveries a message gets before it is dead-lettered.
+  int claim_after_seconds = 30;
+  int max_deliveries = 5;
+  // This process's name among the consumers of a stream; empty: HOSTNAME-PID.
+  std::string consumer_name;
   // smtp://host:port; none: notifications go to the log.
   std::optional<std::string> smtp_url;
   std::string mail_from = "allocation@localhost";

@@ -38,6 +38,9 @@ struct Allocate {
 struct ChangeBatchQuantity {
   std::string ref;
   int qty;
+  // The id of the broker message that asks it, if any: a message delivered again (brokers
+  // deliver at least once) changes nothing the second time.
+  std::optional<std::string> message_id = std::nullopt;
   friend bool operator==(const ChangeBatchQuantity&, const ChangeBatchQuantity&) = default;
 };
 

@@ -8,10 +8,9 @@
 #include <thread>
 
 #include "allocation/adapters/backoff.hpp"
-#include "allocation/adapters/redis/redis_connection.hpp"
 #include "allocation/adapters/sql/database_url.hpp"
 #include "allocation/bootstrap/application.hpp"
-#include "allocation/entrypoints/redis_consumer.hpp"
+#include "allocation/entrypoints/broker_consumer.hpp"
 
 namespace allocation::entrypoints {
 
@@ -75,8 +74,9 @@ class BackgroundWork {
  public:
   BackgroundWork(const bootstrap::Application& app, std::chrono::seconds recovery_interval,
                  std::chrono::seconds sweep_interval) {
-    if (app.broker()) {
-      consumer_.emplace(*app.broker(), app.bus());
+    if (const auto& broker = app.broker()) {
+      consumer_.emplace([&broker] { return broker->consumer(kChangeBatchQuantityChannel); },
+                        app.bus());
       consuming_ = std::jthread([this](std::stop_token stop) { consumer_->run(stop); });
     }
     relaying_ = std::jthread([&app](std::stop_token stop) { app.relay_outbox(stop); });
@@ -89,7 +89,7 @@ class BackgroundWork {
   }
 
  private:
-  std::optional<RedisConsumer> consumer_;
+  std::optional<BrokerConsumer> consumer_;
   // Declared after what they use: destroyed, so stopped and joined, first.
   std::jthread consuming_;
   std::jthread relaying_;
@@ -126,13 +126,14 @@ int serve(const bootstrap::Settings& settings, const HttpOptions& http) {
 }
 
 int work(const bootstrap::Settings& settings) {
-  if (!settings.redis_url) throw std::invalid_argument("worker needs a broker: give --redis");
+  if (!settings.broker_url) {
+    throw std::invalid_argument("worker needs a broker: give --broker or --redis");
+  }
   const sigset_t signals = block_stop_signals();
   bootstrap::Application app(settings);
   recover(app);
   spdlog::info("allocation worker consuming and publishing on {} (database {})",
-               adapters::redis::without_password(*settings.redis_url),
-               adapters::sql::without_password(settings.database_url));
+               app.broker()->shown_url(), adapters::sql::without_password(settings.database_url));
   {
     BackgroundWork background(app, std::chrono::seconds(settings.recovery_interval_seconds),
                               std::chrono::seconds(settings.reservation_sweep_seconds));

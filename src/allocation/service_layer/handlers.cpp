@@ -133,12 +133,15 @@ ProductPolicy set_product_policy(const commands::SetProductPolicy& command, Unit
   return product->policy();
 }
 
-void change_batch_quantity(const commands::ChangeBatchQuantity& command, UnitOfWork& uow,
+bool change_batch_quantity(const commands::ChangeBatchQuantity& command, UnitOfWork& uow,
                            Instant now) {
+  if (command.message_id && uow.message_applied(*command.message_id)) return false;
   Product* product = uow.products().get_by_batchref(command.ref);
   if (!product) throw UnknownBatch(command.ref);
   product->change_batch_quantity(command.ref, command.qty, now);
+  if (command.message_id) uow.record_applied_message(*command.message_id);
   uow.commit();
+  return true;
 }
 
 Product::Reservation reserve(const commands::Reserve& command, UnitOfWork& uow, Instant now,

@@ -48,8 +48,9 @@ std::vector<domain::events::Released> cancel_order(
 // threshold.
 domain::ProductPolicy set_product_policy(const domain::commands::SetProductPolicy& command,
                                          UnitOfWork& uow);
-// Throws domain::UnknownBatch.
-void change_batch_quantity(const domain::commands::ChangeBatchQuantity& command, UnitOfWork& uow,
+// False, changing nothing, when the command's message was applied already. Throws
+// domain::UnknownBatch.
+bool change_batch_quantity(const domain::commands::ChangeBatchQuantity& command, UnitOfWork& uow,
                            domain::Instant now);
 
 // The hold, and whether this command made it. Without an id, `make_id` gives one. Throws

@@ -32,6 +32,10 @@ struct CommandResult<domain::commands::Allocate> {
   using type = Allocation;
 };
 template <>
+struct CommandResult<domain::commands::ChangeBatchQuantity> {
+  using type = bool;  // false when its message was applied already
+};
+template <>
 struct CommandResult<domain::commands::Deallocate> {
   using type = std::vector<domain::events::Released>;  // what was released
 };

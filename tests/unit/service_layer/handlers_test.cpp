@@ -282,6 +282,29 @@ TEST_F(Handlers, ChangeBatchQuantityWithNowhereToGoIsOutOfStock) {
   EXPECT_EQ(service.notifications->sent()[0].body, "Out of stock for RARE-VASE");
 }
 
+// A broker delivers at least once: a message applied already changes nothing, even after a
+// later one (which it would undo), and says so.
+TEST_F(Handlers, ChangeBatchQuantityOfAMessageAppliedAlreadyChangesNothing) {
+  bus.handle(CreateBatch{"b1", "LAMP", 10, std::nullopt});
+  EXPECT_TRUE(bus.handle(ChangeBatchQuantity{"b1", 4, "m1"}));
+  EXPECT_TRUE(bus.handle(ChangeBatchQuantity{"b1", 7, "m2"}));
+  const int commits = service.store->commits();
+  EXPECT_FALSE(bus.handle(ChangeBatchQuantity{"b1", 4, "m1"}));
+  EXPECT_EQ(available("LAMP", "b1"), 7);
+  EXPECT_EQ(service.store->commits(), commits);
+  // Without an id, a change is applied each time.
+  EXPECT_TRUE(bus.handle(ChangeBatchQuantity{"b1", 4}));
+  EXPECT_TRUE(bus.handle(ChangeBatchQuantity{"b1", 4}));
+}
+
+// A message whose change failed was not applied: delivered again, it is.
+TEST_F(Handlers, AMessageOfAnUnknownBatchIsNotRecordedAsApplied) {
+  EXPECT_THROW(bus.handle(ChangeBatchQuantity{"b1", 4, "m1"}), domain::UnknownBatch);
+  bus.handle(CreateBatch{"b1", "LAMP", 10, std::nullopt});
+  EXPECT_TRUE(bus.handle(ChangeBatchQuantity{"b1", 4, "m1"}));
+  EXPECT_EQ(available("LAMP", "b1"), 4);
+}
+
 TEST_F(Handlers, ChangeBatchQuantityOfUnknownBatchFails) {
   EXPECT_THROW(bus.handle(ChangeBatchQuantity{"ghost", 5}), domain::UnknownBatch);
 }
@@ -791,6 +814,7 @@ class HoldEndedBetweenReads final : public UnitOfWork {
     if (id == stored_.id) return stored_;
     return std::nullopt;
   }
+  bool message_applied(std::string_view) override { return false; }
 
  private:
   class Products final : public ProductRepository {

@@ -61,8 +61,8 @@ std::vector<events::Released> deallocate(const commands::Deallocate& c, UnitOfWo
 Allocation allocate(const commands::Allocate& c, UnitOfWork& uow) {
   return handlers::allocate(c, uow, kTestNow);
 }
-void change_batch_quantity(const commands::ChangeBatchQuantity& c, UnitOfWork& uow) {
-  handlers::change_batch_quantity(c, uow, kTestNow);
+bool change_batch_quantity(const commands::ChangeBatchQuantity& c, UnitOfWork& uow) {
+  return handlers::change_batch_quantity(c, uow, kTestNow);
 }
 void reallocate(const events::Deallocated& e, UnitOfWork& uow) {
   handlers::reallocate(e, uow, kTestNow);

@@ -75,7 +75,8 @@ std::optional<domain::Product> InMemoryStore::find_by_hold(std::string_view id) 
 
 void InMemoryStore::commit(const std::vector<const service_layer::TrackedProduct*>& changed,
                            const std::vector<domain::events::Deallocated>& settled,
-                           const std::vector<service_layer::WarehousePriority>& priorities) {
+                           const std::vector<service_layer::WarehousePriority>& priorities,
+                           const std::vector<std::string>& applied) {
   std::lock_guard lock(mutex_);
   for (const auto* tracked : changed) {
     const auto& sku = tracked->product.sku();
@@ -100,6 +101,12 @@ void InMemoryStore::commit(const std::vector<const service_layer::TrackedProduct
       }
     }
   }
+  for (const auto& message_id : applied) {
+    if (applied_messages_.contains(message_id)) {
+      throw service_layer::ConcurrencyError("message " + message_id + " was applied meanwhile");
+    }
+  }
+  applied_messages_.insert(applied.begin(), applied.end());
   if (!priorities.empty()) {
     auto configured = priorities_.configured();
     for (const auto& set : priorities) configured.insert_or_assign(set.warehouse, set.priority);
@@ -258,6 +265,11 @@ std::vector<service_layer::ProductStock> InMemoryStore::product_stocks(std::stri
     page.push_back(stock(it->second, today));
   }
   return page;
+}
+
+bool InMemoryStore::message_applied(std::string_view message_id) const {
+  std::lock_guard lock(mutex_);
+  return applied_messages_.contains(message_id);
 }
 
 std::optional<service_layer::ReservationView> InMemoryStore::reservation(

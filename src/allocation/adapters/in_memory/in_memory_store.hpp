@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,10 +46,13 @@ class InMemoryStore {
   // (absent, for a new one) and no batch reference went to another SKU meanwhile, with the
   // pending reallocations they add and those `settled`, and the ledger's movements of their
   // events (service_layer/stock_movements.hpp), numbered in commit order, and the warehouses'
-  // `priorities`. Otherwise throws service_layer::ConcurrencyError and writes nothing.
+  // `priorities`, and the broker messages `applied`. Otherwise throws
+  // service_layer::ConcurrencyError and writes nothing.
   void commit(const std::vector<const service_layer::TrackedProduct*>& changed,
               const std::vector<domain::events::Deallocated>& settled,
-              const std::vector<service_layer::WarehousePriority>& priorities = {});
+              const std::vector<service_layer::WarehousePriority>& priorities = {},
+              const std::vector<std::string>& applied = {});
+  bool message_applied(std::string_view message_id) const;
 
   std::vector<domain::events::Deallocated> pending_reallocations() const;
 
@@ -99,6 +103,7 @@ class InMemoryStore {
   // Every configured priority: a product found comes with all of them (a database reads only
   // those of its batches' warehouses; the others decide nothing for it).
   domain::WarehousePriorities priorities_;
+  std::set<std::string, std::less<>> applied_messages_;
   int commits_ = 0;
 };
 

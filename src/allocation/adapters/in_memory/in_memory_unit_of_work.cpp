@@ -22,8 +22,9 @@ void InMemoryUnitOfWork::write_changes() {
   for (const auto& [sku, tracked] : products_.seen()) {
     if (tracked.changed()) changed.push_back(&tracked);
   }
-  if (!changed.empty() || !settled_reallocations().empty() || !warehouse_priorities_set().empty()) {
-    store_.commit(changed, settled_reallocations(), warehouse_priorities_set());
+  if (!changed.empty() || !settled_reallocations().empty() || !warehouse_priorities_set().empty() ||
+      !applied_messages().empty()) {
+    store_.commit(changed, settled_reallocations(), warehouse_priorities_set(), applied_messages());
   }
 }
 

@@ -32,6 +32,9 @@ class InMemoryUnitOfWork final : public service_layer::UnitOfWork {
   std::vector<domain::events::Deallocated> pending_reallocations() override;
   std::vector<service_layer::OrderLineView> order_lines(std::string_view orderid) override;
   std::optional<service_layer::ReservationView> reservation(std::string_view id) override;
+  bool message_applied(std::string_view message_id) override {
+    return store_.message_applied(message_id);
+  }
 
  private:
   void write_changes() override;

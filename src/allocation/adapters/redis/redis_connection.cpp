@@ -6,12 +6,26 @@
 #include <charconv>
 #include <optional>
 #include <stdexcept>
+#include <vector>
 
 namespace allocation::adapters::redis {
 
 namespace {
 
-using Reply = std::unique_ptr<redisReply, decltype(&freeReplyObject)>;
+using Reply = RedisReply;
+
+// hiredis's arguments: pointers and lengths, pointing into `arguments`.
+struct Argv {
+  explicit Argv(std::initializer_list<std::string_view> arguments) {
+    for (const std::string_view argument : arguments) {
+      pointers.push_back(argument.data());
+      lengths.push_back(argument.size());
+    }
+  }
+  int count() const { return static_cast<int>(pointers.size()); }
+  std::vector<const char*> pointers;
+  std::vector<std::size_t> lengths;
+};
 
 timeval to_timeval(std::chrono::milliseconds ms) {
   return {static_cast<time_t>(ms.count() / 1000),
@@ -46,12 +60,12 @@ std::string without_password(std::string_view url) {
   return shown;
 }
 
-RedisAddress parse_redis_url(std::string_view url) {
+RedisAddress parse_redis_url(std::string_view url, std::string_view scheme) {
   const auto bad = [&](const std::string& why) {
     return std::invalid_argument("malformed Redis URL '" + without_password(url) + "': " + why);
   };
-  if (!url.starts_with("redis://")) throw bad("expected redis://host:port");
-  const auto [userinfo, rest] = authority(url.substr(8));
+  if (!url.starts_with(scheme)) throw bad("expected " + std::string(scheme) + "host:port");
+  const auto [userinfo, rest] = authority(url.substr(scheme.size()));
   const auto colon = rest.rfind(':');
   RedisAddress address{std::string(rest.substr(0, colon)), 6379};
   if (address.host.empty()) throw bad("no host");
@@ -114,6 +128,31 @@ long long RedisConnection::publish(std::string_view channel, std::string_view me
   if (!reply) throw std::runtime_error(std::string("Redis PUBLISH failed: ") + context_->errstr);
   if (reply->type == REDIS_REPLY_ERROR) throw std::runtime_error(reply->str);
   return reply->integer;
+}
+
+RedisReply RedisConnection::command(std::initializer_list<std::string_view> arguments) {
+  append(arguments);
+  return reply();
+}
+
+void RedisConnection::append(std::initializer_list<std::string_view> arguments) {
+  Argv argv(arguments);  // hiredis takes a non-const array
+  if (redisAppendCommandArgv(context_, argv.count(), argv.pointers.data(), argv.lengths.data()) !=
+      REDIS_OK) {
+    throw std::runtime_error(std::string("Redis connection broke: ") + context_->errstr);
+  }
+}
+
+RedisReply RedisConnection::reply() {
+  void* raw = nullptr;
+  if (redisGetReply(context_, &raw) != REDIS_OK || !raw) {
+    throw std::runtime_error(std::string("Redis connection broke: ") + context_->errstr);
+  }
+  Reply reply(static_cast<redisReply*>(raw), freeReplyObject);
+  if (reply->type == REDIS_REPLY_ERROR) {
+    throw std::runtime_error("Redis answered: " + std::string(reply->str, reply->len));
+  }
+  return reply;
 }
 
 void RedisConnection::subscribe(std::string_view channel) {

@@ -327,6 +327,16 @@ const std::vector<Migration>& migrations() {
            // A part taken off is allocated again alone.
            "ALTER TABLE pending_reallocations ADD COLUMN line_qty INTEGER",
        }},
+      {13,
+       "broker messages applied",
+       {
+           // A broker delivers at least once, and another process may get a message again
+           // (its consumer died before acknowledging it): the ids of those applied, written in
+           // the transaction that applies them.
+           "CREATE TABLE applied_messages ("
+           " message_id TEXT PRIMARY KEY,"
+           " applied_at TEXT NOT NULL)",
+       }},
   };
   return all;
 }

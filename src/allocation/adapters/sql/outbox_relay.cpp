@@ -30,38 +30,30 @@ int OutboxRelay::publish_backlog(int limit) {
         return;
       }
     }
-    // Deleted together once sent: one write per batch (on SQLite, one fsync) rather than one
-    // per message.
-    std::vector<long long> published;
-    const auto forget_published = [&] {
-      if (published.empty()) return;
-      std::string ids;
-      for (const long long id : published) {
-        if (!ids.empty()) ids += ',';
-        ids += std::to_string(id);
-      }
-      session << "DELETE FROM outbox WHERE id IN (" + ids + ")";
-    };
     try {
+      if (!publisher_) publisher_ = connect_();
+      // Sent at once (a broker's round trip per batch, not per message), confirmed together,
+      // and deleted together: one write per batch (on SQLite, one fsync).
       Connection connection = lease.connection();
+      std::string ids;
       for (const auto& [id, channel, payload] :
            connection.query<long long, std::string, std::string>(
                "SELECT id, channel, payload FROM outbox ORDER BY id LIMIT :n", limit)) {
-        send_(*channel, *payload);
-        published.push_back(*id);
+        publisher_->publish(*channel, *payload);
+        ids += (ids.empty() ? "" : ",") + std::to_string(*id);
+        ++sent;
       }
-      forget_published();
+      if (sent > 0) {
+        publisher_->confirm();
+        session << "DELETE FROM outbox WHERE id IN (" + ids + ")";
+      }
       if (postgres) session << "COMMIT";
-      sent = static_cast<int>(published.size());
     } catch (...) {
-      // On SQLite (autocommit) what was sent is deleted still; on PostgreSQL nothing is, and
-      // those messages go again: at least once either way.
+      // Nothing is deleted: what the broker may have taken goes again, at least once.
+      publisher_.reset();
+      sent = 0;
       try {
-        if (postgres) {
-          session << "ROLLBACK";
-        } else {
-          forget_published();
-        }
+        if (postgres) session << "ROLLBACK";
       } catch (...) {
       }
       throw;

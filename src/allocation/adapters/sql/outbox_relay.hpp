@@ -3,35 +3,37 @@
 #include <functional>
 #include <memory>
 #include <stop_token>
-#include <string_view>
 
+#include "allocation/adapters/broker/message_publisher.hpp"
 #include "allocation/adapters/sql/database.hpp"
 
 namespace allocation::adapters::sql {
 
 // Publishes the outbox: the messages units of work stored with the changes that raised them
-// (table outbox), oldest first, deleting them once sent. At least once: a crash between a send
-// and its delete sends that message again, with the same message_id. While sending fails
-// (broker down) the backlog waits and is tried again.
+// (table outbox), oldest first, deleting them once the broker confirmed them. At least once: a
+// crash between a confirm and its delete sends those messages again, with the same message_id.
+// While sending fails (broker down) the backlog waits and is tried again.
 //
 // Several processes on one PostgreSQL database: one relay publishes at a time (an advisory
 // lock), so messages keep their commit order per product.
 class OutboxRelay {
  public:
-  // Sends one message; throws when it cannot.
-  using Send = std::function<void(std::string_view channel, std::string_view payload)>;
+  // Connects to the broker; throws when it cannot.
+  using Connect = std::function<std::unique_ptr<broker::MessagePublisher>()>;
 
-  OutboxRelay(std::shared_ptr<Database> database, Send send)
-      : database_(std::move(database)), send_(std::move(send)) {}
+  OutboxRelay(std::shared_ptr<Database> database, Connect connect)
+      : database_(std::move(database)), connect_(std::move(connect)) {}
 
   // Until `stop`: publishes whatever is in the outbox, polling when it is empty.
   void run(std::stop_token stop);
-  // Publishes up to `limit` messages now; returns how many. Throws what send throws.
+  // Publishes up to `limit` messages now; returns how many. Throws what the publisher throws,
+  // after which it connects again.
   int publish_backlog(int limit = 500);
 
  private:
   std::shared_ptr<Database> database_;
-  Send send_;
+  Connect connect_;
+  std::unique_ptr<broker::MessagePublisher> publisher_;  // connected on first use
 };
 
 // How many messages wait to be published.

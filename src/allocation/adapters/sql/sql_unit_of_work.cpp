@@ -6,6 +6,7 @@
 #include "allocation/adapters/sql/sql_order_lines.hpp"
 #include "allocation/adapters/sql/sql_reservations.hpp"
 #include "allocation/adapters/utc_time.hpp"
+#include "allocation/service_layer/errors.hpp"
 
 namespace allocation::adapters::sql {
 
@@ -28,6 +29,17 @@ std::optional<service_layer::ReservationView> SqlUnitOfWork::reservation(std::st
   return found;
 }
 
+bool SqlUnitOfWork::message_applied(std::string_view message_id) {
+  bool applied = false;
+  on_connection_([&](Connection& connection) {
+    applied = !connection
+                   .query<int>("SELECT 1 FROM applied_messages WHERE message_id = :m",
+                               std::string(message_id))
+                   .empty();
+  });
+  return applied;
+}
+
 std::string SqlUnitOfWork::now() const { return format_utc(clock_.now()); }
 
 void SqlUnitOfWork::write_all_changes(const SqlProductRepository& products,
@@ -47,6 +59,17 @@ void SqlUnitOfWork::write_all_changes(const SqlProductRepository& products,
         "INSERT INTO warehouses (id, priority) VALUES (:w, :p)"
         " ON CONFLICT (id) DO UPDATE SET priority = excluded.priority",
         warehouse, priority);
+  }
+  // Another process applied the same message since this unit of work found it unapplied: a lost
+  // race, as a product's version makes it (which need not have moved: the other may have set a
+  // batch to the quantity this one then found and left as it was). Run again, the message is
+  // found applied.
+  for (const std::string& message_id : applied_messages()) {
+    if (connection.execute("INSERT INTO applied_messages (message_id, applied_at) VALUES (:m, :at)"
+                           " ON CONFLICT (message_id) DO NOTHING",
+                           message_id, at) == 0) {
+      throw service_layer::ConcurrencyError("message " + message_id + " was applied meanwhile");
+    }
   }
 }
 

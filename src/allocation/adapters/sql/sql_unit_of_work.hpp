@@ -18,6 +18,7 @@ class SqlUnitOfWork : public service_layer::UnitOfWork {
   std::vector<domain::events::Deallocated> pending_reallocations() override;
   std::vector<service_layer::OrderLineView> order_lines(std::string_view orderid) override;
   std::optional<service_layer::ReservationView> reservation(std::string_view id) override;
+  bool message_applied(std::string_view message_id) override;
 
  protected:
   // `on_connection`: how this unit of work runs SQL, on its transaction. `clock`: the time its
@@ -26,8 +27,8 @@ class SqlUnitOfWork : public service_layer::UnitOfWork {
       : on_connection_(std::move(on_connection)), clock_(clock) {}
 
   // Every change, in order: each changed product (its rows, the pending reallocations, the
-  // outgoing messages and the ledger movements of its events), the reallocations settled and the
-  // warehouses' priorities set.
+  // outgoing messages and the ledger movements of its events), the reallocations settled, the
+  // warehouses' priorities set and the broker messages applied.
   void write_all_changes(const SqlProductRepository& products, Connection& connection) const;
 
   const OnConnection& on_connection() const { return on_connection_; }

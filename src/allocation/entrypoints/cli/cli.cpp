@@ -80,11 +80,42 @@ void add_long_running_options(CLI::App& command, bootstrap::Settings& settings) 
       ->envname("ALLOCATION_DB_POOL")
       ->check(integer_in(1, 1000))
       ->capture_default_str();
+  auto* broker =
+      command
+          .add_option("--broker", settings.broker_url,
+                      "redis-streams://[[user]:password@]host:port (kept until consumed) or "
+                      "redis://... (pub/sub): publish the outbox, consume change_batch_quantity")
+          ->envname("ALLOCATION_BROKER");
   command
-      .add_option("--redis", settings.redis_url,
-                  "redis://[[user]:password@]host:port: publish allocations, consume "
-                  "change_batch_quantity")
-      ->envname("ALLOCATION_REDIS");
+      .add_option("--redis", settings.broker_url,
+                  "redis://[[user]:password@]host:port: part one's Redis pub/sub, as --broker")
+      ->envname("ALLOCATION_REDIS")
+      ->excludes(broker);
+  command
+      .add_option("--stream-maxlen", settings.stream_max_length,
+                  "Redis Streams: about how many entries each stream keeps")
+      ->envname("ALLOCATION_STREAM_MAXLEN")
+      ->check(integer_in(1, 1'000'000'000))
+      ->capture_default_str();
+  command
+      .add_option("--claim-after", settings.claim_after_seconds,
+                  "Redis Streams: seconds after which another consumer takes over a message "
+                  "left unacknowledged")
+      ->envname("ALLOCATION_CLAIM_AFTER")
+      ->check(integer_in(0, 86400))
+      ->capture_default_str();
+  command
+      .add_option("--max-deliveries", settings.max_deliveries,
+                  "Redis Streams: deliveries of a message before it moves to "
+                  "change_batch_quantity.dead")
+      ->envname("ALLOCATION_MAX_DELIVERIES")
+      ->check(integer_in(1, 1000))
+      ->capture_default_str();
+  command
+      .add_option("--consumer-name", settings.consumer_name,
+                  "Redis Streams: this process's name in the consumer group (default "
+                  "HOSTNAME-PID)")
+      ->envname("ALLOCATION_CONSUMER_NAME");
   command
       .add_option("--recovery-interval", settings.recovery_interval_seconds,
                   "Seconds between replays of reallocations a dead process left pending")
@@ -256,8 +287,10 @@ int run_cli(int argc, char** argv) {
   add_long_running_options(*worker_command, worker_settings);
   add_mail_options(*worker_command, worker_settings);
   // Without a broker a worker has nothing to do: a usage error, found before anything starts.
-  worker_command->get_option("--redis")->required();
-  worker_command->callback([&] { action = [&] { return work(worker_settings); }; });
+  worker_command->callback([&] {
+    if (!worker_settings.broker_url) throw CLI::RequiredError("--broker or --redis");
+    action = [&] { return work(worker_settings); };
+  });
 
   // A one-shot subcommand that runs `work` on the service composed from its own settings. It
   // runs one unit of work at a time: one connection (a pool of 16 cost PostgreSQL 16

@@ -42,6 +42,13 @@ class UnitOfWork {
   void set_warehouse_priority(WarehousePriority priority) {
     priorities_.push_back(std::move(priority));
   }
+  // Records that the broker message with this id was applied, written with the commit: a
+  // delivery of it again, to any process on the store, finds it with message_applied().
+  void record_applied_message(std::string message_id) {
+    applied_messages_.push_back(std::move(message_id));
+  }
+  // Whether a committed unit of work recorded the message with this id as applied.
+  virtual bool message_applied(std::string_view message_id) = 0;
   // Every pending reallocation, oldest first.
   virtual std::vector<domain::events::Deallocated> pending_reallocations() = 0;
   // The order's lines in every product, as one read sees them (OrderLines::of_order): a line
@@ -58,6 +65,8 @@ class UnitOfWork {
   const std::vector<domain::events::Deallocated>& settled_reallocations() const { return settled_; }
   // For write_changes(): the warehouses' priorities to write, in the order set.
   const std::vector<WarehousePriority>& warehouse_priorities_set() const { return priorities_; }
+  // For write_changes(): the ids of the broker messages applied, to record.
+  const std::vector<std::string>& applied_messages() const { return applied_messages_; }
 
  private:
   // Writes the changes of the products, the pending reallocations their Deallocated events
@@ -67,6 +76,7 @@ class UnitOfWork {
   bool committed_ = false;
   std::vector<domain::events::Deallocated> settled_;
   std::vector<WarehousePriority> priorities_;
+  std::vector<std::string> applied_messages_;
 };
 
 // Port: a store's units of work, and the only way to have one. Thread-safe: any number of

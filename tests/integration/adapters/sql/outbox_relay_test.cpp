@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "allocation/adapters/in_memory/recording_message_publisher.hpp"
 #include "support/sql_test.hpp"
 
 namespace allocation::adapters::sql {
@@ -22,47 +23,80 @@ class OutboxRelayTest : public SqlTest {
     }
   }
 
-  std::vector<std::string> sent;
-  OutboxRelay::Send recording = [this](std::string_view channel, std::string_view payload) {
-    sent.push_back(std::string(channel) + " " + std::string(payload));
-  };
+  // The relay's connections to the broker: each records in `broker`.
+  OutboxRelay relay_to_broker() {
+    return OutboxRelay(database, [this] {
+      ++connections;
+      return std::make_unique<RecordingMessagePublisher>(broker);
+    });
+  }
+
+  std::shared_ptr<PublishedRecord> broker = std::make_shared<PublishedRecord>();
+  int connections = 0;
 };
 
-TEST_P(OutboxRelayTest, PublishesOldestFirstAndForgetsWhatItSent) {
+const std::vector<std::string> kAllThree = {"line_allocated p1", "line_allocated p2",
+                                            "line_allocated p3"};
+
+TEST_P(OutboxRelayTest, PublishesOldestFirstAndForgetsWhatTheBrokerConfirmed) {
   store(3);
-  OutboxRelay relay(database, recording);
+  OutboxRelay relay = relay_to_broker();
   EXPECT_EQ(relay.publish_backlog(), 3);
-  EXPECT_EQ(sent, (std::vector<std::string>{"line_allocated p1", "line_allocated p2",
-                                            "line_allocated p3"}));
+  EXPECT_EQ(broker->confirmed, kAllThree);
   EXPECT_EQ(outbox_backlog(*database), 0);
   EXPECT_EQ(relay.publish_backlog(), 0);
+  EXPECT_EQ(connections, 1) << "one connection, kept";
 }
 
 TEST_P(OutboxRelayTest, PublishesAtMostTheLimitAtOnce) {
   store(5);
-  OutboxRelay relay(database, recording);
+  OutboxRelay relay = relay_to_broker();
   EXPECT_EQ(relay.publish_backlog(2), 2);
   EXPECT_EQ(outbox_backlog(*database), 3);
   EXPECT_EQ(relay.publish_backlog(), 3);
-  EXPECT_EQ(sent.size(), 5u);
+  EXPECT_EQ(broker->confirmed.size(), 5u);
 }
 
-// A send that fails stops the batch. Nothing is lost: what was not sent stays, and what was
-// sent may go again (PostgreSQL takes the batch's deletes back), never less than once.
-TEST_P(OutboxRelayTest, ASendThatFailsLeavesTheRestForTheNextTime) {
+// A send that fails stops the batch and deletes nothing: what the broker may have taken goes
+// again (at least once), over a new connection.
+TEST_P(OutboxRelayTest, ASendThatFailsLeavesTheBatchForTheNextTime) {
   store(3);
-  int calls = 0;
-  OutboxRelay failing(database, [&](std::string_view channel, std::string_view payload) {
-    if (++calls == 2) throw std::runtime_error("broker down");
-    recording(channel, payload);
-  });
-  EXPECT_THROW(failing.publish_backlog(), std::runtime_error);
-  EXPECT_EQ(outbox_backlog(*database), GetParam() == Backend::sqlite ? 2 : 3);
-  OutboxRelay relay(database, recording);
-  relay.publish_backlog();
+  broker->failing_publish = 2;
+  OutboxRelay relay = relay_to_broker();
+  EXPECT_THROW(relay.publish_backlog(), std::runtime_error);
+  EXPECT_EQ(outbox_backlog(*database), 3);
+  EXPECT_EQ(relay.publish_backlog(), 3);
   EXPECT_EQ(outbox_backlog(*database), 0);
-  for (const char* payload : {"line_allocated p1", "line_allocated p2", "line_allocated p3"})
-    EXPECT_NE(std::find(sent.begin(), sent.end(), payload), sent.end()) << payload;
+  EXPECT_EQ(broker->confirmed, kAllThree);
+  EXPECT_EQ(connections, 2);
+}
+
+// Sent but not confirmed (a nack, a connection lost before the confirm): kept, and sent again.
+TEST_P(OutboxRelayTest, MessagesNotConfirmedStayInTheOutbox) {
+  store(3);
+  broker->confirm_fails = true;
+  OutboxRelay relay = relay_to_broker();
+  EXPECT_THROW(relay.publish_backlog(), std::runtime_error);
+  EXPECT_EQ(outbox_backlog(*database), 3);
+  EXPECT_TRUE(broker->confirmed.empty());
+  broker->confirm_fails = false;
+  EXPECT_EQ(relay.publish_backlog(), 3);
+  EXPECT_EQ(broker->confirmed, kAllThree);
+  EXPECT_EQ(outbox_backlog(*database), 0);
+}
+
+// The broker away: the relay fails to connect and tries again next time.
+TEST_P(OutboxRelayTest, ABrokerThatCannotBeReachedLeavesTheOutboxAsItIs) {
+  store(2);
+  bool reachable = false;
+  OutboxRelay relay(database, [&]() -> std::unique_ptr<broker::MessagePublisher> {
+    if (!reachable) throw std::runtime_error("cannot reach the broker");
+    return std::make_unique<RecordingMessagePublisher>(broker);
+  });
+  EXPECT_THROW(relay.publish_backlog(), std::runtime_error);
+  EXPECT_EQ(outbox_backlog(*database), 2);
+  reachable = true;
+  EXPECT_EQ(relay.publish_backlog(), 2);
 }
 
 INSTANTIATE_FOR_BOTH_DATABASES(OutboxRelayTest);
