@@ -37,11 +37,13 @@ test: build fuzzers
 	@tools/run-tests.sh $(BUILD_DIR)
 
 # The service under load on SQLite and PostgreSQL beside PostgreSQL's own ceiling (pgbench),
-# from a release build; prints one table (bench/run.sh, about 14 minutes).
+# from a release build; prints one table (bench/run.sh, about 14 minutes), then the outbox
+# relay's rate beside the allocation rate for each broker (bench/broker.sh, about 6 minutes).
 bench: deps
 	@cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build build-bench -j$(JOBS) --target allocation backorders holds
 	@bench/run.sh build-bench
+	@bench/broker.sh build-bench
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -59,8 +59,7 @@ service_pid=
 # shellcheck source=bench/lib.sh
 source "$root/bench/lib.sh"
 cleanup() {
-  if [[ -n $service_pid ]]; then kill "$service_pid" 2>/dev/null || true; fi
-  bench_servers_stop
+  bench_stop_all
   for source in "$work"/src-*; do
     if [[ -d $source ]]; then git -C "$root" worktree remove --force "$source" 2>/dev/null || true; fi
   done

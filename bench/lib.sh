@@ -54,14 +54,15 @@ bench_wrk() {
   echo "$out" | awk -v steal="$(bench_steal "$before" "$after")" '/^RESULT / { $0 = $0 " steal=" steal } 1'
 }
 
-# Starts BINARY on database URL DB_URL, its output in LOG, on a free port of 127.0.0.1; sets
-# port, service_pid and start_ms (from the start of the process to its first answer).
+# Starts BINARY on database URL DB_URL, its output in LOG, on a free port of 127.0.0.1, with the
+# serve options that follow, if any; sets port, service_pid and start_ms (from the start of the
+# process to its first answer).
 bench_start() {
   local binary=$1 db_url=$2 log=$3
   port=$(bench_free_port)
   # shellcheck disable=SC2034  # start_ms is the caller's
   read -r service_pid start_ms < <("$root/bench/first_answer.py" "http://127.0.0.1:$port/health" \
-    "$log" -- "$binary" --log-level warn serve --port "$port" --db "$db_url")
+    "$log" -- "$binary" --log-level warn serve --port "$port" --db "$db_url" "${@:4}")
   [[ -n $service_pid ]]
 }
 
@@ -74,6 +75,11 @@ bench_stop() {
 # The running service's peak resident memory (VmHWM) in MiB.
 bench_rss_mib() {
   awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$service_pid/status"
+}
+
+# The value of METRIC in the running service's /metrics.
+bench_metric() {
+  curl -s "http://127.0.0.1:$port/metrics" | awk -v name="$1" '$1 == name { print $2 }'
 }
 
 # Seeds the running service as the workload expects: 1000 SKUs x 3 batches, 10000 orders.
@@ -119,6 +125,12 @@ bench_history() {
     $1 == 100 && NF == 3 { a = $2 } $1 == 20000 && NF == 3 { b = $2 }
     / non-202 responses/ { for (i = 1; i < NF; i++) if ($(i + 1) == "non-202") n = $i }
     END { print (a == "" ? "-" : a), (b == "" ? "-" : b), steal, (n == "" ? "-" : n) }'
+}
+
+# Stops what a bench script left running: its service, if one is started, and the servers.
+bench_stop_all() {
+  if [[ -n ${service_pid:-} ]]; then kill "$service_pid" 2>/dev/null || true; fi
+  bench_servers_stop
 }
 
 # A private PostgreSQL on 127.0.0.1 (tools/test-servers.sh, with its SMTP and Redis servers) in

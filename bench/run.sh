@@ -21,8 +21,7 @@ service_pid=
 # shellcheck source=bench/lib.sh
 source "$root/bench/lib.sh"
 cleanup() {
-  if [[ -n $service_pid ]]; then kill "$service_pid" 2>/dev/null || true; fi
-  bench_servers_stop
+  bench_stop_all
   rm -rf "$work"
 }
 trap cleanup EXIT

@@ -28,3 +28,4 @@ find_package(CURL REQUIRED)  # SMTP notifications
 
 # hiredis: Debian's CMake config for it is broken; pkg-config works.
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
+pkg_check_modules(RABBITMQ REQUIRED IMPORTED_TARGET librabbitmq)

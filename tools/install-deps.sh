@@ -10,10 +10,10 @@ packages=(
   # libraries
   libgtest-dev libgmock-dev libbenchmark-dev
   libsoci-dev libboost-dev libsqlite3-dev libpq-dev  # Debian's SOCI headers include Boost's
-  libcpp-httplib-dev nlohmann-json3-dev libhiredis-dev libcurl4-openssl-dev
+  libcpp-httplib-dev nlohmann-json3-dev libhiredis-dev librabbitmq-dev libcurl4-openssl-dev
   libspdlog-dev libfmt-dev libcli11-dev
   # servers the tests start on 127.0.0.1, and load tools
-  postgresql redis-server python3-aiosmtpd wrk python3-requests sqlite3
+  postgresql redis-server rabbitmq-server python3-aiosmtpd wrk python3-requests sqlite3
   python3-jsonschema  # tests/e2e/openapi_conformance_test.py
 )
 

@@ -59,6 +59,42 @@ std::shared_ptr<adapters::CachedReadModel> read_cache(
   return cache;
 }
 
+// The counters outlive nothing they are read for: the metrics hold them.
+void add_broker_metrics(adapters::PrometheusMetrics& metrics,
+                        std::shared_ptr<const adapters::broker::BrokerCounters> shared) {
+  const adapters::broker::BrokerCounters& counters = *shared;
+  const auto counter = [&](std::string name, std::string help,
+                           const std::atomic<long long>& value) {
+    metrics.add_counter(std::move(name), std::move(help),
+                        [shared, &value] { return static_cast<double>(value.load()); });
+  };
+  counter("allocation_broker_published_total", "Outbox messages the broker confirmed.",
+          counters.published);
+  counter("allocation_broker_deliveries_total",
+          "Deliveries of change_batch_quantity received, redeliveries included.",
+          counters.delivered);
+  counter("allocation_broker_redeliveries_total",
+          "Deliveries of a message that had been delivered before.", counters.redelivered);
+  counter("allocation_broker_applied_total", "Messages whose command committed.", counters.applied);
+  counter("allocation_broker_duplicates_total",
+          "Deliveries of messages applied already, acknowledged without applying them again.",
+          counters.duplicates);
+  counter("allocation_broker_dead_letters_total", "Messages given up on (dead-lettered).",
+          counters.dead_letters);
+  metrics.add_gauge("allocation_broker_publisher_connected",
+                    "1 while the outbox relay is connected to the broker.",
+                    [shared] { return shared->publisher_connected ? 1.0 : 0.0; });
+  metrics.add_gauge("allocation_broker_consumer_connected",
+                    "1 while the consumer of change_batch_quantity is connected to the broker.",
+                    [shared] { return shared->consumer_connected ? 1.0 : 0.0; });
+  metrics.add_gauge(
+      "allocation_broker_consumer_lag",
+      "Messages of change_batch_quantity no consumer has received yet (Redis Streams).", [shared] {
+        const long long lag = shared->consumer_lag;
+        return lag < 0 ? std::nan("") : static_cast<double>(lag);
+      });
+}
+
 }  // namespace
 
 Application::Application(const Settings& settings)
@@ -84,6 +120,7 @@ Application::Application(const Settings& settings)
                           return std::nan("");  // the database is down: unknown
                         }
                       });
+  if (broker_) add_broker_metrics(*metrics_, broker_->counters());
   // The view follows the write model by itself; a cache in front of it is told of each change
   // by the Allocated and Deallocated handlers.
   std::shared_ptr<service_layer::ReadModelWriter> read_model_writer;
@@ -109,7 +146,8 @@ void Application::check_health() const { database_->ping(); }
 
 void Application::relay_outbox(std::stop_token stop) const {
   if (!broker_) return;
-  adapters::sql::OutboxRelay relay(database_, [this] { return broker_->publisher(); });
+  adapters::sql::OutboxRelay relay(
+      database_, [this] { return broker_->publisher(); }, broker_->counters());
   relay.run(stop);
 }
 

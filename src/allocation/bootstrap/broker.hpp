@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "allocation/adapters/amqp/amqp_connection.hpp"
+#include "allocation/adapters/broker/broker_counters.hpp"
 #include "allocation/adapters/broker/message_consumer.hpp"
 #include "allocation/adapters/broker/message_publisher.hpp"
 #include "allocation/adapters/redis/redis_connection.hpp"
@@ -13,7 +15,8 @@ namespace allocation::bootstrap {
 
 // The message broker the settings name, picked by the URL's scheme (SPEC §9):
 // - redis://     Redis pub/sub, part one's: delivered to whoever listens at that moment;
-// - redis-streams://  Redis Streams with a consumer group: kept until acknowledged.
+// - redis-streams://  Redis Streams with a consumer group: kept until acknowledged;
+// - amqp://      RabbitMQ: a durable exchange and queues, publisher confirms, manual acks.
 class Broker {
  public:
   // Throws std::invalid_argument for a malformed URL or an unknown scheme, naming it without
@@ -26,18 +29,25 @@ class Broker {
 
   // The URL as it may be shown: without its password.
   const std::string& shown_url() const { return shown_url_; }
+  // Deliveries of a message before the consumer gives up on it.
+  int max_deliveries() const { return max_deliveries_; }
+  // What went through it, counted by the relay and the consumer, for /metrics.
+  const std::shared_ptr<adapters::broker::BrokerCounters>& counters() const { return counters_; }
 
  private:
-  enum class Kind { pubsub, streams };
+  enum class Kind { pubsub, streams, amqp };
   static Kind kind_of(std::string_view url);
 
   Kind kind_;
-  adapters::redis::RedisAddress address_;
+  adapters::redis::RedisAddress address_;  // pubsub, streams
+  adapters::amqp::AmqpAddress amqp_address_;
   std::string shown_url_;
   long long stream_max_length_;
   std::chrono::seconds claim_after_;
-  int max_deliveries_;
   std::string consumer_name_;
+  int max_deliveries_;
+  std::shared_ptr<adapters::broker::BrokerCounters> counters_ =
+      std::make_shared<adapters::broker::BrokerCounters>();
 };
 
 }  // namespace allocation::bootstrap

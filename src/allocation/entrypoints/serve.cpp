@@ -76,7 +76,7 @@ class BackgroundWork {
                  std::chrono::seconds sweep_interval) {
     if (const auto& broker = app.broker()) {
       consumer_.emplace([&broker] { return broker->consumer(kChangeBatchQuantityChannel); },
-                        app.bus());
+                        app.bus(), broker->max_deliveries(), *broker->counters());
       consuming_ = std::jthread([this](std::stop_token stop) { consumer_->run(stop); });
     }
     relaying_ = std::jthread([&app](std::stop_token stop) { app.relay_outbox(stop); });

@@ -42,10 +42,11 @@ class BrokerConsumerDeliveries : public ::testing::Test {
 
   testing::FakeService service;
   adapters::ScriptedMessageConsumer broker;
+  adapters::broker::BrokerCounters counters;
   BrokerConsumer consumer{[]() -> std::unique_ptr<adapters::broker::MessageConsumer> {
                             throw std::runtime_error("not opened by these tests");
                           },
-                          service.bus};
+                          service.bus, /*max_deliveries=*/3, counters};
   std::ostringstream log;
   std::shared_ptr<spdlog::logger> previous_logger;
 };
@@ -113,29 +114,70 @@ TEST_F(BrokerConsumerDeliveries, AnUnknownBatchIsDeadLetteredNamingIt) {
   EXPECT_TRUE(logged("skipped message on change_batch_quantity")) << log.str();
 }
 
-// The database down: the message is neither acknowledged nor dead-lettered, so the broker
-// delivers it again once the database is back.
-class UnavailableUnitsOfWork final : public service_layer::UnitsOfWork {
+// Delivered 3 times (max_deliveries) without being acknowledged: the fourth delivery is not
+// tried, however good the message.
+TEST_F(BrokerConsumerDeliveries, AMessageDeliveredTooOftenIsDeadLetteredNotTried) {
+  const std::string payload = R"({"batchref": "b1", "qty": 4, "message_id": "m1"})";
+  consumer.handle(broker, Delivery{.id = "1-0", .payload = payload, .deliveries = 3});
+  EXPECT_EQ(purchased("b1"), 4) << "the third delivery is tried";
+  consumer.handle(
+      broker, Delivery{.id = "2-0", .payload = R"({"batchref": "b1", "qty": 6})", .deliveries = 4});
+  EXPECT_EQ(purchased("b1"), 4);
+  EXPECT_EQ(broker.dead_letters, (std::vector<std::pair<std::string, std::string>>{
+                                     {"2-0", "delivered 3 times without being acknowledged"}}));
+  EXPECT_EQ(broker.acknowledged, std::vector<std::string>{"1-0"});
+}
+
+TEST_F(BrokerConsumerDeliveries, CountsWhatBecameOfEachDelivery) {
+  deliver("1-0", R"({"batchref": "b1", "qty": 4, "message_id": "m1"})");
+  deliver("1-0", R"({"batchref": "b1", "qty": 4, "message_id": "m1"})");
+  deliver("2-0", "{");
+  consumer.handle(broker, Delivery{.id = "3-0", .payload = "{", .deliveries = 2});
+  EXPECT_EQ(counters.delivered, 4);
+  EXPECT_EQ(counters.redelivered, 1);
+  EXPECT_EQ(counters.applied, 1);
+  EXPECT_EQ(counters.duplicates, 1);
+  EXPECT_EQ(counters.dead_letters, 2);
+}
+
+// The database down: the message is neither acknowledged nor dead-lettered, and is applied
+// when tried again once the database is back (run() tries it again, pausing in between).
+class UnitsOfWorkThatMayBeDown final : public service_layer::UnitsOfWork {
  public:
-  std::vector<domain::Event> perform(std::optional<std::string_view>, const Work&) override {
-    throw service_layer::Unavailable("database down");
+  explicit UnitsOfWorkThatMayBeDown(std::shared_ptr<service_layer::UnitsOfWork> up)
+      : up_(std::move(up)) {}
+  std::vector<domain::Event> perform(std::optional<std::string_view> product,
+                                     const Work& work) override {
+    if (down) throw service_layer::Unavailable("database down");
+    return up_->perform(product, work);
   }
+  bool down = true;
+
+ private:
+  std::shared_ptr<service_layer::UnitsOfWork> up_;
 };
 
-TEST_F(BrokerConsumerDeliveries,
-       AMessageThatCannotBeAppliedForNowIsLeftForTheBrokerToDeliverAgain) {
+TEST_F(BrokerConsumerDeliveries, AMessageThatCannotBeAppliedForNowStaysUnacknowledgedUntilItIs) {
   auto adapters = service.adapters();
-  adapters.units_of_work = std::make_shared<UnavailableUnitsOfWork>();
-  const auto down = bootstrap::make_message_bus(adapters);
+  const auto units_of_work = std::make_shared<UnitsOfWorkThatMayBeDown>(adapters.units_of_work);
+  adapters.units_of_work = units_of_work;
+  const auto bus = bootstrap::make_message_bus(adapters);
   BrokerConsumer consumer_of_down{[]() -> std::unique_ptr<adapters::broker::MessageConsumer> {
                                     throw std::runtime_error("not opened");
                                   },
-                                  down};
-  consumer_of_down.handle(broker,
-                          Delivery{.id = "1-0", .payload = R"({"batchref": "b1", "qty": 4})"});
+                                  bus, 3, counters};
+  const Delivery delivery{.id = "1-0", .payload = R"({"batchref": "b1", "qty": 4})"};
+  EXPECT_FALSE(consumer_of_down.handle(broker, delivery));
+  EXPECT_FALSE(consumer_of_down.try_to_apply(broker, delivery));
   EXPECT_TRUE(broker.acknowledged.empty());
   EXPECT_TRUE(broker.dead_letters.empty());
-  EXPECT_TRUE(logged("it will be delivered again")) << log.str();
+  EXPECT_TRUE(logged("message on change_batch_quantity not applied for now: database down"))
+      << log.str();
+  units_of_work->down = false;
+  EXPECT_TRUE(consumer_of_down.try_to_apply(broker, delivery));
+  EXPECT_EQ(purchased("b1"), 4);
+  EXPECT_EQ(broker.acknowledged, std::vector<std::string>{"1-0"});
+  EXPECT_EQ(counters.delivered, 1) << "one delivery, tried three times";
 }
 
 }  // namespace

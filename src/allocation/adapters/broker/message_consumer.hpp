@@ -31,6 +31,9 @@ class MessageConsumer {
   // The delivery can never be applied: it leaves the channel for its dead letters, with the
   // reason, where the broker keeps some, and is not delivered again. Throws std::runtime_error.
   virtual void dead_letter(const Delivery& delivery, std::string_view reason) = 0;
+  // How many messages of the channel no consumer has received yet, where the broker tells it
+  // (as of the last next()); nullopt where it does not.
+  virtual std::optional<long long> lag() const { return std::nullopt; }
 };
 
 }  // namespace allocation::adapters::broker

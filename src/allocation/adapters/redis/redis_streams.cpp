@@ -66,6 +66,7 @@ std::optional<broker::Delivery> StreamsConsumer::next(std::chrono::milliseconds 
   const auto now = std::chrono::steady_clock::now();
   if (claimed_.empty() && now >= next_claim_) {
     claim();
+    read_lag();
     next_claim_ =
         now + std::min<std::chrono::milliseconds>(options_.claim_after, std::chrono::seconds(1));
   }
@@ -94,14 +95,8 @@ void StreamsConsumer::claim() {
   const redisReply* entries = element(reply.get(), 1);
   for (std::size_t i = 0; i < entries->elements; ++i) {
     broker::Delivery delivery = delivery_of(entries->element[i]);
-    delivery.deliveries = deliveries_of(delivery.id);  // this claim counted
-    if (delivery.deliveries > options_.max_deliveries) {
-      --delivery.deliveries;  // the claim delivered it to nobody
-      dead_letter(delivery, "delivered " + std::to_string(delivery.deliveries) +
-                                " times without being acknowledged");
-    } else {
-      claimed_.push_back(std::move(delivery));
-    }
+    delivery.deliveries = deliveries_of(delivery.id);  // this claim included
+    claimed_.push_back(std::move(delivery));
   }
 }
 
@@ -111,6 +106,27 @@ int StreamsConsumer::deliveries_of(const std::string& id) {
       connection_.command({"XPENDING", options_.stream, options_.group, id, id, "1"});
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0) return 1;
   return static_cast<int>(element(element(reply.get(), 0), 3)->integer);
+}
+
+void StreamsConsumer::read_lag() {
+  // [[field, value, ...] per group]; "lag" is Redis 7's, and nil when Redis cannot tell.
+  const auto reply = connection_.command({"XINFO", "GROUPS", options_.stream});
+  for (std::size_t g = 0; g < reply->elements; ++g) {
+    const redisReply* fields = reply->element[g];
+    std::optional<std::string_view> name;
+    std::optional<long long> lag;
+    for (std::size_t i = 0; i + 1 < fields->elements; i += 2) {
+      const std::string_view field = text(fields->element[i]);
+      const redisReply* value = fields->element[i + 1];
+      if (field == "name") name = text(value);
+      if (field == "lag" && value->type == REDIS_REPLY_INTEGER) lag = value->integer;
+    }
+    if (name == options_.group) {
+      lag_ = lag;
+      return;
+    }
+  }
+  lag_.reset();
 }
 
 void StreamsConsumer::acknowledge(const broker::Delivery& delivery) {

@@ -37,17 +37,14 @@ struct StreamsConsumerOptions {
   std::string group = "allocation";
   // This process's name in the group: each entry is delivered to one consumer of the group.
   std::string consumer;
-  // Entries another consumer read and left unacknowledged this long (it died, or could not
-  // apply them) are claimed by this one (XAUTOCLAIM).
+  // Entries a consumer read and left unacknowledged this long (it died, or could not apply
+  // them) are claimed by this one (XAUTOCLAIM), and delivered again.
   std::chrono::milliseconds claim_after = std::chrono::seconds(30);
-  // An entry claimed after it was delivered this many times without being acknowledged goes
-  // to the stream "<stream>.dead" instead, with the reason.
-  int max_deliveries = 5;
 };
 
 // A consumer of a stream in a consumer group, created (from the stream's first entry, so that
 // nothing added before the first consumer started is missed) when missing. Entries left pending
-// by a consumer that died are delivered again, and counted.
+// by a consumer that died are delivered again, with the number of deliveries Redis counted.
 class StreamsConsumer final : public broker::MessageConsumer {
  public:
   // Throws std::runtime_error when Redis cannot be reached.
@@ -60,18 +57,22 @@ class StreamsConsumer final : public broker::MessageConsumer {
   // XACK, in one transaction (MULTI/EXEC).
   void dead_letter(const broker::Delivery& delivery, std::string_view reason) override;
 
+  // The group's lag (XINFO GROUPS), read with each claim.
+  std::optional<long long> lag() const override { return lag_; }
+
   std::string dead_letter_stream() const { return options_.stream + ".dead"; }
 
  private:
-  // Claims what other consumers left pending for claim_after; dead-letters those delivered
-  // max_deliveries times already.
+  // Claims what consumers left pending for claim_after.
   void claim();
   int deliveries_of(const std::string& id);
+  void read_lag();
 
   RedisConnection connection_;
   StreamsConsumerOptions options_;
   std::deque<broker::Delivery> claimed_;
   std::chrono::steady_clock::time_point next_claim_{};
+  std::optional<long long> lag_;
 };
 
 }  // namespace allocation::adapters::redis

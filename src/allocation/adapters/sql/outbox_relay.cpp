@@ -31,7 +31,10 @@ int OutboxRelay::publish_backlog(int limit) {
       }
     }
     try {
-      if (!publisher_) publisher_ = connect_();
+      if (!publisher_) {
+        publisher_ = connect_();
+        counters_->publisher_connected = true;
+      }
       // Sent at once (a broker's round trip per batch, not per message), confirmed together,
       // and deleted together: one write per batch (on SQLite, one fsync).
       Connection connection = lease.connection();
@@ -45,12 +48,14 @@ int OutboxRelay::publish_backlog(int limit) {
       }
       if (sent > 0) {
         publisher_->confirm();
+        counters_->published.fetch_add(sent, std::memory_order_relaxed);
         session << "DELETE FROM outbox WHERE id IN (" + ids + ")";
       }
       if (postgres) session << "COMMIT";
     } catch (...) {
       // Nothing is deleted: what the broker may have taken goes again, at least once.
       publisher_.reset();
+      counters_->publisher_connected = false;
       sent = 0;
       try {
         if (postgres) session << "ROLLBACK";

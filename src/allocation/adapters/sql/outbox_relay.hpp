@@ -4,6 +4,7 @@
 #include <memory>
 #include <stop_token>
 
+#include "allocation/adapters/broker/broker_counters.hpp"
 #include "allocation/adapters/broker/message_publisher.hpp"
 #include "allocation/adapters/sql/database.hpp"
 
@@ -21,8 +22,13 @@ class OutboxRelay {
   // Connects to the broker; throws when it cannot.
   using Connect = std::function<std::unique_ptr<broker::MessagePublisher>()>;
 
-  OutboxRelay(std::shared_ptr<Database> database, Connect connect)
-      : database_(std::move(database)), connect_(std::move(connect)) {}
+  // `counters`: where it counts what the broker confirmed, and whether it is connected.
+  OutboxRelay(
+      std::shared_ptr<Database> database, Connect connect,
+      std::shared_ptr<broker::BrokerCounters> counters = std::make_shared<broker::BrokerCounters>())
+      : database_(std::move(database)),
+        connect_(std::move(connect)),
+        counters_(std::move(counters)) {}
 
   // Until `stop`: publishes whatever is in the outbox, polling when it is empty.
   void run(std::stop_token stop);
@@ -33,6 +39,7 @@ class OutboxRelay {
  private:
   std::shared_ptr<Database> database_;
   Connect connect_;
+  std::shared_ptr<broker::BrokerCounters> counters_;
   std::unique_ptr<broker::MessagePublisher> publisher_;  // connected on first use
 };
 

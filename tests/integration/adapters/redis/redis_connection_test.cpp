@@ -1,28 +1,18 @@
 #include "allocation/adapters/redis/redis_connection.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <stdexcept>
 #include <string>
 
+#include "support/test_redis.hpp"
 #include "support/test_servers.hpp"
 
 namespace allocation::adapters::redis {
 namespace {
 
 using namespace std::chrono_literals;
-
-// A channel no other test (nor another run of this one) publishes on: the Redis server is
-// shared by the tests running at once.
-std::string unique_channel(const char* name) {
-  static std::atomic<int> counter = 0;
-  return std::string(name) + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-}
-
-RedisAddress test_server() { return parse_redis_url(std::getenv("ALLOCATION_TEST_REDIS")); }
 
 TEST(RedisUrl, NamesHostAndPortWith6379ByDefault) {
   const RedisAddress address = parse_redis_url("redis://cache.internal:6380");
@@ -51,16 +41,16 @@ TEST(RedisConnection, AnUnreachableServerIsARuntimeError) {
 
 TEST(RedisConnection, PublishingWithNoSubscriberReachesNobody) {
   SKIP_UNLESS_SERVER("ALLOCATION_TEST_REDIS");
-  RedisConnection publisher(test_server());
-  EXPECT_EQ(publisher.publish(unique_channel("nobody"), "{}"), 0);
+  RedisConnection publisher(testing::test_redis());
+  EXPECT_EQ(publisher.publish(testing::unique_redis_name("nobody"), "{}"), 0);
 }
 
 TEST(RedisConnection, ASubscriberReceivesWhatIsPublishedOnItsChannelInOrder) {
   SKIP_UNLESS_SERVER("ALLOCATION_TEST_REDIS");
-  const std::string channel = unique_channel("orders");
-  RedisConnection subscriber(test_server());
+  const std::string channel = testing::unique_redis_name("orders");
+  RedisConnection subscriber(testing::test_redis());
   subscriber.subscribe(channel);  // the server has confirmed when it returns
-  RedisConnection publisher(test_server());
+  RedisConnection publisher(testing::test_redis());
   EXPECT_EQ(publisher.publish(channel, R"({"qty": 1})"), 1);
   EXPECT_EQ(publisher.publish(channel, R"({"qty": 2})"), 1);
   EXPECT_EQ(subscriber.next_message(5s), R"({"qty": 1})");
@@ -69,30 +59,30 @@ TEST(RedisConnection, ASubscriberReceivesWhatIsPublishedOnItsChannelInOrder) {
 
 TEST(RedisConnection, NoMessageIsNothingOnceTheWaitIsOver) {
   SKIP_UNLESS_SERVER("ALLOCATION_TEST_REDIS");
-  RedisConnection subscriber(test_server());
-  subscriber.subscribe(unique_channel("quiet"));
+  RedisConnection subscriber(testing::test_redis());
+  subscriber.subscribe(testing::unique_redis_name("quiet"));
   EXPECT_EQ(subscriber.next_message(0ms), std::nullopt);
 }
 
 TEST(RedisConnection, MessagesOfOtherChannelsAreNotReceived) {
   SKIP_UNLESS_SERVER("ALLOCATION_TEST_REDIS");
-  const std::string mine = unique_channel("mine");
-  RedisConnection subscriber(test_server());
+  const std::string mine = testing::unique_redis_name("mine");
+  RedisConnection subscriber(testing::test_redis());
   subscriber.subscribe(mine);
-  RedisConnection publisher(test_server());
-  EXPECT_EQ(publisher.publish(unique_channel("other"), "not for you"), 0);
+  RedisConnection publisher(testing::test_redis());
+  EXPECT_EQ(publisher.publish(testing::unique_redis_name("other"), "not for you"), 0);
   EXPECT_EQ(publisher.publish(mine, "for you"), 1);
   EXPECT_EQ(subscriber.next_message(5s), "for you");
 }
 
 TEST(RedisConnection, PayloadsAreSentByteForByte) {
   SKIP_UNLESS_SERVER("ALLOCATION_TEST_REDIS");
-  const std::string channel = unique_channel("with spaces %s and\nnewline");
+  const std::string channel = testing::unique_redis_name("with spaces %s and\nnewline");
   constexpr char kBytes[] = "a b %s\r\n\0\xff end";  // a NUL inside; not the final one
   const std::string payload(kBytes, sizeof kBytes - 1);
-  RedisConnection subscriber(test_server());
+  RedisConnection subscriber(testing::test_redis());
   subscriber.subscribe(channel);
-  RedisConnection publisher(test_server());
+  RedisConnection publisher(testing::test_redis());
   EXPECT_EQ(publisher.publish(channel, payload), 1);
   EXPECT_EQ(subscriber.next_message(5s), payload);
 }

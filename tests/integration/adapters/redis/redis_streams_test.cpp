@@ -2,12 +2,11 @@
 
 #include <gtest/gtest.h>
 #include <hiredis.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <string>
 
+#include "support/test_redis.hpp"
 #include "support/test_servers.hpp"
 
 namespace allocation::adapters::redis {
@@ -15,17 +14,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Streams no other test (nor another run of this one) uses: the Redis server is shared.
-std::string unique_stream(const char* name) {
-  static std::atomic<int> counter = 0;
-  return std::string(name) + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-}
-
-RedisAddress test_server() { return parse_redis_url(std::getenv("ALLOCATION_TEST_REDIS")); }
-
 // The stream's entries, each as its fields' values joined by '|'.
 std::vector<std::string> entries(const std::string& stream) {
-  RedisConnection connection(test_server());
+  RedisConnection connection(testing::test_redis());
   const auto reply = connection.command({"XRANGE", stream, "-", "+"});
   std::vector<std::string> found;
   for (std::size_t i = 0; i < reply->elements; ++i) {
@@ -41,19 +32,19 @@ std::vector<std::string> entries(const std::string& stream) {
 }
 
 long long pending(const std::string& stream, const std::string& group = "allocation") {
-  RedisConnection connection(test_server());
+  RedisConnection connection(testing::test_redis());
   return connection.command({"XPENDING", stream, group})->element[0]->integer;
 }
 
 StreamsConsumerOptions options(const std::string& stream, const std::string& consumer) {
-  return {.stream = stream, .consumer = consumer, .claim_after = 30s, .max_deliveries = 5};
+  return {.stream = stream, .consumer = consumer, .claim_after = 30s};
 }
 
 TEST(StreamsPublisher, AppendsEachMessageToItsChannelsStreamInOrder) {
   SKIP_UNLESS_SERVER("ALLOCATION_TEST_REDIS");
-  const std::string allocated = unique_stream("line_allocated");
-  const std::string out = unique_stream("out_of_stock");
-  StreamsPublisher publisher(test_server(), 1000);
+  const std::string allocated = testing::unique_redis_name("line_allocated");
+  const std::string out = testing::unique_redis_name("out_of_stock");
+  StreamsPublisher publisher(testing::test_redis(), 1000);
   publisher.publish(allocated, R"({"orderid": "o1"})");
   publisher.publish(out, R"({"sku": "LAMP"})");
   publisher.publish(allocated, R"({"orderid": "o2"})");
@@ -65,8 +56,8 @@ TEST(StreamsPublisher, AppendsEachMessageToItsChannelsStreamInOrder) {
 
 TEST(StreamsPublisher, KeepsAboutTheMaximumLength) {
   SKIP_UNLESS_SERVER("ALLOCATION_TEST_REDIS");
-  const std::string stream = unique_stream("trimmed");
-  StreamsPublisher publisher(test_server(), 100);
+  const std::string stream = testing::unique_redis_name("trimmed");
+  StreamsPublisher publisher(testing::test_redis(), 100);
   for (int i = 0; i < 1000; ++i) publisher.publish(stream, std::to_string(i));
   publisher.confirm();
   const auto kept = entries(stream).size();
@@ -77,23 +68,23 @@ TEST(StreamsPublisher, KeepsAboutTheMaximumLength) {
 
 TEST(StreamsPublisher, AnEntryRedisRefusesIsNotConfirmed) {
   SKIP_UNLESS_SERVER("ALLOCATION_TEST_REDIS");
-  StreamsPublisher publisher(test_server(), 1000);
+  StreamsPublisher publisher(testing::test_redis(), 1000);
   // A reply that is an error (a key of another type) is no confirmation.
-  const std::string not_a_stream = unique_stream("a-string");
-  RedisConnection(test_server()).command({"SET", not_a_stream, "x"});
+  const std::string not_a_stream = testing::unique_redis_name("a-string");
+  RedisConnection(testing::test_redis()).command({"SET", not_a_stream, "x"});
   publisher.publish(not_a_stream, "m");
   EXPECT_THROW(publisher.confirm(), std::runtime_error);
 }
 
 TEST(StreamsConsumer, ReadsWhatWasAddedBeforeItsGroupExistedAndAcknowledgesIt) {
   SKIP_UNLESS_SERVER("ALLOCATION_TEST_REDIS");
-  const std::string stream = unique_stream("change_batch_quantity");
-  StreamsPublisher publisher(test_server(), 1000);
+  const std::string stream = testing::unique_redis_name("change_batch_quantity");
+  StreamsPublisher publisher(testing::test_redis(), 1000);
   publisher.publish(stream, "first");
   publisher.publish(stream, "second");
   publisher.confirm();
 
-  StreamsConsumer consumer(test_server(), options(stream, "c1"));
+  StreamsConsumer consumer(testing::test_redis(), options(stream, "c1"));
   const auto first = consumer.next(1s);
   ASSERT_TRUE(first);
   EXPECT_EQ(first->payload, "first");
@@ -110,10 +101,10 @@ TEST(StreamsConsumer, ReadsWhatWasAddedBeforeItsGroupExistedAndAcknowledgesIt) {
 
 TEST(StreamsConsumer, EachEntryGoesToOneConsumerOfTheGroup) {
   SKIP_UNLESS_SERVER("ALLOCATION_TEST_REDIS");
-  const std::string stream = unique_stream("change_batch_quantity");
-  StreamsConsumer one(test_server(), options(stream, "one"));
-  StreamsConsumer two(test_server(), options(stream, "two"));  // the group exists: joins it
-  StreamsPublisher publisher(test_server(), 1000);
+  const std::string stream = testing::unique_redis_name("change_batch_quantity");
+  StreamsConsumer one(testing::test_redis(), options(stream, "one"));
+  StreamsConsumer two(testing::test_redis(), options(stream, "two"));  // the group exists: joins it
+  StreamsPublisher publisher(testing::test_redis(), 1000);
   publisher.publish(stream, "only");
   publisher.confirm();
   const auto got = one.next(1s);
@@ -126,20 +117,20 @@ TEST(StreamsConsumer, EachEntryGoesToOneConsumerOfTheGroup) {
 // the delivery is counted.
 TEST(StreamsConsumer, ClaimsWhatADeadConsumerLeftPending) {
   SKIP_UNLESS_SERVER("ALLOCATION_TEST_REDIS");
-  const std::string stream = unique_stream("change_batch_quantity");
-  StreamsPublisher publisher(test_server(), 1000);
+  const std::string stream = testing::unique_redis_name("change_batch_quantity");
+  StreamsPublisher publisher(testing::test_redis(), 1000);
   publisher.publish(stream, "orphan");
   publisher.confirm();
   {
-    StreamsConsumer dead(test_server(), options(stream, "dead"));
+    StreamsConsumer dead(testing::test_redis(), options(stream, "dead"));
     ASSERT_TRUE(dead.next(1s));  // read, never acknowledged
   }
-  StreamsConsumer patient(test_server(), options(stream, "patient"));
+  StreamsConsumer patient(testing::test_redis(), options(stream, "patient"));
   EXPECT_EQ(patient.next(10ms), std::nullopt) << "claimed before claim_after";
 
   auto eager_options = options(stream, "eager");
   eager_options.claim_after = 0ms;
-  StreamsConsumer eager(test_server(), eager_options);
+  StreamsConsumer eager(testing::test_redis(), eager_options);
   const auto claimed = eager.next(10ms);
   ASSERT_TRUE(claimed);
   EXPECT_EQ(claimed->payload, "orphan");
@@ -148,25 +139,24 @@ TEST(StreamsConsumer, ClaimsWhatADeadConsumerLeftPending) {
   EXPECT_EQ(pending(stream), 0);
 }
 
-TEST(StreamsConsumer, AnEntryDeliveredTooOftenMovesToTheDeadLetters) {
+// Each claim of an entry left unacknowledged is one more delivery, as Redis counts them (what
+// the consumer's max_deliveries is checked against), and entries after it still come.
+TEST(StreamsConsumer, EachClaimCountsOneMoreDelivery) {
   SKIP_UNLESS_SERVER("ALLOCATION_TEST_REDIS");
-  const std::string stream = unique_stream("change_batch_quantity");
-  StreamsPublisher publisher(test_server(), 1000);
+  const std::string stream = testing::unique_redis_name("change_batch_quantity");
+  StreamsPublisher publisher(testing::test_redis(), 1000);
   publisher.publish(stream, "poison");
   publisher.confirm();
   auto claiming = options(stream, "c");
   claiming.claim_after = 0ms;
-  claiming.max_deliveries = 2;
-  StreamsConsumer consumer(test_server(), claiming);
-  // Delivered, not acknowledged (its consumer failed), claimed and delivered again: twice.
-  auto poison = consumer.next(1s);
-  ASSERT_TRUE(poison);
-  ASSERT_EQ(poison->payload, "poison");
-  poison = consumer.next(1s);
-  ASSERT_TRUE(poison);
-  ASSERT_EQ(poison->payload, "poison");
-  EXPECT_EQ(poison->deliveries, 2);
-  // Its third delivery is not made: it is dead-lettered, and the next entry comes.
+  StreamsConsumer consumer(testing::test_redis(), claiming);
+  for (int deliveries = 1; deliveries <= 3; ++deliveries) {
+    const auto poison = consumer.next(1s);  // never acknowledged: its consumer failed
+    ASSERT_TRUE(poison);
+    EXPECT_EQ(poison->payload, "poison");
+    EXPECT_EQ(poison->deliveries, deliveries);
+    if (deliveries == 3) consumer.dead_letter(*poison, "delivered 2 times");
+  }
   publisher.publish(stream, "fine");
   publisher.confirm();
   const auto fine = consumer.next(1s);
@@ -174,19 +164,28 @@ TEST(StreamsConsumer, AnEntryDeliveredTooOftenMovesToTheDeadLetters) {
   EXPECT_EQ(fine->payload, "fine");
   consumer.acknowledge(*fine);
   EXPECT_EQ(pending(stream), 0);
-  const auto dead = entries(stream + ".dead");
-  ASSERT_EQ(dead.size(), 1u);
-  EXPECT_EQ(dead[0], "payload|poison|reason|delivered 2 times without being acknowledged|entry|" +
-                         poison->id + "|deliveries|2");
+  EXPECT_EQ(entries(stream + ".dead").size(), 1u);
+}
+
+// The group's lag: entries added and not yet read by any of its consumers.
+TEST(StreamsConsumer, TellsItsGroupsLag) {
+  SKIP_UNLESS_SERVER("ALLOCATION_TEST_REDIS");
+  const std::string stream = testing::unique_redis_name("change_batch_quantity");
+  StreamsConsumer consumer(testing::test_redis(), options(stream, "c"));
+  StreamsPublisher publisher(testing::test_redis(), 1000);
+  for (const char* payload : {"a", "b", "c"}) publisher.publish(stream, payload);
+  publisher.confirm();
+  ASSERT_TRUE(consumer.next(1s));  // reads the 3 at once, after reading the lag: 3
+  EXPECT_EQ(consumer.lag(), 3);
 }
 
 TEST(StreamsConsumer, DeadLettersWithTheReasonGiven) {
   SKIP_UNLESS_SERVER("ALLOCATION_TEST_REDIS");
-  const std::string stream = unique_stream("change_batch_quantity");
-  StreamsPublisher publisher(test_server(), 1000);
+  const std::string stream = testing::unique_redis_name("change_batch_quantity");
+  StreamsPublisher publisher(testing::test_redis(), 1000);
   publisher.publish(stream, "{");
   publisher.confirm();
-  StreamsConsumer consumer(test_server(), options(stream, "c"));
+  StreamsConsumer consumer(testing::test_redis(), options(stream, "c"));
   const auto delivery = consumer.next(1s);
   ASSERT_TRUE(delivery);
   consumer.dead_letter(*delivery, "malformed: not JSON");
@@ -198,9 +197,10 @@ TEST(StreamsConsumer, DeadLettersWithTheReasonGiven) {
 
 TEST(StreamsConsumer, AnEntryWithoutPayloadIsDeliveredEmpty) {
   SKIP_UNLESS_SERVER("ALLOCATION_TEST_REDIS");
-  const std::string stream = unique_stream("change_batch_quantity");
-  RedisConnection(test_server()).command({"XADD", stream, "*", "batchref", "b1", "qty", "3"});
-  StreamsConsumer consumer(test_server(), options(stream, "c"));
+  const std::string stream = testing::unique_redis_name("change_batch_quantity");
+  RedisConnection(testing::test_redis())
+      .command({"XADD", stream, "*", "batchref", "b1", "qty", "3"});
+  StreamsConsumer consumer(testing::test_redis(), options(stream, "c"));
   const auto delivery = consumer.next(1s);
   ASSERT_TRUE(delivery);
   EXPECT_EQ(delivery->payload, "");

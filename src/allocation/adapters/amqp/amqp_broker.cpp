@@ -1,0 +1,52 @@
+#include "allocation/adapters/amqp/amqp_broker.hpp"
+
+#include <string>
+
+namespace allocation::adapters::amqp {
+
+AmqpPublisher::AmqpPublisher(const AmqpAddress& address) : connection_(address) {
+  connection_.declare_exchange(kExchange);
+  connection_.select_confirms();
+}
+
+void AmqpPublisher::publish(std::string_view channel, std::string_view payload) {
+  connection_.publish(kExchange, channel, payload);
+}
+
+void AmqpPublisher::confirm() { connection_.wait_for_confirms(); }
+
+AmqpConsumer::AmqpConsumer(const AmqpAddress& address, std::string_view channel, int prefetch)
+    : connection_(address),
+      dead_letters_(address),
+      dead_letter_key_(std::string(channel) + ".dead") {
+  const std::string queue = "allocation." + std::string(channel);
+  connection_.declare_exchange(kExchange);
+  connection_.declare_queue(queue, kExchange, channel);
+  connection_.declare_queue(queue + ".dead", kExchange, dead_letter_key_);
+  connection_.consume(queue, prefetch);
+  dead_letters_.select_confirms();
+}
+
+std::optional<broker::Delivery> AmqpConsumer::next(std::chrono::milliseconds wait) {
+  auto delivery = connection_.next_delivery(wait);
+  if (!delivery) return std::nullopt;
+  // A quorum queue counts the deliveries before this one; a redelivery it did not count is at
+  // least the second.
+  const int deliveries = delivery->delivery_count ? static_cast<int>(*delivery->delivery_count) + 1
+                                                  : (delivery->redelivered ? 2 : 1);
+  return broker::Delivery{.id = std::to_string(delivery->tag),
+                          .payload = std::move(delivery->body),
+                          .deliveries = deliveries};
+}
+
+void AmqpConsumer::acknowledge(const broker::Delivery& delivery) {
+  connection_.ack(std::stoull(delivery.id));
+}
+
+void AmqpConsumer::dead_letter(const broker::Delivery& delivery, std::string_view reason) {
+  dead_letters_.publish(kExchange, dead_letter_key_, delivery.payload, reason);
+  dead_letters_.wait_for_confirms();
+  acknowledge(delivery);
+}
+
+}  // namespace allocation::adapters::amqp

@@ -1,0 +1,158 @@
+#include "allocation/adapters/amqp/amqp_broker.hpp"
+
+#include <signal.h>
+
+#include <thread>
+
+#include "e2e/e2e_test.hpp"
+#include "support/test_servers.hpp"
+
+namespace allocation::testing {
+namespace {
+
+using adapters::amqp::AmqpConnection;
+using adapters::amqp::parse_amqp_url;
+using namespace std::chrono_literals;
+
+// `--broker amqp://` against the RabbitMQ the tests share: its queue allocation.change_batch_
+// quantity keeps what is sent while no consumer runs, each message is applied once however many
+// workers consume it, and what can never apply is dead-lettered. The queue is the same for
+// every test on that server: the tests take turns (a ctest resource lock), and each drains it
+// first.
+class Amqp : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SKIP_UNLESS_SERVER("ALLOCATION_TEST_AMQP");
+    url = std::getenv("ALLOCATION_TEST_AMQP");
+    publisher.emplace(parse_amqp_url(url));
+    publisher->declare_exchange(adapters::amqp::kExchange);
+    publisher->select_confirms();
+    // What an earlier test left in the queue, if one failed halfway.
+    AmqpConnection drain(parse_amqp_url(url));
+    drain.declare_queue(kQueue, adapters::amqp::kExchange, "change_batch_quantity");
+    drain.consume(kQueue, 100);
+    while (auto left = drain.next_delivery(100ms)) drain.ack(left->tag);
+  }
+
+  static constexpr const char* kQueue = "allocation.change_batch_quantity";
+
+  // Batches b0..b(count-1) of 10 units, each of its own SKU, and the queue declared (by a
+  // service that consumed once), before any message is sent.
+  void add_batches(int count) {
+    ServiceProcess service({"--db", db.url(), "--broker", url});
+    auto client = service.client();
+    for (int i = 0; i < count; ++i) {
+      const json batch = {
+          {"ref", "b" + std::to_string(i)}, {"sku", "S" + std::to_string(i)}, {"qty", 10}};
+      ASSERT_EQ(client.Post("/add_batch", batch.dump(), "application/json")->status, 201);
+    }
+    service.signal(SIGTERM);
+    ASSERT_EQ(service.wait(), 0);
+  }
+
+  void send(int batch, int qty, const std::string& message_id) {
+    const json message = {
+        {"batchref", "b" + std::to_string(batch)}, {"qty", qty}, {"message_id", message_id}};
+    publisher->publish(adapters::amqp::kExchange, "change_batch_quantity", message.dump());
+  }
+
+  static int count(const std::string& text, const std::string& part) {
+    int found = 0;
+    for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++found;
+    return found;
+  }
+
+  template <class Logs>
+  static bool handled_within_30s(const Logs& logs, int applied, int dropped) {
+    for (int i = 0; i < 300; ++i) {
+      const std::string all = logs();
+      if (count(all, "quantity set to") >= applied &&
+          count(all, "dropped duplicate message") >= dropped) {
+        return true;
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  }
+
+  std::string url;
+  std::optional<AmqpConnection> publisher;
+  ScratchDatabase db{Backend::sqlite};
+};
+
+TEST_F(Amqp, MessagesSentWhileNoConsumerRunsAreEachAppliedOnceWhenOneStarts) {
+  add_batches(100);
+  for (int i = 0; i < 100; ++i) {
+    send(i, 5, "first-" + std::to_string(i));
+    send(i, 7, "second-" + std::to_string(i));
+    send(i, 5, "first-" + std::to_string(i));
+  }
+  publisher->wait_for_confirms();
+  ServiceProcess service({"--db", db.url(), "--broker", url});
+  ASSERT_TRUE(handled_within_30s([&] { return service.log(); }, 200, 100)) << service.log();
+  EXPECT_EQ(count(service.log(), "quantity set to"), 200);
+  auto client = service.client();
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(reply_of(client.Get("/products/S" + std::to_string(i))).body["on_hand"], 7) << i;
+  }
+  service.signal(SIGTERM);
+  EXPECT_EQ(service.wait(), 0);
+  expect_ledger_verified(db.url());
+}
+
+// Three workers share the queue, and one is killed (SIGKILL) midway: what it held unacknowledged
+// goes to the others, and every message is applied exactly once all the same.
+TEST_F(Amqp, ThreeWorkersApplyEachMessageOnceThoughOneIsKilled) {
+  add_batches(300);
+  const std::vector<std::string> config = {"--db", db.url(), "--broker", url};
+  std::vector<std::unique_ptr<ServiceProcess>> workers;
+  for (int i = 0; i < 3; ++i) {
+    workers.push_back(std::make_unique<ServiceProcess>(config, ServiceProcess::Subcommand::worker));
+  }
+  const auto logs = [&] {
+    std::string all;
+    for (const auto& worker : workers) all += worker->log();
+    return all;
+  };
+  for (int i = 0; i < 300; ++i) send(i, 3, "m" + std::to_string(i));
+  for (int i = 0; i < 50; ++i) send(i, 3, "m" + std::to_string(i));
+  publisher->wait_for_confirms();
+  ASSERT_TRUE(handled_within_30s(logs, 60, 0)) << logs();
+  workers[0]->signal(SIGKILL);
+  workers[0]->wait();
+  ASSERT_TRUE(handled_within_30s(logs, 300, 50)) << logs();
+  std::this_thread::sleep_for(300ms);  // anything applied twice would show by now
+  EXPECT_EQ(count(logs(), "quantity set to"), 300) << logs();
+  for (std::size_t i = 1; i < workers.size(); ++i) {
+    workers[i]->signal(SIGTERM);
+    EXPECT_EQ(workers[i]->wait(), 0);
+  }
+  expect_ledger_verified(db.url());
+}
+
+TEST_F(Amqp, APoisonMessageIsDeadLetteredAndTheNextOneApplied) {
+  add_batches(1);
+  publisher->publish(adapters::amqp::kExchange, "change_batch_quantity", "{not json");
+  send(0, 4, "after-poison");
+  publisher->wait_for_confirms();
+  ServiceProcess service({"--db", db.url(), "--broker", url});
+  ASSERT_TRUE(handled_within_30s([&] { return service.log(); }, 1, 0)) << service.log();
+  EXPECT_EQ(reply_of(service.client().Get("/products/S0")).body["on_hand"], 4);
+  const std::string metrics = service.client().Get("/metrics")->body;
+  EXPECT_NE(metrics.find("allocation_broker_dead_letters_total 1\n"), std::string::npos) << metrics;
+  AmqpConnection dead(parse_amqp_url(url));
+  dead.consume("allocation.change_batch_quantity.dead", 10);
+  std::optional<adapters::amqp::AmqpDelivery> letter;
+  // Earlier runs on this server may have left dead letters: this one's is the last.
+  for (auto next = dead.next_delivery(2s); next; next = dead.next_delivery(200ms)) {
+    dead.ack(next->tag);
+    letter = std::move(next);
+  }
+  ASSERT_TRUE(letter);
+  EXPECT_EQ(letter->body, "{not json");
+  ASSERT_TRUE(letter->reason);
+  EXPECT_TRUE(letter->reason->starts_with("malformed: ")) << *letter->reason;
+}
+
+}  // namespace
+}  // namespace allocation::testing
