@@ -119,9 +119,11 @@ AmqpAddress parse_amqp_url(std::string_view url) {
   if (amqp_parse_url(copy.data(), &info) != AMQP_STATUS_OK || !info.host || !*info.host) {
     throw bad("expected amqp://user:password@host:port/vhost");
   }
-  AmqpAddress address{info.host, info.port, info.user, info.password, info.vhost};
-  if (address.vhost.empty()) address.vhost = "/";
-  return address;
+  // An empty vhost is the default one, "/" (chosen here, not assigned after: GCC 12's
+  // -Wrestrict misfires on that assignment at -O3).
+  const bool default_vhost = !info.vhost || !*info.vhost;
+  return AmqpAddress{info.host, info.port, info.user, info.password,
+                     default_vhost ? std::string("/") : std::string(info.vhost)};
 }
 
 AmqpConnection::AmqpConnection(const AmqpAddress& address, std::chrono::milliseconds timeout)

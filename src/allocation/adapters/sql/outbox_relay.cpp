@@ -43,7 +43,8 @@ int OutboxRelay::publish_backlog(int limit) {
            connection.query<long long, std::string, std::string>(
                "SELECT id, channel, payload FROM outbox ORDER BY id LIMIT :n", limit)) {
         publisher_->publish(*channel, *payload);
-        ids += (ids.empty() ? "" : ",") + std::to_string(*id);
+        if (!ids.empty()) ids += ',';
+        ids += std::to_string(*id);
         ++sent;
       }
       if (sent > 0) {
