@@ -89,7 +89,8 @@ void add_broker_metrics(adapters::PrometheusMetrics& metrics,
                     [shared] { return shared->consumer_connected ? 1.0 : 0.0; });
   metrics.add_gauge(
       "allocation_broker_consumer_lag",
-      "Messages of change_batch_quantity no consumer has received yet (Redis Streams).", [shared] {
+      "Messages of change_batch_quantity no consumer has received yet (Redis Streams, RabbitMQ).",
+      [shared] {
         const long long lag = shared->consumer_lag;
         return lag < 0 ? std::nan("") : static_cast<double>(lag);
       });

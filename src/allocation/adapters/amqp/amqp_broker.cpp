@@ -18,16 +18,23 @@ void AmqpPublisher::confirm() { connection_.wait_for_confirms(); }
 AmqpConsumer::AmqpConsumer(const AmqpAddress& address, std::string_view channel, int prefetch)
     : connection_(address),
       dead_letters_(address),
+      queue_("allocation." + std::string(channel)),
       dead_letter_key_(std::string(channel) + ".dead") {
-  const std::string queue = "allocation." + std::string(channel);
   connection_.declare_exchange(kExchange);
-  connection_.declare_queue(queue, kExchange, channel);
-  connection_.declare_queue(queue + ".dead", kExchange, dead_letter_key_);
-  connection_.consume(queue, prefetch);
+  connection_.declare_queue(queue_, kExchange, channel);
+  connection_.declare_queue(queue_ + ".dead", kExchange, dead_letter_key_);
   dead_letters_.select_confirms();
+  read_lag();
+  connection_.consume(queue_, prefetch);
+}
+
+void AmqpConsumer::read_lag() {
+  lag_ = dead_letters_.message_count(queue_);
+  next_lag_read_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
 }
 
 std::optional<broker::Delivery> AmqpConsumer::next(std::chrono::milliseconds wait) {
+  if (std::chrono::steady_clock::now() >= next_lag_read_) read_lag();
   auto delivery = connection_.next_delivery(wait);
   if (!delivery) return std::nullopt;
   // A quorum queue counts the deliveries before this one; a redelivery it did not count is at

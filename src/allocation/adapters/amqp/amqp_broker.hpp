@@ -40,11 +40,18 @@ class AmqpConsumer final : public broker::MessageConsumer {
   std::optional<broker::Delivery> next(std::chrono::milliseconds wait) override;
   void acknowledge(const broker::Delivery& delivery) override;
   void dead_letter(const broker::Delivery& delivery, std::string_view reason) override;
+  // The queue's ready messages, read before consuming and then about every second.
+  std::optional<long long> lag() const override { return lag_; }
 
  private:
+  void read_lag();
+
   AmqpConnection connection_;
-  AmqpConnection dead_letters_;  // publishes with confirms
+  AmqpConnection dead_letters_;  // publishes with confirms, and reads the queue's depth
+  std::string queue_;
   std::string dead_letter_key_;
+  std::optional<long long> lag_;
+  std::chrono::steady_clock::time_point next_lag_read_;
 };
 
 }  // namespace allocation::adapters::amqp

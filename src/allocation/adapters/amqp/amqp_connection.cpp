@@ -178,6 +178,13 @@ void AmqpConnection::declare_queue(std::string_view queue, std::string_view exch
   check("binding queue " + std::string(queue));
 }
 
+long long AmqpConnection::message_count(std::string_view queue) {
+  const amqp_queue_declare_ok_t* ok =
+      amqp_queue_declare(state_, kChannel, bytes(queue), 1, 0, 0, 0, amqp_empty_table);
+  check("reading the depth of queue " + std::string(queue));
+  return ok->message_count;
+}
+
 void AmqpConnection::select_confirms() {
   amqp_confirm_select(state_, kChannel);
   check("selecting publisher confirms");

@@ -53,6 +53,10 @@ class AmqpConnection {
   void declare_queue(std::string_view queue, std::string_view exchange,
                      std::string_view routing_key);
 
+  // How many messages of `queue` wait for a consumer (ready, not delivered), by a passive
+  // declare.
+  long long message_count(std::string_view queue);
+
   // Publisher confirms: the broker acks (or nacks) each message published from now on.
   void select_confirms();
   // A persistent message; `reason`, when not empty, goes in the header "reason".

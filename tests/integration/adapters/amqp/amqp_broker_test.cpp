@@ -154,6 +154,17 @@ TEST(AmqpConsumer, DeadLettersGoToTheirQueueWithTheReason) {
   EXPECT_EQ(letter->reason, "malformed: not JSON");
 }
 
+TEST(AmqpConsumer, TellsHowManyMessagesWaitInItsQueue) {
+  SKIP_UNLESS_SERVER("ALLOCATION_TEST_AMQP");
+  const std::string channel = unique_channel("change_batch_quantity");
+  { AmqpConsumer declares_the_queue(test_server(), channel); }
+  AmqpPublisher publisher(test_server());
+  for (int i = 0; i < 20; ++i) publisher.publish(channel, std::to_string(i));
+  publisher.confirm();
+  AmqpConsumer consumer(test_server(), channel);
+  EXPECT_EQ(consumer.lag(), 20) << "read before it consumed";
+}
+
 TEST(AmqpConsumer, AnUnreachableServerIsARuntimeError) {
   EXPECT_THROW(AmqpConsumer({"127.0.0.1", 1}, "c"), std::runtime_error);
   EXPECT_THROW(AmqpPublisher({"127.0.0.1", 1}), std::runtime_error);
