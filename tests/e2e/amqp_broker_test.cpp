@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "e2e/broker_consumers.hpp"
 #include "e2e/e2e_test.hpp"
 #include "support/test_servers.hpp"
 
@@ -36,43 +37,10 @@ class Amqp : public ::testing::Test {
 
   static constexpr const char* kQueue = "allocation.change_batch_quantity";
 
-  // Batches b0..b(count-1) of 10 units, each of its own SKU, and the queue declared (by a
-  // service that consumed once), before any message is sent.
-  void add_batches(int count) {
-    ServiceProcess service({"--db", db.url(), "--broker", url});
-    auto client = service.client();
-    for (int i = 0; i < count; ++i) {
-      const json batch = {
-          {"ref", "b" + std::to_string(i)}, {"sku", "S" + std::to_string(i)}, {"qty", 10}};
-      ASSERT_EQ(client.Post("/add_batch", batch.dump(), "application/json")->status, 201);
-    }
-    service.signal(SIGTERM);
-    ASSERT_EQ(service.wait(), 0);
-  }
-
   void send(int batch, int qty, const std::string& message_id) {
     const json message = {
         {"batchref", "b" + std::to_string(batch)}, {"qty", qty}, {"message_id", message_id}};
     publisher->publish(adapters::amqp::kExchange, "change_batch_quantity", message.dump());
-  }
-
-  static int count(const std::string& text, const std::string& part) {
-    int found = 0;
-    for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++found;
-    return found;
-  }
-
-  template <class Logs>
-  static bool handled_within_30s(const Logs& logs, int applied, int dropped) {
-    for (int i = 0; i < 300; ++i) {
-      const std::string all = logs();
-      if (count(all, "quantity set to") >= applied &&
-          count(all, "dropped duplicate message") >= dropped) {
-        return true;
-      }
-      std::this_thread::sleep_for(100ms);
-    }
-    return false;
   }
 
   std::string url;
@@ -81,7 +49,7 @@ class Amqp : public ::testing::Test {
 };
 
 TEST_F(Amqp, MessagesSentWhileNoConsumerRunsAreEachAppliedOnceWhenOneStarts) {
-  add_batches(100);
+  add_batches(db.url(), 100, {"--broker", url});
   for (int i = 0; i < 100; ++i) {
     send(i, 5, "first-" + std::to_string(i));
     send(i, 7, "second-" + std::to_string(i));
@@ -90,7 +58,7 @@ TEST_F(Amqp, MessagesSentWhileNoConsumerRunsAreEachAppliedOnceWhenOneStarts) {
   publisher->wait_for_confirms();
   ServiceProcess service({"--db", db.url(), "--broker", url});
   ASSERT_TRUE(handled_within_30s([&] { return service.log(); }, 200, 100)) << service.log();
-  EXPECT_EQ(count(service.log(), "quantity set to"), 200);
+  EXPECT_EQ(applied_in(service.log()), 200);
   auto client = service.client();
   for (int i = 0; i < 100; ++i) {
     EXPECT_EQ(reply_of(client.Get("/products/S" + std::to_string(i))).body["on_hand"], 7) << i;
@@ -103,7 +71,7 @@ TEST_F(Amqp, MessagesSentWhileNoConsumerRunsAreEachAppliedOnceWhenOneStarts) {
 // Three workers share the queue, and one is killed (SIGKILL) midway: what it held unacknowledged
 // goes to the others, and every message is applied exactly once all the same.
 TEST_F(Amqp, ThreeWorkersApplyEachMessageOnceThoughOneIsKilled) {
-  add_batches(300);
+  add_batches(db.url(), 300, {"--broker", url});
   const std::vector<std::string> config = {"--db", db.url(), "--broker", url};
   std::vector<std::unique_ptr<ServiceProcess>> workers;
   for (int i = 0; i < 3; ++i) {
@@ -122,7 +90,7 @@ TEST_F(Amqp, ThreeWorkersApplyEachMessageOnceThoughOneIsKilled) {
   workers[0]->wait();
   ASSERT_TRUE(handled_within_30s(logs, 300, 50)) << logs();
   std::this_thread::sleep_for(300ms);  // anything applied twice would show by now
-  EXPECT_EQ(count(logs(), "quantity set to"), 300) << logs();
+  EXPECT_EQ(applied_in(logs()), 300) << logs();
   for (std::size_t i = 1; i < workers.size(); ++i) {
     workers[i]->signal(SIGTERM);
     EXPECT_EQ(workers[i]->wait(), 0);
@@ -131,7 +99,7 @@ TEST_F(Amqp, ThreeWorkersApplyEachMessageOnceThoughOneIsKilled) {
 }
 
 TEST_F(Amqp, APoisonMessageIsDeadLetteredAndTheNextOneApplied) {
-  add_batches(1);
+  add_batches(db.url(), 1, {"--broker", url});
   publisher->publish(adapters::amqp::kExchange, "change_batch_quantity", "{not json");
   send(0, 4, "after-poison");
   publisher->wait_for_confirms();

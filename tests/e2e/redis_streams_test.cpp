@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "allocation/adapters/redis/redis_connection.hpp"
+#include "e2e/broker_consumers.hpp"
 #include "e2e/e2e_test.hpp"
 #include "e2e/redis_server.hpp"
 
@@ -24,24 +25,9 @@ class RedisStreams : public ::testing::Test {
  protected:
   std::string broker_url() const { return "redis-streams://" + redis.url().substr(8); }
 
-  // Batches b0..b(count-1) of 10 units, each of its own SKU S0..S(count-1), made before any
-  // consumer runs.
-  void add_batches(int count) {
-    ServiceProcess service({"--db", db.url()});
-    auto client = service.client();
-    for (int i = 0; i < count; ++i) {
-      const json batch = {
-          {"ref", "b" + std::to_string(i)}, {"sku", "S" + std::to_string(i)}, {"qty", 10}};
-      ASSERT_EQ(client.Post("/add_batch", batch.dump(), "application/json")->status, 201);
-    }
-    service.signal(SIGTERM);
-    ASSERT_EQ(service.wait(), 0);
-  }
-
   void send(int batch, int qty, const std::string& message_id) {
-    const json message = {
-        {"batchref", "b" + std::to_string(batch)}, {"qty", qty}, {"message_id", message_id}};
-    connection.command({"XADD", "change_batch_quantity", "*", "payload", message.dump()});
+    connection.command(
+        {"XADD", "change_batch_quantity", "*", "payload", change_message(batch, qty, message_id)});
   }
 
   long long pending() {
@@ -50,37 +36,13 @@ class RedisStreams : public ::testing::Test {
         ->integer;
   }
 
-  // How many times `part` appears in `text`.
-  static int count(const std::string& text, const std::string& part) {
-    int found = 0;
-    for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) {
-      ++found;
-    }
-    return found;
-  }
-
-  // Waits up to 30 s until the logs say that at least `applied` deliveries were applied and
-  // `dropped` dropped as duplicates.
-  template <class Logs>
-  static bool handled_within_30s(const Logs& logs, int applied, int dropped) {
-    for (int i = 0; i < 300; ++i) {
-      const std::string all = logs();
-      if (count(all, "quantity set to") >= applied &&
-          count(all, "dropped duplicate message") >= dropped) {
-        return true;
-      }
-      std::this_thread::sleep_for(100ms);
-    }
-    return false;
-  }
-
   RedisServer redis;
   RedisConnection connection{redis.address()};
   ScratchDatabase db{Backend::sqlite};
 };
 
 TEST_F(RedisStreams, MessagesSentWhileNoConsumerRunsAreEachAppliedOnceWhenOneStarts) {
-  add_batches(100);
+  add_batches(db.url(), 100);
   // Per batch: to 5, to 7, and the first message again (a producer's retry). Applied again, it
   // would take the batch back to 5.
   for (int i = 0; i < 100; ++i) {
@@ -91,8 +53,8 @@ TEST_F(RedisStreams, MessagesSentWhileNoConsumerRunsAreEachAppliedOnceWhenOneSta
   ServiceProcess service({"--db", db.url(), "--broker", broker_url()});
   ASSERT_TRUE(handled_within_30s([&] { return service.log(); }, 200, 100)) << service.log();
   const std::string log = service.log();
-  EXPECT_EQ(count(log, "quantity set to"), 200);
-  EXPECT_EQ(count(log, "dropped duplicate message"), 100);
+  EXPECT_EQ(applied_in(log), 200);
+  EXPECT_EQ(dropped_in(log), 100);
   EXPECT_EQ(pending(), 0);
   auto client = service.client();
   for (int i = 0; i < 100; ++i) {
@@ -150,7 +112,7 @@ TEST_F(RedisStreams, EachAllocationIsKeptInTheLineAllocatedStream) {
 // applying a message and acknowledging it: its messages are claimed by the others, and every
 // message is applied exactly once all the same.
 TEST_F(RedisStreams, ThreeWorkersApplyEachMessageOnceThoughOneIsKilled) {
-  add_batches(300);
+  add_batches(db.url(), 300);
   const std::vector<std::string> config = {"--db",       db.url(),        "--broker",
                                            broker_url(), "--claim-after", "1"};
   std::vector<std::unique_ptr<ServiceProcess>> workers;
@@ -170,7 +132,7 @@ TEST_F(RedisStreams, ThreeWorkersApplyEachMessageOnceThoughOneIsKilled) {
   ASSERT_TRUE(handled_within_30s(logs, 300, 50)) << logs();
   for (int i = 0; i < 100 && pending() > 0; ++i) std::this_thread::sleep_for(100ms);
   EXPECT_EQ(pending(), 0);
-  EXPECT_EQ(count(logs(), "quantity set to"), 300) << logs();
+  EXPECT_EQ(applied_in(logs()), 300) << logs();
   for (std::size_t i = 1; i < workers.size(); ++i) {
     workers[i]->signal(SIGTERM);
     EXPECT_EQ(workers[i]->wait(), 0);
@@ -236,7 +198,7 @@ TEST(RedisStreamsOutage, EveryAcknowledgedAllocationIsPublishedOnceThoughRedisIs
 }
 
 TEST_F(RedisStreams, APoisonMessageIsDeadLetteredAndTheNextOneApplied) {
-  add_batches(1);
+  add_batches(db.url(), 1);
   connection.command({"XADD", "change_batch_quantity", "*", "payload", "{not json"});
   send(0, 4, "after-poison");
   ServiceProcess service({"--db", db.url(), "--broker", broker_url()});

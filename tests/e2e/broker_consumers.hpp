@@ -1,0 +1,63 @@
+#pragma once
+
+#include <signal.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "e2e/e2e_test.hpp"
+
+// What the end-to-end tests of the brokers that keep messages (Redis Streams, RabbitMQ) share:
+// the batches their change_batch_quantity messages name, and what the consumers' logs say.
+namespace allocation::testing {
+
+// Batches b0..b(count-1) of 10 units, each of its own SKU S0..S(count-1), by a `serve` on
+// `db_url` with `options` (which may declare a broker's queue), stopped before any message is
+// sent.
+inline void add_batches(const std::string& db_url, int count,
+                        std::vector<std::string> options = {}) {
+  options.insert(options.begin(), {"--db", db_url});
+  ServiceProcess service(options);
+  auto client = service.client();
+  for (int i = 0; i < count; ++i) {
+    const json batch = {
+        {"ref", "b" + std::to_string(i)}, {"sku", "S" + std::to_string(i)}, {"qty", 10}};
+    ASSERT_EQ(client.Post("/add_batch", batch.dump(), "application/json")->status, 201);
+  }
+  service.signal(SIGTERM);
+  ASSERT_EQ(service.wait(), 0);
+}
+
+// A change_batch_quantity message for batch b<batch>.
+inline std::string change_message(int batch, int qty, const std::string& message_id) {
+  return json{{"batchref", "b" + std::to_string(batch)}, {"qty", qty}, {"message_id", message_id}}
+      .dump();
+}
+
+// How many times `part` appears in `text`.
+inline int occurrences(const std::string& text, const std::string& part) {
+  int found = 0;
+  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++found;
+  return found;
+}
+
+inline int applied_in(const std::string& log) { return occurrences(log, "quantity set to"); }
+inline int dropped_in(const std::string& log) {
+  return occurrences(log, "dropped duplicate message");
+}
+
+// Waits up to 30 s until the consumers' `logs` say that at least `applied` deliveries were
+// applied and `dropped` dropped as duplicates.
+inline bool handled_within_30s(const std::function<std::string()>& logs, int applied, int dropped) {
+  for (int i = 0; i < 300; ++i) {
+    const std::string all = logs();
+    if (applied_in(all) >= applied && dropped_in(all) >= dropped) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+}  // namespace allocation::testing
