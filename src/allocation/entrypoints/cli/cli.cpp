@@ -80,12 +80,13 @@ void add_long_running_options(CLI::App& command, bootstrap::Settings& settings) 
       ->envname("ALLOCATION_DB_POOL")
       ->check(integer_in(1, 1000))
       ->capture_default_str();
-  auto* broker =
-      command
-          .add_option("--broker", settings.broker_url,
-                      "redis-streams://[[user]:password@]host:port (kept until consumed) or "
-                      "redis://... (pub/sub): publish the outbox, consume change_batch_quantity")
-          ->envname("ALLOCATION_BROKER");
+  auto* broker = command
+                     .add_option("--broker", settings.broker_url,
+                                 "redis-streams://[[user]:password@]host:port or "
+                                 "amqp://user:password@host:port/vhost (RabbitMQ), both kept until "
+                                 "consumed, or redis://... (pub/sub): publish the outbox, consume "
+                                 "change_batch_quantity")
+                     ->envname("ALLOCATION_BROKER");
   command
       .add_option("--redis", settings.broker_url,
                   "redis://[[user]:password@]host:port: part one's Redis pub/sub, as --broker")
@@ -106,8 +107,8 @@ void add_long_running_options(CLI::App& command, bootstrap::Settings& settings) 
       ->capture_default_str();
   command
       .add_option("--max-deliveries", settings.max_deliveries,
-                  "Redis Streams: deliveries of a message before it moves to "
-                  "change_batch_quantity.dead")
+                  "Redis Streams, RabbitMQ: deliveries of a message before it is "
+                  "dead-lettered")
       ->envname("ALLOCATION_MAX_DELIVERIES")
       ->check(integer_in(1, 1000))
       ->capture_default_str();
