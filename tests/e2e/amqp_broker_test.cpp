@@ -98,6 +98,32 @@ TEST_F(Amqp, ThreeWorkersApplyEachMessageOnceThoughOneIsKilled) {
   expect_ledger_verified(db.url());
 }
 
+// A worker killed (SIGKILL) after its message's command committed and before the ack, the
+// moment a kill from outside hits only by chance (ALLOCATION_CRASH_AT): RabbitMQ delivers the
+// message again, and the next consumer finds it applied and acknowledges it without applying it.
+TEST_F(Amqp, AMessageItsConsumerDiedBeforeAcknowledgingIsDeliveredAgainAndNotAppliedAgain) {
+  add_batches(db.url(), 1, {"--broker", url});
+  const std::vector<std::string> config = {"--db", db.url(), "--broker", url};
+  ServiceProcess doomed(config, ServiceProcess::Subcommand::worker,
+                        {"ALLOCATION_CRASH_AT=consumer_applied"});
+  send(0, 4, "first");
+  publisher->wait_for_confirms();
+  EXPECT_EQ(doomed.wait(), 128 + SIGKILL) << doomed.log();
+  EXPECT_EQ(applied_in(doomed.log()), 1) << doomed.log();
+  send(0, 6, "second");
+  publisher->wait_for_confirms();
+  ServiceProcess survivor(config);
+  ASSERT_TRUE(handled_within_30s([&] { return survivor.log(); }, 1, 1)) << survivor.log();
+  EXPECT_EQ(applied_in(survivor.log()), 1) << survivor.log();  // the second message only
+  auto client = survivor.client();
+  EXPECT_EQ(reply_of(client.Get("/products/S0")).body["on_hand"], 6);
+  const std::string metrics = client.Get("/metrics")->body;
+  EXPECT_NE(metrics.find("allocation_broker_redeliveries_total 1\n"), std::string::npos) << metrics;
+  survivor.signal(SIGTERM);
+  EXPECT_EQ(survivor.wait(), 0);
+  expect_ledger_verified(db.url());
+}
+
 TEST_F(Amqp, APoisonMessageIsDeadLetteredAndTheNextOneApplied) {
   add_batches(db.url(), 1, {"--broker", url});
   publisher->publish(adapters::amqp::kExchange, "change_batch_quantity", "{not json");

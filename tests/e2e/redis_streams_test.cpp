@@ -17,6 +17,27 @@ namespace {
 using adapters::redis::RedisConnection;
 using namespace std::chrono_literals;
 
+// The messages kept in `stream`, oldest first.
+std::vector<json> entries_of(RedisConnection& connection, const std::string& stream) {
+  std::vector<json> messages;
+  const auto entries = connection.command({"XRANGE", stream, "-", "+"});
+  for (std::size_t e = 0; e < entries->elements; ++e) {
+    const redisReply* fields = entries->element[e]->element[1];
+    messages.push_back(json::parse(std::string(fields->element[1]->str, fields->element[1]->len)));
+  }
+  return messages;
+}
+
+// Waits up to 30 s until `service` says its outbox is empty.
+void wait_for_empty_outbox(httplib::Client& client) {
+  for (int i = 0; i < 300; ++i) {  // the relay's backoff is 5 s at most
+    if (client.Get("/metrics")->body.find("allocation_outbox_backlog 0\n") != std::string::npos) {
+      return;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+}
+
 // `--broker redis-streams://`: nothing sent on change_batch_quantity is lost while no consumer
 // runs, each message is applied once however many consumers share the stream and however
 // often it is delivered, and every outgoing message is kept in its stream. Each test has a
@@ -88,11 +109,8 @@ TEST_F(RedisStreams, EachAllocationIsKeptInTheLineAllocatedStream) {
   std::vector<std::string> orders;
   for (int i = 0; i < 100 && orders.size() < 2; ++i) {
     orders.clear();
-    const auto entries = connection.command({"XRANGE", "line_allocated", "-", "+"});
-    for (std::size_t e = 0; e < entries->elements; ++e) {
-      const redisReply* fields = entries->element[e]->element[1];
-      orders.push_back(
-          json::parse(std::string(fields->element[1]->str, fields->element[1]->len))["orderid"]);
+    for (const json& message : entries_of(connection, "line_allocated")) {
+      orders.push_back(message["orderid"]);
     }
     std::this_thread::sleep_for(100ms);
   }
@@ -140,6 +158,80 @@ TEST_F(RedisStreams, ThreeWorkersApplyEachMessageOnceThoughOneIsKilled) {
   expect_ledger_verified(db.url());
 }
 
+// A worker killed (SIGKILL) after its message's command committed and before the XACK, the
+// moment a kill from outside hits only by chance (ALLOCATION_CRASH_AT): the message stays
+// pending, and the consumer that claims it finds it applied and acknowledges it without applying
+// it again, though a later message changed the batch meanwhile.
+TEST_F(RedisStreams, AMessageItsConsumerDiedBeforeAcknowledgingIsClaimedAndNotAppliedAgain) {
+  add_batches(db.url(), 1);
+  const std::vector<std::string> config = {"--db",       db.url(),        "--broker",
+                                           broker_url(), "--claim-after", "1"};
+  ServiceProcess doomed(config, ServiceProcess::Subcommand::worker,
+                        {"ALLOCATION_CRASH_AT=consumer_applied"});
+  send(0, 4, "first");
+  EXPECT_EQ(doomed.wait(), 128 + SIGKILL) << doomed.log();
+  EXPECT_EQ(applied_in(doomed.log()), 1) << doomed.log();
+  EXPECT_EQ(pending(), 1);
+  send(0, 6, "second");
+  ServiceProcess survivor(config);
+  ASSERT_TRUE(handled_within_30s([&] { return survivor.log(); }, 1, 1)) << survivor.log();
+  for (int i = 0; i < 100 && pending() > 0; ++i) std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(pending(), 0);
+  EXPECT_EQ(applied_in(survivor.log()), 1) << survivor.log();  // the second message only
+  auto client = survivor.client();
+  EXPECT_EQ(reply_of(client.Get("/products/S0")).body["on_hand"], 6);
+  const std::string metrics = client.Get("/metrics")->body;
+  EXPECT_NE(metrics.find("allocation_broker_redeliveries_total 1\n"), std::string::npos) << metrics;
+  survivor.signal(SIGTERM);
+  EXPECT_EQ(survivor.wait(), 0);
+  expect_ledger_verified(db.url());
+}
+
+// The relay killed (SIGKILL) after Redis confirmed a batch and before the outbox forgot it
+// (ALLOCATION_CRASH_AT): the next process sends that batch again under the same message_ids, so a
+// consumer that drops repeated ids sees each allocation once.
+TEST_F(RedisStreams, ABatchItsRelayDiedBeforeForgettingIsSentAgainUnderTheSameIds) {
+  const std::vector<std::string> config = {"--db", db.url(), "--broker", broker_url()};
+  LoadResult load;
+  {
+    ServiceProcess doomed(config, ServiceProcess::Subcommand::serve,
+                          {"ALLOCATION_CRASH_AT=outbox_confirmed"});
+    ASSERT_EQ(
+        doomed.client()
+            .Post("/add_batch", R"({"ref": "b1", "sku": "LAMP", "qty": 1000})", "application/json")
+            ->status,
+        201);
+    const std::atomic<bool> until_gone = false;
+    load = allocate_until(until_gone, doomed.port());
+    EXPECT_EQ(doomed.wait(), 128 + SIGKILL) << doomed.log();
+  }
+  std::map<std::string, int> copies_before;
+  for (const json& message : entries_of(connection, "line_allocated")) {
+    ++copies_before[message["message_id"]];
+  }
+  ASSERT_FALSE(copies_before.empty());
+  ServiceProcess service(config);
+  auto client = service.client();
+  wait_for_empty_outbox(client);
+  std::map<std::string, int> copies;
+  std::map<std::string, std::set<std::string>> ids_of_order;
+  for (const json& message : entries_of(connection, "line_allocated")) {
+    ++copies[message["message_id"]];
+    ids_of_order[message["orderid"]].insert(message["message_id"].get<std::string>());
+  }
+  for (const auto& [id, count] : copies_before) {
+    EXPECT_EQ(count, 1) << id;
+    EXPECT_EQ(copies[id], 2) << id << " was not sent again";
+  }
+  ASSERT_GT(load.acknowledged.size(), 0u);
+  for (const std::string& order : load.acknowledged) {
+    EXPECT_EQ(ids_of_order[order].size(), 1u) << order;
+  }
+  service.signal(SIGTERM);
+  EXPECT_EQ(service.wait(), 0);
+  expect_ledger_verified(db.url());
+}
+
 // Redis killed (SIGKILL) and started again under allocations: every line answered 202 reaches
 // the line_allocated stream at least once, and once after deduplication by message_id. Redis
 // appends and syncs each entry before it answers (appendfsync always): what it confirmed
@@ -171,25 +263,19 @@ TEST(RedisStreamsOutage, EveryAcknowledgedAllocationIsPublishedOnceThoughRedisIs
   const LoadResult load = allocate_until(stop, service.port(), "LAMP", /*until_gone=*/false);
   outage.join();
   ASSERT_GT(load.acknowledged.size(), 0u);
-  for (int i = 0; i < 300; ++i) {  // the relay's backoff is 5 s at most
-    const std::string metrics = client.Get("/metrics")->body;
-    if (metrics.find("allocation_outbox_backlog 0\n") != std::string::npos) break;
-    std::this_thread::sleep_for(100ms);
-  }
+  wait_for_empty_outbox(client);
   RedisConnection connection(redis.address());
-  const auto entries = connection.command({"XRANGE", "line_allocated", "-", "+"});
+  const auto entries = entries_of(connection, "line_allocated");
   std::map<std::string, std::set<std::string>> ids_of_order;
-  for (std::size_t e = 0; e < entries->elements; ++e) {
-    const redisReply* fields = entries->element[e]->element[1];
-    const json message = json::parse(std::string(fields->element[1]->str, fields->element[1]->len));
+  for (const json& message : entries) {
     ids_of_order[message["orderid"]].insert(message["message_id"].get<std::string>());
   }
   for (const std::string& order : load.acknowledged) {
     ASSERT_TRUE(ids_of_order.contains(order)) << order << " was never published";
     EXPECT_EQ(ids_of_order[order].size(), 1u) << order << " published as two messages";
   }
-  EXPECT_GE(entries->elements, load.acknowledged.size());
-  std::cout << load.acknowledged.size() << " allocations acknowledged, " << entries->elements
+  EXPECT_GE(entries.size(), load.acknowledged.size());
+  std::cout << load.acknowledged.size() << " allocations acknowledged, " << entries.size()
             << " entries in line_allocated\n";
   service.signal(SIGTERM);
   EXPECT_EQ(service.wait(), 0);

@@ -26,17 +26,22 @@ std::string temp_path(const char* name) {
 }  // namespace
 
 pid_t spawn_program(std::vector<std::string> argv_storage, const std::string& out,
-                    const std::string& err) {
+                    const std::string& err, const std::vector<std::string>& environment) {
   std::vector<char*> argv;
   for (auto& arg : argv_storage) argv.push_back(arg.data());
   argv.push_back(nullptr);
+  std::vector<std::string> added = environment;
+  std::vector<char*> envp;
+  for (char** variable = environ; *variable; ++variable) envp.push_back(*variable);
+  for (auto& variable : added) envp.push_back(variable.data());
+  envp.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   pid_t pid = -1;
-  const int failed = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  const int failed = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (failed) throw std::runtime_error("cannot start " + argv_storage[0]);
   return pid;
@@ -45,10 +50,11 @@ pid_t spawn_program(std::vector<std::string> argv_storage, const std::string& ou
 namespace {
 
 // Starts the service's binary with stdout and stderr to files.
-pid_t spawn(const std::vector<std::string>& args, const std::string& out, const std::string& err) {
+pid_t spawn(const std::vector<std::string>& args, const std::string& out, const std::string& err,
+            const std::vector<std::string>& environment = {}) {
   std::vector<std::string> argv = {ALLOCATION_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
-  return spawn_program(std::move(argv), out, err);
+  return spawn_program(std::move(argv), out, err, environment);
 }
 
 int exit_code(int status) {
@@ -66,14 +72,15 @@ RunResult run_allocation(const std::vector<std::string>& args) {
   return {exit_code(status), read_text(out), read_text(err)};
 }
 
-ServiceProcess::ServiceProcess(std::vector<std::string> args, Subcommand subcommand) {
+ServiceProcess::ServiceProcess(std::vector<std::string> args, Subcommand subcommand,
+                               const std::vector<std::string>& environment) {
   log_path_ = temp_path("service.log");
   if (subcommand == Subcommand::serve) {
     args.insert(args.begin(), {"serve", "--port", "0"});
   } else {
     args.insert(args.begin(), "worker");
   }
-  pid_ = spawn(args, log_path_ + ".out", log_path_);
+  pid_ = spawn(args, log_path_ + ".out", log_path_, environment);
   static const std::regex serving(R"(serving on http://[^:]+:(\d+)|worker consuming)");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {

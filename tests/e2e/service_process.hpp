@@ -19,15 +19,18 @@ struct RunResult {
 // Runs `allocation ARGS...` to completion.
 RunResult run_allocation(const std::vector<std::string>& args);
 
-// Starts ARGV[0] (looked up in PATH) with stdout and stderr to the files named.
-pid_t spawn_program(std::vector<std::string> argv, const std::string& out, const std::string& err);
+// Starts ARGV[0] (looked up in PATH) with stdout and stderr to the files named, and this
+// process's environment with `environment` ("NAME=value") added.
+pid_t spawn_program(std::vector<std::string> argv, const std::string& out, const std::string& err,
+                    const std::vector<std::string>& environment = {});
 
 // `allocation serve --port 0 ARGS...`, started and waited for until it answers; or
 // `allocation worker ARGS...`, waited for until it says it consumes.
 class ServiceProcess {
  public:
   enum class Subcommand { serve, worker };
-  explicit ServiceProcess(std::vector<std::string> args, Subcommand subcommand = Subcommand::serve);
+  explicit ServiceProcess(std::vector<std::string> args, Subcommand subcommand = Subcommand::serve,
+                          const std::vector<std::string>& environment = {});
   ~ServiceProcess();  // SIGKILL if still running
   ServiceProcess(const ServiceProcess&) = delete;
   ServiceProcess& operator=(const ServiceProcess&) = delete;

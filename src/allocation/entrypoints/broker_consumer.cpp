@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "allocation/adapters/backoff.hpp"
+#include "allocation/adapters/crash_point.hpp"
 #include "allocation/entrypoints/decoding.hpp"
 #include "allocation/service_layer/errors.hpp"
 
@@ -91,6 +92,7 @@ bool BrokerConsumer::try_to_apply(adapters::broker::MessageConsumer& consumer,
     spdlog::warn("skipped message on {}: {}", kChangeBatchQuantityChannel, error.what());
     return give_up(error.what());
   }
+  adapters::crash_point("consumer_applied");
   consumer.acknowledge(delivery);
   return true;
 }

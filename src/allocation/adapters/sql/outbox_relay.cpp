@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "allocation/adapters/backoff.hpp"
+#include "allocation/adapters/crash_point.hpp"
 #include "allocation/adapters/sql/connection.hpp"
 
 namespace allocation::adapters::sql {
@@ -50,6 +51,7 @@ int OutboxRelay::publish_backlog(int limit) {
       if (sent > 0) {
         publisher_->confirm();
         counters_->published.fetch_add(sent, std::memory_order_relaxed);
+        crash_point("outbox_confirmed");
         session << "DELETE FROM outbox WHERE id IN (" + ids + ")";
       }
       if (postgres) session << "COMMIT";
