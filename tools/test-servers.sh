@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # Starts and stops the servers the integration and end-to-end tests talk to, on 127.0.0.1 and
 # free ports, with all their files in one folder:
-#   tools/test-servers.sh start DIR   # writes DIR/env: the variables the tests read
+#   tools/test-servers.sh start DIR [SERVER...]  # writes DIR/env: the variables the tests read
 #   tools/test-servers.sh stop DIR
+# SERVER is postgres, smtp, redis or rabbitmq; all four when none is named. A test that kills
+# a RabbitMQ of its own and starts it again (on the same port, with the same data) uses
+#   tools/test-servers.sh crash DIR rabbitmq     # SIGKILL, as a power cut would
+#   tools/test-servers.sh restart DIR rabbitmq   # returns once it serves again
 # PostgreSQL refuses to run as root, so as root it runs as the `postgres` user the Debian
 # package creates.
 set -euo pipefail
 
-cmd=${1:?start or stop}
+cmd=${1:?start, stop, crash or restart}
 dir=${2:?folder for the server files}
+shift 2
+servers=("$@")
+((${#servers[@]})) || servers=(postgres smtp redis rabbitmq)
 
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 as_pg=()
@@ -99,11 +106,24 @@ start_rabbitmq() {
   free_port >"$base/dist-port"
   echo "[]." >"$base/enabled_plugins"
   printf 'listeners.tcp.default = 127.0.0.1:%s\nloopback_users = none\n' "$port" >"$base/rabbitmq.conf"
+  run_rabbitmq
+  echo "export ALLOCATION_TEST_AMQP=amqp://guest:guest@127.0.0.1:$port/" >>"$dir/env"
+}
+
+run_rabbitmq() {
+  local base=$dir/rabbitmq
   # shellcheck disable=SC2046  # one word per variable
-  env $(rabbit_env) /usr/lib/rabbitmq/bin/rabbitmq-server >"$base/server.log" 2>&1 &
+  env $(rabbit_env) /usr/lib/rabbitmq/bin/rabbitmq-server >>"$base/server.log" 2>&1 &
   # shellcheck disable=SC2046
   env $(rabbit_env) /usr/lib/rabbitmq/bin/rabbitmqctl -q wait "$base/pid" --timeout 120 >/dev/null
-  echo "export ALLOCATION_TEST_AMQP=amqp://guest:guest@127.0.0.1:$port/" >>"$dir/env"
+}
+
+# The Erlang VM killed; epmd, a daemon of its own, stays for the restart.
+crash_rabbitmq() {
+  local base=$dir/rabbitmq
+  kill -9 "$(cat "$base/pid")"
+  while kill -0 "$(cat "$base/pid")" 2>/dev/null; do sleep 0.05; done
+  rm -f "$base/pid"
 }
 
 stop_rabbitmq() {
@@ -123,10 +143,7 @@ case $cmd in
     mkdir -p "$dir"
     ((EUID == 0)) && chmod 755 "$dir"
     : >"$dir/env"
-    start_postgres
-    start_smtp
-    start_redis
-    start_rabbitmq
+    for server in "${servers[@]}"; do "start_$server"; done
     ;;
   stop)
     stop_rabbitmq
@@ -134,8 +151,12 @@ case $cmd in
     stop_smtp
     stop_postgres
     ;;
+  crash | restart)
+    [[ ${servers[*]} == rabbitmq ]] || { echo "$cmd: only rabbitmq" >&2; exit 2; }
+    if [[ $cmd == crash ]]; then crash_rabbitmq; else run_rabbitmq; fi
+    ;;
   *)
-    echo "usage: $0 start|stop DIR" >&2
+    echo "usage: $0 start|stop|crash|restart DIR [SERVER...]" >&2
     exit 2
     ;;
 esac

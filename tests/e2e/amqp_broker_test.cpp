@@ -2,10 +2,15 @@
 
 #include <signal.h>
 
+#include <atomic>
+#include <iostream>
+#include <map>
+#include <set>
 #include <thread>
 
 #include "e2e/broker_consumers.hpp"
 #include "e2e/e2e_test.hpp"
+#include "e2e/rabbitmq_server.hpp"
 #include "support/test_servers.hpp"
 
 namespace allocation::testing {
@@ -146,6 +151,68 @@ TEST_F(Amqp, APoisonMessageIsDeadLetteredAndTheNextOneApplied) {
   EXPECT_EQ(letter->body, "{not json");
   ASSERT_TRUE(letter->reason);
   EXPECT_TRUE(letter->reason->starts_with("malformed: ")) << *letter->reason;
+}
+
+// RabbitMQ killed (SIGKILL) and started again under allocations: every line answered 202 reaches
+// a queue bound to line_allocated at least once, and once after deduplication by message_id.
+// What RabbitMQ confirmed was on its disk (a quorum queue confirms after its log's fsync), so it
+// survives the crash; what it had not confirmed stayed in the outbox and goes again. A RabbitMQ
+// of the test's own, on its own ports.
+TEST(AmqpOutage, EveryAcknowledgedAllocationIsPublishedOnceThoughRabbitMqIsKilled) {
+  SKIP_UNLESS_SERVER("ALLOCATION_TEST_AMQP");  // rabbitmq-server is installed
+  RabbitMqServer rabbitmq;
+  const auto address = parse_amqp_url(rabbitmq.url());
+  {
+    AmqpConnection setup(address);
+    setup.declare_exchange(adapters::amqp::kExchange);
+    setup.declare_queue("test.line_allocated", adapters::amqp::kExchange, "line_allocated");
+  }
+  ScratchDatabase db{Backend::sqlite};
+  ServiceProcess service({"--db", db.url(), "--broker", rabbitmq.url()});
+  auto client = service.client();
+  ASSERT_EQ(
+      client
+          .Post("/add_batch", R"({"ref": "b1", "sku": "LAMP", "qty": 1000000})", "application/json")
+          ->status,
+      201);
+  std::atomic<bool> stop = false;
+  std::thread outage([&] {
+    std::this_thread::sleep_for(700ms);
+    rabbitmq.crash();
+    std::this_thread::sleep_for(500ms);
+    rabbitmq.restart();  // seconds, while allocations go on into the outbox
+    std::this_thread::sleep_for(800ms);
+    stop = true;
+  });
+  const LoadResult load = allocate_until(stop, service.port(), "LAMP", /*until_gone=*/false);
+  outage.join();
+  ASSERT_GT(load.acknowledged.size(), 0u);
+  for (int i = 0; i < 300; ++i) {  // the relay's backoff is 5 s at most
+    if (client.Get("/metrics")->body.find("allocation_outbox_backlog 0\n") != std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  AmqpConnection reader(address);
+  reader.consume("test.line_allocated", 1000);
+  std::map<std::string, std::set<std::string>> ids_of_order;
+  std::size_t messages = 0;
+  while (auto delivery = reader.next_delivery(2s)) {
+    const json message = json::parse(delivery->body);
+    ids_of_order[message["orderid"]].insert(message["message_id"].get<std::string>());
+    ++messages;
+    reader.ack(delivery->tag);
+  }
+  for (const std::string& order : load.acknowledged) {
+    ASSERT_TRUE(ids_of_order.contains(order)) << order << " was never published";
+    EXPECT_EQ(ids_of_order[order].size(), 1u) << order << " published as two messages";
+  }
+  EXPECT_GE(messages, load.acknowledged.size());
+  std::cout << load.acknowledged.size() << " allocations acknowledged, " << messages
+            << " messages in a queue bound to line_allocated\n";
+  service.signal(SIGTERM);
+  EXPECT_EQ(service.wait(), 0);
+  expect_ledger_verified(db.url());
 }
 
 }  // namespace
