@@ -68,9 +68,7 @@ bool BrokerConsumer::try_to_apply(adapters::broker::MessageConsumer& consumer,
   }
   domain::commands::ChangeBatchQuantity command;
   try {
-    auto message = decode_change_batch_quantity_message(delivery.payload);
-    command = std::move(message.command);
-    command.message_id = std::move(message.message_id);
+    command = decode_change_batch_quantity_message(delivery.payload);
   } catch (const std::invalid_argument& error) {
     spdlog::warn("skipped message on {}: {}", kChangeBatchQuantityChannel, error.what());
     return give_up(std::string("malformed: ") + error.what());

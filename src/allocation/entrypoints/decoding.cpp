@@ -260,13 +260,14 @@ domain::commands::SetProductPolicy decode_set_product_policy(std::string sku,
   return command;
 }
 
-BrokerMessage decode_change_batch_quantity_message(std::string_view text) {
+domain::commands::ChangeBatchQuantity decode_change_batch_quantity_message(std::string_view text) {
   const json body = parse_object(text);
-  BrokerMessage message{{identifier(body, "batchref"), quantity(body, "qty", 0)}, std::nullopt};
+  domain::commands::ChangeBatchQuantity command{identifier(body, "batchref"),
+                                                quantity(body, "qty", 0)};
   if (auto id = body.find("message_id"); id != body.end() && id->is_string()) {
-    message.message_id = id->get<std::string>();
+    command.message_id = id->get<std::string>();
   }
-  return message;
+  return command;
 }
 
 namespace {

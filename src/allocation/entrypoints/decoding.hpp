@@ -54,12 +54,9 @@ domain::commands::ExtendReservation decode_extend_reservation(std::string id,
                                                               std::string_view json);
 
 // A message of channel change_batch_quantity, which names the batch "batchref": {"batchref": str,
-// "qty": int >= 0, "message_id": str (optional; other types are ignored)}.
-struct BrokerMessage {
-  domain::commands::ChangeBatchQuantity command;
-  std::optional<std::string> message_id;
-};
-BrokerMessage decode_change_batch_quantity_message(std::string_view json);
+// "qty": int >= 0, "message_id": str (optional; other types are ignored)}. The command carries
+// the message's id.
+domain::commands::ChangeBatchQuantity decode_change_batch_quantity_message(std::string_view json);
 
 // A page of a product's ledger, from the query of GET /products/<sku>/movements: the movements
 // after seq `after` (a whole number >= 0; default 0), at most `limit` (1..1000; default 100).

@@ -15,17 +15,15 @@ using domain::commands::ExtendReservation;
 using domain::commands::Reserve;
 
 TEST(BrokerMessage, CarriesItsIdWhenItHasOne) {
-  const auto message =
-      decode_change_batch_quantity_message(R"({"batchref": "b1", "qty": 5, "message_id": "m-1"})");
-  EXPECT_EQ(message.command, (ChangeBatchQuantity{"b1", 5}));
-  EXPECT_EQ(message.message_id, "m-1");
+  EXPECT_EQ(
+      decode_change_batch_quantity_message(R"({"batchref": "b1", "qty": 5, "message_id": "m-1"})"),
+      (ChangeBatchQuantity{"b1", 5, "m-1"}));
 }
 
 TEST(BrokerMessage, AnIdThatIsNotTextIsIgnored) {
-  const auto message =
-      decode_change_batch_quantity_message(R"({"batchref": "b1", "qty": 0, "message_id": 7})");
-  EXPECT_EQ(message.command, (ChangeBatchQuantity{"b1", 0}));
-  EXPECT_EQ(message.message_id, std::nullopt);
+  EXPECT_EQ(
+      decode_change_batch_quantity_message(R"({"batchref": "b1", "qty": 0, "message_id": 7})"),
+      (ChangeBatchQuantity{"b1", 0}));
 }
 
 TEST(BrokerMessage, NamesTheBatchBatchref) {
