@@ -27,56 +27,71 @@ std::string default_consumer_name() {
 
 }  // namespace
 
-Broker::Kind Broker::kind_of(std::string_view url) {
-  if (url.starts_with(kStreamsScheme)) return Kind::streams;
-  if (url.starts_with(kAmqpScheme)) return Kind::amqp;
+Broker::Chosen Broker::choose(std::string_view url, const Settings& settings) {
+  if (url.starts_with(kStreamsScheme)) {
+    return RedisStreams{
+        adapters::redis::parse_redis_url(url, kStreamsScheme), settings.stream_max_length,
+        std::chrono::seconds(settings.claim_after_seconds),
+        settings.consumer_name.empty() ? default_consumer_name() : settings.consumer_name};
+  }
+  if (url.starts_with(kAmqpScheme)) return RabbitMq{adapters::amqp::parse_amqp_url(url)};
   // Without a scheme: a Redis URL missing its scheme, as the parser says.
-  if (url.starts_with("redis://") || url.find("://") == std::string_view::npos) return Kind::pubsub;
+  if (url.starts_with("redis://") || url.find("://") == std::string_view::npos) {
+    return RedisPubSub{adapters::redis::parse_redis_url(url)};
+  }
   throw std::invalid_argument("unknown broker URL '" + adapters::redis::without_password(url) +
                               "': give redis://host:port (pub/sub), redis-streams://host:port or "
                               "amqp://user:password@host:port/vhost");
 }
 
 Broker::Broker(std::string_view url, const Settings& settings)
-    : kind_(kind_of(url)),
-      address_(kind_ == Kind::amqp      ? adapters::redis::RedisAddress{}
-               : kind_ == Kind::streams ? adapters::redis::parse_redis_url(url, kStreamsScheme)
-                                        : adapters::redis::parse_redis_url(url)),
-      amqp_address_(kind_ == Kind::amqp ? adapters::amqp::parse_amqp_url(url)
-                                        : adapters::amqp::AmqpAddress{}),
+    : chosen_(choose(url, settings)),
       shown_url_(adapters::redis::without_password(url)),
-      stream_max_length_(settings.stream_max_length),
-      claim_after_(settings.claim_after_seconds),
-      consumer_name_(settings.consumer_name.empty() ? default_consumer_name()
-                                                    : settings.consumer_name),
       max_deliveries_(settings.max_deliveries) {}
 
 std::unique_ptr<adapters::broker::MessagePublisher> Broker::publisher() const {
-  if (kind_ == Kind::amqp) return std::make_unique<adapters::amqp::AmqpPublisher>(amqp_address_);
-  if (kind_ == Kind::streams) {
-    return std::make_unique<adapters::redis::StreamsPublisher>(address_, stream_max_length_);
-  }
-  return std::make_unique<adapters::redis::PubSubPublisher>(address_);
+  return std::visit([](const auto& broker) { return broker.publisher(); }, chosen_);
 }
 
 std::unique_ptr<adapters::broker::MessageConsumer> Broker::consumer(
     std::string_view channel) const {
-  if (kind_ == Kind::amqp) {
-    auto consumer = std::make_unique<adapters::amqp::AmqpConsumer>(amqp_address_, channel);
-    spdlog::info("consuming RabbitMQ queue allocation.{} at {}:{}", channel, amqp_address_.host,
-                 amqp_address_.port);
-    return consumer;
-  }
-  if (kind_ == Kind::streams) {
-    adapters::redis::StreamsConsumerOptions options{
-        .stream = std::string(channel), .consumer = consumer_name_, .claim_after = claim_after_};
-    auto consumer = std::make_unique<adapters::redis::StreamsConsumer>(address_, options);
-    spdlog::info("consuming Redis stream {} as {} of group {} at {}:{}", channel, consumer_name_,
-                 options.group, address_.host, address_.port);
-    return consumer;
-  }
-  auto consumer = std::make_unique<adapters::redis::PubSubConsumer>(address_, channel);
-  spdlog::info("consuming Redis channel {} at {}:{}", channel, address_.host, address_.port);
+  return std::visit([channel](const auto& broker) { return broker.consumer(channel); }, chosen_);
+}
+
+std::unique_ptr<adapters::broker::MessagePublisher> Broker::RedisPubSub::publisher() const {
+  return std::make_unique<adapters::redis::PubSubPublisher>(address);
+}
+
+std::unique_ptr<adapters::broker::MessageConsumer> Broker::RedisPubSub::consumer(
+    std::string_view channel) const {
+  auto consumer = std::make_unique<adapters::redis::PubSubConsumer>(address, channel);
+  spdlog::info("consuming Redis channel {} at {}:{}", channel, address.host, address.port);
+  return consumer;
+}
+
+std::unique_ptr<adapters::broker::MessagePublisher> Broker::RedisStreams::publisher() const {
+  return std::make_unique<adapters::redis::StreamsPublisher>(address, max_length);
+}
+
+std::unique_ptr<adapters::broker::MessageConsumer> Broker::RedisStreams::consumer(
+    std::string_view channel) const {
+  adapters::redis::StreamsConsumerOptions options{
+      .stream = std::string(channel), .consumer = consumer_name, .claim_after = claim_after};
+  auto consumer = std::make_unique<adapters::redis::StreamsConsumer>(address, options);
+  spdlog::info("consuming Redis stream {} as {} of group {} at {}:{}", channel, consumer_name,
+               options.group, address.host, address.port);
+  return consumer;
+}
+
+std::unique_ptr<adapters::broker::MessagePublisher> Broker::RabbitMq::publisher() const {
+  return std::make_unique<adapters::amqp::AmqpPublisher>(address);
+}
+
+std::unique_ptr<adapters::broker::MessageConsumer> Broker::RabbitMq::consumer(
+    std::string_view channel) const {
+  auto consumer = std::make_unique<adapters::amqp::AmqpConsumer>(address, channel);
+  spdlog::info("consuming RabbitMQ queue allocation.{} at {}:{}", channel, address.host,
+               address.port);
   return consumer;
 }
 

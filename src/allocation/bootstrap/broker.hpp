@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "allocation/adapters/amqp/amqp_connection.hpp"
 #include "allocation/adapters/broker/broker_counters.hpp"
@@ -35,16 +36,31 @@ class Broker {
   const std::shared_ptr<adapters::broker::BrokerCounters>& counters() const { return counters_; }
 
  private:
-  enum class Kind { pubsub, streams, amqp };
-  static Kind kind_of(std::string_view url);
+  // One alternative per broker: its address and options, and how to open its publisher and a
+  // consumer (new connections each).
+  struct RedisPubSub {
+    adapters::redis::RedisAddress address;
+    std::unique_ptr<adapters::broker::MessagePublisher> publisher() const;
+    std::unique_ptr<adapters::broker::MessageConsumer> consumer(std::string_view channel) const;
+  };
+  struct RedisStreams {
+    adapters::redis::RedisAddress address;
+    long long max_length;
+    std::chrono::seconds claim_after;
+    std::string consumer_name;
+    std::unique_ptr<adapters::broker::MessagePublisher> publisher() const;
+    std::unique_ptr<adapters::broker::MessageConsumer> consumer(std::string_view channel) const;
+  };
+  struct RabbitMq {
+    adapters::amqp::AmqpAddress address;
+    std::unique_ptr<adapters::broker::MessagePublisher> publisher() const;
+    std::unique_ptr<adapters::broker::MessageConsumer> consumer(std::string_view channel) const;
+  };
+  using Chosen = std::variant<RedisPubSub, RedisStreams, RabbitMq>;
+  static Chosen choose(std::string_view url, const Settings& settings);
 
-  Kind kind_;
-  adapters::redis::RedisAddress address_;  // pubsub, streams
-  adapters::amqp::AmqpAddress amqp_address_;
+  Chosen chosen_;
   std::string shown_url_;
-  long long stream_max_length_;
-  std::chrono::seconds claim_after_;
-  std::string consumer_name_;
   int max_deliveries_;
   std::shared_ptr<adapters::broker::BrokerCounters> counters_ =
       std::make_shared<adapters::broker::BrokerCounters>();
