@@ -15,6 +15,7 @@ packages=(
   # servers the tests start on 127.0.0.1, and load tools
   postgresql redis-server rabbitmq-server python3-aiosmtpd wrk python3-requests sqlite3
   python3-jsonschema  # tests/e2e/openapi_conformance_test.py
+  python3-prometheus-client  # tests/e2e/metrics_format_test.py: its parser reads /metrics
 )
 
 missing=()

@@ -256,6 +256,9 @@ TEST_P(Api, AddingTheSameBatchTwiceIsFineAndOtherDataIsAConflict) {
 
 TEST_P(Api, HealthMetricsAndOpenApi) {
   EXPECT_EQ(get("/health").body, (json{{"status", "ok"}}));
+  EXPECT_EQ(get("/health/live").body, (json{{"status", "ok"}}));
+  EXPECT_EQ(get("/health/ready").body,
+            (json{{"status", "ready"}, {"checks", {{"database", "ok"}}}}));
   add_batch("b1", "SKU-8", 1, nullptr);
   allocate("o1", "SKU-8", 1);
   allocate("o2", "SKU-8", 1);  // out of stock

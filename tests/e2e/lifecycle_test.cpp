@@ -414,6 +414,24 @@ TEST(CommandLine, VersionIsTheProjectVersion) {
   EXPECT_EQ(r.out, "allocation " ALLOCATION_VERSION "\n");
 }
 
+// The running service tells which build answers: GET /version and the metric
+// allocation_build_info, with the version `--version` prints.
+TEST(Version, TheServiceAnswersItsBuildAndShowsItInItsMetrics) {
+  ScratchDatabase db{Backend::sqlite};
+  ServiceProcess service({"--db", db.url()});
+  auto client = service.client();
+  const auto build = reply_of(client.Get("/version"));
+  EXPECT_EQ(build.status, 200);
+  EXPECT_EQ(build.body["version"], ALLOCATION_VERSION);
+  EXPECT_FALSE(build.body["compiler"].get<std::string>().empty()) << build.text;
+  EXPECT_FALSE(build.body["build_type"].get<std::string>().empty()) << build.text;
+  const std::string metrics = client.Get("/metrics")->body;
+  const std::string info = "allocation_build_info{version=\"" ALLOCATION_VERSION "\",compiler=\"" +
+                           build.body["compiler"].get<std::string>() + "\",build_type=\"" +
+                           build.body["build_type"].get<std::string>() + "\"} 1\n";
+  EXPECT_NE(metrics.find(info), std::string::npos) << info << metrics;
+}
+
 // Each subcommand shows the flags it uses, and no other: a flag shown does what it says.
 TEST(CommandLine, EachSubcommandTakesOnlyTheFlagsItUses) {
   const std::vector<std::string> long_running = {"--db-pool", "--redis", "--recovery-interval"};
@@ -424,7 +442,7 @@ TEST(CommandLine, EachSubcommandTakesOnlyTheFlagsItUses) {
   };
   const std::vector<std::pair<std::string, std::vector<std::string>>> taken = {
       {"serve", flags(flags(long_running, mail), {"--port", "--read-cache-ttl"})},
-      {"worker", flags(long_running, mail)},
+      {"worker", flags(flags(long_running, mail), {"--metrics-port"})},
       {"allocate", mail},
       {"change-batch-quantity", mail},
       {"add-batch", {}},
@@ -432,7 +450,8 @@ TEST(CommandLine, EachSubcommandTakesOnlyTheFlagsItUses) {
       {"allocations", {}}};
   for (const auto& [command, expected] : taken) {
     const std::string help = run_allocation({command, "--help"}).out;
-    for (const auto& flag : flags(flags(long_running, mail), {"--port", "--read-cache-ttl"})) {
+    for (const auto& flag :
+         flags(flags(long_running, mail), {"--port", "--read-cache-ttl", "--metrics-port"})) {
       const bool shown = !help_entry(help, flag).empty();
       EXPECT_EQ(shown, std::ranges::count(expected, flag) == 1) << command << " " << flag;
     }
@@ -447,6 +466,8 @@ TEST(CommandLine, AnIntegerOptionSaysItWantsANumber) {
       {{"serve", "--db-pool", "1.5"}, "--db-pool: '1.5' is not a whole number; give 1 to 1000"},
       {{"worker", "--redis", "redis://h:1", "--recovery-interval", "1m"},
        "--recovery-interval: '1m' is not a whole number; give 1 to 86400"},
+      {{"worker", "--redis", "redis://h:1", "--metrics-port", "99999"},
+       "--metrics-port: 99999 is out of range; give 0 to 65535"},
       {{"serve", "--read-cache-ttl", "soon"},
        "--read-cache-ttl: 'soon' is not a whole number; give 0 to 3600000"},
       {{"serve", "--read-cache-orders", ""},

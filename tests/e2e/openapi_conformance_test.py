@@ -1138,6 +1138,11 @@ def plain_get_cases(document):
 
     return [
         Case("/health", "GET", 200, "healthy", lambda api: api.get("/health")),
+        Case("/health/live", "GET", 200, "the process answers",
+             lambda api: api.get("/health/live")),
+        Case("/health/ready", "GET", 200, "database answers",
+             lambda api: api.get("/health/ready")),
+        Case("/version", "GET", 200, "the build", lambda api: api.get("/version")),
         Case("/metrics", "GET", 200, "metrics", lambda api: api.get("/metrics")),
         Case("/openapi.json", "GET", 200, "this document", lambda api: api.get("/openapi.json"),
              is_the_document),
@@ -1178,6 +1183,7 @@ def outage_cases():
         case("/reservations/{id}/extend", "POST", lambda api: api.post(
             "/reservations/" + api.unique("h") + "/extend", {"ttl_s": 60})),
         case("/health", "GET", lambda api: api.get("/health")),
+        case("/health/ready", "GET", lambda api: api.get("/health/ready")),
         case("/warehouses/{id}", "PUT", lambda api: api.send(Request(
             "PUT", "/warehouses/" + api.unique("w"), b'{"priority": 1}'))),
         case("/warehouses", "GET", lambda api: api.get("/warehouses")),

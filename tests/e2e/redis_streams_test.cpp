@@ -283,6 +283,26 @@ TEST(RedisStreamsOutage, EveryAcknowledgedAllocationIsPublishedOnceThoughRedisIs
   std::filesystem::remove_all(data);
 }
 
+// GET /health/ready asks the broker too: while Redis is down it answers 503 and says why, and
+// the process stays live.
+TEST_F(RedisStreams, ReadinessAsksTheBrokerAndLivenessDoesNot) {
+  ServiceProcess service({"--db", db.url(), "--broker", broker_url()});
+  auto client = service.client();
+  EXPECT_EQ(reply_of(client.Get("/health/ready")).body,
+            (json{{"status", "ready"}, {"checks", {{"database", "ok"}, {"broker", "ok"}}}}));
+  redis.stop();
+  const auto down = reply_of(client.Get("/health/ready"));
+  EXPECT_EQ(down.status, 503);
+  EXPECT_EQ(down.body["status"], "not ready");
+  EXPECT_EQ(down.body["checks"]["database"], "ok");
+  EXPECT_NE(down.body["checks"]["broker"], "ok");
+  EXPECT_TRUE(down.body["message"].get<std::string>().starts_with("not ready: broker: "))
+      << down.text;
+  EXPECT_EQ(client.Get("/health/live")->status, 200);
+  redis.start();
+  EXPECT_EQ(client.Get("/health/ready")->status, 200);
+}
+
 TEST_F(RedisStreams, APoisonMessageIsDeadLetteredAndTheNextOneApplied) {
   add_batches(db.url(), 1);
   connection.command({"XADD", "change_batch_quantity", "*", "payload", "{not json"});

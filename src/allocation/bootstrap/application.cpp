@@ -5,10 +5,12 @@
 
 #include "allocation/adapters/cached_read_model.hpp"
 #include "allocation/adapters/log_notifications.hpp"
+#include "allocation/adapters/process_metrics.hpp"
 #include "allocation/adapters/smtp_notifications.hpp"
 #include "allocation/adapters/sql/database.hpp"
 #include "allocation/adapters/sql/migrations.hpp"
 #include "allocation/adapters/sql/outbox_relay.hpp"
+#include "allocation/adapters/sql/pending_reallocations.hpp"
 #include "allocation/adapters/sql/sql_order_lines.hpp"
 #include "allocation/adapters/sql/sql_read_model.hpp"
 #include "allocation/adapters/sql/sql_reservations.hpp"
@@ -17,6 +19,7 @@
 #include "allocation/adapters/sql/sql_units_of_work.hpp"
 #include "allocation/adapters/sql/sql_warehouses.hpp"
 #include "allocation/bootstrap/bootstrap.hpp"
+#include "allocation/bootstrap/build_info.hpp"
 
 namespace allocation::bootstrap {
 
@@ -57,6 +60,35 @@ std::shared_ptr<adapters::CachedReadModel> read_cache(
                       "Reads of an order's allocations that asked the database.",
                       [cache] { return static_cast<double>(cache->misses()); });
   return cache;
+}
+
+// The pool's connections and waits, and the lines a dead process left to reallocate.
+void add_database_metrics(adapters::PrometheusMetrics& metrics,
+                          std::shared_ptr<adapters::sql::Database> database) {
+  using Stats = adapters::sql::Database::PoolStats;
+  const auto read = [database](auto field) {
+    return [database, field] { return static_cast<double>(field(database->pool_stats())); };
+  };
+  metrics.add_gauge_family("allocation_db_pool_connections",
+                           "The database pool's connections, leased (in_use) or free (idle).",
+                           "state",
+                           {{"in_use", read([](const Stats& s) { return s.in_use; })},
+                            {"idle", read([](const Stats& s) { return s.size - s.in_use; })}});
+  metrics.add_counter("allocation_db_pool_waits_total",
+                      "Acquisitions of a connection that found none free and waited.",
+                      read([](const Stats& s) { return s.waits; }));
+  metrics.add_counter("allocation_db_pool_timeouts_total",
+                      "Acquisitions that waited in vain (answered 503).",
+                      read([](const Stats& s) { return s.timeouts; }));
+  metrics.add_gauge(
+      "allocation_pending_reallocations", "Lines taken off a batch and not yet allocated again.",
+      [database] {
+        try {
+          return static_cast<double>(adapters::sql::pending_reallocations::count(*database));
+        } catch (const std::exception&) {
+          return std::nan("");  // the database is down: unknown
+        }
+      });
 }
 
 // The counters outlive nothing they are read for: the metrics hold them.
@@ -121,7 +153,15 @@ Application::Application(const Settings& settings)
                           return std::nan("");  // the database is down: unknown
                         }
                       });
+  add_database_metrics(*metrics_, database_);
+  adapters::add_process_metrics(*metrics_);
   if (broker_) add_broker_metrics(*metrics_, broker_->counters());
+  const BuildInfo build = build_info();
+  metrics_->add_info("allocation_build_info",
+                     "The build that answers: its version, compiler and type.",
+                     {{"version", std::string(build.version)},
+                      {"compiler", std::string(build.compiler)},
+                      {"build_type", std::string(build.build_type)}});
   // The view follows the write model by itself; a cache in front of it is told of each change
   // by the Allocated and Deallocated handlers.
   std::shared_ptr<service_layer::ReadModelWriter> read_model_writer;
@@ -144,6 +184,10 @@ Application::Application(const Settings& settings)
 Application::~Application() = default;
 
 void Application::check_health() const { database_->ping(); }
+
+void Application::check_broker() const {
+  if (broker_) broker_->publisher();
+}
 
 void Application::relay_outbox(std::stop_token stop) const {
   if (!broker_) return;

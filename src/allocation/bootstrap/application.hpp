@@ -51,6 +51,9 @@ class Application {
 
   // Throws service_layer::Unavailable unless the database answers now.
   void check_health() const;
+  // Throws std::runtime_error unless the broker, when one is configured, answers now (a new
+  // connection is opened and closed).
+  void check_broker() const;
 
  private:
   std::optional<Broker> broker_;

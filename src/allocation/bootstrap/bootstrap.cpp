@@ -5,6 +5,7 @@
 #include <type_traits>
 #include <variant>
 
+#include "allocation/service_layer/event_kinds.hpp"
 #include "allocation/service_layer/handlers.hpp"
 
 namespace allocation::bootstrap {
@@ -97,11 +98,16 @@ service_layer::MessageBus make_message_bus(Adapters adapters, service_layer::Ret
           [clock](const events::Deallocated& e, service_layer::UnitOfWork& uow) {
             handlers::reallocate(e, uow, service_layer::instant_now(*clock));
           })
-      .on<events::OutOfStock>(
-          "send_out_of_stock_notification",
-          [notifications = adapters.notifications](const events::OutOfStock& e) {
-            handlers::send_out_of_stock_notification(e, *notifications);
-          });
+      .on<events::OutOfStock>("send_out_of_stock_notification",
+                              [notifications = adapters.notifications,
+                               metrics = adapters.metrics](const events::OutOfStock& e) {
+                                try {
+                                  handlers::send_out_of_stock_notification(e, *notifications);
+                                } catch (...) {
+                                  if (metrics) metrics->count_notification_failure();
+                                  throw;  // the bus logs and counts a failed handler
+                                }
+                              });
   if (auto read_model = adapters.read_model) {
     events
         .on<events::Allocated>("add_allocation_to_read_model",
@@ -131,6 +137,9 @@ service_layer::MessageBus make_message_bus(Adapters adapters, service_layer::Ret
         .on<events::OutOfStock>("count_out_of_stock", [metrics](const events::OutOfStock&) {
           metrics->count_out_of_stock();
         });
+    on_every_event(events, "count_event", [metrics](const auto& e) {
+      metrics->count_event(service_layer::kEventKinds(e));
+    });
     observer.on_conflict_retry = [metrics] { metrics->count_conflict_retry(); };
     observer.on_event_handler_failure = [metrics](std::string_view) {
       metrics->count_event_handler_failure();

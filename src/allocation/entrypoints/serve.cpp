@@ -11,6 +11,7 @@
 #include "allocation/adapters/sql/database_url.hpp"
 #include "allocation/bootstrap/application.hpp"
 #include "allocation/entrypoints/broker_consumer.hpp"
+#include "allocation/entrypoints/http/metrics_server.hpp"
 
 namespace allocation::entrypoints {
 
@@ -67,6 +68,13 @@ void sweep_reservations_every(const bootstrap::Application& app, std::chrono::se
   }
 }
 
+// GET /health/ready answers 200 only when each of these answers.
+std::vector<ReadinessCheck> readiness_checks(const bootstrap::Application& app) {
+  std::vector<ReadinessCheck> checks = {{"database", [&app] { app.check_health(); }}};
+  if (app.broker()) checks.push_back({"broker", [&app] { app.check_broker(); }});
+  return checks;
+}
+
 // What runs beside the HTTP API: the consumer of change_batch_quantity when a broker is
 // configured, the outbox relay, the recovery of what dead processes left pending, and the sweep
 // of expired holds. Threads stop and are joined on destruction.
@@ -117,7 +125,7 @@ int serve(const bootstrap::Settings& settings, const HttpOptions& http) {
   });
   api.serve({app.bus(), app.read_model(), app.stock_states(), app.order_lines(), app.stock_ledger(),
              app.reservations(), app.warehouses(), app.clock(), [&app] { app.check_health(); },
-             app.metrics()});
+             app.metrics(), readiness_checks(app)});
   // serve() also returns if the listening socket fails: wake the waiter so it can be joined.
   pthread_kill(waiter.native_handle(), SIGTERM);
   waiter.join();
@@ -125,12 +133,17 @@ int serve(const bootstrap::Settings& settings, const HttpOptions& http) {
   return 0;
 }
 
-int work(const bootstrap::Settings& settings) {
+int work(const bootstrap::Settings& settings, const MetricsEndpoint& metrics) {
   if (!settings.broker_url) {
     throw std::invalid_argument("worker needs a broker: give --broker or --redis");
   }
   const sigset_t signals = block_stop_signals();
   bootstrap::Application app(settings);
+  std::optional<MetricsServer> metrics_server;
+  if (metrics.port) {
+    metrics_server.emplace(metrics.host, *metrics.port, app.metrics(), readiness_checks(app));
+    spdlog::info("worker metrics on http://{}:{}/metrics", metrics.host, metrics_server->port());
+  }
   recover(app);
   spdlog::info("allocation worker consuming and publishing on {} (database {})",
                app.broker()->shown_url(), adapters::sql::without_password(settings.database_url));

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "allocation/service_layer/event_kinds.hpp"
+
 namespace allocation::adapters {
 namespace {
 
@@ -37,7 +39,8 @@ TEST(PrometheusMetrics, CountersStartAtZeroWithTheirHelpAndType) {
   const std::string text = PrometheusMetrics().render();
   for (const char* name :
        {"allocation_allocations_total", "allocation_out_of_stock_total",
-        "allocation_conflict_retries_total", "allocation_event_handler_failures_total"}) {
+        "allocation_conflict_retries_total", "allocation_event_handler_failures_total",
+        "allocation_notification_failures_total"}) {
     EXPECT_TRUE(has_line(text, std::string("# TYPE ") + name + " counter")) << name;
     EXPECT_NE(text.find(std::string("# HELP ") + name + " "), std::string::npos) << name;
     EXPECT_EQ(value_of(text, name), "0") << name;
@@ -142,6 +145,53 @@ TEST(PrometheusMetrics, GaugesAndCountersKeptElsewhereAreReadAtEachScrape) {
   text = metrics.render();
   EXPECT_EQ(value_of(text, "allocation_outbox_backlog"), "0");
   EXPECT_EQ(value_of(text, "allocation_read_cache_hits_total"), "12");
+}
+
+// Every kind has its series from the start, at 0: a rate() over a kind that has not happened
+// yet is 0, not absent.
+TEST(PrometheusMetrics, EventsAreCountedByKindAndEveryKindIsThereFromTheStart) {
+  PrometheusMetrics metrics;
+  metrics.count_event("allocated");
+  metrics.count_event("allocated");
+  metrics.count_event("reservation_expired");
+  metrics.count_notification_failure();
+  const std::string text = metrics.render();
+  EXPECT_TRUE(has_line(text, "# TYPE allocation_events_total counter"));
+  for (const std::string_view kind : service_layer::kAllEventKinds) {
+    const std::string series = "allocation_events_total{kind=\"" + std::string(kind) + "\"}";
+    const std::string expected = kind == "allocated"             ? "2"
+                                 : kind == "reservation_expired" ? "1"
+                                                                 : "0";
+    EXPECT_EQ(value_of(text, series), expected) << series;
+  }
+  EXPECT_EQ(value_of(text, "allocation_notification_failures_total"), "1");
+}
+
+TEST(PrometheusMetrics, AGaugeFamilyHasOneSeriesPerLabelValueReadAtEachScrape) {
+  PrometheusMetrics metrics;
+  double in_use = 2;
+  metrics.add_gauge_family(
+      "allocation_db_pool_connections", "The pool.", "state",
+      {{"in_use", [&] { return in_use; }}, {"idle", [&] { return 16 - in_use; }}});
+  std::string text = metrics.render();
+  EXPECT_TRUE(has_line(text, "# TYPE allocation_db_pool_connections gauge"));
+  EXPECT_EQ(value_of(text, R"(allocation_db_pool_connections{state="in_use"})"), "2");
+  EXPECT_EQ(value_of(text, R"(allocation_db_pool_connections{state="idle"})"), "14");
+  in_use = 5;
+  text = metrics.render();
+  EXPECT_EQ(value_of(text, R"(allocation_db_pool_connections{state="in_use"})"), "5");
+}
+
+TEST(PrometheusMetrics, AnInfoIsAGaugeOfOneWithItsLabelValuesEscaped) {
+  PrometheusMetrics metrics;
+  metrics.add_info("allocation_build_info", "The build.",
+                   {{"version", "1.2.3"}, {"compiler", "say \"hi\"\\\nbye"}});
+  const std::string text = metrics.render();
+  EXPECT_TRUE(has_line(text, "# HELP allocation_build_info The build."));
+  EXPECT_TRUE(has_line(text, "# TYPE allocation_build_info gauge"));
+  EXPECT_TRUE(
+      has_line(text, R"(allocation_build_info{version="1.2.3",compiler="say \"hi\"\\\nbye"} 1)"))
+      << text;
 }
 
 TEST(PrometheusMetrics, AnUnknownGaugeIsRenderedAsNaN) {

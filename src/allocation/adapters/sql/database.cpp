@@ -119,13 +119,17 @@ void Database::configure(soci::session& session) const {
 }
 
 Database::Lease::Lease(Database& database, std::size_t position)
-    : database_(&database), position_(position) {}
+    : database_(&database), position_(position) {
+  database_->in_use_.fetch_add(1, std::memory_order_relaxed);
+}
 
 Database::Lease::Lease(Lease&& other) noexcept
     : database_(std::exchange(other.database_, nullptr)), position_(other.position_) {}
 
 Database::Lease::~Lease() {
-  if (database_) database_->pool_->give_back(position_);
+  if (!database_) return;
+  database_->pool_->give_back(position_);
+  database_->in_use_.fetch_sub(1, std::memory_order_relaxed);
 }
 
 soci::session& Database::Lease::session() const { return database_->pool_->at(position_); }
@@ -134,10 +138,19 @@ Connection Database::Lease::connection() const {
   return Connection(session(), *database_->statements_[position_]);
 }
 
+Database::PoolStats Database::pool_stats() const {
+  return {options_.pool_size, in_use_.load(std::memory_order_relaxed),
+          waits_.load(std::memory_order_relaxed), timeouts_.load(std::memory_order_relaxed)};
+}
+
 Database::Lease Database::acquire() {
   std::size_t position = 0;
-  if (!pool_->try_lease(position, static_cast<int>(options_.acquire_timeout.count()))) {
-    throw Unavailable("no database connection became free in time");
+  if (!pool_->try_lease(position, 0)) {
+    waits_.fetch_add(1, std::memory_order_relaxed);
+    if (!pool_->try_lease(position, static_cast<int>(options_.acquire_timeout.count()))) {
+      timeouts_.fetch_add(1, std::memory_order_relaxed);
+      throw Unavailable("no database connection became free in time");
+    }
   }
   Lease lease(*this, position);
   if (!connection_ok(lease.session())) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -84,6 +85,15 @@ class Database {
   // Throws service_layer::Unavailable unless the database answers a query now.
   void ping();
 
+  // The pool as /metrics shows it.
+  struct PoolStats {
+    int size;
+    int in_use;          // leased now
+    long long waits;     // acquisitions that found no connection free and waited
+    long long timeouts;  // of those, the ones that gave up (503)
+  };
+  PoolStats pool_stats() const;
+
  private:
   void open(soci::session& session) const;
   // Opens the leased connection again, with the setup of a new one.
@@ -99,6 +109,8 @@ class Database {
   // The prepared statements of each pooled connection, used by its holder. After pool_: destroyed
   // before the connections.
   std::vector<std::unique_ptr<StatementCache>> statements_;
+  std::atomic<int> in_use_ = 0;
+  std::atomic<long long> waits_ = 0, timeouts_ = 0;
 };
 
 }  // namespace allocation::adapters::sql

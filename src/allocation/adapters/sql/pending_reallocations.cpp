@@ -1,5 +1,8 @@
 #include "allocation/adapters/sql/pending_reallocations.hpp"
 
+#include <soci/into.h>
+#include <soci/session.h>
+
 namespace allocation::adapters::sql::pending_reallocations {
 
 void store(const domain::Product& product, Connection& connection) {
@@ -29,6 +32,15 @@ std::vector<domain::events::Deallocated> list(Connection& connection) {
     pending.push_back({*orderid, *sku, *qty, *batchref, line_qty});
   }
   return pending;
+}
+
+long long count(Database& database) {
+  auto lease = database.acquire();
+  long long kept = 0;
+  database.run_first(lease, [&] {
+    lease.session() << "SELECT COUNT(*) FROM pending_reallocations", soci::into(kept);
+  });
+  return kept;
 }
 
 }  // namespace allocation::adapters::sql::pending_reallocations

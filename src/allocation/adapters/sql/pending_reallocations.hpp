@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "allocation/adapters/sql/connection.hpp"
+#include "allocation/adapters/sql/database.hpp"
 #include "allocation/domain/events.hpp"
 #include "allocation/domain/product.hpp"
 
@@ -17,5 +18,8 @@ void store(const domain::Product& product, Connection& connection);
 void settle(const domain::events::Deallocated& settled, Connection& connection);
 // Every one kept, oldest first.
 std::vector<domain::events::Deallocated> list(Connection& connection);
+// How many are kept now (GET /metrics): lines of a process that died before reallocating them,
+// or being reallocated at this moment.
+long long count(Database& database);
 
 }  // namespace allocation::adapters::sql::pending_reallocations

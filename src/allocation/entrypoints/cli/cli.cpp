@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "allocation/bootstrap/application.hpp"
+#include "allocation/bootstrap/build_info.hpp"
 #include "allocation/domain/date.hpp"
 #include "allocation/domain/hold.hpp"
 #include "allocation/entrypoints/cli/ledger_commands.hpp"
@@ -167,7 +168,8 @@ const std::vector<std::string> kLogLevels = {"trace", "debug", "info", "warn", "
 
 // The options of the whole program, taken before or after the subcommand.
 void add_global_options(CLI::App& app, std::string& log_level) {
-  app.set_version_flag("--version", "allocation " ALLOCATION_VERSION, "Print the version and exit");
+  app.set_version_flag("--version", "allocation " + std::string(bootstrap::build_info().version),
+                       "Print the version and exit");
   std::string levels;
   for (const auto& level : kLogLevels) levels += (levels.empty() ? "" : ", ") + level;
   app.add_option("--log-level", log_level, "Least severe events logged: " + levels)
@@ -287,10 +289,20 @@ int run_cli(int argc, char** argv) {
   add_database_option(*worker_command, worker_settings);
   add_long_running_options(*worker_command, worker_settings);
   add_mail_options(*worker_command, worker_settings);
+  MetricsEndpoint worker_metrics;
+  worker_command
+      ->add_option("--metrics-port", worker_metrics.port,
+                   "Port to serve /metrics, /health/live and /health/ready on (0: any free port; "
+                   "none by default)")
+      ->envname("ALLOCATION_METRICS_PORT")
+      ->check(integer_in(0, 65535));
+  worker_command->add_option("--metrics-host", worker_metrics.host, "Address for --metrics-port")
+      ->envname("ALLOCATION_METRICS_HOST")
+      ->capture_default_str();
   // Without a broker a worker has nothing to do: a usage error, found before anything starts.
   worker_command->callback([&] {
     if (!worker_settings.broker_url) throw CLI::RequiredError("--broker or --redis");
-    action = [&] { return work(worker_settings); };
+    action = [&] { return work(worker_settings, worker_metrics); };
   });
 
   // A one-shot subcommand that runs `work` on the service composed from its own settings. It

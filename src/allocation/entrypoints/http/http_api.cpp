@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "allocation/bootstrap/build_info.hpp"
 #include "allocation/domain/allocation_order.hpp"
 #include "allocation/domain/errors.hpp"
 #include "allocation/entrypoints/decoding.hpp"
@@ -525,6 +526,25 @@ struct HttpApi::Impl {
     router.add("/health", "GET", [this](const Call&, httplib::Response& res) {
       services->check_health();
       send_json(res, 200, {{"status", "ok"}});
+    });
+
+    // The process answers: it touches nothing else (a liveness probe that failed with the
+    // database would restart healthy processes during an outage).
+    router.add("/health/live", "GET", [](const Call&, httplib::Response& res) {
+      send_json(res, 200, {{"status", "ok"}});
+    });
+
+    router.add("/health/ready", "GET", [this](const Call&, httplib::Response& res) {
+      const auto answer = readiness(services->readiness);
+      send_json(res, answer.status, answer.body);
+    });
+
+    router.add("/version", "GET", [](const Call&, httplib::Response& res) {
+      const auto build = bootstrap::build_info();
+      send_json(res, 200,
+                {{"version", build.version},
+                 {"compiler", build.compiler},
+                 {"build_type", build.build_type}});
     });
 
     router.add("/metrics", "GET", [this](const Call&, httplib::Response& res) {

@@ -4,8 +4,10 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "allocation/adapters/prometheus_metrics.hpp"
+#include "allocation/entrypoints/http/readiness.hpp"
 #include "allocation/service_layer/message_bus.hpp"
 #include "allocation/service_layer/ports/clock.hpp"
 #include "allocation/service_layer/ports/order_lines.hpp"
@@ -41,6 +43,7 @@ struct HttpServices {
   const service_layer::Clock& clock;          // whether a hold expired
   std::function<void()> check_health;         // throws when the database is down
   adapters::PrometheusMetrics& metrics;
+  std::vector<ReadinessCheck> readiness;  // the database's, and the broker's when configured
 };
 
 // The HTTP API (SPEC sections 2 and 8): JSON in and out; every error is {"message": ...}.
