@@ -60,4 +60,26 @@ inline bool handled_within_30s(const std::function<std::string()>& logs, int app
   return false;
 }
 
+// Waits up to 30 s until the logs of workers, one of them killed midway, account for `messages`
+// distinct messages and `repeats` more deliveries of them. The killed worker may have committed
+// a message and died before logging it: the consumer that got it next logs it as dropped, so
+// the logs count one applied fewer and one dropped more. True once they do.
+inline bool handled_despite_a_kill_within_30s(const std::function<std::string()>& logs,
+                                              int messages, int repeats) {
+  for (int i = 0; i < 300; ++i) {
+    const std::string all = logs();
+    const int applied = applied_in(all);
+    if (applied >= messages - 1 && applied + dropped_in(all) >= messages + repeats) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+// A message applied twice would show as more than `messages` applied.
+inline void expect_applied_once_despite_a_kill(const std::string& logs, int messages) {
+  const int applied = applied_in(logs);
+  EXPECT_GE(applied, messages - 1) << logs;
+  EXPECT_LE(applied, messages) << logs;
+}
+
 }  // namespace allocation::testing
