@@ -175,24 +175,11 @@ TEST(AmqpOutage, EveryAcknowledgedAllocationIsPublishedOnceThoughRabbitMqIsKille
           .Post("/add_batch", R"({"ref": "b1", "sku": "LAMP", "qty": 1000000})", "application/json")
           ->status,
       201);
-  std::atomic<bool> stop = false;
-  std::thread outage([&] {
-    std::this_thread::sleep_for(700ms);
-    rabbitmq.crash();
-    std::this_thread::sleep_for(500ms);
-    rabbitmq.restart();  // seconds, while allocations go on into the outbox
-    std::this_thread::sleep_for(800ms);
-    stop = true;
-  });
-  const LoadResult load = allocate_until(stop, service.port(), "LAMP", /*until_gone=*/false);
-  outage.join();
+  // The restart takes seconds, while allocations go on into the outbox.
+  const LoadResult load = allocate_through_a_broker_crash(
+      service.port(), [&] { rabbitmq.crash(); }, [&] { rabbitmq.restart(); });
   ASSERT_GT(load.acknowledged.size(), 0u);
-  for (int i = 0; i < 300; ++i) {  // the relay's backoff is 5 s at most
-    if (client.Get("/metrics")->body.find("allocation_outbox_backlog 0\n") != std::string::npos) {
-      break;
-    }
-    std::this_thread::sleep_for(100ms);
-  }
+  wait_for_empty_outbox(client);
   AmqpConnection reader(address);
   reader.consume("test.line_allocated", 1000);
   std::map<std::string, std::set<std::string>> ids_of_order;

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <string>
@@ -58,6 +59,35 @@ inline bool handled_within_30s(const std::function<std::string()>& logs, int app
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return false;
+}
+
+// Waits up to 30 s (the relay's backoff is 5 s at most) until the service `client` talks to says
+// its outbox is empty.
+inline void wait_for_empty_outbox(httplib::Client& client) {
+  for (int i = 0; i < 300; ++i) {
+    if (client.Get("/metrics")->body.find("allocation_outbox_backlog 0\n") != std::string::npos) {
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+// allocate_until() on the service at `port` while its broker goes down: `kill` 0.7 s in,
+// `start` 0.5 s later, and the load stops 0.8 s after the broker serves again.
+inline LoadResult allocate_through_a_broker_crash(int port, const std::function<void()>& kill,
+                                                  const std::function<void()>& start) {
+  std::atomic<bool> stop = false;
+  std::thread outage([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    kill();
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    start();
+    std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    stop = true;
+  });
+  LoadResult load = allocate_until(stop, port, "LAMP", /*until_gone=*/false);
+  outage.join();
+  return load;
 }
 
 // Waits up to 30 s until the logs of workers, one of them killed midway, account for `messages`

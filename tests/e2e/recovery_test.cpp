@@ -11,6 +11,7 @@
 
 #include "allocation/adapters/real_clock.hpp"
 #include "allocation/adapters/redis/redis_connection.hpp"
+#include "e2e/broker_consumers.hpp"
 #include "e2e/e2e_test.hpp"
 #include "e2e/redis_server.hpp"
 #include "support/test_time.hpp"
@@ -268,10 +269,8 @@ TEST_P(BrokerOutage, PartTwoWorkIsKeptInEachChannelsStreamOnce) {
       "--db", scratch.url(), "--broker", "redis-streams://" + redis.url().substr(8)});
   prepare_part_two();
   const auto expected = part_two_work();
-  for (int i = 0; i < 100; ++i) {
-    if (get("/metrics").text.find("allocation_outbox_backlog 0\n") != std::string::npos) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  auto client = service->client();
+  wait_for_empty_outbox(client);
   RedisConnection streams(redis.address());
   std::vector<std::pair<std::string, json>> kept;
   for (const char* channel :

@@ -28,16 +28,6 @@ std::vector<json> entries_of(RedisConnection& connection, const std::string& str
   return messages;
 }
 
-// Waits up to 30 s until `service` says its outbox is empty.
-void wait_for_empty_outbox(httplib::Client& client) {
-  for (int i = 0; i < 300; ++i) {  // the relay's backoff is 5 s at most
-    if (client.Get("/metrics")->body.find("allocation_outbox_backlog 0\n") != std::string::npos) {
-      return;
-    }
-    std::this_thread::sleep_for(100ms);
-  }
-}
-
 // `--broker redis-streams://`: nothing sent on change_batch_quantity is lost while no consumer
 // runs, each message is applied once however many consumers share the stream and however
 // often it is delivered, and every outgoing message is kept in its stream. Each test has a
@@ -251,17 +241,8 @@ TEST(RedisStreamsOutage, EveryAcknowledgedAllocationIsPublishedOnceThoughRedisIs
           .Post("/add_batch", R"({"ref": "b1", "sku": "LAMP", "qty": 1000000})", "application/json")
           ->status,
       201);
-  std::atomic<bool> stop = false;
-  std::thread outage([&] {
-    std::this_thread::sleep_for(700ms);
-    redis.stop();
-    std::this_thread::sleep_for(500ms);
-    redis.start(durable);
-    std::this_thread::sleep_for(800ms);
-    stop = true;
-  });
-  const LoadResult load = allocate_until(stop, service.port(), "LAMP", /*until_gone=*/false);
-  outage.join();
+  const LoadResult load = allocate_through_a_broker_crash(
+      service.port(), [&] { redis.stop(); }, [&] { redis.start(durable); });
   ASSERT_GT(load.acknowledged.size(), 0u);
   wait_for_empty_outbox(client);
   RedisConnection connection(redis.address());
