@@ -54,6 +54,10 @@ bench_wrk() {
   echo "$out" | awk -v steal="$(bench_steal "$before" "$after")" '/^RESULT / { $0 = $0 " steal=" steal } 1'
 }
 
+# How the service logs while measured: warnings only, unless a caller sets this (the log's row
+# of bench/run.sh).
+bench_log_options=(--log-level warn)
+
 # Starts BINARY on database URL DB_URL, its output in LOG, on a free port of 127.0.0.1, with the
 # serve options that follow, if any; sets port, service_pid and start_ms (from the start of the
 # process to its first answer).
@@ -62,7 +66,7 @@ bench_start() {
   port=$(bench_free_port)
   # shellcheck disable=SC2034  # start_ms is the caller's
   read -r service_pid start_ms < <("$root/bench/first_answer.py" "http://127.0.0.1:$port/health" \
-    "$log" -- "$binary" --log-level warn serve --port "$port" --db "$db_url" "${@:4}")
+    "$log" -- "$binary" "${bench_log_options[@]}" serve --port "$port" --db "$db_url" "${@:4}")
   [[ -n $service_pid ]]
 }
 

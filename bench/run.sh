@@ -67,6 +67,38 @@ bench_program() {
   echo "$out" | tail -1
 }
 
+# alloc16 on BACKEND's database DB_URL, BENCH_REPEAT times with the service logging each
+# request and stock change at info (--log-format json, to a file) and as many times with warnings
+# only, alternately, each run on a service started for it: keeps the medians of ok_rps as
+# "<backend> logs_on" and "<backend> logs_off", and the log's lines per second.
+bench_log_on_and_off() {
+  local backend=$1 db_url=$2 run side out rps on=() off=() lines=0
+  for ((run = 0; run < repeat; run++)); do
+    for side in on off; do
+      if [[ $side == on ]]; then
+        bench_log_options=(--log-level info --log-format json)
+      else
+        bench_log_options=(--log-level warn)
+      fi
+      bench_start "$binary" "$db_url" "$work/$backend-log-$side.log"
+      out=$(bench_wrk alloc16)
+      bench_stop
+      rps=$(echo "$out" | sed -n 's/^RESULT.* ok_rps=\([0-9.]*\).*/\1/p')
+      echo "log $side: $(echo "$out" | grep '^RESULT')" >&2
+      if [[ $side == on ]]; then
+        on+=("$rps")
+        lines=$(wc -l <"$work/$backend-log-$side.log")
+      else
+        off+=("$rps")
+      fi
+    done
+  done
+  bench_log_options=(--log-level warn)
+  result["$backend logs_on"]=$(printf '%s\n' "${on[@]}" | sort -n | sed -n "$(((repeat + 1) / 2))p")
+  result["$backend logs_off"]=$(printf '%s\n' "${off[@]}" | sort -n | sed -n "$(((repeat + 1) / 2))p")
+  result["$backend log_lines_per_s"]=$(awk -v l="$lines" -v s="$seconds" 'BEGIN { printf "%.0f", l / s }')
+}
+
 for backend in $backends; do
   if [[ $backend == sqlite ]]; then
     db_url=sqlite:$work/bench.db
@@ -98,6 +130,9 @@ for backend in $backends; do
 
   result["$backend rss_mib"]=$(bench_rss_mib)
   bench_stop
+
+  say "$backend: allocate with the info log (JSON lines to a file) and without, alternately"
+  bench_log_on_and_off "$backend" "$db_url"
 
   say "$backend: the backorder queue's cost (bench/backorders.cpp)"
   # database, alloc@100 us, alloc@10000 us, ratio, refill 1000 ms, filled
@@ -197,5 +232,11 @@ row "history: median ms after 100 / 20000" \
 row "history: ratio 20000 / 100" \
   "$(ratio "$(get 'sqlite history20000')" "$(get 'sqlite history100')")" \
   "$(ratio "$(get 'postgresql history20000')" "$(get 'postgresql history100')")" "<= 1.5"
+row "allocate with the info log on (JSON to a file) / off, 16 connections: ok requests/s" \
+  "$(get 'sqlite logs_on') / $(get 'sqlite logs_off')" \
+  "$(get 'postgresql logs_on') / $(get 'postgresql logs_off')" ""
+row "allocate, ratio info log on / off (log lines/s)" \
+  "$(ratio "$(get 'sqlite logs_on')" "$(get 'sqlite logs_off')") ($(get 'sqlite log_lines_per_s'))" \
+  "$(ratio "$(get 'postgresql logs_on')" "$(get 'postgresql logs_off')") ($(get 'postgresql log_lines_per_s'))" ">= 0.90"
 row "peak resident memory, MiB" "$(get 'sqlite rss_mib')" "$(get 'postgresql rss_mib')" "<= 64"
 row "start to first answer, ms" "$(get 'sqlite start_ms')" "$(get 'postgresql start_ms')" "<= 200"

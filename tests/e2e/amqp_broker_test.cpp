@@ -115,6 +115,12 @@ TEST_F(Amqp, AMessageItsConsumerDiedBeforeAcknowledgingIsDeliveredAgainAndNotApp
   publisher->wait_for_confirms();
   EXPECT_EQ(doomed.wait(), 128 + SIGKILL) << doomed.log();
   EXPECT_EQ(applied_in(doomed.log()), 1) << doomed.log();
+  // The second is sent once RabbitMQ has seen the connection go and taken the first back:
+  // before, it could hand the second to the dead consumer too, and count it redelivered.
+  for (int i = 0; i < 100 && publisher->message_count(kQueue) < 1; ++i) {
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(publisher->message_count(kQueue), 1);
   send(0, 6, "second");
   publisher->wait_for_confirms();
   ServiceProcess survivor(config);

@@ -384,6 +384,26 @@ TEST(CommandLine, LogLevelHelpNamesEveryLevelItTakes) {
   }
 }
 
+TEST(CommandLine, LogFormatTakesTextOrJson) {
+  ScratchDatabase db(Backend::sqlite);
+  const std::string entry = help_entry(run_allocation({"--help"}).out, "--log-format");
+  EXPECT_NE(entry.find("{text,json}=text"), std::string::npos) << entry;
+  const auto bad = run_allocation({"--log-format", "yaml", "migrate", "--db", db.url()});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_TRUE(bad.err.starts_with("--log-format: yaml not in {text,json}\n")) << bad.err;
+  // A warning of a one-shot command, as one JSON object.
+  ASSERT_EQ(
+      run_allocation({"add-batch", "--ref", "b1", "--sku", "LAMP", "--qty", "1", "--db", db.url()})
+          .exit_code,
+      0);
+  const auto json_lines = run_allocation({"--log-format", "json", "allocate", "--orderid", "o1",
+                                          "--sku", "LAMP", "--qty", "2", "--db", db.url()});
+  EXPECT_EQ(json_lines.exit_code, 0) << json_lines.err;
+  const json line = json::parse(json_lines.err, nullptr, false);
+  EXPECT_EQ(line.value("level", ""), "warning") << json_lines.err;
+  EXPECT_EQ(line.value("message", ""), "notification: Out of stock for LAMP") << json_lines.err;
+}
+
 TEST(CommandLine, AnUnknownSubcommandIsNamed) {
   for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
            {"bogus"}, {"--log-level", "debug", "bogus", "--db", "sqlite:x.db"}}) {

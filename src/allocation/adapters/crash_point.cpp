@@ -16,6 +16,7 @@ void crash_point(std::string_view name) {
   }();
   if (chosen.empty() || chosen != name) return;
   spdlog::critical("crash point {}: killing this process (ALLOCATION_CRASH_AT)", name);
+  spdlog::default_logger()->flush();  // the line may be in another thread's write
   std::raise(SIGKILL);
 }
 

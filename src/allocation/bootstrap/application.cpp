@@ -144,6 +144,7 @@ Application::Application(const Settings& settings)
       reservations_(std::make_shared<adapters::sql::SqlReservations>(database_)),
       warehouses_(std::make_shared<adapters::sql::SqlWarehouses>(database_)),
       clock_(std::make_shared<adapters::RealClock>()),
+      random_(std::make_shared<adapters::ThreadLocalRandom>()),
       units_of_work_(adapters::sql::sql_units_of_work(database_, clock_)) {
   metrics_->add_gauge("allocation_outbox_backlog",
                       "Messages waiting in the outbox to be published.", [database = database_] {
@@ -175,10 +176,11 @@ Application::Application(const Settings& settings)
                         .notifications = notifications(settings),
                         .publisher = nullptr,
                         .metrics = metrics_,
-                        .random = std::make_shared<adapters::ThreadLocalRandom>(),
+                        .random = random_,
                         .clock = clock_,
                         .order_lines = order_lines_,
-                        .reservations = reservations_}));
+                        .reservations = reservations_,
+                        .log_stock_changes = settings.log_stock_changes}));
 }
 
 Application::~Application() = default;

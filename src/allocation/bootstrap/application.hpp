@@ -9,6 +9,7 @@
 #include "allocation/service_layer/message_bus.hpp"
 #include "allocation/service_layer/ports/clock.hpp"
 #include "allocation/service_layer/ports/order_lines.hpp"
+#include "allocation/service_layer/ports/random_source.hpp"
 #include "allocation/service_layer/ports/read_model.hpp"
 #include "allocation/service_layer/ports/reservations.hpp"
 #include "allocation/service_layer/ports/stock_ledger.hpp"
@@ -40,6 +41,7 @@ class Application {
   service_layer::Reservations& reservations() const { return *reservations_; }
   service_layer::Warehouses& warehouses() const { return *warehouses_; }
   const service_layer::Clock& clock() const { return *clock_; }
+  service_layer::RandomSource& random() const { return *random_; }
   adapters::PrometheusMetrics& metrics() const { return *metrics_; }
   int schema_version() const { return schema_version_; }
   // The message broker, when one is configured.
@@ -68,6 +70,8 @@ class Application {
   std::shared_ptr<service_layer::Warehouses> warehouses_;
   // The one clock of the service: the bus's pauses and the ledger's times.
   std::shared_ptr<service_layer::Clock> clock_;
+  // The one randomness: the bus's pauses, new hold ids and request ids.
+  std::shared_ptr<service_layer::RandomSource> random_;
   std::shared_ptr<service_layer::UnitsOfWork> units_of_work_;
   std::unique_ptr<service_layer::MessageBus> bus_;
 };

@@ -5,6 +5,7 @@
 #include <type_traits>
 #include <variant>
 
+#include "allocation/adapters/logging/stock_change_log.hpp"
 #include "allocation/service_layer/event_kinds.hpp"
 #include "allocation/service_layer/handlers.hpp"
 
@@ -128,6 +129,10 @@ service_layer::MessageBus make_message_bus(Adapters adapters, service_layer::Ret
     on_every_event(events, "publish_external_message", [publisher](const auto& e) {
       handlers::publish_external_message(e, *publisher);
     });
+  }
+  if (adapters.log_stock_changes) {
+    on_every_event(events, "log_stock_change",
+                   [](const auto& e) { allocation::adapters::logging::log_stock_change(e); });
   }
   service_layer::BusObserver observer;
   if (auto metrics = adapters.metrics) {

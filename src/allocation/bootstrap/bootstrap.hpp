@@ -39,6 +39,8 @@ struct Adapters {
   std::shared_ptr<service_layer::OrderLines> order_lines = nullptr;
   // Where the sweep finds the products with expired holds; nullptr: ExpireReservations fails.
   std::shared_ptr<service_layer::Reservations> reservations = nullptr;
+  // Whether every event is logged at info as a change of stock (adapters/logging/).
+  bool log_stock_changes = false;
 };
 
 // The composition root: binds every handler to the adapters it needs and returns a ready bus.

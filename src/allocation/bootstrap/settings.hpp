@@ -34,6 +34,9 @@ struct Settings {
   // orders.
   int read_cache_ttl_ms = 1000;
   int read_cache_orders = 50'000;
+  // Whether each change of stock is logged at info (adapters/logging/stock_change_log.hpp): by
+  // the long-running processes, not by one-shot commands, whose output is their own.
+  bool log_stock_changes = false;
 };
 
 }  // namespace allocation::bootstrap

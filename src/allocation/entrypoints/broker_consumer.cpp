@@ -4,6 +4,7 @@
 
 #include "allocation/adapters/backoff.hpp"
 #include "allocation/adapters/crash_point.hpp"
+#include "allocation/adapters/logging/log_fields.hpp"
 #include "allocation/entrypoints/decoding.hpp"
 #include "allocation/service_layer/errors.hpp"
 
@@ -73,6 +74,9 @@ bool BrokerConsumer::try_to_apply(adapters::broker::MessageConsumer& consumer,
     spdlog::warn("skipped message on {}: {}", kChangeBatchQuantityChannel, error.what());
     return give_up(std::string("malformed: ") + error.what());
   }
+  // The lines this message causes carry its id, as a request's carry the request's.
+  std::optional<adapters::logging::ScopedLogContext> context;
+  if (command.message_id) context.emplace("message_id", *command.message_id);
   try {
     if (bus_.handle(command)) {
       counters_.applied.fetch_add(1, std::memory_order_relaxed);

@@ -166,15 +166,32 @@ void add_read_options(CLI::App& command, bootstrap::Settings& settings) {
 
 const std::vector<std::string> kLogLevels = {"trace", "debug", "info", "warn", "error", "off"};
 
+// How the process logs: --log-level and --log-format.
+struct LogOptions {
+  std::string level = "info";
+  std::string format = "text";
+
+  adapters::logging::LogFormat log_format() const {
+    return format == "json" ? adapters::logging::LogFormat::json
+                            : adapters::logging::LogFormat::text;
+  }
+};
+
 // The options of the whole program, taken before or after the subcommand.
-void add_global_options(CLI::App& app, std::string& log_level) {
+void add_global_options(CLI::App& app, LogOptions& log) {
   app.set_version_flag("--version", "allocation " + std::string(bootstrap::build_info().version),
                        "Print the version and exit");
   std::string levels;
   for (const auto& level : kLogLevels) levels += (levels.empty() ? "" : ", ") + level;
-  app.add_option("--log-level", log_level, "Least severe events logged: " + levels)
+  app.add_option("--log-level", log.level, "Least severe events logged: " + levels)
       ->envname("ALLOCATION_LOG_LEVEL")
       ->check(CLI::IsMember(kLogLevels))
+      ->capture_default_str();
+  app.add_option("--log-format", log.format,
+                 "How log lines are written: text (for a person) or json (one object per line, "
+                 "for a log collector)")
+      ->envname("ALLOCATION_LOG_FORMAT")
+      ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   // Subcommands created after this pass what they do not know to the app: `serve --log-level
   // debug` works as well as `--log-level debug serve`.
@@ -255,8 +272,8 @@ void print_released(const std::vector<domain::events::Released>& parts, const ch
 int run_cli(int argc, char** argv) {
   CLI::App app{"allocation: allocates order lines to stock batches"};
   app.require_subcommand(1);
-  std::string log_level = "info";
-  add_global_options(app, log_level);
+  LogOptions log;
+  add_global_options(app, log);
 
   // One Settings per subcommand: CLI11 applies environment variables to the options of every
   // subcommand, so a shared one would let the environment overwrite the chosen command's flag.
@@ -277,6 +294,7 @@ int run_cli(int argc, char** argv) {
       ->check(integer_in(1, 4096))
       ->capture_default_str();
   auto& serve_command_settings = all_settings.emplace_back();
+  serve_command_settings.log_stock_changes = true;
   add_database_option(*serve_command, serve_command_settings);
   add_long_running_options(*serve_command, serve_command_settings);
   add_mail_options(*serve_command, serve_command_settings);
@@ -286,6 +304,7 @@ int run_cli(int argc, char** argv) {
   auto* worker_command = app.add_subcommand(
       "worker", "Consume change_batch_quantity and publish allocations, without HTTP");
   auto& worker_settings = all_settings.emplace_back();
+  worker_settings.log_stock_changes = true;
   add_database_option(*worker_command, worker_settings);
   add_long_running_options(*worker_command, worker_settings);
   add_mail_options(*worker_command, worker_settings);
@@ -565,11 +584,11 @@ int run_cli(int argc, char** argv) {
   } catch (const CLI::ParseError& error) {
     return refuse(app, error);
   }
-  set_up_logging(spdlog::level::from_str(log_level));
+  set_up_logging(spdlog::level::from_str(log.level), log.log_format());
   try {
     return action();
   } catch (const std::exception& error) {
-    std::cerr << "allocation: " << one_line(error.what()) << "\n";
+    std::cerr << "allocation: " << adapters::logging::one_line(error.what()) << "\n";
     return 1;
   }
 }

@@ -6,11 +6,15 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "allocation/adapters/logging/log_fields.hpp"
 #include "allocation/bootstrap/build_info.hpp"
 #include "allocation/domain/allocation_order.hpp"
 #include "allocation/domain/errors.hpp"
@@ -72,6 +76,46 @@ BodyFields body_fields(const httplib::Request& req) {
     }
   }
   return found;
+}
+
+// A request id the client sent (X-Request-Id) is kept when it is 1 to 128 printable ASCII
+// characters without spaces: what goes into every log line and back must not break either.
+constexpr std::size_t kMaxRequestIdLength = 128;
+
+bool is_usable_request_id(std::string_view id) {
+  return !id.empty() && id.size() <= kMaxRequestIdLength &&
+         std::all_of(id.begin(), id.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
+// A request id of the service's own: 16 hex digits.
+std::string new_request_id(service_layer::RandomSource& random) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(16, '0');
+  for (int half = 0; half < 2; ++half) {
+    auto bits = static_cast<std::uint32_t>(random.uniform(0, 0xffffffff));
+    for (int i = 0; i < 8; ++i, bits >>= 4) id[half * 8 + i] = kHex[bits & 0xf];
+  }
+  return id;
+}
+
+// The request's id: the one it came with when usable, else a new one.
+std::string request_id(const httplib::Request& req, service_layer::RandomSource& random) {
+  for (const auto& [name, value] : req.headers) {
+    if (is_field(name, "X-Request-Id") && is_usable_request_id(value)) return value;
+  }
+  return new_request_id(random);
+}
+
+// The line of one request at info (SPEC §8), with its figures as members of the JSON line.
+void log_request(const httplib::Request& req, int status, double seconds) {
+  if (!spdlog::should_log(spdlog::level::info)) return;
+  const std::string_view method = req.method.empty() ? "-" : std::string_view(req.method);
+  const std::string_view target = std::string_view(req.target).substr(0, 200);
+  const double ms = std::round(seconds * 1e6) / 1000;  // to the microsecond
+  const adapters::logging::LogField fields[] = {
+      {"method", method}, {"path", target}, {"status", status}, {"ms", ms}};
+  const adapters::logging::ScopedLogFields scope(fields);
+  spdlog::info("{} {} {} {:.2f} ms", method, target.empty() ? "-" : target, status, ms);
 }
 
 // The request being served: when it started, and its route and parameters once matched. A
@@ -283,6 +327,7 @@ struct HttpApi::Impl {
   void match_route(httplib::Request& req) {
     current = {};
     current.started = Clock::now();
+    adapters::logging::set_log_context("request_id", request_id(req, services->random));
     if (auto match = router.match(raw_path(req))) {
       current.route = &match->route;
       current.parameters = std::move(match->parameters);
@@ -295,6 +340,7 @@ struct HttpApi::Impl {
   httplib::Server::HandlerResponse answer_early(const httplib::Request& req,
                                                 httplib::Response& res) {
     std::optional<std::pair<int, std::string>> refusal;
+    res.set_header("X-Request-Id", std::string(adapters::logging::log_context()->value));
     current.body = body_fields(req);
     if (req.headers.size() > kMaxHeaderFields + kAddedHeaderFields) {
       refusal = {431, "too many header fields: at most " + std::to_string(kMaxHeaderFields)};
@@ -595,14 +641,21 @@ struct HttpApi::Impl {
 
     // Every answer >= 400 that has no body yet (the library's own 400, 414, ...) gets one, and
     // the status that says why reading failed.
-    server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    server.set_error_handler([this](const httplib::Request&, httplib::Response& res) {
+      // A request the library refused before its head was read has no id yet.
+      if (!adapters::logging::log_context()) {
+        adapters::logging::set_log_context("request_id", new_request_id(services->random));
+      }
+      if (!res.has_header("X-Request-Id")) {
+        res.set_header("X-Request-Id", std::string(adapters::logging::log_context()->value));
+      }
       if (const auto failure = BufferedServer::read_failure_status()) {
         if (res.status == 400) res.status = *failure;
         res.set_header("Connection", "close");  // the server closes after a failed read
       }
       if (res.body.empty()) send_error(res, res.status, status_message(res.status));
     });
-    server.set_logger([this](const httplib::Request&, const httplib::Response& res) {
+    server.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
       const double seconds =
           current.started == Clock::time_point{}
               ? 0.0
@@ -611,7 +664,9 @@ struct HttpApi::Impl {
         services->metrics.count_request(current.route ? current.route->path.text() : "unmatched",
                                         res.status, seconds);
       }
+      log_request(req, res.status, seconds);
       current = {};
+      adapters::logging::clear_log_context();
     });
     add_routes();
   }

@@ -11,6 +11,7 @@
 #include "allocation/service_layer/message_bus.hpp"
 #include "allocation/service_layer/ports/clock.hpp"
 #include "allocation/service_layer/ports/order_lines.hpp"
+#include "allocation/service_layer/ports/random_source.hpp"
 #include "allocation/service_layer/ports/read_model.hpp"
 #include "allocation/service_layer/ports/reservations.hpp"
 #include "allocation/service_layer/ports/stock_ledger.hpp"
@@ -41,6 +42,7 @@ struct HttpServices {
   service_layer::Reservations& reservations;  // holds, live and ended
   service_layer::Warehouses& warehouses;      // their priorities
   const service_layer::Clock& clock;          // whether a hold expired
+  service_layer::RandomSource& random;        // the ids of requests that come without one
   std::function<void()> check_health;         // throws when the database is down
   adapters::PrometheusMetrics& metrics;
   std::vector<ReadinessCheck> readiness;  // the database's, and the broker's when configured
