@@ -151,6 +151,17 @@ for backend in $backends; do
   result["$backend holds100000"]=$many
   result["$backend sweep_ms"]=$sweep
   result["$backend sweep_ended"]=$ended
+
+  say "$backend: allocation import of 100,000 batches, then export of them (bench/import_export.py)"
+  if [[ $backend == sqlite ]]; then
+    url=sqlite:$work/import.db
+  else
+    url=$(bench_pg_database import)
+  fi
+  read -r import_rps export_rps export_mib _ < <("$root/bench/import_export.py" "$binary" "$url" 100000)
+  result["$backend import_rps"]=$import_rps
+  result["$backend export_rps"]=$export_rps
+  result["$backend export_mib"]=$export_mib
 done
 
 if [[ $backends == *postgresql* ]]; then
@@ -238,5 +249,10 @@ row "allocate with the info log on (JSON to a file) / off, 16 connections: ok re
 row "allocate, ratio info log on / off (log lines/s)" \
   "$(ratio "$(get 'sqlite logs_on')" "$(get 'sqlite logs_off')") ($(get 'sqlite log_lines_per_s'))" \
   "$(ratio "$(get 'postgresql logs_on')" "$(get 'postgresql logs_off')") ($(get 'postgresql log_lines_per_s'))" ">= 0.90"
+row "allocation import, 100,000 batches: rows/s" \
+  "$(get 'sqlite import_rps')" "$(get 'postgresql import_rps')" ""
+row "allocation export batches, 100,000 rows: rows/s (peak MiB of import and export)" \
+  "$(get 'sqlite export_rps') ($(get 'sqlite export_mib'))" \
+  "$(get 'postgresql export_rps') ($(get 'postgresql export_mib'))" ""
 row "peak resident memory, MiB" "$(get 'sqlite rss_mib')" "$(get 'postgresql rss_mib')" "<= 64"
 row "start to first answer, ms" "$(get 'sqlite start_ms')" "$(get 'postgresql start_ms')" "<= 200"

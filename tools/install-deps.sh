@@ -12,6 +12,7 @@ packages=(
   libsoci-dev libboost-dev libsqlite3-dev libpq-dev  # Debian's SOCI headers include Boost's
   libcpp-httplib-dev nlohmann-json3-dev libhiredis-dev librabbitmq-dev libcurl4-openssl-dev
   libspdlog-dev libfmt-dev libcli11-dev
+  libfccp-dev  # fast-cpp-csv-parser: the CSV of `allocation import`
   # servers the tests start on 127.0.0.1, and load tools
   postgresql redis-server rabbitmq-server python3-aiosmtpd wrk python3-requests sqlite3
   python3-jsonschema  # tests/e2e/openapi_conformance_test.py

@@ -14,6 +14,7 @@
 #include "allocation/adapters/sql/sql_order_lines.hpp"
 #include "allocation/adapters/sql/sql_read_model.hpp"
 #include "allocation/adapters/sql/sql_reservations.hpp"
+#include "allocation/adapters/sql/sql_stock_export.hpp"
 #include "allocation/adapters/sql/sql_stock_ledger.hpp"
 #include "allocation/adapters/sql/sql_stock_states.hpp"
 #include "allocation/adapters/sql/sql_units_of_work.hpp"
@@ -140,6 +141,7 @@ Application::Application(const Settings& settings)
       read_model_(std::make_shared<adapters::sql::SqlReadModel>(database_)),
       order_lines_(std::make_shared<adapters::sql::SqlOrderLines>(database_)),
       stock_ledger_(std::make_shared<adapters::sql::SqlStockLedger>(database_)),
+      stock_export_(std::make_shared<adapters::sql::SqlStockExport>(database_)),
       stock_states_(std::make_shared<adapters::sql::SqlStockStates>(database_)),
       reservations_(std::make_shared<adapters::sql::SqlReservations>(database_)),
       warehouses_(std::make_shared<adapters::sql::SqlWarehouses>(database_)),

@@ -12,6 +12,7 @@
 #include "allocation/service_layer/ports/random_source.hpp"
 #include "allocation/service_layer/ports/read_model.hpp"
 #include "allocation/service_layer/ports/reservations.hpp"
+#include "allocation/service_layer/ports/stock_export.hpp"
 #include "allocation/service_layer/ports/stock_ledger.hpp"
 #include "allocation/service_layer/ports/stock_states.hpp"
 #include "allocation/service_layer/ports/warehouses.hpp"
@@ -37,6 +38,7 @@ class Application {
   service_layer::OrderLines& order_lines() const { return *order_lines_; }
   service_layer::UnitsOfWork& units_of_work() const { return *units_of_work_; }
   service_layer::StockLedger& stock_ledger() const { return *stock_ledger_; }
+  service_layer::StockExport& stock_export() const { return *stock_export_; }
   service_layer::StockStates& stock_states() const { return *stock_states_; }
   service_layer::Reservations& reservations() const { return *reservations_; }
   service_layer::Warehouses& warehouses() const { return *warehouses_; }
@@ -65,6 +67,7 @@ class Application {
   std::shared_ptr<service_layer::ReadModel> read_model_;
   std::shared_ptr<service_layer::OrderLines> order_lines_;
   std::shared_ptr<service_layer::StockLedger> stock_ledger_;
+  std::shared_ptr<service_layer::StockExport> stock_export_;
   std::shared_ptr<service_layer::StockStates> stock_states_;
   std::shared_ptr<service_layer::Reservations> reservations_;
   std::shared_ptr<service_layer::Warehouses> warehouses_;

@@ -49,7 +49,7 @@ service_layer::MessageBus make_message_bus(Adapters adapters, service_layer::Ret
   const std::shared_ptr<service_layer::RandomSource> random = adapters.random;
   const auto add_batch = [clock](const commands::CreateBatch& command,
                                  service_layer::UnitOfWork& uow) {
-    handlers::add_batch(command, uow, service_layer::instant_now(*clock));
+    return handlers::add_batch(command, uow, service_layer::instant_now(*clock));
   };
   const auto deallocate = [clock](const commands::Deallocate& command,
                                   service_layer::UnitOfWork& uow) {

@@ -297,6 +297,27 @@ int page_limit(std::string_view text, int maximum) {
 
 }  // namespace
 
+domain::commands::CreateBatch decode_batch_row(const BatchRow& row) {
+  const auto column = [](const char* name) { return std::string("column '") + name + "'"; };
+  const auto date = [&](const std::string& text, const char* name) -> std::optional<domain::Date> {
+    if (text.empty()) return std::nullopt;
+    auto parsed = domain::parse_date(text);
+    if (!parsed) throw BadRequest(column(name) + " must be a real date YYYY-MM-DD, or empty");
+    return parsed;
+  };
+  check_identifier_text(row.ref, column("ref"));
+  check_identifier_text(row.sku, column("sku"));
+  const auto qty = whole_number(row.qty, 0, std::numeric_limits<int>::max());
+  if (!qty) throw BadRequest(column("qty") + " must be a whole number from 0 to 2147483647");
+  if (!row.warehouse.empty()) check_identifier_text(row.warehouse, column("warehouse"));
+  return {row.ref,
+          row.sku,
+          static_cast<int>(*qty),
+          date(row.eta, "eta"),
+          row.warehouse.empty() ? std::string(domain::kDefaultWarehouse) : row.warehouse,
+          date(row.expires, "expires")};
+}
+
 MovementsQuery decode_movements_query(std::optional<std::string_view> after,
                                       std::optional<std::string_view> limit) {
   MovementsQuery query;

@@ -83,4 +83,14 @@ ProductsQuery decode_products_query(std::optional<std::string_view> after,
 // Checks an identifier that arrives outside a JSON body (a path segment). Throws BadRequest.
 void check_identifier(std::string_view value, const char* name);
 
+// A row of `allocation import` (SPEC §7.5): the text of each column, empty when the row leaves
+// it empty or the file has no such column.
+struct BatchRow {
+  std::string ref, sku, qty, eta, warehouse, expires;
+};
+// The CreateBatch of a row: ref and sku identifiers, qty a whole number 0..2147483647, eta and
+// expires a date YYYY-MM-DD or empty (none), warehouse an identifier or empty (main). Throws
+// BadRequest naming the column.
+domain::commands::CreateBatch decode_batch_row(const BatchRow& row);
+
 }  // namespace allocation::entrypoints

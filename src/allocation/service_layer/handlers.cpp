@@ -13,7 +13,7 @@ namespace allocation::service_layer::handlers {
 
 using namespace allocation::domain;
 
-void add_batch(const commands::CreateBatch& command, UnitOfWork& uow, Instant now) {
+bool add_batch(const commands::CreateBatch& command, UnitOfWork& uow, Instant now) {
   Batch batch(command.ref, command.sku, command.qty, command.eta,
               {.warehouse = command.warehouse, .expires = command.expires});
   ProductRepository& products = uow.products();
@@ -24,7 +24,9 @@ void add_batch(const commands::CreateBatch& command, UnitOfWork& uow, Instant no
   }
   Product* product = products.get(command.sku);
   if (!product) product = &products.add(Product(command.sku));
-  if (product->add_batch(std::move(batch), now)) uow.commit();
+  if (!product->add_batch(std::move(batch), now)) return false;
+  uow.commit();
+  return true;
 }
 
 namespace {

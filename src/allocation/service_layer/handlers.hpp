@@ -22,8 +22,9 @@ namespace allocation::service_layer::handlers {
 
 // Command handlers. Each commits its unit of work when it changed something.
 
+// True when the batch was added; false, changing nothing, when it is there already as given.
 // Throws domain::BatchConflict when the reference exists with other data.
-void add_batch(const domain::commands::CreateBatch& command, UnitOfWork& uow, domain::Instant now);
+bool add_batch(const domain::commands::CreateBatch& command, UnitOfWork& uow, domain::Instant now);
 // The batch the line went to, or none: backordered, or out of stock. Throws InvalidSku,
 // domain::LineConflict when the order has a line of the SKU with another qty, and
 // domain::ReleasedLine when it released that line. With a reservation (SPEC §7.3), also

@@ -28,6 +28,10 @@ struct CommandResult {
   using type = void;
 };
 template <>
+struct CommandResult<domain::commands::CreateBatch> {
+  using type = bool;  // false when the batch was there already, as given
+};
+template <>
 struct CommandResult<domain::commands::Allocate> {
   using type = Allocation;
 };

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace allocation::entrypoints {
 namespace {
@@ -228,6 +229,43 @@ TEST(Allocate, TheReservationIsOptionalAndAnId) {
               decode_allocate(R"({"orderid": "o1", "sku": "LAMP", "qty": 1, "reservation": ""})");
             }),
             "field 'reservation' must not be empty");
+}
+
+TEST(BatchRow, EmptyOptionalColumnsMeanNoEtaMainAndKeeps) {
+  const auto batch = decode_batch_row({"b1", "LAMP", "10", "", "", ""});
+  EXPECT_EQ(batch,
+            (domain::commands::CreateBatch{"b1", "LAMP", 10, std::nullopt, "main", std::nullopt}));
+  const auto full = decode_batch_row({"b2", "LAMP", "0", "2026-12-31", "north", "2027-01-31"});
+  EXPECT_EQ(full.qty, 0);
+  EXPECT_EQ(full.eta, domain::parse_date("2026-12-31"));
+  EXPECT_EQ(full.warehouse, "north");
+  EXPECT_EQ(full.expires, domain::parse_date("2027-01-31"));
+}
+
+TEST(BatchRow, EachBadFieldIsRefusedNamingItsColumn) {
+  const std::string qty = "column 'qty' must be a whole number from 0 to 2147483647";
+  const std::vector<std::pair<BatchRow, std::string>> cases = {
+      {{"", "LAMP", "1", "", "", ""}, "column 'ref' must not be empty"},
+      {{"b1", "", "1", "", "", ""}, "column 'sku' must not be empty"},
+      {{"b1", std::string(256, 's'), "1", "", "", ""},
+       "column 'sku' is longer than 255 characters"},
+      {{"b\x01", "LAMP", "1", "", "", ""}, "column 'ref' must not contain control characters"},
+      {{"b1", "LAMP", "", "", "", ""}, qty},
+      {{"b1", "LAMP", "-1", "", "", ""}, qty},
+      {{"b1", "LAMP", "1.5", "", "", ""}, qty},
+      {{"b1", "LAMP", "2147483648", "", "", ""}, qty},
+      {{"b1", "LAMP", "99999999999999999999", "", "", ""}, qty},
+      {{"b1", "LAMP", "1", "2026-02-30", "", ""},
+       "column 'eta' must be a real date YYYY-MM-DD, or empty"},
+      {{"b1", "LAMP", "1", "", "", "tomorrow"},
+       "column 'expires' must be a real date YYYY-MM-DD, or empty"},
+      {{"b1", "LAMP", "1", "", "\x7f", ""},
+       "column 'warehouse' must not contain control characters"},
+  };
+  for (const auto& [row, message] : cases) {
+    EXPECT_EQ(refusal([&] { (void)decode_batch_row(row); }), message) << row.ref << row.qty;
+  }
+  EXPECT_EQ(decode_batch_row({"b1", "LAMP", "2147483647", "", "", ""}).qty, 2147483647);
 }
 
 }  // namespace

@@ -52,8 +52,8 @@ std::vector<events::Released> cancel_nothing(const commands::CancelOrder&, const
 }
 
 // The handlers that take the time, at kTestNow: no hold expires in these tests.
-void add_batch(const commands::CreateBatch& c, UnitOfWork& uow) {
-  handlers::add_batch(c, uow, kTestNow);
+bool add_batch(const commands::CreateBatch& c, UnitOfWork& uow) {
+  return handlers::add_batch(c, uow, kTestNow);
 }
 std::vector<events::Released> deallocate(const commands::Deallocate& c, UnitOfWork& uow) {
   return handlers::deallocate(c, uow, kTestNow);
@@ -114,7 +114,7 @@ class Bus : public ::testing::Test {
     return command_handlers(
         [&attempts, losses](const commands::CreateBatch& c, UnitOfWork& uow) {
           if (++attempts <= losses) throw ConcurrencyError("lost");
-          handlers::add_batch(c, uow, kTestNow);
+          return handlers::add_batch(c, uow, kTestNow);
         },
         allocate);
   }

@@ -14,6 +14,7 @@
 #include "allocation/bootstrap/build_info.hpp"
 #include "allocation/domain/date.hpp"
 #include "allocation/domain/hold.hpp"
+#include "allocation/entrypoints/cli/bulk_commands.hpp"
 #include "allocation/entrypoints/cli/ledger_commands.hpp"
 #include "allocation/entrypoints/cli/logging.hpp"
 #include "allocation/entrypoints/decoding.hpp"
@@ -574,9 +575,11 @@ int run_cli(int argc, char** argv) {
         return 0;
       });
   allocations->add_option("orderid", orderid, "Order id")->required()->check(identifier("orderid"));
-  add_ledger_commands([&](const char* name, const char* description, auto work) {
+  const auto one_shot = [&](const char* name, const char* description, auto work) {
     return service_command(name, description, std::move(work));
-  });
+  };
+  add_ledger_commands(one_shot);
+  add_bulk_commands(one_shot);
   add_help_command(app, action);
 
   try {
