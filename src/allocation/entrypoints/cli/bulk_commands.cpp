@@ -95,8 +95,13 @@ int import_batches(bootstrap::Application& application, const std::string& path)
   auto reader = open_batches_file(path);
   Progress progress(stderr, ::isatty(STDERR_FILENO), count_lines(path) - 1, "rows");
   ImportCounts counts;
+  // The row just read is refused: FILE:LINE: why.
+  const auto refuse = [&](std::string_view why) {
+    ++counts.refused;
+    progress.say(path + ":" + std::to_string(reader->get_file_line()) + ": " + std::string(why));
+  };
   BatchRow row;
-  for (;;) {
+  for (;; progress.update(counts.rows)) {
     row = {};
     try {
       if (!reader->read_row(row.ref, row.sku, row.qty, row.eta, row.warehouse, row.expires)) break;
@@ -105,9 +110,7 @@ int import_batches(bootstrap::Application& application, const std::string& path)
                                ": line too long; import stopped");
     } catch (const io::error::base& error) {
       ++counts.rows;
-      ++counts.refused;
-      progress.say(path + ":" + std::to_string(reader->get_file_line()) + ": " +
-                   unreadable_row(error));
+      refuse(unreadable_row(error));
       continue;
     }
     ++counts.rows;
@@ -118,13 +121,10 @@ int import_batches(bootstrap::Application& application, const std::string& path)
         ++counts.unchanged;
       }
     } catch (const BadRequest& error) {
-      ++counts.refused;
-      progress.say(path + ":" + std::to_string(reader->get_file_line()) + ": " + error.what());
+      refuse(error.what());
     } catch (const domain::BatchConflict& error) {
-      ++counts.refused;
-      progress.say(path + ":" + std::to_string(reader->get_file_line()) + ": " + error.what());
+      refuse(error.what());
     }
-    progress.update(counts.rows);
   }
   progress.finish(counts.rows);
   std::printf("%s: %lld rows: %lld batches added, %lld there already, %lld refused\n", path.c_str(),
