@@ -8,7 +8,9 @@
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
+#include <chrono>
 #include <future>
+#include <thread>
 #include <vector>
 
 #include "allocation/adapters/sql/connection.hpp"
@@ -51,6 +53,27 @@ std::string postgres_target(const std::string& url) {
   // A server that does not answer must not hang start-up or a request for minutes.
   if (url.find("connect_timeout=") != std::string::npos) return url;
   return url + (url.find('?') == std::string::npos ? "?" : "&") + "connect_timeout=5";
+}
+
+// How long a SQLite connection waits for another's lock before it answers "database is locked".
+constexpr std::chrono::milliseconds kSqliteBusyTimeout{10'000};
+
+// Turning a new database's journal to WAL takes an exclusive lock. When another connection
+// holds a lock meanwhile (processes that create one database together), SQLite answers "database
+// is locked" at once instead of waiting the busy timeout, since waiting while holding its own
+// shared lock could deadlock: tried again here, for as long as the busy timeout.
+void use_write_ahead_log(soci::session& session) {
+  const auto give_up = std::chrono::steady_clock::now() + kSqliteBusyTimeout;
+  for (;;) {
+    try {
+      session << "PRAGMA journal_mode = WAL";
+      return;
+    } catch (const soci::sqlite3_soci_error& error) {
+      if ((error.result() & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= give_up)
+        throw;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 }  // namespace
@@ -112,8 +135,8 @@ void Database::configure(soci::session& session) const {
   // goes to the log whole and is synced at the COMMIT: smaller pages, less log to write and sync
   // per group (docs/performance.md).
   session << "PRAGMA page_size = 1024";
-  session << "PRAGMA busy_timeout = 10000";
-  session << "PRAGMA journal_mode = WAL";
+  session << "PRAGMA busy_timeout = " << kSqliteBusyTimeout.count();
+  use_write_ahead_log(session);
   session << "PRAGMA synchronous = FULL";
   session << "PRAGMA foreign_keys = ON";
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <soci/session.h>
 
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,19 +31,21 @@ TEST_P(Migrations, MigratingAgainIsHarmlessAndKeepsData) {
 TEST_P(Migrations, ProcessesStartingTogetherMigrateOnce) {
   testing::ScratchDatabase fresh(GetParam());
   std::vector<std::thread> starters;
-  std::atomic<int> failures = 0;
+  std::mutex failures_lock;
+  std::vector<std::string> failures;
   for (int i = 0; i < 4; ++i) {
     starters.emplace_back([&] {
       try {
         Database own(fresh.url(), {.pool_size = 1});
         migrate(own);
-      } catch (...) {
-        ++failures;
+      } catch (const std::exception& error) {
+        const std::scoped_lock lock(failures_lock);
+        failures.emplace_back(error.what());
       }
     });
   }
   for (auto& starter : starters) starter.join();
-  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(failures, std::vector<std::string>{});
 
   // Each migration was applied by one of them: every version recorded once, none missing.
   Database database(fresh.url(), {.pool_size = 1});
