@@ -29,3 +29,6 @@ find_package(CURL REQUIRED)  # SMTP notifications
 # hiredis: Debian's CMake config for it is broken; pkg-config works.
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 pkg_check_modules(RABBITMQ REQUIRED IMPORTED_TARGET librabbitmq)
+
+# OpenSSL's libcrypto (libssl-dev): the SHA-256 that fingerprints a request with an idempotency key.
+find_package(OpenSSL REQUIRED)

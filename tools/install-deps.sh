@@ -10,7 +10,7 @@ packages=(
   # libraries
   libgtest-dev libgmock-dev libbenchmark-dev
   libsoci-dev libboost-dev libsqlite3-dev libpq-dev  # Debian's SOCI headers include Boost's
-  libcpp-httplib-dev nlohmann-json3-dev libhiredis-dev librabbitmq-dev libcurl4-openssl-dev
+  libcpp-httplib-dev nlohmann-json3-dev libhiredis-dev librabbitmq-dev libcurl4-openssl-dev libssl-dev
   libspdlog-dev libfmt-dev libcli11-dev
   libfccp-dev  # fast-cpp-csv-parser: the CSV of `allocation import`
   # servers the tests start on 127.0.0.1, and load tools

@@ -1190,6 +1190,60 @@ def outage_cases():
     ]
 
 
+def idempotency_cases():
+    """422 on every route that changes something: an Idempotency-Key that answered one request,
+    sent with another (SPEC §8). Each maker makes a new request the route answers `success` to:
+    (method, target, JSON body or None)."""
+    def body(value):
+        return None if value is None else json.dumps(value).encode()
+
+    def deallocation(api):
+        line = api.line()
+        api.setup(api.post("/allocate", line), 202)
+        return "POST", "/deallocate", {"orderid": line["orderid"], "sku": line["sku"]}
+
+    def cancel(api):
+        orderid = api.unique("order")
+        make_order(api, orderid)
+        return "POST", "/orders/" + quoted(orderid) + "/cancel", None
+
+    def hold_path(api, suffix=""):
+        return "/reservations/" + quoted(api.hold()[0]["id"]) + suffix
+
+    routes = [
+        ("/add_batch", "POST", 201, lambda api: (
+            "POST", "/add_batch", {"ref": api.unique("batch"), "sku": api.unique("sku"), "qty": 5})),
+        ("/allocate", "POST", 202, lambda api: ("POST", "/allocate", api.line())),
+        ("/change_batch_quantity", "POST", 200, lambda api: (
+            "POST", "/change_batch_quantity", {"ref": api.batch()[0], "qty": 5})),
+        ("/deallocate", "POST", 200, deallocation),
+        ("/orders/{orderid}/cancel", "POST", 200, cancel),
+        ("/products/{sku}", "PATCH", 200, lambda api: (
+            "PATCH", "/products/" + quoted(api.batch()[1]), {"backorders": True})),
+        ("/warehouses/{id}", "PUT", 200, lambda api: (
+            "PUT", "/warehouses/" + quoted(api.unique("warehouse")), {"priority": 1})),
+        ("/reservations", "POST", 201, lambda api: (
+            "POST", "/reservations", {"sku": api.batch()[1], "qty": 1})),
+        ("/reservations/{id}", "DELETE", 204, lambda api: ("DELETE", hold_path(api), None)),
+        ("/reservations/{id}/extend", "POST", 200, lambda api: (
+            "POST", hold_path(api, "/extend"), {"ttl_s": 600})),
+    ]
+
+    def reused(success, make):
+        def run(api):
+            key = [("Idempotency-Key", api.unique("key"))]
+            method, target, value = make(api)
+            api.setup(api.send(Request(method, target, body(value), headers=key)), success)
+            method, target, value = make(api)
+            reply = api.send(Request(method, target, body(value), headers=key))
+            reply.sent = value
+            return reply
+        return run
+
+    return [Case(path, method, 422, "its Idempotency-Key used by another request",
+                 reused(success, make)) for path, method, success, make in routes]
+
+
 def all_cases(document):
     return (every_route_cases(document) + add_batch_cases() + allocate_cases()
             + change_batch_quantity_cases() + deallocate_cases() + set_product_policy_cases()
@@ -1199,7 +1253,8 @@ def all_cases(document):
             + movements_cases() + products_cases()
             + get_by_id_cases("/batches/{ref}", make_batch)
             + reserve_cases() + reservation_cases() + extend_reservation_cases()
-            + warehouse_cases() + plain_get_cases(document) + outage_cases())
+            + warehouse_cases() + plain_get_cases(document) + idempotency_cases()
+            + outage_cases())
 
 
 # Paths the document does not have: 404 with the error body, whatever the method.

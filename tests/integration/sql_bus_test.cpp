@@ -601,6 +601,69 @@ TEST_P(SqlBusHolds, AMessageIsAppliedOnceAcrossProcesses) {
   EXPECT_EQ(count("movements WHERE kind = 'adjusted'"), 22);
 }
 
+// A request with an idempotency key sent to two processes at once is worked by one of them,
+// and both answer alike: on a product (its version decides) and on no product (the key's row
+// does).
+TEST_P(SqlBusHolds, AKeyedRequestSentToTwoProcessesAtOnceIsWorkedOnce) {
+  bus->handle(CreateBatch{"LAMP-b1", "LAMP", 100, std::nullopt});
+  const auto other_bus = other_process();
+  constexpr int kRounds = 15;
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string key = name("k", round);
+    std::latch start(2);
+    std::mutex mutex;
+    std::vector<service_layer::KeyedAnswer> answers;
+    const auto send = [&](const service_layer::MessageBus& process) {
+      start.arrive_and_wait();
+      const service_layer::KeyedRequest request{key, "f", kTestNow};
+      service_layer::KeyedAnswer answer =
+          round % 2 == 0
+              ? process.handle_once(
+                    Allocate{name("o", round), "LAMP", 1}, request,
+                    [](const service_layer::Allocation& allocation) {
+                      return service_layer::RecordedAnswer{202, allocation.batchref.value_or("")};
+                    })
+              : process.handle_once(domain::commands::SetWarehousePriority{"north", round}, request,
+                                    [&] {
+                                      return service_layer::RecordedAnswer{200, name("p", round)};
+                                    });
+      const std::lock_guard lock(mutex);
+      answers.push_back(std::move(answer));
+    };
+    std::thread first(send, std::cref(*bus)), second(send, std::cref(other_bus));
+    first.join();
+    second.join();
+    ASSERT_EQ(answers.size(), 2u);
+    EXPECT_EQ(answers[0].answer, answers[1].answer) << key;
+    EXPECT_NE(answers[0].replayed, answers[1].replayed) << key;
+  }
+  EXPECT_EQ(count("idempotency_keys"), kRounds);
+  EXPECT_EQ(count("allocations"), (kRounds + 1) / 2);
+}
+
+// An answer older than 24 h counts as none, and a request with its key is new, even before
+// the sweep has deleted it: the new answer takes its row.
+TEST_P(SqlBusHolds, AnExpiredAnswerNotYetSweptGivesWayToTheNextRequestWithItsKey) {
+  bus->handle(CreateBatch{"LAMP-b1", "LAMP", 100, std::nullopt});
+  const auto allocate = [&](const std::string& orderid,
+                            const service_layer::KeyedRequest& request) {
+    return bus->handle_once(Allocate{orderid, "LAMP", 1}, request,
+                            [&](const service_layer::Allocation&) {
+                              return service_layer::RecordedAnswer{202, orderid};
+                            });
+  };
+  using namespace std::chrono_literals;
+  EXPECT_FALSE(allocate("o1", {"k", "f1", kTestNow - 25h}).replayed);
+  const auto fresh = allocate("o2", {"k", "f2", kTestNow});
+  EXPECT_FALSE(fresh.replayed);
+  EXPECT_EQ(fresh.answer.body, "o2");
+  const auto again = allocate("o3", {"k", "f2", kTestNow + 1h});
+  EXPECT_TRUE(again.replayed);
+  EXPECT_EQ(again.answer.body, "o2");
+  EXPECT_EQ(count("idempotency_keys"), 1);
+  EXPECT_EQ(count("allocations"), 2);
+}
+
 // The answers of the in-memory handlers' tests, from the stored holds: an id names one hold
 // for good, of one SKU; an expired hold is HoldExpired, live or swept; an ended one NotFound.
 TEST_P(SqlBusHolds, AHoldsIdAnswersAsStoredWhateverItBecame) {

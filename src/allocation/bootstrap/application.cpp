@@ -11,6 +11,7 @@
 #include "allocation/adapters/sql/migrations.hpp"
 #include "allocation/adapters/sql/outbox_relay.hpp"
 #include "allocation/adapters/sql/pending_reallocations.hpp"
+#include "allocation/adapters/sql/sql_idempotency_keys.hpp"
 #include "allocation/adapters/sql/sql_order_lines.hpp"
 #include "allocation/adapters/sql/sql_read_model.hpp"
 #include "allocation/adapters/sql/sql_reservations.hpp"
@@ -145,6 +146,7 @@ Application::Application(const Settings& settings)
       stock_states_(std::make_shared<adapters::sql::SqlStockStates>(database_)),
       reservations_(std::make_shared<adapters::sql::SqlReservations>(database_)),
       warehouses_(std::make_shared<adapters::sql::SqlWarehouses>(database_)),
+      idempotency_keys_(std::make_shared<adapters::sql::SqlIdempotencyKeys>(database_)),
       clock_(std::make_shared<adapters::RealClock>()),
       random_(std::make_shared<adapters::ThreadLocalRandom>()),
       units_of_work_(adapters::sql::sql_units_of_work(database_, clock_)) {

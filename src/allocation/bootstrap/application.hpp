@@ -8,6 +8,7 @@
 #include "allocation/bootstrap/settings.hpp"
 #include "allocation/service_layer/message_bus.hpp"
 #include "allocation/service_layer/ports/clock.hpp"
+#include "allocation/service_layer/ports/idempotency_keys.hpp"
 #include "allocation/service_layer/ports/order_lines.hpp"
 #include "allocation/service_layer/ports/random_source.hpp"
 #include "allocation/service_layer/ports/read_model.hpp"
@@ -42,6 +43,7 @@ class Application {
   service_layer::StockStates& stock_states() const { return *stock_states_; }
   service_layer::Reservations& reservations() const { return *reservations_; }
   service_layer::Warehouses& warehouses() const { return *warehouses_; }
+  service_layer::IdempotencyKeys& idempotency_keys() const { return *idempotency_keys_; }
   const service_layer::Clock& clock() const { return *clock_; }
   service_layer::RandomSource& random() const { return *random_; }
   adapters::PrometheusMetrics& metrics() const { return *metrics_; }
@@ -71,6 +73,7 @@ class Application {
   std::shared_ptr<service_layer::StockStates> stock_states_;
   std::shared_ptr<service_layer::Reservations> reservations_;
   std::shared_ptr<service_layer::Warehouses> warehouses_;
+  std::shared_ptr<service_layer::IdempotencyKeys> idempotency_keys_;
   // The one clock of the service: the bus's pauses and the ledger's times.
   std::shared_ptr<service_layer::Clock> clock_;
   // The one randomness: the bus's pauses, new hold ids and request ids.

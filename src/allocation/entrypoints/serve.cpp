@@ -52,19 +52,42 @@ void recover_every(const bootstrap::Application& app, std::chrono::seconds inter
   }
 }
 
-// Ends the holds whose time ran out every `interval` (SPEC §7.3). Any number of processes may
-// sweep one database: each product's holds end in a unit of work whose version check lets one
-// of them win.
-void sweep_reservations_every(const bootstrap::Application& app, std::chrono::seconds interval,
-                              std::stop_token stop) {
-  while (adapters::sleep_unless_stopped(stop, interval)) {
-    try {
-      if (const int ended = app.bus().handle(domain::commands::ExpireReservations{})) {
-        spdlog::info("expired {} reservations", ended);
-      }
-    } catch (const std::exception& error) {
-      spdlog::warn("sweep of expired reservations: {}", error.what());
+// Ends the holds whose time ran out (SPEC §7.3). Any number of processes may sweep one
+// database: each product's holds end in a unit of work whose version check lets one of them win.
+void sweep_reservations(const bootstrap::Application& app) {
+  try {
+    if (const int ended = app.bus().handle(domain::commands::ExpireReservations{})) {
+      spdlog::info("expired {} reservations", ended);
     }
+  } catch (const std::exception& error) {
+    spdlog::warn("sweep of expired reservations: {}", error.what());
+  }
+}
+
+// Forgets the answers to idempotency keys older than their lifetime (SPEC §8), a page at a
+// time; an expired answer not yet forgotten is already ignored, so this only frees the space.
+void sweep_idempotency_keys(const bootstrap::Application& app) {
+  constexpr int kPage = 1000;
+  try {
+    const auto cutoff =
+        service_layer::instant_now(app.clock()) - service_layer::kIdempotencyKeyLifetime;
+    int forgotten = 0;
+    for (int page = kPage; page == kPage;) {
+      page = app.idempotency_keys().forget_before(cutoff, kPage);
+      forgotten += page;
+    }
+    if (forgotten) spdlog::info("forgot {} expired idempotency keys", forgotten);
+  } catch (const std::exception& error) {
+    spdlog::warn("sweep of expired idempotency keys: {}", error.what());
+  }
+}
+
+// Every `interval`, what has expired: holds, and the answers to idempotency keys.
+void sweep_every(const bootstrap::Application& app, std::chrono::seconds interval,
+                 std::stop_token stop) {
+  while (adapters::sleep_unless_stopped(stop, interval)) {
+    sweep_reservations(app);
+    sweep_idempotency_keys(app);
   }
 }
 
@@ -77,7 +100,7 @@ std::vector<ReadinessCheck> readiness_checks(const bootstrap::Application& app) 
 
 // What runs beside the HTTP API: the consumer of change_batch_quantity when a broker is
 // configured, the outbox relay, the recovery of what dead processes left pending, and the sweep
-// of expired holds. Threads stop and are joined on destruction.
+// of what expired. Threads stop and are joined on destruction.
 class BackgroundWork {
  public:
   BackgroundWork(const bootstrap::Application& app, std::chrono::seconds recovery_interval,
@@ -91,9 +114,8 @@ class BackgroundWork {
     recovering_ = std::jthread([&app, recovery_interval](std::stop_token stop) {
       recover_every(app, recovery_interval, stop);
     });
-    sweeping_ = std::jthread([&app, sweep_interval](std::stop_token stop) {
-      sweep_reservations_every(app, sweep_interval, stop);
-    });
+    sweeping_ = std::jthread(
+        [&app, sweep_interval](std::stop_token stop) { sweep_every(app, sweep_interval, stop); });
   }
 
  private:

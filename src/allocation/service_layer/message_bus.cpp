@@ -58,6 +58,31 @@ std::vector<domain::Event> MessageBus::run_in_unit_of_work(std::optional<std::st
   }
 }
 
+std::optional<KeyedAnswer> MessageBus::answer_given(UnitOfWork& uow, const KeyedRequest& request) {
+  auto stored = uow.answer_to(request);
+  if (!stored) return std::nullopt;
+  if (stored->fingerprint != request.fingerprint) throw IdempotencyKeyReused(request.key);
+  return KeyedAnswer{std::move(stored->answer), true};
+}
+
+KeyedAnswer MessageBus::handle_spanning_once(const KeyedRequest& request,
+                                             const std::function<RecordedAnswer()>& work) const {
+  std::optional<KeyedAnswer> keyed;
+  (void)run_in_unit_of_work(std::nullopt,
+                            [&](UnitOfWork& uow) { keyed = answer_given(uow, request); });
+  if (keyed) return std::move(*keyed);
+  const RecordedAnswer fresh = work();
+  // A request racing with this one may have recorded its answer meanwhile: both answer that.
+  (void)run_in_unit_of_work(std::nullopt, [&](UnitOfWork& uow) {
+    keyed = answer_given(uow, request);
+    if (keyed) return;
+    uow.record_answer(request, fresh);
+    uow.commit();
+    keyed = KeyedAnswer{fresh, false};
+  });
+  return std::move(*keyed);
+}
+
 void MessageBus::dispatch(std::vector<domain::Event> first) const {
   std::deque<domain::Event> queue(std::make_move_iterator(first.begin()),
                                   std::make_move_iterator(first.end()));

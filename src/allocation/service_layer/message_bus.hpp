@@ -16,6 +16,7 @@
 #include "allocation/domain/product.hpp"
 #include "allocation/domain/product_policy.hpp"
 #include "allocation/service_layer/allocation.hpp"
+#include "allocation/service_layer/idempotency.hpp"
 #include "allocation/service_layer/ports/clock.hpp"
 #include "allocation/service_layer/ports/random_source.hpp"
 #include "allocation/service_layer/ports/unit_of_work.hpp"
@@ -260,6 +261,43 @@ class MessageBus {
     }
   }
 
+  // Handles the command at most once for a request with an idempotency key (SPEC §8). The
+  // first time, `answer` renders what the caller answers from the command's result (from nothing
+  // for a command without one), and the answer is recorded under the key in the transaction of
+  // the work, so that a retry, from any process on the store, gets it back with the work not
+  // done again; so does the loser of two requests racing with one key. A key that answered
+  // another fingerprint throws IdempotencyKeyReused. Work that commits nothing records nothing.
+  //
+  // A command that spans products commits in several units of work: its answer is recorded
+  // after them, in one of its own. A retry that comes before it does the work again, which for
+  // such a command (a cancel) finishes what is left of it.
+  template <CommandType C, class Answer>
+  KeyedAnswer handle_once(const C& command, const KeyedRequest& request,
+                          const Answer& answer) const {
+    const auto& handler = commands_.template handler<C>();
+    if constexpr (SpansProducts<C>::value) {
+      return handle_spanning_once(request, [&] { return answer(handler(command, *this)); });
+    } else {
+      std::optional<KeyedAnswer> keyed;
+      auto events = run_in_unit_of_work(product_key(command), [&](UnitOfWork& uow) {
+        keyed = answer_given(uow, request);
+        if (keyed) return;
+        uow.defer_commit();
+        if constexpr (std::is_void_v<CommandResultT<C>>) {
+          handler(command, uow);
+          keyed = KeyedAnswer{answer(), false};
+        } else {
+          keyed = KeyedAnswer{answer(handler(command, uow)), false};
+        }
+        if (!uow.commit_asked()) return;
+        uow.record_answer(request, keyed->answer);
+        uow.finish_commit();
+      });
+      dispatch(std::move(events));
+      return std::move(*keyed);
+    }
+  }
+
   // For entrypoints that decode a command of any type (a broker message); the result is dropped.
   void handle(const domain::Command& command) const;
 
@@ -275,6 +313,11 @@ class MessageBus {
   std::vector<domain::Event> run_in_unit_of_work(std::optional<std::string_view> key,
                                                  const UnitsOfWork::Work& work) const;
   void dispatch(std::vector<domain::Event> events) const;
+  // The answer recorded for the request's key, replayed; nullopt when there is none live.
+  // Throws IdempotencyKeyReused when it answered another fingerprint.
+  static std::optional<KeyedAnswer> answer_given(UnitOfWork& uow, const KeyedRequest& request);
+  KeyedAnswer handle_spanning_once(const KeyedRequest& request,
+                                   const std::function<RecordedAnswer()>& work) const;
 
   std::shared_ptr<UnitsOfWork> units_of_work_;
   CommandHandlers commands_;

@@ -815,6 +815,7 @@ class HoldEndedBetweenReads final : public UnitOfWork {
     return std::nullopt;
   }
   bool message_applied(std::string_view) override { return false; }
+  std::optional<StoredAnswer> answer_to(const KeyedRequest&) override { return std::nullopt; }
 
  private:
   class Products final : public ProductRepository {

@@ -76,7 +76,7 @@ std::optional<domain::Product> InMemoryStore::find_by_hold(std::string_view id) 
 void InMemoryStore::commit(const std::vector<const service_layer::TrackedProduct*>& changed,
                            const std::vector<domain::events::Deallocated>& settled,
                            const std::vector<service_layer::WarehousePriority>& priorities,
-                           const std::vector<std::string>& applied) {
+                           const std::vector<std::string>& applied, const Answers& answers) {
   std::lock_guard lock(mutex_);
   for (const auto* tracked : changed) {
     const auto& sku = tracked->product.sku();
@@ -106,7 +106,17 @@ void InMemoryStore::commit(const std::vector<const service_layer::TrackedProduct
       throw service_layer::ConcurrencyError("message " + message_id + " was applied meanwhile");
     }
   }
+  for (const auto& [request, answer] : answers) {
+    if (auto kept = answers_.find(request.key);
+        kept != answers_.end() && kept->second.at >= request.oldest_live()) {
+      throw service_layer::ConcurrencyError("idempotency key " + request.key +
+                                            " was answered meanwhile");
+    }
+  }
   applied_messages_.insert(applied.begin(), applied.end());
+  for (const auto& [request, answer] : answers) {
+    answers_.insert_or_assign(request.key, KeptAnswer{{request.fingerprint, answer}, request.at});
+  }
   if (!priorities.empty()) {
     auto configured = priorities_.configured();
     for (const auto& set : priorities) configured.insert_or_assign(set.warehouse, set.priority);
@@ -270,6 +280,28 @@ std::vector<service_layer::ProductStock> InMemoryStore::product_stocks(std::stri
 bool InMemoryStore::message_applied(std::string_view message_id) const {
   std::lock_guard lock(mutex_);
   return applied_messages_.contains(message_id);
+}
+
+std::optional<service_layer::StoredAnswer> InMemoryStore::answer_to(
+    const service_layer::KeyedRequest& request) const {
+  std::lock_guard lock(mutex_);
+  const auto kept = answers_.find(request.key);
+  if (kept == answers_.end() || kept->second.at < request.oldest_live()) return std::nullopt;
+  return kept->second.stored;
+}
+
+int InMemoryStore::forget_answers_before(domain::Instant cutoff, int limit) {
+  std::lock_guard lock(mutex_);
+  int forgotten = 0;
+  for (auto it = answers_.begin(); it != answers_.end() && forgotten < limit;) {
+    if (it->second.at < cutoff) {
+      it = answers_.erase(it);
+      ++forgotten;
+    } else {
+      ++it;
+    }
+  }
+  return forgotten;
 }
 
 std::optional<service_layer::ReservationView> InMemoryStore::reservation(

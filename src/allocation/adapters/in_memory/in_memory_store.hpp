@@ -12,6 +12,7 @@
 
 #include "allocation/domain/events.hpp"
 #include "allocation/domain/product.hpp"
+#include "allocation/service_layer/idempotency.hpp"
 #include "allocation/service_layer/ports/clock.hpp"
 #include "allocation/service_layer/ports/order_lines.hpp"
 #include "allocation/service_layer/ports/product_repository.hpp"
@@ -46,13 +47,20 @@ class InMemoryStore {
   // (absent, for a new one) and no batch reference went to another SKU meanwhile, with the
   // pending reallocations they add and those `settled`, and the ledger's movements of their
   // events (service_layer/stock_movements.hpp), numbered in commit order, and the warehouses'
-  // `priorities`, and the broker messages `applied`. Otherwise throws
-  // service_layer::ConcurrencyError and writes nothing.
+  // `priorities`, the broker messages `applied` and the `answers` to keyed requests. Otherwise
+  // throws service_layer::ConcurrencyError and writes nothing.
+  using Answers = std::vector<service_layer::KeyedRequestAnswer>;
   void commit(const std::vector<const service_layer::TrackedProduct*>& changed,
               const std::vector<domain::events::Deallocated>& settled,
               const std::vector<service_layer::WarehousePriority>& priorities = {},
-              const std::vector<std::string>& applied = {});
+              const std::vector<std::string>& applied = {}, const Answers& answers = {});
   bool message_applied(std::string_view message_id) const;
+  // The live answer recorded under the request's key (service_layer::UnitOfWork::answer_to).
+  std::optional<service_layer::StoredAnswer> answer_to(
+      const service_layer::KeyedRequest& request) const;
+  // Forgets up to `limit` answers recorded before `cutoff`; returns how many
+  // (service_layer::IdempotencyKeys).
+  int forget_answers_before(domain::Instant cutoff, int limit);
 
   std::vector<domain::events::Deallocated> pending_reallocations() const;
 
@@ -104,6 +112,11 @@ class InMemoryStore {
   // those of its batches' warehouses; the others decide nothing for it).
   domain::WarehousePriorities priorities_;
   std::set<std::string, std::less<>> applied_messages_;
+  struct KeptAnswer {
+    service_layer::StoredAnswer stored;
+    domain::Instant at;
+  };
+  std::map<std::string, KeptAnswer, std::less<>> answers_;
   int commits_ = 0;
 };
 

@@ -23,8 +23,9 @@ void InMemoryUnitOfWork::write_changes() {
     if (tracked.changed()) changed.push_back(&tracked);
   }
   if (!changed.empty() || !settled_reallocations().empty() || !warehouse_priorities_set().empty() ||
-      !applied_messages().empty()) {
-    store_.commit(changed, settled_reallocations(), warehouse_priorities_set(), applied_messages());
+      !applied_messages().empty() || !recorded_answers().empty()) {
+    store_.commit(changed, settled_reallocations(), warehouse_priorities_set(), applied_messages(),
+                  recorded_answers());
   }
 }
 

@@ -35,6 +35,10 @@ class InMemoryUnitOfWork final : public service_layer::UnitOfWork {
   bool message_applied(std::string_view message_id) override {
     return store_.message_applied(message_id);
   }
+  std::optional<service_layer::StoredAnswer> answer_to(
+      const service_layer::KeyedRequest& request) override {
+    return store_.answer_to(request);
+  }
 
  private:
   void write_changes() override;

@@ -337,6 +337,20 @@ const std::vector<Migration>& migrations() {
            " message_id TEXT PRIMARY KEY,"
            " applied_at TEXT NOT NULL)",
        }},
+      {14,
+       "answers to requests with an idempotency key",
+       {
+           // The first answer to a request with an Idempotency-Key (SPEC §8), written in the
+           // transaction of its work: fingerprint is the SHA-256 of its method, path and body;
+           // recorded_at is in milliseconds since 1970 UTC, what the 24 h lifetime counts from.
+           "CREATE TABLE idempotency_keys ("
+           " key TEXT PRIMARY KEY,"
+           " fingerprint TEXT NOT NULL,"
+           " status INTEGER NOT NULL,"
+           " body TEXT NOT NULL,"
+           " recorded_at BIGINT NOT NULL)",
+           "CREATE INDEX idempotency_keys_by_age ON idempotency_keys (recorded_at)",
+       }},
   };
   return all;
 }

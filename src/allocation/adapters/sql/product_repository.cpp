@@ -5,6 +5,7 @@
 #include <set>
 
 #include "allocation/adapters/sql/stored_date.hpp"
+#include "allocation/adapters/sql/stored_instant.hpp"
 #include "allocation/service_layer/errors.hpp"
 
 namespace allocation::adapters::sql {
@@ -18,12 +19,6 @@ namespace {
 bool contains(const std::vector<OrderLine>& lines, const OrderLine& line) {
   return std::find(lines.begin(), lines.end(), line) != lines.end();
 }
-
-// Times are stored as milliseconds since 1970 UTC.
-domain::Instant instant(long long milliseconds) {
-  return domain::Instant(std::chrono::milliseconds(milliseconds));
-}
-long long milliseconds(domain::Instant instant) { return instant.time_since_epoch().count(); }
 
 // allocations.state: where an order's line is (migration 10).
 constexpr int kAllocated = 0, kWaiting = 1, kReleased = 2;
@@ -125,12 +120,12 @@ std::vector<domain::Hold> SqlProductRepository::expired_holds(const std::string&
              " FROM products p LEFT JOIN reservations h"
              "  ON h.sku = p.sku AND h.expires_at <= :now"
              " WHERE p.sku = :sku ORDER BY h.seq",
-             milliseconds(now), sku)) {
+             stored_instant(now), sku)) {
       if (*version != loaded_version) {
         throw service_layer::ConcurrencyError("product " + sku + " changed while it was read");
       }
       if (!id) continue;  // none expired
-      expired.emplace_back(*id, sku, *qty, *batchref, instant(*expires_at),
+      expired.emplace_back(*id, sku, *qty, *batchref, instant_from_store(*expires_at),
                            std::chrono::seconds(*ttl));
     }
   });
@@ -191,8 +186,8 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
         state.out_of_stock = *ran_out != 0;
         state.policy = {.backorders = *backorders != 0, .low_stock_threshold = threshold};
         if (hold_batch) {
-          holds.emplace_back(hold_id, sku, *hold_qty, *hold_batch, instant(*hold_expires),
-                             std::chrono::seconds(*hold_ttl));
+          holds.emplace_back(hold_id, sku, *hold_qty, *hold_batch,
+                             instant_from_store(*hold_expires), std::chrono::seconds(*hold_ttl));
         }
       }
       version = *version_number;
@@ -228,7 +223,7 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
              " ORDER BY seq",
              full_batch)) {
       if (*id == hold_id) continue;
-      holds.emplace_back(*id, sku, *qty, full_batch, instant(*expires_at),
+      holds.emplace_back(*id, sku, *qty, full_batch, instant_from_store(*expires_at),
                          std::chrono::seconds(*ttl));
     }
     // Every line of the batch whose quantity changes, oldest first.
@@ -388,7 +383,7 @@ void SqlProductRepository::save_holds(const Product& product, const LoadedProduc
     connection.execute(
         "INSERT INTO ended_reservations (id, sku, batchref, qty, expires_at, ended)"
         " VALUES (:id, :s, :b, :q, :e, :how)",
-        hold.id(), hold.sku(), hold.batchref(), hold.qty(), milliseconds(hold.expires_at()),
+        hold.id(), hold.sku(), hold.batchref(), hold.qty(), stored_instant(hold.expires_at()),
         std::string(ended_name(ended.how)));
   }
   for (const domain::Hold& hold : product.holds().live()) {
@@ -399,11 +394,11 @@ void SqlProductRepository::save_holds(const Product& product, const LoadedProduc
       connection.execute(
           "INSERT INTO reservations (id, sku, batchref, qty, expires_at, ttl_s)"
           " VALUES (:id, :s, :b, :q, :e, :t)",
-          hold.id(), hold.sku(), hold.batchref(), hold.qty(), milliseconds(hold.expires_at()),
+          hold.id(), hold.sku(), hold.batchref(), hold.qty(), stored_instant(hold.expires_at()),
           static_cast<int>(hold.ttl().count()));
     } else if (was->second != hold) {
       connection.execute("UPDATE reservations SET batchref = :b, expires_at = :e WHERE id = :id",
-                         hold.batchref(), milliseconds(hold.expires_at()), hold.id());
+                         hold.batchref(), stored_instant(hold.expires_at()), hold.id());
     }
   }
 }

@@ -1,5 +1,7 @@
 #include "allocation/adapters/sql/sql_reservations.hpp"
 
+#include "allocation/adapters/sql/stored_instant.hpp"
+
 namespace allocation::adapters::sql {
 
 using service_layer::HoldStatus;
@@ -34,7 +36,7 @@ std::optional<service_layer::ReservationView> read_reservation(Connection& conne
                                         *sku,
                                         *qty,
                                         *batchref,
-                                        domain::Instant(std::chrono::milliseconds(*expires_at)),
+                                        instant_from_store(*expires_at),
                                         ended ? status_of(*ended) : HoldStatus::held};
 }
 
@@ -57,7 +59,7 @@ std::vector<std::string> SqlReservations::skus_with_expired(domain::Instant now,
     for (const auto& [sku] : connection.query<std::string>(
              "SELECT DISTINCT sku FROM (SELECT sku FROM reservations WHERE expires_at <= :now"
              " ORDER BY expires_at LIMIT :scan) AS expired LIMIT :limit",
-             static_cast<long long>(now.time_since_epoch().count()), kScan, limit)) {
+             stored_instant(now), kScan, limit)) {
       skus.push_back(*sku);
     }
   });

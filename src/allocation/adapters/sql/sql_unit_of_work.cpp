@@ -5,6 +5,7 @@
 #include "allocation/adapters/sql/pending_reallocations.hpp"
 #include "allocation/adapters/sql/sql_order_lines.hpp"
 #include "allocation/adapters/sql/sql_reservations.hpp"
+#include "allocation/adapters/sql/stored_instant.hpp"
 #include "allocation/adapters/utc_time.hpp"
 #include "allocation/service_layer/errors.hpp"
 
@@ -40,6 +41,20 @@ bool SqlUnitOfWork::message_applied(std::string_view message_id) {
   return applied;
 }
 
+std::optional<service_layer::StoredAnswer> SqlUnitOfWork::answer_to(
+    const service_layer::KeyedRequest& request) {
+  std::optional<service_layer::StoredAnswer> found;
+  on_connection_([&](Connection& connection) {
+    for (const auto& [fingerprint, status, body] : connection.query<std::string, int, std::string>(
+             "SELECT fingerprint, status, body FROM idempotency_keys"
+             " WHERE key = :k AND recorded_at >= :live",
+             request.key, stored_instant(request.oldest_live()))) {
+      found = service_layer::StoredAnswer{*fingerprint, {*status, *body}};
+    }
+  });
+  return found;
+}
+
 std::string SqlUnitOfWork::now() const { return format_utc(clock_.now()); }
 
 void SqlUnitOfWork::write_all_changes(const SqlProductRepository& products,
@@ -69,6 +84,21 @@ void SqlUnitOfWork::write_all_changes(const SqlProductRepository& products,
                            " ON CONFLICT (message_id) DO NOTHING",
                            message_id, at) == 0) {
       throw service_layer::ConcurrencyError("message " + message_id + " was applied meanwhile");
+    }
+  }
+  // Likewise a request with the same key answered meanwhile. An expired answer not yet swept
+  // gives way to the new one.
+  for (const auto& [request, answer] : recorded_answers()) {
+    if (connection.execute(
+            "INSERT INTO idempotency_keys (key, fingerprint, status, body, recorded_at)"
+            " VALUES (:k, :f, :s, :b, :at)"
+            " ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint,"
+            " status = excluded.status, body = excluded.body, recorded_at = excluded.recorded_at"
+            " WHERE idempotency_keys.recorded_at < :live",
+            request.key, request.fingerprint, answer.status, answer.body,
+            stored_instant(request.at), stored_instant(request.oldest_live())) == 0) {
+      throw service_layer::ConcurrencyError("idempotency key " + request.key +
+                                            " was answered meanwhile");
     }
   }
 }

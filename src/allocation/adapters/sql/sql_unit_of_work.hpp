@@ -19,6 +19,8 @@ class SqlUnitOfWork : public service_layer::UnitOfWork {
   std::vector<service_layer::OrderLineView> order_lines(std::string_view orderid) override;
   std::optional<service_layer::ReservationView> reservation(std::string_view id) override;
   bool message_applied(std::string_view message_id) override;
+  std::optional<service_layer::StoredAnswer> answer_to(
+      const service_layer::KeyedRequest& request) override;
 
  protected:
   // `on_connection`: how this unit of work runs SQL, on its transaction. `clock`: the time its

@@ -127,7 +127,8 @@ void add_long_running_options(CLI::App& command, bootstrap::Settings& settings) 
       ->capture_default_str();
   command
       .add_option("--reservation-sweep", settings.reservation_sweep_seconds,
-                  "Seconds between sweeps that end the holds whose time ran out")
+                  "Seconds between sweeps that end the holds whose time ran out and forget the "
+                  "answers to idempotency keys older than 24 h")
       ->envname("ALLOCATION_RESERVATION_SWEEP")
       ->check(integer_in(1, 3600))
       ->capture_default_str();

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "allocation/adapters/crash_point.hpp"
 #include "allocation/adapters/logging/log_fields.hpp"
 #include "allocation/bootstrap/build_info.hpp"
 #include "allocation/domain/allocation_order.hpp"
@@ -22,8 +23,10 @@
 #include "allocation/entrypoints/http/buffered_server.hpp"
 #include "allocation/entrypoints/http/media_type.hpp"
 #include "allocation/entrypoints/http/openapi.hpp"
+#include "allocation/entrypoints/http/request_fingerprint.hpp"
 #include "allocation/entrypoints/http/router.hpp"
 #include "allocation/service_layer/errors.hpp"
+#include "allocation/service_layer/idempotency.hpp"
 
 namespace allocation::entrypoints {
 
@@ -38,16 +41,18 @@ constexpr std::size_t kMaxHeaderFields = 100;
 // LOCAL_PORT), which the client did not send.
 constexpr std::size_t kAddedHeaderFields = 4;
 
-// The fields that say whether a body follows, how, and what it is, found in one pass over the
-// request's fields. cpp-httplib finds a field by name comparing names through tolower() per
-// character, and the dozen lookups these answers made cost an allocation about 4% of its
-// instructions (callgrind, docs/performance.md). Each points into the request's fields.
-struct BodyFields {
+// The fields that say whether a body follows, how, and what it is, and the request's
+// idempotency key, found in one pass over the request's fields. cpp-httplib finds a field by name
+// comparing names through tolower() per character, and the dozen lookups these answers made cost an
+// allocation about 4% of its instructions (callgrind, docs/performance.md). Each points into the
+// request's fields.
+struct HeadFields {
   const std::string* transfer_encoding = nullptr;  // the first, if any
   int transfer_encodings = 0;
   const std::string* content_length = nullptr;  // the first, if any
   int content_lengths = 0;
   const std::string* content_type = nullptr;
+  const std::string* idempotency_key = nullptr;  // the first, if any
 
   // Whether the request comes with a body (RFC 9112 6.3: without Content-Length or
   // Transfer-Encoding it has none). Any Transfer-Encoding but chunked is refused first.
@@ -63,8 +68,8 @@ bool is_field(const std::string& name, std::string_view wanted) {
          ::strncasecmp(name.data(), wanted.data(), wanted.size()) == 0;
 }
 
-BodyFields body_fields(const httplib::Request& req) {
-  BodyFields found;
+HeadFields head_fields(const httplib::Request& req) {
+  HeadFields found;
   // Fields of one name are neighbours, in the order received: the first met is the first sent.
   for (const auto& [name, value] : req.headers) {
     if (is_field(name, "Transfer-Encoding")) {
@@ -73,6 +78,8 @@ BodyFields body_fields(const httplib::Request& req) {
       if (found.content_lengths++ == 0) found.content_length = &value;
     } else if (is_field(name, "Content-Type") && !found.content_type) {
       found.content_type = &value;
+    } else if (is_field(name, "Idempotency-Key") && !found.idempotency_key) {
+      found.idempotency_key = &value;
     }
   }
   return found;
@@ -124,7 +131,7 @@ struct Exchange {
   Clock::time_point started;
   const Route* route = nullptr;
   std::vector<std::string> parameters;
-  BodyFields body;  // once the head is read (answer_early)
+  HeadFields head;  // once the head is read (answer_early)
 };
 thread_local Exchange current;
 
@@ -135,6 +142,32 @@ void send_json(httplib::Response& res, int status, const json& body) {
 
 void send_error(httplib::Response& res, int status, const std::string& message) {
   send_json(res, status, {{"message", message}});
+}
+
+// What a route that changes something answers: a status, and a JSON body unless it is null.
+struct Answer {
+  int status;
+  json body = nullptr;
+};
+
+void send_answer(httplib::Response& res, const Answer& answer) {
+  if (answer.body.is_null()) {
+    res.status = answer.status;
+  } else {
+    send_json(res, answer.status, answer.body);
+  }
+}
+
+// An answer as recorded under an idempotency key, and as sent again from the record.
+service_layer::RecordedAnswer recorded(const Answer& answer) {
+  return {answer.status, answer.body.is_null()
+                             ? std::string()
+                             : answer.body.dump(-1, ' ', false, json::error_handler_t::replace)};
+}
+
+void send_answer(httplib::Response& res, const service_layer::RecordedAnswer& answer) {
+  res.status = answer.status;
+  if (!answer.body.empty()) res.set_content(answer.body, "application/json");
 }
 
 json released_json(const std::vector<domain::events::Released>& released) {
@@ -180,13 +213,25 @@ bool takes_body(const std::string& method) {
   return method == "POST" || method == "PUT" || method == "PATCH";
 }
 
+// The methods that change something, and so honour an Idempotency-Key (SPEC §8).
+bool mutates(const std::string& method) { return takes_body(method) || method == "DELETE"; }
+
+// An idempotency key is 1 to 255 printable ASCII characters (a UUID, say): what is stored and
+// compared must be what the client meant, byte for byte.
+constexpr std::size_t kMaxIdempotencyKeyLength = 255;
+
+bool is_usable_idempotency_key(std::string_view key) {
+  return !key.empty() && key.size() <= kMaxIdempotencyKeyLength &&
+         std::all_of(key.begin(), key.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+}
+
 std::string body_too_large(std::size_t max_body_bytes) {
   return "request body too large: at most " + std::to_string(max_body_bytes) + " bytes";
 }
 
 // Why the request's body is refused before it is read, if it is: {status, message}.
 std::optional<std::pair<int, std::string>> body_refusal(const httplib::Request& req,
-                                                        const BodyFields& fields,
+                                                        const HeadFields& fields,
                                                         std::size_t max_body_bytes) {
   if (fields.transfer_encoding) {
     const std::string& encoding = *fields.transfer_encoding;
@@ -308,6 +353,8 @@ struct HttpApi::Impl {
       send_error(res, 404, error.what());
     } catch (const service_layer::NotFound& error) {
       send_error(res, 404, error.what());
+    } catch (const service_layer::IdempotencyKeyReused& error) {
+      send_error(res, 422, error.what());
     } catch (const std::invalid_argument& error) {  // BadRequest, and the domain's own checks
       send_error(res, 400, error.what());
     } catch (const service_layer::ConcurrencyError& error) {
@@ -320,6 +367,33 @@ struct HttpApi::Impl {
       spdlog::error("{}: {}", name, error.what());
       send_error(res, 500, "internal error");
     }
+  }
+
+  // Hands the command to the bus and answers what `render` makes of its result (of nothing, for a
+  // command without one). With an Idempotency-Key, at most once per key (SPEC §8): a retry is
+  // answered as the first time, saying Idempotent-Replayed.
+  template <class C, class Render>
+  void perform(const Call& call, httplib::Response& res, const C& command,
+               const Render& render) const {
+    const std::string* key = current.head.idempotency_key;
+    if (!key) {
+      if constexpr (std::is_void_v<service_layer::CommandResultT<C>>) {
+        services->bus.handle(command);
+        send_answer(res, render());
+      } else {
+        send_answer(res, render(services->bus.handle(command)));
+      }
+      return;
+    }
+    const service_layer::KeyedRequest request{
+        *key, request_fingerprint(call.request.method, call.request.target, call.body),
+        service_layer::instant_now(services->clock)};
+    const auto keyed = services->bus.handle_once(
+        command, request, [&](const auto&... result) { return recorded(render(result...)); });
+    // Where a test has the process die with the work and its answer committed, unsent.
+    adapters::crash_point("keyed_request_done");
+    if (keyed.replayed) res.set_header("Idempotent-Replayed", "true");
+    send_answer(res, keyed.answer);
   }
 
   // Once the head is read: finds the route on the path as sent, and hands the library the
@@ -341,7 +415,7 @@ struct HttpApi::Impl {
                                                 httplib::Response& res) {
     std::optional<std::pair<int, std::string>> refusal;
     res.set_header("X-Request-Id", std::string(adapters::logging::log_context()->value));
-    current.body = body_fields(req);
+    current.head = head_fields(req);
     if (req.headers.size() > kMaxHeaderFields + kAddedHeaderFields) {
       refusal = {431, "too many header fields: at most " + std::to_string(kMaxHeaderFields)};
     } else if (!current.route) {
@@ -349,12 +423,16 @@ struct HttpApi::Impl {
     } else if (!current.route->handler(req.method)) {
       res.set_header("Allow", current.route->allow());
       refusal = {405, "method not allowed; use " + current.route->allow()};
+    } else if (current.head.idempotency_key && mutates(req.method) &&
+               !is_usable_idempotency_key(*current.head.idempotency_key)) {
+      refusal = {400, "Idempotency-Key must be 1 to " + std::to_string(kMaxIdempotencyKeyLength) +
+                          " printable ASCII characters"};
     } else {
-      refusal = body_refusal(req, current.body, options.max_body_bytes);
+      refusal = body_refusal(req, current.head, options.max_body_bytes);
     }
     if (!refusal) return httplib::Server::HandlerResponse::Unhandled;
     send_error(res, refusal->first, refusal->second);
-    if (current.body.declares_body()) close_after(res);
+    if (current.head.declares_body()) close_after(res);
     return httplib::Server::HandlerResponse::Handled;
   }
 
@@ -362,9 +440,9 @@ struct HttpApi::Impl {
   void dispatch(const httplib::Request& req, httplib::Response& res,
                 const httplib::ContentReader* reader) {
     std::string body;
-    if (reader && current.body.declares_body()) {
+    if (reader && current.head.declares_body()) {
       if (!read_body(*reader, body, res)) return;
-    } else if (current.body.declares_body()) {
+    } else if (current.head.declares_body()) {
       close_after(res);  // a GET's body: never read
     }
     run(*current.route->handler(req.method), Call{req, current.parameters, body}, res);
@@ -400,36 +478,40 @@ struct HttpApi::Impl {
   void add_routes() {
     router.add("/add_batch", "POST", [this](const Call& call, httplib::Response& res) {
       const auto command = decode_create_batch(call.body);
-      services->bus.handle(command);
-      send_json(res, 201, {{"ref", command.ref}});
+      perform(call, res, command, [&](bool) { return Answer{201, {{"ref", command.ref}}}; });
     });
 
     router.add("/allocate", "POST", [this](const Call& call, httplib::Response& res) {
       const auto command = decode_allocate(call.body);
-      const auto allocation = services->bus.handle(command);
-      json body = {{"batchref", allocation.batchref ? json(*allocation.batchref) : json(nullptr)}};
-      // Part one's answer stays as it was; a line that waits says so, and one allocated with
-      // split (or split before: a retry) lists its parts.
-      if (allocation.backordered) body["backordered"] = true;
-      if (allocation.batchref && (command.split || allocation.parts.size() > 1)) {
-        body["allocations"] = json::array();
-        for (const auto& part : allocation.parts) {
-          body["allocations"].push_back({{"batchref", part.batchref}, {"qty", part.qty}});
+      perform(call, res, command, [&](const service_layer::Allocation& allocation) {
+        json body = {
+            {"batchref", allocation.batchref ? json(*allocation.batchref) : json(nullptr)}};
+        // Part one's answer stays as it was; a line that waits says so, and one allocated with
+        // split (or split before: a retry) lists its parts.
+        if (allocation.backordered) body["backordered"] = true;
+        if (allocation.batchref && (command.split || allocation.parts.size() > 1)) {
+          body["allocations"] = json::array();
+          for (const auto& part : allocation.parts) {
+            body["allocations"].push_back({{"batchref", part.batchref}, {"qty", part.qty}});
+          }
         }
-      }
-      send_json(res, 202, body);
+        return Answer{202, std::move(body)};
+      });
     });
 
     router.add("/deallocate", "POST", [this](const Call& call, httplib::Response& res) {
-      send_json(res, 200, released_json(services->bus.handle(decode_deallocate(call.body))));
+      perform(call, res, decode_deallocate(call.body), [](const auto& released) {
+        return Answer{200, released_json(released)};
+      });
     });
 
     router.add(
         "/orders/{orderid}/cancel", "POST", [this](const Call& call, httplib::Response& res) {
           const std::string& orderid = call.parameters[0];
           check_identifier(orderid, "orderid");
-          send_json(res, 200,
-                    released_json(services->bus.handle(domain::commands::CancelOrder{orderid})));
+          perform(call, res, domain::commands::CancelOrder{orderid}, [](const auto& released) {
+            return Answer{200, released_json(released)};
+          });
         });
 
     router.add("/orders/{orderid}", "GET", [this](const Call& call, httplib::Response& res) {
@@ -453,8 +535,9 @@ struct HttpApi::Impl {
 
     router.add("/change_batch_quantity", "POST", [this](const Call& call, httplib::Response& res) {
       const auto command = decode_change_batch_quantity(call.body);
-      services->bus.handle(command);
-      send_json(res, 200, {{"ref", command.ref}, {"qty", command.qty}});
+      perform(call, res, command, [&](bool) {
+        return Answer{200, {{"ref", command.ref}, {"qty", command.qty}}};
+      });
     });
 
     router.add("/allocations/{orderid}", "GET", [this](const Call& call, httplib::Response& res) {
@@ -499,20 +582,24 @@ struct HttpApi::Impl {
     router.add("/products/{sku}", "PATCH", [this](const Call& call, httplib::Response& res) {
       std::string sku = call.parameters[0];
       check_identifier(sku, "sku");
-      const auto policy = services->bus.handle(decode_set_product_policy(sku, call.body));
-      send_json(res, 200,
-                {{"sku", sku},
-                 {"backorders", policy.backorders},
-                 {"low_stock_threshold",
-                  policy.low_stock_threshold ? json(*policy.low_stock_threshold) : json(nullptr)}});
+      perform(call, res, decode_set_product_policy(sku, call.body),
+              [&](const domain::ProductPolicy& policy) {
+                return Answer{200,
+                              {{"sku", sku},
+                               {"backorders", policy.backorders},
+                               {"low_stock_threshold", policy.low_stock_threshold
+                                                           ? json(*policy.low_stock_threshold)
+                                                           : json(nullptr)}}};
+              });
     });
 
     router.add("/warehouses/{id}", "PUT", [this](const Call& call, httplib::Response& res) {
       std::string id = call.parameters[0];
       check_identifier(id, "id");
       const auto command = decode_set_warehouse_priority(id, call.body);
-      services->bus.handle(command);
-      send_json(res, 200, {{"id", command.warehouse}, {"priority", command.priority}});
+      perform(call, res, command, [&] {
+        return Answer{200, {{"id", command.warehouse}, {"priority", command.priority}}};
+      });
     });
 
     router.add("/warehouses", "GET", [this](const Call&, httplib::Response& res) {
@@ -536,8 +623,10 @@ struct HttpApi::Impl {
                });
 
     router.add("/reservations", "POST", [this](const Call& call, httplib::Response& res) {
-      const auto reservation = services->bus.handle(decode_reserve(call.body));
-      send_json(res, reservation.created ? 201 : 200, hold_json(reservation.hold));
+      perform(call, res, decode_reserve(call.body),
+              [](const domain::Product::Reservation& reservation) {
+                return Answer{reservation.created ? 201 : 200, hold_json(reservation.hold)};
+              });
     });
 
     router.add("/reservations/{id}", "GET", [this](const Call& call, httplib::Response& res) {
@@ -557,16 +646,17 @@ struct HttpApi::Impl {
                [this](const Call& call, httplib::Response& res) {
                  std::string id = call.parameters[0];
                  check_identifier(id, "id");
-                 const auto hold =
-                     services->bus.handle(decode_extend_reservation(std::move(id), call.body));
-                 send_json(res, 200, hold_json(hold));
+                 perform(call, res, decode_extend_reservation(std::move(id), call.body),
+                         [](const domain::Hold& hold) {
+                           return Answer{200, hold_json(hold)};
+                         });
                });
 
     router.add("/reservations/{id}", "DELETE", [this](const Call& call, httplib::Response& res) {
       const std::string& id = call.parameters[0];
       check_identifier(id, "id");
-      services->bus.handle(domain::commands::ReleaseReservation{id});
-      res.status = 204;
+      perform(call, res, domain::commands::ReleaseReservation{id},
+              [](const auto&) { return Answer{204}; });
     });
 
     router.add("/health", "GET", [this](const Call&, httplib::Response& res) {

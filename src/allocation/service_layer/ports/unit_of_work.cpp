@@ -5,9 +5,20 @@
 namespace allocation::service_layer {
 
 void UnitOfWork::commit() {
-  if (committed_) throw std::logic_error("a unit of work commits once");
+  if (committed_ || commit_asked_) throw std::logic_error("a unit of work commits once");
+  if (defer_commit_) {
+    commit_asked_ = true;
+    return;
+  }
   write_changes();
   committed_ = true;
+}
+
+void UnitOfWork::finish_commit() {
+  if (!defer_commit_ || !commit_asked_) throw std::logic_error("no commit was deferred");
+  defer_commit_ = false;
+  commit_asked_ = false;
+  commit();
 }
 
 std::vector<domain::Event> UnitOfWork::collect_new_events() {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "allocation/domain/events.hpp"
+#include "allocation/service_layer/idempotency.hpp"
 #include "allocation/service_layer/ports/order_lines.hpp"
 #include "allocation/service_layer/ports/product_repository.hpp"
 #include "allocation/service_layer/ports/reservations.hpp"
@@ -49,6 +50,22 @@ class UnitOfWork {
   }
   // Whether a committed unit of work recorded the message with this id as applied.
   virtual bool message_applied(std::string_view message_id) = 0;
+  // Records the answer to a keyed request, written with the commit: a retry of the request, in
+  // any process on the store, finds it with answer_to() instead of doing the work again.
+  void record_answer(KeyedRequest request, RecordedAnswer answer) {
+    answers_.push_back({std::move(request), std::move(answer)});
+  }
+  // The live answer a committed unit of work recorded under the request's key (one recorded
+  // since request.oldest_live()), with the fingerprint of the request it answered.
+  virtual std::optional<StoredAnswer> answer_to(const KeyedRequest& request) = 0;
+  // For the bus, before the work runs: the work's commit() then only asks for the commit, which
+  // the bus carries out with finish_commit() once it has recorded what needs the work's result
+  // (the answer to a keyed request) in the same transaction.
+  void defer_commit() { defer_commit_ = true; }
+  // Whether the work asked for a commit that was deferred.
+  bool commit_asked() const { return commit_asked_; }
+  // Commits what the work asked to commit, with what was recorded since.
+  void finish_commit();
   // Every pending reallocation, oldest first.
   virtual std::vector<domain::events::Deallocated> pending_reallocations() = 0;
   // The order's lines in every product, as one read sees them (OrderLines::of_order): a line
@@ -67,6 +84,8 @@ class UnitOfWork {
   const std::vector<WarehousePriority>& warehouse_priorities_set() const { return priorities_; }
   // For write_changes(): the ids of the broker messages applied, to record.
   const std::vector<std::string>& applied_messages() const { return applied_messages_; }
+  // For write_changes(): the answers to keyed requests, to record.
+  const std::vector<KeyedRequestAnswer>& recorded_answers() const { return answers_; }
 
  private:
   // Writes the changes of the products, the pending reallocations their Deallocated events
@@ -74,9 +93,12 @@ class UnitOfWork {
   virtual void write_changes() = 0;
 
   bool committed_ = false;
+  bool defer_commit_ = false;
+  bool commit_asked_ = false;
   std::vector<domain::events::Deallocated> settled_;
   std::vector<WarehousePriority> priorities_;
   std::vector<std::string> applied_messages_;
+  std::vector<KeyedRequestAnswer> answers_;
 };
 
 // Port: a store's units of work, and the only way to have one. Thread-safe: any number of

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "allocation/adapters/sql/postgresql/allocation_statement.hpp"
+#include "allocation/adapters/sql/stored_instant.hpp"
 
 namespace allocation::adapters::sql {
 
@@ -27,9 +28,9 @@ void write_hold(const NewHold& change, Connection& connection) {
       " SELECT COUNT(*) FROM version",
       change.product.version_number(), change.product.sku(), change.loaded_version, hold.id(),
       change.batch.reserved_quantity(), change.batch.reference(), hold.id(), hold.batchref(),
-      hold.qty(), static_cast<long long>(hold.expires_at().time_since_epoch().count()),
-      static_cast<int>(hold.ttl().count()), change.at, change.movement.batchref,
-      std::string(change.movement.kind), change.movement.qty, change.movement.reservation);
+      hold.qty(), stored_instant(hold.expires_at()), static_cast<int>(hold.ttl().count()),
+      change.at, change.movement.batchref, std::string(change.movement.kind), change.movement.qty,
+      change.movement.reservation);
   require_version_moved(written, change.product);
 }
 
@@ -72,13 +73,11 @@ void write_held_line(const HeldLine& change, Connection& connection) {
       change.product.version_number(), change.product.sku(), change.loaded_version,
       change.batch.allocated_quantity(), change.batch.reserved_quantity(), change.batch.reference(),
       change.line.orderid(), change.line.qty(), change.batch.reference(), hold.id(), hold.id(),
-      hold.batchref(), hold.qty(),
-      static_cast<long long>(hold.expires_at().time_since_epoch().count()),
-      change.message.message_id, std::string(change.message.channel), change.message.payload,
-      change.at, unreserved.batchref, std::string(unreserved.kind), unreserved.qty,
-      unreserved.orderid, reason(unreserved), unreserved.reservation, allocated.batchref,
-      std::string(allocated.kind), allocated.qty, allocated.orderid, reason(allocated),
-      allocated.reservation);
+      hold.batchref(), hold.qty(), stored_instant(hold.expires_at()), change.message.message_id,
+      std::string(change.message.channel), change.message.payload, change.at, unreserved.batchref,
+      std::string(unreserved.kind), unreserved.qty, unreserved.orderid, reason(unreserved),
+      unreserved.reservation, allocated.batchref, std::string(allocated.kind), allocated.qty,
+      allocated.orderid, reason(allocated), allocated.reservation);
   require_version_moved(written, change.product);
 }
 

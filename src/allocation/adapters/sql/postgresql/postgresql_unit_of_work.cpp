@@ -53,7 +53,10 @@ void PostgresqlUnitOfWork::write_changes() {
 }
 
 const service_layer::TrackedProduct* PostgresqlUnitOfWork::changed_alone() const {
-  if (!settled_reallocations().empty() || !applied_messages().empty()) return nullptr;
+  if (!settled_reallocations().empty() || !applied_messages().empty() ||
+      !recorded_answers().empty()) {
+    return nullptr;
+  }
   const service_layer::TrackedProduct* changed = nullptr;
   for (const auto& [sku, tracked] : products_.seen()) {
     if (!tracked.changed()) continue;
