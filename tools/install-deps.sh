@@ -17,6 +17,7 @@ packages=(
   postgresql redis-server rabbitmq-server python3-aiosmtpd wrk python3-requests sqlite3
   python3-jsonschema  # tests/e2e/openapi_conformance_test.py
   python3-prometheus-client  # tests/e2e/metrics_format_test.py: its parser reads /metrics
+  chromium chromium-driver python3-selenium  # tests/e2e/console_browser_test.py
 )
 
 missing=()

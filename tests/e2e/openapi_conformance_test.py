@@ -42,6 +42,7 @@ from typing import Callable, Optional
 import jsonschema
 
 REQUEST_TIMEOUT_S = 10  # each connect, send or receive of a request
+MAX_EVENT_STREAMS = 16  # GET /events streams open at once (adapters/event_stream/)
 RUN_DEADLINE_S = 240  # every case of every backend; ctest's timeout is above it
 START_TIMEOUT_S = 20
 STOP_TIMEOUT_S = 10
@@ -1146,6 +1147,62 @@ def plain_get_cases(document):
         Case("/metrics", "GET", 200, "metrics", lambda api: api.get("/metrics")),
         Case("/openapi.json", "GET", 200, "this document", lambda api: api.get("/openapi.json"),
              is_the_document),
+        Case("/", "GET", 200, "the console", lambda api: api.get("/"), mentions("/console.js")),
+        Case("/console.css", "GET", 200, "its styles", lambda api: api.get("/console.css")),
+        Case("/console.js", "GET", 200, "its script", lambda api: api.get("/console.js"),
+             mentions('new EventSource("/events")')),
+    ]
+
+
+def mentions(text):
+    def check(body, sent):
+        return None if text in body else f"does not mention {text!r}"
+    return check
+
+
+def open_event_stream(port):
+    """GET /events on a socket of its own, left open: the socket and the answer's head with what
+    came of its body by the first event (`retry:`), or the whole answer when it is not a stream."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=REQUEST_TIMEOUT_S)
+    sock.sendall(f"GET /events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+    received = b""
+    while b"\r\n\r\n" not in received or (b"event-stream" in received
+                                              and b"\n\n" not in received.split(b"\r\n\r\n", 1)[1]):
+        piece = sock.recv(4096)
+        if not piece:
+            break
+        received += piece
+    head, _, body = received.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    if headers.get("transfer-encoding") == "chunked":  # the first chunk: its size line, then it
+        body = body.split(b"\r\n", 1)[1].rsplit(b"\r\n", 1)[0] if b"\r\n" in body else body
+    return sock, Reply(status, headers, body)
+
+
+def event_stream_cases():
+    def opened(api):
+        sock, reply = open_event_stream(api.backend.server.port)
+        sock.close()
+        return reply
+
+    def one_too_many(api):
+        held = [open_event_stream(api.backend.server.port)[0] for _ in range(MAX_EVENT_STREAMS)]
+        try:
+            sock, reply = open_event_stream(api.backend.server.port)
+            sock.close()
+            return reply
+        finally:
+            for sock in held:
+                sock.close()
+
+    def starts_the_stream(body, sent):
+        return None if body.startswith("retry: 1000") else f"begins {body[:40]!r}"
+
+    return [
+        Case("/events", "GET", 200, "the stream opens", opened, starts_the_stream),
+        Case("/events", "GET", 503, f"{MAX_EVENT_STREAMS} streams open already", one_too_many),
     ]
 
 
@@ -1253,12 +1310,13 @@ def all_cases(document):
             + movements_cases() + products_cases()
             + get_by_id_cases("/batches/{ref}", make_batch)
             + reserve_cases() + reservation_cases() + extend_reservation_cases()
-            + warehouse_cases() + plain_get_cases(document) + idempotency_cases()
+            + warehouse_cases() + plain_get_cases(document) + event_stream_cases()
+            + idempotency_cases()
             + outage_cases())
 
 
 # Paths the document does not have: 404 with the error body, whatever the method.
-UNKNOWN_PATHS = [("GET", "/nothing-here"), ("POST", "/allocate/more"), ("DELETE", "/"),
+UNKNOWN_PATHS = [("GET", "/nothing-here"), ("POST", "/allocate/more"), ("DELETE", "/index.html"),
                  ("GET", "/allocations/"), ("GET", "/products/a/b")]
 
 
@@ -1334,7 +1392,9 @@ def check_reply(document, case, reply):
     if reply.status == 405:
         problems += check_allow(document, case.path, reply)
     if not problems and case.check:
-        problem = case.check(json.loads(reply.body), reply.sent)
+        body = reply.body.decode("utf-8", "replace")
+        problem = case.check(json.loads(body) if media_type(reply).endswith("json") else body,
+                             reply.sent)
         problems += [problem] if problem else []
     return problems + check_request_body(document, case, reply)
 

@@ -147,6 +147,7 @@ Application::Application(const Settings& settings)
       reservations_(std::make_shared<adapters::sql::SqlReservations>(database_)),
       warehouses_(std::make_shared<adapters::sql::SqlWarehouses>(database_)),
       idempotency_keys_(std::make_shared<adapters::sql::SqlIdempotencyKeys>(database_)),
+      events_(std::make_shared<adapters::ServerSentEvents>()),
       clock_(std::make_shared<adapters::RealClock>()),
       random_(std::make_shared<adapters::ThreadLocalRandom>()),
       units_of_work_(adapters::sql::sql_units_of_work(database_, clock_)) {
@@ -184,6 +185,7 @@ Application::Application(const Settings& settings)
                         .clock = clock_,
                         .order_lines = order_lines_,
                         .reservations = reservations_,
+                        .change_feed = events_,
                         .log_stock_changes = settings.log_stock_changes}));
 }
 

@@ -3,6 +3,7 @@
 #include <memory>
 #include <stop_token>
 
+#include "allocation/adapters/event_stream/server_sent_events.hpp"
 #include "allocation/adapters/prometheus_metrics.hpp"
 #include "allocation/bootstrap/broker.hpp"
 #include "allocation/bootstrap/settings.hpp"
@@ -44,6 +45,8 @@ class Application {
   service_layer::Reservations& reservations() const { return *reservations_; }
   service_layer::Warehouses& warehouses() const { return *warehouses_; }
   service_layer::IdempotencyKeys& idempotency_keys() const { return *idempotency_keys_; }
+  // What this process commits, for GET /events.
+  adapters::ServerSentEvents& events() const { return *events_; }
   const service_layer::Clock& clock() const { return *clock_; }
   service_layer::RandomSource& random() const { return *random_; }
   adapters::PrometheusMetrics& metrics() const { return *metrics_; }
@@ -74,6 +77,7 @@ class Application {
   std::shared_ptr<service_layer::Reservations> reservations_;
   std::shared_ptr<service_layer::Warehouses> warehouses_;
   std::shared_ptr<service_layer::IdempotencyKeys> idempotency_keys_;
+  std::shared_ptr<adapters::ServerSentEvents> events_;
   // The one clock of the service: the bus's pauses and the ledger's times.
   std::shared_ptr<service_layer::Clock> clock_;
   // The one randomness: the bus's pauses, new hold ids and request ids.

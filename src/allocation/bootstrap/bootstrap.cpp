@@ -130,6 +130,11 @@ service_layer::MessageBus make_message_bus(Adapters adapters, service_layer::Ret
       handlers::publish_external_message(e, *publisher);
     });
   }
+  if (auto feed = adapters.change_feed) {
+    on_every_event(events, "feed_live_subscribers", [feed](const auto& e) {
+      if (feed->listened_to()) feed->publish(domain::Event(e));
+    });
+  }
   if (adapters.log_stock_changes) {
     on_every_event(events, "log_stock_change",
                    [](const auto& e) { allocation::adapters::logging::log_stock_change(e); });

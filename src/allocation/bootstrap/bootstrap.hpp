@@ -6,6 +6,7 @@
 #include "allocation/adapters/real_clock.hpp"
 #include "allocation/adapters/thread_local_random.hpp"
 #include "allocation/service_layer/message_bus.hpp"
+#include "allocation/service_layer/ports/change_feed.hpp"
 #include "allocation/service_layer/ports/clock.hpp"
 #include "allocation/service_layer/ports/event_publisher.hpp"
 #include "allocation/service_layer/ports/notifications.hpp"
@@ -39,6 +40,8 @@ struct Adapters {
   std::shared_ptr<service_layer::OrderLines> order_lines = nullptr;
   // Where the sweep finds the products with expired holds; nullptr: ExpireReservations fails.
   std::shared_ptr<service_layer::Reservations> reservations = nullptr;
+  // Told of every event once committed, for live subscribers (GET /events); nullptr: none.
+  std::shared_ptr<service_layer::ChangeFeed> change_feed = nullptr;
   // Whether every event is logged at info as a change of stock (adapters/logging/).
   bool log_stock_changes = false;
 };

@@ -147,7 +147,7 @@ int serve(const bootstrap::Settings& settings, const HttpOptions& http) {
   });
   api.serve({app.bus(), app.read_model(), app.stock_states(), app.order_lines(), app.stock_ledger(),
              app.reservations(), app.warehouses(), app.clock(), app.random(),
-             [&app] { app.check_health(); }, app.metrics(), readiness_checks(app)});
+             [&app] { app.check_health(); }, app.metrics(), app.events(), readiness_checks(app)});
   // serve() also returns if the listening socket fails: wake the waiter so it can be joined.
   pthread_kill(waiter.native_handle(), SIGTERM);
   waiter.join();

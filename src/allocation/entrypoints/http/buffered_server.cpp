@@ -157,6 +157,9 @@ class BufferedStream final : public httplib::Stream {
   mutable std::optional<std::pair<std::string, int>> remote_, local_;
 };
 
+// The stream of the connection this thread serves, while it serves one.
+thread_local BufferedStream* serving = nullptr;
+
 // Half-closes `sock`, then drops what the client still sends (see kLingerMs).
 void linger(socket_t sock) {
   ::shutdown(sock, SHUT_WR);
@@ -201,12 +204,18 @@ std::optional<int> BufferedServer::read_failure_status() {
   return std::nullopt;
 }
 
+bool BufferedServer::send_written() { return serving && serving->flush(); }
+
 bool BufferedServer::process_and_close_socket(socket_t sock) {
   const auto read_timeout =
       std::chrono::seconds(read_timeout_sec_) + std::chrono::microseconds(read_timeout_usec_);
   BufferedStream stream(
       sock, static_cast<int>(
                 std::chrono::duration_cast<std::chrono::milliseconds>(read_timeout).count()));
+  serving = &stream;
+  const struct Served {
+    ~Served() { serving = nullptr; }
+  } served;
   const auto setup = [this, &stream](httplib::Request& request) {
     stream.end_head();
     if (setup_) setup_(request);

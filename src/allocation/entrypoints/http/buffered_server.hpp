@@ -51,6 +51,10 @@ class BufferedServer : public httplib::Server {
   // only say 400: 431 when its head passed the limit, 408 when it did not arrive in time.
   // Only from the thread serving the request.
   static std::optional<int> read_failure_status();
+  // Sends what the current response wrote so far, instead of at its end: for a response that
+  // streams (GET /events). False when the connection failed. Only from the thread serving the
+  // request.
+  static bool send_written();
 
  private:
   bool process_and_close_socket(socket_t sock) override;

@@ -21,6 +21,7 @@
 #include "allocation/domain/errors.hpp"
 #include "allocation/entrypoints/decoding.hpp"
 #include "allocation/entrypoints/http/buffered_server.hpp"
+#include "allocation/entrypoints/http/console_assets.hpp"
 #include "allocation/entrypoints/http/media_type.hpp"
 #include "allocation/entrypoints/http/openapi.hpp"
 #include "allocation/entrypoints/http/request_fingerprint.hpp"
@@ -34,6 +35,10 @@ namespace {
 
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
+
+// How long an event stream stays silent at most: a comment then keeps proxies from closing it,
+// and tells the server whether its client is still there.
+constexpr std::chrono::seconds kEventStreamKeepAlive{15};
 
 // More header fields than any client of this API sends; each costs memory until answered.
 constexpr std::size_t kMaxHeaderFields = 100;
@@ -319,6 +324,36 @@ json product_json(const service_layer::ProductStock& p, bool with_batches) {
     product["batches"] = std::move(batches);
   }
   return product;
+}
+
+// The body of GET /events: the subscription's frames as they come, until the subscriber falls
+// too far behind, the client goes away (a write fails) or the server stops (the library stops
+// asking for more).
+httplib::ContentProviderWithoutLength event_stream(
+    std::shared_ptr<adapters::ServerSentEvents::Subscription> subscription) {
+  return [subscription, opened = false, written = Clock::now()](std::size_t,
+                                                                httplib::DataSink& sink) mutable {
+    std::string text;
+    if (!opened) {
+      // At once, so that the client knows the stream is open; and how soon to come back.
+      text = "retry: 1000\n\n";
+      opened = true;
+    } else {
+      // Back within a second without news, so that a stopping server is not held up.
+      auto frames = subscription->next(std::chrono::seconds(1));
+      if (!frames) {
+        sink.done();  // fell behind: the client connects again and reads afresh
+        return true;
+      }
+      text = std::move(*frames);
+      if (text.empty()) {
+        if (Clock::now() - written < kEventStreamKeepAlive) return true;
+        text = ": keep-alive\n\n";  // also finds a client that went away
+      }
+    }
+    written = Clock::now();
+    return sink.write(text.data(), text.size()) && BufferedServer::send_written();
+  };
 }
 
 }  // namespace
@@ -689,6 +724,25 @@ struct HttpApi::Impl {
 
     router.add("/openapi.json", "GET", [](const Call&, httplib::Response& res) {
       res.set_content(std::string(kOpenApiDocument), "application/json");
+    });
+
+    // The operator console (SPEC §8): a page and its two files, over this API and /events.
+    for (const ConsoleAsset& asset : kConsoleAssets) {
+      router.add(std::string(asset.path), "GET", [&asset](const Call&, httplib::Response& res) {
+        res.set_header("Cache-Control", "no-cache");
+        res.set_content(asset.body.data(), asset.body.size(), std::string(asset.content_type));
+      });
+    }
+
+    // Server-Sent Events of what this process commits (SPEC §8), until the client goes away, the
+    // server stops, or the client falls too far behind (adapters/event_stream/).
+    router.add("/events", "GET", [this](const Call&, httplib::Response& res) {
+      std::shared_ptr subscription = services->events.subscribe();
+      if (!subscription) {
+        return send_error(res, 503, "too many event streams open at once; try again later");
+      }
+      res.set_header("Cache-Control", "no-store");
+      res.set_chunked_content_provider("text/event-stream", event_stream(std::move(subscription)));
     });
   }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "allocation/adapters/event_stream/server_sent_events.hpp"
 #include "allocation/adapters/prometheus_metrics.hpp"
 #include "allocation/entrypoints/http/readiness.hpp"
 #include "allocation/service_layer/message_bus.hpp"
@@ -45,6 +46,7 @@ struct HttpServices {
   service_layer::RandomSource& random;        // the ids of requests that come without one
   std::function<void()> check_health;         // throws when the database is down
   adapters::PrometheusMetrics& metrics;
+  adapters::ServerSentEvents& events;     // what this process commits, for GET /events
   std::vector<ReadinessCheck> readiness;  // the database's, and the broker's when configured
 };
 
