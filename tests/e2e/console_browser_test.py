@@ -12,7 +12,8 @@ products, one with history), and checks what a person does and sees:
   - an allocation made through the API shows on the page without a reload (GET /events);
   - a cancel made through the API gives the stock back on the page, again without a reload;
   - the pages of 1,000 products, and a product with 10,000 movements (the time it takes to open
-    is printed).
+    is printed);
+  - with every event stream taken, the page says it is not live, and goes live once one frees.
 Screenshots of each step are saved in SCREENSHOT_FOLDER (console-*.png), to be looked at.
 
 Only 127.0.0.1 is spoken to; the browser gets no other network (--host-resolver-rules).
@@ -23,6 +24,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -38,6 +40,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 START_TIMEOUT_S = 20
 UPDATE_TIMEOUT_S = 10  # how long the page may take to show a change: it should take well under 1 s
 BUSY_MOVEMENTS = 10_000
+MAX_EVENT_STREAMS = 16  # GET /events streams open at once (adapters/event_stream/)
 
 
 def die_with_parent():
@@ -119,6 +122,39 @@ def fill_busy(server, movements):
     server.call("POST", "/add_batch", {"ref": "busy-1", "sku": "BUSY", "qty": movements})
     for i in range(movements - 1):
         server.call("POST", "/allocate", {"orderid": f"busy-{i}", "sku": "BUSY", "qty": 1})
+
+
+def event_stream_metrics(port):
+    """What GET /metrics says of GET /events: for a failure's message."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    data = b""
+    while True:
+        piece = sock.recv(65536)
+        if not piece:
+            break
+        data += piece
+    return [line for line in data.decode().splitlines()
+            if line.startswith("allocation_http_requests_total") and '"/events"' in line]
+
+
+def open_streams(port, count):
+    """`count` GET /events on sockets of their own, left open once their answers began; a stream
+    refused (one a closed page held is freed within a second) is asked for again, for 10 s."""
+    streams = []
+    deadline = time.monotonic() + 10
+    while len(streams) < count:
+        sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        sock.sendall(b"GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        if sock.recv(4096).startswith(b"HTTP/1.1 200"):
+            streams.append(sock)
+            continue
+        sock.close()
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"GET /events refused with {len(streams)} streams open: "
+                           + repr(event_stream_metrics(port)))
+        time.sleep(0.05)
+    return streams
 
 
 def browser():
@@ -257,7 +293,17 @@ def main():
               f"and one more allocation showed in {time.monotonic() - updated:.2f} s")
         screenshot("console-busy.png")
 
+        # Every stream taken (16, by other clients): the page says it is not live, and goes live
+        # once one frees. The browser logs the refused stream: its log is read before.
         errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+        driver.get("about:blank")  # the page's own stream ends
+        held = open_streams(server.port, MAX_EVENT_STREAMS)
+        driver.get(server.url + "/")
+        wait.until(lambda d: text("#live") == "not live: retrying")
+        for sock in held:
+            sock.close()
+        wait.until(lambda d: text("#live") == "live")
+        check(True, "refused a stream while 16 were open, it said so, and went live once one freed")
         check(not errors, f"no error in the browser's log: {errors}")
     except Exception as error:  # a wait that timed out, a page that broke: say what was seen
         failures.append(f"{type(error).__name__}: {error}")

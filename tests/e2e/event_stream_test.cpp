@@ -3,7 +3,9 @@
 #include <signal.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "e2e/e2e_test.hpp"
 
@@ -128,6 +130,27 @@ TEST_P(EventStream, AStoppingServerEndsItsStreamsAndExitsCleanly) {
   EXPECT_TRUE(first.ends());
   EXPECT_TRUE(second.ends());
   EXPECT_EQ(service->wait(), 0);
+}
+
+TEST_P(EventStream, SixteenStreamsAtMostAndAClientThatLeavesFreesItsOwnWithinSeconds) {
+  std::vector<std::unique_ptr<EventStreamReader>> readers;
+  for (int i = 0; i < 16; ++i) {
+    readers.push_back(std::make_unique<EventStreamReader>(service->port()));
+    ASSERT_TRUE(readers.back()->head().starts_with("HTTP/1.1 200")) << i;
+  }
+  EventStreamReader refused(service->port());
+  EXPECT_TRUE(refused.head().starts_with("HTTP/1.1 503"));
+
+  readers.front().reset();  // the client closes its connection, and sends nothing more
+  // Asked again until it is served: the server notices within about a second, not at the next
+  // keep-alive write (15 s).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  bool served = false;
+  while (!served && std::chrono::steady_clock::now() < deadline) {
+    EventStreamReader again(service->port());
+    served = again.head().starts_with("HTTP/1.1 200");
+  }
+  EXPECT_TRUE(served);
 }
 
 INSTANTIATE_TEST_SUITE_P(Databases, EventStream,

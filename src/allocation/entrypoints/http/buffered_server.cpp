@@ -206,6 +206,12 @@ std::optional<int> BufferedServer::read_failure_status() {
 
 bool BufferedServer::send_written() { return serving && serving->flush(); }
 
+bool BufferedServer::client_closed() {
+  if (!serving) return false;
+  char byte;
+  return ::recv(serving->socket(), &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
 bool BufferedServer::process_and_close_socket(socket_t sock) {
   const auto read_timeout =
       std::chrono::seconds(read_timeout_sec_) + std::chrono::microseconds(read_timeout_usec_);

@@ -55,6 +55,9 @@ class BufferedServer : public httplib::Server {
   // streams (GET /events). False when the connection failed. Only from the thread serving the
   // request.
   static bool send_written();
+  // Whether the client of the current request closed its side of the connection (a peek, no
+  // wait): for a response that streams while the client has nothing to send.
+  static bool client_closed();
 
  private:
   bool process_and_close_socket(socket_t sock) override;

@@ -327,8 +327,7 @@ json product_json(const service_layer::ProductStock& p, bool with_batches) {
 }
 
 // The body of GET /events: the subscription's frames as they come, until the subscriber falls
-// too far behind, the client goes away (a write fails) or the server stops (the library stops
-// asking for more).
+// too far behind, the client goes away or the server stops (the library stops asking for more).
 httplib::ContentProviderWithoutLength event_stream(
     std::shared_ptr<adapters::ServerSentEvents::Subscription> subscription) {
   return [subscription, opened = false, written = Clock::now()](std::size_t,
@@ -347,6 +346,8 @@ httplib::ContentProviderWithoutLength event_stream(
       }
       text = std::move(*frames);
       if (text.empty()) {
+        // A client that went away frees its stream within a second, not at the next write.
+        if (BufferedServer::client_closed()) return false;
         if (Clock::now() - written < kEventStreamKeepAlive) return true;
         text = ": keep-alive\n\n";  // also finds a client that went away
       }

@@ -311,10 +311,10 @@ function onChange(name, data) {
   if (view.orderid && data.orderid === view.orderid) refreshOrder();
 }
 
-function listen() {
+function listen(again = false) {
   const live = $("#live");
   const source = new EventSource("/events");
-  let reconnected = false;
+  let reconnected = again;
   source.onopen = () => {
     live.className = "live on";
     live.textContent = "live";
@@ -330,11 +330,25 @@ function listen() {
     reconnected = true;
     live.className = "live connecting";
     live.textContent = "reconnecting…";
+    // Refused (a 503: every stream taken) rather than cut: the browser gives up on it, so this
+    // page tries again itself, afresh.
+    if (source.readyState === EventSource.CLOSED) {
+      live.textContent = "not live: retrying";
+      setTimeout(() => listen(true), 5000);
+    }
   };
   for (const name of EVENT_NAMES) {
     source.addEventListener(name, (event) => onChange(name, JSON.parse(event.data)));
   }
+  // A page left for another keeps no stream (the server has 16): a browser may keep the page
+  // (back/forward cache), and its stream with it, though nobody reads it.
+  window.addEventListener("pagehide", () => source.close(), {once: true});
 }
+
+// Back to a page the browser kept: live again, read afresh.
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted) listen(true);
+});
 
 // --- Wiring -----------------------------------------------------------------------------------
 
