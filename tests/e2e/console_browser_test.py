@@ -19,16 +19,12 @@ Screenshots of each step are saved in SCREENSHOT_FOLDER (console-*.png), to be l
 Only 127.0.0.1 is spoken to; the browser gets no other network (--host-resolver-rules).
 """
 
-import ctypes
+import http.client
 import json
 import os
-import re
-import signal
 import socket
-import subprocess
 import sys
 import tempfile
-import http.client
 import time
 
 from selenium import webdriver
@@ -37,42 +33,22 @@ from selenium.common.exceptions import NoSuchElementException, StaleElementRefer
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-START_TIMEOUT_S = 20
+from allocation_process import AllocationProcess
+
 UPDATE_TIMEOUT_S = 10  # how long the page may take to show a change: it should take well under 1 s
 BUSY_MOVEMENTS = 10_000
 MAX_EVENT_STREAMS = 16  # GET /events streams open at once (adapters/event_stream/)
 
 
-def die_with_parent():
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+class Server(AllocationProcess):
+    """`allocation serve` on a scratch SQLite file (allocation_process.py), and the test's
+    keep-alive connection to it."""
 
-
-class Server:
     def __init__(self, binary, folder):
-        self.log_path = os.path.join(folder, "service.log")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ALLOCATION_")}
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                [binary, "serve", "--host", "127.0.0.1", "--port", "0",
-                 "--db", "sqlite:" + os.path.join(folder, "console.db")],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
-                preexec_fn=die_with_parent)
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            match = re.search(r"serving on http://[^:]+:(\d+)", self.log())
-            if match:
-                self.port = int(match.group(1))
-                self.url = f"http://127.0.0.1:{self.port}"
-                self.connection = None
-                return
-            if self.process.poll() is not None:
-                raise RuntimeError("allocation exited at start:\n" + self.log())
-            time.sleep(0.02)
-        raise RuntimeError("allocation did not start:\n" + self.log())
-
-    def log(self):
-        with open(self.log_path, encoding="utf-8", errors="replace") as f:
-            return f.read()
+        super().__init__(binary, ["serve", "--host", "127.0.0.1", "--port", "0",
+                                  "--db", "sqlite:" + os.path.join(folder, "console.db")], folder)
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.connection = None
 
     def call(self, method, path, body=None):
         """One request on the test's keep-alive connection; the answer's JSON (None for none)."""
@@ -85,16 +61,6 @@ class Server:
         if response.status >= 400:
             raise RuntimeError(f"{method} {path}: {response.status} {text[:200]!r}")
         return json.loads(text) if text else None
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
 
 
 def fill(server):
@@ -314,7 +280,7 @@ def main():
     finally:
         if driver:
             driver.quit()
-        code = server.stop()
+        code = server.terminate()
         if code != 0:
             failures.append(f"the server exited {code}")
         if failures:

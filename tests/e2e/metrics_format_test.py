@@ -8,12 +8,8 @@ The worker's part needs a Redis (ALLOCATION_TEST_REDIS, as `make test` sets); wi
 skipped, and says so.
 """
 
-import ctypes
 import json
 import os
-import re
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,7 +18,8 @@ import urllib.request
 
 from prometheus_client.parser import text_string_to_metric_families
 
-START_TIMEOUT_S = 20
+from allocation_process import AllocationProcess
+
 EVENT_KINDS = {
     "allocated", "deallocated", "out_of_stock", "backordered", "released", "back_in_stock",
     "low_stock", "batch_added", "batch_quantity_changed", "reserved", "reservation_extended",
@@ -37,37 +34,8 @@ def check(condition, what):
         print("FAIL:", what)
 
 
-def die_with_parent():
-    """Runs in the child before exec: the process is killed if this test dies."""
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
-class Process:
-    """`allocation ARGS...`, its log in `folder`, waited for until the log says `ready` (a
-    pattern whose group 1 is the port)."""
-
-    def __init__(self, binary, args, folder, ready):
-        self.log_path = os.path.join(folder, args[0] + ".log")
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith("ALLOCATION_") or k.startswith("ALLOCATION_TEST_")}
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen([binary] + args, stdin=subprocess.DEVNULL, stdout=log,
-                                            stderr=subprocess.STDOUT, env=env,
-                                            preexec_fn=die_with_parent)
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            match = re.search(ready, self.log())
-            if match:
-                self.port = int(match.group(1))
-                return
-            if self.process.poll() is not None:
-                raise RuntimeError("allocation exited at start:\n" + self.log())
-            time.sleep(0.02)
-        raise RuntimeError("allocation did not start:\n" + self.log())
-
-    def log(self):
-        with open(self.log_path, encoding="utf-8", errors="replace") as f:
-            return f.read()
+class Process(AllocationProcess):
+    """`allocation ARGS...` (allocation_process.py), asked over HTTP."""
 
     def request(self, method, path, body=None):
         data = None if body is None else json.dumps(body).encode()
@@ -81,8 +49,7 @@ class Process:
             return error.code, error.read().decode()
 
     def stop(self):
-        self.process.send_signal(signal.SIGTERM)
-        check(self.process.wait(10) == 0, "exit code 0 after SIGTERM")
+        check(self.terminate() == 0, "exit code 0 after SIGTERM")
 
 
 def samples(text):

@@ -4,14 +4,10 @@
 
 namespace allocation::adapters::sql {
 
-using service_layer::LineStatus;
-
 std::vector<service_layer::OrderLineView> read_order_lines(Connection& connection,
                                                            std::string_view orderid) {
   const std::string o(orderid);
   std::vector<service_layer::OrderLineView> lines;
-  // status: 0 allocated, 1 backordered, 2 cancelled (LineStatus's order, and the states of
-  // allocations' rows).
   // A row per part of a split line (SPEC §6), each with its line's qty.
   for (const auto& [sku, line_qty, qty, status, batchref] :
        connection.query<std::string, int, int, int, std::string>(
@@ -20,7 +16,7 @@ std::vector<service_layer::OrderLineView> read_order_lines(Connection& connectio
            " UNION ALL SELECT sku, COALESCE(line_qty, qty), qty, 0, NULL FROM pending_reallocations"
            " WHERE orderid = :o2 ORDER BY 1",
            o, o)) {
-    service_layer::OrderLineView line{*sku, *line_qty, static_cast<LineStatus>(*status), {}};
+    service_layer::OrderLineView line{*sku, *line_qty, line_status(*status), {}};
     if (batchref) line.allocations.push_back({*batchref, *qty});
     lines.push_back(std::move(line));
   }

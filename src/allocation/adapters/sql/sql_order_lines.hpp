@@ -8,6 +8,12 @@
 
 namespace allocation::adapters::sql {
 
+// A line's status from its row's allocations.state: 0 allocated, 1 backordered (waiting),
+// 2 cancelled (released), LineStatus's order (migration 10).
+inline service_layer::LineStatus line_status(int state) {
+  return static_cast<service_layer::LineStatus>(state);
+}
+
 // The order's lines from the tables that hold them, in one statement on `connection`.
 std::vector<service_layer::OrderLineView> read_order_lines(Connection& connection,
                                                            std::string_view orderid);

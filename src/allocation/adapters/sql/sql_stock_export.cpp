@@ -1,25 +1,10 @@
 #include "allocation/adapters/sql/sql_stock_export.hpp"
 
 #include "allocation/adapters/sql/connection.hpp"
+#include "allocation/adapters/sql/sql_order_lines.hpp"
 #include "allocation/adapters/sql/stored_date.hpp"
 
 namespace allocation::adapters::sql {
-
-namespace {
-
-// allocations.state (migrations.cpp, version 10).
-service_layer::LineStatus status_of(int state) {
-  switch (state) {
-    case 0:
-      return service_layer::LineStatus::allocated;
-    case 1:
-      return service_layer::LineStatus::backordered;
-    default:
-      return service_layer::LineStatus::cancelled;
-  }
-}
-
-}  // namespace
 
 std::vector<service_layer::ExportedBatch> SqlStockExport::batches(long long after, int limit) {
   auto lease = database_->acquire();
@@ -54,7 +39,7 @@ std::vector<service_layer::ExportedAllocation> SqlStockExport::allocations(long 
             " FROM allocations WHERE id > :after ORDER BY id LIMIT :n",
             after, limit);
     for (const auto& [id, orderid, sku, line_qty, state, batchref, qty] : rows) {
-      page.push_back({*id, *orderid, *sku, *line_qty, status_of(*state), batchref, *qty});
+      page.push_back({*id, *orderid, *sku, *line_qty, line_status(*state), batchref, *qty});
     }
   });
   return page;

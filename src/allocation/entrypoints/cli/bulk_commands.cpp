@@ -30,6 +30,8 @@ using CsvReader = io::CSVReader<6, io::trim_chars<' ', '\t'>, io::double_quote_e
 
 // The header's columns, in the order SPEC §7.5 gives them; a file may order them as it likes.
 constexpr const char* kColumns[] = {"ref", "sku", "qty", "eta", "warehouse", "expires"};
+// The header an export writes, and the one named when a file's is wrong.
+constexpr std::string_view kBatchesHeader = "ref,sku,qty,eta,warehouse,expires";
 constexpr const char* kRequiredColumns[] = {"ref", "sku", "qty"};
 
 // How many lines `path` holds, for the progress: a quick pass before the import.
@@ -69,7 +71,7 @@ std::unique_ptr<CsvReader> open_batches_file(const std::string& path) {
     for (const char* column : kRequiredColumns) {
       if (!reader->has_column(column)) {
         throw std::runtime_error(path + ": the header has no column '" + column +
-                                 "' (header: ref,sku,qty,eta,warehouse,expires)");
+                                 "' (header: " + std::string(kBatchesHeader) + ")");
       }
     }
     return reader;
@@ -77,10 +79,10 @@ std::unique_ptr<CsvReader> open_batches_file(const std::string& path) {
     throw std::runtime_error("cannot open " + path + ": " + std::strerror(error.errno_value));
   } catch (const io::error::header_missing&) {
     throw std::runtime_error(path + ": empty; the first line must be the header " +
-                             "ref,sku,qty,eta,warehouse,expires");
+                             std::string(kBatchesHeader));
   } catch (const io::error::extra_column_in_header& error) {
     throw std::runtime_error(path + ": unknown column '" + error.column_name +
-                             "' in the header (known: ref,sku,qty,eta,warehouse,expires)");
+                             "' in the header (known: " + std::string(kBatchesHeader) + ")");
   } catch (const io::error::duplicated_column_in_header& error) {
     throw std::runtime_error(path + ": column '" + error.column_name + "' twice in the header");
   } catch (const io::error::base& error) {
@@ -164,8 +166,7 @@ int export_csv(bootstrap::Application& application, const std::string& kind) {
   auto& store = application.stock_export();
   if (kind == "batches") {
     return export_pages(
-        "ref,sku,qty,eta,warehouse,expires",
-        [&](long long after, int limit) { return store.batches(after, limit); },
+        kBatchesHeader, [&](long long after, int limit) { return store.batches(after, limit); },
         [](std::string& out, const service_layer::ExportedBatch& b) {
           append_csv_row(out, {b.ref, b.sku, std::to_string(b.qty), date_text(b.eta), b.warehouse,
                                date_text(b.expires)});

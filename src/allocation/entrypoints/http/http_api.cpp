@@ -94,9 +94,16 @@ HeadFields head_fields(const httplib::Request& req) {
 // characters without spaces: what goes into every log line and back must not break either.
 constexpr std::size_t kMaxRequestIdLength = 128;
 
+// Whether `text` is 1 to `max_length` printable ASCII characters, spaces among them when
+// `spaces` says so: an id a client sends, kept and compared byte for byte.
+bool is_printable_ascii(std::string_view text, std::size_t max_length, bool spaces) {
+  const char lowest = spaces ? 0x20 : 0x21;
+  return !text.empty() && text.size() <= max_length &&
+         std::all_of(text.begin(), text.end(), [&](char c) { return c >= lowest && c < 0x7f; });
+}
+
 bool is_usable_request_id(std::string_view id) {
-  return !id.empty() && id.size() <= kMaxRequestIdLength &&
-         std::all_of(id.begin(), id.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+  return is_printable_ascii(id, kMaxRequestIdLength, /*spaces=*/false);
 }
 
 // A request id of the service's own: 16 hex digits.
@@ -155,24 +162,17 @@ struct Answer {
   json body = nullptr;
 };
 
-void send_answer(httplib::Response& res, const Answer& answer) {
-  if (answer.body.is_null()) {
-    res.status = answer.status;
-  } else {
-    send_json(res, answer.status, answer.body);
-  }
-}
-
-// An answer as recorded under an idempotency key, and as sent again from the record.
+// The answer as sent, and as recorded under an idempotency key to be sent again: its JSON
+// written out once, either way.
 service_layer::RecordedAnswer recorded(const Answer& answer) {
   return {answer.status, answer.body.is_null()
                              ? std::string()
                              : answer.body.dump(-1, ' ', false, json::error_handler_t::replace)};
 }
 
-void send_answer(httplib::Response& res, const service_layer::RecordedAnswer& answer) {
+void send_answer(httplib::Response& res, service_layer::RecordedAnswer answer) {
   res.status = answer.status;
-  if (!answer.body.empty()) res.set_content(answer.body, "application/json");
+  if (!answer.body.empty()) res.set_content(std::move(answer.body), "application/json");
 }
 
 json released_json(const std::vector<domain::events::Released>& released) {
@@ -226,8 +226,7 @@ bool mutates(const std::string& method) { return takes_body(method) || method ==
 constexpr std::size_t kMaxIdempotencyKeyLength = 255;
 
 bool is_usable_idempotency_key(std::string_view key) {
-  return !key.empty() && key.size() <= kMaxIdempotencyKeyLength &&
-         std::all_of(key.begin(), key.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+  return is_printable_ascii(key, kMaxIdempotencyKeyLength, /*spaces=*/true);
 }
 
 std::string body_too_large(std::size_t max_body_bytes) {
@@ -415,21 +414,21 @@ struct HttpApi::Impl {
     if (!key) {
       if constexpr (std::is_void_v<service_layer::CommandResultT<C>>) {
         services->bus.handle(command);
-        send_answer(res, render());
+        send_answer(res, recorded(render()));
       } else {
-        send_answer(res, render(services->bus.handle(command)));
+        send_answer(res, recorded(render(services->bus.handle(command))));
       }
       return;
     }
     const service_layer::KeyedRequest request{
         *key, request_fingerprint(call.request.method, call.request.target, call.body),
         service_layer::instant_now(services->clock)};
-    const auto keyed = services->bus.handle_once(
+    auto keyed = services->bus.handle_once(
         command, request, [&](const auto&... result) { return recorded(render(result...)); });
     // Where a test has the process die with the work and its answer committed, unsent.
     adapters::crash_point("keyed_request_done");
     if (keyed.replayed) res.set_header("Idempotent-Replayed", "true");
-    send_answer(res, keyed.answer);
+    send_answer(res, std::move(keyed.answer));
   }
 
   // Once the head is read: finds the route on the path as sent, and hands the library the
