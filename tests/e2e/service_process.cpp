@@ -1,8 +1,6 @@
 #include "e2e/service_process.hpp"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,44 +8,14 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/child_process.hpp"
 #include "support/text_file.hpp"
-
-extern char** environ;
 
 namespace allocation::testing {
 
 namespace {
 
-std::string temp_path(const char* name) {
-  char folder[] = "/tmp/allocation-e2e-XXXXXX";
-  return std::string(::mkdtemp(folder)) + "/" + name;
-}
-
-}  // namespace
-
-pid_t spawn_program(std::vector<std::string> argv_storage, const std::string& out,
-                    const std::string& err, const std::vector<std::string>& environment) {
-  std::vector<char*> argv;
-  for (auto& arg : argv_storage) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> added = environment;
-  std::vector<char*> envp;
-  for (char** variable = environ; *variable; ++variable) envp.push_back(*variable);
-  for (auto& variable : added) envp.push_back(variable.data());
-  envp.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = -1;
-  const int failed = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  if (failed) throw std::runtime_error("cannot start " + argv_storage[0]);
-  return pid;
-}
-
-namespace {
+std::string temp_path(const char* name) { return make_temp_folder("allocation-e2e") + "/" + name; }
 
 // Starts the service's binary with stdout and stderr to files.
 pid_t spawn(const std::vector<std::string>& args, const std::string& out, const std::string& err,
@@ -55,11 +23,6 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& out, const 
   std::vector<std::string> argv = {ALLOCATION_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
   return spawn_program(std::move(argv), out, err, environment);
-}
-
-int exit_code(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  return 128 + WTERMSIG(status);
 }
 
 }  // namespace

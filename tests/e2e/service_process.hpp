@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "support/child_process.hpp"
+
 namespace allocation::testing {
 
 // The real `allocation` binary (ALLOCATION_BINARY, set by the build), run as a child process.
@@ -18,11 +20,6 @@ struct RunResult {
 
 // Runs `allocation ARGS...` to completion.
 RunResult run_allocation(const std::vector<std::string>& args);
-
-// Starts ARGV[0] (looked up in PATH) with stdout and stderr to the files named, and this
-// process's environment with `environment` ("NAME=value") added.
-pid_t spawn_program(std::vector<std::string> argv, const std::string& out, const std::string& err,
-                    const std::vector<std::string>& environment = {});
 
 // `allocation serve --port 0 ARGS...`, started and waited for until it answers; or
 // `allocation worker ARGS...`, waited for until it says it consumes.
