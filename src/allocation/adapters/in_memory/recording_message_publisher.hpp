@@ -1,8 +1,10 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "allocation/adapters/broker/message_publisher.hpp"
@@ -17,6 +19,8 @@ struct PublishedRecord {
   int failing_publish = 0;
   int publishes = 0;
   bool confirm_fails = false;
+  // Called once, by the next confirm() before it confirms: what happens meanwhile elsewhere.
+  std::function<void()> before_confirm;
 };
 
 class RecordingMessagePublisher final : public broker::MessagePublisher {
@@ -31,6 +35,7 @@ class RecordingMessagePublisher final : public broker::MessagePublisher {
     unconfirmed_.push_back(std::string(channel) + " " + std::string(payload));
   }
   void confirm() override {
+    if (auto meanwhile = std::exchange(record_->before_confirm, nullptr)) meanwhile();
     if (record_->confirm_fails) throw std::runtime_error("no confirm");
     record_->confirmed.insert(record_->confirmed.end(), unconfirmed_.begin(), unconfirmed_.end());
     unconfirmed_.clear();

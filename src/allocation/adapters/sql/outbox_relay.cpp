@@ -14,6 +14,20 @@
 
 namespace allocation::adapters::sql {
 
+namespace {
+
+// A string literal of SQL.
+std::string quoted(const std::string& text) {
+  std::string literal = "'";
+  for (const char c : text) {
+    literal += c;
+    if (c == '\'') literal += c;
+  }
+  return literal + "'";
+}
+
+}  // namespace
+
 int OutboxRelay::publish_backlog(int limit) {
   auto lease = database_->acquire();
   soci::session& session = lease.session();
@@ -39,20 +53,28 @@ int OutboxRelay::publish_backlog(int limit) {
       // Sent at once (a broker's round trip per batch, not per message), confirmed together,
       // and deleted together: one write per batch (on SQLite, one fsync).
       Connection connection = lease.connection();
-      std::string ids;
-      for (const auto& [id, channel, payload] :
-           connection.query<long long, std::string, std::string>(
-               "SELECT id, channel, payload FROM outbox ORDER BY id LIMIT :n", limit)) {
+      std::string ids, message_ids;
+      for (const auto& [id, message_id, channel, payload] :
+           connection.query<long long, std::string, std::string, std::string>(
+               "SELECT id, message_id, channel, payload FROM outbox ORDER BY id LIMIT :n", limit)) {
         publisher_->publish(*channel, *payload);
-        if (!ids.empty()) ids += ',';
+        if (!ids.empty()) {
+          ids += ',';
+          message_ids += ',';
+        }
         ids += std::to_string(*id);
+        message_ids += quoted(*message_id);
         ++sent;
       }
       if (sent > 0) {
         publisher_->confirm();
         counters_->published.fetch_add(sent, std::memory_order_relaxed);
         crash_point("outbox_confirmed");
-        session << "DELETE FROM outbox WHERE id IN (" + ids + ")";
+        // By message id too: on SQLite, where another process's relay may send and delete the
+        // same messages meanwhile, a new message can take a freed id (a rowid is reused), and
+        // must not go unsent.
+        session << "DELETE FROM outbox WHERE id IN (" + ids + ") AND message_id IN (" +
+                       message_ids + ")";
       }
       if (postgres) session << "COMMIT";
     } catch (...) {

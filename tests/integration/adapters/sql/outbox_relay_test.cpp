@@ -14,9 +14,10 @@ using testing::SqlTest;
 
 class OutboxRelayTest : public SqlTest {
  protected:
-  void store(int messages) {
+  // Messages m<from>.. with payloads p<from>..
+  void store(int messages, int from = 1) {
     auto lease = database->acquire();
-    for (int i = 1; i <= messages; ++i) {
+    for (int i = from; i < from + messages; ++i) {
       lease.session() << "INSERT INTO outbox (message_id, channel, payload) VALUES ('m" +
                              std::to_string(i) + "', 'line_allocated', 'p" + std::to_string(i) +
                              "')";
@@ -55,6 +56,24 @@ TEST_P(OutboxRelayTest, PublishesAtMostTheLimitAtOnce) {
   EXPECT_EQ(outbox_backlog(*database), 3);
   EXPECT_EQ(relay.publish_backlog(), 3);
   EXPECT_EQ(broker->confirmed.size(), 5u);
+}
+
+// Two relays at once (two processes on one SQLite file): the second sends and deletes the
+// messages the first is still sending, and a new message takes an id SQLite freed so (a rowid is
+// reused). The first deletes what it sent, not the new message. Without the message ids in its
+// delete, the new message was lost (found by the fault run).
+TEST_P(OutboxRelayTest, ARelayDeletesWhatItSentNotAMessageThatTookItsIdMeanwhile) {
+  store(3);
+  OutboxRelay first = relay_to_broker(), second = relay_to_broker();
+  broker->before_confirm = [&] {
+    EXPECT_EQ(second.publish_backlog(), GetParam() == Backend::sqlite ? 3 : 0)
+        << "on PostgreSQL one relay at a time";
+    store(1, 4);
+  };
+  EXPECT_EQ(first.publish_backlog(), 3);
+  EXPECT_EQ(outbox_backlog(*database), 1) << "the new message was deleted unsent";
+  EXPECT_EQ(second.publish_backlog(), 1);
+  EXPECT_EQ(broker->confirmed.back(), "line_allocated p4");
 }
 
 // A send that fails stops the batch and deletes nothing: what the broker may have taken goes
