@@ -5,7 +5,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build fuzzers run test test-sanitize bench format clean
+.PHONY: all deps configure build fuzzers run test test-sanitize torture bench format clean
 
 all: build
 
@@ -35,6 +35,13 @@ fuzzers: deps
 # Every test tier through ctest, the fuzzers for FUZZ_SECONDS each among them.
 test: build fuzzers
 	@tools/run-tests.sh $(BUILD_DIR)
+
+# The randomized fault run (tests/fault_run) for SECONDS on SQLite, then on PostgreSQL, with a
+# SEED of its own or one drawn from the time (printed).
+SECONDS ?= 600
+SEED ?=
+torture: build
+	@tools/torture.sh $(BUILD_DIR) $(SECONDS) $(SEED)
 
 # The service under load on SQLite and PostgreSQL beside PostgreSQL's own ceiling (pgbench),
 # from a release build; prints one table (bench/run.sh, about 14 minutes), then the outbox

@@ -18,6 +18,7 @@ packages=(
   python3-jsonschema  # tests/e2e/openapi_conformance_test.py
   python3-prometheus-client  # tests/e2e/metrics_format_test.py: its parser reads /metrics
   chromium chromium-driver python3-selenium  # tests/e2e/console_browser_test.py
+  faketime  # tests/fault_run: libfaketime moves the serve processes' clock past holds' expiry
 )
 
 missing=()
