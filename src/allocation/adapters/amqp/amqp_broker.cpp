@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "allocation/adapters/amqp/amqp_envelope.hpp"
+
 namespace allocation::adapters::amqp {
 
 AmqpPublisher::AmqpPublisher(const AmqpAddress& address) : connection_(address) {
@@ -37,13 +39,10 @@ std::optional<broker::Delivery> AmqpConsumer::next(std::chrono::milliseconds wai
   if (std::chrono::steady_clock::now() >= next_lag_read_) read_lag();
   auto delivery = connection_.next_delivery(wait);
   if (!delivery) return std::nullopt;
-  // A quorum queue counts the deliveries before this one; a redelivery it did not count is at
-  // least the second.
-  const int deliveries = delivery->delivery_count ? static_cast<int>(*delivery->delivery_count) + 1
-                                                  : (delivery->redelivered ? 2 : 1);
-  return broker::Delivery{.id = std::to_string(delivery->tag),
-                          .payload = std::move(delivery->body),
-                          .deliveries = deliveries};
+  return broker::Delivery{
+      .id = std::to_string(delivery->tag),
+      .payload = std::move(delivery->body),
+      .deliveries = deliveries(delivery->delivery_count, delivery->redelivered)};
 }
 
 void AmqpConsumer::acknowledge(const broker::Delivery& delivery) {

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "allocation/adapters/amqp/amqp_envelope.hpp"
+
 namespace allocation::adapters::amqp {
 
 namespace {
@@ -60,38 +62,6 @@ struct OneEntryTable {
   amqp_table_entry_t entry{};
   amqp_table_t table{};
 };
-
-const amqp_field_value_t* header(const amqp_basic_properties_t& properties, std::string_view key) {
-  if (!(properties._flags & AMQP_BASIC_HEADERS_FLAG)) return nullptr;
-  for (int i = 0; i < properties.headers.num_entries; ++i) {
-    if (text(properties.headers.entries[i].key) == key) return &properties.headers.entries[i].value;
-  }
-  return nullptr;
-}
-
-std::optional<std::string> string_header(const amqp_basic_properties_t& properties,
-                                         std::string_view key) {
-  const amqp_field_value_t* value = header(properties, key);
-  if (!value || value->kind != AMQP_FIELD_KIND_UTF8) return std::nullopt;
-  return text(value->value.bytes);
-}
-
-std::optional<long long> integer_header(const amqp_basic_properties_t& properties,
-                                        std::string_view key) {
-  if (const amqp_field_value_t* value = header(properties, key)) {
-    switch (value->kind) {
-      case AMQP_FIELD_KIND_I64:
-        return value->value.i64;
-      case AMQP_FIELD_KIND_I32:
-        return value->value.i32;
-      case AMQP_FIELD_KIND_U32:
-        return value->value.u32;
-      default:
-        return std::nullopt;
-    }
-  }
-  return std::nullopt;
-}
 
 }  // namespace
 

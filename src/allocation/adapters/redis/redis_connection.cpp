@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "allocation/adapters/redis/consumer_replies.hpp"
+
 namespace allocation::adapters::redis {
 
 namespace {
@@ -170,11 +172,7 @@ std::optional<std::string> RedisConnection::next_message(std::chrono::millisecon
     }
     if (raw) {
       Reply reply(static_cast<redisReply*>(raw), freeReplyObject);
-      // ["message", channel, payload]; subscription confirmations are skipped.
-      if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 3 &&
-          std::string_view(reply->element[0]->str, reply->element[0]->len) == "message") {
-        return std::string(reply->element[2]->str, reply->element[2]->len);
-      }
+      if (auto payload = published_message(reply.get())) return payload;
       continue;
     }
     pollfd fd{context_->fd, POLLIN, 0};

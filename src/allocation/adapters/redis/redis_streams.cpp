@@ -5,41 +5,13 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "allocation/adapters/redis/consumer_replies.hpp"
+
 namespace allocation::adapters::redis {
 
 namespace {
 
 constexpr std::string_view kReadCount = "16";  // entries read or claimed at once
-
-std::string_view text(const redisReply* reply) {
-  if (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_STATUS) {
-    throw std::runtime_error("unexpected Redis reply");
-  }
-  return {reply->str, reply->len};
-}
-
-const redisReply* element(const redisReply* reply, std::size_t index) {
-  if (reply->type != REDIS_REPLY_ARRAY || index >= reply->elements) {
-    throw std::runtime_error("unexpected Redis reply");
-  }
-  return reply->element[index];
-}
-
-// An entry, [id, [field, value, ...]], as a delivery: its payload field's value, empty when it
-// has none (what a producer that does not follow SPEC §9 adds fails to decode, and is
-// dead-lettered).
-broker::Delivery delivery_of(const redisReply* entry) {
-  broker::Delivery delivery{.id = std::string(text(element(entry, 0))), .payload = {}};
-  const redisReply* fields = element(entry, 1);
-  if (fields->type != REDIS_REPLY_ARRAY) return delivery;  // deleted since it was added
-  for (std::size_t i = 0; i + 1 < fields->elements; i += 2) {
-    if (text(fields->element[i]) == kPayloadField) {
-      delivery.payload = text(fields->element[i + 1]);
-      break;
-    }
-  }
-  return delivery;
-}
 
 }  // namespace
 
@@ -75,11 +47,7 @@ std::optional<broker::Delivery> StreamsConsumer::next(std::chrono::milliseconds 
         {"XREADGROUP", "GROUP", options_.group, options_.consumer, "COUNT", kReadCount, "BLOCK",
          std::to_string(std::max<long long>(wait.count(), 1)), "STREAMS", options_.stream, ">"});
     if (reply->type == REDIS_REPLY_NIL) return std::nullopt;
-    // [[stream, [entry, ...]]]
-    const redisReply* entries = element(element(reply.get(), 0), 1);
-    for (std::size_t i = 0; i < entries->elements; ++i) {
-      claimed_.push_back(delivery_of(entries->element[i]));
-    }
+    for (auto& delivery : read_deliveries(reply.get())) claimed_.push_back(std::move(delivery));
     if (claimed_.empty()) return std::nullopt;
   }
   broker::Delivery delivery = std::move(claimed_.front());
@@ -91,42 +59,19 @@ void StreamsConsumer::claim() {
   const auto reply = connection_.command(
       {"XAUTOCLAIM", options_.stream, options_.group, options_.consumer,
        std::to_string(options_.claim_after.count()), "0-0", "COUNT", kReadCount});
-  // [next cursor, [entry, ...], [deleted id, ...]]
-  const redisReply* entries = element(reply.get(), 1);
-  for (std::size_t i = 0; i < entries->elements; ++i) {
-    broker::Delivery delivery = delivery_of(entries->element[i]);
+  for (auto& delivery : claimed_deliveries(reply.get())) {
     delivery.deliveries = deliveries_of(delivery.id);  // this claim included
     claimed_.push_back(std::move(delivery));
   }
 }
 
 int StreamsConsumer::deliveries_of(const std::string& id) {
-  // [[id, consumer, idle ms, deliveries]]
-  const auto reply =
-      connection_.command({"XPENDING", options_.stream, options_.group, id, id, "1"});
-  if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0) return 1;
-  return static_cast<int>(element(element(reply.get(), 0), 3)->integer);
+  return pending_deliveries(
+      connection_.command({"XPENDING", options_.stream, options_.group, id, id, "1"}).get());
 }
 
 void StreamsConsumer::read_lag() {
-  // [[field, value, ...] per group]; "lag" is Redis 7's, and nil when Redis cannot tell.
-  const auto reply = connection_.command({"XINFO", "GROUPS", options_.stream});
-  for (std::size_t g = 0; g < reply->elements; ++g) {
-    const redisReply* fields = reply->element[g];
-    std::optional<std::string_view> name;
-    std::optional<long long> lag;
-    for (std::size_t i = 0; i + 1 < fields->elements; i += 2) {
-      const std::string_view field = text(fields->element[i]);
-      const redisReply* value = fields->element[i + 1];
-      if (field == "name") name = text(value);
-      if (field == "lag" && value->type == REDIS_REPLY_INTEGER) lag = value->integer;
-    }
-    if (name == options_.group) {
-      lag_ = lag;
-      return;
-    }
-  }
-  lag_.reset();
+  lag_ = group_lag(connection_.command({"XINFO", "GROUPS", options_.stream}).get(), options_.group);
 }
 
 void StreamsConsumer::acknowledge(const broker::Delivery& delivery) {

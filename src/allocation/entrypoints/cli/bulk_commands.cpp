@@ -1,21 +1,18 @@
 #include "allocation/entrypoints/cli/bulk_commands.hpp"
 
-// The library copies file names with strncpy into fixed buffers, which GCC 12 warns of where
-// it inlines them.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wstringop-truncation"
-#include <libfccp/csv.h>
-#pragma GCC diagnostic pop
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <variant>
 
 #include "allocation/domain/errors.hpp"
+#include "allocation/entrypoints/cli/batch_csv_reader.hpp"
 #include "allocation/entrypoints/cli/csv_row.hpp"
 #include "allocation/entrypoints/cli/progress.hpp"
 #include "allocation/entrypoints/decoding.hpp"
@@ -23,16 +20,6 @@
 namespace allocation::entrypoints {
 
 namespace {
-
-// Quoted fields ("a, b"), spaces and tabs around a field trimmed; a line longer than the
-// reader's block (16 MiB) is an error of the whole file.
-using CsvReader = io::CSVReader<6, io::trim_chars<' ', '\t'>, io::double_quote_escape<',', '"'>>;
-
-// The header's columns, in the order SPEC §7.5 gives them; a file may order them as it likes.
-constexpr const char* kColumns[] = {"ref", "sku", "qty", "eta", "warehouse", "expires"};
-// The header an export writes, and the one named when a file's is wrong.
-constexpr std::string_view kBatchesHeader = "ref,sku,qty,eta,warehouse,expires";
-constexpr const char* kRequiredColumns[] = {"ref", "sku", "qty"};
 
 // How many lines `path` holds, for the progress: a quick pass before the import.
 long long count_lines(const std::string& path) {
@@ -52,72 +39,28 @@ struct ImportCounts {
   long long refused = 0;
 };
 
-// What is wrong with a row the CSV reader could not split, in words.
-std::string unreadable_row(const io::error::base& error) {
-  if (dynamic_cast<const io::error::too_few_columns*>(&error)) return "too few columns";
-  if (dynamic_cast<const io::error::too_many_columns*>(&error)) return "too many columns";
-  if (dynamic_cast<const io::error::escaped_string_not_closed*>(&error)) {
-    return "a quoted field is not closed";
-  }
-  return error.what();
-}
-
-// Opens `path` and reads its header; throws std::runtime_error saying what is wrong with it.
-std::unique_ptr<CsvReader> open_batches_file(const std::string& path) {
-  try {
-    auto reader = std::make_unique<CsvReader>(path);
-    reader->read_header(io::ignore_missing_column, kColumns[0], kColumns[1], kColumns[2],
-                        kColumns[3], kColumns[4], kColumns[5]);
-    for (const char* column : kRequiredColumns) {
-      if (!reader->has_column(column)) {
-        throw std::runtime_error(path + ": the header has no column '" + column +
-                                 "' (header: " + std::string(kBatchesHeader) + ")");
-      }
-    }
-    return reader;
-  } catch (const io::error::can_not_open_file& error) {
-    throw std::runtime_error("cannot open " + path + ": " + std::strerror(error.errno_value));
-  } catch (const io::error::header_missing&) {
-    throw std::runtime_error(path + ": empty; the first line must be the header " +
-                             std::string(kBatchesHeader));
-  } catch (const io::error::extra_column_in_header& error) {
-    throw std::runtime_error(path + ": unknown column '" + error.column_name +
-                             "' in the header (known: " + std::string(kBatchesHeader) + ")");
-  } catch (const io::error::duplicated_column_in_header& error) {
-    throw std::runtime_error(path + ": column '" + error.column_name + "' twice in the header");
-  } catch (const io::error::base& error) {
-    throw std::runtime_error(path + ": " + error.what());
-  }
-}
-
 // `allocation import FILE.csv`: a CreateBatch per row, in the file's order, each in its own
 // unit of work. A refused row is reported with its line and skipped. Exit 0 when every row is
 // imported or was there already, 1 when any was refused (the others are imported).
 int import_batches(bootstrap::Application& application, const std::string& path) {
-  auto reader = open_batches_file(path);
+  auto reader = BatchCsvReader::open_file(path);
   Progress progress(stderr, ::isatty(STDERR_FILENO), count_lines(path) - 1, "rows");
   ImportCounts counts;
   // The row just read is refused: FILE:LINE: why.
   const auto refuse = [&](std::string_view why) {
     ++counts.refused;
-    progress.say(path + ":" + std::to_string(reader->get_file_line()) + ": " + std::string(why));
+    progress.say(path + ":" + std::to_string(reader.line()) + ": " + std::string(why));
   };
-  BatchRow row;
   for (;; progress.update(counts.rows)) {
-    row = {};
-    try {
-      if (!reader->read_row(row.ref, row.sku, row.qty, row.eta, row.warehouse, row.expires)) break;
-    } catch (const io::error::line_length_limit_exceeded& error) {
-      throw std::runtime_error(path + ":" + std::to_string(error.file_line) +
-                               ": line too long; import stopped");
-    } catch (const io::error::base& error) {
-      ++counts.rows;
-      refuse(unreadable_row(error));
+    const auto read = reader.next();
+    if (!read) break;
+    ++counts.rows;
+    if (const auto* unreadable = std::get_if<UnreadableRow>(&*read)) {
+      refuse(unreadable->why);
       continue;
     }
-    ++counts.rows;
     try {
-      if (application.bus().handle(decode_batch_row(row))) {
+      if (application.bus().handle(decode_batch_row(std::get<BatchRow>(*read)))) {
         ++counts.added;
       } else {
         ++counts.unchanged;

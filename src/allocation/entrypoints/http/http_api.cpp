@@ -21,6 +21,7 @@
 #include "allocation/domain/errors.hpp"
 #include "allocation/entrypoints/decoding.hpp"
 #include "allocation/entrypoints/http/buffered_server.hpp"
+#include "allocation/entrypoints/http/client_ids.hpp"
 #include "allocation/entrypoints/http/console_assets.hpp"
 #include "allocation/entrypoints/http/media_type.hpp"
 #include "allocation/entrypoints/http/openapi.hpp"
@@ -88,22 +89,6 @@ HeadFields head_fields(const httplib::Request& req) {
     }
   }
   return found;
-}
-
-// A request id the client sent (X-Request-Id) is kept when it is 1 to 128 printable ASCII
-// characters without spaces: what goes into every log line and back must not break either.
-constexpr std::size_t kMaxRequestIdLength = 128;
-
-// Whether `text` is 1 to `max_length` printable ASCII characters, spaces among them when
-// `spaces` says so: an id a client sends, kept and compared byte for byte.
-bool is_printable_ascii(std::string_view text, std::size_t max_length, bool spaces) {
-  const char lowest = spaces ? 0x20 : 0x21;
-  return !text.empty() && text.size() <= max_length &&
-         std::all_of(text.begin(), text.end(), [&](char c) { return c >= lowest && c < 0x7f; });
-}
-
-bool is_usable_request_id(std::string_view id) {
-  return is_printable_ascii(id, kMaxRequestIdLength, /*spaces=*/false);
 }
 
 // A request id of the service's own: 16 hex digits.
@@ -220,14 +205,6 @@ bool takes_body(const std::string& method) {
 
 // The methods that change something, and so honour an Idempotency-Key (SPEC §8).
 bool mutates(const std::string& method) { return takes_body(method) || method == "DELETE"; }
-
-// An idempotency key is 1 to 255 printable ASCII characters (a UUID, say): what is stored and
-// compared must be what the client meant, byte for byte.
-constexpr std::size_t kMaxIdempotencyKeyLength = 255;
-
-bool is_usable_idempotency_key(std::string_view key) {
-  return is_printable_ascii(key, kMaxIdempotencyKeyLength, /*spaces=*/true);
-}
 
 std::string body_too_large(std::size_t max_body_bytes) {
   return "request body too large: at most " + std::to_string(max_body_bytes) + " bytes";
