@@ -3,9 +3,12 @@
 # new inputs go to a temporary folder), failing on any crash, leak, hang or broken check. A
 # failing input is kept in /tmp/allocation-fuzz-NAME-artifacts.
 #   tools/run-fuzzer.sh FUZZ_BIN_DIR NAME SECONDS
+# NAME is one of fuzz/targets.cmake: http_body, broker_message, reservation, order_release,
+# product_policy, warehouse_priority, page_query, batch_csv, idempotency_key, redis_reply,
+# amqp_properties.
 set -uo pipefail
 bin_dir=${1:?folder of the fuzzer binaries}
-name=${2:?http_body or broker_message}
+name=${2:?a fuzz target of fuzz/targets.cmake, e.g. http_body}
 seconds=${3:-30}
 root=$(cd "$(dirname "$0")/.." && pwd)
 found=$(mktemp -d /tmp/allocation-fuzz-XXXXXX)

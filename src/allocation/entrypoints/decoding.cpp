@@ -273,15 +273,19 @@ domain::commands::ChangeBatchQuantity decode_change_batch_quantity_message(std::
 namespace {
 
 // `text` as a whole number in [minimum, maximum] (decimal digits only: no sign, space or
-// exponent), or nullopt.
+// exponent; leading zeros allowed), or nullopt. `maximum` is at least 9.
 std::optional<long long> whole_number(std::string_view text, long long minimum, long long maximum) {
-  if (text.empty() || text.size() > 18) return std::nullopt;
+  if (text.empty()) return std::nullopt;
   long long value = 0;
   for (char c : text) {
     if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + (c - '0');
+    const int digit = c - '0';
+    // Checked before it is added, not by counting digits: 19 of them may still fit (the largest
+    // seq), and any number of leading zeros does.
+    if (value > (maximum - digit) / 10) return std::nullopt;
+    value = value * 10 + digit;
   }
-  if (value < minimum || value > maximum) return std::nullopt;
+  if (value < minimum) return std::nullopt;
   return value;
 }
 

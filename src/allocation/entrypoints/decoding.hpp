@@ -63,6 +63,7 @@ domain::commands::ChangeBatchQuantity decode_change_batch_quantity_message(std::
 struct MovementsQuery {
   long long after = 0;
   int limit = 100;
+  friend bool operator==(const MovementsQuery&, const MovementsQuery&) = default;
 };
 inline constexpr int kMaxMovementsLimit = 1000;
 // Each argument is the parameter's text, or nullopt when it is absent. Throws BadRequest naming
@@ -75,6 +76,7 @@ MovementsQuery decode_movements_query(std::optional<std::string_view> after,
 struct ProductsQuery {
   std::string after;
   int limit = 100;
+  friend bool operator==(const ProductsQuery&, const ProductsQuery&) = default;
 };
 inline constexpr int kMaxProductsLimit = 1000;
 ProductsQuery decode_products_query(std::optional<std::string_view> after,
@@ -87,6 +89,7 @@ void check_identifier(std::string_view value, const char* name);
 // it empty or the file has no such column.
 struct BatchRow {
   std::string ref, sku, qty, eta, warehouse, expires;
+  friend bool operator==(const BatchRow&, const BatchRow&) = default;
 };
 // The CreateBatch of a row: ref and sku identifiers, qty a whole number 0..2147483647, eta and
 // expires a date YYYY-MM-DD or empty (none), warehouse an identifier or empty (main). Throws

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -126,6 +127,22 @@ TEST(MovementsQuery, EachBadValueIsRefusedNamingItsParameter) {
               "query parameter 'limit' must be a whole number from 1 to 1000")
         << limit;
   }
+}
+
+// Found by fuzz/page_query_fuzzer and fuzz/batch_csv_fuzzer: a whole number of more than 18
+// characters was refused whatever its value, so the largest seqs, and small numbers written
+// with leading zeros, were refused.
+TEST(MovementsQuery, AnyWholeNumberUpToTheLargestSeqIsAccepted) {
+  EXPECT_EQ(decode_movements_query("9223372036854775807", std::nullopt).after,
+            std::numeric_limits<long long>::max());
+  EXPECT_EQ(decode_movements_query("1000000000000000000", std::nullopt).after,
+            1'000'000'000'000'000'000);
+  EXPECT_EQ(decode_movements_query("0000000000000000000042", std::nullopt).after, 42);
+  EXPECT_EQ(decode_movements_query(std::nullopt, "00000000000000000001000").limit, 1000);
+  EXPECT_EQ(refusal([] { decode_movements_query("9223372036854775808", std::nullopt); }),
+            "query parameter 'after' must be a whole number >= 0");
+  EXPECT_EQ(decode_products_query(std::nullopt, "0000000000000000000005").limit, 5);
+  EXPECT_EQ(decode_batch_row({"b1", "LAMP", "0000000000000000000007", "", "", ""}).qty, 7);
 }
 
 TEST(Reserve, DecodesEveryField) {

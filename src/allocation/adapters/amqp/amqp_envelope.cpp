@@ -1,5 +1,8 @@
 #include "allocation/adapters/amqp/amqp_envelope.hpp"
 
+#include <algorithm>
+#include <limits>
+
 namespace allocation::adapters::amqp {
 
 namespace {
@@ -43,7 +46,11 @@ std::optional<long long> integer_header(const amqp_basic_properties_t& propertie
 }
 
 int deliveries(std::optional<long long> delivery_count, bool redelivered) {
-  return delivery_count ? static_cast<int>(*delivery_count) + 1 : (redelivered ? 2 : 1);
+  // A publisher may have written the header itself, with any integer: a negative count is no
+  // count, and one past what an int holds is as many deliveries as an int holds.
+  if (!delivery_count || *delivery_count < 0) return redelivered ? 2 : 1;
+  constexpr int kMost = std::numeric_limits<int>::max();
+  return static_cast<int>(std::min<long long>(*delivery_count, kMost - 1)) + 1;
 }
 
 }  // namespace allocation::adapters::amqp

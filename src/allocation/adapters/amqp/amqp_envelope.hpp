@@ -19,9 +19,9 @@ std::optional<std::string> string_header(const amqp_basic_properties_t& properti
 std::optional<long long> integer_header(const amqp_basic_properties_t& properties,
                                         std::string_view key);
 
-// How many times the message was delivered, this time included: a quorum queue counts the
-// deliveries before this one (x-delivery-count); a redelivery it did not count is at least the
-// second.
+// How many times the message was delivered, this time included (1 to 2147483647): a quorum
+// queue counts the deliveries before this one (x-delivery-count); a redelivery it did not count
+// is at least the second.
 int deliveries(std::optional<long long> delivery_count, bool redelivered);
 
 }  // namespace allocation::adapters::amqp
