@@ -11,7 +11,8 @@
 //
 // It fails the power before every write, sync and truncation of a run, with each of two losses
 // (about 800 runs, half a minute); ALLOCATION_POWER_LOSS_ROUNDS=N does it N times, each drawing
-// other torn writes (a longer run by hand). A failure names the child's command line, which
+// other torn writes (a longer run by hand); ALLOCATION_POWER_LOSS_EVERY=N fails it at every Nth
+// only (`make test-sanitize`). A failure names the child's command line, which
 // loses the power at the same count with the same draws again; the threads may meet otherwise.
 #include <gtest/gtest.h>
 #include <soci/into.h>
@@ -288,10 +289,14 @@ TEST_F(SqlitePowerLoss, TheWorkloadPassesEveryCheckWithThePowerOn) {
   std::cout << "power on: " << report.done << ", " << report.refused.size() << " refused\n";
 }
 
-int rounds() {
-  const char* text = std::getenv("ALLOCATION_POWER_LOSS_ROUNDS");
-  return text ? std::max(1, std::atoi(text)) : 1;
+int from_environment(const char* name, int otherwise) {
+  const char* text = std::getenv(name);
+  return text ? std::max(1, std::atoi(text)) : otherwise;
 }
+int rounds() { return from_environment("ALLOCATION_POWER_LOSS_ROUNDS", 1); }
+// Every how many events the power fails: 1, all of them; more under the sanitizers, whose
+// child processes start and run several times slower.
+int every() { return from_environment("ALLOCATION_POWER_LOSS_EVERY", 1); }
 
 // The power fails before each write, sync and truncation of the log, the database (a
 // checkpoint's) and the journal, once dropping what was not synced, once keeping part of it with
@@ -303,7 +308,7 @@ TEST_F(SqlitePowerLoss, EveryAcknowledgedChangeSurvivesAndNothingIsHalfDone) {
     const auto [first, power_on] = run_child(0, PowerLoss::dropped, 1);
     ASSERT_EQ(power_on.exit_code, 0) << last_command_ << power_on.output;
     const long events = std::stol(power_on.done.substr(power_on.done.find('=') + 1));
-    for (long crash_at = 1; crash_at <= events && violations < 5; ++crash_at) {
+    for (long crash_at = 1; crash_at <= events && violations < 5; crash_at += every()) {
       for (const PowerLoss loss : {PowerLoss::dropped, PowerLoss::torn}) {
         const std::uint64_t seed =
             static_cast<std::uint64_t>(round) * 1'000'000 + static_cast<std::uint64_t>(crash_at);
