@@ -68,6 +68,8 @@ SANITIZE_TARGETS ?= domain_test service_layer_test entrypoints_test adapters_tes
   redis_streams_test sqlite_power_loss_test
 # The power loss test's children run under the sanitizer too: a power failure at every 8th event.
 test-sanitize: export ALLOCATION_POWER_LOSS_EVERY = 8
+# Races TSan reports inside Debian's uninstrumented libraries (tools/tsan.supp says which, and why).
+test-sanitize: export TSAN_OPTIONS = suppressions=$(CURDIR)/tools/tsan.supp
 test-sanitize: deps
 	@for sanitizer in address thread; do \
 	  cmake -S . -B build-$$sanitizer -G Ninja -DCMAKE_BUILD_TYPE=Debug \

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -44,7 +45,7 @@ Cluster::Cluster(ClusterSettings settings)
 
 Cluster::~Cluster() = default;
 
-std::shared_ptr<testing::ServiceProcess> Cluster::start_process() const {
+std::shared_ptr<testing::ServiceProcess> Cluster::start_process() {
   const std::vector<std::string> args = {
       "--db", settings_.database_url, "--broker", "redis-streams://" + redis_.url().substr(8),
       "--reservation-sweep", std::to_string(settings_.sweep_seconds),
@@ -53,8 +54,30 @@ std::shared_ptr<testing::ServiceProcess> Cluster::start_process() const {
   const std::vector<std::string> environment = {
       std::string("LD_PRELOAD=") + kFaketime, "FAKETIME_TIMESTAMP_FILE=" + clock_file_,
       "FAKETIME_CACHE_DURATION=1", "DONT_FAKE_MONOTONIC=1"};
-  return std::make_shared<testing::ServiceProcess>(args, testing::ServiceProcess::Subcommand::serve,
-                                                   environment);
+  auto process = std::make_shared<testing::ServiceProcess>(
+      args, testing::ServiceProcess::Subcommand::serve, environment);
+  std::lock_guard lock(mutex_);
+  started_.push_back(process);
+  return process;
+}
+
+std::vector<std::string> Cluster::sanitizer_reports() const {
+  std::vector<std::shared_ptr<testing::ServiceProcess>> started;
+  {
+    std::lock_guard lock(mutex_);
+    started = started_;
+  }
+  std::vector<std::string> reports;
+  for (std::size_t p = 0; p < started.size(); ++p) {
+    std::istringstream log(started[p]->log());
+    for (std::string line; std::getline(log, line);) {
+      if (line.find("WARNING: ThreadSanitizer") != std::string::npos ||
+          line.find("ERROR: AddressSanitizer") != std::string::npos ||
+          line.find("runtime error:") != std::string::npos)
+        reports.push_back("process started " + std::to_string(p + 1) + "th: " + line);
+    }
+  }
+  return reports;
 }
 
 void Cluster::write_clock_offset() const {
@@ -84,11 +107,23 @@ std::string Cluster::kill_and_restart(std::mt19937_64& random) {
   const auto down =
       between(random, std::chrono::milliseconds(100), std::chrono::milliseconds(1500));
   std::this_thread::sleep_for(down);
-  auto started = start_process();
+  // A process may fail to start (seen once under TSan: "database is locked" on SQLite while the
+  // other process was busy): started again, as a supervisor would, and told.
+  std::string refused;
+  std::shared_ptr<testing::ServiceProcess> started;
+  for (int attempt = 1; !started; ++attempt) {
+    try {
+      started = start_process();
+    } catch (const std::runtime_error& failure) {
+      if (attempt == 5) throw;
+      refused += std::string(refused.empty() ? "" : "; ") + failure.what();
+    }
+  }
   std::lock_guard lock(mutex_);
   processes_[slot] = std::move(started);
   return "kill -9 of process " + std::to_string(slot) + ", restarted after " +
-         std::to_string(down.count()) + " ms";
+         std::to_string(down.count()) + " ms" +
+         (refused.empty() ? "" : " (it failed to start first: " + refused + ")");
 }
 
 std::string Cluster::restart_database(std::mt19937_64& random) {

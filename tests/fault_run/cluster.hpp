@@ -40,6 +40,10 @@ class Cluster {
   // How far the processes' clock is ahead of the machine's.
   std::chrono::seconds clock_offset() const { return std::chrono::seconds(offset_.load()); }
 
+  // What a sanitizer reported in the log of any process the run started (a build with
+  // ALLOCATION_SANITIZE): one line per report, naming the log.
+  std::vector<std::string> sanitizer_reports() const;
+
   // The faults. Each returns what it did, once the system is whole again.
   std::string kill_and_restart(std::mt19937_64& random);  // kill -9 of a process
   std::string restart_database(std::mt19937_64& random);  // PostgreSQL stopped, then started
@@ -47,7 +51,7 @@ class Cluster {
   std::string jump_clock(std::mt19937_64& random);        // 2 to 10 minutes forward
 
  private:
-  std::shared_ptr<testing::ServiceProcess> start_process() const;
+  std::shared_ptr<testing::ServiceProcess> start_process();
   void write_clock_offset() const;
 
   ClusterSettings settings_;
@@ -59,6 +63,8 @@ class Cluster {
   // nullptr while a process is down; guarded by mutex_. The clients hold a process they talk
   // to by its shared_ptr, so that a kill does not free it under them.
   std::vector<std::shared_ptr<testing::ServiceProcess>> processes_;
+  // Every process started, killed ones too, for their logs; guarded by mutex_.
+  std::vector<std::shared_ptr<testing::ServiceProcess>> started_;
 };
 
 }  // namespace allocation::fault_run

@@ -180,6 +180,7 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(5s);
   const auto operations = history.operations();
   std::vector<std::string> violations = check(cluster, operations);
+  for (auto& report : cluster.sanitizer_reports()) violations.push_back(std::move(report));
   if (!caught_up)
     violations.insert(violations.begin(), "the outbox was not empty 60 s after the run");
   write_history(settings.folder + "/history.jsonl", history);
