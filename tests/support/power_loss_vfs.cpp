@@ -60,6 +60,9 @@ struct FileState {
   FileKind kind;
   std::string synced;           // its content at its last sync (or when first opened)
   std::vector<Change> pending;  // since then, in order
+  // Deleted (durably: SQLite syncs the folder when it matters); kept, not freed, since a
+  // connection may still hold it.
+  bool deleted = false;
 };
 
 std::string read_whole(const std::string& path) {
@@ -112,6 +115,7 @@ std::string after_power_loss(const FileState& file, PowerLoss loss, std::mt19937
 [[noreturn]] void lose_power(FileKind kind, Operation operation) {
   std::mt19937_64 random(registry->plan.seed);
   for (const auto& [path, file] : registry->files) {
+    if (file->deleted) continue;
     const std::string content = after_power_loss(*file, registry->plan.loss, random);
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) _exit(1);
@@ -266,17 +270,25 @@ int open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, int
   std::lock_guard lock(registry->mutex);
   auto& state = registry->files[name];
   // A file opened for the first time, or again after it was deleted, is as the disk has it.
-  if (!state) state = std::make_unique<FileState>(FileState{name, *kind, read_whole(name), {}});
+  if (!state) {
+    state = std::make_unique<FileState>(FileState{name, *kind, read_whole(name), {}, false});
+  } else if (state->deleted) {
+    *state = FileState{name, *kind, read_whole(name), {}, false};
+  }
   wrapper->state = state.get();
   wrapper->base.pMethods = &tracked_methods;
   return SQLITE_OK;
 }
 
 // A deletion is durable at once (SQLite asks for the directory's sync when it matters).
-int remove(sqlite3_vfs*, const char* name, int sync_directory) {
+int delete_file(sqlite3_vfs*, const char* name, int sync_directory) {
   {
     std::lock_guard lock(registry->mutex);
-    registry->files.erase(name);
+    if (const auto found = registry->files.find(name); found != registry->files.end()) {
+      found->second->deleted = true;
+      found->second->synced.clear();
+      found->second->pending.clear();
+    }
   }
   return os_vfs->xDelete(os_vfs, name, sync_directory);
 }
@@ -294,7 +306,7 @@ void install_power_loss_vfs(const PowerLossPlan& plan) {
   power_loss_vfs.zName = "allocation-power-loss";
   power_loss_vfs.szOsFile = static_cast<int>(kFileOffset) + os_vfs->szOsFile;
   power_loss_vfs.xOpen = open;
-  power_loss_vfs.xDelete = remove;
+  power_loss_vfs.xDelete = delete_file;
   if (sqlite3_vfs_register(&power_loss_vfs, /*makeDflt=*/1) != SQLITE_OK)
     throw std::runtime_error("cannot register the power loss VFS");
 }
