@@ -19,6 +19,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <stop_token>
@@ -56,9 +57,11 @@ void run_client(int client, std::uint64_t seed, const Cluster& cluster, Known& k
   }
 }
 
-// A fault every 0.5 to 2 seconds; each returns once the system is whole again.
-void inject_faults(std::uint64_t seed, const std::set<std::string>& kinds, Cluster& cluster,
-                   History& history, std::stop_token stop) {
+// A fault every 0.5 to 2 seconds; each returns once the system is whole again. Returns why the
+// system could not be made whole again (a process that would not start), if it could not.
+std::optional<std::string> inject_faults(std::uint64_t seed, const std::set<std::string>& kinds,
+                                         Cluster& cluster, History& history,
+                                         std::stop_token stop) try {
   std::mt19937_64 random(seed * 1'000 + 999);
   const bool postgresql = cluster.settings().stop_database.has_value();
   while (!stop.stop_requested()) {
@@ -79,6 +82,9 @@ void inject_faults(std::uint64_t seed, const std::set<std::string>& kinds, Clust
     std::cout << "  fault: " << what << std::endl;
     history.add(Fault{what, Clock::now()});
   }
+  return std::nullopt;
+} catch (const std::exception& failure) {
+  return std::string("the system could not be made whole after a fault: ") + failure.what();
 }
 
 // Until the outbox is empty (the relays caught up after the last broker restart), up to 60 s.
@@ -159,6 +165,7 @@ int main(int argc, char** argv) {
   Cluster cluster(settings);
   History history;
   Known known;
+  std::optional<std::string> not_whole;  // set by the fault thread, read after it joined
   {
     std::vector<std::jthread> threads;
     for (int c = 0; c < clients; ++c) {
@@ -166,8 +173,9 @@ int main(int argc, char** argv) {
           [&, c](std::stop_token stop) { run_client(c, seed, cluster, known, history, stop); });
     }
     const std::set<std::string> kinds(fault_kinds.begin(), fault_kinds.end());
-    std::jthread faults(
-        [&](std::stop_token stop) { inject_faults(seed, kinds, cluster, history, stop); });
+    std::jthread faults([&](std::stop_token stop) {
+      not_whole = inject_faults(seed, kinds, cluster, history, stop);
+    });
     std::this_thread::sleep_for(std::chrono::seconds(seconds));
     faults.request_stop();
     faults.join();
@@ -183,6 +191,7 @@ int main(int argc, char** argv) {
   for (auto& report : cluster.sanitizer_reports()) violations.push_back(std::move(report));
   if (!caught_up)
     violations.insert(violations.begin(), "the outbox was not empty 60 s after the run");
+  if (not_whole) violations.insert(violations.begin(), *not_whole);
   write_history(settings.folder + "/history.jsonl", history);
 
   std::map<std::string, std::map<std::string, int>> tally;  // kind -> outcome -> count

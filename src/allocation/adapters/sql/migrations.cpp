@@ -376,7 +376,35 @@ std::string for_backend(const char* statement, Backend backend) {
 
 int latest_schema_version() { return migrations().back().version; }
 
+namespace {
+
+// The schema's version read without taking the write lock; nullopt when it cannot be read
+// that way (no schema yet), which the locked path then sorts out.
+std::optional<int> version_read_alone(Database& database) {
+  try {
+    auto lease = database.acquire();
+    int version = 0;
+    soci::indicator found = soci::i_null;
+    database.run_first(lease, [&] {
+      lease.session() << "SELECT MAX(version) FROM schema_migrations", soci::into(version, found);
+    });
+    if (found == soci::i_null) return std::nullopt;
+    return version;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
 int migrate(Database& database, int up_to) {
+  // Most starts find the schema up to date: they only read its version. Taking the write lock
+  // to find that out made a process starting beside a busy one on SQLite wait for the lock, and
+  // give up after the busy timeout (found by the fault run).
+  if (const auto current = version_read_alone(database); current && *current >= up_to) {
+    if (*current > latest_schema_version()) throw SchemaTooNew(*current, latest_schema_version());
+    return *current;
+  }
   auto lease = database.acquire();
   soci::session& session = lease.session();
   int version = 0;
