@@ -398,10 +398,13 @@ std::optional<int> version_read_alone(Database& database) {
 }  // namespace
 
 int migrate(Database& database, int up_to) {
-  // Most starts find the schema up to date: they only read its version. Taking the write lock
-  // to find that out made a process starting beside a busy one on SQLite wait for the lock, and
-  // give up after the busy timeout (found by the fault run).
-  if (const auto current = version_read_alone(database); current && *current >= up_to) {
+  // On SQLite most starts find the schema up to date: they only read its version. Taking the
+  // write lock to find that out made a process starting beside a busy one wait for the lock, and
+  // give up after the busy timeout (found by the fault run). PostgreSQL's migration lock is
+  // taken by migrations alone, and readers never wait.
+  if (const auto current =
+          database.backend() == Backend::sqlite ? version_read_alone(database) : std::nullopt;
+      current && *current >= up_to) {
     if (*current > latest_schema_version()) throw SchemaTooNew(*current, latest_schema_version());
     return *current;
   }
