@@ -65,7 +65,7 @@ clean:
 SANITIZE_LABELS ?= unit|integration
 SANITIZE_TARGETS ?= domain_test service_layer_test entrypoints_test adapters_test sql_adapters_test \
   smtp_notifications_test postgresql_outage_test redis_connection_test amqp_broker_test \
-  redis_streams_test sqlite_power_loss_test
+  redis_streams_test
 # The power loss test's children run under the sanitizer too: a power failure at every 8th event.
 test-sanitize: export ALLOCATION_POWER_LOSS_EVERY = 8
 # Races TSan reports inside Debian's uninstrumented libraries (tools/tsan.supp says which, and why).
