@@ -30,7 +30,8 @@ pid_t spawn_program(std::vector<std::string> argv_storage, const std::string& ou
   pid_t pid = -1;
   const int failed = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
-  if (failed) throw std::runtime_error("cannot start " + argv_storage[0] + ": " + std::strerror(failed));
+  if (failed)
+    throw std::runtime_error("cannot start " + argv_storage[0] + ": " + std::strerror(failed));
   return pid;
 }
 
