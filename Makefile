@@ -65,11 +65,13 @@ clean:
 SANITIZE_LABELS ?= unit|integration
 SANITIZE_TARGETS ?= domain_test service_layer_test entrypoints_test adapters_test sql_adapters_test \
   smtp_notifications_test postgresql_outage_test redis_connection_test amqp_broker_test \
-  redis_streams_test
+  redis_streams_test sqlite_power_loss_test
 # The power loss test's children run under the sanitizer too: a power failure at every 8th event.
 test-sanitize: export ALLOCATION_POWER_LOSS_EVERY = 8
 # Races TSan reports inside Debian's uninstrumented libraries (tools/tsan.supp says which, and why).
-test-sanitize: export TSAN_OPTIONS = suppressions=$(CURDIR)/tools/tsan.supp
+# TSan waits a second at every exit, _exit too, for late reports; the power loss test's ~100
+# children would wait 100 s.
+test-sanitize: export TSAN_OPTIONS = suppressions=$(CURDIR)/tools/tsan.supp:atexit_sleep_ms=0
 test-sanitize: deps
 	@for sanitizer in address thread; do \
 	  cmake -S . -B build-$$sanitizer -G Ninja -DCMAKE_BUILD_TYPE=Debug \
