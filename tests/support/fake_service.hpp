@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "allocation/adapters/in_memory/in_memory_order_lines.hpp"
+#include "allocation/adapters/in_memory/in_memory_pending_reallocations.hpp"
 #include "allocation/adapters/in_memory/in_memory_read_model.hpp"
 #include "allocation/adapters/in_memory/in_memory_reservations.hpp"
 #include "allocation/adapters/in_memory/in_memory_store.hpp"
@@ -32,6 +33,9 @@ struct FakeService {
   std::shared_ptr<adapters::ScriptedRandom> random = std::make_shared<adapters::ScriptedRandom>();
   std::shared_ptr<adapters::InMemoryOrderLines> order_lines =
       std::make_shared<adapters::InMemoryOrderLines>(store);
+  // What recovery finds left pending (MessageBus::recover).
+  std::shared_ptr<adapters::InMemoryPendingReallocations> pending_reallocations =
+      std::make_shared<adapters::InMemoryPendingReallocations>(store);
   // Where the sweep (ExpireReservations) finds the products with expired holds.
   std::shared_ptr<adapters::InMemoryReservations> reservations =
       std::make_shared<adapters::InMemoryReservations>(store);

@@ -13,6 +13,7 @@
 #include "allocation/adapters/sql/pending_reallocations.hpp"
 #include "allocation/adapters/sql/sql_idempotency_keys.hpp"
 #include "allocation/adapters/sql/sql_order_lines.hpp"
+#include "allocation/adapters/sql/sql_pending_reallocations.hpp"
 #include "allocation/adapters/sql/sql_read_model.hpp"
 #include "allocation/adapters/sql/sql_reservations.hpp"
 #include "allocation/adapters/sql/sql_stock_export.hpp"
@@ -141,6 +142,7 @@ Application::Application(const Settings& settings)
       metrics_(std::make_shared<adapters::PrometheusMetrics>()),
       read_model_(std::make_shared<adapters::sql::SqlReadModel>(database_)),
       order_lines_(std::make_shared<adapters::sql::SqlOrderLines>(database_)),
+      pending_reallocations_(std::make_shared<adapters::sql::SqlPendingReallocations>(database_)),
       stock_ledger_(std::make_shared<adapters::sql::SqlStockLedger>(database_)),
       stock_export_(std::make_shared<adapters::sql::SqlStockExport>(database_)),
       stock_states_(std::make_shared<adapters::sql::SqlStockStates>(database_)),

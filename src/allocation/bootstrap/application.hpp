@@ -11,6 +11,7 @@
 #include "allocation/service_layer/ports/clock.hpp"
 #include "allocation/service_layer/ports/idempotency_keys.hpp"
 #include "allocation/service_layer/ports/order_lines.hpp"
+#include "allocation/service_layer/ports/pending_reallocations.hpp"
 #include "allocation/service_layer/ports/random_source.hpp"
 #include "allocation/service_layer/ports/read_model.hpp"
 #include "allocation/service_layer/ports/reservations.hpp"
@@ -38,6 +39,10 @@ class Application {
   const service_layer::MessageBus& bus() const { return *bus_; }
   service_layer::ReadModel& read_model() const { return *read_model_; }
   service_layer::OrderLines& order_lines() const { return *order_lines_; }
+  // What a process that died left for recovery (MessageBus::recover).
+  service_layer::PendingReallocations& pending_reallocations() const {
+    return *pending_reallocations_;
+  }
   service_layer::UnitsOfWork& units_of_work() const { return *units_of_work_; }
   service_layer::StockLedger& stock_ledger() const { return *stock_ledger_; }
   service_layer::StockExport& stock_export() const { return *stock_export_; }
@@ -71,6 +76,7 @@ class Application {
   std::shared_ptr<adapters::PrometheusMetrics> metrics_;
   std::shared_ptr<service_layer::ReadModel> read_model_;
   std::shared_ptr<service_layer::OrderLines> order_lines_;
+  std::shared_ptr<service_layer::PendingReallocations> pending_reallocations_;
   std::shared_ptr<service_layer::StockLedger> stock_ledger_;
   std::shared_ptr<service_layer::StockExport> stock_export_;
   std::shared_ptr<service_layer::StockStates> stock_states_;

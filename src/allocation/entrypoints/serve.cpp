@@ -38,7 +38,8 @@ int wait_for(const sigset_t& signals) {
 // those that die beside this one (replaying what a live process is still doing is harmless:
 // the handlers are idempotent).
 void recover(const bootstrap::Application& app) {
-  if (const auto count = app.bus().recover()) spdlog::info("recovered {} reallocations", count);
+  if (const auto count = app.bus().recover(app.pending_reallocations()))
+    spdlog::info("recovered {} reallocations", count);
 }
 
 void recover_every(const bootstrap::Application& app, std::chrono::seconds interval,

@@ -37,12 +37,10 @@ void MessageBus::handle(const domain::Command& command) const {
   std::visit([this](const auto& c) { (void)handle(c); }, command);
 }
 
-std::size_t MessageBus::recover() const {
-  std::vector<domain::events::Deallocated> pending;
-  (void)run_in_unit_of_work(std::nullopt,
-                            [&](UnitOfWork& uow) { pending = uow.pending_reallocations(); });
-  dispatch({pending.begin(), pending.end()});
-  return pending.size();
+std::size_t MessageBus::recover(PendingReallocations& pending) const {
+  const auto listed = pending.list();
+  dispatch({listed.begin(), listed.end()});
+  return listed.size();
 }
 
 std::vector<domain::Event> MessageBus::run_in_unit_of_work(std::optional<std::string_view> key,

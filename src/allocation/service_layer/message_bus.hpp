@@ -18,6 +18,7 @@
 #include "allocation/service_layer/allocation.hpp"
 #include "allocation/service_layer/idempotency.hpp"
 #include "allocation/service_layer/ports/clock.hpp"
+#include "allocation/service_layer/ports/pending_reallocations.hpp"
 #include "allocation/service_layer/ports/random_source.hpp"
 #include "allocation/service_layer/ports/unit_of_work.hpp"
 
@@ -302,9 +303,10 @@ class MessageBus {
   void handle(const domain::Command& command) const;
 
   // Carries out what a process that died between a commit and its event handlers left undone:
-  // handles each pending reallocation's Deallocated event again. Safe while other processes
-  // run, since the handlers are idempotent. Returns how many were pending.
-  std::size_t recover() const;
+  // handles each pending reallocation's Deallocated event again, as `pending` lists them. Safe
+  // while other processes run, since the handlers are idempotent. Returns how many were
+  // pending.
+  std::size_t recover(PendingReallocations& pending) const;
 
  private:
   // Runs `work` in a fresh unit of work, and again in another one while it loses races, telling

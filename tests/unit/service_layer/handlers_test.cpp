@@ -240,7 +240,7 @@ TEST_F(Handlers, ReallocationsAreSettledWhenDone) {
   bus.handle(Allocate{"order1", "RARE-VASE", 10});
   bus.handle(ChangeBatchQuantity{"batch1", 5});  // order1 is out of stock now: settled too
   EXPECT_TRUE(service.store->pending_reallocations().empty());
-  EXPECT_EQ(bus.recover(), 0u);
+  EXPECT_EQ(bus.recover(*service.pending_reallocations), 0u);
 }
 
 TEST_F(Handlers, RecoveryReallocatesALineACrashLeftPending) {
@@ -249,12 +249,12 @@ TEST_F(Handlers, RecoveryReallocatesALineACrashLeftPending) {
       service.store->pending_reallocations(),
       (std::vector<domain::events::Deallocated>{{"order1", "INDIFFERENT-TABLE", 20, "batch1"}}));
 
-  EXPECT_EQ(bus.recover(), 1u);
+  EXPECT_EQ(bus.recover(*service.pending_reallocations), 1u);
   EXPECT_EQ(available("INDIFFERENT-TABLE", "batch2"), 30);
   EXPECT_EQ(service.read_model->allocations("order1"), (Rows{{"INDIFFERENT-TABLE", "batch2"}}));
   EXPECT_TRUE(service.store->pending_reallocations().empty());
   // Once is enough, and twice changes nothing.
-  EXPECT_EQ(bus.recover(), 0u);
+  EXPECT_EQ(bus.recover(*service.pending_reallocations), 0u);
   bus.handle(domain::Command(Allocate{"order1", "INDIFFERENT-TABLE", 20}));
   EXPECT_EQ(available("INDIFFERENT-TABLE", "batch2"), 30);
 }
@@ -265,11 +265,11 @@ TEST_F(Handlers, AReallocationOfAnOrderAllocatedAnewWithAnotherQtyIsSettled) {
   leave_a_reallocation_pending();
   EXPECT_EQ(bus.handle(Allocate{"order1", "INDIFFERENT-TABLE", 5}), "batch1");
 
-  EXPECT_EQ(bus.recover(), 1u);
+  EXPECT_EQ(bus.recover(*service.pending_reallocations), 1u);
   EXPECT_TRUE(service.store->pending_reallocations().empty());
   EXPECT_EQ(available("INDIFFERENT-TABLE", "batch1"), 5);
   EXPECT_EQ(available("INDIFFERENT-TABLE", "batch2"), 50);
-  EXPECT_EQ(bus.recover(), 0u);
+  EXPECT_EQ(bus.recover(*service.pending_reallocations), 0u);
 }
 
 TEST_F(Handlers, ChangeBatchQuantityWithNowhereToGoIsOutOfStock) {
@@ -361,7 +361,7 @@ TEST_F(Handlers, DeallocatingALineWhoseReallocationIsPendingSettlesIt) {
       bus.handle(Deallocate{"order1", "INDIFFERENT-TABLE"}),
       (std::vector<domain::events::Released>{{"order1", "INDIFFERENT-TABLE", 20, std::nullopt}}));
   EXPECT_TRUE(service.store->pending_reallocations().empty());
-  EXPECT_EQ(bus.recover(), 0u);
+  EXPECT_EQ(bus.recover(*service.pending_reallocations), 0u);
   EXPECT_EQ(available("INDIFFERENT-TABLE", "batch2"), 50) << "not allocated again";
 }
 
@@ -451,7 +451,7 @@ TEST_F(Handlers, CancellingAnOrderReleasesALineWhoseReallocationIsPending) {
   EXPECT_EQ(service.order_lines->of_order("order1"),
             (std::vector<OrderLineView>{{"INDIFFERENT-TABLE", 20, LineStatus::allocated, {}}}));
   EXPECT_EQ(bus.handle(CancelOrder{"order1"}).size(), 1u);
-  EXPECT_EQ(bus.recover(), 0u);
+  EXPECT_EQ(bus.recover(*service.pending_reallocations), 0u);
   EXPECT_EQ(available("INDIFFERENT-TABLE", "batch2"), 50);
 }
 
@@ -1009,7 +1009,7 @@ TEST_F(Handlers, DeallocatingASplitLineReleasesAPartWhoseReallocationIsPending) 
             (std::vector<domain::events::Released>{{"o1", "LAMP", 3, "b2"},
                                                    {"o1", "LAMP", 5, std::nullopt}}));
   EXPECT_TRUE(service.store->pending_reallocations().empty());
-  EXPECT_EQ(bus.recover(), 0u);
+  EXPECT_EQ(bus.recover(*service.pending_reallocations), 0u);
   EXPECT_EQ(available("LAMP", "b3"), 10) << "not allocated again";
 }
 
@@ -1022,9 +1022,9 @@ TEST_F(Handlers, RecoveryAllocatesAgainOnlyThePartACrashLeftPending) {
   });
   EXPECT_EQ(service.store->pending_reallocations(),
             (std::vector<domain::events::Deallocated>{{"o1", "LAMP", 5, "b1", 8}}));
-  EXPECT_EQ(bus.recover(), 1u);
+  EXPECT_EQ(bus.recover(*service.pending_reallocations), 1u);
   EXPECT_EQ(available("LAMP", "b3"), 5);
-  EXPECT_EQ(bus.recover(), 0u);
+  EXPECT_EQ(bus.recover(*service.pending_reallocations), 0u);
   Allocate retry{"o1", "LAMP", 8};
   EXPECT_EQ(bus.handle(retry).parts, (std::vector<domain::LinePart>{{"b2", 3}, {"b3", 5}}));
 }

@@ -26,7 +26,8 @@ namespace allocation::adapters::sql {
 //   sent), PostgreSQL's BEGIN, COMMIT and ROLLBACK (PgTransaction, OutboxRelay: a BEGIN that
 //   meets a dead connection runs again on a new one, Database::execute_first), and SQLite's
 //   ROLLBACK of a group that failed or only read, which must not depend on the cache. Values
-//   are never pasted into that text: only the relay's ids, integers read from the database.
+//   are never pasted into that text but the relay's ids and message ids, read from the
+//   database (integers, and strings quoted as SQL literals).
 class Connection {
  public:
   Connection(soci::session& session, StatementCache& statements)
