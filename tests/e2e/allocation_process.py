@@ -20,25 +20,34 @@ def die_with_parent():
 class AllocationProcess:
     """`allocation ARGS...`, its log in `folder`, waited for until the log says `ready` (a
     pattern whose group 1 is the port). No ALLOCATION_* setting of the caller's but the test
-    servers' reaches it: the test configures it on the command line."""
+    servers' reaches it: the test configures it on the command line. Start it before the test
+    has threads of its own: preexec_fn is not safe once threads run. wait=False returns at once,
+    for a caller that must start something it needs first; wait_until_ready() then waits."""
 
-    def __init__(self, binary, args, folder, ready=SERVING):
+    def __init__(self, binary, args, folder, ready=SERVING, wait=True):
         self.log_path = os.path.join(folder, args[0] + ".log")
+        self.ready = ready
+        self.port = None
         env = {k: v for k, v in os.environ.items()
                if not k.startswith("ALLOCATION_") or k.startswith("ALLOCATION_TEST_")}
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen([binary] + args, stdin=subprocess.DEVNULL, stdout=log,
                                             stderr=subprocess.STDOUT, env=env,
                                             preexec_fn=die_with_parent)
+        if wait:
+            self.wait_until_ready()
+
+    def wait_until_ready(self):
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
-            match = re.search(ready, self.log())
+            match = re.search(self.ready, self.log())
             if match:
                 self.port = int(match.group(1))
                 return
             if self.process.poll() is not None:
                 raise RuntimeError("allocation exited at start:\n" + self.log())
             time.sleep(0.02)
+        self.terminate()
         raise RuntimeError("allocation did not start:\n" + self.log())
 
     def log(self):

@@ -22,12 +22,10 @@ client library would normalise away.
 """
 
 import copy
-import ctypes
 import http.client
 import json
 import os
 import re
-import signal
 import shutil
 import socket
 import subprocess
@@ -41,10 +39,11 @@ from typing import Callable, Optional
 
 import jsonschema
 
+from allocation_process import AllocationProcess
+
 REQUEST_TIMEOUT_S = 10  # each connect, send or receive of a request
 MAX_EVENT_STREAMS = 16  # GET /events streams open at once (adapters/event_stream/)
 RUN_DEADLINE_S = 240  # every case of every backend; ctest's timeout is above it
-START_TIMEOUT_S = 20
 STOP_TIMEOUT_S = 10
 
 MAX_BODY = 64 * 1024
@@ -199,57 +198,6 @@ def send(port, request):
 # --- The server and its database ----------------------------------------------------------------
 
 
-def die_with_parent():
-    """Runs in the child before exec: the server is killed if this test dies (ctest timeout)."""
-    PR_SET_PDEATHSIG = 1
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-class Server:
-    """`allocation serve` on a port of its own; its log in a scratch folder. It is started
-    before this test has any thread: preexec_fn is not safe once threads run."""
-
-    def __init__(self, binary, database_url, folder):
-        self.log_path = os.path.join(folder, "service.log")
-        # No ALLOCATION_* setting of the caller's (a broker, an SMTP server, another host) reaches
-        # it: the test configures everything on the command line.
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith("ALLOCATION_") or k.startswith("ALLOCATION_TEST_")}
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                [binary, "serve", "--host", "127.0.0.1", "--port", "0", "--db", database_url],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
-                preexec_fn=die_with_parent)
-        self.port = None
-
-    def wait_until_serving(self):
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            match = re.search(r"serving on http://[^:]+:(\d+)", self.log())
-            if match:
-                self.port = int(match.group(1))
-                return
-            if self.process.poll() is not None:
-                raise RuntimeError("allocation exited at start:\n" + self.log())
-            time.sleep(0.02)
-        self.stop()
-        raise RuntimeError("allocation did not start:\n" + self.log())
-
-    def log(self):
-        with open(self.log_path, encoding="utf-8", errors="replace") as f:
-            return f.read()
-
-    def stop(self):
-        """SIGTERM, as an operator would; SIGKILL if it does not exit in time."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
 class Relay:
     """A TCP relay on 127.0.0.1 between the server and PostgreSQL. cut() drops every connection
     and refuses new ones: to the server, the database stopped answering (hence its 503s),
@@ -366,17 +314,21 @@ class Backend:
             psql(pg.geturl(), f"CREATE SCHEMA {self.schema}")
             self.relay = Relay(pg.port or 5432)
             url = relayed_url(pg, self.relay.port, self.schema)
-        self.server = Server(self.binary, url, self.folder)
+        # The server first, before the relay's thread (allocation_process.py); it waits for the
+        # relay to answer.
+        self.server = AllocationProcess(
+            self.binary, ["serve", "--host", "127.0.0.1", "--port", "0", "--db", url],
+            self.folder, wait=False)
         if self.relay:
             self.relay.start()
-        self.server.wait_until_serving()
+        self.server.wait_until_ready()
 
     def cut_database(self):
         self.relay.cut()
 
     def stop(self):
         if self.server:
-            self.server.stop()
+            self.server.terminate(STOP_TIMEOUT_S)
         if self.relay:
             self.relay.close()
         if self.schema:
