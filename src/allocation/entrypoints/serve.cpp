@@ -36,21 +36,18 @@ int wait_for(const sigset_t& signals) {
 
 // What processes that died after a commit left undone: at start, then every `interval`, for
 // those that die beside this one (replaying what a live process is still doing is harmless:
-// the handlers are idempotent).
-void recover(const bootstrap::Application& app) {
-  if (const auto count = app.bus().recover(app.pending_reallocations()))
-    spdlog::info("recovered {} reallocations", count);
-}
-
+// the handlers are idempotent). The start does not wait for it: until it has run, a line taken
+// off its batch shows as allocated to none, as it does while any process reallocates it.
 void recover_every(const bootstrap::Application& app, std::chrono::seconds interval,
                    std::stop_token stop) {
-  while (adapters::sleep_unless_stopped(stop, interval)) {
+  do {
     try {
-      recover(app);
+      if (const auto count = app.bus().recover(app.pending_reallocations()))
+        spdlog::info("recovered {} reallocations", count);
     } catch (const std::exception& error) {
       spdlog::warn("recovery of pending reallocations: {}", error.what());
     }
-  }
+  } while (adapters::sleep_unless_stopped(stop, interval));
 }
 
 // Ends the holds whose time ran out (SPEC §7.3). Any number of processes may sweep one
@@ -135,7 +132,6 @@ int serve(const bootstrap::Settings& settings, const HttpOptions& http) {
   // Listening first: a port in use must fail before the database is created or migrated.
   HttpApi api(http);
   bootstrap::Application app(settings);
-  recover(app);
   spdlog::info("allocation serving on http://{}:{} (database {}, schema version {})", http.host,
                api.port(), adapters::sql::without_password(settings.database_url),
                app.schema_version());
@@ -167,7 +163,6 @@ int work(const bootstrap::Settings& settings, const MetricsEndpoint& metrics) {
     metrics_server.emplace(metrics.host, *metrics.port, app.metrics(), readiness_checks(app));
     spdlog::info("worker metrics on http://{}:{}/metrics", metrics.host, metrics_server->port());
   }
-  recover(app);
   spdlog::info("allocation worker consuming and publishing on {} (database {})",
                app.broker()->shown_url(), adapters::sql::without_password(settings.database_url));
   {

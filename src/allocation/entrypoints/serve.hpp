@@ -10,7 +10,8 @@ namespace allocation::entrypoints {
 
 // `allocation serve`: the HTTP API until SIGINT or SIGTERM, then stops accepting, answers the
 // requests in flight and returns 0. Throws what the Application throws for bad settings.
-// Before serving, recovers what a process that died after a commit left undone.
+// Recovers what a process that died after a commit left undone at once, beside the serving:
+// a start does not wait for it (on SQLite its writes may wait long for a busy process's lock).
 int serve(const bootstrap::Settings& settings, const HttpOptions& http);
 
 // Where `allocation worker` serves /metrics and its health (--metrics-host, --metrics-port):
