@@ -107,8 +107,9 @@ std::string Cluster::kill_and_restart(std::mt19937_64& random) {
   const auto down =
       between(random, std::chrono::milliseconds(100), std::chrono::milliseconds(1500));
   std::this_thread::sleep_for(down);
-  // A process may fail to start (seen once under TSan: "database is locked" on SQLite while the
-  // other process was busy): started again, as a supervisor would, and told.
+  // A process may fail to start (on SQLite beside a busy process, before its start stopped
+  // waiting for the write lock): started again, as a supervisor would, and told in the fault's
+  // line, which the run's output shows.
   std::string refused;
   std::shared_ptr<testing::ServiceProcess> started;
   for (int attempt = 1; !started; ++attempt) {
