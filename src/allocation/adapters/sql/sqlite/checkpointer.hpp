@@ -22,7 +22,9 @@ namespace allocation::adapters::sql {
 // after every commit until little is left, and the writer finishes the last copy itself,
 // between two transactions: it copies only what was committed since, and the log then starts
 // over. Should the thread lag far behind (starved of CPU), the writer copies all of the log
-// itself once it is 20 MiB long: the log stays bounded however the threads are scheduled.
+// itself once it is 20 MiB long. That copy cannot run while the thread's own is still under way
+// (SQLite runs one at a time), so a copy slowed down (by the disk, or the thread descheduled)
+// lets the log grow on until it ends: a CI run with other tests beside it saw 56 MiB once.
 class Checkpointer {
  public:
   explicit Checkpointer(const Database& database);

@@ -130,14 +130,13 @@ TEST_F(GroupCommitTest, WorkThatThrowsReachesItsCallerAsItWas) {
 }
 
 // The write-ahead log is copied back beside the writer (Checkpointer), and still starts over:
-// 20,000 allocations write about 75 MiB of log, which would all stay in the file if it never
-// started over; it starts over once past 16 MiB, and, however late the copies beside the writer
-// are (the tests run side by side on 2 cores), the writer copies it all itself at 20 MiB. The log
-// starts over only when no reader is still on it, and the 8 threads read all the time: on a
-// loaded machine it has been seen at 26 MiB (a CI run beside a build), so the bound is 40 MiB,
-// still about half of what a log that never started over would be.
+// 40,000 allocations write about 150 MiB of log, which would all stay in the file if it never
+// started over; it starts over once past 16 MiB, and the writer copies it all itself at 20 MiB.
+// The log starts over only when no reader and no other copy is still on it: on a loaded machine
+// it has been seen at 26 MiB (a CI run beside a build) and at 56 MiB (a CI run, other tests
+// beside it), so the bound is 64 MiB, still well under half of a log that never started over.
 TEST_F(GroupCommitTest, TheWriteAheadLogStartsOverUnderContinuousWrites) {
-  constexpr int kThreads = 8, kEach = 2500, kProducts = 40;
+  constexpr int kThreads = 8, kEach = 5000, kProducts = 40;
   for (int p = 0; p < kProducts; ++p) add_product("SKU-" + std::to_string(p), 1000);
   std::vector<std::jthread> threads;
   for (int t = 0; t < kThreads; ++t) {
@@ -154,7 +153,7 @@ TEST_F(GroupCommitTest, TheWriteAheadLogStartsOverUnderContinuousWrites) {
   threads.clear();  // joined
   EXPECT_EQ(available("SKU-0"), 1000 - kThreads * ((kEach + kProducts - 1) / kProducts));
   const std::string wal = scratch.url().substr(std::string("sqlite:").size()) + "-wal";
-  EXPECT_LT(std::filesystem::file_size(wal), 40u << 20);
+  EXPECT_LT(std::filesystem::file_size(wal), 64u << 20);
 }
 
 // A group smaller than the one before waits for more units of work before it commits: their
