@@ -322,6 +322,16 @@ class Recovery : public EndToEnd {
     if (!IsSkipped()) expect_ledger_verified(scratch.url());
   }
 
+  // Batches wh and ship (later) of LAMP, and o1's 4 LAMP allocated to wh; returns the
+  // allocation's status.
+  int allocate_o1_to_wh() {
+    add_batch("wh", "LAMP", 10);
+    add_batch("ship", "LAMP", 10, "2031-01-01");
+    return allocate("o1", "LAMP", 4).status;
+  }
+  // o1's allocations once its line, taken off wh, is allocated again.
+  static json o1_moved_to_ship() { return json::array({{{"sku", "LAMP"}, {"batchref", "ship"}}}); }
+
   // What a process that died right after taking o1's line off batch wh had committed: the
   // change, without its event handlers.
   void commit_deallocation_without_handlers() {
@@ -349,9 +359,7 @@ TEST_P(Recovery, WorkerPublishesTheOutboxAndConsumesWithoutHttp) {
   RedisServer redis;
   RedisConnection subscriber(redis.address());
   subscriber.subscribe("line_allocated");
-  add_batch("wh", "LAMP", 10);
-  add_batch("ship", "LAMP", 10, "2031-01-01");
-  ASSERT_EQ(allocate("o1", "LAMP", 4).status, 202);
+  ASSERT_EQ(allocate_o1_to_wh(), 202);
 
   ServiceProcess worker({"--db", scratch.url(), "--redis", redis.url()},
                         ServiceProcess::Subcommand::worker);
@@ -386,14 +394,11 @@ TEST(Worker, WithoutABrokerIsAUsageError) {
 // A process that died between taking a line off a batch and allocating it again: the next
 // `serve` does it at once.
 TEST_P(Recovery, ServeRecoversAtStartAReallocationACrashLeftUndone) {
-  add_batch("wh", "LAMP", 10);
-  add_batch("ship", "LAMP", 10, "2031-01-01");
-  ASSERT_EQ(allocate("o1", "LAMP", 4).status, 202);
+  ASSERT_EQ(allocate_o1_to_wh(), 202);
   service.reset();  // kill -9
   commit_deallocation_without_handlers();
   service = std::make_unique<ServiceProcess>(std::vector<std::string>{"--db", scratch.url()});
-  const json moved = json::array({{{"sku", "LAMP"}, {"batchref", "ship"}}});
-  EXPECT_EQ(allocations_once("o1", moved), moved);
+  EXPECT_EQ(allocations_once("o1", o1_moved_to_ship()), o1_moved_to_ship());
   EXPECT_NE(service->log().find("recovered 1 reallocations"), std::string::npos);
 }
 
@@ -402,9 +407,7 @@ TEST_P(Recovery, ServeRecoversAtStartAReallocationACrashLeftUndone) {
 // one had waited over 20 s, or given up). PostgreSQL has no lock of the whole database.
 TEST_P(Recovery, ServeStartsWhileItsRecoveryWaitsForTheWriteLock) {
   if (GetParam() == Backend::postgresql) GTEST_SKIP() << "no lock of the whole database";
-  add_batch("wh", "LAMP", 10);
-  add_batch("ship", "LAMP", 10, "2031-01-01");
-  ASSERT_EQ(allocate("o1", "LAMP", 4).status, 202);
+  ASSERT_EQ(allocate_o1_to_wh(), 202);
   service.reset();  // kill -9
   commit_deallocation_without_handlers();
   const auto database = scratch.open();
@@ -415,8 +418,7 @@ TEST_P(Recovery, ServeStartsWhileItsRecoveryWaitsForTheWriteLock) {
   EXPECT_EQ(get("/health").status, 200);
   EXPECT_EQ(get("/allocations/o1").status, 404) << "taken off, not reallocated yet";
   busy.session() << "ROLLBACK";
-  const json moved = json::array({{{"sku", "LAMP"}, {"batchref", "ship"}}});
-  EXPECT_EQ(allocations_once("o1", moved), moved);
+  EXPECT_EQ(allocations_once("o1", o1_moved_to_ship()), o1_moved_to_ship());
 }
 
 // Another process died leaving a reallocation pending, and this one keeps running: it replays
@@ -424,12 +426,9 @@ TEST_P(Recovery, ServeStartsWhileItsRecoveryWaitsForTheWriteLock) {
 TEST_P(Recovery, ARunningServeRecoversWhatADeadProcessLeftPending) {
   service = std::make_unique<ServiceProcess>(
       std::vector<std::string>{"--db", scratch.url(), "--recovery-interval", "1"});
-  add_batch("wh", "LAMP", 10);
-  add_batch("ship", "LAMP", 10, "2031-01-01");
-  ASSERT_EQ(allocate("o1", "LAMP", 4).status, 202);
+  ASSERT_EQ(allocate_o1_to_wh(), 202);
   commit_deallocation_without_handlers();
-  const json moved = json::array({{{"sku", "LAMP"}, {"batchref", "ship"}}});
-  EXPECT_EQ(allocations_once("o1", moved), moved);
+  EXPECT_EQ(allocations_once("o1", o1_moved_to_ship()), o1_moved_to_ship());
 }
 
 INSTANTIATE_FOR_BOTH_DATABASES(Recovery);
