@@ -27,26 +27,35 @@ constexpr int kAllocated = 0, kWaiting = 1, kReleased = 2;
 // NULL for the others), the rows of the order's line if it has one (allocated, waiting or
 // released: one row, or one per part of a line split across batches, each on every batch row)
 // and, when one is named, the hold, if live. The batches come in the order they were added.
-std::string load_product_sql(std::string_view hold_columns, std::string_view hold_join) {
-  std::string sql =
-      "SELECT p.version_number, p.out_of_stock, p.backorders, p.low_stock_threshold,"
-      " a.id, a.state, a.qty, a.batchref, a.line_qty, b.reference, b.purchased_quantity, b.eta,"
-      " b.allocated_quantity, b.reserved_quantity, b.warehouse, b.expires, w.priority, ";
-  sql.append(hold_columns).append(" FROM products p");
-  sql.append(" LEFT JOIN allocations a ON a.orderid = :orderid AND a.sku = p.sku");
-  sql.append(hold_join).append(
-      " LEFT JOIN batches b ON b.sku = p.sku LEFT JOIN warehouses w ON w.id = b.warehouse"
-      " WHERE p.sku = :sku ORDER BY b.id");
-  return sql;
-}
-// Without a hold named, the plan has no join for it.
-const std::string& load_product_sql(bool with_hold) {
-  static const std::string without = load_product_sql(
-      "CAST(NULL AS TEXT), CAST(NULL AS INTEGER), CAST(NULL AS BIGINT), CAST(NULL AS INTEGER)", "");
-  static const std::string with =
-      load_product_sql("h.batchref, h.qty, h.expires_at, h.ttl_s",
-                       " LEFT JOIN reservations h ON h.id = :hold AND h.sku = p.sku");
-  return with_hold ? with : without;
+// Without a hold named, the plan has no join for it; without batches (a reader that knows them),
+// no join for them either, and their columns are NULL.
+const std::string& load_product_sql(bool with_hold, bool with_batches) {
+  static const auto sql = [](bool hold, bool batches) {
+    std::string sql =
+        "SELECT p.version_number, p.out_of_stock, p.backorders, p.low_stock_threshold,"
+        " a.id, a.state, a.qty, a.batchref, a.line_qty, ";
+    sql.append(batches ? "b.reference, b.purchased_quantity, b.eta, b.allocated_quantity,"
+                         " b.reserved_quantity, b.warehouse, b.expires, w.priority, "
+                       : "CAST(NULL AS TEXT), CAST(NULL AS INTEGER), CAST(NULL AS TEXT),"
+                         " CAST(NULL AS INTEGER), CAST(NULL AS INTEGER), CAST(NULL AS TEXT),"
+                         " CAST(NULL AS TEXT), CAST(NULL AS INTEGER), ");
+    sql.append(hold ? "h.batchref, h.qty, h.expires_at, h.ttl_s"
+                    : "CAST(NULL AS TEXT), CAST(NULL AS INTEGER), CAST(NULL AS BIGINT),"
+                      " CAST(NULL AS INTEGER)");
+    sql.append(" FROM products p");
+    sql.append(" LEFT JOIN allocations a ON a.orderid = :orderid AND a.sku = p.sku");
+    if (hold) sql.append(" LEFT JOIN reservations h ON h.id = :hold AND h.sku = p.sku");
+    if (batches) {
+      sql.append(
+          " LEFT JOIN batches b ON b.sku = p.sku LEFT JOIN warehouses w ON w.id = b.warehouse");
+    }
+    sql.append(" WHERE p.sku = :sku");
+    if (batches) sql.append(" ORDER BY b.id");
+    return sql;
+  };
+  static const std::string all[2][2] = {{sql(false, false), sql(false, true)},
+                                        {sql(true, false), sql(true, true)}};
+  return all[with_hold][with_batches];
 }
 
 template <class... In>
@@ -161,61 +170,80 @@ std::vector<domain::WaitingLine> SqlProductRepository::waiting_lines(const std::
   return page;
 }
 
+void SqlProductRepository::OrderRows::add(const std::string& orderid, const std::string& sku,
+                                          const std::optional<long long>& id,
+                                          const std::optional<int>& state,
+                                          const std::optional<int>& qty,
+                                          const std::optional<std::string>& batchref,
+                                          const std::optional<int>& line_qty) {
+  if (!id || !ids.insert(*id).second) return;
+  OrderLine line = stored_line(orderid, sku, *qty, line_qty);
+  if (state == kWaiting) {
+    waiting.push_back({*id, std::move(line)});
+  } else if (state == kReleased) {
+    released.push_back(std::move(line));
+  } else {
+    add_loaded_line(allocated[*batchref], std::move(line));
+  }
+}
+
+void SqlProductRepository::OrderRows::put_on(std::vector<Batch>& batches, const std::string& sku) {
+  for (Batch& batch : batches) {
+    auto parts = allocated.find(batch.reference());
+    if (parts == allocated.end()) continue;
+    batch = Batch::restore(batch.reference(), sku, batch.purchased_quantity(), batch.eta(),
+                           batch.allocated_quantity(), std::move(parts->second),
+                           batch.reserved_quantity(), batch.storage());
+  }
+  allocated.clear();
+}
+
+SqlProductRepository::ProductRead SqlProductRepository::read_product(Connection& connection,
+                                                                     const std::string& sku,
+                                                                     const std::string& orderid,
+                                                                     const std::string& hold_id,
+                                                                     bool with_batches) {
+  ProductRead read;
+  // The rows of the order's line come again on every batch row: each is taken once, by id.
+  for (const auto& [version_number, ran_out, backorders, threshold, line_id, line_state, qty,
+                    line_batch, line_qty, reference, purchased, eta, allocated, reserved, warehouse,
+                    expires, priority, hold_batch, hold_qty, hold_expires, hold_ttl] :
+       hold_id.empty()
+           ? query_product(connection, load_product_sql(false, with_batches), orderid, sku)
+           : query_product(connection, load_product_sql(true, with_batches), orderid, hold_id,
+                           sku)) {
+    if (!read.version) {
+      read.state.out_of_stock = *ran_out != 0;
+      read.state.policy = {.backorders = *backorders != 0, .low_stock_threshold = threshold};
+      if (hold_batch) {
+        read.holds.emplace_back(hold_id, sku, *hold_qty, *hold_batch,
+                                instant_from_store(*hold_expires), std::chrono::seconds(*hold_ttl));
+      }
+    }
+    read.version = *version_number;
+    read.order.add(orderid, sku, line_id, line_state, qty, line_batch, line_qty);
+    // A product with no batch yet; or a batch row again, with another of the order's rows.
+    if (!reference || (!read.batches.empty() && read.batches.back().reference() == *reference)) {
+      continue;
+    }
+    if (priority) read.priorities.emplace(*warehouse, *priority);
+    read.batches.push_back(
+        Batch::restore(*reference, sku, *purchased, date_from_store(eta), *allocated, {}, *reserved,
+                       {.warehouse = *warehouse, .expires = date_from_store(expires)}));
+  }
+  return read;
+}
+
 std::optional<Product> SqlProductRepository::load_product(const std::string& sku,
                                                           const std::string& orderid,
                                                           const std::string& full_batch,
                                                           const std::string& hold_id) {
-  std::optional<int> version;
-  domain::ProductState state;
-  std::vector<domain::WaitingLine> order_waiting;
-  std::vector<Batch> batches;
-  std::vector<domain::Hold> holds;
-  domain::WarehousePriorities::Configured priorities;
+  ProductRead read;
   read_([&](Connection& connection) {
     before_reading(connection, sku);
-    // The rows of the order's line come again on every batch row: each is taken once, by id.
-    std::set<long long> line_rows;
-    std::map<std::string, std::vector<OrderLine>, std::less<>> order_parts;  // by batch
-    for (const auto& [version_number, ran_out, backorders, threshold, line_id, line_state, qty,
-                      line_batch, line_qty, reference, purchased, eta, allocated, reserved,
-                      warehouse, expires, priority, hold_batch, hold_qty, hold_expires, hold_ttl] :
-         hold_id.empty()
-             ? query_product(connection, load_product_sql(false), orderid, sku)
-             : query_product(connection, load_product_sql(true), orderid, hold_id, sku)) {
-      if (!version) {
-        state.out_of_stock = *ran_out != 0;
-        state.policy = {.backorders = *backorders != 0, .low_stock_threshold = threshold};
-        if (hold_batch) {
-          holds.emplace_back(hold_id, sku, *hold_qty, *hold_batch,
-                             instant_from_store(*hold_expires), std::chrono::seconds(*hold_ttl));
-        }
-      }
-      version = *version_number;
-      if (line_id && line_rows.insert(*line_id).second) {
-        OrderLine line = stored_line(orderid, sku, *qty, line_qty);
-        if (line_state == kWaiting) {
-          order_waiting.push_back({*line_id, std::move(line)});
-        } else if (line_state == kReleased) {
-          state.released.push_back(std::move(line));
-        } else {
-          add_loaded_line(order_parts[*line_batch], std::move(line));
-        }
-      }
-      // A product with no batch yet; or a batch row again, with another of the order's rows.
-      if (!reference || (!batches.empty() && batches.back().reference() == *reference)) continue;
-      if (priority) priorities.emplace(*warehouse, *priority);
-      batches.push_back(Batch::restore(
-          *reference, sku, *purchased, date_from_store(eta), *allocated, {}, *reserved,
-          {.warehouse = *warehouse, .expires = date_from_store(expires)}));
-    }
-    for (Batch& batch : batches) {
-      auto parts = order_parts.find(batch.reference());
-      if (parts == order_parts.end()) continue;
-      batch = Batch::restore(batch.reference(), sku, batch.purchased_quantity(), batch.eta(),
-                             batch.allocated_quantity(), std::move(parts->second),
-                             batch.reserved_quantity(), batch.storage());
-    }
-    if (!version || full_batch.empty()) return;
+    read = read_product(connection, sku, orderid, hold_id, true);
+    if (!read.version || full_batch.empty()) return;
+    read.order.put_on(read.batches, sku);  // before the batch's lines replace them
     // Every hold of the batch whose quantity changes, oldest first.
     for (const auto& [id, qty, expires_at, ttl] :
          connection.query<std::string, int, long long, int>(
@@ -223,8 +251,8 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
              " ORDER BY seq",
              full_batch)) {
       if (*id == hold_id) continue;
-      holds.emplace_back(*id, sku, *qty, full_batch, instant_from_store(*expires_at),
-                         std::chrono::seconds(*ttl));
+      read.holds.emplace_back(*id, sku, *qty, full_batch, instant_from_store(*expires_at),
+                              std::chrono::seconds(*ttl));
     }
     // Every line of the batch whose quantity changes, oldest first.
     std::vector<OrderLine> all;
@@ -233,7 +261,7 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
              full_batch)) {
       add_loaded_line(all, stored_line(*line_orderid, sku, *qty, line_qty));
     }
-    for (Batch& batch : batches) {
+    for (Batch& batch : read.batches) {
       if (batch.reference() != full_batch) continue;
       batch = Batch::restore(batch.reference(), sku, batch.purchased_quantity(), batch.eta(),
                              batch.allocated_quantity(), std::move(all), batch.reserved_quantity(),
@@ -243,7 +271,7 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
       // the batch and its holds: a hold ended or made between them leaves its reserved total
       // unlike the holds read, which the domain cannot take for the batch's.
       int held = 0;
-      for (const domain::Hold& hold : holds) {
+      for (const domain::Hold& hold : read.holds) {
         if (hold.batchref() == full_batch) held += hold.qty();
       }
       if (!batch.all_lines_loaded() || held != batch.reserved_quantity()) {
@@ -251,16 +279,23 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
       }
     }
   });
-  if (!version) return std::nullopt;
-  // The queue is read on demand, during this unit of work only (on its transaction).
-  state.backorders = domain::BackorderQueue(
-      [this, sku](std::int64_t after, int max_qty) { return waiting_lines(sku, after, max_qty); },
-      std::move(order_waiting));
-  state.holds = domain::Holds(std::move(holds),
-                              [this, sku](domain::Instant now) { return expired_holds(sku, now); });
+  if (!read.version) return std::nullopt;
+  return assemble(sku, std::move(read));
+}
+
+Product SqlProductRepository::assemble(const std::string& sku, ProductRead read) {
+  auto& [version, state, order, batches, holds, priorities] = read;
+  order.put_on(batches, sku);
+  state.released = std::move(order.released);
   // Only its batches' warehouses: a batch this unit of work adds in another one serves only
   // waiting lines no loaded batch has room for, so that warehouse's priority decides nothing.
   state.priorities = domain::WarehousePriorities(std::move(priorities));
+  // The queue is read on demand, during this unit of work only (on its transaction).
+  state.backorders = domain::BackorderQueue(
+      [this, sku](std::int64_t after, int max_qty) { return waiting_lines(sku, after, max_qty); },
+      std::move(order.waiting));
+  state.holds = domain::Holds(std::move(holds),
+                              [this, sku](domain::Instant now) { return expired_holds(sku, now); });
   Product product(sku, std::move(batches), *version, std::move(state));
   remember_loaded(product);
   return product;

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,10 +41,46 @@ class SqlProductRepository : public service_layer::ProductRepository {
   const domain::Hold* only_hold_made_line(const service_layer::TrackedProduct& tracked) const;
 
  protected:
+  // The rows of an order's line of one product, as a load reads them (table allocations): one,
+  // or one per part of a line split across batches, each possibly on several rows of the read.
+  struct OrderRows {
+    // Takes one row (allocations' id, state, qty, batchref, line_qty; all empty when the order
+    // has no line of the product), each id once.
+    void add(const std::string& orderid, const std::string& sku, const std::optional<long long>& id,
+             const std::optional<int>& state, const std::optional<int>& qty,
+             const std::optional<std::string>& batchref, const std::optional<int>& line_qty);
+    // Puts the allocated rows on their batches, as their loaded lines (once: it takes them).
+    void put_on(std::vector<domain::Batch>& batches, const std::string& sku);
+
+    std::set<long long> ids;
+    std::vector<domain::WaitingLine> waiting;
+    std::vector<domain::OrderLine> released;
+    std::map<std::string, std::vector<domain::OrderLine>, std::less<>> allocated;  // by batch
+  };
+
   std::optional<domain::Product> load(std::string_view sku, std::string_view orderid,
                                       std::string_view hold_id) override;
+  // What one read of a product gives (read_product).
+  struct ProductRead {
+    std::optional<int> version;  // none: no such product
+    domain::ProductState state;  // its own row: policy, out_of_stock
+    OrderRows order;
+    std::vector<domain::Batch> batches;                  // without lines, in the order added
+    std::vector<domain::Hold> holds;                     // the named one, if live
+    domain::WarehousePriorities::Configured priorities;  // of its batches' warehouses
+  };
+  // One round trip: the product's own row, the rows of the order's line, the hold `hold_id`
+  // names if any and, `with_batches`, its batches with their warehouses' priorities.
+  static ProductRead read_product(Connection& connection, const std::string& sku,
+                                  const std::string& orderid, const std::string& hold_id,
+                                  bool with_batches);
+  // The product `read` gives (the order's lines put on its batches), its queue and its expired
+  // holds read on demand; remembered as loaded.
+  domain::Product assemble(const std::string& sku, ProductRead read);
   // Keeps what the product's batches were when loaded, for save().
   void remember_loaded(const domain::Product& product);
+  // How this repository's loads run.
+  const OnConnection& reader() const { return read_; }
   // Runs first when a product is read, on the same connection: what a repository must do before
   // (PostgreSQL's row lock, ProductInGroupRepository). Nothing by default.
   virtual void before_reading(Connection& /*connection*/, const std::string& /*sku*/) {}

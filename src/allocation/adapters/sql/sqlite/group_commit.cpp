@@ -28,9 +28,10 @@ struct GroupCommit::Work {
 };
 
 GroupCommit::GroupCommit(std::shared_ptr<Database> database, std::chrono::microseconds gather_wait,
-                         Upkeep upkeep)
+                         Upkeep upkeep, Began began)
     : gather_wait_(gather_wait),
       upkeep_(std::move(upkeep)),
+      began_(std::move(began)),
       database_(std::move(database)),
       session_(database_->connect()),
       checkpointer_(*database_),
@@ -53,6 +54,10 @@ void GroupCommit::open_turn(Turn& turn) {
     if (!open_) {
       connection().execute("BEGIN IMMEDIATE");
       open_ = std::make_shared<Group>();
+      if (began_) {
+        Connection began = connection();
+        began_(began);
+      }
     }
     connection().execute("SAVEPOINT turn");
   });

@@ -46,9 +46,14 @@ class GroupCommit {
   // work that is cheaper done once for many turns (the ledger's index, movement_index.hpp).
   // What it throws fails the group like a failed COMMIT.
   using Upkeep = std::function<void(Connection&)>;
+  // What the writer does first in each group's transaction, right after its BEGIN, before any
+  // turn: what must know whether another connection wrote since the last group
+  // (StoredProducts::check_other_writers). What it throws fails the first turn.
+  using Began = std::function<void(Connection&)>;
 
   explicit GroupCommit(std::shared_ptr<Database> database,
-                       std::chrono::microseconds gather_wait = kGatherWait, Upkeep upkeep = {});
+                       std::chrono::microseconds gather_wait = kGatherWait, Upkeep upkeep = {},
+                       Began began = {});
   ~GroupCommit();  // runs what is queued, commits what is staged, then stops
   GroupCommit(const GroupCommit&) = delete;
   GroupCommit& operator=(const GroupCommit&) = delete;
@@ -105,6 +110,7 @@ class GroupCommit {
 
   const std::chrono::microseconds gather_wait_;
   const Upkeep upkeep_;
+  const Began began_;
   std::shared_ptr<Database> database_;
   // Used by the writer thread alone: the connection, its statements, and open_, the group of
   // its open transaction if any.

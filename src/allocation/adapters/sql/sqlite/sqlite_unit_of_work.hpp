@@ -6,6 +6,8 @@
 #include "allocation/adapters/sql/sql_unit_of_work.hpp"
 #include "allocation/adapters/sql/sqlite/group_commit.hpp"
 #include "allocation/adapters/sql/sqlite/movement_index.hpp"
+#include "allocation/adapters/sql/sqlite/sqlite_product_repository.hpp"
+#include "allocation/adapters/sql/sqlite/stored_products.hpp"
 
 namespace allocation::adapters::sql {
 
@@ -15,7 +17,9 @@ namespace allocation::adapters::sql {
 // returns once the turn is staged; UnitsOfWork::perform, once the group is durable.
 class SqliteUnitOfWork final : public SqlUnitOfWork {
  public:
-  SqliteUnitOfWork(GroupCommit::Turn& turn, const service_layer::Clock& clock);
+  // `stored`: what the writer knows of products (the units of work's, on the writer thread).
+  SqliteUnitOfWork(GroupCommit::Turn& turn, const service_layer::Clock& clock,
+                   StoredProducts& stored);
 
   service_layer::ProductRepository& products() override { return products_; }
 
@@ -23,7 +27,8 @@ class SqliteUnitOfWork final : public SqlUnitOfWork {
   void write_changes() override;
 
   GroupCommit::Turn& turn_;
-  SqlProductRepository products_;
+  StoredProducts& stored_;
+  SqliteProductRepository products_;
 };
 
 // The units of work of one SQLite database, each run in a turn of its group commit.
@@ -35,10 +40,12 @@ class SqliteUnitsOfWork final : public service_layer::UnitsOfWork {
                     std::shared_ptr<const service_layer::Clock> clock,
                     long long index_backlog = movement_index::kBacklog)
       : clock_(std::move(clock)),
-        group_commit_(std::move(database), GroupCommit::kGatherWait,
-                      [index_backlog](Connection& connection) {
-                        movement_index::catch_up(connection, index_backlog);
-                      }) {}
+        group_commit_(
+            std::move(database), GroupCommit::kGatherWait,
+            [index_backlog](Connection& connection) {
+              movement_index::catch_up(connection, index_backlog);
+            },
+            [this](Connection& connection) { stored_.check_other_writers(connection); }) {}
 
   using service_layer::UnitsOfWork::perform;
   // `product` is not needed: every unit of work takes its turn on the one writer thread.
@@ -50,6 +57,7 @@ class SqliteUnitsOfWork final : public service_layer::UnitsOfWork {
 
  private:
   std::shared_ptr<const service_layer::Clock> clock_;
+  StoredProducts stored_;  // before group_commit_, whose writer thread uses it to the end
   GroupCommit group_commit_;
 };
 
