@@ -117,6 +117,10 @@ seed() {
   say "$1: seeding 1000 SKUs x 3 batches and 10000 orders (with OLD)"
   bench_start "${binary[OLD]}" "$db_url" "$work/seed.log"
   bench_seed
+  if [[ " $loads " == *" fefo16 "* ]]; then
+    say "$1: seeding 1000 SKUs x 20 batches in 5 warehouses for fefo16 (with OLD)"
+    bench_seed_warehouses
+  fi
   bench_stop
   if [[ $1 == sqlite ]]; then
     rm -rf "$work/seeded-NEW" && cp -r "$work/seeded-OLD" "$work/seeded-NEW"
