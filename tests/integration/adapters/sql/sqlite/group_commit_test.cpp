@@ -132,9 +132,12 @@ TEST_F(GroupCommitTest, WorkThatThrowsReachesItsCallerAsItWas) {
 // The write-ahead log is copied back beside the writer (Checkpointer), and still starts over:
 // 40,000 allocations write about 150 MiB of log, which would all stay in the file if it never
 // started over; it starts over once past 16 MiB, and the writer copies it all itself at 20 MiB.
-// The log starts over only when no reader and no other copy is still on it: on a loaded machine
-// it has been seen at 26 MiB (a CI run beside a build) and at 56 MiB (a CI run, other tests
-// beside it), so the bound is 64 MiB, still well under half of a log that never started over.
+// The log starts over only when no reader and no other copy is still on it, so it grows on
+// while a copy is slowed (checkpointer.hpp), by what the writer commits meanwhile: on a loaded
+// machine it has been seen at 26 MiB (a CI run beside a build), 56 MiB (a CI run, other tests
+// beside it) and 68 MiB (the same, with a writer that loads known products faster). The bound,
+// 100 MiB, is what a copy stalled for about 2 s at this test's rate would leave, and two thirds
+// of a log that never started over.
 TEST_F(GroupCommitTest, TheWriteAheadLogStartsOverUnderContinuousWrites) {
   constexpr int kThreads = 8, kEach = 5000, kProducts = 40;
   for (int p = 0; p < kProducts; ++p) add_product("SKU-" + std::to_string(p), 1000);
@@ -153,7 +156,7 @@ TEST_F(GroupCommitTest, TheWriteAheadLogStartsOverUnderContinuousWrites) {
   threads.clear();  // joined
   EXPECT_EQ(available("SKU-0"), 1000 - kThreads * ((kEach + kProducts - 1) / kProducts));
   const std::string wal = scratch.url().substr(std::string("sqlite:").size()) + "-wal";
-  EXPECT_LT(std::filesystem::file_size(wal), 64u << 20);
+  EXPECT_LT(std::filesystem::file_size(wal), 100u << 20);
 }
 
 // A group smaller than the one before waits for more units of work before it commits: their
