@@ -195,7 +195,6 @@ void SqlProductRepository::OrderRows::put_on(std::vector<Batch>& batches, const 
                            batch.allocated_quantity(), std::move(parts->second),
                            batch.reserved_quantity(), batch.storage());
   }
-  allocated.clear();
 }
 
 SqlProductRepository::ProductRead SqlProductRepository::read_product(Connection& connection,
@@ -243,7 +242,7 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
     before_reading(connection, sku);
     read = read_product(connection, sku, orderid, hold_id, true);
     if (!read.version || full_batch.empty()) return;
-    read.order.put_on(read.batches, sku);  // before the batch's lines replace them
+    read.order.allocated.erase(full_batch);  // among the batch's lines, all put on below
     // Every hold of the batch whose quantity changes, oldest first.
     for (const auto& [id, qty, expires_at, ttl] :
          connection.query<std::string, int, long long, int>(

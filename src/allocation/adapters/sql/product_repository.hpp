@@ -49,7 +49,7 @@ class SqlProductRepository : public service_layer::ProductRepository {
     void add(const std::string& orderid, const std::string& sku, const std::optional<long long>& id,
              const std::optional<int>& state, const std::optional<int>& qty,
              const std::optional<std::string>& batchref, const std::optional<int>& line_qty);
-    // Puts the allocated rows on their batches, as their loaded lines (once: it takes them).
+    // Puts the allocated rows on their batches, as their loaded lines.
     void put_on(std::vector<domain::Batch>& batches, const std::string& sku);
 
     std::set<long long> ids;
