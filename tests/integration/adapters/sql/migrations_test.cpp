@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <soci/session.h>
 
+#include <algorithm>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -272,6 +273,81 @@ TEST_P(Migrations, Version12KeepsEveryLineWholeAndLetsALineHaveParts) {
   EXPECT_ANY_THROW(
       connection.execute("INSERT INTO allocations (orderid, sku, qty, batchref, line_qty)"
                          " VALUES ('o4', 'LAMP', 2, 'b1', 2)"));
+}
+
+// Every line keeps its row, id and state; the table refuses what it refused; and on SQLite,
+// writing a line builds no temporary table (the CHECK's `IN` list did, at every row).
+TEST_P(Migrations, Version15KeepsEveryLineAndChecksItWithoutATemporaryTable) {
+  testing::ScratchDatabase old(GetParam());
+  auto database = std::make_shared<Database>(old.url(), DatabaseOptions{.pool_size = 2});
+  ASSERT_EQ(migrate(*database, 14), 14);
+  {
+    auto lease = database->acquire();
+    Connection connection = lease.connection();
+    connection.execute("INSERT INTO products (sku, version_number) VALUES ('LAMP', 1)");
+    connection.execute(
+        "INSERT INTO batches (reference, sku, purchased_quantity, eta, allocated_quantity)"
+        " VALUES ('b1', 'LAMP', 10, NULL, 5)");
+    connection.execute(
+        "INSERT INTO allocations (orderid, sku, qty, batchref, state, line_qty) VALUES"
+        " ('o1', 'LAMP', 3, 'b1', 0, NULL), ('o2', 'LAMP', 2, 'b1', 0, 6),"
+        " ('late', 'LAMP', 4, NULL, 1, NULL), ('gone', 'LAMP', 1, NULL, 2, NULL)");
+  }
+  const auto rows = [&] {
+    auto lease = database->acquire();
+    std::vector<std::string> found;
+    for (const auto& [id, orderid, state, batchref, line_qty] :
+         lease.connection().query<long long, std::string, int, std::string, int>(
+             "SELECT id, orderid, state, batchref, line_qty FROM allocations ORDER BY id")) {
+      found.push_back(std::to_string(*id) + " " + *orderid + " " + std::to_string(*state) + " " +
+                      batchref.value_or("-") + " " +
+                      (line_qty ? std::to_string(*line_qty) : std::string("-")));
+    }
+    return found;
+  };
+  const std::vector<std::string> before = rows();
+  ASSERT_EQ(before.size(), 4u);
+  ASSERT_EQ(migrate(*database), latest_schema_version());
+  EXPECT_EQ(rows(), before) << "each line keeps its id: a waiting line keeps its place";
+
+  auto lease = database->acquire();
+  Connection connection = lease.connection();
+  EXPECT_EQ(SqlReadModel(database).allocations("o1"),
+            (std::vector<service_layer::AllocationRow>{{"LAMP", "b1"}}));
+  EXPECT_EQ(SqlOrderLines(database).of_order("late").at(0).status,
+            service_layer::LineStatus::backordered);
+
+  const auto refused = [&](const std::string& values) {
+    EXPECT_ANY_THROW(connection.execute(
+        "INSERT INTO allocations (orderid, sku, qty, batchref, state, line_qty) VALUES " + values))
+        << values;
+  };
+  refused("('x', 'LAMP', 1, NULL, 3, NULL)");  // no such state
+  refused("('x', 'LAMP', 1, NULL, -1, NULL)");
+  refused("('x', 'LAMP', 1, NULL, 0, NULL)");  // allocated without a batch
+  refused("('x', 'LAMP', 1, 'b1', 1, NULL)");  // waiting on a batch
+  refused("('x', 'LAMP', 0, 'b1', 0, NULL)");  // no units
+  refused("('x', 'LAMP', 2, 'b1', 0, 2)");     // a part as large as its line
+  refused("('x', 'LAMP', 1, 'nope', 0, NULL)");
+  EXPECT_EQ(std::get<0>(connection.query<long long>("SELECT COUNT(*) FROM allocations").at(0)), 4);
+
+  if (GetParam() != Backend::sqlite) return;
+  std::vector<std::string> indexes;
+  for (const auto& [name] : connection.query<std::string>(
+           "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'allocations'"
+           " ORDER BY name")) {
+    indexes.push_back(*name);
+  }
+  EXPECT_EQ(indexes, (std::vector<std::string>{"allocations_by_batch", "allocations_by_line",
+                                               "allocations_waiting"}));
+  std::vector<std::string> opcodes;
+  for (const auto& [address, opcode] : connection.query<long long, std::string>(
+           "EXPLAIN INSERT INTO allocations (orderid, sku, qty, batchref, line_qty)"
+           " VALUES ('o3', 'LAMP', 1, 'b1', NULL)")) {
+    opcodes.push_back(*opcode);
+  }
+  EXPECT_FALSE(opcodes.empty());
+  EXPECT_EQ(std::count(opcodes.begin(), opcodes.end(), "OpenEphemeral"), 0);
 }
 
 INSTANTIATE_FOR_BOTH_DATABASES(Migrations);
