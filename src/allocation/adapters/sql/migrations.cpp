@@ -385,6 +385,16 @@ const std::vector<Migration>& migrations() {
             "CREATE VIEW allocations_view AS SELECT id, orderid, sku, batchref FROM allocations"
             " WHERE state = 0"},
        }},
+      {16,
+       "SQLite: the ledger's index entered a slice per group",
+       {
+           // The batch being entered into movement_index, a slice per group
+           // (sqlite/movement_index.hpp): its last seq, and the last entry written of it.
+           {Backend::sqlite,
+            "ALTER TABLE movement_index_state ADD COLUMN batch_to INTEGER NOT NULL DEFAULT 0"},
+           {Backend::sqlite, "ALTER TABLE movement_index_state ADD COLUMN batch_sku TEXT"},
+           {Backend::sqlite, "ALTER TABLE movement_index_state ADD COLUMN batch_seq INTEGER"},
+       }},
   };
   return all;
 }

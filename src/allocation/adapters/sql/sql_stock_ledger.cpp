@@ -23,9 +23,12 @@ std::optional<service_layer::MovementPage> SqlStockLedger::movements(std::string
                      // The indexed movements, then the few after the watermark
                      // (sqlite/movement_index.hpp), merged in seq order. i.seq, not m.seq:
                      // then SQLite reads the index in order instead of sorting all of it.
+                     // The entries of a batch being entered are past the watermark: their
+                     // movements are read from the table with the rest.
                      "SELECT i.seq, m.at, m.batchref, m.kind, m.qty, m.orderid, m.reason,"
                      " m.reservation FROM movement_index i JOIN movements m ON m.seq = i.seq"
                      " WHERE i.sku = :sku AND i.seq > :after"
+                     " AND i.seq <= (SELECT upto FROM movement_index_state)"
                      " UNION ALL"
                      " SELECT seq, at, batchref, kind, qty, orderid, reason, reservation"
                      " FROM movements WHERE seq > (SELECT MAX(upto, :after2)"
@@ -97,13 +100,15 @@ service_layer::LedgerCheck SqlStockLedger::verify() {
 
 void SqlStockLedger::verify_movement_index(Connection& connection,
                                            service_layer::LedgerCheck& check) {
-  // Every movement up to the watermark has its entry, and every entry its movement (of its SKU).
+  // Every movement up to the watermark has its entry, and so has each of the batch under way up
+  // to its last entry written; every entry has its movement (of its SKU).
   const auto [entries, indexed, stray] =
       connection
           .query<long long, long long, long long>(
               "SELECT (SELECT CAST(COUNT(*) AS BIGINT) FROM movement_index),"
-              " (SELECT CAST(COUNT(*) AS BIGINT) FROM movements"
-              "  WHERE seq <= (SELECT upto FROM movement_index_state)),"
+              " (SELECT CAST(COUNT(*) AS BIGINT) FROM movements, movement_index_state s"
+              "  WHERE seq <= s.upto OR (seq <= s.batch_to AND (sku < s.batch_sku"
+              "  OR (sku = s.batch_sku AND seq <= s.batch_seq)))),"
               " (SELECT CAST(COUNT(*) AS BIGINT) FROM movement_index i WHERE NOT EXISTS"
               "  (SELECT 1 FROM movements m WHERE m.seq = i.seq AND m.sku = i.sku))")
           .at(0);

@@ -34,17 +34,18 @@ class SqliteUnitOfWork final : public SqlUnitOfWork {
 // The units of work of one SQLite database, each run in a turn of its group commit.
 class SqliteUnitsOfWork final : public service_layer::UnitsOfWork {
  public:
-  // `clock`: the time of the ledger's movements. `index_backlog`: how many movements a group
-  // leaves unindexed before it indexes them (movement_index::catch_up).
+  // `clock`: the time of the ledger's movements. `index_backlog`: how many movements are left
+  // unindexed before the groups enter them into the ledger's index, `index_slice` entries a
+  // group (movement_index::Indexer).
   SqliteUnitsOfWork(std::shared_ptr<Database> database,
                     std::shared_ptr<const service_layer::Clock> clock,
-                    long long index_backlog = movement_index::kBacklog)
+                    long long index_backlog = movement_index::kBacklog,
+                    long long index_slice = movement_index::kSlice)
       : clock_(std::move(clock)),
+        indexer_(index_backlog, index_slice),
         group_commit_(
             std::move(database), GroupCommit::kGatherWait,
-            [index_backlog](Connection& connection) {
-              movement_index::catch_up(connection, index_backlog);
-            },
+            [this](Connection& connection) { indexer_.catch_up(connection); },
             [this](Connection& connection) { stored_.check_other_writers(connection); }) {}
 
   using service_layer::UnitsOfWork::perform;
@@ -57,7 +58,9 @@ class SqliteUnitsOfWork final : public service_layer::UnitsOfWork {
 
  private:
   std::shared_ptr<const service_layer::Clock> clock_;
-  StoredProducts stored_;  // before group_commit_, whose writer thread uses it to the end
+  // Before group_commit_, whose writer thread uses them to the end.
+  StoredProducts stored_;
+  movement_index::Indexer indexer_;
   GroupCommit group_commit_;
 };
 

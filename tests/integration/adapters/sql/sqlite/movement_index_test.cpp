@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -142,6 +143,85 @@ TEST_F(MovementIndexTest, VerifyFindsAnEntryMissingOrNamingNoMovement) {
                 {"", "movement index entries naming no movement", 1, 0}}));
 }
 
+// A batch is entered a slice at a time, in index order; meanwhile each reader gets every movement
+// once and `verify` finds the index as the state says. Any writer's group goes on with a batch
+// under way, and movements committed after it began wait for the next one.
+TEST_F(MovementIndexTest, ABatchIsEnteredASliceAtATimeInIndexOrder) {
+  for (const char* sku : {"LAMP", "DESK", "SOFA"}) add_product(sku);
+  std::map<std::string, std::vector<std::string>> expected;
+  for (const char* sku : {"LAMP", "DESK", "SOFA"}) expected[sku] = {"- received"};
+  for (int i = 0; i < 9; ++i) {
+    const std::string orderid = "o" + std::to_string(i), sku = i % 3 == 0 ? "LAMP" : "DESK";
+    allocate(orderid, sku);
+    expected[sku].push_back(orderid + " allocated");
+  }
+  const long long batch_end = query_number("SELECT MAX(seq) FROM movements");  // 12 movements
+  auto lease = database->acquire();
+  Connection connection = lease.connection();
+  movement_index::Indexer indexer(0, 5);
+  const auto entries = [&] {
+    std::vector<std::string> found;
+    for (const auto& [sku, seq] : connection.query<std::string, long long>(
+             "SELECT sku, seq FROM movement_index ORDER BY sku, seq")) {
+      found.push_back(*sku + " " + std::to_string(*seq));
+    }
+    return found;
+  };
+  const auto readers_see_every_movement_once = [&] {
+    for (const auto& [sku, movements] : expected) {
+      for (int limit : {1, 2, 4, 100}) EXPECT_EQ(paged(sku, limit), movements) << sku << limit;
+    }
+    EXPECT_TRUE(SqlStockLedger(database).verify().differences.empty());
+  };
+
+  EXPECT_EQ(indexer.catch_up(connection), 5);
+  ASSERT_EQ(entries().size(), 5u);
+  EXPECT_EQ(entries().front().rfind("DESK ", 0), 0u) << "DESK comes first in the index";
+  EXPECT_EQ(query_number("SELECT upto FROM movement_index_state"), 0)
+      << "the watermark waits for the whole batch";
+  readers_see_every_movement_once();
+  EXPECT_EQ(indexer.catch_up(connection), 5);
+  EXPECT_EQ(entries().size(), 10u);
+  readers_see_every_movement_once();
+
+  // The group that writes this movement goes on with the batch: its last 2 entries.
+  allocate("late", "SOFA");
+  expected["SOFA"].push_back("late allocated");
+  EXPECT_EQ(entries().size(), 12u);
+  EXPECT_EQ(query_number("SELECT upto FROM movement_index_state"), batch_end)
+      << "the late movement is not of the batch";
+  EXPECT_EQ(query_number("SELECT batch_to FROM movement_index_state"), 0);
+  readers_see_every_movement_once();
+  EXPECT_EQ(indexer.catch_up(connection), 1) << "the next batch: the late movement";
+  EXPECT_EQ(entries().size(), 13u);
+  EXPECT_EQ(query_number("SELECT upto FROM movement_index_state"), batch_end + 1);
+  readers_see_every_movement_once();
+}
+
+// What an indexer remembers of a batch gives way to the state: a slice rolled back with its
+// group is entered again, and a slice another writer entered is not.
+TEST_F(MovementIndexTest, AnIndexerGoesOnFromTheStateNotFromWhatItRemembers) {
+  add_product("LAMP");
+  add_product("DESK");
+  for (int i = 0; i < 10; ++i) allocate("o" + std::to_string(i), i % 2 ? "LAMP" : "DESK");
+  auto lease = database->acquire();
+  Connection connection = lease.connection();
+  movement_index::Indexer one(0, 3), other(0, 3);
+  EXPECT_EQ(one.catch_up(connection), 3);
+  connection.execute("BEGIN IMMEDIATE");
+  EXPECT_EQ(one.catch_up(connection), 3);
+  connection.execute("ROLLBACK");  // its group failed
+  EXPECT_EQ(one.catch_up(connection), 3) << "the slice rolled back, entered again";
+  EXPECT_EQ(query_number("SELECT COUNT(*) FROM movement_index"), 6);
+  EXPECT_EQ(other.catch_up(connection), 3) << "another writer goes on with the batch";
+  EXPECT_EQ(one.catch_up(connection), 3) << "after the other's slice, not into it";
+  EXPECT_EQ(other.catch_up(connection), 0) << "12 movements: the batch is whole";
+  EXPECT_EQ(query_number("SELECT COUNT(*) FROM movement_index"), 12);
+  EXPECT_EQ(query_number("SELECT upto FROM movement_index_state"),
+            query_number("SELECT MAX(seq) FROM movements"));
+  EXPECT_TRUE(SqlStockLedger(database).verify().differences.empty());
+}
+
 // The group commit catches up as its groups pass the backlog given, in their transaction.
 TEST_F(MovementIndexTest, GroupsIndexTheLedgerOnceItsBacklogIsReached) {
   units_of_work = std::make_unique<SqliteUnitsOfWork>(
@@ -155,17 +235,18 @@ TEST_F(MovementIndexTest, GroupsIndexTheLedgerOnceItsBacklogIsReached) {
             query_number("SELECT MAX(seq) FROM movements"));
 }
 
-// Two processes' group commits on one file, each catching up as its groups pass its backlog:
-// each catch-up runs in its writer's transaction, so no movement is indexed twice (a duplicate
-// would fail its group on the primary key) and none is left out.
+// Two processes' group commits on one file, each catching up as its groups pass its backlog, a
+// few entries a group, so that each goes on with batches the other began: each slice runs in its
+// writer's transaction, so no movement is indexed twice (a duplicate would fail its group on the
+// primary key) and none is left out.
 TEST_F(MovementIndexTest, TwoWritersCatchingUpOnOneFileIndexEachMovementOnce) {
   constexpr int kSkus = 5, kThreadsEach = 2, kLines = 40;
   auto other_database = std::make_shared<Database>(scratch.url(), DatabaseOptions{.pool_size = 2});
   std::vector<std::unique_ptr<SqliteUnitsOfWork>> writers;
   writers.push_back(std::make_unique<SqliteUnitsOfWork>(
-      database, std::make_shared<adapters::RecordingClock>(), 7));
+      database, std::make_shared<adapters::RecordingClock>(), 7, 3));
   writers.push_back(std::make_unique<SqliteUnitsOfWork>(
-      other_database, std::make_shared<adapters::RecordingClock>(), 5));
+      other_database, std::make_shared<adapters::RecordingClock>(), 5, 4));
   for (int s = 0; s < kSkus; ++s) add_product("SKU-" + std::to_string(s));
   std::vector<std::jthread> threads;
   for (std::size_t w = 0; w < writers.size(); ++w) {
