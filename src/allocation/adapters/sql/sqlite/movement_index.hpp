@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <compare>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,14 +52,17 @@ class Indexer {
   long long catch_up(Connection& connection);
 
  private:
-  // Writes entries_ from next_ on, at most slice_ of them, and the state that says so.
-  long long write_slice(Connection& connection, long long upto);
-
   struct Entry {
     std::string sku;
     long long seq;
     auto operator<=>(const Entry&) const = default;
   };
+  // Remembers the movements after `upto` up to `to`, those after `after` in index order if given.
+  void read_batch(Connection& connection, long long upto, long long to,
+                  const std::optional<Entry>& after);
+  // Writes entries_ from next_ on, at most slice_ of them, and the state that says so.
+  long long write_slice(Connection& connection);
+
   long long backlog_, slice_;
   // The batch under way as last seen: its last seq, its entries not yet written in index order,
   // from `next_` on.
@@ -66,8 +70,5 @@ class Indexer {
   std::vector<Entry> entries_;
   std::size_t next_ = 0;
 };
-
-// One call of a new Indexer: what a process starting, or another writer, finds.
-long long catch_up(Connection& connection, long long at_least = kBacklog, long long slice = kSlice);
 
 }  // namespace allocation::adapters::sql::movement_index

@@ -49,7 +49,7 @@ class MovementIndexTest : public ::testing::Test {
   long long catch_up(long long at_least) {
     auto lease = database->acquire();
     Connection connection = lease.connection();
-    return movement_index::catch_up(connection, at_least);
+    return movement_index::Indexer(at_least).catch_up(connection);
   }
   // A product's movements as the ledger pages them, `limit` at a time: "orderid kind" each.
   std::vector<std::string> paged(const std::string& sku, int limit) {
