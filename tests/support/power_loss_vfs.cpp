@@ -76,6 +76,7 @@ struct Registry {
   std::mutex mutex;
   PowerLossPlan plan;
   long events = 0;
+  long counted = 0;                             // the events plan.crash_at counts
   std::array<std::array<long, 3>, 3> counts{};  // [file kind][operation]
   std::map<std::string, std::unique_ptr<FileState>> files;
 };
@@ -110,8 +111,8 @@ std::string after_power_loss(const FileState& file, PowerLoss loss, std::mt19937
   return content;
 }
 
-// Called under the registry's mutex, before the write, sync or truncation numbered
-// plan.crash_at: leaves every file as the power loss would, and ends the process.
+// Called under the registry's mutex, before the event numbered plan.crash_at: leaves every file as
+// the power loss would, and ends the process.
 [[noreturn]] void lose_power(FileKind kind, Operation operation) {
   std::mt19937_64 random(registry->plan.seed);
   for (const auto& [path, file] : registry->files) {
@@ -140,7 +141,9 @@ std::string after_power_loss(const FileState& file, PowerLoss loss, std::mt19937
 void count(const FileState& file, Operation operation) {
   ++registry->events;
   ++registry->counts[static_cast<int>(file.kind)][static_cast<int>(operation)];
-  if (registry->events == registry->plan.crash_at) lose_power(file.kind, operation);
+  const bool database_sync = file.kind == FileKind::database && operation == Operation::sync;
+  if (registry->plan.database_syncs_only && !database_sync) return;
+  if (++registry->counted == registry->plan.crash_at) lose_power(file.kind, operation);
 }
 
 // A tracked file: SQLite's header, then ours; the operating system VFS's file follows in the

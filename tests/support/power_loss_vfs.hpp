@@ -24,6 +24,9 @@ enum class PowerLoss { dropped, torn };
 struct PowerLossPlan {
   // The number (from 1) of the write, sync or truncation the power fails before; 0: never.
   long crash_at = 0;
+  // crash_at counts the database's syncs only: a checkpoint's, a dozen in hundreds of events,
+  // whose numbers among them change with how the threads meet.
+  bool database_syncs_only = false;
   PowerLoss loss = PowerLoss::dropped;
   // Draws which writes a torn loss keeps, and the garbage.
   std::uint64_t seed = 1;

@@ -12,8 +12,9 @@
 // It fails the power before every write, sync and truncation of a run, with each of two losses
 // (about 800 runs, half a minute); ALLOCATION_POWER_LOSS_ROUNDS=N does it N times, each drawing
 // other torn writes (a longer run by hand); ALLOCATION_POWER_LOSS_EVERY=N fails it at every Nth
-// only (`make test-sanitize`). A failure names the child's command line, which
-// loses the power at the same count with the same draws again; the threads may meet otherwise.
+// and at each sync of the database only (`make test-sanitize`). A failure names the child's command
+// line, which loses the power at the same count with the same draws again; the threads may meet
+// otherwise.
 #include <gtest/gtest.h>
 #include <soci/into.h>
 #include <soci/rowset.h>
@@ -109,12 +110,13 @@ class SqlitePowerLoss : public ::testing::Test {
 
   // Runs the child on a copy of the template until the power fails before event `crash_at`
   // (0: never); returns the database's path and what the child said.
-  std::pair<std::string, ChildReport> run_child(long crash_at, PowerLoss loss, std::uint64_t seed) {
+  std::pair<std::string, ChildReport> run_child(const std::string& crash_at, PowerLoss loss,
+                                                std::uint64_t seed) {
     const std::string run = *folder_ + "/run-" + std::to_string(++runs_);
     fs::create_directory(run);
     const std::string database = run + "/allocation.db";
     fs::copy_file(*template_, database);
-    const std::vector<std::string> argv = {POWER_LOSS_CHILD, database, std::to_string(crash_at),
+    const std::vector<std::string> argv = {POWER_LOSS_CHILD, database, crash_at,
                                            loss == PowerLoss::torn ? "torn" : "dropped",
                                            std::to_string(seed)};
     const int exit_code = run_to_end(argv, run + "/out", run + "/err");
@@ -278,7 +280,7 @@ std::string joined(const std::vector<std::string>& lines) {
 
 // The workload itself, with the power on: it runs to its end, with every check clean.
 TEST_F(SqlitePowerLoss, TheWorkloadPassesEveryCheckWithThePowerOn) {
-  const auto [database, report] = run_child(0, PowerLoss::dropped, 1);
+  const auto [database, report] = run_child("0", PowerLoss::dropped, 1);
   ASSERT_EQ(report.exit_code, 0) << last_command_ << report.output;
   ASSERT_FALSE(report.done.empty()) << report.output;
   for (int thread = 0; thread < power_loss::kThreads; ++thread) {
@@ -298,6 +300,26 @@ int rounds() { return from_environment("ALLOCATION_POWER_LOSS_ROUNDS", 1); }
 // child processes start and run several times slower.
 int every() { return from_environment("ALLOCATION_POWER_LOSS_EVERY", 1); }
 
+// A count the child gave at the end of a run with the power on ("NAME=N").
+long count_of(const std::string& counts, const std::string& name) {
+  return std::stol(counts.substr(counts.find(name + '=') + name.size() + 1));
+}
+
+// Where the power fails, as the child takes it: "N", before the Nth write, sync or truncation,
+// or "database-sync-N", before the Nth sync of the database. Every every()th event, and when
+// that is not all of them, each sync of the database too: those are a checkpoint's, a dozen in
+// hundreds of events, and a stride can step over all of them.
+std::vector<std::string> crash_points(const std::string& counts) {
+  std::vector<std::string> points;
+  for (long at = 1; at <= count_of(counts, "events"); at += every())
+    points.push_back(std::to_string(at));
+  if (every() > 1) {
+    for (long at = 1; at <= count_of(counts, "database_syncs"); ++at)
+      points.push_back("database-sync-" + std::to_string(at));
+  }
+  return points;
+}
+
 // The power fails before each write, sync and truncation of the log, the database (a
 // checkpoint's) and the journal, once dropping what was not synced, once keeping part of it with
 // the last sector torn. Each round draws other torn writes, and the threads meet differently.
@@ -305,13 +327,13 @@ TEST_F(SqlitePowerLoss, EveryAcknowledgedChangeSurvivesAndNothingIsHalfDone) {
   std::map<std::string, int> crashes;  // by "FILE OPERATION LOSS"
   int runs = 0, violations = 0;
   for (int round = 0; round < rounds() && violations < 5; ++round) {
-    const auto [first, power_on] = run_child(0, PowerLoss::dropped, 1);
+    const auto [first, power_on] = run_child("0", PowerLoss::dropped, 1);
     ASSERT_EQ(power_on.exit_code, 0) << last_command_ << power_on.output;
-    const long events = std::stol(power_on.done.substr(power_on.done.find('=') + 1));
-    for (long crash_at = 1; crash_at <= events && violations < 5; crash_at += every()) {
+    const std::vector<std::string> points = crash_points(power_on.done);
+    for (std::size_t point = 0; point < points.size() && violations < 5; ++point) {
       for (const PowerLoss loss : {PowerLoss::dropped, PowerLoss::torn}) {
-        const std::uint64_t seed =
-            static_cast<std::uint64_t>(round) * 1'000'000 + static_cast<std::uint64_t>(crash_at);
+        const std::uint64_t seed = static_cast<std::uint64_t>(round) * 1'000'000 + point + 1;
+        const std::string& crash_at = points[point];
         const auto [database, report] = run_child(crash_at, loss, seed);
         ++runs;
         // A run may be shorter than the first (threads meet differently): the power stayed on.

@@ -6,6 +6,8 @@
 //   done COUNTS          at the end, when the power never failed
 //
 //   power_loss_child DATABASE_FILE CRASH_AT dropped|torn SEED
+// CRASH_AT: N, the power fails before the Nth write, sync or truncation; database-sync-N,
+// before the Nth sync of the database; 0, never.
 #include <soci/session.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -106,8 +108,12 @@ int main(int argc, char** argv) {
   // registry on first use inside a library that ThreadSanitizer does not instrument, so a first
   // use on two threads at once is a race report TSan cannot see through.
   spdlog::set_level(spdlog::level::warn);
+  const std::string crash_at = argv[2];
+  const std::string database_sync = "database-sync-";
+  const bool database_syncs_only = crash_at.starts_with(database_sync);
   install_power_loss_vfs(
-      {.crash_at = std::atol(argv[2]),
+      {.crash_at = std::atol(crash_at.c_str() + (database_syncs_only ? database_sync.size() : 0)),
+       .database_syncs_only = database_syncs_only,
        .loss = std::string(argv[3]) == "torn" ? PowerLoss::torn : PowerLoss::dropped,
        .seed = std::strtoull(argv[4], nullptr, 10),
        .report_fd = STDOUT_FILENO});
