@@ -395,6 +395,16 @@ const std::vector<Migration>& migrations() {
            {Backend::sqlite, "ALTER TABLE movement_index_state ADD COLUMN batch_sku TEXT"},
            {Backend::sqlite, "ALTER TABLE movement_index_state ADD COLUMN batch_seq INTEGER"},
        }},
+      {17,
+       "a version of the warehouses' priorities",
+       {
+           // Moved by every change of a warehouse's priority, which moves no product's version:
+           // read with a product's batches, and checked by an allocation's write that starts
+           // from a product this process knew instead of reading it (PostgreSQL's
+           // KnownProducts), so that it never ranks warehouses as they no longer are.
+           "CREATE TABLE warehouse_priorities_version (version BIGINT NOT NULL)",
+           "INSERT INTO warehouse_priorities_version (version) VALUES (0)",
+       }},
   };
   return all;
 }

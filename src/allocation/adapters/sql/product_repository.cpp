@@ -26,7 +26,8 @@ constexpr int kAllocated = 0, kWaiting = 1, kReleased = 2;
 // One round trip: the product, its batches with their warehouses' priorities (configured ones;
 // NULL for the others), the rows of the order's line if it has one (allocated, waiting or
 // released: one row, or one per part of a line split across batches, each on every batch row)
-// and, when one is named, the hold, if live. The batches come in the order they were added.
+// and, when one is named, the hold, if live; with the batches, the version of the priorities.
+// The batches come in the order they were added.
 // Without a hold named, the plan has no join for it; without batches (a reader that knows them),
 // no join for them either, and their columns are NULL.
 const std::string& load_product_sql(bool with_hold, bool with_batches) {
@@ -39,9 +40,11 @@ const std::string& load_product_sql(bool with_hold, bool with_batches) {
                        : "CAST(NULL AS TEXT), CAST(NULL AS INTEGER), CAST(NULL AS TEXT),"
                          " CAST(NULL AS INTEGER), CAST(NULL AS INTEGER), CAST(NULL AS TEXT),"
                          " CAST(NULL AS TEXT), CAST(NULL AS INTEGER), ");
-    sql.append(hold ? "h.batchref, h.qty, h.expires_at, h.ttl_s"
+    sql.append(hold ? "h.batchref, h.qty, h.expires_at, h.ttl_s, "
                     : "CAST(NULL AS TEXT), CAST(NULL AS INTEGER), CAST(NULL AS BIGINT),"
-                      " CAST(NULL AS INTEGER)");
+                      " CAST(NULL AS INTEGER), ");
+    sql.append(batches ? "(SELECT version FROM warehouse_priorities_version)"
+                       : "CAST(NULL AS BIGINT)");
     sql.append(" FROM products p");
     sql.append(" LEFT JOIN allocations a ON a.orderid = :orderid AND a.sku = p.sku");
     if (hold) sql.append(" LEFT JOIN reservations h ON h.id = :hold AND h.sku = p.sku");
@@ -62,7 +65,7 @@ template <class... In>
 auto query_product(Connection& connection, const std::string& sql, const In&... in) {
   return connection.query<int, int, int, int, long long, int, int, std::string, int, std::string,
                           int, std::string, int, int, std::string, std::string, int, std::string,
-                          int, long long, int>(sql, in...);
+                          int, long long, int, long long>(sql, in...);
 }
 
 // A stored line, or a part of a split line: `line_qty` is NULL for a whole line.
@@ -206,12 +209,14 @@ SqlProductRepository::ProductRead SqlProductRepository::read_product(Connection&
   // The rows of the order's line come again on every batch row: each is taken once, by id.
   for (const auto& [version_number, ran_out, backorders, threshold, line_id, line_state, qty,
                     line_batch, line_qty, reference, purchased, eta, allocated, reserved, warehouse,
-                    expires, priority, hold_batch, hold_qty, hold_expires, hold_ttl] :
+                    expires, priority, hold_batch, hold_qty, hold_expires, hold_ttl,
+                    priorities_version] :
        hold_id.empty()
            ? query_product(connection, load_product_sql(false, with_batches), orderid, sku)
            : query_product(connection, load_product_sql(true, with_batches), orderid, hold_id,
                            sku)) {
     if (!read.version) {
+      read.priorities_version = priorities_version;
       read.state.out_of_stock = *ran_out != 0;
       read.state.policy = {.backorders = *backorders != 0, .low_stock_threshold = threshold};
       if (hold_batch) {
@@ -283,7 +288,7 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
 }
 
 Product SqlProductRepository::assemble(const std::string& sku, ProductRead read) {
-  auto& [version, state, order, batches, holds, priorities] = read;
+  auto& [version, state, order, batches, holds, priorities, priorities_version] = read;
   order.put_on(batches, sku);
   state.released = std::move(order.released);
   // Only its batches' warehouses: a batch this unit of work adds in another one serves only
@@ -296,12 +301,14 @@ Product SqlProductRepository::assemble(const std::string& sku, ProductRead read)
   state.holds = domain::Holds(std::move(holds),
                               [this, sku](domain::Instant now) { return expired_holds(sku, now); });
   Product product(sku, std::move(batches), *version, std::move(state));
-  remember_loaded(product);
+  remember_loaded(product, priorities_version);
   return product;
 }
 
-void SqlProductRepository::remember_loaded(const Product& product) {
+void SqlProductRepository::remember_loaded(const Product& product,
+                                           std::optional<long long> priorities_version) {
   LoadedProduct& loaded = loaded_[product.sku()];
+  loaded.priorities_version = priorities_version;
   loaded.batches.clear();
   for (const Batch& batch : product.batches()) {
     loaded.batches[batch.reference()] = {batch.purchased_quantity(), batch.allocated_quantity(),
@@ -313,6 +320,10 @@ void SqlProductRepository::remember_loaded(const Product& product) {
   loaded.policy = product.policy();
   loaded.out_of_stock = product.out_of_stock();
   loaded.version = product.version_number();
+}
+
+std::optional<long long> SqlProductRepository::priorities_version(const std::string& sku) const {
+  return loaded(sku).priorities_version;
 }
 
 const SqlProductRepository::LoadedProduct& SqlProductRepository::loaded(

@@ -39,6 +39,9 @@ class SqlProductRepository : public service_layer::ProductRepository {
   // When the only change to a loaded product is one hold it had, consumed by a line allocated
   // to the hold's batch (a checkout's second step): that hold.
   const domain::Hold* only_hold_made_line(const service_layer::TrackedProduct& tracked) const;
+  // The version of the warehouses' priorities a loaded product was read with (migration 17),
+  // if known.
+  std::optional<long long> priorities_version(const std::string& sku) const;
 
  protected:
   // The rows of an order's line of one product, as a load reads them (table allocations): one,
@@ -68,6 +71,7 @@ class SqlProductRepository : public service_layer::ProductRepository {
     std::vector<domain::Batch> batches;                  // without lines, in the order added
     std::vector<domain::Hold> holds;                     // the named one, if live
     domain::WarehousePriorities::Configured priorities;  // of its batches' warehouses
+    std::optional<long long> priorities_version;         // read with the batches
   };
   // One round trip: the product's own row, the rows of the order's line, the hold `hold_id`
   // names if any and, `with_batches`, its batches with their warehouses' priorities.
@@ -77,8 +81,10 @@ class SqlProductRepository : public service_layer::ProductRepository {
   // The product `read` gives (the order's lines put on its batches), its queue and its expired
   // holds read on demand; remembered as loaded.
   domain::Product assemble(const std::string& sku, ProductRead read);
-  // Keeps what the product's batches were when loaded, for save().
-  void remember_loaded(const domain::Product& product);
+  // Keeps what the product's batches were when loaded, for save(), and the version of the
+  // priorities it was read with.
+  void remember_loaded(const domain::Product& product,
+                       std::optional<long long> priorities_version = std::nullopt);
   // How this repository's loads run.
   const OnConnection& reader() const { return read_; }
   // Runs first when a product is read, on the same connection: what a repository must do before
@@ -101,6 +107,7 @@ class SqlProductRepository : public service_layer::ProductRepository {
     domain::ProductPolicy policy;
     bool out_of_stock = false;
     int version = 0;
+    std::optional<long long> priorities_version;
     // The live holds as stored, those read on demand included, by id.
     std::map<std::string, domain::Hold, std::less<>> holds;
   };

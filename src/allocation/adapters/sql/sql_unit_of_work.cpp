@@ -75,6 +75,8 @@ void SqlUnitOfWork::write_all_changes(const SqlProductRepository& products,
         " ON CONFLICT (id) DO UPDATE SET priority = excluded.priority",
         warehouse, priority);
   }
+  if (!warehouse_priorities_set().empty())
+    connection.execute("UPDATE warehouse_priorities_version SET version = version + 1");
   // Another process applied the same message since this unit of work found it unapplied: a lost
   // race, as a product's version makes it (which need not have moved: the other may have set a
   // batch to the quantity this one then found and left as it was). Run again, the message is

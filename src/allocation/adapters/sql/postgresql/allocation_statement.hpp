@@ -1,5 +1,7 @@
 #pragma once
 
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "allocation/adapters/outgoing_message.hpp"
@@ -22,6 +24,8 @@ struct NewLine {
   OutgoingMessage message;
   service_layer::Movement movement;
   std::string at;  // the time of the movement (RFC 3339 UTC)
+  // The version of the warehouses' priorities the product was read with (write_assumed_line).
+  std::optional<long long> priorities_version;
 };
 
 // What a one-statement write answers with its version check (`SELECT COUNT(*) FROM version`):
@@ -36,10 +40,10 @@ void require_version_moved(const std::vector<Row<long long>>& written,
 // have written nothing: see ProductGroupCommit::Turn.)
 void write_line(const NewLine& change, Connection& connection);
 
-// In a group's transaction, for a product the group knows: writes `change` in one statement
-// whose line goes first, the rest only if it went in. Throws AssumptionUnconfirmed, having
-// written nothing, when the order had a line of the product after all
-// (ProductInGroupRepository).
+// For a product its group knew (ProductInGroupRepository): writes `change` in one statement
+// that writes nothing unless the product's version and the priorities' version are still those
+// assumed and the order has no line of the product. Throws AssumptionUnconfirmed, having written
+// nothing, when one of them is not.
 void write_assumed_line(const NewLine& change, Connection& connection);
 
 }  // namespace allocation::adapters::sql

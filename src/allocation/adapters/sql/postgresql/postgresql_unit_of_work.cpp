@@ -27,6 +27,15 @@ domain::Product without_lines(const domain::Product& product) {
 
 }  // namespace
 
+void PostgresqlUnitOfWork::leave_known(const domain::Product& product) {
+  // The write holds the product's row in the group's transaction.
+  const auto priorities_version = products_.priorities_version(product.sku());
+  if (priorities_version) {
+    turn_.known_product() = KnownProduct{
+        .product = without_lines(product), .priorities_version = *priorities_version, .held = true};
+  }
+}
+
 PostgresqlUnitOfWork::PostgresqlUnitOfWork(ProductGroupCommit::Turn& turn, Reads reads,
                                            const service_layer::Clock& clock)
     : SqlUnitOfWork(
@@ -81,9 +90,14 @@ bool PostgresqlUnitOfWork::write_allocation_alone() {
   // Its one movement, from the ledger's table like every other (stock_movements.hpp).
   auto movements = service_layer::stock_movements(events.front());
   if (movements.size() != 1) return false;
-  const NewLine change{
-      changed->product,    *changed->loaded_version,     *batch, batch->loaded_lines().back(),
-      std::move(*message), std::move(movements.front()), now()};
+  const NewLine change{changed->product,
+                       *changed->loaded_version,
+                       *batch,
+                       batch->loaded_lines().back(),
+                       std::move(*message),
+                       std::move(movements.front()),
+                       now(),
+                       products_.priorities_version(changed->product.sku())};
   turn_.write_alone([&](Connection& connection) {
     if (products_.assumed()) {
       write_assumed_line(change, connection);
@@ -92,7 +106,7 @@ bool PostgresqlUnitOfWork::write_allocation_alone() {
     }
   });
   // What the group's next turn may start from.
-  turn_.known_product() = without_lines(changed->product);
+  leave_known(changed->product);
   return true;
 }
 
@@ -116,7 +130,7 @@ bool PostgresqlUnitOfWork::write_hold_alone() {
                        std::move(movements.front()),
                        now()};
   turn_.write_alone([&](Connection& connection) { write_hold(change, connection); });
-  turn_.known_product() = without_lines(changed->product);
+  leave_known(changed->product);
   return true;
 }
 
@@ -144,7 +158,7 @@ bool PostgresqlUnitOfWork::write_held_line_alone() {
       changed->product,    *changed->loaded_version, batch, *hold, batch.loaded_lines().back(),
       std::move(*message), std::move(movements),     now()};
   turn_.write_alone([&](Connection& connection) { write_held_line(change, connection); });
-  turn_.known_product() = without_lines(changed->product);
+  leave_known(changed->product);
   return true;
 }
 

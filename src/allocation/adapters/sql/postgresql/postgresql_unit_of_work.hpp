@@ -34,6 +34,8 @@ class PostgresqlUnitOfWork final : public SqlUnitOfWork {
 
  private:
   void write_changes() override;
+  // Leaves `product` as just written for the group's next turn (Turn::known_product).
+  void leave_known(const domain::Product& product);
   // The change when it is one line allocated to one batch, written in one statement on its
   // own (allocation_statement.hpp); false, having written nothing, for any other change.
   bool write_allocation_alone();

@@ -48,7 +48,7 @@ void ProductGroupCommit::perform(std::optional<std::string_view> product,
                                  const std::function<void(Turn&)>& work) {
   Waiter me(work);
   if (!product) {
-    run({&me});
+    run({&me}, nullptr);
     if (me.error) std::rethrow_exception(me.error);
     return;
   }
@@ -78,7 +78,7 @@ void ProductGroupCommit::lead(const std::string& product) {
     std::lock_guard lock(mutex_);
     group.swap(waiting_.at(product));
   }
-  run(group);
+  run(group, &product);
   std::lock_guard lock(mutex_);
   auto queue = waiting_.find(product);
   if (queue->second.empty()) {
@@ -94,10 +94,20 @@ void ProductGroupCommit::lead(const std::string& product) {
   }
 }
 
-void ProductGroupCommit::run(const std::vector<Waiter*>& group) {
+void ProductGroupCommit::run(const std::vector<Waiter*>& group, const std::string* product) {
   PgTransaction transaction(database_, /*lone_writes=*/group.size() == 1);
   std::vector<Waiter*> staged;
-  std::optional<domain::Product> known;
+  std::optional<KnownProduct> known;
+  if (product) known = known_products_.find(*product);
+  // What the group leaves known: what it committed, or what it started from.
+  const auto leave_known = [&] {
+    if (!product) return;
+    if (known) {
+      known_products_.remember(*known);
+    } else {
+      known_products_.forget(*product);
+    }
+  };
   for (Waiter* waiter : group) {
     Turn turn(transaction, known);
     try {
@@ -119,12 +129,19 @@ void ProductGroupCommit::run(const std::vector<Waiter*>& group) {
     }
     staged.clear();
   }
-  if (staged.empty()) return;  // the transaction rolls back what is left
+  if (staged.empty()) {
+    // The transaction rolls back what is left: a turn that wrote and did not commit, which
+    // emptied `known`.
+    leave_known();
+    return;
+  }
   try {
     transaction.commit();
   } catch (...) {
+    known.reset();
     for (Waiter* waiter : staged) waiter->error = std::current_exception();
   }
+  leave_known();
 }
 
 }  // namespace allocation::adapters::sql

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "allocation/adapters/sql/database.hpp"
+#include "allocation/adapters/sql/postgresql/known_products.hpp"
 #include "allocation/adapters/sql/postgresql/pg_transaction.hpp"
-#include "allocation/domain/product.hpp"
 
 namespace allocation::adapters::sql {
 
@@ -31,6 +31,10 @@ namespace allocation::adapters::sql {
 // after writing, or whose statement failed, spoils the transaction: it is rolled back, and the
 // turns staged in it fail with service_layer::ConcurrencyError (nothing of theirs was written),
 // which the bus answers by trying them again.
+//
+// What the last group of a product left known of it (Turn::known_product) is where its next
+// group starts (KnownProducts): an allocation of a product this process wrote last is then one
+// statement.
 //
 // Products are told apart by their key alone: two products never share a group.
 class ProductGroupCommit {
@@ -54,23 +58,23 @@ class ProductGroupCommit {
     // Keeps the writes, to be committed with the group.
     void commit() { committed_ = true; }
 
-    // The product as the group's transaction holds it, when the last turn that wrote it left it
-    // here: every batch with its total and the version, no order lines. A turn may start from
-    // it instead of reading the product again. The group's writes hold the product's row lock,
-    // so no other process changes it meanwhile. Empty at the start of a group; a write that
-    // completes or spoils the transaction empties it (the writer knows what it wrote, and may
-    // leave the product here again), and so does a rollback. A write that fails by
-    // service_layer::ConcurrencyError has written nothing and leaves it.
-    std::optional<domain::Product>& known_product() { return known_; }
+    // The product as the last turn that wrote it left it here (held: the group's writes hold
+    // the product's row lock, so no other process changes it meanwhile), or as the product's
+    // last group left it (not held). A turn may start from it instead of reading the product
+    // (ProductInGroupRepository). A write that completes or spoils the transaction empties it
+    // (the writer knows what it wrote, and may leave the product here again), and so does a
+    // rollback. A write that fails by service_layer::ConcurrencyError has written nothing and
+    // leaves it.
+    std::optional<KnownProduct>& known_product() { return known_; }
 
    private:
     friend class ProductGroupCommit;
-    Turn(PgTransaction& transaction, std::optional<domain::Product>& known)
+    Turn(PgTransaction& transaction, std::optional<KnownProduct>& known)
         : transaction_(transaction), known_(known) {}
     void guarded(const std::function<void()>& write);
 
     PgTransaction& transaction_;
-    std::optional<domain::Product>& known_;
+    std::optional<KnownProduct>& known_;
     bool wrote_ = false;   // a write of it completed
     bool spoilt_ = false;  // a write of it failed, and not by a version check that wrote nothing
     bool committed_ = false;
@@ -93,10 +97,12 @@ class ProductGroupCommit {
 
   // Runs the group of `product` queued so far, then hands the product on.
   void lead(const std::string& product);
-  // Runs the turns, commits those that committed, and sets each waiter's error.
-  void run(const std::vector<Waiter*>& group);
+  // Runs the turns, commits those that committed, and sets each waiter's error; then keeps
+  // what the group leaves known of `product`, if it is one.
+  void run(const std::vector<Waiter*>& group, const std::string* product);
 
   Database& database_;
+  KnownProducts known_products_;
   // Guards waiting_ and the waiters' states. An entry per product whose group is running: the
   // units of work queued for the next one.
   std::mutex mutex_;

@@ -6,9 +6,10 @@ std::optional<domain::Product> ProductInGroupRepository::load(std::string_view s
                                                               std::string_view orderid,
                                                               std::string_view hold_id) {
   // Work on a hold reads it.
-  if (known_ && *known_ && (*known_)->sku() == sku && hold_id.empty()) {
+  if (known_ && *known_ && (*known_)->product.sku() == sku && hold_id.empty() &&
+      ((*known_)->held || !orderid.empty())) {
     assumed_ = !orderid.empty();
-    const domain::Product& known = **known_;
+    const domain::Product& known = (*known_)->product;
     // The group does not know the stored backorder queue or the expired holds: work that reads
     // them (units freed, holds in the way) is not the one-line allocation the shortcut is for,
     // and runs again from the stored product.
@@ -27,7 +28,7 @@ std::optional<domain::Product> ProductInGroupRepository::load(std::string_view s
                                    }),
             .released = {},
             .priorities = known.warehouse_priorities()});
-    remember_loaded(product);
+    remember_loaded(product, (*known_)->priorities_version);
     return product;
   }
   return SqlProductRepository::load(sku, orderid, hold_id);

@@ -3,31 +3,35 @@
 #include <optional>
 #include <string_view>
 
+#include "allocation/adapters/sql/postgresql/known_products.hpp"
 #include "allocation/adapters/sql/product_repository.hpp"
 #include "allocation/service_layer/errors.hpp"
 
 namespace allocation::adapters::sql {
 
-// The products of a unit of work in a product's group, which may start from the product as the
-// group's transaction knows it (ProductGroupCommit::Turn::known_product) instead of reading it:
-// in a group, every turn after the first that allocated would read back what the group knows
-// already, one round trip of two per allocation. Only the order's line is unknown: the product
-// is taken assuming the order has none of it (allocated, waiting or released), and only an
-// allocation's write can confirm that (its line is new: the order's line of the product is one
-// row of allocations in any state, unique): write_assumed_line, which throws
-// AssumptionUnconfirmed, having written nothing, when the order had a line after all, and the
-// unit of work then runs again with a repository that reads (PostgresqlUnitsOfWork::perform),
-// as it does when the work fails on a product it assumed (any other outcome is unconfirmed).
+// The products of a unit of work in a product's group, which may start from the product as its
+// group knows it (ProductGroupCommit::Turn::known_product) instead of reading it: what a turn
+// before it in the group wrote, or what the product's last group left. Reading would read back
+// what this process wrote, one round trip of two per allocation.
 //
-// Without it, a hot product's allocations on PostgreSQL are markedly slower (measured in
-// docs/performance.md): it is kept, and fenced here.
+// For an order, the product is taken assuming the order has no line of it (allocated, waiting
+// or released) and, when it comes from an earlier group, that nothing changed it since, nor the
+// warehouses' priorities. Only an allocation's write can confirm that: write_assumed_line, which
+// checks the product's version, the priorities' version and the order's line, and throws
+// AssumptionUnconfirmed, having written nothing, when one of them is not as assumed. The unit of
+// work then runs again with a repository that reads (PostgresqlUnitsOfWork::perform), as it does
+// when the work fails on a product it assumed (any other outcome is unconfirmed). Work of no
+// order starts only from a product its group's transaction holds.
+//
+// Without it, PostgreSQL's allocations are markedly slower (measured in docs/performance.md):
+// it is kept, and fenced here.
 class ProductInGroupRepository final : public SqlProductRepository {
  public:
   // `known`: what the group knows, or nullptr to read every product. `locks_rows`: whether a
   // product's row is locked (FOR UPDATE) before it is read, `read` running in the transaction:
   // from then on no other process can commit a change to it, and this unit of work cannot lose
   // the race (PostgresqlUnitsOfWork::perform, after a lost one).
-  ProductInGroupRepository(OnConnection read, std::optional<domain::Product>* known,
+  ProductInGroupRepository(OnConnection read, std::optional<KnownProduct>* known,
                            bool locks_rows = false)
       : SqlProductRepository(std::move(read)), known_(known), locks_rows_(locks_rows) {}
 
@@ -40,7 +44,7 @@ class ProductInGroupRepository final : public SqlProductRepository {
 
   void before_reading(Connection& connection, const std::string& sku) override;
 
-  std::optional<domain::Product>* known_;
+  std::optional<KnownProduct>* known_;
   const bool locks_rows_;
   bool assumed_ = false;
 };

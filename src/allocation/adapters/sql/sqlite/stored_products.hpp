@@ -1,13 +1,11 @@
 #pragma once
 
 #include <cstddef>
-#include <list>
-#include <map>
-#include <string>
 #include <string_view>
 #include <vector>
 
 #include "allocation/adapters/sql/connection.hpp"
+#include "allocation/adapters/sql/recent_by_sku.hpp"
 #include "allocation/domain/product.hpp"
 
 namespace allocation::adapters::sql {
@@ -40,32 +38,23 @@ class StoredProducts {
   // About 200 bytes a batch: a few MiB at most.
   static constexpr std::size_t kMaxBatches = 32768;
 
-  explicit StoredProducts(std::size_t max_batches = kMaxBatches) : max_batches_(max_batches) {}
+  explicit StoredProducts(std::size_t max_batches = kMaxBatches) : known_(max_batches) {}
 
   // What is known of `sku`, or nullptr; valid until the next call.
-  const Known* find(std::string_view sku);
+  const Known* find(std::string_view sku) { return known_.find(sku); }
   // `product` as stored now (its loaded lines dropped).
   void remember(const domain::Product& product);
-  void forget(std::string_view sku);
-  void forget_all();
+  void forget(std::string_view sku) { known_.forget(sku); }
+  void forget_all() { known_.forget_all(); }
   // Forgets everything when another connection committed to the database since the last call
   // (PRAGMA data_version). Called in a transaction, which no other connection can then change.
   void check_other_writers(Connection& connection);
 
-  std::size_t products() const { return by_sku_.size(); }
-  std::size_t batches() const { return batches_; }
+  std::size_t products() const { return known_.size(); }
+  std::size_t batches() const { return known_.weight(); }
 
  private:
-  struct Entry {
-    std::string sku;
-    Known known;
-  };
-  using Entries = std::list<Entry>;  // most recently used first
-
-  const std::size_t max_batches_;
-  Entries entries_;
-  std::map<std::string, Entries::iterator, std::less<>> by_sku_;
-  std::size_t batches_ = 0;
+  RecentBySku<Known> known_;  // weighed by batches
   long long data_version_ = -1;
 };
 

@@ -8,6 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "allocation/adapters/sql/sql_units_of_work.hpp"
+#include "allocation/domain/errors.hpp"
+#include "allocation/service_layer/handlers.hpp"
 #include "support/sql_test.hpp"
 #include "support/test_time.hpp"
 
@@ -192,6 +195,88 @@ TEST_P(PostgresqlUnitsOfWorkTest, TheLockingAttemptsOwnFailureIsTheAnswerAndLeav
   EXPECT_EQ(purchased("b1"), 10);
   EXPECT_TRUE(change_racing("LAMP")) << "the row stayed locked";
 }
+
+// An allocation in LAMP's group, as the bus runs it: the batch, "none", or "conflict".
+std::string allocate(service_layer::UnitsOfWork& units, const std::string& orderid, int qty) {
+  try {
+    std::optional<std::string> batch;
+    units.perform("LAMP", [&](UnitOfWork& uow) {
+      batch = service_layer::handlers::allocate({orderid, "LAMP", qty}, uow, kTestNow).batchref;
+    });
+    return batch.value_or("none");
+  } catch (const domain::LineConflict&) {
+    return "conflict";
+  }
+}
+
+// The next allocation of a product this process wrote last starts from what it wrote, without
+// reading the product (KnownProducts). What another process changes since, the product or the
+// warehouses' priorities, and a line the order had before, the write finds: it writes nothing,
+// and the allocation runs again from the product as stored.
+class KnownProductsTest : public PostgresqlUnitsOfWorkTest {
+ protected:
+  // Another process on the same database.
+  std::shared_ptr<service_layer::UnitsOfWork> other = sql_units_of_work(scratch.open(), clock);
+
+  int allocated(const std::string& batchref) {
+    auto lease = database->acquire();
+    int n = -1;
+    lease.session() << "SELECT allocated_quantity FROM batches WHERE reference = :ref",
+        soci::use(batchref), soci::into(n);
+    return n;
+  }
+};
+
+TEST_P(KnownProductsTest, TheNextAllocationStartsFromWhatThisProcessWroteLast) {
+  add_product("LAMP", {{"b1", 10, std::nullopt}, {"b2", 10, domain::parse_date("2031-01-01")}});
+  ASSERT_EQ(allocate(*units_of_work, "o1", 1), "b1");
+  // Behind every process's back, a change that moves no version: only a read sees it.
+  *database->connect() << "UPDATE batches SET eta = '2032-01-01' WHERE reference = 'b1'";
+  EXPECT_EQ(allocate(*units_of_work, "o2", 1), "b1") << "the product was read";
+  EXPECT_EQ(allocate(*other, "o3", 1), "b2") << "a read does not see b1 arriving after b2";
+}
+
+TEST_P(KnownProductsTest, AProductAnotherProcessChangedSinceIsReadAgain) {
+  add_product("LAMP", {{"b1", 10, std::nullopt}, {"b2", 10, domain::parse_date("2031-01-01")}});
+  ASSERT_EQ(allocate(*units_of_work, "o1", 3), "b1");
+  ASSERT_EQ(allocate(*other, "o2", 5), "b1");
+  EXPECT_EQ(allocate(*units_of_work, "o3", 4), "b2") << "b1 has 2 left, not the 7 known";
+  EXPECT_EQ(allocated("b1"), 8);
+  EXPECT_EQ(allocated("b2"), 4);
+}
+
+TEST_P(KnownProductsTest, APriorityAnotherProcessSetRanksTheNextAllocation) {
+  units_of_work->perform([&](UnitOfWork& uow) {
+    domain::Product& lamp = uow.products().add(domain::Product("LAMP"));
+    lamp.add_batch(domain::Batch("main-1", "LAMP", 10, std::nullopt), kTestNow);
+    lamp.add_batch(domain::Batch("east-1", "LAMP", 10, std::nullopt, {.warehouse = "east"}),
+                   kTestNow);
+    uow.commit();
+  });
+  ASSERT_EQ(allocate(*units_of_work, "o1", 1), "main-1");
+  other->perform([&](UnitOfWork& uow) {
+    uow.set_warehouse_priority({"east", 1});
+    uow.commit();
+  });
+  EXPECT_EQ(allocate(*units_of_work, "o2", 1), "east-1");
+  EXPECT_EQ(allocated("main-1"), 1);
+  EXPECT_EQ(allocated("east-1"), 1);
+}
+
+TEST_P(KnownProductsTest, AnOrderWithALineFromBeforeIsAnsweredAsStored) {
+  add_product("LAMP", {{"b1", 10, std::nullopt}});
+  ASSERT_EQ(allocate(*units_of_work, "o1", 3), "b1");
+  EXPECT_EQ(allocate(*units_of_work, "o1", 5), "conflict");
+  EXPECT_EQ(allocate(*units_of_work, "o1", 3), "b1");
+  EXPECT_EQ(allocated("b1"), 3);
+  auto lease = database->acquire();
+  int lines = 0;
+  lease.session() << "SELECT COUNT(*) FROM allocations", soci::into(lines);
+  EXPECT_EQ(lines, 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Databases, KnownProductsTest, ::testing::Values(Backend::postgresql),
+                         testing::backend_test_name);
 
 INSTANTIATE_TEST_SUITE_P(Databases, PostgresqlUnitsOfWorkTest,
                          ::testing::Values(Backend::postgresql), testing::backend_test_name);

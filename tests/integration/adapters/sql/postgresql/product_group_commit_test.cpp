@@ -159,21 +159,24 @@ TEST_F(ProductGroupCommitTest, ATurnThatLeavesItsWritesUncommittedRollsItsGroupB
 }
 
 // What a group knows of its product lasts from turn to turn until a write or a rollback, and
-// never beyond the group.
-TEST_F(ProductGroupCommitTest, TheKnownProductLastsUntilAWriteOrARollback) {
+// into the product's next group, not held there.
+TEST_F(ProductGroupCommitTest, TheKnownProductLastsUntilAWriteOrARollbackAndIntoTheNextGroup) {
   const auto known_version = [](ProductGroupCommit::Turn& turn) {
     const auto& known = turn.known_product();
-    return known ? known->version_number() : -1;
+    return known ? known->product.version_number() * (known->held ? 1 : -1) : 0;
   };
-  const auto knowing = [](int version) { return domain::Product("LAMP", {}, version); };
+  const auto knowing = [](int version) {
+    return KnownProduct{
+        .product = domain::Product("LAMP", {}, version), .priorities_version = 0, .held = true};
+  };
   std::vector<int> seen;
   const auto errors = group_of(
       [&](auto& turn) { turn.known_product() = knowing(7); },
       {[&](auto& turn) {
-         seen.push_back(known_version(turn));  // -1: a new group
+         seen.push_back(known_version(turn));  // -7: what the last group left, not held
          turn.known_product() = knowing(8);
          inserting("a")(turn);
-         seen.push_back(known_version(turn));  // -1: written since
+         seen.push_back(known_version(turn));  // 0: written since
          turn.known_product() = knowing(9);
        },
        [&](auto& turn) {
@@ -190,13 +193,24 @@ TEST_F(ProductGroupCommitTest, TheKnownProductLastsUntilAWriteOrARollback) {
          inserting("a")(turn);                 // a duplicate key: the group rolls back
        },
        [&](auto& turn) {
-         seen.push_back(known_version(turn));  // -1
+         seen.push_back(known_version(turn));  // 0
          inserting("d")(turn);
+         turn.known_product() = knowing(10);
        }});
   EXPECT_EQ(errors,
             (std::vector<std::string>{"", "ConcurrencyError", "gave up", "ConcurrencyError", ""}));
-  EXPECT_EQ(seen, (std::vector<int>{-1, -1, 9, 9, 9, -1}));
+  EXPECT_EQ(seen, (std::vector<int>{-7, 0, 9, 9, 9, 0}));
   EXPECT_EQ(rows(), (std::set<std::string>{"d"}));
+  // The next group starts from what the last one committed; a group that rolls back leaves
+  // nothing known.
+  const auto next =
+      group_of([&](auto& turn) { seen.push_back(known_version(turn)); }, {[&](auto& turn) {
+                 seen.push_back(known_version(turn));
+                 inserting("d")(turn);  // a duplicate key
+               }});
+  EXPECT_EQ(next, (std::vector<std::string>{"", "ConcurrencyError"}));
+  group_of([&](auto& turn) { seen.push_back(known_version(turn)); }, {});
+  EXPECT_EQ(seen, (std::vector<int>{-7, 0, 9, 9, 9, 0, -10, -10, 0}));
 }
 
 TEST_F(ProductGroupCommitTest, ProductsDoNotShareGroups) {

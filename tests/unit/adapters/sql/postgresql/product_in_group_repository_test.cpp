@@ -15,12 +15,16 @@ using domain::Product;
 // that counts them and finds nothing.
 class ProductInGroupRepositoryTest : public ::testing::Test {
  protected:
-  ProductInGroupRepository repository(std::optional<Product>* known_product) {
+  ProductInGroupRepository repository(std::optional<KnownProduct>* known_product) {
     return ProductInGroupRepository([this](const auto&) { ++reads; }, known_product);
   }
+  // What a turn before it in the group wrote (held), or the product's last group (not held).
+  static std::optional<KnownProduct> knowing(Product product, bool held = true) {
+    return KnownProduct{.product = std::move(product), .priorities_version = 4, .held = held};
+  }
 
-  std::optional<Product> known = Product(
-      "LAMP", {Batch("b1", "LAMP", 10, std::nullopt), Batch("b2", "LAMP", 5, std::nullopt)}, 7);
+  std::optional<KnownProduct> known = knowing(Product(
+      "LAMP", {Batch("b1", "LAMP", 10, std::nullopt), Batch("b2", "LAMP", 5, std::nullopt)}, 7));
   int reads = 0;
 };
 
@@ -49,7 +53,7 @@ TEST_F(ProductInGroupRepositoryTest, AnotherProductIsRead) {
 }
 
 TEST_F(ProductInGroupRepositoryTest, AGroupThatKnowsNothingAndAFreshRunRead) {
-  std::optional<Product> nothing;
+  std::optional<KnownProduct> nothing;
   auto in_new_group = repository(&nothing);
   EXPECT_EQ(in_new_group.get("LAMP", "o1"), nullptr);
   auto run_again = repository(nullptr);  // after AssumptionUnconfirmed
@@ -63,7 +67,7 @@ TEST_F(ProductInGroupRepositoryTest, AGroupThatKnowsNothingAndAFreshRunRead) {
 // when it keeps, and the priorities of their warehouses.
 TEST_F(ProductInGroupRepositoryTest, TheAssumedProductKeepsItsWarehousesAndExpiryDates) {
   const auto expires = domain::parse_date("2030-01-01");
-  std::optional<Product> ranked = Product(
+  std::optional<KnownProduct> ranked = knowing(Product(
       "LAMP",
       {Batch("main-1", "LAMP", 10, std::nullopt),
        Batch("east-1", "LAMP", 10, std::nullopt, {.warehouse = "east", .expires = expires})},
@@ -73,7 +77,7 @@ TEST_F(ProductInGroupRepositoryTest, TheAssumedProductKeepsItsWarehousesAndExpir
                            .backorders = {},
                            .holds = {},
                            .released = {},
-                           .priorities = domain::WarehousePriorities({{"east", 500}})});
+                           .priorities = domain::WarehousePriorities({{"east", 500}})}));
   auto products = repository(&ranked);
   Product* lamp = products.get("LAMP", "o1");
   ASSERT_NE(lamp, nullptr);
@@ -96,7 +100,29 @@ TEST_F(ProductInGroupRepositoryTest, AnAllocationOnTheAssumedProductIsOneNewLine
   ASSERT_NE(batch, nullptr);
   EXPECT_EQ(batch->reference(), "b1");
   EXPECT_EQ(batch->allocated_quantity(), 3);
-  EXPECT_EQ(known->batch("b1")->allocated_quantity(), 0) << "the group's copy is not changed";
+  EXPECT_EQ(known->product.batch("b1")->allocated_quantity(), 0)
+      << "the group's copy is not changed";
+}
+
+// A product the last group left may have changed since in another process: an allocation may
+// start from it (its write checks), work of no order reads.
+TEST_F(ProductInGroupRepositoryTest, AProductFromAnEarlierGroupIsTakenForAnOrderOnly) {
+  known->held = false;
+  auto for_order = repository(&known);
+  ASSERT_NE(for_order.get("LAMP", "o1"), nullptr);
+  EXPECT_TRUE(for_order.assumed());
+  EXPECT_EQ(reads, 0);
+  auto for_no_order = repository(&known);
+  EXPECT_EQ(for_no_order.get("LAMP"), nullptr);  // the fake finds nothing
+  EXPECT_EQ(reads, 1);
+}
+
+// The write checks the version of the warehouses' priorities the product was read with.
+TEST_F(ProductInGroupRepositoryTest, TheAssumedProductHasThePrioritiesVersionItWasReadWith) {
+  auto products = repository(&known);
+  ASSERT_NE(products.get("LAMP", "o1"), nullptr);
+  EXPECT_EQ(products.priorities_version("LAMP"), 4);
+  EXPECT_EQ(products.priorities_version("DESK"), std::nullopt);
 }
 
 }  // namespace
