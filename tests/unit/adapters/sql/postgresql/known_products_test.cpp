@@ -12,7 +12,8 @@ using domain::Product;
 
 KnownProduct known(const std::string& sku, int batches, int version, long long priorities = 0) {
   std::vector<Batch> all;
-  for (int i = 0; i < batches; ++i) all.emplace_back(sku + "-" + std::to_string(i), sku, 10, std::nullopt);
+  for (int i = 0; i < batches; ++i)
+    all.emplace_back(sku + "-" + std::to_string(i), sku, 10, std::nullopt);
   return {.product = Product(sku, std::move(all), version),
           .priorities_version = priorities,
           .held = true};
