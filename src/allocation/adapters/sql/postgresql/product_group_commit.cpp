@@ -1,5 +1,6 @@
 #include "allocation/adapters/sql/postgresql/product_group_commit.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <exception>
 
@@ -48,7 +49,8 @@ void ProductGroupCommit::perform(std::optional<std::string_view> product,
                                  const std::function<void(Turn&)>& work) {
   Waiter me(work);
   if (!product) {
-    run({&me}, nullptr);
+    std::vector<Waiter*> alone{&me};
+    run(alone, nullptr);
     if (me.error) std::rethrow_exception(me.error);
     return;
   }
@@ -74,10 +76,7 @@ std::size_t ProductGroupCommit::queued(std::string_view product) {
 
 void ProductGroupCommit::lead(const std::string& product) {
   std::vector<Waiter*> group;
-  {
-    std::lock_guard lock(mutex_);
-    group.swap(waiting_.at(product));
-  }
+  absorb(product, group);
   run(group, &product);
   std::lock_guard lock(mutex_);
   auto queue = waiting_.find(product);
@@ -94,8 +93,20 @@ void ProductGroupCommit::lead(const std::string& product) {
   }
 }
 
-void ProductGroupCommit::run(const std::vector<Waiter*>& group, const std::string* product) {
+bool ProductGroupCommit::absorb(const std::string& product, std::vector<Waiter*>& group) {
+  if (group.size() >= most_turns_) return false;
+  std::lock_guard lock(mutex_);
+  auto& queue = waiting_.at(product);
+  const std::size_t taken = std::min(queue.size(), most_turns_ - group.size());
+  group.insert(group.end(), queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(taken));
+  queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(taken));
+  return taken > 0;
+}
+
+void ProductGroupCommit::run(std::vector<Waiter*>& group, const std::string* product) {
   PgTransaction transaction(database_, /*lone_writes=*/group.size() == 1);
+  // A group of one writes alone, in autocommit: it has no commit to share.
+  const bool absorbs = product && group.size() > 1;
   std::vector<Waiter*> staged;
   std::optional<KnownProduct> known;
   if (product) known = known_products_.find(*product);
@@ -108,7 +119,8 @@ void ProductGroupCommit::run(const std::vector<Waiter*>& group, const std::strin
       known_products_.forget(*product);
     }
   };
-  for (Waiter* waiter : group) {
+  for (std::size_t i = 0; i < group.size() || (absorbs && absorb(*product, group)); ++i) {
+    Waiter* waiter = group[i];
     Turn turn(transaction, known);
     try {
       waiter->work(turn);

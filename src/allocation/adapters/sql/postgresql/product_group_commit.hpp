@@ -21,9 +21,16 @@ namespace allocation::adapters::sql {
 // woken, a commit and a WAL flush per allocation, one after the other: on a hot product, far
 // fewer allocations per second than a spread workload. So the thread whose turn it is runs
 // the work of every unit of work that queued for the product meanwhile, one after the other, in
-// one transaction on one connection, and commits them at once. Then it wakes their threads, and
-// the first one that queued since leads the next group. A turn alone in its group runs as a unit
-// of work without turns does: reads outside a transaction, a lone write in autocommit.
+// one transaction on one connection, and those that queue while it runs them too, up to a
+// bound, and commits them at once. Then it wakes their threads, and the first one that queued
+// since leads the next group. A turn alone in its group runs as a unit of work without turns
+// does: reads outside a transaction, a lone write in autocommit; it has no commit to share, and
+// those that queue meanwhile wait for the next group.
+//
+// Taking in those that queue while the group runs is what makes a hot product's commits few: on
+// a closed loop of N clients, groups that took only those queued when they began would settle
+// at about N/2 turns each (one half queues while the other half's group runs), and each would
+// pay a commit's WAL flush.
 //
 // A turn sees the writes of the turns before it (same transaction): the turns of a group never
 // conflict, and the version check still guards against other processes. A turn that fails
@@ -39,7 +46,9 @@ namespace allocation::adapters::sql {
 // Products are told apart by their key alone: two products never share a group.
 class ProductGroupCommit {
  public:
-  explicit ProductGroupCommit(Database& database) : database_(database) {}
+  // `most_turns`: how many turns a group takes at most, those queued since it began included.
+  explicit ProductGroupCommit(Database& database, std::size_t most_turns = 64)
+      : database_(database), most_turns_(most_turns) {}
   ProductGroupCommit(const ProductGroupCommit&) = delete;
   ProductGroupCommit& operator=(const ProductGroupCommit&) = delete;
 
@@ -99,9 +108,14 @@ class ProductGroupCommit {
   void lead(const std::string& product);
   // Runs the turns, commits those that committed, and sets each waiter's error; then keeps
   // what the group leaves known of `product`, if it is one.
-  void run(const std::vector<Waiter*>& group, const std::string* product);
+  void run(std::vector<Waiter*>& group, const std::string* product);
+  // Moves into `group` the units of work of `product` queued since it began, up to most_turns_
+  // turns in all; whether it took any.
+  bool absorb(const std::string& product, std::vector<Waiter*>& group);
 
   Database& database_;
+  const std::size_t most_turns_;
+
   KnownProducts known_products_;
   // Guards waiting_ and the waiters' states. An entry per product whose group is running: the
   // units of work queued for the next one.

@@ -80,6 +80,19 @@ class ProductGroupCommitTest : public ::testing::Test {
     return errors;
   }
 
+  // What a turn may do after writing: start `names` in threads of their own, each once the one
+  // before has queued for the product, and wait until all have. Their outcomes go to `outcomes`.
+  std::function<void()> queueing(std::vector<std::string> names,
+                                 std::vector<std::future<void>>& outcomes) {
+    return [this, names = std::move(names), &outcomes] {
+      for (const std::string& name : names) {
+        outcomes.push_back(std::async(std::launch::async,
+                                      [this, name] { groups->perform("LAMP", inserting(name)); }));
+        while (groups->queued("LAMP") < outcomes.size()) std::this_thread::yield();
+      }
+    };
+  }
+
   std::set<std::string> rows() {
     std::set<std::string> names;
     auto lease = database->acquire();
@@ -105,6 +118,39 @@ TEST_F(ProductGroupCommitTest, TurnsQueuedMeanwhileShareOneTransaction) {
   EXPECT_EQ(errors, std::vector<std::string>(5, ""));
   EXPECT_EQ(rows(), (std::set<std::string>{"first", "a", "b", "c", "d"}));
   EXPECT_EQ(transactions(), 2);  // the first alone, then the four queued behind it
+}
+
+// A group of several turns also runs those that queue while it runs them, in its transaction.
+TEST_F(ProductGroupCommitTest, TurnsQueuedWhileAGroupRunsJoinIt) {
+  std::vector<std::future<void>> late;
+  const auto errors =
+      group_of(inserting("first"), {inserting("a", queueing({"c", "d"}, late)), inserting("b")});
+  for (auto& outcome : late) outcome.get();
+  EXPECT_EQ(errors, std::vector<std::string>(3, ""));
+  EXPECT_EQ(rows(), (std::set<std::string>{"first", "a", "b", "c", "d"}));
+  EXPECT_EQ(transactions(), 2);  // the first alone, then a and b with c and d
+}
+
+TEST_F(ProductGroupCommitTest, AGroupTakesAtMostItsBoundOfTurns) {
+  groups.emplace(*database, /*most_turns=*/3);
+  std::vector<std::future<void>> late;
+  const auto errors =
+      group_of(inserting("first"), {inserting("a", queueing({"c", "d"}, late)), inserting("b")});
+  for (auto& outcome : late) outcome.get();
+  EXPECT_EQ(errors, std::vector<std::string>(3, ""));
+  EXPECT_EQ(rows(), (std::set<std::string>{"first", "a", "b", "c", "d"}));
+  EXPECT_EQ(transactions(), 3);  // the first alone, a and b with c, then d
+}
+
+// A group of one (a lone write, in autocommit) has no commit to share: those that queue while it
+// runs wait for the next group.
+TEST_F(ProductGroupCommitTest, AGroupOfOneTakesNoneThatQueueMeanwhile) {
+  std::vector<std::future<void>> late;
+  const auto errors = group_of(inserting("first", queueing({"a", "b"}, late)), {});
+  for (auto& outcome : late) outcome.get();
+  EXPECT_EQ(errors, std::vector<std::string>(1, ""));
+  EXPECT_EQ(rows(), (std::set<std::string>{"first", "a", "b"}));
+  EXPECT_EQ(transactions(), 2);  // the first alone, then a and b
 }
 
 TEST_F(ProductGroupCommitTest, ATurnSeesTheWritesOfTheTurnsBeforeItInItsGroup) {
