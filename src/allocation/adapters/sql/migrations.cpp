@@ -405,6 +405,36 @@ const std::vector<Migration>& migrations() {
            "CREATE TABLE warehouse_priorities_version (version BIGINT NOT NULL)",
            "INSERT INTO warehouse_priorities_version (version) VALUES (0)",
        }},
+      {18,
+       "PostgreSQL: one CHECK per table that an allocation or a hold writes",
+       {
+           // PostgreSQL reads each CHECK of a table from its text and plans it again at every
+           // statement that writes the table (ExecRelCheck), whatever the rows: an allocation's
+           // statement did so for six. One CHECK per table tests the same rows: each of these
+           // is the AND of the ones it replaces, which fails exactly when one of them fails
+           // (a NULL passes both ways). SQLite compiles its CHECKs with the statement, which
+           // the statement cache keeps: it keeps them as they are.
+           {Backend::postgresql,
+            "DO $$ DECLARE c RECORD; BEGIN"
+            " FOR c IN SELECT t.relname, k.conname FROM pg_constraint k"
+            "  JOIN pg_class t ON t.oid = k.conrelid"
+            "  JOIN pg_namespace n ON n.oid = t.relnamespace AND n.nspname = current_schema()"
+            "  WHERE k.contype = 'c' AND t.relname IN ('batches', 'allocations', 'reservations')"
+            " LOOP"
+            "  EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', c.relname, c.conname);"
+            " END LOOP; END $$"},
+           {Backend::postgresql,
+            "ALTER TABLE batches ADD CONSTRAINT batches_quantities"
+            " CHECK (allocated_quantity >= 0 AND reserved_quantity >= 0"
+            " AND allocated_quantity + reserved_quantity <= purchased_quantity)"},
+           {Backend::postgresql,
+            "ALTER TABLE allocations ADD CONSTRAINT allocations_line"
+            " CHECK (qty > 0 AND line_qty > qty AND state >= 0 AND state <= 2"
+            " AND (state = 0) = (batchref IS NOT NULL))"},
+           {Backend::postgresql,
+            "ALTER TABLE reservations ADD CONSTRAINT reservations_hold"
+            " CHECK (qty > 0 AND ttl_s > 0)"},
+       }},
   };
   return all;
 }

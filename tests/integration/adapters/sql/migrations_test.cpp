@@ -350,6 +350,79 @@ TEST_P(Migrations, Version15KeepsEveryLineAndChecksItWithoutATemporaryTable) {
   EXPECT_EQ(std::count(opcodes.begin(), opcodes.end(), "OpenEphemeral"), 0);
 }
 
+// PostgreSQL's batches, allocations and holds each have one CHECK, which refuses what the ones
+// it replaced refused; SQLite's tables are as they were, and refuse the same.
+TEST_P(Migrations, Version18ChecksEachTableWithOneCheckThatRefusesWhatItRefused) {
+  testing::ScratchDatabase old(GetParam());
+  auto database = std::make_shared<Database>(old.url(), DatabaseOptions{.pool_size = 2});
+  ASSERT_EQ(migrate(*database, 17), 17);
+  {
+    auto lease = database->acquire();
+    Connection connection = lease.connection();
+    connection.execute("INSERT INTO products (sku, version_number) VALUES ('LAMP', 1)");
+    connection.execute(
+        "INSERT INTO batches (reference, sku, purchased_quantity, eta, allocated_quantity,"
+        " reserved_quantity) VALUES ('b1', 'LAMP', 10, NULL, 5, 2)");
+    connection.execute(
+        "INSERT INTO allocations (orderid, sku, qty, batchref, state, line_qty)"
+        " VALUES ('o1', 'LAMP', 5, 'b1', 0, NULL)");
+    connection.execute(
+        "INSERT INTO reservations (id, sku, batchref, qty, expires_at, ttl_s)"
+        " VALUES ('h1', 'LAMP', 'b1', 2, 0, 60)");
+  }
+  ASSERT_EQ(migrate(*database), latest_schema_version());
+
+  auto lease = database->acquire();
+  Connection connection = lease.connection();
+  const auto count = [&](const std::string& table) {
+    return *std::get<0>(connection.query<long long>("SELECT COUNT(*) FROM " + table).at(0));
+  };
+  const auto refused = [&](const std::string& statement) {
+    EXPECT_ANY_THROW(connection.execute(statement)) << statement;
+  };
+  const std::string batch =
+      "INSERT INTO batches (reference, sku, purchased_quantity, eta, allocated_quantity,"
+      " reserved_quantity) VALUES ";
+  refused(batch + "('x', 'LAMP', -1, NULL, 0, 0)");  // fewer than no units bought
+  refused(batch + "('x', 'LAMP', 5, NULL, -1, 0)");
+  refused(batch + "('x', 'LAMP', 5, NULL, 0, -1)");
+  refused(batch + "('x', 'LAMP', 5, NULL, 6, 0)");  // more allocated than bought
+  refused(batch + "('x', 'LAMP', 5, NULL, 0, 6)");
+  refused(batch + "('x', 'LAMP', 5, NULL, 3, 3)");  // allocated and held: more than bought
+  refused("UPDATE batches SET allocated_quantity = 9 WHERE reference = 'b1'");
+  EXPECT_EQ(count("batches WHERE allocated_quantity = 5 AND reserved_quantity = 2"), 1);
+  EXPECT_EQ(count("batches"), 1);
+
+  const std::string line =
+      "INSERT INTO allocations (orderid, sku, qty, batchref, state, line_qty) VALUES ";
+  refused(line + "('x', 'LAMP', 1, NULL, 3, NULL)");  // no such state
+  refused(line + "('x', 'LAMP', 1, NULL, -1, NULL)");
+  refused(line + "('x', 'LAMP', 1, NULL, 0, NULL)");  // allocated without a batch
+  refused(line + "('x', 'LAMP', 1, 'b1', 1, NULL)");  // waiting on a batch
+  refused(line + "('x', 'LAMP', 0, 'b1', 0, NULL)");  // no units
+  refused(line + "('x', 'LAMP', 2, 'b1', 0, 2)");     // a part as large as its line
+  connection.execute(line + "('w', 'LAMP', 4, NULL, 1, NULL), ('p', 'LAMP', 1, 'b1', 0, 3)");
+  EXPECT_EQ(count("allocations"), 3);
+
+  const std::string hold =
+      "INSERT INTO reservations (id, sku, batchref, qty, expires_at, ttl_s) VALUES ";
+  refused(hold + "('x', 'LAMP', 'b1', 0, 0, 60)");  // no units
+  refused(hold + "('x', 'LAMP', 'b1', 1, 0, 0)");   // no time to live
+  EXPECT_EQ(count("reservations"), 1);
+
+  if (GetParam() != Backend::postgresql) return;
+  std::vector<std::string> checks;
+  for (const auto& [name] : connection.query<std::string>(
+           "SELECT k.conname FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid"
+           " JOIN pg_namespace n ON n.oid = t.relnamespace AND n.nspname = current_schema()"
+           " WHERE k.contype = 'c' AND t.relname IN ('batches', 'allocations', 'reservations')"
+           " ORDER BY k.conname")) {
+    checks.push_back(*name);
+  }
+  EXPECT_EQ(checks, (std::vector<std::string>{"allocations_line", "batches_quantities",
+                                              "reservations_hold"}));
+}
+
 INSTANTIATE_FOR_BOTH_DATABASES(Migrations);
 
 TEST(DatabaseUrl, AcceptsSqliteAndPostgresql) {
