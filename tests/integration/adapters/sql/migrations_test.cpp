@@ -21,6 +21,22 @@ namespace {
 
 class Migrations : public testing::SqlTest {};
 
+// Rows of allocations against its rules, of product LAMP with a batch b1: none goes in.
+void expect_lines_against_the_rules_refused(Connection& connection) {
+  for (const std::string values : {
+           "('x', 'LAMP', 1, NULL, 3, NULL)",  // no such state
+           "('x', 'LAMP', 1, NULL, -1, NULL)",
+           "('x', 'LAMP', 1, NULL, 0, NULL)",  // allocated without a batch
+           "('x', 'LAMP', 1, 'b1', 1, NULL)",  // waiting on a batch
+           "('x', 'LAMP', 0, 'b1', 0, NULL)",  // no units
+           "('x', 'LAMP', 2, 'b1', 0, 2)",     // a part as large as its line
+       }) {
+    EXPECT_ANY_THROW(connection.execute(
+        "INSERT INTO allocations (orderid, sku, qty, batchref, state, line_qty) VALUES " + values))
+        << values;
+  }
+}
+
 TEST_P(Migrations, MigratingAgainIsHarmlessAndKeepsData) {
   add_product("LAMP", {{"b1", 10, std::nullopt}});
   EXPECT_EQ(migrate(*database), latest_schema_version());
@@ -317,18 +333,10 @@ TEST_P(Migrations, Version15KeepsEveryLineAndChecksItWithoutATemporaryTable) {
   EXPECT_EQ(SqlOrderLines(database).of_order("late").at(0).status,
             service_layer::LineStatus::backordered);
 
-  const auto refused = [&](const std::string& values) {
-    EXPECT_ANY_THROW(connection.execute(
-        "INSERT INTO allocations (orderid, sku, qty, batchref, state, line_qty) VALUES " + values))
-        << values;
-  };
-  refused("('x', 'LAMP', 1, NULL, 3, NULL)");  // no such state
-  refused("('x', 'LAMP', 1, NULL, -1, NULL)");
-  refused("('x', 'LAMP', 1, NULL, 0, NULL)");  // allocated without a batch
-  refused("('x', 'LAMP', 1, 'b1', 1, NULL)");  // waiting on a batch
-  refused("('x', 'LAMP', 0, 'b1', 0, NULL)");  // no units
-  refused("('x', 'LAMP', 2, 'b1', 0, 2)");     // a part as large as its line
-  refused("('x', 'LAMP', 1, 'nope', 0, NULL)");
+  expect_lines_against_the_rules_refused(connection);
+  EXPECT_ANY_THROW(
+      connection.execute("INSERT INTO allocations (orderid, sku, qty, batchref, state, line_qty)"
+                         " VALUES ('x', 'LAMP', 1, 'nope', 0, NULL)"));  // no such batch
   EXPECT_EQ(std::get<0>(connection.query<long long>("SELECT COUNT(*) FROM allocations").at(0)), 4);
 
   if (GetParam() != Backend::sqlite) return;
@@ -393,15 +401,10 @@ TEST_P(Migrations, Version18ChecksEachTableWithOneCheckThatRefusesWhatItRefused)
   EXPECT_EQ(count("batches WHERE allocated_quantity = 5 AND reserved_quantity = 2"), 1);
   EXPECT_EQ(count("batches"), 1);
 
-  const std::string line =
-      "INSERT INTO allocations (orderid, sku, qty, batchref, state, line_qty) VALUES ";
-  refused(line + "('x', 'LAMP', 1, NULL, 3, NULL)");  // no such state
-  refused(line + "('x', 'LAMP', 1, NULL, -1, NULL)");
-  refused(line + "('x', 'LAMP', 1, NULL, 0, NULL)");  // allocated without a batch
-  refused(line + "('x', 'LAMP', 1, 'b1', 1, NULL)");  // waiting on a batch
-  refused(line + "('x', 'LAMP', 0, 'b1', 0, NULL)");  // no units
-  refused(line + "('x', 'LAMP', 2, 'b1', 0, 2)");     // a part as large as its line
-  connection.execute(line + "('w', 'LAMP', 4, NULL, 1, NULL), ('p', 'LAMP', 1, 'b1', 0, 3)");
+  expect_lines_against_the_rules_refused(connection);
+  connection.execute(
+      "INSERT INTO allocations (orderid, sku, qty, batchref, state, line_qty)"
+      " VALUES ('w', 'LAMP', 4, NULL, 1, NULL), ('p', 'LAMP', 1, 'b1', 0, 3)");
   EXPECT_EQ(count("allocations"), 3);
 
   const std::string hold =

@@ -93,6 +93,8 @@ class ProductGroupCommitTest : public ::testing::Test {
     };
   }
 
+  long long transactions_with_two_queued_while_a_group_runs();
+
   std::set<std::string> rows() {
     std::set<std::string> names;
     auto lease = database->acquire();
@@ -120,26 +122,28 @@ TEST_F(ProductGroupCommitTest, TurnsQueuedMeanwhileShareOneTransaction) {
   EXPECT_EQ(transactions(), 2);  // the first alone, then the four queued behind it
 }
 
-// A group of several turns also runs those that queue while it runs them, in its transaction.
-TEST_F(ProductGroupCommitTest, TurnsQueuedWhileAGroupRunsJoinIt) {
+// "first" alone, then a group of a and b, for which c and d queue while a runs; every turn
+// lands. Returns how many transactions wrote them.
+long long ProductGroupCommitTest::transactions_with_two_queued_while_a_group_runs() {
   std::vector<std::future<void>> late;
   const auto errors =
       group_of(inserting("first"), {inserting("a", queueing({"c", "d"}, late)), inserting("b")});
   for (auto& outcome : late) outcome.get();
   EXPECT_EQ(errors, std::vector<std::string>(3, ""));
   EXPECT_EQ(rows(), (std::set<std::string>{"first", "a", "b", "c", "d"}));
-  EXPECT_EQ(transactions(), 2);  // the first alone, then a and b with c and d
+  return transactions();
+}
+
+// A group of several turns also runs those that queue while it runs them, in its transaction.
+TEST_F(ProductGroupCommitTest, TurnsQueuedWhileAGroupRunsJoinIt) {
+  // The first alone, then a and b with c and d.
+  EXPECT_EQ(transactions_with_two_queued_while_a_group_runs(), 2);
 }
 
 TEST_F(ProductGroupCommitTest, AGroupTakesAtMostItsBoundOfTurns) {
   groups.emplace(*database, /*most_turns=*/3);
-  std::vector<std::future<void>> late;
-  const auto errors =
-      group_of(inserting("first"), {inserting("a", queueing({"c", "d"}, late)), inserting("b")});
-  for (auto& outcome : late) outcome.get();
-  EXPECT_EQ(errors, std::vector<std::string>(3, ""));
-  EXPECT_EQ(rows(), (std::set<std::string>{"first", "a", "b", "c", "d"}));
-  EXPECT_EQ(transactions(), 3);  // the first alone, a and b with c, then d
+  // The first alone, a and b with c, then d.
+  EXPECT_EQ(transactions_with_two_queued_while_a_group_runs(), 3);
 }
 
 // A group of one (a lone write, in autocommit) has no commit to share: those that queue while it
