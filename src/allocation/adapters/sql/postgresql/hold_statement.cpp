@@ -4,34 +4,66 @@
 #include <stdexcept>
 
 #include "allocation/adapters/sql/postgresql/allocation_statement.hpp"
+#include "allocation/adapters/sql/postgresql/product_in_group_repository.hpp"
 #include "allocation/adapters/sql/stored_instant.hpp"
 
 namespace allocation::adapters::sql {
 
+namespace {
+
+// One hold taking units of one batch, with its movement, all written only if the product's row
+// is updated: `condition` is the rest of that update's WHERE.
+std::string hold_statement(const char* condition) {
+  return std::string(
+             "WITH version AS ("
+             "  UPDATE products SET version_number = :v"
+             "  WHERE sku = :sku AND version_number = :old"
+             // An id names one hold for good: one that ended meanwhile is a lost race too.
+             "  AND NOT EXISTS (SELECT 1 FROM ended_reservations WHERE id = :ended)") +
+         condition +
+         "  RETURNING sku),"
+         " batch AS ("
+         "  UPDATE batches SET reserved_quantity = :r"
+         "  WHERE reference = :ref AND EXISTS (SELECT 1 FROM version)),"
+         " hold AS ("
+         "  INSERT INTO reservations (id, sku, batchref, qty, expires_at, ttl_s)"
+         "  SELECT :id, sku, :b, :q, :e, :t FROM version),"
+         " movement AS ("
+         "  INSERT INTO movements (at, sku, batchref, kind, qty, reservation)"
+         "  SELECT :at, sku, :mb, :mk, :mq, :mh FROM version)"
+         " SELECT COUNT(*) FROM version";
+}
+
+}  // namespace
+
 void write_hold(const NewHold& change, Connection& connection) {
+  static const std::string sql = hold_statement("");
   const domain::Hold& hold = change.hold;
   const auto written = connection.query<long long>(
-      "WITH version AS ("
-      "  UPDATE products SET version_number = :v"
-      "  WHERE sku = :sku AND version_number = :old"
-      // An id names one hold for good: one that ended meanwhile is a lost race too.
-      "  AND NOT EXISTS (SELECT 1 FROM ended_reservations WHERE id = :ended) RETURNING sku),"
-      " batch AS ("
-      "  UPDATE batches SET reserved_quantity = :r"
-      "  WHERE reference = :ref AND EXISTS (SELECT 1 FROM version)),"
-      " hold AS ("
-      "  INSERT INTO reservations (id, sku, batchref, qty, expires_at, ttl_s)"
-      "  SELECT :id, sku, :b, :q, :e, :t FROM version),"
-      " movement AS ("
-      "  INSERT INTO movements (at, sku, batchref, kind, qty, reservation)"
-      "  SELECT :at, sku, :mb, :mk, :mq, :mh FROM version)"
-      " SELECT COUNT(*) FROM version",
-      change.product.version_number(), change.product.sku(), change.loaded_version, hold.id(),
+      sql, change.product.version_number(), change.product.sku(), change.loaded_version, hold.id(),
       change.batch.reserved_quantity(), change.batch.reference(), hold.id(), hold.batchref(),
       hold.qty(), stored_instant(hold.expires_at()), static_cast<int>(hold.ttl().count()),
       change.at, change.movement.batchref, std::string(change.movement.kind), change.movement.qty,
       change.movement.reservation);
   require_version_moved(written, change.product);
+}
+
+void write_assumed_hold(const NewHold& change, Connection& connection) {
+  // A live hold of the id, of any product, would be a unique violation that spoils the group's
+  // transaction: checked first, like an ended one.
+  static const std::string sql = hold_statement(
+      " AND NOT EXISTS (SELECT 1 FROM reservations WHERE id = :live)"
+      " AND (SELECT version FROM warehouse_priorities_version) = :pv");
+  if (!change.priorities_version) throw AssumptionUnconfirmed();
+  const domain::Hold& hold = change.hold;
+  const auto written = connection.query<long long>(
+      sql, change.product.version_number(), change.product.sku(), change.loaded_version, hold.id(),
+      hold.id(), *change.priorities_version, change.batch.reserved_quantity(),
+      change.batch.reference(), hold.id(), hold.batchref(), hold.qty(),
+      stored_instant(hold.expires_at()), static_cast<int>(hold.ttl().count()), change.at,
+      change.movement.batchref, std::string(change.movement.kind), change.movement.qty,
+      change.movement.reservation);
+  if (*std::get<0>(written.at(0)) == 0) throw AssumptionUnconfirmed();
 }
 
 void write_held_line(const HeldLine& change, Connection& connection) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,8 @@ struct NewHold {
   const domain::Hold& hold;
   service_layer::Movement movement;
   std::string at;  // the time of the movement (RFC 3339 UTC)
+  // The version of the warehouses' priorities the product was ranked with, when it was assumed.
+  std::optional<long long> priorities_version;
 };
 
 // Writes `change` in one statement, which the version check guards. Throws
@@ -31,6 +34,12 @@ struct NewHold {
 // of the same id made meanwhile (by another product too) is a unique violation, the same lost
 // race.
 void write_hold(const NewHold& change, Connection& connection);
+
+// The same for a hold of a product assumed (ProductInGroupRepository), whose id is assumed new:
+// the statement also checks that no hold, live or ended, has the id, and the version of the
+// priorities. Throws AssumptionUnconfirmed, having written nothing, when one of its checks
+// fails.
+void write_assumed_hold(const NewHold& change, Connection& connection);
 
 // A product changed by one hold consumed by a line allocated to the hold's batch, the message
 // that tells of the line, and the movements of both, in the order of their events

@@ -36,6 +36,12 @@ void PostgresqlUnitOfWork::leave_known(const domain::Product& product) {
   }
 }
 
+std::optional<service_layer::ReservationView> PostgresqlUnitOfWork::reservation(
+    std::string_view id) {
+  if (products_.assumed_new_hold() == id) return std::nullopt;
+  return SqlUnitOfWork::reservation(id);
+}
+
 PostgresqlUnitOfWork::PostgresqlUnitOfWork(ProductGroupCommit::Turn& turn, Reads reads,
                                            const service_layer::Clock& clock)
     : SqlUnitOfWork(
@@ -111,7 +117,6 @@ bool PostgresqlUnitOfWork::write_allocation_alone() {
 }
 
 bool PostgresqlUnitOfWork::write_hold_alone() {
-  if (products_.assumed()) return false;
   const service_layer::TrackedProduct* changed = changed_alone();
   if (!changed) return false;
   const domain::Hold* hold = products_.only_new_hold(*changed);
@@ -123,13 +128,25 @@ bool PostgresqlUnitOfWork::write_hold_alone() {
   }
   auto movements = service_layer::stock_movements(events.front());
   if (movements.size() != 1) return false;
-  const NewHold change{changed->product,
-                       *changed->loaded_version,
-                       *changed->product.batch(hold->batchref()),
-                       *hold,
-                       std::move(movements.front()),
-                       now()};
-  turn_.write_alone([&](Connection& connection) { write_hold(change, connection); });
+  // A hold assumed new is written so, or not at all; any other assumption only by its own
+  // statement.
+  const bool assumed = products_.assumed_new_hold() == hold->id();
+  if (products_.assumed() && !assumed) return false;
+  const NewHold change{
+      changed->product,
+      *changed->loaded_version,
+      *changed->product.batch(hold->batchref()),
+      *hold,
+      std::move(movements.front()),
+      now(),
+      assumed ? products_.priorities_version(changed->product.sku()) : std::nullopt};
+  turn_.write_alone([&](Connection& connection) {
+    if (assumed) {
+      write_assumed_hold(change, connection);
+    } else {
+      write_hold(change, connection);
+    }
+  });
   leave_known(changed->product);
   return true;
 }
@@ -185,8 +202,9 @@ void PostgresqlUnitsOfWork::attempt(std::optional<std::string_view> product, con
         throw;
       } catch (...) {
         // A rule the work broke (an unknown line, a conflict) may be the assumption's doing:
-        // only the product as stored can tell, and nothing was written.
-        if (uow.assumed()) throw AssumptionUnconfirmed();
+        // only the product as stored can tell, and nothing was written. Not so a statement that
+        // failed: the group rolls back, and the bus runs the work again.
+        if (uow.assumed() && !turn.spoilt()) throw AssumptionUnconfirmed();
         throw;
       }
       events = uow.collect_new_events();
@@ -195,6 +213,7 @@ void PostgresqlUnitsOfWork::attempt(std::optional<std::string_view> product, con
     try {
       run(Reads::assuming);
     } catch (const AssumptionUnconfirmed&) {
+      if (turn.spoilt()) throw;
       run(Reads::reading);  // nothing was written: again, reading the product
     }
   });

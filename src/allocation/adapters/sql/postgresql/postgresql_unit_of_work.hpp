@@ -29,7 +29,11 @@ class PostgresqlUnitOfWork final : public SqlUnitOfWork {
                        const service_layer::Clock& clock);
 
   service_layer::ProductRepository& products() override { return products_; }
-  // Whether it took a product the group knows for an order (ProductInGroupRepository).
+  // None for the hold its products assume new (ProductInGroupRepository), which its write
+  // confirms; else as stored.
+  std::optional<service_layer::ReservationView> reservation(std::string_view id) override;
+  // Whether it took a product the group knows for an order or a new hold
+  // (ProductInGroupRepository).
   bool assumed() const { return products_.assumed(); }
 
  private:

@@ -66,6 +66,9 @@ class ProductGroupCommit {
     void write_alone(const std::function<void(Connection&)>& work);
     // Keeps the writes, to be committed with the group.
     void commit() { committed_ = true; }
+    // Whether the group's transaction can take no more statements: a write of this turn failed
+    // otherwise than by writing nothing, or a statement aborted the transaction.
+    bool spoilt() const { return spoilt_ || transaction_.aborted(); }
 
     // The product as the last turn that wrote it left it here (held: the group's writes hold
     // the product's row lock, so no other process changes it meanwhile), or as the product's

@@ -5,10 +5,14 @@ namespace allocation::adapters::sql {
 std::optional<domain::Product> ProductInGroupRepository::load(std::string_view sku,
                                                               std::string_view orderid,
                                                               std::string_view hold_id) {
-  // Work on a hold reads it.
-  if (known_ && *known_ && (*known_)->product.sku() == sku && hold_id.empty() &&
-      ((*known_)->held || !orderid.empty())) {
-    assumed_ = !orderid.empty();
+  // An order's line is assumed new, and so is a hold named without an order (Reserve's); other
+  // work on a hold reads it.
+  const bool new_line = !orderid.empty() && hold_id.empty();
+  const bool new_hold = orderid.empty() && !hold_id.empty();
+  if (known_ && *known_ && (*known_)->product.sku() == sku &&
+      (new_line || new_hold || ((*known_)->held && hold_id.empty()))) {
+    assumed_ = new_line || new_hold;
+    if (new_hold) assumed_new_hold_ = std::string(hold_id);
     const domain::Product& known = (*known_)->product;
     // The group does not know the stored backorder queue or the expired holds: work that reads
     // them (units freed, holds in the way) is not the one-line allocation the shortcut is for,

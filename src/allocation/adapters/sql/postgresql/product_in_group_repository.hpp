@@ -1,6 +1,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "allocation/adapters/sql/postgresql/known_products.hpp"
@@ -20,8 +21,10 @@ namespace allocation::adapters::sql {
 // checks the product's version, the priorities' version and the order's line, and throws
 // AssumptionUnconfirmed, having written nothing, when one of them is not as assumed. The unit of
 // work then runs again with a repository that reads (PostgresqlUnitsOfWork::perform), as it does
-// when the work fails on a product it assumed (any other outcome is unconfirmed). Work of no
-// order starts only from a product its group's transaction holds.
+// when the work fails on a product it assumed (any other outcome is unconfirmed). A hold named
+// without an order (a Reserve) is assumed new the same way: no hold, live or ended, of any
+// product, has its id (assumed_new_hold), which write_hold confirms with the versions. Other work
+// of no order starts only from a product its group's transaction holds.
 //
 // Without it, PostgreSQL's allocations are markedly slower (measured in docs/performance.md):
 // it is kept, and fenced here.
@@ -35,8 +38,10 @@ class ProductInGroupRepository final : public SqlProductRepository {
                            bool locks_rows = false)
       : SqlProductRepository(std::move(read)), known_(known), locks_rows_(locks_rows) {}
 
-  // Whether a product was taken from what the group knows, for an order.
+  // Whether a product was taken from what the group knows, for an order or a new hold.
   bool assumed() const { return assumed_; }
+  // The id of the hold assumed new, if one is: no hold of any product, live or ended, has it.
+  const std::optional<std::string>& assumed_new_hold() const { return assumed_new_hold_; }
 
  private:
   std::optional<domain::Product> load(std::string_view sku, std::string_view orderid,
@@ -47,6 +52,7 @@ class ProductInGroupRepository final : public SqlProductRepository {
   std::optional<KnownProduct>* known_;
   const bool locks_rows_;
   bool assumed_ = false;
+  std::optional<std::string> assumed_new_hold_;
 };
 
 // Thrown, having written nothing, when a unit of work that assumed an order had no line of a

@@ -5,6 +5,8 @@
 #include <soci/session.h>
 #include <soci/use.h>
 
+#include <chrono>
+#include <future>
 #include <string>
 #include <vector>
 
@@ -273,6 +275,149 @@ TEST_P(KnownProductsTest, AnOrderWithALineFromBeforeIsAnsweredAsStored) {
   int lines = 0;
   lease.session() << "SELECT COUNT(*) FROM allocations", soci::into(lines);
   EXPECT_EQ(lines, 1);
+}
+
+// A statement that fails on a product taken as known aborts the group's transaction: its error
+// is the answer (the group rolls back), not a read again in that transaction.
+TEST_P(KnownProductsTest, AStatementThatFailsOnAnAssumedProductIsTheAnswer) {
+  add_product("LAMP", {{"b1", 10, std::nullopt}});
+  auto connection = database->connect();
+  *connection << "CREATE FUNCTION refuse() RETURNS trigger AS $$"
+                 " BEGIN RAISE EXCEPTION 'refused by a trigger'; END $$ LANGUAGE plpgsql";
+  *connection << "CREATE TRIGGER refuse BEFORE INSERT ON allocations FOR EACH ROW"
+                 " WHEN (NEW.orderid = 'o1') EXECUTE FUNCTION refuse()";
+  std::vector<std::future<std::string>> outcomes;
+  // o0 first, then a group of o1 and o2, which start from the product as o0 left it.
+  queue_behind_first("LAMP", 3, [&](std::size_t i, std::function<void()> inside) {
+    outcomes.push_back(std::async(std::launch::async, [this, i, inside]() -> std::string {
+      try {
+        std::optional<std::string> batch;
+        units_of_work->perform("LAMP", [&](UnitOfWork& uow) {
+          inside();
+          batch =
+              service_layer::handlers::allocate({"o" + std::to_string(i), "LAMP", 1}, uow, kTestNow)
+                  .batchref;
+        });
+        return batch.value_or("none");
+      } catch (const std::exception& error) {
+        return error.what();
+      }
+    }));
+  });
+  std::vector<std::string> answers;
+  for (auto& outcome : outcomes) answers.push_back(outcome.get());
+  ASSERT_EQ(answers.size(), 3u);
+  EXPECT_EQ(answers[0], "b1");
+  EXPECT_NE(answers[1].find("refused by a trigger"), std::string::npos) << answers[1];
+  EXPECT_EQ(answers[2], "b1");
+  EXPECT_EQ(allocated("b1"), 2);
+}
+
+// A hold named without an order starts from the known product too, its id assumed new: the
+// write finds a hold of the id, live or ended, of any product, and the hold is then answered as
+// stored.
+std::string reserve(service_layer::UnitsOfWork& units, const std::string& id,
+                    const std::string& sku, int qty) {
+  try {
+    std::string outcome;
+    units.perform(sku, [&](UnitOfWork& uow) {
+      const auto reservation = service_layer::handlers::reserve(
+          {id, sku, qty, std::chrono::seconds(60)}, uow, kTestNow, [] { return "unused"; });
+      outcome = reservation.hold.batchref() + (reservation.created ? " created" : " again");
+    });
+    return outcome;
+  } catch (const domain::HoldConflict&) {
+    return "conflict";
+  }
+}
+
+int holds_of(Connection connection, const std::string& id) {
+  return static_cast<int>(*std::get<0>(
+      connection
+          .query<long long>("SELECT (SELECT COUNT(*) FROM reservations WHERE id = :a)"
+                            " + (SELECT COUNT(*) FROM ended_reservations WHERE id = :b)",
+                            id, id)
+          .at(0)));
+}
+
+TEST_P(KnownProductsTest, TheNextHoldStartsFromWhatThisProcessWroteLast) {
+  add_product("LAMP", {{"b1", 10, std::nullopt}, {"b2", 10, domain::parse_date("2031-01-01")}});
+  ASSERT_EQ(allocate(*units_of_work, "o1", 1), "b1");
+  // Behind every process's back, a change that moves no version: only a read sees it.
+  *database->connect() << "UPDATE batches SET eta = '2032-01-01' WHERE reference = 'b1'";
+  EXPECT_EQ(reserve(*units_of_work, "h1", "LAMP", 1), "b1 created") << "the product was read";
+  EXPECT_EQ(reserve(*other, "h2", "LAMP", 1), "b2 created");
+}
+
+TEST_P(KnownProductsTest, AHoldOfAnIdAlreadyMadeIsAnsweredAsStored) {
+  add_product("LAMP", {{"b1", 10, std::nullopt}});
+  add_product("DESK", {{"d1", 10, std::nullopt}});
+  ASSERT_EQ(reserve(*units_of_work, "h1", "LAMP", 2), "b1 created");
+  EXPECT_EQ(reserve(*units_of_work, "h1", "LAMP", 2), "b1 again") << "the same request again";
+  ASSERT_EQ(reserve(*units_of_work, "d", "DESK", 1), "d1 created");
+  ASSERT_EQ(allocate(*units_of_work, "o1", 1), "b1");  // LAMP known again, not held
+  EXPECT_EQ(reserve(*units_of_work, "d", "LAMP", 1), "conflict") << "a hold of DESK";
+  units_of_work->perform("LAMP", [&](UnitOfWork& uow) {
+    service_layer::handlers::release_reservation({"h1"}, uow, kTestNow);
+  });
+  ASSERT_EQ(allocate(*units_of_work, "o2", 1), "b1");
+  EXPECT_EQ(reserve(*units_of_work, "h1", "LAMP", 2), "conflict") << "h1 was released";
+  auto lease = database->acquire();
+  EXPECT_EQ(holds_of(lease.connection(), "h1"), 1);
+  EXPECT_EQ(holds_of(lease.connection(), "d"), 1);
+  EXPECT_EQ(allocated("b1"), 2);
+  int reserved = -1;
+  lease.session() << "SELECT reserved_quantity FROM batches WHERE reference = 'b1'",
+      soci::into(reserved);
+  EXPECT_EQ(reserved, 0);
+}
+
+// A hold's id that another product holds is found by the statement's own check, not by the
+// unique index, whose violation would abort the group's transaction: the turns around it in its
+// group commit together.
+TEST_P(KnownProductsTest, AHoldOfAnIdAnotherProductHoldsLeavesItsGroupBe) {
+  add_product("LAMP", {{"b1", 10, std::nullopt}});
+  add_product("DESK", {{"d1", 10, std::nullopt}});
+  ASSERT_EQ(reserve(*units_of_work, "d", "DESK", 1), "d1 created");
+  std::vector<std::future<std::string>> outcomes;
+  // o0 first, then a group of o1, the hold and o2.
+  queue_behind_first("LAMP", 4, [&](std::size_t i, std::function<void()> inside) {
+    outcomes.push_back(std::async(std::launch::async, [this, i, inside] {
+      if (i == 2) return reserve(*units_of_work, "d", "LAMP", 1);
+      const std::string orderid = i == 0 ? "o0" : i == 1 ? "o1" : "o2";
+      std::optional<std::string> batch;
+      units_of_work->perform("LAMP", [&](UnitOfWork& uow) {
+        inside();
+        batch = service_layer::handlers::allocate({orderid, "LAMP", 1}, uow, kTestNow).batchref;
+      });
+      return batch.value_or("none");
+    }));
+  });
+  std::vector<std::string> answers;
+  for (auto& outcome : outcomes) answers.push_back(outcome.get());
+  EXPECT_EQ(answers, (std::vector<std::string>{"b1", "b1", "conflict", "b1"}));
+  auto lease = database->acquire();
+  long long transactions = 0;
+  lease.session() << "SELECT COUNT(DISTINCT xmin::text) FROM allocations"
+                     " WHERE orderid IN ('o1', 'o2')",
+      soci::into(transactions);
+  EXPECT_EQ(transactions, 1) << "o1 and o2 were written in one transaction";
+}
+
+TEST_P(KnownProductsTest, APriorityAnotherProcessSetRanksTheNextHold) {
+  units_of_work->perform([&](UnitOfWork& uow) {
+    domain::Product& lamp = uow.products().add(domain::Product("LAMP"));
+    lamp.add_batch(domain::Batch("main-1", "LAMP", 10, std::nullopt), kTestNow);
+    lamp.add_batch(domain::Batch("east-1", "LAMP", 10, std::nullopt, {.warehouse = "east"}),
+                   kTestNow);
+    uow.commit();
+  });
+  ASSERT_EQ(allocate(*units_of_work, "o1", 1), "main-1");
+  other->perform([&](UnitOfWork& uow) {
+    uow.set_warehouse_priority({"east", 1});
+    uow.commit();
+  });
+  EXPECT_EQ(reserve(*units_of_work, "h1", "LAMP", 1), "east-1 created");
 }
 
 INSTANTIATE_TEST_SUITE_P(Databases, KnownProductsTest, ::testing::Values(Backend::postgresql),

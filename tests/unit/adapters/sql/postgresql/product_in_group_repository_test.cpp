@@ -117,6 +117,22 @@ TEST_F(ProductInGroupRepositoryTest, AProductFromAnEarlierGroupIsTakenForAnOrder
   EXPECT_EQ(reads, 1);
 }
 
+// A hold named without an order (Reserve's) is assumed new, from a product of this group or of
+// the last one; work on a hold of an order (an allocation with it) reads the hold.
+TEST_F(ProductInGroupRepositoryTest, AHoldNamedWithoutAnOrderIsAssumedNew) {
+  known->held = false;
+  auto for_hold = repository(&known);
+  ASSERT_NE(for_hold.get("LAMP", {}, "h1"), nullptr);
+  EXPECT_EQ(reads, 0);
+  EXPECT_TRUE(for_hold.assumed());
+  EXPECT_EQ(for_hold.assumed_new_hold(), "h1");
+  auto for_order_with_hold = repository(&known);
+  EXPECT_EQ(for_order_with_hold.get("LAMP", "o1", "h1"), nullptr);  // the fake finds nothing
+  EXPECT_EQ(reads, 1);
+  EXPECT_FALSE(for_order_with_hold.assumed());
+  EXPECT_EQ(for_order_with_hold.assumed_new_hold(), std::nullopt);
+}
+
 // The write checks the version of the warehouses' priorities the product was read with.
 TEST_F(ProductInGroupRepositoryTest, TheAssumedProductHasThePrioritiesVersionItWasReadWith) {
   auto products = repository(&known);
