@@ -11,8 +11,8 @@
 
 // PostgreSQL, a checkout's two steps, each written in one statement on its own like an
 // allocation (allocation_statement.hpp): one hold taking units of one batch, with its ledger
-// movement, 2 round trips (read, write) instead of 6 (BEGIN, read, 3 writes, COMMIT); the line
-// the hold becomes, 2 instead of 10.
+// movement, 2 round trips (read, write) instead of 6 (BEGIN, read, 3 writes, COMMIT), or 1 from
+// a product this process knows (write_assumed_hold); the line the hold becomes, 2 instead of 10.
 namespace allocation::adapters::sql {
 
 // A product changed by one new hold in one batch, and the movement that tells of it (its
