@@ -220,6 +220,23 @@ class KnownProductsTest : public PostgresqlUnitsOfWorkTest {
   // Another process on the same database.
   std::shared_ptr<service_layer::UnitsOfWork> other = sql_units_of_work(scratch.open(), clock);
 
+  // LAMP with a batch in main and one in east, known to this process by an allocation (o1, of
+  // main-1); then another process ranks east first.
+  void known_lamp_then_east_ranked_first() {
+    units_of_work->perform([&](UnitOfWork& uow) {
+      domain::Product& lamp = uow.products().add(domain::Product("LAMP"));
+      lamp.add_batch(domain::Batch("main-1", "LAMP", 10, std::nullopt), kTestNow);
+      lamp.add_batch(domain::Batch("east-1", "LAMP", 10, std::nullopt, {.warehouse = "east"}),
+                     kTestNow);
+      uow.commit();
+    });
+    ASSERT_EQ(allocate(*units_of_work, "o1", 1), "main-1");
+    other->perform([&](UnitOfWork& uow) {
+      uow.set_warehouse_priority({"east", 1});
+      uow.commit();
+    });
+  }
+
   int allocated(const std::string& batchref) {
     auto lease = database->acquire();
     int n = -1;
@@ -248,18 +265,7 @@ TEST_P(KnownProductsTest, AProductAnotherProcessChangedSinceIsReadAgain) {
 }
 
 TEST_P(KnownProductsTest, APriorityAnotherProcessSetRanksTheNextAllocation) {
-  units_of_work->perform([&](UnitOfWork& uow) {
-    domain::Product& lamp = uow.products().add(domain::Product("LAMP"));
-    lamp.add_batch(domain::Batch("main-1", "LAMP", 10, std::nullopt), kTestNow);
-    lamp.add_batch(domain::Batch("east-1", "LAMP", 10, std::nullopt, {.warehouse = "east"}),
-                   kTestNow);
-    uow.commit();
-  });
-  ASSERT_EQ(allocate(*units_of_work, "o1", 1), "main-1");
-  other->perform([&](UnitOfWork& uow) {
-    uow.set_warehouse_priority({"east", 1});
-    uow.commit();
-  });
+  ASSERT_NO_FATAL_FAILURE(known_lamp_then_east_ranked_first());
   EXPECT_EQ(allocate(*units_of_work, "o2", 1), "east-1");
   EXPECT_EQ(allocated("main-1"), 1);
   EXPECT_EQ(allocated("east-1"), 1);
@@ -405,18 +411,7 @@ TEST_P(KnownProductsTest, AHoldOfAnIdAnotherProductHoldsLeavesItsGroupBe) {
 }
 
 TEST_P(KnownProductsTest, APriorityAnotherProcessSetRanksTheNextHold) {
-  units_of_work->perform([&](UnitOfWork& uow) {
-    domain::Product& lamp = uow.products().add(domain::Product("LAMP"));
-    lamp.add_batch(domain::Batch("main-1", "LAMP", 10, std::nullopt), kTestNow);
-    lamp.add_batch(domain::Batch("east-1", "LAMP", 10, std::nullopt, {.warehouse = "east"}),
-                   kTestNow);
-    uow.commit();
-  });
-  ASSERT_EQ(allocate(*units_of_work, "o1", 1), "main-1");
-  other->perform([&](UnitOfWork& uow) {
-    uow.set_warehouse_priority({"east", 1});
-    uow.commit();
-  });
+  ASSERT_NO_FATAL_FAILURE(known_lamp_then_east_ranked_first());
   EXPECT_EQ(reserve(*units_of_work, "h1", "LAMP", 1), "east-1 created");
 }
 
