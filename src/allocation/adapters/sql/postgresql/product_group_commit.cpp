@@ -104,9 +104,9 @@ bool ProductGroupCommit::absorb(const std::string& product, std::vector<Waiter*>
 }
 
 void ProductGroupCommit::run(std::vector<Waiter*>& group, const std::string* product) {
-  PgTransaction transaction(database_, /*lone_writes=*/group.size() == 1);
-  // A group of one writes alone, in autocommit: it has no commit to share.
-  const bool absorbs = product && group.size() > 1;
+  // A group of one writes alone, in autocommit: it has no commit to share, and takes in none.
+  const bool alone = group.size() == 1;
+  PgTransaction transaction(database_, /*lone_writes=*/alone);
   std::vector<Waiter*> staged;
   std::optional<KnownProduct> known;
   if (product) known = known_products_.find(*product);
@@ -119,7 +119,7 @@ void ProductGroupCommit::run(std::vector<Waiter*>& group, const std::string* pro
       known_products_.forget(*product);
     }
   };
-  for (std::size_t i = 0; i < group.size() || (absorbs && absorb(*product, group)); ++i) {
+  for (std::size_t i = 0; i < group.size() || (product && !alone && absorb(*product, group)); ++i) {
     Waiter* waiter = group[i];
     Turn turn(transaction, known);
     try {

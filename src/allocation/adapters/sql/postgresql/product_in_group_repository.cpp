@@ -11,7 +11,7 @@ std::optional<domain::Product> ProductInGroupRepository::load(std::string_view s
   const bool new_hold = orderid.empty() && !hold_id.empty();
   if (known_ && *known_ && (*known_)->product.sku() == sku &&
       (new_line || new_hold || ((*known_)->held && hold_id.empty()))) {
-    assumed_ = new_line || new_hold;
+    assumed_line_ = new_line;
     if (new_hold) assumed_new_hold_ = std::string(hold_id);
     const domain::Product& known = (*known_)->product;
     // The group does not know the stored backorder queue or the expired holds: work that reads

@@ -39,7 +39,7 @@ class ProductInGroupRepository final : public SqlProductRepository {
       : SqlProductRepository(std::move(read)), known_(known), locks_rows_(locks_rows) {}
 
   // Whether a product was taken from what the group knows, for an order or a new hold.
-  bool assumed() const { return assumed_; }
+  bool assumed() const { return assumed_line_ || assumed_new_hold_; }
   // The id of the hold assumed new, if one is: no hold of any product, live or ended, has it.
   const std::optional<std::string>& assumed_new_hold() const { return assumed_new_hold_; }
 
@@ -51,7 +51,7 @@ class ProductInGroupRepository final : public SqlProductRepository {
 
   std::optional<KnownProduct>* known_;
   const bool locks_rows_;
-  bool assumed_ = false;
+  bool assumed_line_ = false;  // that the order has no line of the product
   std::optional<std::string> assumed_new_hold_;
 };
 
