@@ -66,7 +66,49 @@ void write_assumed_hold(const NewHold& change, Connection& connection) {
   if (*std::get<0>(written.at(0)) == 0) throw AssumptionUnconfirmed();
 }
 
-void write_held_line(const HeldLine& change, Connection& connection) {
+namespace {
+
+// One hold consumed by a line in its batch, with the line's message and both movements, all
+// written only if the product's row is updated: `condition` is the rest of that update's WHERE.
+std::string held_line_statement(const char* condition) {
+  return std::string(
+             "WITH version AS ("
+             "  UPDATE products SET version_number = :v"
+             "  WHERE sku = :sku AND version_number = :old") +
+         condition +
+         "  RETURNING sku),"
+         " batch AS ("
+         "  UPDATE batches SET allocated_quantity = :a, reserved_quantity = :r"
+         "  WHERE reference = :ref AND EXISTS (SELECT 1 FROM version)),"
+         " line AS ("
+         "  INSERT INTO allocations (orderid, sku, qty, batchref)"
+         "  SELECT :o, sku, :q, :b FROM version),"
+         " gone AS ("
+         "  DELETE FROM reservations WHERE id = :id AND EXISTS (SELECT 1 FROM version)),"
+         " ended AS ("
+         "  INSERT INTO ended_reservations (id, sku, batchref, qty, expires_at, ended)"
+         "  SELECT :eid, sku, :eb, :eq, :ee, 'consumed' FROM version),"
+         " message AS ("
+         "  INSERT INTO outbox (message_id, channel, payload) SELECT :m, :c, :p FROM version),"
+         // In the order of their events: seq is drawn as the sorted rows go in.
+         " movement AS ("
+         "  INSERT INTO movements (at, sku, batchref, kind, qty, orderid, reason, reservation)"
+         "  SELECT :at, version.sku, m.batchref, m.kind, m.qty, m.orderid, m.reason, m.reservation"
+         "  FROM version CROSS JOIN (VALUES"
+         "   (1, CAST(:b1 AS TEXT), CAST(:k1 AS TEXT), CAST(:q1 AS INTEGER), CAST(:o1 AS TEXT),"
+         "    CAST(:r1 AS TEXT), CAST(:h1 AS TEXT)),"
+         "   (2, CAST(:b2 AS TEXT), CAST(:k2 AS TEXT), CAST(:q2 AS INTEGER), CAST(:o2 AS TEXT),"
+         "    CAST(:r2 AS TEXT), CAST(:h2 AS TEXT))"
+         "  ) AS m (n, batchref, kind, qty, orderid, reason, reservation) ORDER BY m.n)"
+         " SELECT COUNT(*) FROM version";
+}
+
+// Runs `sql`, a held_line_statement, for `change`; `checked` are the values of its condition's
+// parameters, bound after the product's version.
+template <class... Checked>
+std::vector<Row<long long>> write_held_line_with(const std::string& sql, const HeldLine& change,
+                                                 Connection& connection,
+                                                 const Checked&... checked) {
   if (change.movements.size() != 2) throw std::logic_error("a held line has two movements");
   const domain::Hold& hold = change.hold;
   const service_layer::Movement& unreserved = change.movements[0];
@@ -74,35 +116,8 @@ void write_held_line(const HeldLine& change, Connection& connection) {
   const auto reason = [](const service_layer::Movement& movement) {
     return movement.reason ? std::optional<std::string>(*movement.reason) : std::nullopt;
   };
-  const auto written = connection.query<long long>(
-      "WITH version AS ("
-      "  UPDATE products SET version_number = :v"
-      "  WHERE sku = :sku AND version_number = :old RETURNING sku),"
-      " batch AS ("
-      "  UPDATE batches SET allocated_quantity = :a, reserved_quantity = :r"
-      "  WHERE reference = :ref AND EXISTS (SELECT 1 FROM version)),"
-      " line AS ("
-      "  INSERT INTO allocations (orderid, sku, qty, batchref)"
-      "  SELECT :o, sku, :q, :b FROM version),"
-      " gone AS ("
-      "  DELETE FROM reservations WHERE id = :id AND EXISTS (SELECT 1 FROM version)),"
-      " ended AS ("
-      "  INSERT INTO ended_reservations (id, sku, batchref, qty, expires_at, ended)"
-      "  SELECT :eid, sku, :eb, :eq, :ee, 'consumed' FROM version),"
-      " message AS ("
-      "  INSERT INTO outbox (message_id, channel, payload) SELECT :m, :c, :p FROM version),"
-      // In the order of their events: seq is drawn as the sorted rows go in.
-      " movement AS ("
-      "  INSERT INTO movements (at, sku, batchref, kind, qty, orderid, reason, reservation)"
-      "  SELECT :at, version.sku, m.batchref, m.kind, m.qty, m.orderid, m.reason, m.reservation"
-      "  FROM version CROSS JOIN (VALUES"
-      "   (1, CAST(:b1 AS TEXT), CAST(:k1 AS TEXT), CAST(:q1 AS INTEGER), CAST(:o1 AS TEXT),"
-      "    CAST(:r1 AS TEXT), CAST(:h1 AS TEXT)),"
-      "   (2, CAST(:b2 AS TEXT), CAST(:k2 AS TEXT), CAST(:q2 AS INTEGER), CAST(:o2 AS TEXT),"
-      "    CAST(:r2 AS TEXT), CAST(:h2 AS TEXT))"
-      "  ) AS m (n, batchref, kind, qty, orderid, reason, reservation) ORDER BY m.n)"
-      " SELECT COUNT(*) FROM version",
-      change.product.version_number(), change.product.sku(), change.loaded_version,
+  return connection.query<long long>(
+      sql, change.product.version_number(), change.product.sku(), change.loaded_version, checked...,
       change.batch.allocated_quantity(), change.batch.reserved_quantity(), change.batch.reference(),
       change.line.orderid(), change.line.qty(), change.batch.reference(), hold.id(), hold.id(),
       hold.batchref(), hold.qty(), stored_instant(hold.expires_at()), change.message.message_id,
@@ -110,7 +125,30 @@ void write_held_line(const HeldLine& change, Connection& connection) {
       std::string(unreserved.kind), unreserved.qty, unreserved.orderid, reason(unreserved),
       unreserved.reservation, allocated.batchref, std::string(allocated.kind), allocated.qty,
       allocated.orderid, reason(allocated), allocated.reservation);
-  require_version_moved(written, change.product);
+}
+
+}  // namespace
+
+void write_held_line(const HeldLine& change, Connection& connection) {
+  static const std::string sql = held_line_statement("");
+  require_version_moved(write_held_line_with(sql, change, connection), change.product);
+}
+
+void write_assumed_held_line(const HeldLine& change, Connection& connection) {
+  // The order's line, as an assumed line's statement checks it (write_assumed_line); and the
+  // hold: remembered by this process, it may have been extended, released or used elsewhere
+  // before the product's last write by this process. Not the priorities' version: the line goes
+  // to the hold's batch, whatever the ranking.
+  static const std::string sql = held_line_statement(
+      " AND NOT EXISTS (SELECT 1 FROM allocations WHERE orderid = :lo AND sku = :ls)"
+      " AND EXISTS (SELECT 1 FROM reservations WHERE id = :hid AND sku = :hs AND batchref = :hb"
+      "  AND qty = :hq AND expires_at = :he AND ttl_s = :ht)");
+  const domain::Hold& hold = change.hold;
+  const auto written =
+      write_held_line_with(sql, change, connection, change.line.orderid(), change.product.sku(),
+                           hold.id(), hold.sku(), hold.batchref(), hold.qty(),
+                           stored_instant(hold.expires_at()), static_cast<int>(hold.ttl().count()));
+  if (*std::get<0>(written.at(0)) == 0) throw AssumptionUnconfirmed();
 }
 
 }  // namespace allocation::adapters::sql

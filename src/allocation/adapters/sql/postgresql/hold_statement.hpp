@@ -60,4 +60,10 @@ struct HeldLine {
 // written nothing, when the product changed since it was read.
 void write_held_line(const HeldLine& change, Connection& connection);
 
+// The same for a line and its hold assumed (ProductInGroupRepository::assumed_held_line): the
+// statement also checks that the order has no line of the product and that the hold is stored as
+// it is in `change`. Throws AssumptionUnconfirmed,
+// having written nothing, when one of its checks fails.
+void write_assumed_held_line(const HeldLine& change, Connection& connection);
+
 }  // namespace allocation::adapters::sql

@@ -43,7 +43,7 @@ std::optional<service_layer::ReservationView> PostgresqlUnitOfWork::reservation(
 }
 
 PostgresqlUnitOfWork::PostgresqlUnitOfWork(ProductGroupCommit::Turn& turn, Reads reads,
-                                           const service_layer::Clock& clock)
+                                           const service_layer::Clock& clock, KnownHolds& holds)
     : SqlUnitOfWork(
           [&turn, reads](const auto& work) {
             if (reads == Reads::locking) return turn.read_in_transaction(work);
@@ -51,7 +51,9 @@ PostgresqlUnitOfWork::PostgresqlUnitOfWork(ProductGroupCommit::Turn& turn, Reads
           },
           clock),
       turn_(turn),
+      holds_(holds),
       products_(on_connection(), reads == Reads::assuming ? &turn.known_product() : nullptr,
+                reads == Reads::assuming ? &holds : nullptr,
                 /*locks_rows=*/reads == Reads::locking) {}
 
 // An allocation's write path on PostgreSQL: one statement on its own when it is the only
@@ -148,11 +150,15 @@ bool PostgresqlUnitOfWork::write_hold_alone() {
     }
   });
   leave_known(changed->product);
+  holds_.remember(*hold);
   return true;
 }
 
 bool PostgresqlUnitOfWork::write_held_line_alone() {
-  if (products_.assumed()) return false;
+  // A line and its hold assumed are written so, or not at all; any other assumption only by its
+  // own statement.
+  const bool assumed = products_.assumed_held_line();
+  if (products_.assumed() && !assumed) return false;
   const service_layer::TrackedProduct* changed = changed_alone();
   if (!changed) return false;
   const domain::Hold* hold = products_.only_hold_made_line(*changed);
@@ -174,8 +180,15 @@ bool PostgresqlUnitOfWork::write_held_line_alone() {
   const HeldLine change{
       changed->product,    *changed->loaded_version, batch, *hold, batch.loaded_lines().back(),
       std::move(*message), std::move(movements),     now()};
-  turn_.write_alone([&](Connection& connection) { write_held_line(change, connection); });
+  turn_.write_alone([&](Connection& connection) {
+    if (assumed) {
+      write_assumed_held_line(change, connection);
+    } else {
+      write_held_line(change, connection);
+    }
+  });
   leave_known(changed->product);
+  holds_.forget(hold->id());
   return true;
 }
 
@@ -195,7 +208,7 @@ void PostgresqlUnitsOfWork::attempt(std::optional<std::string_view> product, con
   using Reads = PostgresqlUnitOfWork::Reads;
   groups_.perform(product, [&](ProductGroupCommit::Turn& turn) {
     const auto run = [&](Reads reads) {
-      PostgresqlUnitOfWork uow(turn, reads, *clock_);
+      PostgresqlUnitOfWork uow(turn, reads, *clock_, holds_);
       try {
         work(uow);
       } catch (const AssumptionUnconfirmed&) {

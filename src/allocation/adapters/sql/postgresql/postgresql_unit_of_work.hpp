@@ -24,9 +24,10 @@ class PostgresqlUnitOfWork final : public SqlUnitOfWork {
     reading,   // outside the transaction
     locking,   // in the transaction, each product's row locked first (FOR UPDATE)
   };
-  // `clock`: the time of the ledger's movements.
+  // `clock`: the time of the ledger's movements. `holds`: the holds this process made, which it
+  // adds its own to and which an order naming one may start from (when assuming).
   PostgresqlUnitOfWork(ProductGroupCommit::Turn& turn, Reads reads,
-                       const service_layer::Clock& clock);
+                       const service_layer::Clock& clock, KnownHolds& holds);
 
   service_layer::ProductRepository& products() override { return products_; }
   // None for the hold its products assume new (ProductInGroupRepository), which its write
@@ -52,6 +53,7 @@ class PostgresqlUnitOfWork final : public SqlUnitOfWork {
   const service_layer::TrackedProduct* changed_alone() const;
 
   ProductGroupCommit::Turn& turn_;
+  KnownHolds& holds_;
   ProductInGroupRepository products_;
 };
 
@@ -84,6 +86,7 @@ class PostgresqlUnitsOfWork final : public service_layer::UnitsOfWork {
   std::shared_ptr<Database> database_;
   std::shared_ptr<const service_layer::Clock> clock_;
   ProductGroupCommit groups_;
+  KnownHolds holds_;
 };
 
 }  // namespace allocation::adapters::sql

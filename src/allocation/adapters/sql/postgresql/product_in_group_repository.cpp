@@ -5,14 +5,20 @@ namespace allocation::adapters::sql {
 std::optional<domain::Product> ProductInGroupRepository::load(std::string_view sku,
                                                               std::string_view orderid,
                                                               std::string_view hold_id) {
-  // An order's line is assumed new, and so is a hold named without an order (Reserve's); other
-  // work on a hold reads it.
+  // An order's line is assumed new, and so is a hold named without an order (Reserve's), and an
+  // order's line with a hold this process made; other work on a hold reads it.
   const bool new_line = !orderid.empty() && hold_id.empty();
   const bool new_hold = orderid.empty() && !hold_id.empty();
+  std::optional<domain::Hold> held;
+  if (!orderid.empty() && !hold_id.empty() && holds_) {
+    held = holds_->find(hold_id);
+    if (held && held->sku() != sku) held.reset();
+  }
   if (known_ && *known_ && (*known_)->product.sku() == sku &&
-      (new_line || new_hold || ((*known_)->held && hold_id.empty()))) {
+      (new_line || new_hold || held || ((*known_)->held && hold_id.empty()))) {
     assumed_line_ = new_line;
     if (new_hold) assumed_new_hold_ = std::string(hold_id);
+    assumed_held_line_ = held.has_value();
     const domain::Product& known = (*known_)->product;
     // The group does not know the stored backorder queue or the expired holds: work that reads
     // them (units freed, holds in the way) is not the one-line allocation the shortcut is for,
@@ -26,10 +32,11 @@ std::optional<domain::Product> ProductInGroupRepository::load(std::string_view s
                 domain::BackorderQueue([](std::int64_t, int) -> std::vector<domain::WaitingLine> {
                   throw AssumptionUnconfirmed();
                 }),
-            .holds = domain::Holds({},
-                                   [](domain::Instant) -> std::vector<domain::Hold> {
-                                     throw AssumptionUnconfirmed();
-                                   }),
+            .holds =
+                domain::Holds(held ? std::vector<domain::Hold>{*held} : std::vector<domain::Hold>{},
+                              [](domain::Instant) -> std::vector<domain::Hold> {
+                                throw AssumptionUnconfirmed();
+                              }),
             .released = {},
             .priorities = known.warehouse_priorities()});
     remember_loaded(product, (*known_)->priorities_version);

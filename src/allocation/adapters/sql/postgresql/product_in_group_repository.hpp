@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "allocation/adapters/sql/postgresql/known_holds.hpp"
 #include "allocation/adapters/sql/postgresql/known_products.hpp"
 #include "allocation/adapters/sql/product_repository.hpp"
 #include "allocation/service_layer/errors.hpp"
@@ -23,8 +24,11 @@ namespace allocation::adapters::sql {
 // work then runs again with a repository that reads (PostgresqlUnitsOfWork::perform), as it does
 // when the work fails on a product it assumed (any other outcome is unconfirmed). A hold named
 // without an order (a Reserve) is assumed new the same way: no hold, live or ended, of any
-// product, has its id (assumed_new_hold), which write_hold confirms with the versions. Other work
-// of no order starts only from a product its group's transaction holds.
+// product, has its id (assumed_new_hold), which write_hold confirms with the versions. An order
+// that names a hold this process made (KnownHolds) takes the product with that hold alone,
+// assuming that the hold is stored as remembered and that the order has no line
+// (assumed_held_line), which write_assumed_held_line confirms with the version. Other work of
+// no order starts only from a product its group's transaction holds.
 //
 // Without it, PostgreSQL's allocations are markedly slower (measured in docs/performance.md):
 // it is kept, and fenced here.
@@ -34,14 +38,22 @@ class ProductInGroupRepository final : public SqlProductRepository {
   // product's row is locked (FOR UPDATE) before it is read, `read` running in the transaction:
   // from then on no other process can commit a change to it, and this unit of work cannot lose
   // the race (PostgresqlUnitsOfWork::perform, after a lost one).
+  // `holds`: the holds this process made, which an order naming one may start from (with
+  // `known` only).
   ProductInGroupRepository(OnConnection read, std::optional<KnownProduct>* known,
-                           bool locks_rows = false)
-      : SqlProductRepository(std::move(read)), known_(known), locks_rows_(locks_rows) {}
+                           KnownHolds* holds = nullptr, bool locks_rows = false)
+      : SqlProductRepository(std::move(read)),
+        known_(known),
+        holds_(holds),
+        locks_rows_(locks_rows) {}
 
   // Whether a product was taken from what the group knows, for an order or a new hold.
-  bool assumed() const { return assumed_line_ || assumed_new_hold_; }
+  bool assumed() const { return assumed_line_ || assumed_new_hold_ || assumed_held_line_; }
   // The id of the hold assumed new, if one is: no hold of any product, live or ended, has it.
   const std::optional<std::string>& assumed_new_hold() const { return assumed_new_hold_; }
+  // Whether an order's line and the hold it names were assumed: the order has no line of the
+  // product, and the hold is stored as this process remembers it (KnownHolds).
+  bool assumed_held_line() const { return assumed_held_line_; }
 
  private:
   std::optional<domain::Product> load(std::string_view sku, std::string_view orderid,
@@ -50,9 +62,11 @@ class ProductInGroupRepository final : public SqlProductRepository {
   void before_reading(Connection& connection, const std::string& sku) override;
 
   std::optional<KnownProduct>* known_;
+  KnownHolds* holds_;
   const bool locks_rows_;
   bool assumed_line_ = false;  // that the order has no line of the product
   std::optional<std::string> assumed_new_hold_;
+  bool assumed_held_line_ = false;
 };
 
 // Thrown, having written nothing, when a unit of work that assumed an order had no line of a

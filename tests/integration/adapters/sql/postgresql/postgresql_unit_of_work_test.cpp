@@ -117,7 +117,8 @@ TEST_P(PostgresqlUnitsOfWorkTest, AHoldRacedAtEveryReadLosesOnceThenLocksAndIsDo
 // wrote nothing, and the movements are in the order of their events.
 TEST_P(PostgresqlUnitsOfWorkTest, AHeldLineRacedAtEveryReadLosesOnceThenLocksAndIsDone) {
   add_product("LAMP", {{"b1", 10, std::nullopt}});
-  units_of_work->perform("LAMP", [&](UnitOfWork& uow) {
+  // Outside LAMP's group, which then knows neither LAMP nor h1: the held line reads them.
+  units_of_work->perform([&](UnitOfWork& uow) {
     uow.products().get("LAMP", "", "h1")->reserve("h1", 3, std::chrono::seconds(60), kTestNow);
     uow.commit();
   });
@@ -413,6 +414,87 @@ TEST_P(KnownProductsTest, AHoldOfAnIdAnotherProductHoldsLeavesItsGroupBe) {
 TEST_P(KnownProductsTest, APriorityAnotherProcessSetRanksTheNextHold) {
   ASSERT_NO_FATAL_FAILURE(known_lamp_then_east_ranked_first());
   EXPECT_EQ(reserve(*units_of_work, "h1", "LAMP", 1), "east-1 created");
+}
+
+// An allocation with a hold this process made starts from the known product too, with the hold
+// as this process wrote it (KnownHolds): the write finds the hold released or extended by
+// another process, or a line the order had, and the allocation is then answered as stored.
+std::string allocate_held(service_layer::UnitsOfWork& units, const std::string& orderid, int qty,
+                          const std::string& hold) {
+  try {
+    std::optional<std::string> batch;
+    units.perform("LAMP", [&](UnitOfWork& uow) {
+      batch =
+          service_layer::handlers::allocate({orderid, "LAMP", qty, hold}, uow, kTestNow).batchref;
+    });
+    return batch.value_or("none");
+  } catch (const std::exception& error) {
+    return error.what();
+  }
+}
+
+TEST_P(KnownProductsTest, AnAllocationWithAHoldThisProcessMadeStartsFromWhatItWroteLast) {
+  add_product("LAMP", {{"b1", 10, std::nullopt}});
+  ASSERT_EQ(reserve(*units_of_work, "h1", "LAMP", 2), "b1 created");
+  // Behind every process's back, a change that moves no version: only a read sees it.
+  *database->connect() << "UPDATE batches SET allocated_quantity = 1 WHERE reference = 'b1'";
+  EXPECT_EQ(allocate_held(*units_of_work, "o1", 2, "h1"), "b1");
+  EXPECT_EQ(allocated("b1"), 2) << "the product was read";
+  auto lease = database->acquire();
+  EXPECT_EQ(reserved("b1"), 0);
+  EXPECT_EQ(holds_of(lease.connection(), "h1"), 1);
+}
+
+TEST_P(KnownProductsTest, AHoldReleasedElsewhereIsAnsweredAsStored) {
+  add_product("LAMP", {{"b1", 10, std::nullopt}});
+  ASSERT_EQ(reserve(*units_of_work, "h1", "LAMP", 2), "b1 created");
+  // h2 leaves b1's reserved total as it would be with h1, which another process releases.
+  ASSERT_EQ(reserve(*other, "h2", "LAMP", 2), "b1 created");
+  other->perform("LAMP", [&](UnitOfWork& uow) {
+    service_layer::handlers::release_reservation({"h1"}, uow, kTestNow);
+  });
+  // LAMP known again, at its version as stored; h1 still remembered.
+  ASSERT_EQ(allocate(*units_of_work, "o0", 1), "b1");
+  const std::string answer = allocate_held(*units_of_work, "o1", 2, "h1");
+  EXPECT_EQ(answer, allocate_held(*other, "o1", 2, "h1"));
+  EXPECT_NE(answer.find("h1"), std::string::npos) << answer;
+  EXPECT_EQ(allocated("b1"), 1);
+  EXPECT_EQ(reserved("b1"), 2);
+}
+
+TEST_P(KnownProductsTest, AHoldExtendedElsewhereEndsAsStored) {
+  add_product("LAMP", {{"b1", 10, std::nullopt}});
+  ASSERT_EQ(reserve(*units_of_work, "h1", "LAMP", 2), "b1 created");
+  other->perform("LAMP", [&](UnitOfWork& uow) {
+    service_layer::handlers::extend_reservation({"h1", std::chrono::seconds(600)}, uow, kTestNow);
+  });
+  ASSERT_EQ(allocate(*units_of_work, "o0", 1), "b1");
+  auto lease = database->acquire();
+  const auto extended =
+      *std::get<0>(lease.connection()
+                       .query<long long>("SELECT expires_at FROM reservations WHERE id = 'h1'")
+                       .at(0));
+  EXPECT_EQ(allocate_held(*units_of_work, "o1", 2, "h1"), "b1");
+  EXPECT_EQ(*std::get<0>(
+                lease.connection()
+                    .query<long long>("SELECT expires_at FROM ended_reservations WHERE id = 'h1'")
+                    .at(0)),
+            extended);
+  EXPECT_EQ(allocated("b1"), 3);
+  EXPECT_EQ(reserved("b1"), 0);
+}
+
+TEST_P(KnownProductsTest, AnOrderWithALineFromBeforeNamingAHoldIsAnsweredAsStored) {
+  add_product("LAMP", {{"b1", 10, std::nullopt}});
+  ASSERT_EQ(allocate(*units_of_work, "o1", 1), "b1");
+  ASSERT_EQ(reserve(*units_of_work, "h1", "LAMP", 1), "b1 created");
+  EXPECT_EQ(allocate_held(*units_of_work, "o1", 1, "h1"), "b1") << "the line o1 has";
+  EXPECT_EQ(allocated("b1"), 1);
+  auto lease = database->acquire();
+  EXPECT_EQ(reserved("b1"), 1) << "h1 still holds";
+  long long lines = 0;
+  lease.session() << "SELECT COUNT(*) FROM allocations", soci::into(lines);
+  EXPECT_EQ(lines, 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Databases, KnownProductsTest, ::testing::Values(Backend::postgresql),

@@ -15,8 +15,9 @@ using domain::Product;
 // that counts them and finds nothing.
 class ProductInGroupRepositoryTest : public ::testing::Test {
  protected:
-  ProductInGroupRepository repository(std::optional<KnownProduct>* known_product) {
-    return ProductInGroupRepository([this](const auto&) { ++reads; }, known_product);
+  ProductInGroupRepository repository(std::optional<KnownProduct>* known_product,
+                                      KnownHolds* known_holds = nullptr) {
+    return ProductInGroupRepository([this](const auto&) { ++reads; }, known_product, known_holds);
   }
   // What a turn before it in the group wrote (held), or the product's last group (not held).
   static std::optional<KnownProduct> knowing(Product product, bool held = true) {
@@ -118,7 +119,8 @@ TEST_F(ProductInGroupRepositoryTest, AProductFromAnEarlierGroupIsTakenForAnOrder
 }
 
 // A hold named without an order (Reserve's) is assumed new, from a product of this group or of
-// the last one; work on a hold of an order (an allocation with it) reads the hold.
+// the last one; work on a hold of an order (an allocation with it) reads the hold, unless this
+// process made it (below).
 TEST_F(ProductInGroupRepositoryTest, AHoldNamedWithoutAnOrderIsAssumedNew) {
   known->held = false;
   auto for_hold = repository(&known);
@@ -131,6 +133,40 @@ TEST_F(ProductInGroupRepositoryTest, AHoldNamedWithoutAnOrderIsAssumedNew) {
   EXPECT_EQ(reads, 1);
   EXPECT_FALSE(for_order_with_hold.assumed());
   EXPECT_EQ(for_order_with_hold.assumed_new_hold(), std::nullopt);
+}
+
+// An order naming a hold this process made (KnownHolds) starts from the product the group knows
+// with that hold alone, and the hold consumed by the line in its batch is the change a
+// statement writes alone (only_hold_made_line). A hold it did not make, or of another product,
+// is read.
+TEST_F(ProductInGroupRepositoryTest, AnOrderWithAHoldThisProcessMadeStartsFromItAlone) {
+  const domain::Hold h1("h1", "LAMP", 3, "b1", kTestNow + std::chrono::seconds(60),
+                        std::chrono::seconds(60));
+  std::optional<KnownProduct> holding =
+      knowing(Product("LAMP", {Batch::restore("b1", "LAMP", 10, std::nullopt, 0, {}, 3, {})}, 7),
+              /*held=*/false);
+  KnownHolds holds;
+  holds.remember(h1);
+  holds.remember(domain::Hold("d1", "DESK", 1, "desk-1", kTestNow + std::chrono::seconds(60),
+                              std::chrono::seconds(60)));
+  auto products = repository(&holding, &holds);
+  Product* lamp = products.get("LAMP", "o1", "h1");
+  ASSERT_NE(lamp, nullptr);
+  EXPECT_EQ(reads, 0);
+  EXPECT_TRUE(products.assumed());
+  EXPECT_TRUE(products.assumed_held_line());
+  EXPECT_EQ(products.assumed_new_hold(), std::nullopt);
+  EXPECT_EQ(lamp->allocate(OrderLine("o1", "LAMP", 3), "h1", kTestNow), "b1");
+  const domain::Hold* consumed = products.only_hold_made_line(products.seen().at("LAMP"));
+  ASSERT_NE(consumed, nullptr);
+  EXPECT_EQ(*consumed, h1);
+
+  for (const char* hold : {"d1", "h2"}) {
+    auto reading = repository(&holding, &holds);
+    EXPECT_EQ(reading.get("LAMP", "o2", hold), nullptr) << hold;  // the fake finds nothing
+    EXPECT_FALSE(reading.assumed()) << hold;
+  }
+  EXPECT_EQ(reads, 2);
 }
 
 // The write checks the version of the warehouses' priorities the product was read with.
