@@ -27,11 +27,12 @@ constexpr int kAllocated = 0, kWaiting = 1, kReleased = 2;
 // NULL for the others), the rows of the order's line if it has one (allocated, waiting or
 // released: one row, or one per part of a line split across batches, each on every batch row)
 // and, when one is named, the hold, if live; with the batches, the version of the priorities.
-// The batches come in the order they were added.
+// The batches come in the order they were added. `with_id_uses`: with how many holds, live or
+// ended, of any product, have the hold's id (for a hold named without an order: Reserve's).
 // Without a hold named, the plan has no join for it; without batches (a reader that knows them),
 // no join for them either, and their columns are NULL.
-const std::string& load_product_sql(bool with_hold, bool with_batches) {
-  static const auto sql = [](bool hold, bool batches) {
+const std::string& load_product_sql(bool with_hold, bool with_batches, bool with_id_uses) {
+  static const auto sql = [](bool hold, bool batches, bool id_uses) {
     std::string sql =
         "SELECT p.version_number, p.out_of_stock, p.backorders, p.low_stock_threshold,"
         " a.id, a.state, a.qty, a.batchref, a.line_qty, ";
@@ -43,7 +44,10 @@ const std::string& load_product_sql(bool with_hold, bool with_batches) {
     sql.append(hold ? "h.batchref, h.qty, h.expires_at, h.ttl_s, "
                     : "CAST(NULL AS TEXT), CAST(NULL AS INTEGER), CAST(NULL AS BIGINT),"
                       " CAST(NULL AS INTEGER), ");
-    sql.append(batches ? "(SELECT version FROM warehouse_priorities_version)"
+    sql.append(batches ? "(SELECT version FROM warehouse_priorities_version), "
+                       : "CAST(NULL AS BIGINT), ");
+    sql.append(id_uses ? "(SELECT COUNT(*) FROM reservations WHERE id = :live)"
+                         " + (SELECT COUNT(*) FROM ended_reservations WHERE id = :ended)"
                        : "CAST(NULL AS BIGINT)");
     sql.append(" FROM products p");
     sql.append(" LEFT JOIN allocations a ON a.orderid = :orderid AND a.sku = p.sku");
@@ -56,16 +60,18 @@ const std::string& load_product_sql(bool with_hold, bool with_batches) {
     if (batches) sql.append(" ORDER BY b.id");
     return sql;
   };
-  static const std::string all[2][2] = {{sql(false, false), sql(false, true)},
-                                        {sql(true, false), sql(true, true)}};
-  return all[with_hold][with_batches];
+  static const std::string all[2][2][2] = {{{sql(false, false, false), sql(false, false, true)},
+                                            {sql(false, true, false), sql(false, true, true)}},
+                                           {{sql(true, false, false), sql(true, false, true)},
+                                            {sql(true, true, false), sql(true, true, true)}}};
+  return all[with_hold][with_batches][with_id_uses];
 }
 
 template <class... In>
 auto query_product(Connection& connection, const std::string& sql, const In&... in) {
   return connection.query<int, int, int, int, long long, int, int, std::string, int, std::string,
                           int, std::string, int, int, std::string, std::string, int, std::string,
-                          int, long long, int, long long>(sql, in...);
+                          int, long long, int, long long, long long>(sql, in...);
 }
 
 // A stored line, or a part of a split line: `line_qty` is NULL for a whole line.
@@ -210,13 +216,16 @@ SqlProductRepository::ProductRead SqlProductRepository::read_product(Connection&
   for (const auto& [version_number, ran_out, backorders, threshold, line_id, line_state, qty,
                     line_batch, line_qty, reference, purchased, eta, allocated, reserved, warehouse,
                     expires, priority, hold_batch, hold_qty, hold_expires, hold_ttl,
-                    priorities_version] :
+                    priorities_version, id_uses] :
        hold_id.empty()
-           ? query_product(connection, load_product_sql(false, with_batches), orderid, sku)
-           : query_product(connection, load_product_sql(true, with_batches), orderid, hold_id,
-                           sku)) {
+           ? query_product(connection, load_product_sql(false, with_batches, false), orderid, sku)
+       : orderid.empty() ? query_product(connection, load_product_sql(true, with_batches, true),
+                                         hold_id, hold_id, orderid, hold_id, sku)
+                         : query_product(connection, load_product_sql(true, with_batches, false),
+                                         orderid, hold_id, sku)) {
     if (!read.version) {
       read.priorities_version = priorities_version;
+      if (id_uses == 0) read.unused_hold_id = hold_id;
       read.state.out_of_stock = *ran_out != 0;
       read.state.policy = {.backorders = *backorders != 0, .low_stock_threshold = threshold};
       if (hold_batch) {
@@ -288,7 +297,9 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
 }
 
 Product SqlProductRepository::assemble(const std::string& sku, ProductRead read) {
-  auto& [version, state, order, batches, holds, priorities, priorities_version] = read;
+  auto& [version, state, order, batches, holds, priorities, priorities_version, unused_hold_id] =
+      read;
+  if (unused_hold_id) unused_hold_ids_.insert(std::move(*unused_hold_id));
   order.put_on(batches, sku);
   state.released = std::move(order.released);
   // Only its batches' warehouses: a batch this unit of work adds in another one serves only

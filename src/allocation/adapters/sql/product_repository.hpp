@@ -42,6 +42,10 @@ class SqlProductRepository : public service_layer::ProductRepository {
   // The version of the warehouses' priorities a loaded product was read with (migration 17),
   // if known.
   std::optional<long long> priorities_version(const std::string& sku) const;
+  // Whether a load of a hold named without an order (Reserve's) found that no hold of any
+  // product, live or ended, had `hold_id`: the lookup of the id (UnitOfWork::reservation)
+  // answered by the same read.
+  bool read_unused(std::string_view hold_id) const { return unused_hold_ids_.contains(hold_id); }
 
  protected:
   // The rows of an order's line of one product, as a load reads them (table allocations): one,
@@ -72,6 +76,8 @@ class SqlProductRepository : public service_layer::ProductRepository {
     std::vector<domain::Hold> holds;                     // the named one, if live
     domain::WarehousePriorities::Configured priorities;  // of its batches' warehouses
     std::optional<long long> priorities_version;         // read with the batches
+    // The hold's id, named without an order, when no hold of any product, live or ended, has it.
+    std::optional<std::string> unused_hold_id;
   };
   // One round trip: the product's own row, the rows of the order's line, the hold `hold_id`
   // names if any and, `with_batches`, its batches with their warehouses' priorities.
@@ -135,6 +141,7 @@ class SqlProductRepository : public service_layer::ProductRepository {
 
   OnConnection read_;
   std::map<std::string, LoadedProduct, std::less<>> loaded_;
+  std::set<std::string, std::less<>> unused_hold_ids_;  // read_unused
 };
 
 }  // namespace allocation::adapters::sql

@@ -1,3 +1,5 @@
+#include "allocation/adapters/sql/product_repository.hpp"
+
 #include <gtest/gtest.h>
 #include <soci/into.h>
 #include <soci/session.h>
@@ -430,6 +432,33 @@ TEST_P(SqlRepositoryHolds, AHoldOfAnotherProductIsNotLoadedWithThisOne) {
   units_of_work->perform([&](UnitOfWork& uow) {
     EXPECT_EQ(uow.products().get("DESK", "", "h1")->holds().find("h1"), nullptr);
   });
+}
+
+// A hold named without an order (Reserve's) is read with how many holds, live or ended, of any
+// product have its id: when none, the id's lookup (UnitOfWork::reservation) is answered by that
+// read.
+TEST_P(SqlRepositoryHolds, AReadOfAHoldNamedWithoutAnOrderTellsWhetherItsIdIsUnused) {
+  add_lamps();
+  add_product("DESK", {{"d1", 10, std::nullopt}});
+  reserve("live", 1, kMinute, now);
+  reserve("ended", 1, kMinute, now);
+  units_of_work->perform([&](UnitOfWork& uow) {
+    uow.products().get_by_hold("ended")->release_hold("ended", now);
+    uow.products().get("DESK", "", "desk")->reserve("desk", 1, kMinute, now);
+    uow.commit();
+  });
+  auto lease = database->acquire();
+  Connection connection = lease.connection();
+  const auto unused = [&](const std::string& orderid, const std::string& id) {
+    SqlProductRepository products([&](const auto& read) { read(connection); });
+    EXPECT_NE(products.get("LAMP", orderid, id), nullptr);
+    return products.read_unused(id);
+  };
+  EXPECT_TRUE(unused("", "new"));
+  EXPECT_FALSE(unused("", "live"));
+  EXPECT_FALSE(unused("", "ended"));
+  EXPECT_FALSE(unused("", "desk")) << "a hold of another product";
+  EXPECT_FALSE(unused("o1", "new")) << "not asked with an order";
 }
 
 TEST_P(SqlRepositoryHolds, ExtendUpdatesTheStoredExpiry) {

@@ -38,7 +38,7 @@ void PostgresqlUnitOfWork::leave_known(const domain::Product& product) {
 
 std::optional<service_layer::ReservationView> PostgresqlUnitOfWork::reservation(
     std::string_view id) {
-  if (products_.assumed_new_hold() == id) return std::nullopt;
+  if (products_.assumed_new_hold() == id || products_.read_unused(id)) return std::nullopt;
   return SqlUnitOfWork::reservation(id);
 }
 

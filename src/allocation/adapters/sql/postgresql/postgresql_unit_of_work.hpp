@@ -31,7 +31,8 @@ class PostgresqlUnitOfWork final : public SqlUnitOfWork {
 
   service_layer::ProductRepository& products() override { return products_; }
   // None for the hold its products assume new (ProductInGroupRepository), which its write
-  // confirms; else as stored.
+  // confirms, or whose id their read found unused (SqlProductRepository::read_unused: a hold of
+  // the id made since is the write's lost race); else as stored.
   std::optional<service_layer::ReservationView> reservation(std::string_view id) override;
   // Whether it took a product the group knows for an order or a new hold
   // (ProductInGroupRepository).
