@@ -15,17 +15,19 @@ void require_version_moved(const std::vector<Row<long long>>& written,
   }
 }
 
+std::string moving_version(const std::string& condition) {
+  return "WITH version AS ("
+         "  UPDATE products SET version_number = :v"
+         "  WHERE sku = :sku AND version_number = :old" +
+         condition + "  RETURNING sku),";
+}
+
 namespace {
 
 // One line allocated to one batch, with its message and movement, all written only if the
 // product's row is updated: `condition` is the rest of that update's WHERE.
 std::string line_statement(const char* condition) {
-  return std::string(
-             "WITH version AS ("
-             "  UPDATE products SET version_number = :v"
-             "  WHERE sku = :sku AND version_number = :old") +
-         condition +
-         "  RETURNING sku),"
+  return moving_version(condition) +
          " batch AS ("
          "  UPDATE batches SET allocated_quantity = :a"
          "  WHERE reference = :ref AND EXISTS (SELECT 1 FROM version)),"

@@ -28,6 +28,13 @@ struct NewLine {
   std::optional<long long> priorities_version;
 };
 
+// How a one-statement write begins: `WITH version AS (...)`, the update that moves the product's
+// version from the one read (parameters :v, :sku, :old, then those of `condition`, the rest of
+// its WHERE), which has the product's sku only when it updated the row. Each change of the
+// statement is written only if `version` has a row, and the statement ends with
+// `SELECT COUNT(*) FROM version`.
+std::string moving_version(const std::string& condition);
+
 // What a one-statement write answers with its version check (`SELECT COUNT(*) FROM version`):
 // throws service_layer::ConcurrencyError unless it moved the version of `product`, which it
 // needed to write anything.

@@ -14,14 +14,10 @@ namespace {
 // One hold taking units of one batch, with its movement, all written only if the product's row
 // is updated: `condition` is the rest of that update's WHERE.
 std::string hold_statement(const char* condition) {
-  return std::string(
-             "WITH version AS ("
-             "  UPDATE products SET version_number = :v"
-             "  WHERE sku = :sku AND version_number = :old"
-             // An id names one hold for good: one that ended meanwhile is a lost race too.
-             "  AND NOT EXISTS (SELECT 1 FROM ended_reservations WHERE id = :ended)") +
-         condition +
-         "  RETURNING sku),"
+  // An id names one hold for good: one that ended meanwhile is a lost race too.
+  return moving_version(
+             std::string("  AND NOT EXISTS (SELECT 1 FROM ended_reservations WHERE id = :ended)") +
+             condition) +
          " batch AS ("
          "  UPDATE batches SET reserved_quantity = :r"
          "  WHERE reference = :ref AND EXISTS (SELECT 1 FROM version)),"
@@ -71,12 +67,7 @@ namespace {
 // One hold consumed by a line in its batch, with the line's message and both movements, all
 // written only if the product's row is updated: `condition` is the rest of that update's WHERE.
 std::string held_line_statement(const char* condition) {
-  return std::string(
-             "WITH version AS ("
-             "  UPDATE products SET version_number = :v"
-             "  WHERE sku = :sku AND version_number = :old") +
-         condition +
-         "  RETURNING sku),"
+  return moving_version(condition) +
          " batch AS ("
          "  UPDATE batches SET allocated_quantity = :a, reserved_quantity = :r"
          "  WHERE reference = :ref AND EXISTS (SELECT 1 FROM version)),"
