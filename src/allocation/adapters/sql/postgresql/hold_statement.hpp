@@ -12,7 +12,8 @@
 // PostgreSQL, a checkout's two steps, each written in one statement on its own like an
 // allocation (allocation_statement.hpp): one hold taking units of one batch, with its ledger
 // movement, 2 round trips (read, write) instead of 6 (BEGIN, read, 3 writes, COMMIT), or 1 from
-// a product this process knows (write_assumed_hold); the line the hold becomes, 2 instead of 10.
+// a product this process knows (write_assumed_hold); the line the hold becomes, 2 instead of 10,
+// or 1 from a hold this process made (write_assumed_held_line).
 namespace allocation::adapters::sql {
 
 // A product changed by one new hold in one batch, and the movement that tells of it (its
@@ -62,8 +63,8 @@ void write_held_line(const HeldLine& change, Connection& connection);
 
 // The same for a line and its hold assumed (ProductInGroupRepository::assumed_held_line): the
 // statement also checks that the order has no line of the product and that the hold is stored as
-// it is in `change`. Throws AssumptionUnconfirmed,
-// having written nothing, when one of its checks fails.
+// it is in `change`. Throws AssumptionUnconfirmed, having written nothing, when one of its checks
+// fails.
 void write_assumed_held_line(const HeldLine& change, Connection& connection);
 
 }  // namespace allocation::adapters::sql
