@@ -212,17 +212,23 @@ SqlProductRepository::ProductRead SqlProductRepository::read_product(Connection&
                                                                      const std::string& hold_id,
                                                                      bool with_batches) {
   ProductRead read;
+  // A hold named without an order (Reserve's) comes with the count of its id's uses.
+  const auto rows = [&] {
+    if (hold_id.empty()) {
+      return query_product(connection, load_product_sql(false, with_batches, false), orderid, sku);
+    }
+    if (orderid.empty()) {
+      return query_product(connection, load_product_sql(true, with_batches, true), hold_id, hold_id,
+                           orderid, hold_id, sku);
+    }
+    return query_product(connection, load_product_sql(true, with_batches, false), orderid, hold_id,
+                         sku);
+  }();
   // The rows of the order's line come again on every batch row: each is taken once, by id.
   for (const auto& [version_number, ran_out, backorders, threshold, line_id, line_state, qty,
                     line_batch, line_qty, reference, purchased, eta, allocated, reserved, warehouse,
                     expires, priority, hold_batch, hold_qty, hold_expires, hold_ttl,
-                    priorities_version, id_uses] :
-       hold_id.empty()
-           ? query_product(connection, load_product_sql(false, with_batches, false), orderid, sku)
-       : orderid.empty() ? query_product(connection, load_product_sql(true, with_batches, true),
-                                         hold_id, hold_id, orderid, hold_id, sku)
-                         : query_product(connection, load_product_sql(true, with_batches, false),
-                                         orderid, hold_id, sku)) {
+                    priorities_version, id_uses] : rows) {
     if (!read.version) {
       read.priorities_version = priorities_version;
       if (id_uses == 0) read.unused_hold_id = hold_id;

@@ -43,9 +43,9 @@ class SqlProductRepository : public service_layer::ProductRepository {
   // if known.
   std::optional<long long> priorities_version(const std::string& sku) const;
   // Whether a load of a hold named without an order (Reserve's) found that no hold of any
-  // product, live or ended, had `hold_id`: the lookup of the id (UnitOfWork::reservation)
-  // answered by the same read.
-  bool read_unused(std::string_view hold_id) const { return unused_hold_ids_.contains(hold_id); }
+  // product, live or ended, had `hold_id`, or took it so (assume_hold_id_unused): the lookup of
+  // the id (UnitOfWork::reservation) answered without another read.
+  bool hold_id_unused(std::string_view hold_id) const { return unused_hold_ids_.contains(hold_id); }
 
  protected:
   // The rows of an order's line of one product, as a load reads them (table allocations): one,
@@ -93,6 +93,9 @@ class SqlProductRepository : public service_layer::ProductRepository {
                        std::optional<long long> priorities_version = std::nullopt);
   // How this repository's loads run.
   const OnConnection& reader() const { return read_; }
+  // Takes `hold_id` as unused without reading it, for a write that confirms it
+  // (ProductInGroupRepository).
+  void assume_hold_id_unused(std::string_view hold_id) { unused_hold_ids_.emplace(hold_id); }
   // Runs first when a product is read, on the same connection: what a repository must do before
   // (PostgreSQL's row lock, ProductInGroupRepository). Nothing by default.
   virtual void before_reading(Connection& /*connection*/, const std::string& /*sku*/) {}
@@ -141,7 +144,7 @@ class SqlProductRepository : public service_layer::ProductRepository {
 
   OnConnection read_;
   std::map<std::string, LoadedProduct, std::less<>> loaded_;
-  std::set<std::string, std::less<>> unused_hold_ids_;  // read_unused
+  std::set<std::string, std::less<>> unused_hold_ids_;  // hold_id_unused
 };
 
 }  // namespace allocation::adapters::sql

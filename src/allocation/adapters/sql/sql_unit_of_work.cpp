@@ -25,6 +25,7 @@ std::vector<service_layer::OrderLineView> SqlUnitOfWork::order_lines(std::string
 }
 
 std::optional<service_layer::ReservationView> SqlUnitOfWork::reservation(std::string_view id) {
+  if (sql_products().hold_id_unused(id)) return std::nullopt;
   std::optional<service_layer::ReservationView> found;
   on_connection_([&](Connection& connection) { found = read_reservation(connection, id); });
   return found;

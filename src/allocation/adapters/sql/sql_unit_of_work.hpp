@@ -17,6 +17,8 @@ class SqlUnitOfWork : public service_layer::UnitOfWork {
  public:
   std::vector<domain::events::Deallocated> pending_reallocations() override;
   std::vector<service_layer::OrderLineView> order_lines(std::string_view orderid) override;
+  // None for an id its products' reads found unused, or assumed unused
+  // (SqlProductRepository::hold_id_unused); else as stored.
   std::optional<service_layer::ReservationView> reservation(std::string_view id) override;
   bool message_applied(std::string_view message_id) override;
   std::optional<service_layer::StoredAnswer> answer_to(
@@ -34,6 +36,8 @@ class SqlUnitOfWork : public service_layer::UnitOfWork {
   void write_all_changes(const SqlProductRepository& products, Connection& connection) const;
 
   const OnConnection& on_connection() const { return on_connection_; }
+  // The repository of this unit of work's products.
+  virtual const SqlProductRepository& sql_products() const = 0;
   // The time of the commit, as the ledger's movements store it (RFC 3339 UTC).
   std::string now() const;
 

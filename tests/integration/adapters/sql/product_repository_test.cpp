@@ -452,7 +452,7 @@ TEST_P(SqlRepositoryHolds, AReadOfAHoldNamedWithoutAnOrderTellsWhetherItsIdIsUnu
   const auto unused = [&](const std::string& orderid, const std::string& id) {
     SqlProductRepository products([&](const auto& read) { read(connection); });
     EXPECT_NE(products.get("LAMP", orderid, id), nullptr);
-    return products.read_unused(id);
+    return products.hold_id_unused(id);
   };
   EXPECT_TRUE(unused("", "new"));
   EXPECT_FALSE(unused("", "live"));

@@ -42,18 +42,25 @@ std::string line_statement(const char* condition) {
          " SELECT COUNT(*) FROM version";
 }
 
-}  // namespace
-
-void write_line(const NewLine& change, Connection& connection) {
-  static const std::string sql = line_statement("");
-  const auto written = connection.query<long long>(
-      sql, change.product.version_number(), change.product.sku(), change.loaded_version,
+// Runs `sql`, a line_statement, for `change`; `checked` are the values of its condition's
+// parameters, bound after the product's version.
+template <class... Checked>
+std::vector<Row<long long>> write_line_with(const std::string& sql, const NewLine& change,
+                                            Connection& connection, const Checked&... checked) {
+  return connection.query<long long>(
+      sql, change.product.version_number(), change.product.sku(), change.loaded_version, checked...,
       change.batch.allocated_quantity(), change.batch.reference(), change.line.orderid(),
       change.line.qty(), change.batch.reference(), change.message.message_id,
       std::string(change.message.channel), change.message.payload, change.at,
       change.movement.batchref, std::string(change.movement.kind), change.movement.qty,
       change.movement.orderid);
-  require_version_moved(written, change.product);
+}
+
+}  // namespace
+
+void write_line(const NewLine& change, Connection& connection) {
+  static const std::string sql = line_statement("");
+  require_version_moved(write_line_with(sql, change, connection), change.product);
 }
 
 void write_assumed_line(const NewLine& change, Connection& connection) {
@@ -65,14 +72,8 @@ void write_assumed_line(const NewLine& change, Connection& connection) {
       " AND NOT EXISTS (SELECT 1 FROM allocations WHERE orderid = :o2 AND sku = :sku2)"
       " AND (SELECT version FROM warehouse_priorities_version) = :pv");
   if (!change.priorities_version) throw AssumptionUnconfirmed();
-  const auto written = connection.query<long long>(
-      sql, change.product.version_number(), change.product.sku(), change.loaded_version,
-      change.line.orderid(), change.product.sku(), *change.priorities_version,
-      change.batch.allocated_quantity(), change.batch.reference(), change.line.orderid(),
-      change.line.qty(), change.batch.reference(), change.message.message_id,
-      std::string(change.message.channel), change.message.payload, change.at,
-      change.movement.batchref, std::string(change.movement.kind), change.movement.qty,
-      change.movement.orderid);
+  const auto written = write_line_with(sql, change, connection, change.line.orderid(),
+                                       change.product.sku(), *change.priorities_version);
   if (*std::get<0>(written.at(0)) == 0) throw AssumptionUnconfirmed();
 }
 

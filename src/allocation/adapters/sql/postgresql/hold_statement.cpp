@@ -30,18 +30,25 @@ std::string hold_statement(const char* condition) {
          " SELECT COUNT(*) FROM version";
 }
 
+// Runs `sql`, a hold_statement, for `change`; `checked` are the values of its condition's
+// parameters, bound after the ended hold's id.
+template <class... Checked>
+std::vector<Row<long long>> write_hold_with(const std::string& sql, const NewHold& change,
+                                            Connection& connection, const Checked&... checked) {
+  const domain::Hold& hold = change.hold;
+  return connection.query<long long>(
+      sql, change.product.version_number(), change.product.sku(), change.loaded_version, hold.id(),
+      checked..., change.batch.reserved_quantity(), change.batch.reference(), hold.id(),
+      hold.batchref(), hold.qty(), stored_instant(hold.expires_at()),
+      static_cast<int>(hold.ttl().count()), change.at, change.movement.batchref,
+      std::string(change.movement.kind), change.movement.qty, change.movement.reservation);
+}
+
 }  // namespace
 
 void write_hold(const NewHold& change, Connection& connection) {
   static const std::string sql = hold_statement("");
-  const domain::Hold& hold = change.hold;
-  const auto written = connection.query<long long>(
-      sql, change.product.version_number(), change.product.sku(), change.loaded_version, hold.id(),
-      change.batch.reserved_quantity(), change.batch.reference(), hold.id(), hold.batchref(),
-      hold.qty(), stored_instant(hold.expires_at()), static_cast<int>(hold.ttl().count()),
-      change.at, change.movement.batchref, std::string(change.movement.kind), change.movement.qty,
-      change.movement.reservation);
-  require_version_moved(written, change.product);
+  require_version_moved(write_hold_with(sql, change, connection), change.product);
 }
 
 void write_assumed_hold(const NewHold& change, Connection& connection) {
@@ -51,14 +58,8 @@ void write_assumed_hold(const NewHold& change, Connection& connection) {
       " AND NOT EXISTS (SELECT 1 FROM reservations WHERE id = :live)"
       " AND (SELECT version FROM warehouse_priorities_version) = :pv");
   if (!change.priorities_version) throw AssumptionUnconfirmed();
-  const domain::Hold& hold = change.hold;
-  const auto written = connection.query<long long>(
-      sql, change.product.version_number(), change.product.sku(), change.loaded_version, hold.id(),
-      hold.id(), *change.priorities_version, change.batch.reserved_quantity(),
-      change.batch.reference(), hold.id(), hold.batchref(), hold.qty(),
-      stored_instant(hold.expires_at()), static_cast<int>(hold.ttl().count()), change.at,
-      change.movement.batchref, std::string(change.movement.kind), change.movement.qty,
-      change.movement.reservation);
+  const auto written =
+      write_hold_with(sql, change, connection, change.hold.id(), *change.priorities_version);
   if (*std::get<0>(written.at(0)) == 0) throw AssumptionUnconfirmed();
 }
 

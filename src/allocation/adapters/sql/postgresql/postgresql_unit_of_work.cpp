@@ -36,12 +36,6 @@ void PostgresqlUnitOfWork::leave_known(const domain::Product& product) {
   }
 }
 
-std::optional<service_layer::ReservationView> PostgresqlUnitOfWork::reservation(
-    std::string_view id) {
-  if (products_.assumed_new_hold() == id || products_.read_unused(id)) return std::nullopt;
-  return SqlUnitOfWork::reservation(id);
-}
-
 PostgresqlUnitOfWork::PostgresqlUnitOfWork(ProductGroupCommit::Turn& turn, Reads reads,
                                            const service_layer::Clock& clock, KnownHolds& holds)
     : SqlUnitOfWork(

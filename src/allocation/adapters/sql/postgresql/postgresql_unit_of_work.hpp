@@ -30,16 +30,13 @@ class PostgresqlUnitOfWork final : public SqlUnitOfWork {
                        const service_layer::Clock& clock, KnownHolds& holds);
 
   service_layer::ProductRepository& products() override { return products_; }
-  // None for the hold its products assume new (ProductInGroupRepository), which its write
-  // confirms, or whose id their read found unused (SqlProductRepository::read_unused: a hold of
-  // the id made since is the write's lost race); else as stored.
-  std::optional<service_layer::ReservationView> reservation(std::string_view id) override;
   // Whether it took a product the group knows for an order or a new hold
   // (ProductInGroupRepository).
   bool assumed() const { return products_.assumed(); }
 
  private:
   void write_changes() override;
+  const SqlProductRepository& sql_products() const override { return products_; }
   // Leaves `product` as just written for the group's next turn (Turn::known_product).
   void leave_known(const domain::Product& product);
   // The change when it is one line allocated to one batch, written in one statement on its

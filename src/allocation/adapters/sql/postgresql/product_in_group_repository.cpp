@@ -7,6 +7,9 @@ std::optional<domain::Product> ProductInGroupRepository::load(std::string_view s
                                                               std::string_view hold_id) {
   // An order's line is assumed new, and so is a hold named without an order (Reserve's), and an
   // order's line with a hold this process made; other work on a hold reads it.
+  if (!known_ || !*known_ || (*known_)->product.sku() != sku) {
+    return SqlProductRepository::load(sku, orderid, hold_id);
+  }
   const bool new_line = !orderid.empty() && hold_id.empty();
   const bool new_hold = orderid.empty() && !hold_id.empty();
   std::optional<domain::Hold> held;
@@ -14,10 +17,12 @@ std::optional<domain::Product> ProductInGroupRepository::load(std::string_view s
     held = holds_->find(hold_id);
     if (held && held->sku() != sku) held.reset();
   }
-  if (known_ && *known_ && (*known_)->product.sku() == sku &&
-      (new_line || new_hold || held || ((*known_)->held && hold_id.empty()))) {
+  if (new_line || new_hold || held || ((*known_)->held && hold_id.empty())) {
     assumed_line_ = new_line;
-    if (new_hold) assumed_new_hold_ = std::string(hold_id);
+    if (new_hold) {
+      assumed_new_hold_ = std::string(hold_id);
+      assume_hold_id_unused(hold_id);
+    }
     assumed_held_line_ = held.has_value();
     const domain::Product& known = (*known_)->product;
     // The group does not know the stored backorder queue or the expired holds: work that reads

@@ -9,11 +9,6 @@ SqliteUnitOfWork::SqliteUnitOfWork(GroupCommit::Turn& turn, const service_layer:
       stored_(stored),
       products_(on_connection(), stored) {}
 
-std::optional<service_layer::ReservationView> SqliteUnitOfWork::reservation(std::string_view id) {
-  if (products_.read_unused(id)) return std::nullopt;
-  return SqlUnitOfWork::reservation(id);
-}
-
 // An allocation's write path on SQLite: the product's version moved from the one read (the
 // check against other processes), its batches and lines, the pending reallocations and the
 // outgoing messages and the ledger's movements, in the turn's savepoint; then the turn is staged

@@ -22,12 +22,10 @@ class SqliteUnitOfWork final : public SqlUnitOfWork {
                    StoredProducts& stored);
 
   service_layer::ProductRepository& products() override { return products_; }
-  // None for a hold's id its products' read found unused (SqlProductRepository::read_unused),
-  // in this unit of work's transaction; else as stored.
-  std::optional<service_layer::ReservationView> reservation(std::string_view id) override;
 
  private:
   void write_changes() override;
+  const SqlProductRepository& sql_products() const override { return products_; }
 
   GroupCommit::Turn& turn_;
   StoredProducts& stored_;

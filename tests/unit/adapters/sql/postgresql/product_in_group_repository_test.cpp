@@ -128,6 +128,7 @@ TEST_F(ProductInGroupRepositoryTest, AHoldNamedWithoutAnOrderIsAssumedNew) {
   EXPECT_EQ(reads, 0);
   EXPECT_TRUE(for_hold.assumed());
   EXPECT_EQ(for_hold.assumed_new_hold(), "h1");
+  EXPECT_TRUE(for_hold.hold_id_unused("h1")) << "its lookup answered without a read";
   auto for_order_with_hold = repository(&known);
   EXPECT_EQ(for_order_with_hold.get("LAMP", "o1", "h1"), nullptr);  // the fake finds nothing
   EXPECT_EQ(reads, 1);
