@@ -25,4 +25,5 @@ if ((status != 0)); then
   echo "fuzzer $name failed (exit $status); the input is in $artifacts" >&2
 fi
 rm -f "$found.log"
+rmdir "$artifacts" 2>/dev/null  # kept only with an input in it
 exit "$status"

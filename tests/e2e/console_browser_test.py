@@ -22,6 +22,7 @@ Only 127.0.0.1 is spoken to; the browser gets no other network (--host-resolver-
 import http.client
 import json
 import os
+import shutil
 import socket
 import sys
 import tempfile
@@ -285,6 +286,7 @@ def main():
             failures.append(f"the server exited {code}")
         if failures:
             print("--- the server's log ---\n" + server.log()[-4000:])
+        shutil.rmtree(folder, ignore_errors=True)
     print(f"{len(failures)} failures; screenshots in {screenshots}")
     return 1 if failures else 0
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "allocation/adapters/redis/redis_connection.hpp"
+#include "support/temp_folder.hpp"
 
 namespace allocation::testing {
 
@@ -33,6 +34,7 @@ class RedisServer {
  private:
   int port_;
   pid_t pid_ = -1;
+  TempFolder folder_;  // its log, gone with it
   std::string log_;
 };
 

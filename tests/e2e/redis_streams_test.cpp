@@ -1,7 +1,6 @@
 #include <hiredis.h>
 #include <signal.h>
 
-#include <filesystem>
 #include <map>
 #include <set>
 #include <thread>
@@ -227,10 +226,9 @@ TEST_F(RedisStreams, ABatchItsRelayDiedBeforeForgettingIsSentAgainUnderTheSameId
 // appends and syncs each entry before it answers (appendfsync always): what it confirmed
 // survives its crash.
 TEST(RedisStreamsOutage, EveryAcknowledgedAllocationIsPublishedOnceThoughRedisIsKilled) {
-  const std::string data = "/tmp/allocation-redis-data-" + std::to_string(::getpid());
-  std::filesystem::create_directories(data);
+  const TempFolder data("allocation-redis-data");
   const std::vector<std::string> durable = {"--appendonly", "yes",   "--appendfsync",
-                                            "always",       "--dir", data};
+                                            "always",       "--dir", data.path()};
   RedisServer redis(durable);
   ScratchDatabase db{Backend::sqlite};
   ServiceProcess service(
@@ -261,7 +259,6 @@ TEST(RedisStreamsOutage, EveryAcknowledgedAllocationIsPublishedOnceThoughRedisIs
   service.signal(SIGTERM);
   EXPECT_EQ(service.wait(), 0);
   expect_ledger_verified(db.url());
-  std::filesystem::remove_all(data);
 }
 
 // GET /health/ready asks the broker too: while Redis is down it answers 503 and says why, and

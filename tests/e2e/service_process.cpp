@@ -9,13 +9,12 @@
 #include <thread>
 
 #include "support/child_process.hpp"
+#include "support/temp_folder.hpp"
 #include "support/text_file.hpp"
 
 namespace allocation::testing {
 
 namespace {
-
-std::string temp_path(const char* name) { return make_temp_folder("allocation-e2e") + "/" + name; }
 
 // Starts the service's binary with stdout and stderr to files.
 pid_t spawn(const std::vector<std::string>& args, const std::string& out, const std::string& err,
@@ -28,7 +27,8 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& out, const 
 }  // namespace
 
 RunResult run_allocation(const std::vector<std::string>& args) {
-  const std::string out = temp_path("out"), err = out + ".err";
+  const TempFolder folder("allocation-e2e");
+  const std::string out = folder.file("out"), err = folder.file("err");
   const pid_t pid = spawn(args, out, err);
   int status = 0;
   ::waitpid(pid, &status, 0);
@@ -36,8 +36,8 @@ RunResult run_allocation(const std::vector<std::string>& args) {
 }
 
 ServiceProcess::ServiceProcess(std::vector<std::string> args, Subcommand subcommand,
-                               const std::vector<std::string>& environment) {
-  log_path_ = temp_path("service.log");
+                               const std::vector<std::string>& environment)
+    : folder_("allocation-e2e"), log_path_(folder_.file("service.log")) {
   if (subcommand == Subcommand::serve) {
     args.insert(args.begin(), {"serve", "--port", "0"});
   } else {

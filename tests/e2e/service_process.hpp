@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "support/child_process.hpp"
+#include "support/temp_folder.hpp"
 
 namespace allocation::testing {
 
@@ -42,9 +43,10 @@ class ServiceProcess {
   std::string output() const;  // what it wrote to stdout
 
  private:
+  TempFolder folder_;  // its log and output, gone with it
+  std::string log_path_;
   pid_t pid_ = -1;
   int port_ = 0;
-  std::string log_path_;
 };
 
 }  // namespace allocation::testing

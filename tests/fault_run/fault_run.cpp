@@ -29,8 +29,8 @@
 #include "fault_run/cluster.hpp"
 #include "fault_run/history.hpp"
 #include "fault_run/workload.hpp"
-#include "support/child_process.hpp"
 #include "support/scratch_database.hpp"
+#include "support/temp_folder.hpp"
 
 namespace {
 
@@ -153,7 +153,9 @@ int main(int argc, char** argv) {
   ClusterSettings settings;
   settings.database_url = database.url();
   settings.processes = postgresql ? 3 : 2;
-  settings.folder = testing::make_temp_folder("allocation-fault-run");
+  // The run's files, kept when the checker finds a violation.
+  testing::TempFolder folder("allocation-fault-run");
+  settings.folder = folder.path();
   if (postgresql) {
     settings.stop_database = std::getenv("ALLOCATION_TEST_PG_STOP");
     settings.start_database = std::getenv("ALLOCATION_TEST_PG_START");
@@ -207,13 +209,15 @@ int main(int argc, char** argv) {
   for (const auto& [kind, n] : faults) std::cout << " " << kind << "=" << n;
   std::cout << "\n" << violations.size() << " violations (seed " << seed << ")\n";
   for (const auto& violation : violations) std::cout << "  " << violation << "\n";
+  if (violations.empty()) return 0;
+  folder.keep();
   std::cout << "history: " << settings.folder << "/history.jsonl" << std::endl;
-  if (!violations.empty() && !postgresql) {  // the database, for a look at what went wrong
+  if (!postgresql) {  // the database, for a look at what went wrong
     const std::string file = database.url().substr(std::string("sqlite:").size());
     for (const char* suffix : {"", "-wal", "-shm"})
       if (std::filesystem::exists(file + suffix))
         std::filesystem::copy_file(file + suffix, settings.folder + "/allocation.db" + suffix);
     std::cout << "database: " << settings.folder << "/allocation.db" << std::endl;
   }
-  return violations.empty() ? 0 : 1;
+  return 1;
 }

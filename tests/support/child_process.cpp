@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <spawn.h>
-#include <stdlib.h>
 #include <sys/wait.h>
 
 #include <cstring>
@@ -45,12 +44,6 @@ int run_to_end(std::vector<std::string> argv, const std::string& out, const std:
   int status = 0;
   ::waitpid(pid, &status, 0);
   return exit_code(status);
-}
-
-std::string make_temp_folder(const std::string& prefix) {
-  std::string folder = "/tmp/" + prefix + "-XXXXXX";
-  if (!::mkdtemp(folder.data())) throw std::runtime_error("cannot create " + folder);
-  return folder;
 }
 
 }  // namespace allocation::testing

@@ -19,7 +19,4 @@ int exit_code(int status);
 // Runs ARGV to its end, with stdout and stderr to the files named; returns its exit code.
 int run_to_end(std::vector<std::string> argv, const std::string& out, const std::string& err);
 
-// A new folder /tmp/PREFIX-XXXXXX.
-std::string make_temp_folder(const std::string& prefix);
-
 }  // namespace allocation::testing

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "support/mail_log.hpp"
+#include "support/temp_folder.hpp"
 #include "support/test_servers.hpp"
 
 extern char** environ;
@@ -52,8 +53,8 @@ TEST(SmtpNotifications, RetriesWhileTheServerIsDownWithoutDelayingTheSender) {
     ::close(fd);
     return ntohs(address.sin_port);
   }();
-  char folder[] = "/tmp/allocation-smtp-XXXXXX";
-  const std::string log = std::string(::mkdtemp(folder)) + "/smtp.log";
+  const testing::TempFolder folder("allocation-smtp");
+  const std::string log = folder.file("smtp.log");
 
   SmtpNotifications mail({.url = "smtp://127.0.0.1:" + std::to_string(port),
                           .first_retry = std::chrono::milliseconds(100),

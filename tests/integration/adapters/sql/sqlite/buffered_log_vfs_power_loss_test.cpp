@@ -36,6 +36,7 @@
 #include "support/child_process.hpp"
 #include "support/power_loss_vfs.hpp"
 #include "support/power_loss_workload.hpp"
+#include "support/temp_folder.hpp"
 #include "support/text_file.hpp"
 
 namespace allocation::testing {
@@ -95,15 +96,14 @@ ChildReport parse(int exit_code, std::string output) {
 class SqlitePowerLoss : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    folder_ = new std::string(make_temp_folder("allocation-power-loss"));
-    template_ = new std::string(*folder_ + "/template.db");
+    folder_ = new TempFolder("allocation-power-loss");
+    template_ = new std::string(folder_->file("template.db"));
     bootstrap::Settings settings;
     settings.database_url = "sqlite:" + *template_;
     { const bootstrap::Application created(settings); }
     ASSERT_FALSE(fs::exists(*template_ + "-wal")) << "the log outlived the last connection";
   }
   static void TearDownTestSuite() {
-    fs::remove_all(*folder_);
     delete template_;
     delete folder_;
   }
@@ -112,7 +112,7 @@ class SqlitePowerLoss : public ::testing::Test {
   // (0: never); returns the database's path and what the child said.
   std::pair<std::string, ChildReport> run_child(const std::string& crash_at, PowerLoss loss,
                                                 std::uint64_t seed) {
-    const std::string run = *folder_ + "/run-" + std::to_string(++runs_);
+    const std::string run = folder_->file("run-" + std::to_string(++runs_));
     fs::create_directory(run);
     const std::string database = run + "/allocation.db";
     fs::copy_file(*template_, database);
@@ -126,12 +126,12 @@ class SqlitePowerLoss : public ::testing::Test {
     return {database, std::move(report)};
   }
 
-  static std::string* folder_;
+  static TempFolder* folder_;
   static std::string* template_;
   static inline int runs_ = 0;
   std::string last_command_;
 };
-std::string* SqlitePowerLoss::folder_ = nullptr;
+TempFolder* SqlitePowerLoss::folder_ = nullptr;
 std::string* SqlitePowerLoss::template_ = nullptr;
 
 // What a run left in the database, against what the child said: one line per violation.
