@@ -1,9 +1,6 @@
 #include "e2e/rabbitmq_server.hpp"
 
-#include <stdlib.h>
-
 #include <cstdlib>
-#include <filesystem>
 #include <regex>
 #include <stdexcept>
 
@@ -11,12 +8,10 @@
 
 namespace allocation::testing {
 
-RabbitMqServer::RabbitMqServer() {
-  char folder[] = "/tmp/allocation-rabbitmq-XXXXXX";
-  folder_ = ::mkdtemp(folder);
+RabbitMqServer::RabbitMqServer() : folder_("allocation-rabbitmq") {
   run("start");
   std::smatch match;
-  const std::string env = read_text(folder_ + "/env");
+  const std::string env = read_text(folder_.file("env"));
   static const std::regex url(R"(ALLOCATION_TEST_AMQP=(\S+))");
   if (!std::regex_search(env, match, url)) throw std::runtime_error("no RabbitMQ URL in " + env);
   url_ = match[1];
@@ -27,7 +22,6 @@ RabbitMqServer::~RabbitMqServer() {
     run("stop");
   } catch (const std::exception&) {
   }
-  std::filesystem::remove_all(folder_);
 }
 
 void RabbitMqServer::crash() { run("crash"); }
@@ -36,7 +30,7 @@ void RabbitMqServer::restart() { run("restart"); }
 
 void RabbitMqServer::run(const std::string& command) const {
   const std::string line = std::string(ALLOCATION_SOURCE_DIR "/tools/test-servers.sh ") + command +
-                           " " + folder_ + " rabbitmq";
+                           " " + folder_.path() + " rabbitmq";
   if (std::system(line.c_str()) != 0) throw std::runtime_error(line + " failed");
 }
 

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "support/temp_folder.hpp"
+
 namespace allocation::testing {
 
 // A RabbitMQ of a test's own (tools/test-servers.sh, in a folder of its own, on free loopback
@@ -25,7 +27,7 @@ class RabbitMqServer {
  private:
   void run(const std::string& command) const;
 
-  std::string folder_;
+  TempFolder folder_;  // the server's files, gone with it once it stopped
   std::string url_;
 };
 

@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <cstdlib>
-#include <filesystem>
 
 #include "allocation/adapters/sql/migrations.hpp"
 
@@ -32,9 +31,7 @@ void on_server(const std::string& sql) {
 
 ScratchDatabase::ScratchDatabase(Backend backend) : backend_(backend) {
   if (backend == Backend::sqlite) {
-    char folder[] = "/tmp/allocation-test-XXXXXX";
-    folder_ = ::mkdtemp(folder);
-    url_ = "sqlite:" + folder_ + "/allocation.db";
+    url_ = "sqlite:" + folder_.emplace("allocation-test").file("allocation.db");
     return;
   }
   const char* server = std::getenv("ALLOCATION_TEST_PG");
@@ -46,7 +43,6 @@ ScratchDatabase::ScratchDatabase(Backend backend) : backend_(backend) {
 
 ScratchDatabase::~ScratchDatabase() {
   try {
-    if (!folder_.empty()) std::filesystem::remove_all(folder_);
     if (!schema_.empty()) on_server("DROP SCHEMA " + schema_ + " CASCADE");
   } catch (...) {
     // Left behind: the test server is thrown away at the end of the run anyway.

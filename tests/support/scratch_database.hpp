@@ -1,9 +1,11 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "allocation/adapters/sql/database.hpp"
+#include "support/temp_folder.hpp"
 
 namespace allocation::testing {
 
@@ -36,8 +38,8 @@ class ScratchDatabase {
  private:
   Backend backend_;
   std::string url_;
-  std::string folder_;  // SQLite
-  std::string schema_;  // PostgreSQL
+  std::optional<TempFolder> folder_;  // SQLite
+  std::string schema_;                // PostgreSQL
 };
 
 // Skips the test when `database` is not available, fails it when servers are required.
