@@ -36,7 +36,7 @@ int free_port() {
 }  // namespace
 
 RedisServer::RedisServer(std::vector<std::string> options)
-    : port_(free_port()), folder_("allocation-redis"), log_(folder_.file("redis.log")) {
+    : port_(free_port()), folder_("allocation-redis") {
   start(std::move(options));
 }
 
@@ -47,7 +47,7 @@ void RedisServer::start(std::vector<std::string> options) {
       "redis-server", "--bind", "127.0.0.1",    "--port", std::to_string(port_),
       "--save",       "",       "--appendonly", "no"};
   argv.insert(argv.end(), options.begin(), options.end());
-  pid_ = spawn_program(std::move(argv), log_, folder_.file("redis.err"));
+  pid_ = spawn_program(std::move(argv), folder_.file("redis.log"), folder_.file("redis.err"));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {
     try {

@@ -35,7 +35,6 @@ class RedisServer {
   int port_;
   pid_t pid_ = -1;
   TempFolder folder_;  // its log, gone with it
-  std::string log_;
 };
 
 // Publishes `payload` on `channel` again and again until a subscriber receives it (a service's

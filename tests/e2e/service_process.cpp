@@ -37,18 +37,18 @@ RunResult run_allocation(const std::vector<std::string>& args) {
 
 ServiceProcess::ServiceProcess(std::vector<std::string> args, Subcommand subcommand,
                                const std::vector<std::string>& environment)
-    : folder_("allocation-e2e"), log_path_(folder_.file("service.log")) {
+    : folder_("allocation-e2e") {
   if (subcommand == Subcommand::serve) {
     args.insert(args.begin(), {"serve", "--port", "0"});
   } else {
     args.insert(args.begin(), "worker");
   }
-  pid_ = spawn(args, log_path_ + ".out", log_path_, environment);
+  pid_ = spawn(args, log_path() + ".out", log_path(), environment);
   static const std::regex serving(R"(serving on http://[^:]+:(\d+)|worker consuming)");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {
     std::smatch match;
-    const std::string text = read_text(log_path_);
+    const std::string text = read_text(log_path());
     if (std::regex_search(text, match, serving)) {
       if (match[1].matched) port_ = std::stoi(match[1]);
       return;
@@ -60,7 +60,7 @@ ServiceProcess::ServiceProcess(std::vector<std::string> args, Subcommand subcomm
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  throw std::runtime_error("allocation did not start: " + read_text(log_path_));
+  throw std::runtime_error("allocation did not start: " + read_text(log_path()));
 }
 
 ServiceProcess::~ServiceProcess() {
@@ -92,8 +92,8 @@ int ServiceProcess::wait(std::chrono::seconds timeout) {
   return -1;
 }
 
-std::string ServiceProcess::log() const { return read_text(log_path_); }
+std::string ServiceProcess::log() const { return read_text(log_path()); }
 
-std::string ServiceProcess::output() const { return read_text(log_path_ + ".out"); }
+std::string ServiceProcess::output() const { return read_text(log_path() + ".out"); }
 
 }  // namespace allocation::testing

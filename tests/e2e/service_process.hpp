@@ -43,8 +43,9 @@ class ServiceProcess {
   std::string output() const;  // what it wrote to stdout
 
  private:
+  std::string log_path() const { return folder_.file("service.log"); }
+
   TempFolder folder_;  // its log and output, gone with it
-  std::string log_path_;
   pid_t pid_ = -1;
   int port_ = 0;
 };

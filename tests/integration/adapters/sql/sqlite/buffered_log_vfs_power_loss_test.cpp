@@ -26,6 +26,7 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -96,17 +97,13 @@ ChildReport parse(int exit_code, std::string output) {
 class SqlitePowerLoss : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    folder_ = new TempFolder("allocation-power-loss");
-    template_ = new std::string(folder_->file("template.db"));
+    template_ = folder_.emplace("allocation-power-loss").file("template.db");
     bootstrap::Settings settings;
-    settings.database_url = "sqlite:" + *template_;
+    settings.database_url = "sqlite:" + template_;
     { const bootstrap::Application created(settings); }
-    ASSERT_FALSE(fs::exists(*template_ + "-wal")) << "the log outlived the last connection";
+    ASSERT_FALSE(fs::exists(template_ + "-wal")) << "the log outlived the last connection";
   }
-  static void TearDownTestSuite() {
-    delete template_;
-    delete folder_;
-  }
+  static void TearDownTestSuite() { folder_.reset(); }
 
   // Runs the child on a copy of the template until the power fails before event `crash_at`
   // (0: never); returns the database's path and what the child said.
@@ -115,7 +112,7 @@ class SqlitePowerLoss : public ::testing::Test {
     const std::string run = folder_->file("run-" + std::to_string(++runs_));
     fs::create_directory(run);
     const std::string database = run + "/allocation.db";
-    fs::copy_file(*template_, database);
+    fs::copy_file(template_, database);
     const std::vector<std::string> argv = {POWER_LOSS_CHILD, database, crash_at,
                                            loss == PowerLoss::torn ? "torn" : "dropped",
                                            std::to_string(seed)};
@@ -126,13 +123,11 @@ class SqlitePowerLoss : public ::testing::Test {
     return {database, std::move(report)};
   }
 
-  static TempFolder* folder_;
-  static std::string* template_;
+  static inline std::optional<TempFolder> folder_;  // the suite's, from its set-up to its end
+  static inline std::string template_;
   static inline int runs_ = 0;
   std::string last_command_;
 };
-TempFolder* SqlitePowerLoss::folder_ = nullptr;
-std::string* SqlitePowerLoss::template_ = nullptr;
 
 // What a run left in the database, against what the child said: one line per violation.
 class Survivors {
