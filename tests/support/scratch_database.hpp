@@ -15,6 +15,10 @@ inline std::string backend_name(Backend backend) {
   return backend == Backend::sqlite ? "SQLite" : "PostgreSQL";
 }
 
+// Four connections unless a test asks for others: the service's 16 are 16 PostgreSQL server
+// processes to start, and they took half the time of a test on PostgreSQL (docs/performance.md).
+inline constexpr adapters::sql::DatabaseOptions kScratchOptions{.pool_size = 4};
+
 // A fresh, empty database for one test, removed afterwards: a file in a temporary folder for
 // SQLite; a schema of its own in the test server's database for PostgreSQL (the URL selects it
 // through search_path), so that tests running in parallel do not see each other.
@@ -33,7 +37,8 @@ class ScratchDatabase {
   const std::string& url() const { return url_; }
 
   // Opens the database and migrates it.
-  std::shared_ptr<adapters::sql::Database> open(adapters::sql::DatabaseOptions options = {}) const;
+  std::shared_ptr<adapters::sql::Database> open(
+      adapters::sql::DatabaseOptions options = kScratchOptions) const;
 
  private:
   Backend backend_;
