@@ -5,17 +5,10 @@
 #include <algorithm>
 #include <vector>
 
+#include "support/batch_dates.hpp"
+
 namespace allocation::domain {
 namespace {
-
-using std::chrono::day;
-using std::chrono::January;
-using std::chrono::year;
-
-const Date kToday{year{2030}, January, day{1}};
-const Date kTomorrow{year{2030}, January, day{2}};
-const Date kLater{year{2030}, January, day{10}};
-const Date kYesterday{year{2029}, std::chrono::December, day{31}};
 
 Batch on_hand(const char* ref, const char* warehouse = "main",
               std::optional<Date> expires = std::nullopt) {

@@ -9,6 +9,7 @@
 
 #include "allocation/domain/errors.hpp"
 #include "allocation/domain/product.hpp"
+#include "support/batch_dates.hpp"
 #include "support/domain_products.hpp"
 #include "support/print_domain.hpp"
 #include "support/test_time.hpp"
@@ -19,12 +20,6 @@ namespace {
 using namespace testing;
 
 using namespace std::chrono_literals;
-using std::chrono::day;
-using std::chrono::year;
-
-const Date kToday{year{2030}, std::chrono::January, day{1}};
-const Date kTomorrow{year{2030}, std::chrono::January, day{2}};
-const Date kLater{year{2030}, std::chrono::January, day{10}};
 
 constexpr std::chrono::seconds kTtl = 900s;
 

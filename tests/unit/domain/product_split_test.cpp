@@ -4,6 +4,7 @@
 
 #include "allocation/domain/errors.hpp"
 #include "allocation/domain/product.hpp"
+#include "support/batch_dates.hpp"
 #include "support/domain_products.hpp"
 #include "support/print_domain.hpp"
 #include "support/test_time.hpp"
@@ -11,11 +12,8 @@
 namespace allocation::domain {
 namespace {
 
-using std::chrono::day;
-using std::chrono::year;
 using testing::product_of;
 
-const Date kLater{year{2030}, std::chrono::January, day{10}};
 using testing::with_backorders;
 
 constexpr bool kSplit = true;

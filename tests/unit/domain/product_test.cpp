@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "allocation/domain/errors.hpp"
+#include "support/batch_dates.hpp"
 #include "support/domain_products.hpp"
 #include "support/print_domain.hpp"
 #include "support/test_time.hpp"
@@ -13,13 +14,6 @@ namespace allocation::domain {
 namespace {
 
 using namespace testing;
-
-using std::chrono::day;
-using std::chrono::year;
-
-const Date kToday{year{2030}, std::chrono::January, day{1}};
-const Date kTomorrow{year{2030}, std::chrono::January, day{2}};
-const Date kLater{year{2030}, std::chrono::January, day{10}};
 
 TEST(Product, PrefersWarehouseBatchesToShipments) {
   auto product = product_of("CLOCK", {{"shipment", 100, kTomorrow}, {"in-stock", 100, {}}});

@@ -15,10 +15,9 @@ using std::chrono::December;
 using std::chrono::year;
 
 // kTestNow's day and the days around it.
-const Date kYesterday{year{2026}, December, day{3}};
-const Date kToday{year{2026}, December, day{4}};
-const Date kNextWeek{year{2026}, December, day{11}};
-const Date kNextMonth{year{2027}, std::chrono::January, day{4}};
+const Date kTestYesterday{year{2026}, December, day{3}};
+const Date kTestNextWeek{year{2026}, December, day{11}};
+const Date kTestNextMonth{year{2027}, std::chrono::January, day{4}};
 
 Batch stock(const char* ref, int qty, const char* warehouse,
             std::optional<Date> expires = std::nullopt) {
@@ -47,8 +46,8 @@ TEST(ProductWarehouses, AllocatesFromTheWarehouseOfLowestPriorityFirst) {
 }
 
 TEST(ProductWarehouses, AllocatesTheStockThatExpiresFirstFirst) {
-  auto product = lamp({stock("keeps", 10, "main"), stock("month", 10, "main", kNextMonth),
-                       stock("week", 10, "main", kNextWeek)});
+  auto product = lamp({stock("keeps", 10, "main"), stock("month", 10, "main", kTestNextMonth),
+                       stock("week", 10, "main", kTestNextWeek)});
   EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 10), kTestNow), "week");
   EXPECT_EQ(product.allocate(OrderLine("o2", "LAMP", 10), kTestNow), "month");
   EXPECT_EQ(product.allocate(OrderLine("o3", "LAMP", 10), kTestNow), "keeps");
@@ -56,7 +55,7 @@ TEST(ProductWarehouses, AllocatesTheStockThatExpiresFirstFirst) {
 
 TEST(ProductWarehouses, NeverAllocatesFromABatchThatExpiredBeforeToday) {
   auto product =
-      lamp({stock("spoiled", 10, "main", kYesterday), stock("today", 2, "main", kToday)});
+      lamp({stock("spoiled", 10, "main", kTestYesterday), stock("today", 2, "main", kTestToday)});
   EXPECT_EQ(product.available_quantity(kTestNow), 2);
   EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 2), kTestNow), "today");
   EXPECT_EQ(product.allocate(OrderLine("o2", "LAMP", 1), kTestNow), std::nullopt);
@@ -95,7 +94,7 @@ TEST(ProductWarehouses, WaitingLinesServedDuringAClickAndCollectAllocationTakeTh
 }
 
 TEST(ProductWarehouses, HoldsTakeTheBatchTheAllocationOrderGives) {
-  auto product = lamp({stock("spoiled", 10, "main", kYesterday), stock("main-1", 10, "main"),
+  auto product = lamp({stock("spoiled", 10, "main", kTestYesterday), stock("main-1", 10, "main"),
                        stock("east-1", 10, "east")},
                       WarehousePriorities({{"east", 1}}));
   EXPECT_EQ(product.reserve("h1", 4, std::chrono::minutes(15), kTestNow).hold.batchref(), "east-1");
@@ -106,20 +105,20 @@ TEST(ProductWarehouses, WaitingLinesAreNotServedFromAnExpiredBatch) {
   auto product = lamp({}, {}, {.backorders = true, .low_stock_threshold = std::nullopt});
   product.allocate(OrderLine("o1", "LAMP", 5), kTestNow);  // waits
   product.take_events();
-  product.add_batch(stock("spoiled", 10, "main", kYesterday), kTestNow);
+  product.add_batch(stock("spoiled", 10, "main", kTestYesterday), kTestNow);
   EXPECT_NE(product.waiting_line("o1"), nullptr);
   EXPECT_EQ(product.events(), (std::vector<Event>{events::BatchAdded{"LAMP", "spoiled", 10}}));
-  product.add_batch(stock("fresh", 10, "main", kNextWeek), kTestNow);
+  product.add_batch(stock("fresh", 10, "main", kTestNextWeek), kTestNow);
   EXPECT_EQ(product.waiting_line("o1"), nullptr);
   EXPECT_EQ(product.batch("fresh")->allocated_quantity(), 5);
 }
 
 TEST(ProductWarehouses, ABatchAddedAgainInAnotherWarehouseOrWithAnotherExpiryConflicts) {
   auto product = lamp({});
-  product.add_batch(stock("b1", 10, "main", kNextWeek), kTestNow);
-  EXPECT_FALSE(product.add_batch(stock("b1", 10, "main", kNextWeek), kTestNow));
-  EXPECT_THROW(product.add_batch(stock("b1", 10, "east", kNextWeek), kTestNow), BatchConflict);
-  EXPECT_THROW(product.add_batch(stock("b1", 10, "main", kNextMonth), kTestNow), BatchConflict);
+  product.add_batch(stock("b1", 10, "main", kTestNextWeek), kTestNow);
+  EXPECT_FALSE(product.add_batch(stock("b1", 10, "main", kTestNextWeek), kTestNow));
+  EXPECT_THROW(product.add_batch(stock("b1", 10, "east", kTestNextWeek), kTestNow), BatchConflict);
+  EXPECT_THROW(product.add_batch(stock("b1", 10, "main", kTestNextMonth), kTestNow), BatchConflict);
   EXPECT_THROW(product.add_batch(stock("b1", 10, "main"), kTestNow), BatchConflict);
 }
 
