@@ -13,7 +13,6 @@ namespace allocation::domain {
 namespace {
 
 using testing::product_of;
-
 using testing::with_backorders;
 
 constexpr bool kSplit = true;

@@ -14,7 +14,7 @@ using std::chrono::day;
 using std::chrono::December;
 using std::chrono::year;
 
-// kTestNow's day and the days around it.
+// The days around kTestNow's (kTestToday, support/test_time.hpp).
 const Date kTestYesterday{year{2026}, December, day{3}};
 const Date kTestNextWeek{year{2026}, December, day{11}};
 const Date kTestNextMonth{year{2027}, std::chrono::January, day{4}};
