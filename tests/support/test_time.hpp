@@ -12,3 +12,6 @@ inline constexpr allocation::domain::Instant kTestNow{
 
 // The day of kTestNow, as read models that count expiry dates take it.
 inline constexpr allocation::domain::Date kTestToday{std::chrono::year{2026} / 12 / 4};
+
+// Noon of kTestNow's day: a time of day in events' samples.
+inline constexpr allocation::domain::Instant kTestNoon{kTestNow + std::chrono::hours(12)};

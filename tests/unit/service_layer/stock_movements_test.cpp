@@ -5,7 +5,8 @@
 #include <ostream>
 #include <type_traits>
 
-#include "allocation/domain/commands.hpp"
+#include "support/event_table.hpp"
+#include "support/test_time.hpp"
 
 namespace allocation::service_layer {
 
@@ -20,82 +21,70 @@ namespace {
 
 using namespace domain::events;
 
-// Compile time: the table has an entry for every event of domain::Event...
-template <class... Es>
-constexpr bool has_an_entry_for_each(std::type_identity<std::variant<Es...>>) {
-  return (std::is_invocable_r_v<std::vector<Movement>, decltype(kStockMovements), const Es&> &&
-          ...);
-}
-static_assert(has_an_entry_for_each(std::type_identity<domain::Event>{}));
-// ... and no catch-all entry, which would decide for a new event by default.
-struct NotAnEvent {};
-static_assert(!std::is_invocable_v<decltype(kStockMovements), const NotAnEvent&>);
-static_assert(!std::is_invocable_v<decltype(kStockMovements), const domain::Command&>);
+static_assert(
+    testing::decides_for_each_event_alone<std::vector<Movement>, decltype(kStockMovements)>);
 
 // What each event moves: a sample of it and its movements. One function per event, and
-// every_case() asks for each event of the variant: a new event does not compile here until it
+// movement_cases() asks for each event of the variant: a new event does not compile here until it
 // is given one. The samples' fields differ from each other, so that a field taken for another
 // shows.
-struct Case {
-  domain::Event sample;
-  std::vector<Movement> expected;
-};
+using MovementCase = testing::EventCase<std::vector<Movement>>;
 
-Case expectation(std::type_identity<Allocated>) {
+MovementCase movement_case(std::type_identity<Allocated>) {
   return {Allocated{"o1", "LAMP", 3, "b1"}, {{"LAMP", "b1", "allocated", -3, "o1", std::nullopt}}};
 }
-Case expectation(std::type_identity<Deallocated>) {
+MovementCase movement_case(std::type_identity<Deallocated>) {
   return {Deallocated{"o2", "DESK", 4, "b2"},
           {{"DESK", "b2", "released", 4, "o2", "batch_changed"}}};
 }
-Case expectation(std::type_identity<OutOfStock>) { return {OutOfStock{"CHAIR"}, {}}; }
-Case expectation(std::type_identity<Backordered>) { return {Backordered{"o3", "SOFA", 5}, {}}; }
-Case expectation(std::type_identity<Released>) {
+MovementCase movement_case(std::type_identity<OutOfStock>) { return {OutOfStock{"CHAIR"}, {}}; }
+MovementCase movement_case(std::type_identity<Backordered>) {
+  return {Backordered{"o3", "SOFA", 5}, {}};
+}
+MovementCase movement_case(std::type_identity<Released>) {
   return {Released{"o4", "RUG", 6, "b4"}, {{"RUG", "b4", "released", 6, "o4", "cancelled"}}};
 }
-Case expectation(std::type_identity<BackInStock>) { return {BackInStock{"BED", 7}, {}}; }
-Case expectation(std::type_identity<LowStock>) { return {LowStock{"VASE", 2, 8}, {}}; }
-Case expectation(std::type_identity<BatchAdded>) {
+MovementCase movement_case(std::type_identity<BackInStock>) { return {BackInStock{"BED", 7}, {}}; }
+MovementCase movement_case(std::type_identity<LowStock>) { return {LowStock{"VASE", 2, 8}, {}}; }
+MovementCase movement_case(std::type_identity<BatchAdded>) {
   return {BatchAdded{"CUP", "b9", 9}, {{"CUP", "b9", "received", 9, std::nullopt, std::nullopt}}};
 }
-Case expectation(std::type_identity<BatchQuantityChanged>) {
+MovementCase movement_case(std::type_identity<BatchQuantityChanged>) {
   return {BatchQuantityChanged{"MUG", "b10", 10, 11},
           {{"MUG", "b10", "adjusted", 1, std::nullopt, std::nullopt}}};
 }
-constexpr domain::Instant kNoon{std::chrono::sys_days{std::chrono::year{2026} / 12 / 4} +
-                                std::chrono::hours(12)};
-Case expectation(std::type_identity<Reserved>) {
-  return {Reserved{"r1", "PEN", 12, "b12", kNoon},
+MovementCase movement_case(std::type_identity<Reserved>) {
+  return {Reserved{"r1", "PEN", 12, "b12", kTestNoon},
           {{"PEN", "b12", "reserved", -12, std::nullopt, std::nullopt, "r1"}}};
 }
-Case expectation(std::type_identity<ReservationExtended>) {
-  return {ReservationExtended{"r2", "INK", kNoon}, {}};
+MovementCase movement_case(std::type_identity<ReservationExtended>) {
+  return {ReservationExtended{"r2", "INK", kTestNoon}, {}};
 }
-Case expectation(std::type_identity<ReservationExpired>) {
+MovementCase movement_case(std::type_identity<ReservationExpired>) {
   return {ReservationExpired{"r3", "PAD", 13, "b13"},
           {{"PAD", "b13", "unreserved", 13, std::nullopt, "expired", "r3"}}};
 }
-Case expectation(std::type_identity<ReservationReleased>) {
+MovementCase movement_case(std::type_identity<ReservationReleased>) {
   return {ReservationReleased{"r4", "BAG", 14, "b14", HoldRelease::requested},
           {{"BAG", "b14", "unreserved", 14, std::nullopt, "requested", "r4"}}};
 }
-Case expectation(std::type_identity<ReservationMoved>) {
+MovementCase movement_case(std::type_identity<ReservationMoved>) {
   return {ReservationMoved{"r5", "BOX", 15, "b15", "b16"},
           {{"BOX", "b15", "unreserved", 15, std::nullopt, "moved", "r5"},
            {"BOX", "b16", "reserved", -15, std::nullopt, "moved", "r5"}}};
 }
-Case expectation(std::type_identity<ReservationConsumed>) {
+MovementCase movement_case(std::type_identity<ReservationConsumed>) {
   return {ReservationConsumed{"r6", "TAPE", 17, "b17", "o17"},
           {{"TAPE", "b17", "unreserved", 17, "o17", "allocated", "r6"}}};
 }
 
-template <class... Es>
-std::vector<Case> every_case(std::type_identity<std::variant<Es...>>) {
-  return {expectation(std::type_identity<Es>{})...};
+std::vector<MovementCase> movement_cases() {
+  return testing::every_case(std::type_identity<domain::Event>{},
+                             [](auto event) { return movement_case(event); });
 }
 
 TEST(StockMovements, EachEventMovesItsBatchOrNothing) {
-  const auto cases = every_case(std::type_identity<domain::Event>{});
+  const auto cases = movement_cases();
   for (std::size_t i = 0; i < cases.size(); ++i) {
     ASSERT_EQ(cases[i].sample.index(), i) << "each case is a sample of its own event";
     EXPECT_EQ(stock_movements(cases[i].sample), cases[i].expected) << "event #" << i;
