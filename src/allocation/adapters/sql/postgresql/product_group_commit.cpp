@@ -20,13 +20,18 @@ struct ProductGroupCommit::Waiter {
                                   // the waiter cannot return and destroy it meanwhile
 };
 
-void ProductGroupCommit::Turn::guarded(const std::function<void()>& write) {
+void ProductGroupCommit::Turn::guarded(const std::function<void()>& write, bool one_statement) {
   try {
     write();
   } catch (const service_layer::ConcurrencyError&) {
-    // A version check that failed, or an allocation whose assumed product proved wrong, has
-    // written nothing, and the known product still holds; a statement that failed has aborted
-    // the transaction, which the group finds out by itself (and rolls back, forgetting it).
+    // A statement whose version check failed, or an allocation whose assumed product proved
+    // wrong, has written nothing, and the known product still holds; a statement that failed
+    // has aborted the transaction, which the group finds out by itself (and rolls back,
+    // forgetting it). Of several statements, those before the one that lost may have written.
+    if (!one_statement) {
+      spoilt_ = true;
+      known_.reset();
+    }
     throw;
   } catch (...) {
     spoilt_ = true;
@@ -38,11 +43,11 @@ void ProductGroupCommit::Turn::guarded(const std::function<void()>& write) {
 }
 
 void ProductGroupCommit::Turn::write(const std::function<void(Connection&)>& work) {
-  guarded([&] { transaction_.write(work); });
+  guarded([&] { transaction_.write(work); }, /*one_statement=*/false);
 }
 
 void ProductGroupCommit::Turn::write_alone(const std::function<void(Connection&)>& work) {
-  guarded([&] { transaction_.write_alone(work); });
+  guarded([&] { transaction_.write_alone(work); }, /*one_statement=*/true);
 }
 
 void ProductGroupCommit::perform(std::optional<std::string_view> product,

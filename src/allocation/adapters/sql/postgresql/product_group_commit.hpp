@@ -34,8 +34,10 @@ namespace allocation::adapters::sql {
 //
 // A turn sees the writes of the turns before it (same transaction): the turns of a group never
 // conflict, and the version check still guards against other processes. A turn that fails
-// having written nothing (a domain error, a lost race) leaves the others be. One that fails
-// after writing, or whose statement failed, spoils the transaction: it is rolled back, and the
+// having written nothing (a domain error, a lost race in a write of one statement) leaves the
+// others be. One that fails after writing, or in a write of several statements (whose lost race
+// may come after the first of them wrote: a key answered meanwhile, say), or whose statement
+// failed, spoils the transaction: it is rolled back, and the
 // turns staged in it fail with service_layer::ConcurrencyError (nothing of theirs was written),
 // which the bus answers by trying them again.
 //
@@ -62,7 +64,10 @@ class ProductGroupCommit {
     void read_in_transaction(const std::function<void(Connection&)>& work) {
       transaction_.write(work);
     }
+    // Statements that may fail one after another wrote: any failure spoils the transaction.
     void write(const std::function<void(Connection&)>& work);
+    // One statement: a service_layer::ConcurrencyError from it (its condition false) wrote
+    // nothing, and leaves the transaction and the known product as they were.
     void write_alone(const std::function<void(Connection&)>& work);
     // Keeps the writes, to be committed with the group.
     void commit() { committed_ = true; }
@@ -75,20 +80,20 @@ class ProductGroupCommit {
     // last group left it (not held). A turn may start from it instead of reading the product
     // (ProductInGroupRepository). A write that completes or spoils the transaction empties it
     // (the writer knows what it wrote, and may leave the product here again), and so does a
-    // rollback. A write that fails by service_layer::ConcurrencyError has written nothing and
-    // leaves it.
+    // rollback. A write of one statement that fails by service_layer::ConcurrencyError has
+    // written nothing and leaves it.
     std::optional<KnownProduct>& known_product() { return known_; }
 
    private:
     friend class ProductGroupCommit;
     Turn(PgTransaction& transaction, std::optional<KnownProduct>& known)
         : transaction_(transaction), known_(known) {}
-    void guarded(const std::function<void()>& write);
+    void guarded(const std::function<void()>& write, bool one_statement);
 
     PgTransaction& transaction_;
     std::optional<KnownProduct>& known_;
     bool wrote_ = false;   // a write of it completed
-    bool spoilt_ = false;  // a write of it failed, and not by a version check that wrote nothing
+    bool spoilt_ = false;  // a write of it failed, and not by a lost race that wrote nothing
     bool committed_ = false;
   };
 

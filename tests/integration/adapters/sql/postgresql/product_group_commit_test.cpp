@@ -190,6 +190,23 @@ TEST_F(ProductGroupCommitTest, ATurnThatFailsAfterWritingRollsItsGroupBack) {
   EXPECT_EQ(rows(), (std::set<std::string>{"first", "c"}));
 }
 
+// A write of several statements may lose its race after the first of them wrote (a key
+// answered meanwhile, after the product's row was saved): what it wrote is not committed.
+TEST_F(ProductGroupCommitTest, ALostRaceAfterAWriteOfSeveralStatementsRollsItsGroupBack) {
+  const auto errors = group_of(inserting("first"),
+                               {inserting("a"),
+                                [](auto& turn) {
+                                  turn.write([](Connection& c) {
+                                    c.execute("INSERT INTO turns VALUES ('b')");
+                                    throw service_layer::ConcurrencyError("key answered meanwhile");
+                                  });
+                                  turn.commit();
+                                },
+                                inserting("c")});
+  EXPECT_EQ(errors, (std::vector<std::string>{"", "ConcurrencyError", "ConcurrencyError", ""}));
+  EXPECT_EQ(rows(), (std::set<std::string>{"first", "c"}));
+}
+
 TEST_F(ProductGroupCommitTest, AFailedStatementRollsItsGroupBack) {
   // The duplicate key aborts PostgreSQL's transaction: nothing more can run in it.
   const auto errors =
@@ -220,33 +237,34 @@ TEST_F(ProductGroupCommitTest, TheKnownProductLastsUntilAWriteOrARollbackAndInto
         .product = domain::Product("LAMP", {}, version), .priorities_version = 0, .held = true};
   };
   std::vector<int> seen;
-  const auto errors = group_of(
-      [&](auto& turn) { turn.known_product() = knowing(7); },
-      {[&](auto& turn) {
-         seen.push_back(known_version(turn));  // -7: what the last group left, not held
-         turn.known_product() = knowing(8);
-         inserting("a")(turn);
-         seen.push_back(known_version(turn));  // 0: written since
-         turn.known_product() = knowing(9);
-       },
-       [&](auto& turn) {
-         seen.push_back(known_version(turn));  // 9
-         try {
-           turn.write([](Connection&) { throw service_layer::ConcurrencyError("lost a race"); });
-         } catch (const service_layer::ConcurrencyError&) {
-         }
-         seen.push_back(known_version(turn));  // 9: nothing written
-         throw std::runtime_error("gave up");
-       },
-       [&](auto& turn) {
-         seen.push_back(known_version(turn));  // 9
-         inserting("a")(turn);                 // a duplicate key: the group rolls back
-       },
-       [&](auto& turn) {
-         seen.push_back(known_version(turn));  // 0
-         inserting("d")(turn);
-         turn.known_product() = knowing(10);
-       }});
+  const auto errors =
+      group_of([&](auto& turn) { turn.known_product() = knowing(7); },
+               {[&](auto& turn) {
+                  seen.push_back(known_version(turn));  // -7: what the last group left, not held
+                  turn.known_product() = knowing(8);
+                  inserting("a")(turn);
+                  seen.push_back(known_version(turn));  // 0: written since
+                  turn.known_product() = knowing(9);
+                },
+                [&](auto& turn) {
+                  seen.push_back(known_version(turn));  // 9
+                  try {
+                    turn.write_alone(
+                        [](Connection&) { throw service_layer::ConcurrencyError("lost a race"); });
+                  } catch (const service_layer::ConcurrencyError&) {
+                  }
+                  seen.push_back(known_version(turn));  // 9: nothing written
+                  throw std::runtime_error("gave up");
+                },
+                [&](auto& turn) {
+                  seen.push_back(known_version(turn));  // 9
+                  inserting("a")(turn);                 // a duplicate key: the group rolls back
+                },
+                [&](auto& turn) {
+                  seen.push_back(known_version(turn));  // 0
+                  inserting("d")(turn);
+                  turn.known_product() = knowing(10);
+                }});
   EXPECT_EQ(errors,
             (std::vector<std::string>{"", "ConcurrencyError", "gave up", "ConcurrencyError", ""}));
   EXPECT_EQ(seen, (std::vector<int>{-7, 0, 9, 9, 9, 0}));
