@@ -452,12 +452,16 @@ void SqlProductRepository::save_holds(const Product& product, const LoadedProduc
     auto was = loaded.holds.find(hold.id());
     if (was == loaded.holds.end()) {
       // A hold of the same id made meanwhile (another product's too) is a unique violation:
-      // a lost race.
-      connection.execute(
-          "INSERT INTO reservations (id, sku, batchref, qty, expires_at, ttl_s)"
-          " VALUES (:id, :s, :b, :q, :e, :t)",
-          hold.id(), hold.sku(), hold.batchref(), hold.qty(), stored_instant(hold.expires_at()),
-          static_cast<int>(hold.ttl().count()));
+      // a lost race. So is one that ended meanwhile, which the unique index no longer sees:
+      // an id names one hold for good, and a second one could never end (ended_reservations).
+      if (connection.execute(
+              "INSERT INTO reservations (id, sku, batchref, qty, expires_at, ttl_s)"
+              " SELECT :id, :s, :b, :q, :e, :t"
+              " WHERE NOT EXISTS (SELECT 1 FROM ended_reservations WHERE id = :ended)",
+              hold.id(), hold.sku(), hold.batchref(), hold.qty(), stored_instant(hold.expires_at()),
+              static_cast<int>(hold.ttl().count()), hold.id()) == 0) {
+        throw service_layer::ConcurrencyError("reservation " + hold.id() + " ended meanwhile");
+      }
     } else if (was->second != hold) {
       connection.execute("UPDATE reservations SET batchref = :b, expires_at = :e WHERE id = :id",
                          hold.batchref(), stored_instant(hold.expires_at()), hold.id());

@@ -461,6 +461,33 @@ TEST_P(SqlRepositoryHolds, AReadOfAHoldNamedWithoutAnOrderTellsWhetherItsIdIsUnu
   EXPECT_FALSE(unused("o1", "new")) << "not asked with an order";
 }
 
+// The handler finds a hold's id unused before the write; a hold of that id made and ended
+// meanwhile (of another product) leaves the unique index, but the id stays taken: the write
+// loses its race instead of making a second hold that could never end.
+TEST_P(SqlRepositoryHolds, AHoldOfAnIdThatEndedMeanwhileIsALostRace) {
+  add_lamps();
+  add_product("DESK", {{"d1", 10, std::nullopt}});
+  units_of_work->perform([&](UnitOfWork& uow) {
+    uow.products().get("DESK", "", "dup")->reserve("dup", 1, kMinute, now);
+    uow.commit();
+  });
+  units_of_work->perform([&](UnitOfWork& uow) {
+    uow.products().get_by_hold("dup")->release_hold("dup", now);
+    uow.commit();
+  });
+  // Two holds in one commit: the repository's whole write, not the one statement of a hold.
+  EXPECT_THROW(units_of_work->perform([&](UnitOfWork& uow) {
+    domain::Product* lamp = uow.products().get("LAMP");
+    lamp->reserve("fresh", 1, kMinute, now);
+    lamp->reserve("dup", 2, kMinute, now);
+    uow.commit();
+  }),
+               service_layer::ConcurrencyError);
+  EXPECT_EQ(count("reservations"), 0);
+  EXPECT_EQ(reserved("b1"), 0);
+  EXPECT_EQ(ended("dup"), "released");
+}
+
 TEST_P(SqlRepositoryHolds, ExtendUpdatesTheStoredExpiry) {
   add_lamps();
   reserve("h1", 3, kMinute, now);
