@@ -127,6 +127,29 @@ TEST_P(Idempotency, TheSameKeyWithAnotherBodyOrPathIs422AndChangesNothing) {
   EXPECT_EQ(get("/orders/o2").status, 404);
 }
 
+TEST_P(Idempotency, AnAnswerThatChangedNothingIsRecordedToo) {
+  add_batch("b1", "LAMP", 10);
+  const std::string hold = json{{"id", "h1"}, {"sku", "LAMP"}, {"qty", 2}, {"ttl_s", 600}}.dump();
+  ASSERT_EQ(post("/reservations", hold).status, 201);
+  // The same hold asked for again under a key: 200, and nothing changed but the key's answer.
+  const auto same = keyed("POST", "/reservations", "k-same", hold);
+  ASSERT_EQ(same.status, 200) << same.body;
+  EXPECT_FALSE(same.replayed);
+  const long long movements_before = movements();
+
+  const auto other = keyed("POST", "/reservations", "k-same",
+                           json{{"id", "h2"}, {"sku", "LAMP"}, {"qty", 3}, {"ttl_s", 600}}.dump());
+  EXPECT_EQ(other.status, 422) << other.body;
+  EXPECT_EQ(get("/reservations/h2").status, 404);
+  ASSERT_EQ(keyed("DELETE", "/reservations/h1", "k-release").status, 204);
+  // Released since, the hold would now answer 409: the retry gets the first answer.
+  const auto retry = keyed("POST", "/reservations", "k-same", hold);
+  EXPECT_EQ(retry.status, 200);
+  EXPECT_EQ(retry.body, same.body);
+  EXPECT_TRUE(retry.replayed);
+  EXPECT_EQ(movements(), movements_before + 1);  // the release's alone
+}
+
 TEST_P(Idempotency, AKeyThatIsTooLongOrNotPrintableAsciiIs400AndChangesNothing) {
   add_batch("b1", "LAMP", 10);
   for (const std::string& key :

@@ -267,7 +267,8 @@ class MessageBus {
   // for a command without one), and the answer is recorded under the key in the transaction of
   // the work, so that a retry, from any process on the store, gets it back with the work not
   // done again; so does the loser of two requests racing with one key. A key that answered
-  // another fingerprint throws IdempotencyKeyReused. Work that commits nothing records nothing.
+  // another fingerprint throws IdempotencyKeyReused. Work that changes nothing records its
+  // answer too: the commit writes the key alone.
   //
   // A command that spans products commits in several units of work: its answer is recorded
   // after them, in one of its own. A retry that comes before it does the work again, which for
@@ -290,7 +291,9 @@ class MessageBus {
         } else {
           keyed = KeyedAnswer{answer(handler(command, uow)), false};
         }
-        if (!uow.commit_asked()) return;
+        // Work that changed nothing (the same hold asked for again) still records its answer,
+        // alone: else the key would take another body later, against SPEC §8's 422.
+        if (!uow.commit_asked()) uow.commit();
         uow.record_answer(request, keyed->answer);
         uow.finish_commit();
       });

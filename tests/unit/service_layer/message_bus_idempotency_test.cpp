@@ -89,16 +89,24 @@ TEST_F(HandleOnce, ARefusedCommandRecordsNothingAndItsRetryIsWorked) {
   EXPECT_EQ(allocated(), 3);
 }
 
-TEST_F(HandleOnce, WorkThatCommitsNothingRecordsNothing) {
+TEST_F(HandleOnce, WorkThatChangesNothingRecordsItsAnswerAlone) {
   bus.handle(CreateBatch{"b1", "LAMP", 10, std::nullopt});
   const int commits = service.store->commits();
+  const auto render = [](bool added) { return RecordedAnswer{added ? 201 : 200, ""}; };
   const auto again =
-      bus.handle_once(CreateBatch{"b1", "LAMP", 10, std::nullopt}, request("k1"), [](bool added) {
-        return RecordedAnswer{added ? 201 : 200, ""};
-      });
+      bus.handle_once(CreateBatch{"b1", "LAMP", 10, std::nullopt}, request("k1"), render);
   EXPECT_EQ(again.answer.status, 200);
+  EXPECT_FALSE(again.replayed);
+  EXPECT_EQ(service.store->commits(), commits) << "no product written";
+  EXPECT_TRUE(service.store->answer_to(request("k1")));
+  // The key now answers what it answered, and refuses another request.
+  EXPECT_TRUE(
+      bus.handle_once(CreateBatch{"b1", "LAMP", 10, std::nullopt}, request("k1"), render).replayed);
+  EXPECT_THROW(
+      bus.handle_once(CreateBatch{"b2", "LAMP", 5, std::nullopt}, request("k1", "f2"), render),
+      IdempotencyKeyReused);
   EXPECT_EQ(service.store->commits(), commits);
-  EXPECT_FALSE(service.store->answer_to(request("k1")));
+  EXPECT_EQ(service.store->find("LAMP")->batches().size(), 1u);
 }
 
 TEST_F(HandleOnce, ACommandWithoutAResultIsAnsweredFromNothing) {
