@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <initializer_list>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace allocation::entrypoints {
@@ -61,6 +63,23 @@ json parse_object(std::string_view text) {
   }
   if (!value.is_object()) throw BadRequest("the body must be a JSON object");
   return value;
+}
+
+// Refuses a field that `what` (e.g. "a batch") does not have: a misspelt optional field
+// ("reservaton") would otherwise be left out without a word, and its request do other work.
+void only_fields(const json& object, std::initializer_list<std::string_view> known,
+                 const char* what) {
+  for (const auto& [key, value] : object.items()) {
+    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+    std::string names;
+    std::size_t i = 0;
+    for (std::string_view name : known) {
+      if (i > 0) names += i + 1 == known.size() ? " and " : ", ";
+      names += "'" + std::string(name) + "'";
+      ++i;
+    }
+    throw BadRequest("unknown field '" + key + "': " + what + " has " + names);
+  }
 }
 
 const json& required(const json& object, const char* name) {
@@ -126,7 +145,6 @@ std::optional<domain::Date> optional_date(const json& object, const char* name) 
   return date;
 }
 
-// Any 32-bit integer: a warehouse's priority.
 // true or false; absent is false.
 bool optional_flag(const json& object, const char* name) {
   auto it = object.find(name);
@@ -136,6 +154,7 @@ bool optional_flag(const json& object, const char* name) {
   return it->get<bool>();
 }
 
+// Any 32-bit integer: a warehouse's priority.
 int whole_int(const json& object, const char* name) {
   const json& value = required(object, name);
   const std::string field = std::string("field '") + name + "'";
@@ -187,6 +206,7 @@ void check_identifier(std::string_view value, const char* name) {
 
 domain::commands::CreateBatch decode_create_batch(std::string_view text) {
   const json body = parse_object(text);
+  only_fields(body, {"ref", "sku", "qty", "eta", "warehouse", "expires"}, "a batch");
   // null says what leaving the field out says, as for eta.
   auto warehouse = body.contains("warehouse") && body["warehouse"].is_null()
                        ? std::nullopt
@@ -201,6 +221,8 @@ domain::commands::CreateBatch decode_create_batch(std::string_view text) {
 
 domain::commands::Allocate decode_allocate(std::string_view text) {
   const json body = parse_object(text);
+  only_fields(body, {"orderid", "sku", "qty", "reservation", "warehouse", "split"},
+              "an allocation");
   return {identifier(body, "orderid"),
           identifier(body, "sku"),
           quantity(body, "qty", 1),
@@ -212,16 +234,13 @@ domain::commands::Allocate decode_allocate(std::string_view text) {
 domain::commands::SetWarehousePriority decode_set_warehouse_priority(std::string id,
                                                                      std::string_view text) {
   const json body = parse_object(text);
-  for (const auto& [key, value] : body.items()) {
-    if (key != "priority") {
-      throw BadRequest("unknown field '" + key + "': a warehouse has 'priority'");
-    }
-  }
+  only_fields(body, {"priority"}, "a warehouse");
   return {std::move(id), whole_int(body, "priority")};
 }
 
 domain::commands::Reserve decode_reserve(std::string_view text) {
   const json body = parse_object(text);
+  only_fields(body, {"id", "sku", "qty", "ttl_s"}, "a hold");
   return {optional_identifier(body, "id"), identifier(body, "sku"), quantity(body, "qty", 1),
           ttl(body, "ttl_s", kDefaultTtlSeconds)};
 }
@@ -229,16 +248,19 @@ domain::commands::Reserve decode_reserve(std::string_view text) {
 domain::commands::ExtendReservation decode_extend_reservation(std::string id,
                                                               std::string_view text) {
   const json body = parse_object(text);
+  only_fields(body, {"ttl_s"}, "an extension");
   return {std::move(id), ttl(body, "ttl_s", std::nullopt)};
 }
 
 domain::commands::ChangeBatchQuantity decode_change_batch_quantity(std::string_view text) {
   const json body = parse_object(text);
+  only_fields(body, {"ref", "qty"}, "a change of quantity");
   return {identifier(body, "ref"), quantity(body, "qty", 0)};
 }
 
 domain::commands::Deallocate decode_deallocate(std::string_view text) {
   const json body = parse_object(text);
+  only_fields(body, {"orderid", "sku"}, "a deallocation");
   return {identifier(body, "orderid"), identifier(body, "sku")};
 }
 
@@ -246,12 +268,7 @@ domain::commands::SetProductPolicy decode_set_product_policy(std::string sku,
                                                              std::string_view text) {
   const json body = parse_object(text);
   domain::commands::SetProductPolicy command{std::move(sku), std::nullopt, std::nullopt};
-  for (const auto& [key, value] : body.items()) {
-    if (key != "backorders" && key != "low_stock_threshold") {
-      throw BadRequest("unknown field '" + key + "': a product's policy has 'backorders' and " +
-                       "'low_stock_threshold'");
-    }
-  }
+  only_fields(body, {"backorders", "low_stock_threshold"}, "a product's policy");
   if (body.contains("backorders")) command.backorders = optional_flag(body, "backorders");
   if (auto threshold = body.find("low_stock_threshold"); threshold != body.end()) {
     command.low_stock_threshold =
