@@ -193,10 +193,13 @@ std::optional<std::string> Product::allocate_new(const OrderLine& line,
     return chosen->reference();
   }
   if (split) {
-    // Expired holds hold nothing: ended when the product could cover the line but for them.
-    if (available(order) < line.qty() && end_expired_holds(now) > 0) {
-      serve_backorders(/*freed=*/true, order);
-    }
+    // Expired holds hold nothing: ended before the parts are taken, whenever a batch the parts
+    // may come from holds units, so that the parts are those the sweep would have left (taken
+    // from the held units of an earlier batch, not from a later one).
+    const bool some_held = std::any_of(batches_.begin(), batches_.end(), [&](const Batch& batch) {
+      return order.usable(batch) && batch.reserved_quantity() > 0;
+    });
+    if (some_held && end_expired_holds(now) > 0) serve_backorders(/*freed=*/true, order);
     if (available(order) >= line.qty()) {
       ++version_number_;
       return allocate_split(line, order);
@@ -220,8 +223,9 @@ std::optional<std::string> Product::allocate(const OrderLine& line, std::string_
                                              bool split) {
   const AllocationOrder order = order_at(now, warehouse);
   if (auto answer = existing_answer(line, order)) return *answer;
-  live_hold(hold_id, now);
+  const Hold live = live_hold(hold_id, now);
   const int available_before = available(order);
+  expire_holds_in_the_held_batch(live, line.qty(), order, now);
   const Hold hold = state_.holds.end(hold_id, HoldEnd::consumed);
   Batch& held = held_batch(hold);
   held.unreserve(hold.qty());
@@ -455,6 +459,18 @@ void Product::expire_holds_in_the_way(int qty, const AllocationOrder& order, Ins
            batch.available_quantity() + batch.reserved_quantity() >= qty &&
            (!chosen || comes_before(batch, *chosen, order));
   });
+  if (in_the_way && end_expired_holds(now) > 0) serve_backorders(/*freed=*/true, order);
+}
+
+void Product::expire_holds_in_the_held_batch(const Hold& hold, int qty,
+                                             const AllocationOrder& order, Instant now) {
+  const Batch& batch = held_batch(hold);
+  const int free_with_the_hold = batch.available_quantity() + hold.qty();
+  const bool in_the_way = order.usable(batch) && free_with_the_hold < qty &&
+                          batch.reserved_quantity() > hold.qty() &&
+                          batch.available_quantity() + batch.reserved_quantity() >= qty;
+  // Before the hold is consumed, as the sweep would have ended them: the lines waiting take
+  // what they free, not the held units.
   if (in_the_way && end_expired_holds(now) > 0) serve_backorders(/*freed=*/true, order);
 }
 

@@ -168,6 +168,11 @@ class Product {
   // allocation order would give them: a batch before the one they would get (or any, when none
   // can take them) that could take them but for its holds.
   void expire_holds_in_the_way(int qty, const AllocationOrder& order, Instant now);
+  // Ends the expired holds, and serves the queue from what they free, when the held batch of
+  // live `hold` could take `qty` units but for its other holds, and not with its free units
+  // and the hold's alone.
+  void expire_holds_in_the_held_batch(const Hold& hold, int qty, const AllocationOrder& order,
+                                      Instant now);
   // Ends every hold expired at `now` (ReservationExpired) without serving the queue; returns
   // how many.
   int end_expired_holds(Instant now);

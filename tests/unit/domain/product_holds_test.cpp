@@ -387,6 +387,25 @@ TEST(ProductHolds, ALineLargerThanItsHoldTakesTheRestFromTheHeldBatch) {
   EXPECT_EQ(product.batch("wh")->available_quantity(), 10);
 }
 
+// An expired hold of the held batch holds nothing: its units are the held batch's free units,
+// as they would be had the sweep ended it (found in review: the line went to the warehouse).
+TEST(ProductHolds, ALineLargerThanItsHoldTakesTheUnitsOfAnExpiredHoldOfTheHeldBatch) {
+  auto product = product_of("LAMP", {{"ship", 10, kTomorrow}});
+  product.reserve("eh", 6, 1s, kTestNow);
+  product.reserve("h1", 4, kTtl, kTestNow);
+  product.add_batch(Batch("wh", "LAMP", 10, std::nullopt), kTestNow);
+  product.take_events();
+  EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 8), "h1", kTestNow + 2s), "ship");
+  EXPECT_EQ(product.events(),
+            (std::vector<Event>{events::ReservationExpired{"eh", "LAMP", 6, "ship"},
+                                events::ReservationConsumed{"h1", "LAMP", 4, "ship", "o1"},
+                                events::Allocated{"o1", "LAMP", 8, "ship"}}));
+  EXPECT_EQ(product.batch("ship")->reserved_quantity(), 0);
+  EXPECT_EQ(product.batch("ship")->available_quantity(), 2);
+  EXPECT_EQ(product.batch("wh")->available_quantity(), 10);
+  expect_no_batch_over_committed(product);
+}
+
 // Otherwise the line is allocated as allocate() would, and the hold ends all the same.
 TEST(ProductHolds, ALineLargerThanWhatItsHeldBatchHasIsAllocatedAsAnyOther) {
   auto product = product_of("LAMP", {{"ship", 5, kTomorrow}});

@@ -43,6 +43,22 @@ TEST(ProductSplit, TakesTheLineFromSeveralBatchesInTheAllocationOrder) {
   EXPECT_EQ(product.version_number(), version + 1);
 }
 
+// An expired hold holds nothing, though the others could cover the line without its units: the
+// parts are those the sweep would have left (found in review: b2 10 and b3 4).
+TEST(ProductSplit, TakesTheUnitsOfAnExpiredHoldInTheAllocationOrder) {
+  auto product = product_of("LAMP", {{"b1", 10, {}}, {"b2", 10, {}}, {"b3", 10, {}}});
+  product.reserve("eh", 6, std::chrono::seconds(1), kTestNow);
+  EXPECT_EQ(product.allocate(line("o0", 4), kTestNow), "b1");
+  product.take_events();
+  const Instant later = kTestNow + std::chrono::seconds(2);
+  EXPECT_EQ(product.allocate(line("o1", 14), later, std::nullopt, kSplit), "b1");
+  EXPECT_EQ(product.events(), (std::vector<Event>{events::ReservationExpired{"eh", "LAMP", 6, "b1"},
+                                                  events::Allocated{"o1", "LAMP", 6, "b1"},
+                                                  events::Allocated{"o1", "LAMP", 8, "b2"}}));
+  EXPECT_EQ(product.parts("o1", later), (std::vector<LinePart>{{"b1", 6}, {"b2", 8}}));
+  EXPECT_EQ(product.batch("b1")->reserved_quantity(), 0);
+}
+
 TEST(ProductSplit, ClickAndCollectTakesThePreferredWarehousesPartFirst) {
   Product product("LAMP", {Batch("main-1", "LAMP", 5, std::nullopt),
                            Batch("store-1", "LAMP", 3, std::nullopt, {.warehouse = "store"})});
