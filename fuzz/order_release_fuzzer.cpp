@@ -13,9 +13,9 @@ using domain::commands::Deallocate;
 
 namespace {
 
-// {"orderid": str, "sku": str}
+// {"orderid": str, "sku": str}, nothing else.
 std::optional<Deallocate> expected_deallocate(const std::optional<json>& body) {
-  if (!body) return std::nullopt;
+  if (!body || !only_members(*body, {"orderid", "sku"})) return std::nullopt;
   const auto orderid = identifier_member(*body, "orderid");
   const auto sku = identifier_member(*body, "sku");
   if (!orderid || !sku) return std::nullopt;

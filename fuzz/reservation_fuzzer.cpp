@@ -17,9 +17,10 @@ using domain::commands::Reserve;
 
 namespace {
 
-// {"id": str (optional), "sku": str, "qty": int > 0, "ttl_s": 1..86400 (optional; 900)}
+// {"id": str (optional), "sku": str, "qty": int > 0, "ttl_s": 1..86400 (optional; 900)},
+// nothing else.
 std::optional<Reserve> expected_reserve(const std::optional<json>& body) {
-  if (!body) return std::nullopt;
+  if (!body || !only_members(*body, {"id", "sku", "qty", "ttl_s"})) return std::nullopt;
   const auto id = identifier_member(*body, "id");
   const auto sku = identifier_member(*body, "sku");
   const auto qty = integer_member(*body, "qty", 1, std::numeric_limits<int>::max());
@@ -32,10 +33,10 @@ std::optional<Reserve> expected_reserve(const std::optional<json>& body) {
   return Reserve{id, *sku, static_cast<int>(*qty), std::chrono::seconds(*ttl)};
 }
 
-// {"ttl_s": 1..86400}, required.
+// {"ttl_s": 1..86400}, required, nothing else.
 std::optional<ExtendReservation> expected_extension(const std::optional<json>& body,
                                                     const std::string& id) {
-  if (!body) return std::nullopt;
+  if (!body || !only_members(*body, {"ttl_s"})) return std::nullopt;
   const auto ttl =
       integer_member(*body, "ttl_s", entrypoints::kMinTtlSeconds, entrypoints::kMaxTtlSeconds);
   if (!ttl) return std::nullopt;

@@ -50,15 +50,23 @@ class Server(AllocationProcess):
                                   "--db", "sqlite:" + os.path.join(folder, "console.db")], folder)
         self.url = f"http://127.0.0.1:{self.port}"
         self.connection = None
+        self.last_used = 0.0
 
     def call(self, method, path, body=None):
         """One request on the test's keep-alive connection; the answer's JSON (None for none)."""
+        # The service closes a connection idle for 5 s (HttpApi keep_alive_timeout): one idle for
+        # nearly that long may be closed while this request is on its way (RemoteDisconnected, in
+        # a CI run whose browser took 5 s to start), so it is replaced beforehand.
+        if self.connection is not None and time.monotonic() - self.last_used > 3:
+            self.connection.close()
+            self.connection = None
         if self.connection is None:
             self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         data = None if body is None else json.dumps(body).encode()
         self.connection.request(method, path, body=data, headers={"Content-Type": "application/json"})
         response = self.connection.getresponse()
         text = response.read()
+        self.last_used = time.monotonic()
         if response.status >= 400:
             raise RuntimeError(f"{method} {path}: {response.status} {text[:200]!r}")
         return json.loads(text) if text else None
