@@ -27,16 +27,11 @@ function init(args)
    base = wrk.path:gsub("/+$", "")
 end
 
-local started = false
-
 function request()
-   -- wrk calls request() once on the first thread before it runs, to check the script, and
-   -- sends nothing of it: an allocation made there would never happen, and its cancel would
-   -- be a 404. Each thread's first request is GET /health instead.
-   if not started then
-      started = true
-      return wrk.format("GET", base .. "/health")
-   end
+   -- health_first (allocate.lua): an allocation made in wrk's trial call would never happen,
+   -- and its cancel would be a 404.
+   local first = health_first()
+   if first then return first end
    -- Allocate until LAG orders are out, then alternate: cancel the oldest, allocate a new one.
    if allocating or counter - cancelled < lag then
       allocating = false

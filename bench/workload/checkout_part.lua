@@ -19,15 +19,10 @@ function init(args)
    base = wrk.path:gsub("/+$", "")
 end
 
-local started = false
-
 function request()
-   -- As in holds.lua: wrk's trial call sends nothing, so each thread's first request is GET
-   -- /health, and the draws below are the same in both parts.
-   if not started then
-      started = true
-      return wrk.format("GET", base .. "/health")
-   end
+   -- health_first (allocate.lua): the draws below are then the same in both parts.
+   local first = health_first()
+   if first then return first end
    n = n + 1
    local sku = string.format("SKU-%06d", math.random(0, skus - 1))
    local qty = math.random(1, qty_max)

@@ -32,16 +32,10 @@ function init(args)
    base = wrk.path:gsub("/+$", "")
 end
 
-local started = false
-
 function request()
-   -- wrk calls request() once on the first thread before it runs, to check the script, and
-   -- sends nothing of it: a hold made there would never exist. Each thread's first request is
-   -- GET /health instead.
-   if not started then
-      started = true
-      return wrk.format("GET", base .. "/health")
-   end
+   -- health_first (allocate.lua): a hold made in wrk's trial call would never exist.
+   local first = health_first()
+   if first then return first end
    -- Hold until LAG holds are out, then alternate: allocate the oldest, hold a new one.
    if holding or held - allocated < lag then
       holding = false
