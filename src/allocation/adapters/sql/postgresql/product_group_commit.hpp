@@ -37,9 +37,9 @@ namespace allocation::adapters::sql {
 // having written nothing (a domain error, a lost race in a write of one statement) leaves the
 // others be. One that fails after writing, or in a write of several statements (whose lost race
 // may come after the first of them wrote: a key answered meanwhile, say), or whose statement
-// failed, spoils the transaction: it is rolled back, and the
-// turns staged in it fail with service_layer::ConcurrencyError (nothing of theirs was written),
-// which the bus answers by trying them again.
+// failed, spoils the transaction: it is rolled back, and the turns staged in it fail with
+// service_layer::ConcurrencyError (nothing of theirs was written), which the bus answers by
+// trying them again.
 //
 // What the last group of a product left known of it (Turn::known_product) is where its next
 // group starts (KnownProducts): an allocation of a product this process wrote last is then one
