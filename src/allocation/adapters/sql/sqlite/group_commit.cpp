@@ -28,10 +28,11 @@ struct GroupCommit::Work {
 };
 
 GroupCommit::GroupCommit(std::shared_ptr<Database> database, std::chrono::microseconds gather_wait,
-                         Upkeep upkeep, Began began)
+                         Upkeep upkeep, Began began, RolledBack rolled_back)
     : gather_wait_(gather_wait),
       upkeep_(std::move(upkeep)),
       began_(std::move(began)),
+      rolled_back_(std::move(rolled_back)),
       database_(std::move(database)),
       session_(database_->connect()),
       checkpointer_(*database_),
@@ -180,6 +181,7 @@ void GroupCommit::commit_group(bool any_staged) {
       *session_ << "ROLLBACK";
     } catch (...) {
     }
+    if (any_staged && rolled_back_) rolled_back_();
   }
   finish(std::exchange(open_, nullptr), error);
   checkpointer_.finish_copy(*session_);
@@ -190,6 +192,7 @@ void GroupCommit::abandon_group(std::exception_ptr error) {
     *session_ << "ROLLBACK";
   } catch (...) {
   }
+  if (rolled_back_) rolled_back_();
   staged_ = 0;
   if (open_) finish(std::exchange(open_, nullptr), error);
 }

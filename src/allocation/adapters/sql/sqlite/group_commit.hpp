@@ -50,10 +50,14 @@ class GroupCommit {
   // turn: what must know whether another connection wrote since the last group
   // (StoredProducts::check_other_writers). What it throws fails the first turn.
   using Began = std::function<void(Connection&)>;
+  // What the writer does when a group rolls back what turns staged in it (a failed COMMIT or
+  // upkeep, a savepoint that could not be rolled back): what it knew from reads made in the
+  // group may be what the database never got (StoredProducts::forget_all). Must not throw.
+  using RolledBack = std::function<void()>;
 
   explicit GroupCommit(std::shared_ptr<Database> database,
                        std::chrono::microseconds gather_wait = kGatherWait, Upkeep upkeep = {},
-                       Began began = {});
+                       Began began = {}, RolledBack rolled_back = {});
   ~GroupCommit();  // runs what is queued, commits what is staged, then stops
   GroupCommit(const GroupCommit&) = delete;
   GroupCommit& operator=(const GroupCommit&) = delete;
@@ -111,6 +115,7 @@ class GroupCommit {
   const std::chrono::microseconds gather_wait_;
   const Upkeep upkeep_;
   const Began began_;
+  const RolledBack rolled_back_;
   std::shared_ptr<Database> database_;
   // Used by the writer thread alone: the connection, its statements, and open_, the group of
   // its open transaction if any.

@@ -47,7 +47,8 @@ class SqliteUnitsOfWork final : public service_layer::UnitsOfWork {
         group_commit_(
             std::move(database), GroupCommit::kGatherWait,
             [this](Connection& connection) { indexer_.catch_up(connection); },
-            [this](Connection& connection) { stored_.check_other_writers(connection); }) {}
+            [this](Connection& connection) { stored_.check_other_writers(connection); },
+            [this] { stored_.forget_all(); }) {}
 
   using service_layer::UnitsOfWork::perform;
   // `product` is not needed: every unit of work takes its turn on the one writer thread.

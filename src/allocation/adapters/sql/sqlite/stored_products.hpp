@@ -22,8 +22,10 @@ namespace allocation::adapters::sql {
 // (SqliteProductRepository::remember_saved), so an entry's version names its batches as stored;
 // a save that is then rolled back leaves a version the database does not have, found stale at
 // the next load. What the version does not cover is forgotten whole: warehouses' priorities
-// set in this process (forget_all), and anything another connection committed (another process,
-// a tool; check_other_writers, at the start of each group).
+// set in this process (forget_all), what was read in a group that rolled back (a priority
+// staged there, read with a product whose version the group did not move: forget_all, from
+// GroupCommit's RolledBack), and anything another connection committed (another process, a
+// tool; check_other_writers, at the start of each group).
 //
 // Used by the group commit's writer thread alone (every SQLite unit of work runs there): no
 // lock. Bounded by its batches (the least recently used products go first).

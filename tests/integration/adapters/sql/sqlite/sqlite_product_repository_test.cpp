@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <latch>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "allocation/adapters/in_memory/recording_clock.hpp"
 #include "allocation/adapters/sql/sqlite/sqlite_unit_of_work.hpp"
@@ -115,6 +117,54 @@ TEST_F(SqliteProductRepositoryTest, WhatAFailedGroupSavedIsNotWhatTheNextAllocat
   EXPECT_EQ(allocate(*units_of_work, "o1", 1), "b-a");
   EXPECT_THROW(allocate(*units_of_work, "doomed", 9), service_layer::Unavailable);
   EXPECT_EQ(allocate(*units_of_work, "o2", 9), "b-a");  // the 9 units are still there
+}
+
+// A priority staged by a turn of a group that then fails: a later turn of the group read LAMP
+// with it, and the writer knew LAMP so, at a version the group did not move. The next
+// allocation must see the priorities the database has (found in review: it took b-b).
+TEST_F(SqliteProductRepositoryTest, APriorityOfAFailedGroupIsNotWhatTheNextAllocationSees) {
+  units_of_work = std::make_unique<SqliteUnitsOfWork>(
+      database, std::make_shared<adapters::RecordingClock>(), /*index_backlog=*/1);
+  {
+    auto lease = database->acquire();
+    lease.session() << "CREATE TRIGGER doom BEFORE INSERT ON movement_index"
+                       " WHEN (SELECT orderid FROM movements WHERE seq = NEW.seq) = 'doomed'"
+                       " BEGIN SELECT RAISE(ABORT, 'doomed'); END";
+  }
+  add_lamp(*units_of_work);
+  units_of_work->perform([&](UnitOfWork& uow) {
+    uow.products().add(Product("DESK")).add_batch(Batch("d-1", "DESK", 10, std::nullopt), kTestNow);
+    uow.commit();
+  });
+  EXPECT_EQ(allocate(*units_of_work, "o1", 1), "b-a");
+  // One group: wh-b first, staged; LAMP read with it; DESK's "doomed" line fails the group.
+  std::latch inside(1);
+  std::thread prioritise([&] {
+    EXPECT_THROW(units_of_work->perform([&](UnitOfWork& uow) {
+      uow.set_warehouse_priority({"wh-b", 1});
+      uow.commit();
+      inside.count_down();
+      while (units_of_work->queued() < 2) std::this_thread::yield();
+    }),
+                 service_layer::Unavailable);
+  });
+  inside.wait();
+  std::thread read([&] {
+    units_of_work->perform(
+        [&](UnitOfWork& uow) { EXPECT_NE(uow.products().get("LAMP"), nullptr); });
+  });
+  while (units_of_work->queued() < 1) std::this_thread::yield();
+  std::thread doom([&] {
+    EXPECT_THROW(units_of_work->perform([&](UnitOfWork& uow) {
+      uow.products().get("DESK", "doomed")->allocate(OrderLine("doomed", "DESK", 1), kTestNow);
+      uow.commit();
+    }),
+                 service_layer::Unavailable);
+  });
+  prioritise.join();
+  read.join();
+  doom.join();
+  EXPECT_EQ(allocate(*units_of_work, "o2", 1), "b-a");
 }
 
 }  // namespace
