@@ -75,7 +75,7 @@ void only_fields(const json& object, std::initializer_list<std::string_view> kno
     std::size_t i = 0;
     for (std::string_view name : known) {
       if (i > 0) names += i + 1 == known.size() ? " and " : ", ";
-      names += "'" + std::string(name) + "'";
+      names.append("'").append(name).append("'");
       ++i;
     }
     throw BadRequest("unknown field '" + key + "': " + what + " has " + names);
