@@ -54,11 +54,20 @@ void GroupCommit::open_turn(Turn& turn) {
   database_->translate_errors(*session_, [&] {
     if (!open_) {
       connection().execute("BEGIN IMMEDIATE");
-      open_ = std::make_shared<Group>();
       if (began_) {
-        Connection began = connection();
-        began_(began);
+        // Failed, it ends the transaction it was to begin: no turn runs in a group without it.
+        try {
+          Connection began = connection();
+          began_(began);
+        } catch (...) {
+          try {
+            connection().execute("ROLLBACK");
+          } catch (...) {
+          }
+          throw;
+        }
       }
+      open_ = std::make_shared<Group>();
     }
     connection().execute("SAVEPOINT turn");
   });

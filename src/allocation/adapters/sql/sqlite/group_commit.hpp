@@ -48,7 +48,8 @@ class GroupCommit {
   using Upkeep = std::function<void(Connection&)>;
   // What the writer does first in each group's transaction, right after its BEGIN, before any
   // turn: what must know whether another connection wrote since the last group
-  // (StoredProducts::check_other_writers). What it throws fails the first turn.
+  // (StoredProducts::check_other_writers). What it throws fails the first turn and ends the
+  // transaction: the next turn begins a group of its own.
   using Began = std::function<void(Connection&)>;
   // What the writer does when a group rolls back what turns staged in it (a failed COMMIT or
   // upkeep, a savepoint that could not be rolled back): what it knew from reads made in the

@@ -1,6 +1,7 @@
 #include "allocation/adapters/sql/sqlite/group_commit.hpp"
 
 #include <gtest/gtest.h>
+#include <soci/into.h>
 #include <soci/rowset.h>
 
 #include <atomic>
@@ -256,6 +257,40 @@ TEST(GroupCommitUpkeep, RunsInEachGroupsTransactionAndItsFailureFailsTheGroup) {
     turn.run([](Connection& connection) { connection.query<long long>("SELECT 1"); });
   });
   EXPECT_EQ(bodies().size(), 4u);
+}
+
+// What runs first in a group's transaction fails: the group is not left open without it. A
+// turn queued meanwhile begins a group of its own, and it runs there.
+TEST(GroupCommitBegan, ItsFailureEndsTheGroupItWasToBegin) {
+  ScratchDatabase scratch{Backend::sqlite};
+  auto database = scratch.open();
+  database->acquire().session() << "CREATE TABLE notes (body TEXT NOT NULL)";
+  std::atomic<int> began = 0;
+  GroupCommit* commits = nullptr;
+  GroupCommit group_commit(database, GroupCommit::kGatherWait, {}, [&](Connection&) {
+    if (++began > 1) return;
+    // The second note is queued behind the first, for the same group.
+    while (commits->queued() == 0) std::this_thread::yield();
+    throw std::runtime_error("data_version unreadable");
+  });
+  commits = &group_commit;
+  const auto note = [&](const std::string& body) {
+    group_commit.perform([&](GroupCommit::Turn& turn) {
+      turn.run([&](Connection& connection) {
+        connection.execute("INSERT INTO notes (body) VALUES (:body)", body);
+      });
+      turn.commit();
+    });
+  };
+  auto first = std::async(std::launch::async, [&] { note("first"); });
+  while (began == 0) std::this_thread::yield();
+  note("second");
+  EXPECT_ANY_THROW(first.get());
+  EXPECT_EQ(began, 2) << "the second note ran in the group whose beginning failed";
+  auto lease = database->acquire();
+  long long notes = -1;
+  lease.session() << "SELECT COUNT(*) FROM notes", soci::into(notes);
+  EXPECT_EQ(notes, 1);
 }
 
 }  // namespace
