@@ -453,7 +453,8 @@ def example_target(path):
 
 
 def every_route_cases(document):
-    """What holds on every documented path: 405 for each other method, 414, 431."""
+    """What holds on every documented path: 405 for each other method, 414, 431, and 413 for a
+    body over 64 KiB on the routes that take none (post_route_cases has the others')."""
     cases = []
     for path, method, _ in document.operations():
         target = example_target(path)
@@ -475,6 +476,9 @@ def every_route_cases(document):
             Case(path, method, 431, "1000 header fields",
                  sending(method, target, body, [(f"X-Field-{i}", "v") for i in range(1000)])),
         ]
+        if method in ("GET", "DELETE"):
+            cases.append(Case(path, method, 413, "body over 64 KiB",
+                              sending(method, target, b" " * (MAX_BODY + 1))))
     return cases
 
 
