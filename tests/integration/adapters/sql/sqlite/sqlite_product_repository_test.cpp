@@ -52,6 +52,16 @@ class SqliteProductRepositoryTest : public ::testing::Test {
     });
     return batch;
   }
+  // A process whose group fails when a turn of it wrote a movement of order "doomed": the
+  // group's upkeep (the ledger's index, after every group) enters it, and a trigger refuses it.
+  void doom_the_group_of_order_doomed() {
+    units_of_work = std::make_unique<SqliteUnitsOfWork>(
+        database, std::make_shared<adapters::RecordingClock>(), /*index_backlog=*/1);
+    auto lease = database->acquire();
+    lease.session() << "CREATE TRIGGER doom BEFORE INSERT ON movement_index"
+                       " WHEN (SELECT orderid FROM movements WHERE seq = NEW.seq) = 'doomed'"
+                       " BEGIN SELECT RAISE(ABORT, 'doomed'); END";
+  }
   static void set_priority(SqliteUnitsOfWork& units_of_work, const std::string& warehouse,
                            int priority) {
     units_of_work.perform([&](UnitOfWork& uow) {
@@ -105,14 +115,7 @@ TEST_F(SqliteProductRepositoryTest, ABatchAddedInAConfiguredWarehouseIsAllocated
 // version the database never got. Here the group's upkeep fails (the ledger's index, entering
 // the movement of order "doomed", which a trigger refuses).
 TEST_F(SqliteProductRepositoryTest, WhatAFailedGroupSavedIsNotWhatTheNextAllocationSees) {
-  units_of_work = std::make_unique<SqliteUnitsOfWork>(
-      database, std::make_shared<adapters::RecordingClock>(), /*index_backlog=*/1);
-  {
-    auto lease = database->acquire();
-    lease.session() << "CREATE TRIGGER doom BEFORE INSERT ON movement_index"
-                       " WHEN (SELECT orderid FROM movements WHERE seq = NEW.seq) = 'doomed'"
-                       " BEGIN SELECT RAISE(ABORT, 'doomed'); END";
-  }
+  doom_the_group_of_order_doomed();
   add_lamp(*units_of_work);
   EXPECT_EQ(allocate(*units_of_work, "o1", 1), "b-a");
   EXPECT_THROW(allocate(*units_of_work, "doomed", 9), service_layer::Unavailable);
@@ -123,14 +126,7 @@ TEST_F(SqliteProductRepositoryTest, WhatAFailedGroupSavedIsNotWhatTheNextAllocat
 // with it, and the writer knew LAMP so, at a version the group did not move. The next
 // allocation must see the priorities the database has (found in review: it took b-b).
 TEST_F(SqliteProductRepositoryTest, APriorityOfAFailedGroupIsNotWhatTheNextAllocationSees) {
-  units_of_work = std::make_unique<SqliteUnitsOfWork>(
-      database, std::make_shared<adapters::RecordingClock>(), /*index_backlog=*/1);
-  {
-    auto lease = database->acquire();
-    lease.session() << "CREATE TRIGGER doom BEFORE INSERT ON movement_index"
-                       " WHEN (SELECT orderid FROM movements WHERE seq = NEW.seq) = 'doomed'"
-                       " BEGIN SELECT RAISE(ABORT, 'doomed'); END";
-  }
+  doom_the_group_of_order_doomed();
   add_lamp(*units_of_work);
   units_of_work->perform([&](UnitOfWork& uow) {
     uow.products().add(Product("DESK")).add_batch(Batch("d-1", "DESK", 10, std::nullopt), kTestNow);
