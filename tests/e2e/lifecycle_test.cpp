@@ -139,7 +139,7 @@ TEST_P(CommandLineOnEachDatabase, OperatorCommandsWorkOnOneDatabase) {
     args.insert(args.end(), on.begin(), on.end());
     return run_allocation(args);
   };
-  EXPECT_EQ(with_db({"migrate"}).out, "schema at version 18\n");
+  EXPECT_EQ(with_db({"migrate"}).out, "schema at version 19\n");
   EXPECT_EQ(with_db({"add-batch", "--ref", "wh", "--sku", "LAMP", "--qty", "5"}).exit_code, 0);
   EXPECT_EQ(
       with_db({"add-batch", "--ref", "ship", "--sku", "LAMP", "--qty", "8", "--eta", "2031-01-01"})

@@ -73,18 +73,18 @@ class ReservationSweep : public ::testing::TestWithParam<Backend> {
   // Waits for the sweepers until no hold is live, or `patience` passed; true when none is.
   bool swept_within(std::chrono::milliseconds patience) const {
     const auto until = std::chrono::steady_clock::now() + patience;
-    while (count("SELECT id FROM reservations") > 0) {
+    while (count("SELECT id FROM reservations WHERE ended IS NULL") > 0) {
       if (std::chrono::steady_clock::now() > until) return false;
       std::this_thread::sleep_for(20ms);
     }
     return true;
   }
 
-  // Every hold ended once, by expiry: one ended row, one unreserved movement, one message each;
+  // Every hold ended once, by expiry: its row ended, one unreserved movement, one message each;
   // no batch holds anything; the ledger accounts for it all.
   void expect_each_expired_once(long long holds) const {
-    EXPECT_EQ(count("SELECT id FROM ended_reservations WHERE ended = 'expired'"), holds);
-    EXPECT_EQ(count("SELECT id FROM ended_reservations"), holds);
+    EXPECT_EQ(count("SELECT id FROM reservations WHERE ended = 'expired'"), holds);
+    EXPECT_EQ(count("SELECT id FROM reservations WHERE ended IS NOT NULL"), holds);
     EXPECT_EQ(count("SELECT seq FROM movements WHERE kind = 'unreserved' AND reason = 'expired'"),
               holds);
     EXPECT_EQ(count("SELECT DISTINCT reservation FROM movements WHERE kind = 'unreserved'"), holds);
@@ -135,16 +135,16 @@ TEST_P(ReservationSweep, AKillMinus9InTheMiddleOfASweepEndsNothingTwiceAndTheNex
   // Killed as soon as its sweep has ended some holds, one product at a time, and not all.
   long long live = holds;
   const auto until = std::chrono::steady_clock::now() + 10s;
-  while ((live = count("SELECT id FROM reservations")) == holds &&
+  while ((live = count("SELECT id FROM reservations WHERE ended IS NULL")) == holds &&
          std::chrono::steady_clock::now() < until) {
     std::this_thread::sleep_for(1ms);
   }
   first[0]->signal(SIGKILL);
   first[0]->wait();
   ASSERT_LT(live, holds) << "the sweep began";
-  const long long left = count("SELECT id FROM reservations");
+  const long long left = count("SELECT id FROM reservations WHERE ended IS NULL");
   std::cout << "killed with " << left << " of " << holds << " holds still live\n";
-  EXPECT_EQ(count("SELECT id FROM ended_reservations") + left, holds)
+  EXPECT_EQ(count("SELECT id FROM reservations WHERE ended IS NOT NULL") + left, holds)
       << "a killed sweep commits whole products or nothing";
 
   ServiceProcess next({"--db", scratch.url(), "--reservation-sweep", "1"});

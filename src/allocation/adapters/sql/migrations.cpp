@@ -435,6 +435,49 @@ const std::vector<Migration>& migrations() {
             "ALTER TABLE reservations ADD CONSTRAINT reservations_hold"
             " CHECK (qty > 0 AND ttl_s > 0)"},
        }},
+      {19,
+       "live and ended holds in one table",
+       {
+           // A hold that ends stays where it is, marked: ended is NULL while it is live, then
+           // expired, released or consumed. Ending it was a delete from reservations (a row and
+           // its five index entries) and an insert into ended_reservations (two more b-trees); a
+           // checkout's second step now writes one column. The indexes that find live holds
+           // leave the ended ones out, and the unique id spans both: an id names one hold for
+           // good. An ended hold of before has no ttl_s. (Measured in docs/performance.md.)
+           {Backend::sqlite,
+            "CREATE TABLE reservations_v19 ("
+            " seq INTEGER PRIMARY KEY,"
+            " id TEXT NOT NULL UNIQUE,"
+            " sku TEXT NOT NULL REFERENCES products (sku),"
+            " batchref TEXT NOT NULL REFERENCES batches (reference),"
+            " qty INTEGER NOT NULL CHECK (qty > 0),"
+            " expires_at BIGINT NOT NULL,"
+            " ttl_s INTEGER CHECK (ttl_s > 0),"
+            " ended TEXT)"},
+           {Backend::sqlite,
+            "INSERT INTO reservations_v19 (seq, id, sku, batchref, qty, expires_at, ttl_s)"
+            " SELECT seq, id, sku, batchref, qty, expires_at, ttl_s FROM reservations ORDER BY "
+            "seq"},
+           {Backend::sqlite, "DROP TABLE reservations"},
+           {Backend::sqlite, "ALTER TABLE reservations_v19 RENAME TO reservations"},
+           {Backend::postgresql,
+            "ALTER TABLE reservations ADD COLUMN ended TEXT, ALTER COLUMN ttl_s DROP NOT NULL"},
+           // seq orders a batch's holds and is a key of nothing: no index of its own to write.
+           {Backend::postgresql, "ALTER TABLE reservations DROP CONSTRAINT reservations_pkey"},
+           {Backend::postgresql, "DROP INDEX reservations_by_sku"},
+           {Backend::postgresql, "DROP INDEX reservations_by_expiry"},
+           {Backend::postgresql, "DROP INDEX reservations_by_batch"},
+           "INSERT INTO reservations (id, sku, batchref, qty, expires_at, ended)"
+           " SELECT id, sku, batchref, qty, expires_at, ended FROM ended_reservations ORDER BY id",
+           "DROP TABLE ended_reservations",
+           // The live holds expired anywhere (the sweep's), and a batch's: a product's expired
+           // holds are read batch by batch, a batch's every hold sorted by seq when read. No
+           // index by SKU (reservations_by_sku was one more b-tree for every hold to write).
+           "CREATE INDEX reservations_by_expiry ON reservations (expires_at, sku)"
+           " WHERE ended IS NULL",
+           "CREATE INDEX reservations_by_batch ON reservations (batchref, expires_at)"
+           " WHERE ended IS NULL",
+       }},
   };
   return all;
 }

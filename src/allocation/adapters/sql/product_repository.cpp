@@ -27,8 +27,8 @@ constexpr int kAllocated = 0, kWaiting = 1, kReleased = 2;
 // NULL for the others), the rows of the order's line if it has one (allocated, waiting or
 // released: one row, or one per part of a line split across batches, each on every batch row)
 // and, when one is named, the hold, if live; with the batches, the version of the priorities.
-// The batches come in the order they were added. `with_id_uses`: with how many holds, live or
-// ended, of any product, have the hold's id (for a hold named without an order: Reserve's).
+// The batches come in the order they were added. `with_id_uses`: with whether a hold, live or
+// ended, of any product, has the hold's id (for a hold named without an order: Reserve's).
 // Without a hold named, the plan has no join for it; without batches (a reader that knows them),
 // no join for them either, and their columns are NULL.
 const std::string& load_product_sql(bool with_hold, bool with_batches, bool with_id_uses) {
@@ -46,12 +46,13 @@ const std::string& load_product_sql(bool with_hold, bool with_batches, bool with
                       " CAST(NULL AS INTEGER), ");
     sql.append(batches ? "(SELECT version FROM warehouse_priorities_version), "
                        : "CAST(NULL AS BIGINT), ");
-    sql.append(id_uses ? "(SELECT COUNT(*) FROM reservations WHERE id = :live)"
-                         " + (SELECT COUNT(*) FROM ended_reservations WHERE id = :ended)"
+    sql.append(id_uses ? "(SELECT COUNT(*) FROM reservations WHERE id = :taken)"
                        : "CAST(NULL AS BIGINT)");
     sql.append(" FROM products p");
     sql.append(" LEFT JOIN allocations a ON a.orderid = :orderid AND a.sku = p.sku");
-    if (hold) sql.append(" LEFT JOIN reservations h ON h.id = :hold AND h.sku = p.sku");
+    if (hold) {
+      sql.append(" LEFT JOIN reservations h ON h.id = :hold AND h.sku = p.sku AND h.ended IS NULL");
+    }
     if (batches) {
       sql.append(
           " LEFT JOIN batches b ON b.sku = p.sku LEFT JOIN warehouses w ON w.id = b.warehouse");
@@ -120,7 +121,8 @@ std::optional<Product> SqlProductRepository::load_by_hold(std::string_view id) {
   const std::string hold_id(id);
   std::vector<Row<std::string>> owner;
   read_([&](Connection& connection) {
-    owner = connection.query<std::string>("SELECT sku FROM reservations WHERE id = :id", hold_id);
+    owner = connection.query<std::string>(
+        "SELECT sku FROM reservations WHERE id = :id AND ended IS NULL", hold_id);
   });
   if (owner.empty()) return std::nullopt;
   return load_product(*std::get<0>(owner.front()), "", "", hold_id);
@@ -135,14 +137,14 @@ std::vector<domain::Hold> SqlProductRepository::expired_holds(const std::string&
     for (const auto& [version, id, batchref, qty, expires_at, ttl] :
          connection.query<int, std::string, std::string, int, long long, int>(
              "SELECT p.version_number, h.id, h.batchref, h.qty, h.expires_at, h.ttl_s"
-             " FROM products p LEFT JOIN reservations h"
-             "  ON h.sku = p.sku AND h.expires_at <= :now"
+             " FROM products p LEFT JOIN batches b ON b.sku = p.sku LEFT JOIN reservations h"
+             "  ON h.batchref = b.reference AND h.expires_at <= :now AND h.ended IS NULL"
              " WHERE p.sku = :sku ORDER BY h.seq",
              stored_instant(now), sku)) {
       if (*version != loaded_version) {
         throw service_layer::ConcurrencyError("product " + sku + " changed while it was read");
       }
-      if (!id) continue;  // none expired
+      if (!id) continue;  // none expired in the batch
       expired.emplace_back(*id, sku, *qty, *batchref, instant_from_store(*expires_at),
                            std::chrono::seconds(*ttl));
     }
@@ -218,8 +220,8 @@ SqlProductRepository::ProductRead SqlProductRepository::read_product(Connection&
       return query_product(connection, load_product_sql(false, with_batches, false), orderid, sku);
     }
     if (orderid.empty()) {
-      return query_product(connection, load_product_sql(true, with_batches, true), hold_id, hold_id,
-                           orderid, hold_id, sku);
+      return query_product(connection, load_product_sql(true, with_batches, true), hold_id, orderid,
+                           hold_id, sku);
     }
     return query_product(connection, load_product_sql(true, with_batches, false), orderid, hold_id,
                          sku);
@@ -266,8 +268,8 @@ std::optional<Product> SqlProductRepository::load_product(const std::string& sku
     // Every hold of the batch whose quantity changes, oldest first.
     for (const auto& [id, qty, expires_at, ttl] :
          connection.query<std::string, int, long long, int>(
-             "SELECT id, qty, expires_at, ttl_s FROM reservations WHERE batchref = :ref"
-             " ORDER BY seq",
+             "SELECT id, qty, expires_at, ttl_s FROM reservations"
+             " WHERE batchref = :ref AND ended IS NULL ORDER BY seq",
              full_batch)) {
       if (*id == hold_id) continue;
       read.holds.emplace_back(*id, sku, *qty, full_batch, instant_from_store(*expires_at),
@@ -438,29 +440,43 @@ void SqlProductRepository::save(const service_layer::TrackedProduct& tracked,
 
 void SqlProductRepository::save_holds(const Product& product, const LoadedProduct& loaded,
                                       Connection& connection) const {
-  // Ended first: the id of a hold that ended stays taken (ended_reservations).
+  // An ended hold keeps its row, and so its id, marked with how it ended; as it was when it
+  // ended (moved or shrunk by a batch's change in this unit of work, say).
   for (const domain::EndedHold& ended : product.holds().ended()) {
     const domain::Hold& hold = ended.hold;
-    connection.execute("DELETE FROM reservations WHERE id = :id", hold.id());
-    connection.execute(
-        "INSERT INTO ended_reservations (id, sku, batchref, qty, expires_at, ended)"
-        " VALUES (:id, :s, :b, :q, :e, :how)",
-        hold.id(), hold.sku(), hold.batchref(), hold.qty(), stored_instant(hold.expires_at()),
-        std::string(ended_name(ended.how)));
+    const std::string how = ended_name(ended.how);
+    auto was = loaded.holds.find(hold.id());
+    if (was == loaded.holds.end()) {
+      // Made and ended in this unit of work.
+      connection.execute(
+          "INSERT INTO reservations (id, sku, batchref, qty, expires_at, ttl_s, ended)"
+          " VALUES (:id, :s, :b, :q, :e, :t, :how)",
+          hold.id(), hold.sku(), hold.batchref(), hold.qty(), stored_instant(hold.expires_at()),
+          static_cast<int>(hold.ttl().count()), how);
+    } else if (was->second == hold) {
+      // The mark alone (expired, released or used as stored: the common case): SQLite then
+      // leaves the batch's key, and the check of its foreign key, alone.
+      connection.execute("UPDATE reservations SET ended = :how WHERE id = :id", how, hold.id());
+    } else {
+      connection.execute(
+          "UPDATE reservations SET ended = :how, batchref = :b, qty = :q, expires_at = :e"
+          " WHERE id = :id",
+          how, hold.batchref(), hold.qty(), stored_instant(hold.expires_at()), hold.id());
+    }
   }
   for (const domain::Hold& hold : product.holds().live()) {
     auto was = loaded.holds.find(hold.id());
     if (was == loaded.holds.end()) {
-      // A hold of the same id made meanwhile (another product's too) is a unique violation:
-      // a lost race. So is one that ended meanwhile, which the unique index no longer sees:
-      // an id names one hold for good, and a second one could never end (ended_reservations).
-      if (connection.execute(
-              "INSERT INTO reservations (id, sku, batchref, qty, expires_at, ttl_s)"
-              " SELECT :id, :s, :b, :q, :e, :t"
-              " WHERE NOT EXISTS (SELECT 1 FROM ended_reservations WHERE id = :ended)",
-              hold.id(), hold.sku(), hold.batchref(), hold.qty(), stored_instant(hold.expires_at()),
-              static_cast<int>(hold.ttl().count()), hold.id()) == 0) {
-        throw service_layer::ConcurrencyError("reservation " + hold.id() + " ended meanwhile");
+      // A hold of the same id made or ended meanwhile, of any product, is a lost race: an id
+      // names one hold for good. Checked, not left to the unique index: SQLite's violation
+      // would be an error of the statement, not a race to run again.
+      if (connection.execute("INSERT INTO reservations (id, sku, batchref, qty, expires_at, ttl_s)"
+                             " SELECT :id, :s, :b, :q, :e, :t"
+                             " WHERE NOT EXISTS (SELECT 1 FROM reservations WHERE id = :taken)",
+                             hold.id(), hold.sku(), hold.batchref(), hold.qty(),
+                             stored_instant(hold.expires_at()),
+                             static_cast<int>(hold.ttl().count()), hold.id()) == 0) {
+        throw service_layer::ConcurrencyError("reservation " + hold.id() + " taken meanwhile");
       }
     } else if (was->second != hold) {
       connection.execute("UPDATE reservations SET batchref = :b, expires_at = :e WHERE id = :id",

@@ -8,12 +8,11 @@
 
 namespace allocation::adapters::sql {
 
-// The hold with this id from tables reservations and ended_reservations, in one statement on
-// `connection`.
+// The hold with this id, live or ended (table reservations), in one statement on `connection`.
 std::optional<service_layer::ReservationView> read_reservation(Connection& connection,
                                                                std::string_view id);
 
-// Holds from the tables that keep them, each answer one statement on a pooled connection.
+// Holds from the table that keeps them, each answer one statement on a pooled connection.
 class SqlReservations final : public service_layer::Reservations {
  public:
   explicit SqlReservations(std::shared_ptr<Database> database) : database_(std::move(database)) {}

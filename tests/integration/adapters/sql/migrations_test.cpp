@@ -426,6 +426,78 @@ TEST_P(Migrations, Version18ChecksEachTableWithOneCheckThatRefusesWhatItRefused)
                                               "reservations_hold"}));
 }
 
+// Live and ended holds in one table: every hold keeps its data and its state, the live ones
+// their order within a batch; an ended hold of before has no ttl_s; an id stays taken whichever
+// way its hold went; the indexes on live holds leave the ended ones out (a product's go by its
+// batches: no index by SKU).
+TEST_P(Migrations, Version19KeepsEveryHoldLiveOrEndedInOneTable) {
+  testing::ScratchDatabase old(GetParam());
+  auto database = std::make_shared<Database>(old.url(), DatabaseOptions{.pool_size = 2});
+  ASSERT_EQ(migrate(*database, 18), 18);
+  {
+    auto lease = database->acquire();
+    Connection connection = lease.connection();
+    connection.execute("INSERT INTO products (sku, version_number) VALUES ('LAMP', 1)");
+    connection.execute(
+        "INSERT INTO batches (reference, sku, purchased_quantity, eta, allocated_quantity,"
+        " reserved_quantity) VALUES ('b1', 'LAMP', 10, NULL, 0, 5)");
+    connection.execute(
+        "INSERT INTO reservations (id, sku, batchref, qty, expires_at, ttl_s)"
+        " VALUES ('h2', 'LAMP', 'b1', 2, 7000, 60), ('h1', 'LAMP', 'b1', 3, 9000, 90)");
+    connection.execute(
+        "INSERT INTO ended_reservations (id, sku, batchref, qty, expires_at, ended) VALUES"
+        " ('e1', 'LAMP', 'b1', 1, 1000, 'expired'), ('e2', 'LAMP', 'b1', 4, 2000, 'released'),"
+        " ('e3', 'LAMP', 'b1', 5, 3000, 'consumed')");
+  }
+  ASSERT_EQ(migrate(*database), latest_schema_version());
+
+  auto lease = database->acquire();
+  Connection connection = lease.connection();
+  std::vector<std::string> holds;
+  for (const auto& [id, qty, expires_at, ttl, ended] :
+       connection.query<std::string, int, long long, int, std::string>(
+           "SELECT id, qty, expires_at, ttl_s, ended FROM reservations ORDER BY seq")) {
+    holds.push_back(*id + " " + std::to_string(*qty) + " " + std::to_string(*expires_at) + " " +
+                    (ttl ? std::to_string(*ttl) : "-") + " " + ended.value_or("live"));
+  }
+  EXPECT_EQ(holds, (std::vector<std::string>{"h2 2 7000 60 live", "h1 3 9000 90 live",
+                                             "e1 1 1000 - expired", "e2 4 2000 - released",
+                                             "e3 5 3000 - consumed"}));
+  const bool sqlite = GetParam() == Backend::sqlite;
+  EXPECT_EQ(*std::get<0>(connection
+                             .query<long long>(sqlite ? "SELECT COUNT(*) FROM sqlite_master"
+                                                        " WHERE name = 'ended_reservations'"
+                                                      : "SELECT COUNT(*) FROM pg_tables"
+                                                        " WHERE tablename = 'ended_reservations'"
+                                                        " AND schemaname = current_schema()")
+                             .at(0)),
+            0);
+  for (const std::string taken : {"h1", "e1", "e2", "e3"}) {
+    EXPECT_ANY_THROW(
+        connection.execute("INSERT INTO reservations (id, sku, batchref, qty, expires_at, ttl_s)"
+                           " VALUES ('" +
+                           taken + "', 'LAMP', 'b1', 1, 0, 60)"))
+        << taken;
+  }
+  std::vector<std::string> live_only;
+  for (const auto& [name] : connection.query<std::string>(
+           sqlite ? "SELECT name FROM sqlite_master WHERE tbl_name = 'reservations'"
+                    " AND sql LIKE '%WHERE ended IS NULL%' ORDER BY name"
+                  : "SELECT indexname FROM pg_indexes WHERE tablename = 'reservations'"
+                    " AND schemaname = current_schema() AND indexdef LIKE '%WHERE (ended IS "
+                    "NULL)%' ORDER BY indexname")) {
+    live_only.push_back(*name);
+  }
+  EXPECT_EQ(live_only,
+            (std::vector<std::string>{"reservations_by_batch", "reservations_by_expiry"}));
+  EXPECT_EQ(*std::get<0>(connection
+                             .query<long long>("SELECT SUM(qty) FROM reservations"
+                                               " WHERE batchref = 'b1' AND ended IS NULL")
+                             .at(0)),
+            5)
+      << "b1's reserved_quantity: h1's and h2's units";
+}
+
 INSTANTIATE_FOR_BOTH_DATABASES(Migrations);
 
 TEST(DatabaseUrl, AcceptsSqliteAndPostgresql) {

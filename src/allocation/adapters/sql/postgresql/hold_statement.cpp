@@ -14,9 +14,10 @@ namespace {
 // One hold taking units of one batch, with its movement, all written only if the product's row
 // is updated: `condition` is the rest of that update's WHERE.
 std::string hold_statement(const char* condition) {
-  // An id names one hold for good: one that ended meanwhile is a lost race too.
+  // An id names one hold for good: a hold of the id made or ended meanwhile, of any product, is
+  // a lost race too, found before its insert's unique violation spoils the group's transaction.
   return moving_version(
-             std::string("  AND NOT EXISTS (SELECT 1 FROM ended_reservations WHERE id = :ended)") +
+             std::string("  AND NOT EXISTS (SELECT 1 FROM reservations WHERE id = :taken)") +
              condition) +
          " batch AS ("
          "  UPDATE batches SET reserved_quantity = :r"
@@ -31,7 +32,7 @@ std::string hold_statement(const char* condition) {
 }
 
 // Runs `sql`, a hold_statement, for `change`; `checked` are the values of its condition's
-// parameters, bound after the ended hold's id.
+// parameters, bound after the hold's id.
 template <class... Checked>
 std::vector<Row<long long>> write_hold_with(const std::string& sql, const NewHold& change,
                                             Connection& connection, const Checked&... checked) {
@@ -52,21 +53,18 @@ void write_hold(const NewHold& change, Connection& connection) {
 }
 
 void write_assumed_hold(const NewHold& change, Connection& connection) {
-  // A live hold of the id, of any product, would be a unique violation that spoils the group's
-  // transaction: checked first, like an ended one.
-  static const std::string sql = hold_statement(
-      " AND NOT EXISTS (SELECT 1 FROM reservations WHERE id = :live)"
-      " AND (SELECT version FROM warehouse_priorities_version) = :pv");
+  static const std::string sql =
+      hold_statement(" AND (SELECT version FROM warehouse_priorities_version) = :pv");
   if (!change.priorities_version) throw AssumptionUnconfirmed();
-  const auto written =
-      write_hold_with(sql, change, connection, change.hold.id(), *change.priorities_version);
+  const auto written = write_hold_with(sql, change, connection, *change.priorities_version);
   if (*std::get<0>(written.at(0)) == 0) throw AssumptionUnconfirmed();
 }
 
 namespace {
 
-// One hold consumed by a line in its batch, with the line's message and both movements, all
-// written only if the product's row is updated: `condition` is the rest of that update's WHERE.
+// One hold consumed by a line in its batch (its row marked so), with the line's message and
+// both movements, all written only if the product's row is updated: `condition` is the rest of
+// that update's WHERE.
 std::string held_line_statement(const char* condition) {
   return moving_version(condition) +
          " batch AS ("
@@ -75,11 +73,9 @@ std::string held_line_statement(const char* condition) {
          " line AS ("
          "  INSERT INTO allocations (orderid, sku, qty, batchref)"
          "  SELECT :o, sku, :q, :b FROM version),"
-         " gone AS ("
-         "  DELETE FROM reservations WHERE id = :id AND EXISTS (SELECT 1 FROM version)),"
          " ended AS ("
-         "  INSERT INTO ended_reservations (id, sku, batchref, qty, expires_at, ended)"
-         "  SELECT :eid, sku, :eb, :eq, :ee, 'consumed' FROM version),"
+         "  UPDATE reservations SET ended = 'consumed'"
+         "  WHERE id = :id AND EXISTS (SELECT 1 FROM version)),"
          " message AS ("
          "  INSERT INTO outbox (message_id, channel, payload) SELECT :m, :c, :p FROM version),"
          // In the order of their events: seq is drawn as the sorted rows go in.
@@ -111,12 +107,12 @@ std::vector<Row<long long>> write_held_line_with(const std::string& sql, const H
   return connection.query<long long>(
       sql, change.product.version_number(), change.product.sku(), change.loaded_version, checked...,
       change.batch.allocated_quantity(), change.batch.reserved_quantity(), change.batch.reference(),
-      change.line.orderid(), change.line.qty(), change.batch.reference(), hold.id(), hold.id(),
-      hold.batchref(), hold.qty(), stored_instant(hold.expires_at()), change.message.message_id,
-      std::string(change.message.channel), change.message.payload, change.at, unreserved.batchref,
-      std::string(unreserved.kind), unreserved.qty, unreserved.orderid, reason(unreserved),
-      unreserved.reservation, allocated.batchref, std::string(allocated.kind), allocated.qty,
-      allocated.orderid, reason(allocated), allocated.reservation);
+      change.line.orderid(), change.line.qty(), change.batch.reference(), hold.id(),
+      change.message.message_id, std::string(change.message.channel), change.message.payload,
+      change.at, unreserved.batchref, std::string(unreserved.kind), unreserved.qty,
+      unreserved.orderid, reason(unreserved), unreserved.reservation, allocated.batchref,
+      std::string(allocated.kind), allocated.qty, allocated.orderid, reason(allocated),
+      allocated.reservation);
 }
 
 }  // namespace
@@ -134,7 +130,7 @@ void write_assumed_held_line(const HeldLine& change, Connection& connection) {
   static const std::string sql = held_line_statement(
       " AND NOT EXISTS (SELECT 1 FROM allocations WHERE orderid = :lo AND sku = :ls)"
       " AND EXISTS (SELECT 1 FROM reservations WHERE id = :hid AND sku = :hs AND batchref = :hb"
-      "  AND qty = :hq AND expires_at = :he AND ttl_s = :ht)");
+      "  AND qty = :hq AND expires_at = :he AND ttl_s = :ht AND ended IS NULL)");
   const domain::Hold& hold = change.hold;
   const auto written =
       write_held_line_with(sql, change, connection, change.line.orderid(), change.product.sku(),
