@@ -572,13 +572,6 @@ class SqlBusHolds : public SqlBus {
          .reservations = std::make_shared<adapters::sql::SqlReservations>(database)}));
   }
 
-  long long count(const std::string& sql) {
-    auto lease = database->acquire();
-    long long n = 0;
-    lease.session() << "SELECT CAST(COUNT(*) AS BIGINT) FROM " + sql, soci::into(n);
-    return n;
-  }
-
   // The bus of another process on the same database: its own units of work (and, on
   // PostgreSQL, its own turns of a product), the same clock.
   service_layer::MessageBus other_process() {

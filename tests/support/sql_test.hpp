@@ -66,6 +66,14 @@ class SqlTest : public ::testing::TestWithParam<Backend> {
     return n;
   }
 
+  // How many rows `from` has: a table and, if wanted, its WHERE.
+  long long count(const std::string& from) {
+    auto lease = database->acquire();
+    long long n = -1;
+    lease.session() << "SELECT CAST(COUNT(*) AS BIGINT) FROM " + from, soci::into(n);
+    return n;
+  }
+
   // How many units of work wait for `product`'s turn (on SQLite, for the writer thread).
   std::size_t queued(std::string_view product) {
     if (auto* sqlite = dynamic_cast<adapters::sql::SqliteUnitsOfWork*>(units_of_work.get()))

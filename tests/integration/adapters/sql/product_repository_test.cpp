@@ -371,12 +371,6 @@ class SqlRepositoryHolds : public SqlRepository {
     return *hold;
   }
 
-  long long count(const std::string& sql) {
-    auto lease = database->acquire();
-    long long n = 0;
-    lease.session() << "SELECT CAST(COUNT(*) AS BIGINT) FROM " + sql, soci::into(n);
-    return n;
-  }
   std::string ended(const std::string& id) {
     auto lease = database->acquire();
     std::string how;

@@ -60,10 +60,7 @@ void GroupCommit::open_turn(Turn& turn) {
           Connection began = connection();
           began_(began);
         } catch (...) {
-          try {
-            connection().execute("ROLLBACK");
-          } catch (...) {
-          }
+          roll_back();
           throw;
         }
       }
@@ -186,21 +183,22 @@ void GroupCommit::commit_group(bool any_staged) {
     }
   } catch (...) {
     error = std::current_exception();
-    try {
-      *session_ << "ROLLBACK";
-    } catch (...) {
-    }
+    roll_back();
     if (any_staged && rolled_back_) rolled_back_();
   }
   finish(std::exchange(open_, nullptr), error);
   checkpointer_.finish_copy(*session_);
 }
 
-void GroupCommit::abandon_group(std::exception_ptr error) {
+void GroupCommit::roll_back() noexcept {
   try {
     *session_ << "ROLLBACK";
-  } catch (...) {
+  } catch (...) {  // a connection that cannot roll back has no transaction left to end
   }
+}
+
+void GroupCommit::abandon_group(std::exception_ptr error) {
+  roll_back();
   if (rolled_back_) rolled_back_();
   staged_ = 0;
   if (open_) finish(std::exchange(open_, nullptr), error);

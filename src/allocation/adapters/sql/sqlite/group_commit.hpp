@@ -110,6 +110,8 @@ class GroupCommit {
   void commit_group(bool any_staged);
   // After an error that may have spoilt the transaction: rolls all of it back and fails the
   // turns staged in it. Called holding the connection.
+  // Ends the open transaction, if any; a failure to is swallowed (the caller has its error).
+  void roll_back() noexcept;
   void abandon_group(std::exception_ptr error);
   void finish(const std::shared_ptr<Group>& group, std::exception_ptr error);
 

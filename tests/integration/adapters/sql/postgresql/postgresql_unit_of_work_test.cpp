@@ -174,10 +174,7 @@ TEST_P(PostgresqlUnitsOfWorkTest, AHoldWhoseIdEndedElsewhereMeanwhileIsALostRace
   });
   EXPECT_EQ(seen, (std::vector<std::string>{"unused", "ended"}));
   EXPECT_EQ(reserved("b1"), 0);
-  auto lease = database->acquire();
-  int live = -1;
-  lease.session() << "SELECT COUNT(*) FROM reservations WHERE ended IS NULL", soci::into(live);
-  EXPECT_EQ(live, 0);
+  EXPECT_EQ(count("reservations WHERE ended IS NULL"), 0);
 }
 
 // The same with the other process's end not yet committed when the new hold is written: the id
@@ -211,10 +208,7 @@ TEST_P(PostgresqlUnitsOfWorkTest, AHoldOfAnIdWhoseEndIsNotCommittedYetIsALostRac
   EXPECT_FALSE(waited) << "the hold's write waited on the end of another hold of its id";
   EXPECT_EQ(seen, (std::vector<std::string>{"unused", "LAMP"}));
   EXPECT_EQ(reserved("d1"), 0);
-  auto lease = database->acquire();
-  int holds = -1;
-  lease.session() << "SELECT COUNT(*) FROM reservations WHERE id = 'h9'", soci::into(holds);
-  EXPECT_EQ(holds, 1);
+  EXPECT_EQ(count("reservations WHERE id = 'h9'"), 1);
 }
 
 // The locking attempt loses no race, but its work may still fail: that failure is the caller's
