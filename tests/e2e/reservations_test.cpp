@@ -143,6 +143,31 @@ TEST_P(Reservations, AllocatingWithAHoldTakesTheHeldBatchAndEndsTheHold) {
   expect_ledger_verified(scratch.url());
 }
 
+// A hold named by an order whose line exists already (made without it) ends all the same: its
+// units are free again at once, not when it would have expired.
+TEST_P(Reservations, AHoldNamedForALineTheOrderHasAlreadyEnds) {
+  add_batch("b1", "LAMP", 10);
+  const json line{{"orderid", "o1"}, {"sku", "LAMP"}, {"qty", 3}};
+  const Reply first = post("/allocate", line);
+  ASSERT_EQ(first.status, 202) << first.text;
+  ASSERT_EQ(reserve(json{{"id", "h1"}, {"sku", "LAMP"}, {"qty", 4}}).status, 201);
+
+  json with_hold = line;
+  with_hold["reservation"] = "h1";
+  const Reply answered = post("/allocate", with_hold);
+  EXPECT_EQ(answered.status, first.status) << answered.text;
+  EXPECT_EQ(answered.body, first.body);
+  EXPECT_EQ(get("/reservations/h1").status, 404);
+  const json product = get("/products/LAMP").body;
+  EXPECT_EQ(product["reserved"], 0);
+  EXPECT_EQ(product["allocated"], 3);
+  EXPECT_EQ(product["available"], 7);
+  EXPECT_EQ(movements("LAMP"),
+            (std::vector<std::string>{"received 10", "allocated -3 o1", "reserved -4 h1",
+                                      "unreserved 4 allocated o1 h1"}));
+  expect_ledger_verified(scratch.url());
+}
+
 TEST_P(Reservations, DeleteReleasesTheHold) {
   add_batch("b1", "LAMP", 10);
   ASSERT_EQ(reserve(json{{"id", "h1"}, {"sku", "LAMP"}, {"qty", 4}}).status, 201);

@@ -222,16 +222,21 @@ std::optional<std::string> Product::allocate(const OrderLine& line, std::string_
                                              Instant now, std::optional<std::string_view> warehouse,
                                              bool split) {
   const AllocationOrder order = order_at(now, warehouse);
-  if (auto answer = existing_answer(line, order)) return *answer;
+  if (auto answer = existing_answer(line, order)) {
+    // The order has the line already, not from this hold (which would have ended then): the
+    // hold was meant for the line all the same, so it ends as used, its units free again, rather
+    // than held for nothing until it expires. An expired one is the sweep's.
+    const Hold* named = state_.holds.find(hold_id);
+    if (!named || named->expired(now)) return *answer;
+    consume_hold(hold_id, line.orderid());
+    serve_backorders(/*freed=*/true, order);
+    return *existing_answer(line, order);  // the line may have been waiting, and served now
+  }
   const Hold live = live_hold(hold_id, now);
   const int available_before = available(order);
   expire_holds_in_the_held_batch(live, line.qty(), order, now);
-  const Hold hold = state_.holds.end(hold_id, HoldEnd::consumed);
+  const Hold hold = consume_hold(hold_id, line.orderid());
   Batch& held = held_batch(hold);
-  held.unreserve(hold.qty());
-  events_.emplace_back(
-      events::ReservationConsumed{hold.id(), sku_, hold.qty(), hold.batchref(), line.orderid()});
-  ++version_number_;
   std::optional<std::string> batchref;
   if (order.usable(held) && held.can_allocate(line)) {
     allocate_to(held, line);
@@ -472,6 +477,15 @@ void Product::expire_holds_in_the_held_batch(const Hold& hold, int qty,
   // Before the hold is consumed, as the sweep would have ended them: the lines waiting take
   // what they free, not the held units.
   if (in_the_way && end_expired_holds(now) > 0) serve_backorders(/*freed=*/true, order);
+}
+
+Hold Product::consume_hold(std::string_view id, std::string_view orderid) {
+  const Hold hold = state_.holds.end(id, HoldEnd::consumed);
+  held_batch(hold).unreserve(hold.qty());
+  events_.emplace_back(events::ReservationConsumed{hold.id(), sku_, hold.qty(), hold.batchref(),
+                                                   std::string(orderid)});
+  ++version_number_;
+  return hold;
 }
 
 Hold& Product::live_hold(std::string_view id, Instant now) {

@@ -90,7 +90,8 @@ class Product {
   // Allocates the line with the live hold `hold_id` (SPEC §7.3), ending it (ReservationConsumed):
   // the line takes the held batch when that batch has the units beyond the hold free (held
   // units beyond the line are free again); otherwise the line is allocated as allocate() would.
-  // The order's line that exists already answers as allocate() does, whatever the hold. Throws
+  // The order's line that exists already answers as allocate() does, whatever the hold; a live
+  // hold it names ends all the same (ReservationConsumed, its units free again). Throws
   // UnknownHold when the product has no such live hold, HoldExpired when it expired.
   std::optional<std::string> allocate(const OrderLine& line, std::string_view hold_id, Instant now,
                                       std::optional<std::string_view> warehouse = std::nullopt,
@@ -180,6 +181,9 @@ class Product {
   Hold& live_hold(std::string_view id, Instant now);
   // The batch a hold of this product is in.
   Batch& held_batch(const Hold& hold);
+  // Ends the live hold as used by the line of `orderid` (ReservationConsumed), its units no longer
+  // reserved, and returns it.
+  Hold consume_hold(std::string_view id, std::string_view orderid);
   // Takes the most recent hold off an over-committed batch: to another batch (true), or
   // released (false).
   bool move_or_release_latest_hold(Batch& batch, const AllocationOrder& order);

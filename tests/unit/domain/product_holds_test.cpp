@@ -508,6 +508,57 @@ TEST(ProductHolds, RetryingAnAllocationWithAHoldAnswersTheSameBatch) {
   EXPECT_EQ(product.batch("wh")->available_quantity(), 10);
 }
 
+// The order has its line already, made without the hold it now names: the hold ends as used, its
+// units free again, instead of holding them for nothing until it expires.
+TEST(ProductHolds, AHoldNamedForALineTheOrderHasAlreadyEndsAndFreesItsUnits) {
+  auto product = product_of("LAMP", {{"b1", 10, {}}});
+  EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 3), kTestNow), "b1");
+  product.reserve("h1", 4, kTtl, kTestNow);
+  product.take_events();
+  const int version = product.version_number();
+  EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 3), "h1", kTestNow), "b1");
+  EXPECT_EQ(product.events(),
+            (std::vector<Event>{events::ReservationConsumed{"h1", "LAMP", 4, "b1", "o1"}}));
+  EXPECT_EQ(product.holds().find("h1"), nullptr);
+  EXPECT_EQ(product.batch("b1")->reserved_quantity(), 0);
+  EXPECT_EQ(product.batch("b1")->allocated_quantity(), 3);
+  EXPECT_GT(product.version_number(), version);
+  // Asked again, the line answers as before and nothing more happens.
+  product.take_events();
+  EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 3), "h1", kTestNow), "b1");
+  EXPECT_TRUE(product.events().empty());
+}
+
+// The freed units serve the waiting lines, this order's among them.
+TEST(ProductHolds, AHoldNamedForALineThatWaitsServesTheQueue) {
+  auto product = with_backorders(product_of("LAMP", {{"b1", 5, {}}}));
+  product.reserve("h1", 5, kTtl, kTestNow);
+  EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 4), kTestNow), std::nullopt);  // waits
+  product.take_events();
+  EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 4), "h1", kTestNow), "b1");
+  EXPECT_EQ(product.events(),
+            (std::vector<Event>{events::ReservationConsumed{"h1", "LAMP", 5, "b1", "o1"},
+                                events::Allocated{"o1", "LAMP", 4, "b1"},
+                                events::BackInStock{"LAMP", 1}}));
+  EXPECT_EQ(product.waiting_line("o1"), nullptr);
+  expect_no_batch_over_committed(product);
+}
+
+// An expired hold is left to the sweep, and a line of another qty is a conflict that ends nothing.
+TEST(ProductHolds, AnExpiredHoldOrAConflictingLineLeavesTheNamedHold) {
+  auto product = product_of("LAMP", {{"b1", 10, {}}});
+  EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 3), kTestNow), "b1");
+  product.reserve("h1", 4, 60s, kTestNow);
+  product.take_events();
+  const int version = product.version_number();
+  EXPECT_THROW(product.allocate(OrderLine("o1", "LAMP", 2), "h1", kTestNow), LineConflict);
+  EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 3), "h1", kTestNow + 61s), "b1");
+  EXPECT_TRUE(product.events().empty());
+  EXPECT_EQ(product.version_number(), version);
+  EXPECT_NE(product.holds().find("h1"), nullptr);
+  EXPECT_EQ(product.batch("b1")->reserved_quantity(), 4);
+}
+
 // --- extend_hold ---
 
 TEST(ProductHolds, ExtendingAHoldSetsItsExpiryFromNow) {

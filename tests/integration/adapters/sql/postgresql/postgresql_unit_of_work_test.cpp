@@ -519,10 +519,13 @@ TEST_P(KnownProductsTest, AnOrderWithALineFromBeforeNamingAHoldIsAnsweredAsStore
   EXPECT_EQ(allocate_held(*units_of_work, "o1", 1, "h1"), "b1") << "the line o1 has";
   EXPECT_EQ(allocated("b1"), 1);
   auto lease = database->acquire();
-  EXPECT_EQ(reserved("b1"), 1) << "h1 still holds";
+  EXPECT_EQ(reserved("b1"), 0) << "h1 ends all the same, its unit free again";
   long long lines = 0;
   lease.session() << "SELECT COUNT(*) FROM allocations", soci::into(lines);
   EXPECT_EQ(lines, 1);
+  std::string ended;
+  lease.session() << "SELECT ended FROM reservations WHERE id = 'h1'", soci::into(ended);
+  EXPECT_EQ(ended, "consumed");
 }
 
 INSTANTIATE_TEST_SUITE_P(Databases, KnownProductsTest, ::testing::Values(Backend::postgresql),
