@@ -3,7 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <set>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "allocation/domain/errors.hpp"
 #include "allocation/service_layer/errors.hpp"
@@ -210,23 +213,27 @@ void set_warehouse_priority(const commands::SetWarehousePriority& command, UnitO
 int expire_reservations(
     const commands::ExpireReservations&, Reservations& reservations, Instant now,
     const std::function<int(const commands::ExpireProductReservations&)>& expire_product) {
-  constexpr int kPage = 100;
+  constexpr std::size_t kPage = 100;
   int ended = 0;
-  // Page after page while pages end something: a product whose holds do not end (its unit of
-  // work fails) must not keep the sweep going round.
+  // Products whose expired holds this sweep could not end (their unit of work failed, or ended
+  // none): the next sweep tries them again. Left out of the pages after, so that neither the
+  // sweep goes round them nor a page full of them keeps it from the products behind them.
+  std::set<std::string, std::less<>> left;
   for (;;) {
-    const std::vector<std::string> skus = reservations.skus_with_expired(now, kPage);
-    int ended_in_page = 0;
+    std::vector<std::string> skus =
+        reservations.skus_with_expired(now, static_cast<int>(kPage + left.size()));
+    std::erase_if(skus, [&](const std::string& sku) { return left.contains(sku); });
+    if (skus.empty()) return ended;
     for (const std::string& sku : skus) {
+      int ended_here = 0;
       try {
-        ended_in_page += expire_product({sku});
+        ended_here = expire_product({sku});
       } catch (const std::exception& error) {
-        // The next sweep tries it again; the other products are not held up by it.
         spdlog::warn("expiring the holds of {} failed: {}", sku, error.what());
       }
+      if (ended_here == 0) left.insert(sku);
+      ended += ended_here;
     }
-    ended += ended_in_page;
-    if (ended_in_page == 0) return ended;
   }
 }
 

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
+#include <stdexcept>
+#include <string>
 
 #include "allocation/adapters/in_memory/in_memory_stock_ledger.hpp"
 #include "allocation/adapters/in_memory/in_memory_warehouses.hpp"
@@ -732,6 +735,32 @@ TEST_F(HandlersHolds, ExpireReservationsEndsEveryExpiredHoldOneUnitOfWorkPerProd
   EXPECT_EQ(service.store->commits(), commits);
   EXPECT_EQ(counting->performed().size(), units) << "no product's unit of work";
   EXPECT_EQ(service.publisher->published(channels::kReservationExpired).size(), 3u);
+  expect_ledger_clean();
+}
+
+// A full page of products whose holds cannot be ended (their units of work fail) neither stops
+// the sweep before the products behind them nor keeps it going round them.
+TEST_F(HandlersHolds, ExpireReservationsGoesPastAPageOfProductsThatFail) {
+  const auto sku_of = [](int n) { return "P" + std::to_string(1000 + n); };
+  for (int n = 0; n <= 100; ++n) {
+    bus.handle(CreateBatch{sku_of(n) + "-b1", sku_of(n), 10, std::nullopt});
+    reserve("h" + std::to_string(n), sku_of(n), 1);
+  }
+  advance(kMinute);
+  std::map<std::string, int> attempts;
+  const auto expire_product = [&](const domain::commands::ExpireProductReservations& command) {
+    ++attempts[command.sku];
+    if (command.sku != sku_of(100)) throw std::runtime_error("stuck");  // the first 100 fail
+    return bus.handle(command);
+  };
+  EXPECT_EQ(
+      handlers::expire_reservations({}, *service.reservations, kTestNow + kMinute, expire_product),
+      1);
+  EXPECT_EQ(service.reservations->find("h100")->status, HoldStatus::expired);
+  EXPECT_EQ(reserved(sku_of(100), sku_of(100) + "-b1"), 0);
+  EXPECT_EQ(attempts.size(), 101u);
+  for (const auto& [sku, tried] : attempts) EXPECT_EQ(tried, 1) << sku << ": once a sweep";
+  EXPECT_EQ(service.reservations->find("h0")->status, HoldStatus::held) << "left to the next sweep";
   expect_ledger_clean();
 }
 

@@ -7,7 +7,9 @@ namespace allocation::adapters::sql {
 using service_layer::HoldStatus;
 
 namespace {
-// Expired holds read at most per call of skus_with_expired.
+// Expired holds read at most per call of skus_with_expired. A sweep that left products out
+// (their holds would not end) finds no others behind them only when these hold all of the first
+// kScan expired holds: the next sweep, once those end, does.
 constexpr int kScan = 10'000;
 }  // namespace
 
