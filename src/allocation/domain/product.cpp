@@ -228,9 +228,16 @@ std::optional<std::string> Product::allocate(const OrderLine& line, std::string_
     // than held for nothing until it expires. An expired one is the sweep's.
     const Hold* named = state_.holds.find(hold_id);
     if (!named || named->expired(now)) return *answer;
-    consume_hold(hold_id, line.orderid());
+    const Hold hold = consume_hold(hold_id, line.orderid());
+    // A line of the order that waits takes the held units first, as a new line would, ahead of
+    // the lines that arrived before it: they were held for it.
+    Batch& held = held_batch(hold);
+    while (const OrderLine* waiting = state_.backorders.line_of(line.orderid())) {
+      if (!order.usable(held) || !held.can_allocate(*waiting)) break;
+      allocate_to(held, *state_.backorders.remove(line.orderid()));
+    }
     serve_backorders(/*freed=*/true, order);
-    return *existing_answer(line, order);  // the line may have been waiting, and served now
+    return *existing_answer(line, order);  // the line may have been waiting, and placed now
   }
   const Hold live = live_hold(hold_id, now);
   const int available_before = available(order);

@@ -544,6 +544,23 @@ TEST(ProductHolds, AHoldNamedForALineThatWaitsServesTheQueue) {
   expect_no_batch_over_committed(product);
 }
 
+// The order's waiting line takes its hold's units ahead of the lines that arrived before it.
+TEST(ProductHolds, AHoldNamedForALineThatWaitsGoesToItBeforeTheQueue) {
+  auto product = with_backorders(product_of("LAMP", {{"b1", 5, {}}}));
+  product.reserve("h1", 5, kTtl, kTestNow);
+  EXPECT_EQ(product.allocate(OrderLine("o0", "LAMP", 5), kTestNow), std::nullopt);  // waits
+  EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 5), kTestNow), std::nullopt);  // waits
+  product.take_events();
+  EXPECT_EQ(product.allocate(OrderLine("o1", "LAMP", 5), "h1", kTestNow), "b1");
+  EXPECT_EQ(product.events(),
+            (std::vector<Event>{events::ReservationConsumed{"h1", "LAMP", 5, "b1", "o1"},
+                                events::Allocated{"o1", "LAMP", 5, "b1"}}));
+  EXPECT_EQ(product.waiting_line("o1"), nullptr);
+  EXPECT_NE(product.waiting_line("o0"), nullptr);
+  EXPECT_EQ(product.batch("b1")->allocated_quantity(), 5);
+  expect_no_batch_over_committed(product);
+}
+
 // An expired hold is left to the sweep, and a line of another qty is a conflict that ends nothing.
 TEST(ProductHolds, AnExpiredHoldOrAConflictingLineLeavesTheNamedHold) {
   auto product = product_of("LAMP", {{"b1", 10, {}}});

@@ -469,7 +469,7 @@ void SqlProductRepository::save_holds(const Product& product, const LoadedProduc
     if (was == loaded.holds.end()) {
       // A hold of the same id made or ended meanwhile, of any product, is a lost race: an id
       // names one hold for good. Its unique index finds it, and the insert then does nothing:
-      // a violation would be an error of the statement, not a race to run again. (Not an
+      // SQLite's violation would be an error of the statement, not a race to run again. (Not an
       // INSERT ... SELECT checking the table first: SQLite copies such a SELECT into a
       // temporary table before inserting into the table it reads, which doubled the insert's
       // cost, docs/performance.md.)
