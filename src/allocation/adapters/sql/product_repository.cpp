@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "allocation/adapters/sql/stored_date.hpp"
@@ -440,6 +441,21 @@ void SqlProductRepository::save(const service_layer::TrackedProduct& tracked,
 
 void SqlProductRepository::save_holds(const Product& product, const LoadedProduct& loaded,
                                       Connection& connection) const {
+  // A hold made in this unit of work, live or already ended (`how`). A hold of the same id made
+  // or ended meanwhile, of any product, is a lost race: an id names one hold for good. Its unique
+  // index finds it, and the insert then does nothing: SQLite's violation would be an error of the
+  // statement, not a race to run again. (Not an INSERT ... SELECT checking the table first:
+  // SQLite copies such a SELECT into a temporary table before inserting into the table it reads,
+  // which doubled the insert's cost, docs/performance.md.)
+  const auto insert = [&](const domain::Hold& hold, const std::optional<std::string>& how) {
+    if (connection.execute(
+            "INSERT INTO reservations (id, sku, batchref, qty, expires_at, ttl_s, ended)"
+            " VALUES (:id, :s, :b, :q, :e, :t, :how) ON CONFLICT (id) DO NOTHING",
+            hold.id(), hold.sku(), hold.batchref(), hold.qty(), stored_instant(hold.expires_at()),
+            static_cast<int>(hold.ttl().count()), how) == 0) {
+      throw service_layer::ConcurrencyError("reservation " + hold.id() + " taken meanwhile");
+    }
+  };
   // An ended hold keeps its row, and so its id, marked with how it ended; as it was when it
   // ended (moved or shrunk by a batch's change in this unit of work, say).
   for (const domain::EndedHold& ended : product.holds().ended()) {
@@ -447,12 +463,7 @@ void SqlProductRepository::save_holds(const Product& product, const LoadedProduc
     const std::string how = ended_name(ended.how);
     auto was = loaded.holds.find(hold.id());
     if (was == loaded.holds.end()) {
-      // Made and ended in this unit of work.
-      connection.execute(
-          "INSERT INTO reservations (id, sku, batchref, qty, expires_at, ttl_s, ended)"
-          " VALUES (:id, :s, :b, :q, :e, :t, :how)",
-          hold.id(), hold.sku(), hold.batchref(), hold.qty(), stored_instant(hold.expires_at()),
-          static_cast<int>(hold.ttl().count()), how);
+      insert(hold, how);
     } else if (was->second == hold) {
       // The mark alone (expired, released or used as stored: the common case): SQLite then
       // leaves the batch's key, and the check of its foreign key, alone.
@@ -467,19 +478,7 @@ void SqlProductRepository::save_holds(const Product& product, const LoadedProduc
   for (const domain::Hold& hold : product.holds().live()) {
     auto was = loaded.holds.find(hold.id());
     if (was == loaded.holds.end()) {
-      // A hold of the same id made or ended meanwhile, of any product, is a lost race: an id
-      // names one hold for good. Its unique index finds it, and the insert then does nothing:
-      // SQLite's violation would be an error of the statement, not a race to run again. (Not an
-      // INSERT ... SELECT checking the table first: SQLite copies such a SELECT into a
-      // temporary table before inserting into the table it reads, which doubled the insert's
-      // cost, docs/performance.md.)
-      if (connection.execute("INSERT INTO reservations (id, sku, batchref, qty, expires_at, ttl_s)"
-                             " VALUES (:id, :s, :b, :q, :e, :t) ON CONFLICT (id) DO NOTHING",
-                             hold.id(), hold.sku(), hold.batchref(), hold.qty(),
-                             stored_instant(hold.expires_at()),
-                             static_cast<int>(hold.ttl().count())) == 0) {
-        throw service_layer::ConcurrencyError("reservation " + hold.id() + " taken meanwhile");
-      }
+      insert(hold, std::nullopt);
     } else if (was->second != hold) {
       connection.execute("UPDATE reservations SET batchref = :b, expires_at = :e WHERE id = :id",
                          hold.batchref(), stored_instant(hold.expires_at()), hold.id());

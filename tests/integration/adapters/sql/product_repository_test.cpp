@@ -483,6 +483,26 @@ TEST_P(SqlRepositoryHolds, AHoldOfAnIdThatEndedMeanwhileIsALostRace) {
   EXPECT_EQ(ended("dup"), "released");
 }
 
+// A hold made and ended in one unit of work is written with the mark it ended with; its id taken
+// meanwhile is the same lost race as a live hold's.
+TEST_P(SqlRepositoryHolds, AHoldMadeAndEndedOfAnIdTakenMeanwhileIsALostRace) {
+  add_lamps();
+  add_product("DESK", {{"d1", 10, std::nullopt}});
+  units_of_work->perform([&](UnitOfWork& uow) {
+    uow.products().get("DESK", "", "dup")->reserve("dup", 1, kMinute, now);
+    uow.commit();
+  });
+  EXPECT_THROW(units_of_work->perform([&](UnitOfWork& uow) {
+    domain::Product* lamp = uow.products().get("LAMP");
+    lamp->reserve("dup", 2, kMinute, now);
+    lamp->release_hold("dup", now);
+    uow.commit();
+  }),
+               service_layer::ConcurrencyError);
+  EXPECT_EQ(reserved("b1"), 0);
+  EXPECT_EQ(count("reservations WHERE id = 'dup' AND sku = 'DESK' AND ended IS NULL"), 1);
+}
+
 TEST_P(SqlRepositoryHolds, ExtendUpdatesTheStoredExpiry) {
   add_lamps();
   reserve("h1", 3, kMinute, now);

@@ -108,10 +108,10 @@ class GroupCommit {
   void run(Work& work);
   // COMMIT when turns are staged, else ROLLBACK: ends the open transaction, if any.
   void commit_group(bool any_staged);
-  // After an error that may have spoilt the transaction: rolls all of it back and fails the
-  // turns staged in it. Called holding the connection.
   // Ends the open transaction, if any; a failure to is swallowed (the caller has its error).
   void roll_back() noexcept;
+  // After an error that may have spoilt the transaction: rolls all of it back and fails the
+  // turns staged in it. Called holding the connection.
   void abandon_group(std::exception_ptr error);
   void finish(const std::shared_ptr<Group>& group, std::exception_ptr error);
 
